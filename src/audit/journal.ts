@@ -1,0 +1,178 @@
+import { createHmac } from 'node:crypto'
+import { dialectOf } from '#src/db/database.ts'
+import type { AuditRow, Db, Tx } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import type { Actor } from '#src/users/actor.ts'
+
+/**
+ * The audit journal (COMPLIANCE.md §4): append-only, every row chained to the previous one by
+ * `hash = HMAC(key, prev_hash ‖ canonical row)`. The head of the chain (last id and hash) is kept in
+ * `settings` as well, so that removing rows from the end, or all of them, is detected too.
+ *
+ * Rows hold ids, never names or phones: destroying a person's data never touches the journal.
+ */
+
+export const GENESIS_HASH = '0'.repeat(64)
+export const AUDIT_HEAD_KEY = 'audit.head'
+
+let hmacKey: string | undefined
+
+/** Set once at start (from Config.auditKey) before anything is journaled. */
+export function setAuditKey(key: string): void {
+  hmacKey = key
+}
+
+function key(): string {
+  if (!hmacKey) throw new Error('audit key is not configured')
+  return hmacKey
+}
+
+export interface AuditEntry {
+  /** Dotted code: `ticket.create`, `user.confirm`, `auth.login_failed`, … */
+  action: string
+  objectType?: string | null
+  objectId?: string | number | null
+  /** Whose personal data this touches (a user id). */
+  subjectId?: number | null
+  /** True when the action touches personal data (reads included). */
+  pdn?: boolean
+  result?: 'success' | 'denied' | 'error'
+  /** Russian, without names or phones: ids only. */
+  description: string
+  details?: Record<string, unknown> | null
+}
+
+interface AuditHead {
+  id: number
+  hash: string
+}
+
+/**
+ * Appends one entry. Call it inside the action's own transaction: if the journal cannot be written,
+ * the action fails with it (fail closed). Outside a transaction it opens one of its own.
+ */
+export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
+  if (!db.isTransaction) return (db as Db).transaction().execute((tx) => audit(tx, actor, entry))
+  const head = await lockHead(db)
+  const row: Omit<AuditRow, 'hash'> = {
+    id: head.id + 1,
+    at: now(),
+    actor_id: actor.id,
+    channel: actor.channel,
+    ip: actor.ip,
+    action: entry.action,
+    object_type: entry.objectType ?? null,
+    object_id: entry.objectId === undefined || entry.objectId === null ? null : String(entry.objectId),
+    subject_id: entry.subjectId ?? null,
+    pdn_related: entry.pdn ? 1 : 0,
+    result: entry.result ?? 'success',
+    description: entry.description,
+    details: entry.details ? JSON.stringify(entry.details) : null,
+    prev_hash: head.hash,
+  }
+  const full: AuditRow = { ...row, hash: chainHash(row) }
+  await db.insertInto('audit_log').values(full).execute()
+  await db
+    .updateTable('settings')
+    .set({ value: JSON.stringify({ id: full.id, hash: full.hash }), updated_at: full.at })
+    .where('key', '=', AUDIT_HEAD_KEY)
+    .execute()
+  return full
+}
+
+/** Reads the chain's head, locking it on PostgreSQL so that concurrent writers queue up behind it. */
+async function lockHead(tx: Tx): Promise<AuditHead> {
+  const query = tx.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY)
+  // SQLite needs no row lock: our transactions start with `begin immediate` and hold the write lock.
+  const found =
+    dialectOf(tx) === 'postgres' ? await query.forUpdate().executeTakeFirst() : await query.executeTakeFirst()
+  if (!found) throw new Error('audit head is missing: the database is not migrated')
+  return parseHead(found.value)
+}
+
+function parseHead(value: string): AuditHead {
+  const parsed: unknown = JSON.parse(value)
+  if (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    'id' in parsed &&
+    'hash' in parsed &&
+    typeof parsed.id === 'number' &&
+    typeof parsed.hash === 'string'
+  ) {
+    return { id: parsed.id, hash: parsed.hash }
+  }
+  throw new Error('audit head is corrupt')
+}
+
+/** Every column but the hash itself, in a fixed order. */
+function canonical(row: Omit<AuditRow, 'hash'>): string {
+  return JSON.stringify([
+    row.id,
+    row.at,
+    row.actor_id,
+    row.channel,
+    row.ip,
+    row.action,
+    row.object_type,
+    row.object_id,
+    row.subject_id,
+    row.pdn_related,
+    row.result,
+    row.description,
+    row.details,
+  ])
+}
+
+export function chainHash(row: Omit<AuditRow, 'hash'>): string {
+  return createHmac('sha256', key()).update(row.prev_hash).update('\n').update(canonical(row)).digest('hex')
+}
+
+export type VerifyResult =
+  | { ok: true; count: number }
+  | { ok: false; count: number; firstBadId: number; reason: string }
+
+/** Walks the whole chain in id order and names the first row that breaks it. */
+export async function verifyJournal(db: Db, pageSize = 2000): Promise<VerifyResult> {
+  let expectedId = 1
+  let prevHash = GENESIS_HASH
+  let count = 0
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('id', '>=', expectedId)
+      .orderBy('id')
+      .limit(pageSize)
+      .execute()
+    for (const row of rows) {
+      const id = Number(row.id)
+      if (id !== expectedId) {
+        return { ok: false, count, firstBadId: expectedId, reason: `запись № ${expectedId} отсутствует` }
+      }
+      if (row.prev_hash !== prevHash) {
+        return { ok: false, count, firstBadId: id, reason: `запись № ${id} не продолжает цепочку` }
+      }
+      const { hash, ...rest } = row
+      if (chainHash({ ...rest, id, pdn_related: Number(row.pdn_related) === 1 ? 1 : 0 }) !== hash) {
+        return { ok: false, count, firstBadId: id, reason: `запись № ${id} изменена` }
+      }
+      prevHash = hash
+      expectedId = id + 1
+      count++
+    }
+    if (rows.length < pageSize) break
+  }
+  const headRow = await db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY).executeTakeFirst()
+  const head = headRow ? parseHead(headRow.value) : null
+  if (!head || head.id !== count || head.hash !== prevHash) {
+    const claimed = head?.id ?? 0
+    return {
+      ok: false,
+      count,
+      firstBadId: count + 1,
+      reason: `журнал обрывается на записи № ${count}, а должен содержать ${claimed}`,
+    }
+  }
+  return { ok: true, count }
+}

@@ -1,0 +1,90 @@
+import Database from 'better-sqlite3'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+} from 'kysely'
+import pg from 'pg'
+import type { DatabaseConfig } from '#src/config.ts'
+import type { Db, Database as Schema, Tx } from './schema.ts'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+/**
+ * SQLite's default `begin` is deferred: two writers that both read first then deadlock on the upgrade
+ * (SQLITE_BUSY without waiting). `begin immediate` takes the write lock up front, so busy_timeout works.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #database: Database.Database
+  constructor(database: Database.Database) {
+    super({ database })
+    this.#database = database
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver({ database: this.#database })
+  }
+}
+
+export interface OpenOptions {
+  /** PostgreSQL only: the schema to work in (tests use one per file). */
+  searchPath?: string
+  /** PostgreSQL pool size. */
+  poolSize?: number
+}
+
+/** Opens Kysely over the configured engine, with the pragmas our durability rules need. */
+export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Db {
+  if (config.kind === 'sqlite') {
+    const database = new Database(config.file)
+    if (config.file !== ':memory:') database.pragma('journal_mode = WAL')
+    database.pragma('synchronous = FULL')
+    database.pragma('foreign_keys = ON')
+    database.pragma('busy_timeout = 5000')
+    database.pragma('secure_delete = ON')
+    return new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(database) })
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    types: { getTypeParser: pgTypeParser },
+  })
+  // An idle client losing its server must not take the process down (reliability F6).
+  pool.on('error', () => {})
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
+}
+
+const INT8 = 20
+const NUMERIC = 1700
+function pgTypeParser(oid: number, format?: 'text' | 'binary') {
+  // count(*) and sums come back as int8/numeric; our numbers all fit in a double.
+  if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value)
+  return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text')
+}
+
+/** Which engine a handle (or transaction) talks to: the few dialect differences branch on this. */
+export function dialectOf(db: Tx): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+/** True when the database answers a trivial query. */
+export async function ping(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db)
+    return true
+  } catch {
+    return false
+  }
+}

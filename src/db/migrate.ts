@@ -1,0 +1,34 @@
+import { type Migration, type MigrationProvider, type MigrationResult, Migrator } from 'kysely'
+import * as initial from './migrations/0001-initial.ts'
+import type { Db } from './schema.ts'
+
+/** The explicit, ordered list of migrations; names sort in the order they apply. */
+const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+}
+
+const provider: MigrationProvider = {
+  getMigrations: async () => migrations,
+}
+
+export interface MigrateOptions {
+  /** PostgreSQL: the schema the app works in (Kysely's bookkeeping tables go there too). */
+  schema?: string
+}
+
+function migrator(db: Db, options: MigrateOptions): Migrator {
+  return new Migrator({ db, provider, ...(options.schema ? { migrationTableSchema: options.schema } : {}) })
+}
+
+/** Applies pending migrations under Kysely's migration lock; throws on the first failure. */
+export async function migrateToLatest(db: Db, options: MigrateOptions = {}): Promise<MigrationResult[]> {
+  const { error, results } = await migrator(db, options).migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+  return results ?? []
+}
+
+/** True when every known migration has been applied (used by /readyz). */
+export async function migrationsCurrent(db: Db, options: MigrateOptions = {}): Promise<boolean> {
+  const list = await migrator(db, options).getMigrations()
+  return list.every((m) => m.executedAt !== undefined)
+}

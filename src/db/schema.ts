@@ -1,0 +1,334 @@
+import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely'
+
+/**
+ * Table types. Conventions, portable across SQLite and PostgreSQL:
+ * - time is UTC ISO-8601 text (`2026-11-26T05:30:00.000Z`), produced by `now()` in db/time.ts;
+ * - booleans are integers 0/1;
+ * - JSON is text;
+ * - Telegram chat ids are text (they exceed 32 bits and the pg driver returns bigint as string anyway).
+ */
+
+export const roles = ['requester', 'executor', 'curator', 'admin'] as const
+export type Role = (typeof roles)[number]
+
+export const userStatuses = ['pending', 'active', 'rejected', 'deactivated'] as const
+export type UserStatus = (typeof userStatuses)[number]
+
+export const ticketStatuses = ['new', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled'] as const
+export type TicketStatus = (typeof ticketStatuses)[number]
+
+export const priorities = ['low', 'normal', 'high', 'critical'] as const
+export type Priority = (typeof priorities)[number]
+
+export const ticketSources = ['telegram', 'web', 'api', 'cli'] as const
+export type TicketSource = (typeof ticketSources)[number]
+
+export const channels = ['web', 'bot', 'cli', 'api', 'system'] as const
+export type Channel = (typeof channels)[number]
+
+type Bool = 0 | 1
+
+export interface UsersTable {
+  id: Generated<number>
+  role: Role
+  status: UserStatus
+  full_name: string
+  login: string | null
+  password_hash: string | null
+  phone: string | null
+  position: string | null
+  room: string | null
+  department_id: number | null
+  telegram_chat_id: string | null
+  telegram_username: string | null
+  telegram_blocked_at: string | null
+  language: 'ru' | 'en'
+  totp_secret: string | null
+  totp_enabled: Generated<Bool>
+  totp_last_step: number | null
+  rejection_reason: string | null
+  failed_logins: Generated<number>
+  locked_until: string | null
+  created_at: string
+  updated_at: string
+  confirmed_at: string | null
+  confirmed_by: number | null
+  deactivated_at: string | null
+  pseudonymised_at: string | null
+  last_login_at: string | null
+}
+
+export interface DepartmentsTable {
+  id: Generated<number>
+  name: string
+  active: Generated<Bool>
+  sort_order: Generated<number>
+  created_at: string
+  updated_at: string
+}
+
+export interface ExecutorGroupsTable {
+  id: Generated<number>
+  name: string
+  description: string | null
+  active: Generated<Bool>
+  created_at: string
+  updated_at: string
+}
+
+export interface GroupMembersTable {
+  group_id: number
+  user_id: number
+  created_at: string
+}
+
+export interface CategoriesTable {
+  id: Generated<number>
+  name: string
+  description: string | null
+  parent_id: number | null
+  default_group_id: number | null
+  default_priority: Priority
+  /** Overrides of the priority's deadlines, in minutes; null = the priority's default. */
+  response_minutes: number | null
+  resolution_minutes: number | null
+  active: Generated<Bool>
+  sort_order: Generated<number>
+  created_at: string
+  updated_at: string
+}
+
+export interface TicketsTable {
+  id: Generated<number>
+  title: string
+  description: string
+  category_id: number | null
+  priority: Priority
+  status: TicketStatus
+  requester_id: number
+  assignee_id: number | null
+  group_id: number | null
+  department_id: number | null
+  location: string | null
+  source: TicketSource
+  created_by: number
+  created_at: string
+  updated_at: string
+  first_response_at: string | null
+  resolved_at: string | null
+  closed_at: string | null
+  cancelled_at: string | null
+  response_due_at: string | null
+  resolution_due_at: string | null
+  response_breached_at: string | null
+  resolution_breached_at: string | null
+  resolution: string | null
+  cancel_reason: string | null
+  rating: number | null
+  rating_comment: string | null
+  rated_at: string | null
+}
+
+export interface TicketMessagesTable {
+  id: Generated<number>
+  ticket_id: number
+  author_id: number
+  kind: 'external' | 'internal'
+  body: string
+  source: TicketSource
+  created_at: string
+  /** Delivery to Telegram of an external message from staff: null when not sent there. */
+  delivery_status: 'pending' | 'sent' | 'failed' | null
+  telegram_message_id: number | null
+}
+
+export interface TicketEventsTable {
+  id: Generated<number>
+  ticket_id: number
+  actor_id: number | null
+  kind: string
+  from_value: string | null
+  to_value: string | null
+  details: string | null
+  created_at: string
+}
+
+export interface AttachmentsTable {
+  id: Generated<number>
+  ticket_id: number
+  message_id: number | null
+  uploader_id: number
+  file_name: string
+  mime_type: string
+  size: number
+  sha256: string
+  created_at: string
+}
+
+export interface AuditLogTable {
+  /** Assigned by the journal itself (previous id + 1) so that a deleted row leaves a gap. */
+  id: number
+  at: string
+  actor_id: number | null
+  channel: Channel
+  ip: string | null
+  action: string
+  object_type: string | null
+  object_id: string | null
+  subject_id: number | null
+  pdn_related: Bool
+  result: 'success' | 'denied' | 'error'
+  description: string
+  details: string | null
+  prev_hash: string
+  hash: string
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie's random token. */
+  id: string
+  user_id: number
+  created_at: string
+  last_seen_at: string
+  expires_at: string
+  ip: string | null
+  user_agent: string | null
+  revoked_at: string | null
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>
+  user_id: number
+  name: string
+  token_hash: string
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface ConsentTextsTable {
+  id: Generated<number>
+  version: number
+  text: string
+  sha256: string
+  valid_from: string
+  created_by: number | null
+  created_at: string
+}
+
+export interface ConsentRecordsTable {
+  id: Generated<number>
+  user_id: number | null
+  consent_text_id: number
+  channel: 'bot' | 'web' | 'paper'
+  status: 'given' | 'refused' | 'withdrawn'
+  evidence: string | null
+  created_at: string
+  withdrawn_at: string | null
+}
+
+export interface OutboxTable {
+  id: Generated<number>
+  channel: string
+  recipient: string
+  kind: string
+  payload: string
+  status: 'pending' | 'sending' | 'sent' | 'failed'
+  attempts: Generated<number>
+  next_attempt_at: string
+  last_error: string | null
+  ticket_id: number | null
+  message_id: number | null
+  created_at: string
+  sent_at: string | null
+}
+
+export interface TelegramInboxTable {
+  update_id: number
+  kind: string
+  received_at: string
+}
+
+export interface JobsTable {
+  id: Generated<number>
+  kind: string
+  payload: string
+  run_at: string
+  status: 'pending' | 'running' | 'done' | 'failed'
+  attempts: Generated<number>
+  last_error: string | null
+  locked_until: string | null
+  unique_key: string | null
+  created_at: string
+  finished_at: string | null
+}
+
+export interface SettingsTable {
+  key: string
+  value: string
+  updated_at: string
+  updated_by: number | null
+}
+
+export interface IdempotencyKeysTable {
+  user_id: number
+  key: string
+  ticket_id: number
+  created_at: string
+}
+
+export interface BotConversationsTable {
+  chat_id: string
+  state: string
+  expires_at: string
+  updated_at: string
+}
+
+export interface LeasesTable {
+  name: string
+  holder: string
+  expires_at: string
+}
+
+export interface Database {
+  users: UsersTable
+  departments: DepartmentsTable
+  executor_groups: ExecutorGroupsTable
+  group_members: GroupMembersTable
+  categories: CategoriesTable
+  tickets: TicketsTable
+  ticket_messages: TicketMessagesTable
+  ticket_events: TicketEventsTable
+  attachments: AttachmentsTable
+  audit_log: AuditLogTable
+  sessions: SessionsTable
+  api_tokens: ApiTokensTable
+  consent_texts: ConsentTextsTable
+  consent_records: ConsentRecordsTable
+  outbox: OutboxTable
+  telegram_inbox: TelegramInboxTable
+  jobs: JobsTable
+  settings: SettingsTable
+  idempotency_keys: IdempotencyKeysTable
+  bot_conversations: BotConversationsTable
+  leases: LeasesTable
+}
+
+/** A database handle or an open transaction: use cases accept either. */
+export type Db = Kysely<Database>
+export type Tx = Transaction<Database> | Kysely<Database>
+
+export type User = Selectable<UsersTable>
+export type NewUser = Insertable<UsersTable>
+export type UserUpdate = Updateable<UsersTable>
+export type Department = Selectable<DepartmentsTable>
+export type ExecutorGroup = Selectable<ExecutorGroupsTable>
+export type Category = Selectable<CategoriesTable>
+export type Ticket = Selectable<TicketsTable>
+export type TicketUpdate = Updateable<TicketsTable>
+export type TicketMessage = Selectable<TicketMessagesTable>
+export type TicketEvent = Selectable<TicketEventsTable>
+export type Attachment = Selectable<AttachmentsTable>
+export type AuditRow = Selectable<AuditLogTable>
+export type OutboxRow = Selectable<OutboxTable>
+export type Job = Selectable<JobsTable>

@@ -1,0 +1,89 @@
+import type { Tx } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+
+/**
+ * The outbox (ARCHITECTURE.md, data-flow rules): use cases insert notices in their own transaction;
+ * the worker delivers them later through a channel. Nothing is sent from inside a request.
+ *
+ * A notice names what happened (`kind`) and the ids it is about (`payload`); the channel renders the
+ * text when it sends, so that a privacy setting changed in between is honoured.
+ */
+export const noticeKinds = [
+  'registration_requested',
+  'registration_confirmed',
+  'registration_rejected',
+  'ticket_created',
+  'ticket_new_for_group',
+  'ticket_taken',
+  'ticket_assigned',
+  'ticket_message',
+  'ticket_waiting',
+  'ticket_resolved',
+  'ticket_closed',
+  'ticket_cancelled',
+  'ticket_reopened',
+  'ticket_rate_request',
+  'deadline_breached',
+  'account_deactivated',
+] as const
+export type NoticeKind = (typeof noticeKinds)[number]
+
+export interface Notice {
+  kind: NoticeKind
+  ticketId?: number | null
+  messageId?: number | null
+  /** Ids and codes only: the channel looks up what it shows. */
+  data?: Record<string, unknown>
+}
+
+/**
+ * Queues a notice for each of these users who can receive it (has a Telegram chat, has not blocked
+ * the bot, is active or is the person being told about their registration). Returns the count queued.
+ */
+export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: Notice): Promise<number> {
+  const unique = [...new Set(userIds)]
+  if (unique.length === 0) return 0
+  const recipients = await tx
+    .selectFrom('users')
+    .select(['id', 'telegram_chat_id'])
+    .where('id', 'in', unique)
+    .where('telegram_chat_id', 'is not', null)
+    .where('telegram_blocked_at', 'is', null)
+    .execute()
+  const at = now()
+  const rows = recipients.flatMap((r) =>
+    r.telegram_chat_id === null
+      ? []
+      : [
+          {
+            channel: 'telegram',
+            recipient: r.telegram_chat_id,
+            kind: notice.kind,
+            payload: JSON.stringify({ userId: r.id, ...notice.data }),
+            status: 'pending' as const,
+            next_attempt_at: at,
+            last_error: null,
+            ticket_id: notice.ticketId ?? null,
+            message_id: notice.messageId ?? null,
+            created_at: at,
+            sent_at: null,
+          },
+        ],
+  )
+  if (rows.length > 0) await tx.insertInto('outbox').values(rows).execute()
+  return rows.length
+}
+
+/** Ids of active users with these roles (curators and admins for registrations, and so on). */
+export async function activeUserIdsWithRoles(
+  tx: Tx,
+  roles: ReadonlyArray<'executor' | 'curator' | 'admin'>,
+): Promise<number[]> {
+  const rows = await tx
+    .selectFrom('users')
+    .select('id')
+    .where('status', '=', 'active')
+    .where('role', 'in', roles)
+    .execute()
+  return rows.map((r) => r.id)
+}

@@ -1,0 +1,88 @@
+import type { TicketStatus } from '#src/db/schema.ts'
+import type { Actor } from './actor.ts'
+
+/**
+ * Every permission of PRODUCT.md §1 in one place. Object rules ("own ticket") are here too;
+ * state rules ("only a `new` ticket can be taken") belong to the ticket rules, not to permissions.
+ */
+export type Action =
+  | 'ticket.create'
+  | 'ticket.create_on_behalf'
+  | 'ticket.view'
+  | 'ticket.view_internal'
+  | 'ticket.take'
+  | 'ticket.assign'
+  | 'ticket.message'
+  | 'ticket.note'
+  | 'ticket.update'
+  | 'ticket.set_status'
+  | 'ticket.cancel'
+  | 'ticket.confirm'
+  | 'ticket.reopen'
+  | 'ticket.reopen_closed'
+  | 'ticket.rate'
+  | 'category.manage'
+  | 'department.manage'
+  | 'group.manage'
+  | 'registration.decide'
+  | 'report.view_all'
+  | 'report.view_own'
+  | 'user.view'
+  | 'user.create'
+  | 'user.manage'
+  | 'audit.view'
+  | 'settings.manage'
+  | 'backup.manage'
+
+/** The parts of a ticket that permissions look at. */
+export interface TicketSubject {
+  requester_id: number
+  status: TicketStatus
+}
+
+const staff = (actor: Actor) => actor.role === 'executor' || actor.role === 'curator'
+const own = (actor: Actor, ticket: TicketSubject | undefined) =>
+  ticket !== undefined && ticket.requester_id === actor.id
+
+const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) => boolean> = {
+  'ticket.create': () => true,
+  'ticket.create_on_behalf': staff,
+  'ticket.view': (a, t) => staff(a) || own(a, t),
+  'ticket.view_internal': staff,
+  'ticket.take': staff,
+  'ticket.assign': (a) => a.role === 'curator',
+  'ticket.message': (a, t) => staff(a) || own(a, t),
+  'ticket.note': staff,
+  'ticket.update': staff,
+  'ticket.set_status': staff,
+  'ticket.cancel': (a, t) => staff(a) || (own(a, t) && t?.status === 'new'),
+  'ticket.confirm': (a, t) => staff(a) || own(a, t),
+  'ticket.reopen': (a, t) => staff(a) || own(a, t),
+  'ticket.reopen_closed': (a) => a.role === 'curator',
+  'ticket.rate': own,
+  'category.manage': (a) => a.role === 'curator',
+  'department.manage': (a) => a.role === 'curator',
+  'group.manage': (a) => a.role === 'curator',
+  'registration.decide': (a) => a.role === 'curator',
+  'report.view_all': (a) => a.role === 'curator',
+  'report.view_own': staff,
+  'user.view': staff,
+  'user.create': () => false,
+  'user.manage': () => false,
+  'audit.view': () => false,
+  'settings.manage': () => false,
+  'backup.manage': () => false,
+}
+
+/**
+ * May this actor do this (to this ticket)? Only active accounts act; an admin may do everything
+ * except rate someone else's ticket; the system actor (jobs, CLI bootstrap) is trusted.
+ */
+export function can(actor: Actor, action: Action, ticket?: TicketSubject): boolean {
+  if (actor.role === 'system') return true
+  if (actor.status !== 'active') return false
+  if (actor.role === 'admin') return action === 'ticket.rate' ? own(actor, ticket) : true
+  return rules[action](actor, ticket)
+}
+
+export const actions = Object.keys(rules) as Action[]

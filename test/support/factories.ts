@@ -1,0 +1,118 @@
+import type { Category, Db, Department, ExecutorGroup, Priority, Role, User, UserStatus } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { type Actor, actorFromUser } from '#src/users/actor.ts'
+
+/**
+ * Factories insert rows directly (no use case, no journal) so that a test states only what it is about.
+ * Names are unique per call.
+ */
+let sequence = 0
+const next = () => ++sequence
+
+export interface UserOverrides {
+  role?: Role
+  status?: UserStatus
+  fullName?: string
+  login?: string | null
+  passwordHash?: string | null
+  telegramChatId?: string | null
+  departmentId?: number | null
+  phone?: string | null
+}
+
+export async function buildUser(db: Db, overrides: UserOverrides = {}): Promise<User> {
+  const n = next()
+  const at = now()
+  return db
+    .insertInto('users')
+    .values({
+      role: overrides.role ?? 'requester',
+      status: overrides.status ?? 'active',
+      full_name: overrides.fullName ?? `Тестовый Пользователь ${n}`,
+      login: overrides.login === undefined ? null : overrides.login,
+      password_hash: overrides.passwordHash ?? null,
+      phone: overrides.phone === undefined ? `+7900000${String(n).padStart(4, '0')}` : overrides.phone,
+      position: 'Медсестра',
+      room: `Корпус 1, каб. ${n}`,
+      department_id: overrides.departmentId ?? null,
+      telegram_chat_id: overrides.telegramChatId === undefined ? String(100_000_000 + n) : overrides.telegramChatId,
+      telegram_username: null,
+      telegram_blocked_at: null,
+      language: 'ru',
+      totp_secret: null,
+      totp_last_step: null,
+      rejection_reason: null,
+      locked_until: null,
+      created_at: at,
+      updated_at: at,
+      confirmed_at: overrides.status === 'pending' ? null : at,
+      confirmed_by: null,
+      deactivated_at: overrides.status === 'deactivated' ? at : null,
+      pseudonymised_at: null,
+      last_login_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** A user and the actor acting as them (channel `api` unless said). */
+export async function buildActor(
+  db: Db,
+  overrides: UserOverrides = {},
+  channel: Actor['channel'] = 'api',
+): Promise<{ user: User; actor: Actor }> {
+  const user = await buildUser(db, overrides)
+  return { user, actor: actorFromUser(user, channel) }
+}
+
+export async function buildDepartment(db: Db, name?: string): Promise<Department> {
+  const at = now()
+  return db
+    .insertInto('departments')
+    .values({ name: name ?? `Отделение ${next()}`, created_at: at, updated_at: at })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+export async function buildGroup(db: Db, name?: string, memberIds: number[] = []): Promise<ExecutorGroup> {
+  const at = now()
+  const group = await db
+    .insertInto('executor_groups')
+    .values({ name: name ?? `Группа ${next()}`, description: null, created_at: at, updated_at: at })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  for (const userId of memberIds) {
+    await db.insertInto('group_members').values({ group_id: group.id, user_id: userId, created_at: at }).execute()
+  }
+  return group
+}
+
+export interface CategoryOverrides {
+  name?: string
+  parentId?: number | null
+  defaultGroupId?: number | null
+  defaultPriority?: Priority
+  responseMinutes?: number | null
+  resolutionMinutes?: number | null
+  active?: boolean
+}
+
+export async function buildCategory(db: Db, overrides: CategoryOverrides = {}): Promise<Category> {
+  const at = now()
+  return db
+    .insertInto('categories')
+    .values({
+      name: overrides.name ?? `Категория ${next()}`,
+      description: null,
+      parent_id: overrides.parentId ?? null,
+      default_group_id: overrides.defaultGroupId ?? null,
+      default_priority: overrides.defaultPriority ?? 'normal',
+      response_minutes: overrides.responseMinutes ?? null,
+      resolution_minutes: overrides.resolutionMinutes ?? null,
+      active: overrides.active === false ? 0 : 1,
+      created_at: at,
+      updated_at: at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}

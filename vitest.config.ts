@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config'
+
+// Two projects run the same suite: `sqlite` (always) and `postgres` (when TEST_DATABASE_URL is set).
+// Tests under test/ (CLI, reliability) start their own processes and choose their database themselves.
+const postgres = process.env.TEST_DATABASE_URL !== undefined && process.env.TEST_DATABASE_URL !== ''
+// CI proves everything: a missing PostgreSQL fails the run instead of quietly skipping half the suite.
+if (process.env.CI === 'true' && !postgres) throw new Error('CI needs TEST_DATABASE_URL (PostgreSQL)')
+
+export default defineConfig({
+  resolve: { alias: [{ find: /^#src\/(.*)$/, replacement: `${import.meta.dirname}/src/$1` }] },
+  test: {
+    setupFiles: ['test/support/setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    allowOnly: process.env.CI !== 'true',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], env: { TEST_DB: 'sqlite' } },
+      },
+      ...(postgres
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'postgres', include: ['src/**/*.test.ts'], env: { TEST_DB: 'postgres' } },
+            },
+          ]
+        : []),
+    ],
+  },
+})
