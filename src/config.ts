@@ -55,6 +55,8 @@ export class ConfigError extends Error {}
 
 /** Parses the environment once into a frozen Config; creates DATA_DIR and its generated secrets. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // A `.env` file in the working folder fills what the environment leaves unset (never overrides it).
+  if (env === process.env && existsSync('.env')) process.loadEnvFile('.env')
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

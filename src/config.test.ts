@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { ConfigError, loadConfig, parseDatabaseUrl } from './config.ts'
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'helpdesk-config-'))
+
+describe('configuration', () => {
+  test('a bare environment gives a working SQLite setup in DATA_DIR with generated secrets', () => {
+    const dir = tempDir()
+    const config = loadConfig({ DATA_DIR: dir })
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.join(dir, 'helpdesk.sqlite') })
+    expect(config.port).toBe(3000)
+    expect(config.baseUrl).toBe('http://127.0.0.1:3000')
+    expect(config.telegram).toEqual({ enabled: false })
+    expect(config.auditKey).toMatch(/^[0-9a-f]{64}$/)
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  test('the generated secrets are kept: a second start reads the same keys', () => {
+    const dir = tempDir()
+    const first = loadConfig({ DATA_DIR: dir })
+    const second = loadConfig({ DATA_DIR: dir })
+    expect(second.auditKey).toBe(first.auditKey)
+    expect(JSON.parse(readFileSync(path.join(dir, 'secrets.json'), 'utf8')).secretKey).toBe(first.secretKey)
+  })
+
+  test('a PostgreSQL url and a Telegram token switch those parts on', () => {
+    const config = loadConfig({
+      DATA_DIR: tempDir(),
+      DATABASE_URL: 'postgres://u@db:5432/helpdesk',
+      TELEGRAM_BOT_TOKEN: '123:abc',
+      TELEGRAM_MODE: 'webhook',
+      BASE_URL: 'https://helpdesk.local/',
+    })
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/helpdesk' })
+    expect(config.telegram).toMatchObject({ enabled: true, mode: 'webhook' })
+    expect(config.baseUrl).toBe('https://helpdesk.local')
+  })
+
+  test.each([
+    [{ PORT: 'abc' }, /PORT/],
+    [{ TELEGRAM_MODE: 'carrier-pigeon' }, /TELEGRAM_MODE/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+  ])('a bad value is refused with a clear message: %o', (env, message) => {
+    expect(() => loadConfig({ DATA_DIR: tempDir(), ...env })).toThrow(ConfigError)
+    expect(() => loadConfig({ DATA_DIR: tempDir(), ...env })).toThrow(message)
+  })
+
+  test('sqlite urls', () => {
+    expect(parseDatabaseUrl(':memory:', '/d')).toEqual({ kind: 'sqlite', file: ':memory:' })
+    expect(parseDatabaseUrl('sqlite:/var/hd.sqlite', '/d')).toEqual({ kind: 'sqlite', file: '/var/hd.sqlite' })
+  })
+})
