@@ -38,11 +38,33 @@ export async function testDatabase(): Promise<TestDatabase> {
   const admin = openDatabase({ kind: 'postgres', url }, { poolSize: 1 })
   await sql`create schema ${sql.id(schema)}`.execute(admin)
   const db = openDatabase({ kind: 'postgres', url }, { searchPath: schema, poolSize: 4 })
-  await migrateToLatest(db, { schema })
+  await migrateRetryingRaces(db, schema)
   opened.push(async () => {
     await db.destroy()
     await sql`drop schema ${sql.id(schema)} cascade`.execute(admin)
     await admin.destroy()
   })
   return { db, dialect: 'postgres' }
+}
+
+/**
+ * Kysely's migrator introspects every schema of the database (`has_schema_privilege(nspname, …)`), so a
+ * schema that another test file drops at that moment fails our migration with 3F000 although ours exists.
+ * The failure comes before any migration runs (each runs in its own transaction), so trying again is safe.
+ */
+async function migrateRetryingRaces(db: Db, schema: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(db, { schema })
+      return
+    } catch (error) {
+      const otherSchemaVanished =
+        typeof error === 'object' &&
+        error !== null &&
+        'code' in error &&
+        error.code === '3F000' &&
+        !String(error).includes(schema)
+      if (!otherSchemaVanished || attempt >= 5) throw error
+    }
+  }
 }

@@ -1,0 +1,133 @@
+import type { Db, TicketMessage } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
+import { notifyUsers } from '#src/notify/outbox.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { isStaff, limits, lockedStatuses, sourceOfChannel, statusLabels } from './rules.ts'
+import {
+  auditTicket,
+  journalingDenials,
+  loadVisibleTicket,
+  othersThan,
+  requirePermission,
+  requireText,
+} from './ticket-access.ts'
+import { indexMessage } from './ticket-search.ts'
+import { recordTicketEvent } from './ticket-store.ts'
+
+export interface AddMessageInput {
+  ticketId: number
+  body: string
+  /** An internal note: staff only, never shown or sent to the requester. */
+  internal: boolean
+}
+
+/**
+ * Adds an external message (requester ↔ IT) or an internal note to a ticket. Staff's messages go to the
+ * requester; the requester's go to the assignee and bring a `waiting` ticket back into work.
+ */
+export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): Promise<TicketMessage> {
+  const action = input.internal ? 'ticket.note' : 'ticket.message'
+  return journalingDenials(db, actor, { action, ticketId: input.ticketId }, () =>
+    db.transaction().execute(async (tx) => {
+      const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
+      requirePermission(
+        actor,
+        action,
+        ticket,
+        input.internal ? 'Нет прав писать внутренние заметки' : 'Нет прав писать в эту заявку',
+      )
+      if (actor.id === null) throw new DomainError('forbidden', 'Сообщение может написать только пользователь')
+      const fromRequester = actor.id === ticket.requester_id && !input.internal
+      // A closed matter is reopened by a new ticket, not by a message nobody will read.
+      if (fromRequester && lockedStatuses.includes(ticket.status)) {
+        throw new DomainError(
+          'invalid_transition',
+          `Заявка № ${ticket.id} в статусе «${statusLabels[ticket.status]}»: создайте новую заявку`,
+        )
+      }
+      const body = requireText(input.body, 'Сообщение', limits.body)
+
+      const at = now()
+      const message = await tx
+        .insertInto('ticket_messages')
+        .values({
+          ticket_id: ticket.id,
+          author_id: actor.id,
+          kind: input.internal ? 'internal' : 'external',
+          body,
+          source: sourceOfChannel(actor.channel),
+          created_at: at,
+          delivery_status: null,
+          telegram_message_id: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      await indexMessage(tx, ticket.id, body, input.internal)
+
+      const staffReply = !input.internal && !fromRequester && isStaff(actor)
+      const backToWork = fromRequester && ticket.status === 'waiting'
+      await tx
+        .updateTable('tickets')
+        .set({
+          updated_at: at,
+          ...(staffReply && ticket.first_response_at === null ? { first_response_at: at } : {}),
+          ...(backToWork ? { status: 'in_progress' as const } : {}),
+        })
+        .where('id', '=', ticket.id)
+        .execute()
+
+      await recordTicketEvent(tx, {
+        ticketId: ticket.id,
+        actorId: actor.id,
+        kind: input.internal ? 'note' : 'message',
+        to: message.id,
+        at,
+      })
+      if (backToWork) {
+        await recordTicketEvent(tx, {
+          ticketId: ticket.id,
+          actorId: actor.id,
+          kind: 'status_changed',
+          from: 'waiting',
+          to: 'in_progress',
+          details: { automatic: true },
+          at,
+        })
+      }
+      await auditTicket(
+        tx,
+        actor,
+        ticket,
+        action,
+        input.internal
+          ? `Внутренняя заметка № ${message.id} в заявке № ${ticket.id}`
+          : `Сообщение № ${message.id} в заявке № ${ticket.id}`,
+        { messageId: message.id, ...(backToWork ? { status: 'in_progress' } : {}) },
+      )
+
+      if (input.internal) return message
+      if (fromRequester) {
+        await notifyUsers(tx, othersThan(actor, ticket.assignee_id), {
+          kind: 'ticket_message',
+          ticketId: ticket.id,
+          messageId: message.id,
+        })
+        return message
+      }
+      const queued = await notifyUsers(tx, othersThan(actor, ticket.requester_id), {
+        kind: 'ticket_message',
+        ticketId: ticket.id,
+        messageId: message.id,
+      })
+      if (queued === 0) return message
+      // The requester will get it in Telegram: the ticket shows whether that worked.
+      return tx
+        .updateTable('ticket_messages')
+        .set({ delivery_status: 'pending' })
+        .where('id', '=', message.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+    }),
+  )
+}

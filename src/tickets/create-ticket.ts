@@ -1,0 +1,169 @@
+import type { Db, Priority, Ticket, Tx } from '#src/db/schema.ts'
+import { priorities } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
+import { notifyUsers } from '#src/notify/outbox.ts'
+import { getSetting } from '#src/settings/settings.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { can } from '#src/users/permissions.ts'
+import { computeDeadlines, limits, priorityLabels, sourceOfChannel, textLength, titleFromDescription } from './rules.ts'
+import { auditTicket, journalingDenials, othersThan, requireText } from './ticket-access.ts'
+import { indexNewTicket } from './ticket-search.ts'
+import { activeGroupStaff, findTicket, recordTicketEvent } from './ticket-store.ts'
+
+export interface CreateTicketInput {
+  /** Empty: the first line of the description (the bot files tickets without a title). */
+  title?: string
+  description: string
+  categoryId: number
+  /** Default: the category's default priority. */
+  priority?: Priority
+  /** Filing on behalf of someone else (a phone call) needs `ticket.create_on_behalf`. */
+  requesterId?: number
+  /** Default: the requester's department. */
+  departmentId?: number | null
+  /** Default: the requester's room. */
+  location?: string | null
+  /** A repeated request with the same key (per actor) returns the first ticket and creates nothing. */
+  idempotencyKey?: string
+}
+
+/** Files a ticket, routes it to the category's group and tells the requester and the group. */
+export async function createTicket(db: Db, actor: Actor, input: CreateTicketInput): Promise<Ticket> {
+  const requesterId = input.requesterId ?? actor.id
+  const key = actor.id === null ? undefined : input.idempotencyKey?.trim() || undefined
+  if (key !== undefined && textLength(key) > limits.idempotencyKey) {
+    throw new DomainError('validation', 'Слишком длинный ключ идемпотентности')
+  }
+  const attempt = { action: 'ticket.create', ticketId: null, subjectId: requesterId }
+  try {
+    return await journalingDenials(db, actor, attempt, () =>
+      db.transaction().execute((tx) => create(tx, actor, input, key)),
+    )
+  } catch (error) {
+    // A concurrent request with the same key committed first: answer with its ticket.
+    if (key !== undefined && actor.id !== null && isUniqueViolation(error)) {
+      const first = await ticketByKey(db, actor.id, key)
+      if (first) return first
+    }
+    throw error
+  }
+}
+
+async function create(tx: Tx, actor: Actor, input: CreateTicketInput, key: string | undefined): Promise<Ticket> {
+  if (!can(actor, 'ticket.create')) throw new DomainError('forbidden', 'Нет прав создавать заявки')
+  if (key !== undefined && actor.id !== null) {
+    const earlier = await ticketByKey(tx, actor.id, key)
+    if (earlier) return earlier
+  }
+  const requesterId = input.requesterId ?? actor.id
+  if (requesterId === null) throw new DomainError('validation', 'Укажите заявителя')
+  if (requesterId !== actor.id && !can(actor, 'ticket.create_on_behalf')) {
+    throw new DomainError('forbidden', 'Нет прав создавать заявки от имени другого пользователя')
+  }
+
+  const description = requireText(input.description, 'Описание', limits.description)
+  const title = requireText(input.title?.trim() || titleFromDescription(description), 'Тема', limits.title)
+  if (input.priority !== undefined && !priorities.includes(input.priority)) {
+    throw new DomainError('validation', 'Неизвестный приоритет')
+  }
+  const requester = await tx
+    .selectFrom('users')
+    .select(['id', 'status', 'department_id', 'room'])
+    .where('id', '=', requesterId)
+    .executeTakeFirst()
+  if (requester?.status !== 'active') {
+    throw new DomainError('validation', 'Заявитель не найден или его учётная запись не активна')
+  }
+  const category = await tx.selectFrom('categories').selectAll().where('id', '=', input.categoryId).executeTakeFirst()
+  if (category?.active !== 1) {
+    throw new DomainError('validation', 'Категория не найдена или отключена')
+  }
+  const departmentId = input.departmentId === undefined ? requester.department_id : input.departmentId
+  if (departmentId !== null && departmentId !== requester.department_id) {
+    const department = await tx.selectFrom('departments').select('id').where('id', '=', departmentId).executeTakeFirst()
+    if (!department) throw new DomainError('validation', 'Отделение не найдено')
+  }
+  const location = input.location === undefined ? requester.room : input.location?.trim() || null
+  if (location !== null && textLength(location) > limits.title) {
+    throw new DomainError('validation', `Поле «Расположение» длиннее ${limits.title} символов`)
+  }
+
+  const at = now()
+  const priority = input.priority ?? category.default_priority
+  const deadlines = computeDeadlines(at, priority, category, await getSetting(tx, 'tickets.deadlines'))
+  const ticket = await tx
+    .insertInto('tickets')
+    .values({
+      title,
+      description,
+      category_id: category.id,
+      priority,
+      status: 'new',
+      requester_id: requester.id,
+      assignee_id: null,
+      group_id: category.default_group_id,
+      department_id: departmentId,
+      location,
+      source: sourceOfChannel(actor.channel),
+      created_by: actor.id ?? requester.id,
+      created_at: at,
+      updated_at: at,
+      first_response_at: null,
+      resolved_at: null,
+      closed_at: null,
+      cancelled_at: null,
+      response_due_at: deadlines.responseDueAt,
+      resolution_due_at: deadlines.resolutionDueAt,
+      response_breached_at: null,
+      resolution_breached_at: null,
+      resolution: null,
+      cancel_reason: null,
+      rating: null,
+      rating_comment: null,
+      rated_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+
+  if (key !== undefined && actor.id !== null) {
+    await tx
+      .insertInto('idempotency_keys')
+      .values({ user_id: actor.id, key, ticket_id: ticket.id, created_at: at })
+      .execute()
+  }
+  await indexNewTicket(tx, ticket)
+  await recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind: 'created', to: 'new', at })
+  const onBehalf = requester.id !== actor.id
+  await auditTicket(
+    tx,
+    actor,
+    ticket,
+    'ticket.create',
+    onBehalf ? `Создана заявка № ${ticket.id} от имени пользователя ${requester.id}` : `Создана заявка № ${ticket.id}`,
+    { categoryId: category.id, priority, priorityLabel: priorityLabels[priority], source: ticket.source },
+  )
+  await notifyUsers(tx, [requester.id], { kind: 'ticket_created', ticketId: ticket.id })
+  if (category.default_group_id !== null) {
+    const members = await activeGroupStaff(tx, category.default_group_id)
+    await notifyUsers(tx, othersThan(actor, ...members), { kind: 'ticket_new_for_group', ticketId: ticket.id })
+  }
+  return ticket
+}
+
+async function ticketByKey(db: Tx, userId: number, key: string): Promise<Ticket | undefined> {
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .select('ticket_id')
+    .where('user_id', '=', userId)
+    .where('key', '=', key)
+    .executeTakeFirst()
+  return row ? findTicket(db, row.ticket_id) : undefined
+}
+
+/** A primary-key or unique violation, on either engine. */
+function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false
+  const code = error.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+}

@@ -1,0 +1,113 @@
+import { auditDenied } from '#src/audit/denied.ts'
+import { audit } from '#src/audit/journal.ts'
+import type { Db, Ticket, Tx } from '#src/db/schema.ts'
+import { DomainError, isDomainError } from '#src/errors.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { type Action, can } from '#src/users/permissions.ts'
+import { textLength } from './rules.ts'
+import { findTicket, findTicketForUpdate } from './ticket-store.ts'
+
+/**
+ * The steps every ticket use case shares: load what the actor may see, check a permission, journal the
+ * change, and journal a refusal after its transaction has rolled back.
+ */
+
+/**
+ * The ticket, locked for the change. A ticket the actor may not see does not exist for them: a requester
+ * asking for someone else's ticket gets not_found, never forbidden, so numbers cannot be probed.
+ */
+export async function loadVisibleTicket(tx: Tx, actor: Actor, ticketId: number, lock = true): Promise<Ticket> {
+  const ticket = lock ? await findTicketForUpdate(tx, ticketId) : await findTicket(tx, ticketId)
+  if (!ticket || !can(actor, 'ticket.view', ticket)) throw new DomainError('not_found', 'Заявка не найдена')
+  return ticket
+}
+
+/** Throws `forbidden` unless the actor may do this to the ticket. */
+export function requirePermission(actor: Actor, action: Action, ticket: Ticket | undefined, message: string): void {
+  if (!can(actor, action, ticket)) throw new DomainError('forbidden', message)
+}
+
+export interface DeniedAttempt {
+  /** Audit action code, `ticket.<verb>`. */
+  action: string
+  ticketId: number | null
+  /** Whose ticket it is, when known before the attempt (filing on behalf of someone). */
+  subjectId?: number | null
+}
+
+/**
+ * Runs a use case; if it is refused for lack of rights, journals the denial in a transaction of its own
+ * (the use case's transaction has rolled back with the refusal) and rethrows. A ticket hidden from the
+ * actor (not_found although it exists) is a denial too.
+ */
+export async function journalingDenials<T>(
+  db: Db,
+  actor: Actor,
+  attempt: DeniedAttempt,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    if (!isDomainError(error) || (error.code !== 'forbidden' && error.code !== 'not_found')) throw error
+    const owner = await requesterOf(db, attempt.ticketId)
+    const hidden = error.code === 'not_found' && owner !== null
+    const subjectId = attempt.subjectId ?? owner
+    if (error.code === 'forbidden' || hidden) {
+      await auditDenied(db, actor, {
+        action: attempt.action,
+        objectType: 'ticket',
+        objectId: attempt.ticketId,
+        subjectId,
+        pdn: true,
+        description:
+          attempt.ticketId === null
+            ? `Отказано в действии ${attempt.action}`
+            : `Отказано в действии ${attempt.action} с заявкой № ${attempt.ticketId}`,
+        details: hidden ? { reason: 'not_visible' } : null,
+      })
+    }
+    throw error
+  }
+}
+
+async function requesterOf(db: Db, ticketId: number | null): Promise<number | null> {
+  if (ticketId === null) return null
+  const row = await db.selectFrom('tickets').select('requester_id').where('id', '=', ticketId).executeTakeFirst()
+  return row?.requester_id ?? null
+}
+
+/** Journals a ticket action: the requester is whose personal data it touches. */
+export async function auditTicket(
+  tx: Tx,
+  actor: Actor,
+  ticket: Pick<Ticket, 'id' | 'requester_id'>,
+  action: string,
+  description: string,
+  details?: Record<string, unknown>,
+): Promise<void> {
+  await audit(tx, actor, {
+    action,
+    objectType: 'ticket',
+    objectId: ticket.id,
+    subjectId: ticket.requester_id,
+    pdn: true,
+    description,
+    details: details ?? null,
+  })
+}
+
+/** Trims a text field and checks its length; `validation` with a Russian message otherwise. */
+export function requireText(value: string | undefined | null, label: string, max: number): string {
+  const text = (value ?? '').trim()
+  if (text === '') throw new DomainError('validation', `Заполните поле «${label}»`)
+  if (textLength(text) > max) {
+    throw new DomainError('validation', `Поле «${label}» длиннее ${max} символов`)
+  }
+  return text
+}
+
+/** Whom to tell: the given users, without the actor (nobody is told what they did themselves). */
+export function othersThan(actor: Actor, ...userIds: Array<number | null>): number[] {
+  return userIds.filter((id): id is number => id !== null && id !== actor.id)
+}

@@ -1,0 +1,147 @@
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
+import { dialectOf } from '#src/db/database.ts'
+import type { Database, Tx } from '#src/db/schema.ts'
+
+/**
+ * The full-text index of tickets (migration 0001): SQLite FTS5 `ticket_fts(title, description, messages,
+ * notes)` with rowid = ticket id; PostgreSQL `ticket_search(ticket_id, public_text, internal_text, …)` with
+ * the `russian` configuration. Internal notes are kept apart so that a requester's search never matches one.
+ * Every write happens in the caller's transaction, beside the change it indexes.
+ */
+
+/** Text beyond this is not indexed: PostgreSQL refuses a tsvector over 1 MB, and nobody searches that deep. */
+const MAX_INDEXED_CHARS = 400_000
+const MAX_TERMS = 12
+const MAX_TERM_CHARS = 64
+
+export interface IndexedTicket {
+  id: number
+  title: string
+  description: string
+}
+
+/** Indexes a new ticket's title and description. */
+export async function indexNewTicket(tx: Tx, ticket: IndexedTicket): Promise<void> {
+  if (dialectOf(tx) === 'postgres') {
+    await sql`insert into ticket_search (ticket_id, public_text, internal_text)
+      values (${ticket.id}, ${`${ticket.title}\n${ticket.description}`}, '')`.execute(tx)
+    return
+  }
+  await sql`insert into ticket_fts (rowid, title, description, messages, notes)
+    values (${ticket.id}, ${ticket.title}, ${ticket.description}, '', '')`.execute(tx)
+}
+
+/** Adds a message to the ticket's index: external ones are public, internal notes are staff-only. */
+export async function indexMessage(tx: Tx, ticketId: number, body: string, internal: boolean): Promise<void> {
+  if (dialectOf(tx) === 'postgres') {
+    const column = sql.ref(internal ? 'internal_text' : 'public_text')
+    await sql`update ticket_search
+      set ${column} = case when length(${column}) < ${MAX_INDEXED_CHARS} then ${column} || ${`\n${body}`} else ${column} end
+      where ticket_id = ${ticketId}`.execute(tx)
+    return
+  }
+  const column = sql.ref(internal ? 'notes' : 'messages')
+  await sql`update ticket_fts
+    set ${column} = case when length(${column}) < ${MAX_INDEXED_CHARS} then ${column} || ${`\n${body}`} else ${column} end
+    where rowid = ${ticketId}`.execute(tx)
+}
+
+/** Rebuilds one ticket's index from its rows (after a title change). */
+export async function reindexTicket(tx: Tx, ticketId: number): Promise<void> {
+  const ticket = await tx
+    .selectFrom('tickets')
+    .select(['id', 'title', 'description'])
+    .where('id', '=', ticketId)
+    .executeTakeFirst()
+  if (!ticket) return
+  const messages = await tx
+    .selectFrom('ticket_messages')
+    .select(['kind', 'body'])
+    .where('ticket_id', '=', ticketId)
+    .orderBy('id')
+    .execute()
+  const joined = (kind: 'external' | 'internal') =>
+    messages
+      .filter((m) => m.kind === kind)
+      .map((m) => m.body)
+      .join('\n')
+      .slice(0, MAX_INDEXED_CHARS)
+  const external = joined('external')
+  const internal = joined('internal')
+  if (dialectOf(tx) === 'postgres') {
+    const publicText = `${ticket.title}\n${ticket.description}\n${external}`
+    await sql`insert into ticket_search (ticket_id, public_text, internal_text)
+      values (${ticket.id}, ${publicText}, ${internal})
+      on conflict (ticket_id) do update set public_text = excluded.public_text, internal_text = excluded.internal_text`.execute(
+      tx,
+    )
+    return
+  }
+  await sql`delete from ticket_fts where rowid = ${ticket.id}`.execute(tx)
+  await sql`insert into ticket_fts (rowid, title, description, messages, notes)
+    values (${ticket.id}, ${ticket.title}, ${ticket.description}, ${external}, ${internal})`.execute(tx)
+}
+
+/**
+ * The words of a query, stripped of everything else: quotes, `*`, `:`, `^`, parentheses and operators
+ * never reach the FTS parser, so no query can make it fail.
+ */
+export function searchTerms(query: string): string[] {
+  const words = query.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []
+  return [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_CHARS)))].slice(0, MAX_TERMS)
+}
+
+/**
+ * Russian inflections, longest first. FTS5 has no Russian stemmer: cutting the ending off a query word
+ * and searching the rest as a prefix lets «принтеры» find «принтера», as PostgreSQL's `russian` does.
+ */
+const russianEndings = (
+  'ями ами ого его ому ему ыми ими ают яют ует ' +
+  'ой ей ий ый ая яя ое ее ые ие ом ем ам ям ах ях ов ев ую юю ют ет ит ут ат ят ' +
+  'а я ы и у ю е о ь й'
+).split(' ')
+const MIN_STEM = 3
+
+export function prefixStem(term: string): string {
+  if (!/^[а-яё]+$/u.test(term)) return term
+  const ending = russianEndings.find((e) => term.endsWith(e) && term.length - e.length >= MIN_STEM)
+  return ending === undefined ? term : term.slice(0, term.length - ending.length)
+}
+
+/** FTS5 query: every word a quoted prefix term, all required, in the columns this reader may search. */
+export function ftsQuery(terms: readonly string[], includeInternal: boolean): string {
+  const columns = includeInternal ? '{title description messages notes}' : '{title description messages}'
+  return `${columns} : (${terms.map((t) => `"${prefixStem(t)}"*`).join(' ')})`
+}
+
+/** PostgreSQL tsquery text: every word a prefix term, all required. */
+export function tsQuery(terms: readonly string[]): string {
+  return terms.map((t) => `${t}:*`).join(' & ')
+}
+
+/**
+ * A condition on `tickets.id` matching the query, or null when the query has no words to search for.
+ * Staff (`includeInternal`) also search internal notes.
+ */
+export function matchTickets(
+  tx: Tx,
+  eb: ExpressionBuilder<Database, 'tickets'>,
+  query: string,
+  includeInternal: boolean,
+): Expression<SqlBool> | null {
+  const terms = searchTerms(query)
+  if (terms.length === 0) return null
+  if (dialectOf(tx) === 'postgres') {
+    const vector = sql.ref(includeInternal ? 'all_tsv' : 'public_tsv')
+    return eb(
+      'tickets.id',
+      'in',
+      sql<number>`(select ticket_id from ticket_search where ${vector} @@ to_tsquery('russian', ${tsQuery(terms)}))`,
+    )
+  }
+  return eb(
+    'tickets.id',
+    'in',
+    sql<number>`(select rowid from ticket_fts where ticket_fts match ${ftsQuery(terms, includeInternal)})`,
+  )
+}

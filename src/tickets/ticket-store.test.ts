@@ -1,0 +1,128 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import type { Category, Db, Department, ExecutorGroup, Ticket, User } from '#src/db/schema.ts'
+import { actorFromUser } from '#src/users/actor.ts'
+import { testDatabase } from '../../test/support/database.ts'
+import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
+import { buildTicket } from '../../test/support/ticket-factory.ts'
+import { listTickets, type TicketFilter } from './ticket-store.ts'
+
+/** One shared, known dataset: each filter is checked against the ids it must return. */
+let db: Db
+let curator: User
+let executor: User
+let alice: User
+let bob: User
+let department: Department
+let group: ExecutorGroup
+let parent: Category
+let child: Category
+let other: Category
+const t: Record<string, Ticket> = {}
+
+beforeAll(async () => {
+  db = (await testDatabase()).db
+  curator = await buildUser(db, { role: 'curator' })
+  executor = await buildUser(db, { role: 'executor', fullName: 'Иванов Иван' })
+  department = await buildDepartment(db, 'Приёмное отделение')
+  alice = await buildUser(db, { departmentId: department.id, fullName: 'Алиса Петрова' })
+  bob = await buildUser(db)
+  group = await buildGroup(db, 'Оргтехника')
+  parent = await buildCategory(db, { name: 'Оборудование', defaultGroupId: group.id })
+  child = await buildCategory(db, { name: 'Принтеры', parentId: parent.id, defaultGroupId: group.id })
+  other = await buildCategory(db, { name: 'МИС' })
+  const past = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
+  t.a1 = await buildTicket(db, { requesterId: alice.id, categoryId: child.id, priority: 'low', createdAt: past(10) })
+  t.a2 = await buildTicket(db, {
+    requesterId: alice.id,
+    categoryId: parent.id,
+    priority: 'critical',
+    status: 'in_progress',
+    assigneeId: executor.id,
+    createdAt: past(5),
+  })
+  t.b1 = await buildTicket(db, {
+    requesterId: bob.id,
+    categoryId: other.id,
+    priority: 'high',
+    status: 'resolved',
+    assigneeId: executor.id,
+    createdAt: past(3),
+  })
+  t.b2 = await buildTicket(db, { requesterId: bob.id, categoryId: other.id, createdAt: past(1) })
+})
+
+const ids = async (user: User, filter: TicketFilter) =>
+  (await listTickets(db, actorFromUser(user, 'web'), filter)).items.map((item) => item.id)
+
+describe('listTickets', () => {
+  test('staff see every ticket, newest first, with names and overdue flags', async () => {
+    const page = await listTickets(db, actorFromUser(curator, 'web'), {})
+    expect(page.total).toBe(4)
+    expect(page.items.map((i) => i.id)).toEqual([t.b2?.id, t.b1?.id, t.a2?.id, t.a1?.id])
+    const a2 = page.items.find((i) => i.id === t.a2?.id)
+    expect(a2).toMatchObject({
+      requester_name: 'Алиса Петрова',
+      department_name: 'Приёмное отделение',
+      assignee_name: 'Иванов Иван',
+      category_name: 'Оборудование',
+      overdue: true,
+    })
+    expect(page.items.find((i) => i.id === t.b1?.id)?.overdue).toBe(false)
+  })
+
+  test('a requester only ever gets their own tickets, whatever the filter says', async () => {
+    expect(await ids(alice, {})).toEqual([t.a2?.id, t.a1?.id])
+    expect(await ids(alice, { requesterId: bob.id })).toEqual([])
+    expect(await ids(alice, { q: String(t.b1?.id) })).toEqual([])
+  })
+
+  test.each<[string, () => TicketFilter, () => Array<string>]>([
+    ['status', () => ({ status: ['new'] }), () => ['b2', 'a1']],
+    ['several statuses', () => ({ status: ['in_progress', 'resolved'] }), () => ['b1', 'a2']],
+    ['priority', () => ({ priority: ['critical', 'high'] }), () => ['b1', 'a2']],
+    ['a parent category with its children', () => ({ categoryId: parent.id }), () => ['a2', 'a1']],
+    ['a child category', () => ({ categoryId: child.id }), () => ['a1']],
+    ['no assignee', () => ({ assigneeId: 'none' }), () => ['b2', 'a1']],
+    ['an assignee', () => ({ assigneeId: executor.id }), () => ['b1', 'a2']],
+    ['a requester', () => ({ requesterId: bob.id }), () => ['b2', 'b1']],
+    ['a department', () => ({ departmentId: department.id }), () => ['a2', 'a1']],
+    ['a group', () => ({ groupId: group.id }), () => ['a2', 'a1']],
+    ['overdue', () => ({ overdue: true }), () => ['a2', 'a1']],
+    ['not overdue', () => ({ overdue: false }), () => ['b2', 'b1']],
+    ['created from', () => ({ createdFrom: new Date(Date.now() - 4 * 86_400_000).toISOString() }), () => ['b2', 'b1']],
+    ['created to', () => ({ createdTo: new Date(Date.now() - 4 * 86_400_000).toISOString() }), () => ['a2', 'a1']],
+  ])('the %s filter', async (_name, filter, expected) => {
+    expect(await ids(curator, filter())).toEqual(expected().map((key) => t[key]?.id))
+  })
+
+  test.each<[TicketFilter['sort'], Array<string>]>([
+    ['created_at', ['a1', 'a2', 'b1', 'b2']],
+    ['-priority', ['a2', 'b1', 'b2', 'a1']],
+    ['priority', ['a1', 'b2', 'b1', 'a2']],
+    ['id', ['a1', 'a2', 'b1', 'b2']],
+    ['-id', ['b2', 'b1', 'a2', 'a1']],
+    ['status', ['b2', 'a1', 'a2', 'b1']],
+  ])('sorting by %s', async (sort, expected) => {
+    expect(await ids(curator, { sort })).toEqual(expected.map((key) => t[key]?.id))
+  })
+
+  test('an unknown sort falls back to the newest first', async () => {
+    const sort = 'title; drop table tickets' as TicketFilter['sort']
+    expect(await ids(curator, { sort })).toEqual([t.b2?.id, t.b1?.id, t.a2?.id, t.a1?.id])
+  })
+
+  test('pages are 1-based and the total counts every match', async () => {
+    const actor = actorFromUser(curator, 'web')
+    const first = await listTickets(db, actor, { perPage: 3, page: 1, sort: 'id' })
+    const second = await listTickets(db, actor, { perPage: 3, page: 2, sort: 'id' })
+    expect(first.items.map((i) => i.id)).toEqual([t.a1?.id, t.a2?.id, t.b1?.id])
+    expect(second.items.map((i) => i.id)).toEqual([t.b2?.id])
+    expect([first.total, second.total]).toEqual([4, 4])
+    const clamped = await listTickets(db, actor, { perPage: 10_000, page: -3 })
+    expect(clamped.items).toHaveLength(4)
+  })
+
+  test('a ticket number finds the ticket', async () => {
+    expect(await ids(curator, { q: `№ ${t.b1?.id}` })).toEqual([t.b1?.id])
+  })
+})

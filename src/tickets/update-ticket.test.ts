@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import type { Db } from '#src/db/schema.ts'
+import { addMinutes } from '#src/db/time.ts'
+import { setSetting, settingDefaults } from '#src/settings/settings.ts'
+import { systemActor } from '#src/users/actor.ts'
+import { testDatabase } from '../../test/support/database.ts'
+import { buildActor, buildCategory, buildGroup, buildUser } from '../../test/support/factories.ts'
+import { buildTicket, deniedAudit, ticketTrail, withoutDenials } from '../../test/support/ticket-factory.ts'
+import { listTickets } from './ticket-store.ts'
+import { updateTicket } from './update-ticket.ts'
+
+let db: Db
+beforeAll(async () => {
+  db = (await testDatabase()).db
+})
+
+const created = '2026-11-20T08:00:00.000Z'
+
+describe('updateTicket', () => {
+  test('raising the priority recomputes the deadlines from creation', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { priority: 'normal', createdAt: created })
+    expect(ticket.resolution_due_at).toBe(addMinutes(created, 2 * 24 * 60))
+
+    const updated = await updateTicket(db, actor, { ticketId: ticket.id, priority: 'critical' })
+
+    expect(updated).toMatchObject({
+      priority: 'critical',
+      response_due_at: addMinutes(created, 15),
+      resolution_due_at: addMinutes(created, 4 * 60),
+    })
+    const trail = await ticketTrail(db, ticket.id)
+    expect(trail.events.map((e) => [e.kind, e.from_value, e.to_value])).toEqual([
+      ['priority_changed', 'normal', 'critical'],
+    ])
+    expect(trail.audit).toMatchObject([
+      { action: 'ticket.update', description: `Заявка № ${ticket.id} изменена: приоритет «Обычный» → «Критический»` },
+    ])
+  })
+
+  test('a new category brings its deadline override and group, and the group hears of an unassigned ticket', async () => {
+    const { actor } = await buildActor(db, { role: 'curator' })
+    const member = await buildUser(db, { role: 'executor' })
+    const group = await buildGroup(db, undefined, [member.id])
+    const category = await buildCategory(db, { defaultGroupId: group.id, responseMinutes: 30, resolutionMinutes: 600 })
+    const ticket = await buildTicket(db, { createdAt: created })
+
+    const updated = await updateTicket(db, actor, { ticketId: ticket.id, categoryId: category.id })
+
+    expect(updated).toMatchObject({
+      category_id: category.id,
+      group_id: group.id,
+      response_due_at: addMinutes(created, 30),
+      resolution_due_at: addMinutes(created, 600),
+    })
+    const trail = await ticketTrail(db, ticket.id)
+    expect(trail.events.map((e) => e.kind)).toEqual(['category_changed'])
+    expect(trail.outbox).toMatchObject([{ kind: 'ticket_new_for_group', recipient: member.telegram_chat_id }])
+  })
+
+  test('the deadlines follow the setting an admin changed', async () => {
+    const deadlines = { ...settingDefaults['tickets.deadlines'], high: { responseMinutes: 45, resolutionMinutes: 300 } }
+    await setSetting(db, systemActor(), 'tickets.deadlines', deadlines)
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { createdAt: created })
+    const updated = await updateTicket(db, actor, { ticketId: ticket.id, priority: 'high' })
+    expect(updated.resolution_due_at).toBe(addMinutes(created, 300))
+    await setSetting(db, systemActor(), 'tickets.deadlines', settingDefaults['tickets.deadlines'])
+  })
+
+  test('a new title is journaled and searchable', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { title: 'Проблема' })
+    const updated = await updateTicket(db, actor, { ticketId: ticket.id, title: 'Сломался сканер штрихкодов' })
+    expect(updated.title).toBe('Сломался сканер штрихкодов')
+    expect((await ticketTrail(db, ticket.id)).events).toMatchObject([{ kind: 'title_changed', from_value: 'Проблема' }])
+    const found = await listTickets(db, actor, { q: 'сканер' })
+    expect(found.items.map((t) => t.id)).toEqual([ticket.id])
+  })
+
+  test('nothing to change changes nothing', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { priority: 'low' })
+    const before = await ticketTrail(db, ticket.id)
+    await updateTicket(db, actor, { ticketId: ticket.id, priority: 'low' })
+    expect(await ticketTrail(db, ticket.id)).toEqual(before)
+  })
+
+  test('a requester cannot change the priority of their own ticket: forbidden, journaled', async () => {
+    const { user, actor } = await buildActor(db)
+    const ticket = await buildTicket(db, { requesterId: user.id })
+    const before = await ticketTrail(db, ticket.id)
+    await expect(updateTicket(db, actor, { ticketId: ticket.id, priority: 'critical' })).rejects.toMatchObject({
+      code: 'forbidden',
+    })
+    expect(withoutDenials(await ticketTrail(db, ticket.id))).toEqual(before)
+    expect(await deniedAudit(db, ticket.id)).toHaveLength(1)
+  })
+
+  test.each([
+    ['an empty title', { title: ' ' }],
+    ['a missing category', { categoryId: 424_242 }],
+  ])('%s is refused', async (_name, change) => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const ticket = await buildTicket(db)
+    await expect(updateTicket(db, actor, { ticketId: ticket.id, ...change })).rejects.toMatchObject({
+      code: 'validation',
+    })
+  })
+
+  test('a disabled category cannot be chosen', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const disabled = await buildCategory(db, { active: false })
+    const ticket = await buildTicket(db)
+    await expect(updateTicket(db, actor, { ticketId: ticket.id, categoryId: disabled.id })).rejects.toMatchObject({
+      code: 'validation',
+    })
+  })
+
+  test('a closed ticket cannot be changed', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { status: 'closed' })
+    await expect(updateTicket(db, actor, { ticketId: ticket.id, priority: 'high' })).rejects.toMatchObject({
+      code: 'invalid_transition',
+    })
+  })
+})

@@ -1,0 +1,118 @@
+import type { Db, Priority, Ticket, TicketUpdate } from '#src/db/schema.ts'
+import { priorities } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
+import { notifyUsers } from '#src/notify/outbox.ts'
+import { getSetting } from '#src/settings/settings.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { computeDeadlines, limits, lockedStatuses, priorityLabels, statusLabels } from './rules.ts'
+import {
+  auditTicket,
+  journalingDenials,
+  loadVisibleTicket,
+  othersThan,
+  requirePermission,
+  requireText,
+} from './ticket-access.ts'
+import { reindexTicket } from './ticket-search.ts'
+import { activeGroupStaff, recordTicketEvent } from './ticket-store.ts'
+
+export interface UpdateTicketInput {
+  ticketId: number
+  priority?: Priority
+  categoryId?: number
+  title?: string
+}
+
+/**
+ * Staff change a ticket's priority, category or title. Deadlines are recomputed from the creation time;
+ * a new category routes the ticket to its group.
+ */
+export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInput): Promise<Ticket> {
+  return journalingDenials(db, actor, { action: 'ticket.update', ticketId: input.ticketId }, () =>
+    db.transaction().execute(async (tx) => {
+      const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
+      requirePermission(actor, 'ticket.update', ticket, 'Нет прав изменять заявку')
+      if (lockedStatuses.includes(ticket.status)) {
+        throw new DomainError('invalid_transition', `Заявку в статусе «${statusLabels[ticket.status]}» изменить нельзя`)
+      }
+      if (input.priority !== undefined && !priorities.includes(input.priority)) {
+        throw new DomainError('validation', 'Неизвестный приоритет')
+      }
+      const title = input.title === undefined ? ticket.title : requireText(input.title, 'Тема', limits.title)
+      const priority = input.priority ?? ticket.priority
+      const categoryId = input.categoryId ?? ticket.category_id
+      const category =
+        categoryId === null
+          ? null
+          : await tx.selectFrom('categories').selectAll().where('id', '=', categoryId).executeTakeFirst()
+      if (categoryId !== null && !category) throw new DomainError('validation', 'Категория не найдена')
+      const categoryChanged = categoryId !== ticket.category_id
+      // A disabled category stays on old tickets but is not chosen for a ticket anew.
+      if (categoryChanged && category?.active !== 1) throw new DomainError('validation', 'Категория отключена')
+      const priorityChanged = priority !== ticket.priority
+      const titleChanged = title !== ticket.title
+      if (!categoryChanged && !priorityChanged && !titleChanged) return ticket
+
+      const at = now()
+      const change: TicketUpdate = { updated_at: at }
+      if (titleChanged) change.title = title
+      if (priorityChanged) change.priority = priority
+      if (categoryChanged) {
+        change.category_id = categoryId
+        change.group_id = category?.default_group_id ?? null
+      }
+      if (categoryChanged || priorityChanged) {
+        const deadlines = computeDeadlines(
+          ticket.created_at,
+          priority,
+          category ?? null,
+          await getSetting(tx, 'tickets.deadlines'),
+        )
+        change.response_due_at = deadlines.responseDueAt
+        change.resolution_due_at = deadlines.resolutionDueAt
+        // A breach that the new terms no longer make one is forgotten; the breach job marks it again if due.
+        if (deadlines.responseDueAt > at) change.response_breached_at = null
+        if (deadlines.resolutionDueAt > at) change.resolution_breached_at = null
+      }
+      const updated = await tx
+        .updateTable('tickets')
+        .set(change)
+        .where('id', '=', ticket.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+
+      const event = (kind: string, from: string | number | null, to: string | number | null) =>
+        recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind, from, to, at })
+      if (titleChanged) {
+        await event('title_changed', ticket.title, title)
+        await reindexTicket(tx, ticket.id)
+      }
+      if (priorityChanged) await event('priority_changed', ticket.priority, priority)
+      if (categoryChanged) await event('category_changed', ticket.category_id, categoryId)
+
+      const parts = [
+        titleChanged ? 'тема' : null,
+        priorityChanged ? `приоритет «${priorityLabels[ticket.priority]}» → «${priorityLabels[priority]}»` : null,
+        categoryChanged ? `категория ${ticket.category_id ?? '—'} → ${categoryId ?? '—'}` : null,
+      ].filter((p) => p !== null)
+      await auditTicket(tx, actor, ticket, 'ticket.update', `Заявка № ${ticket.id} изменена: ${parts.join(', ')}`, {
+        ...(priorityChanged ? { priority: { from: ticket.priority, to: priority } } : {}),
+        ...(categoryChanged ? { categoryId: { from: ticket.category_id, to: categoryId } } : {}),
+        ...(titleChanged ? { title: true } : {}),
+      })
+
+      // An unassigned ticket moved to another group is news for that group.
+      if (
+        categoryChanged &&
+        ticket.assignee_id === null &&
+        updated.group_id !== null &&
+        updated.group_id !== ticket.group_id
+      ) {
+        const members = await activeGroupStaff(tx, updated.group_id)
+        await notifyUsers(tx, othersThan(actor, ...members), { kind: 'ticket_new_for_group', ticketId: ticket.id })
+      }
+      return updated
+    }),
+  )
+}

@@ -1,0 +1,121 @@
+import type { Attachment, Db, Ticket, TicketEvent, TicketMessage } from '#src/db/schema.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { can } from '#src/users/permissions.ts'
+import { auditTicket, journalingDenials, loadVisibleTicket } from './ticket-access.ts'
+
+export interface TicketPerson {
+  id: number
+  full_name: string
+}
+
+export interface TicketRequester extends TicketPerson {
+  department_name: string | null
+  phone: string | null
+  room: string | null
+  position: string | null
+}
+
+export interface TicketMessageView extends TicketMessage {
+  author_name: string
+}
+
+export interface TicketEventView extends TicketEvent {
+  actor_name: string | null
+}
+
+export interface TicketDetail {
+  ticket: Ticket
+  requester: TicketRequester
+  assignee: TicketPerson | null
+  category: { id: number; name: string } | null
+  /** Oldest first; internal notes only for those who may see them. */
+  messages: TicketMessageView[]
+  /** Oldest first. */
+  events: TicketEventView[]
+  attachments: Attachment[]
+}
+
+/** Timeline entries for IT's eyes only: staff notes and the deadline bookkeeping. */
+const internalEventKinds = ['note', 'deadline_breached']
+
+/** Opens a ticket with its timeline; the read of the requester's data is journaled. */
+export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<TicketDetail> {
+  const attempt = { action: 'ticket.view', ticketId: input.ticketId }
+  return journalingDenials(db, actor, attempt, () =>
+    db.transaction().execute(async (tx) => {
+      const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
+      const internal = can(actor, 'ticket.view_internal', ticket)
+
+      const requester = await tx
+        .selectFrom('users')
+        .leftJoin('departments', 'departments.id', 'users.department_id')
+        .select([
+          'users.id',
+          'users.full_name',
+          'departments.name as department_name',
+          'users.phone',
+          'users.room',
+          'users.position',
+        ])
+        .where('users.id', '=', ticket.requester_id)
+        .executeTakeFirstOrThrow()
+      const assignee =
+        ticket.assignee_id === null
+          ? null
+          : ((await tx
+              .selectFrom('users')
+              .select(['id', 'full_name'])
+              .where('id', '=', ticket.assignee_id)
+              .executeTakeFirst()) ?? null)
+      const category =
+        ticket.category_id === null
+          ? null
+          : ((await tx
+              .selectFrom('categories')
+              .select(['id', 'name'])
+              .where('id', '=', ticket.category_id)
+              .executeTakeFirst()) ?? null)
+
+      let messagesQuery = tx
+        .selectFrom('ticket_messages')
+        .innerJoin('users', 'users.id', 'ticket_messages.author_id')
+        .selectAll('ticket_messages')
+        .select('users.full_name as author_name')
+        .where('ticket_messages.ticket_id', '=', ticket.id)
+      if (!internal) messagesQuery = messagesQuery.where('ticket_messages.kind', '=', 'external')
+      const messages = await messagesQuery.orderBy('ticket_messages.id').execute()
+
+      let eventsQuery = tx
+        .selectFrom('ticket_events')
+        .leftJoin('users', 'users.id', 'ticket_events.actor_id')
+        .selectAll('ticket_events')
+        .select('users.full_name as actor_name')
+        .where('ticket_events.ticket_id', '=', ticket.id)
+      if (!internal) eventsQuery = eventsQuery.where('ticket_events.kind', 'not in', internalEventKinds)
+      const events = await eventsQuery.orderBy('ticket_events.id').execute()
+
+      let attachmentsQuery = tx.selectFrom('attachments').selectAll().where('ticket_id', '=', ticket.id)
+      if (!internal) {
+        // Files attached to an internal note are as internal as the note.
+        attachmentsQuery = attachmentsQuery.where((eb) =>
+          eb.or([
+            eb('message_id', 'is', null),
+            eb(
+              'message_id',
+              'in',
+              eb
+                .selectFrom('ticket_messages')
+                .select('id')
+                .where('ticket_id', '=', ticket.id)
+                .where('kind', '=', 'external'),
+            ),
+          ]),
+        )
+      }
+      const attachments = await attachmentsQuery.orderBy('id').execute()
+
+      await auditTicket(tx, actor, ticket, 'ticket.view', `Просмотр заявки № ${ticket.id}`)
+      return { ticket, requester, assignee, category, messages, events, attachments }
+    }),
+  )
+}
