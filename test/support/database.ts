@@ -49,7 +49,8 @@ export async function testDatabase(): Promise<TestDatabase> {
 
 /**
  * Kysely's migrator introspects every schema of the database (`has_schema_privilege(nspname, …)`), so a
- * schema that another test file drops at that moment fails our migration with 3F000 although ours exists.
+ * schema that another test file drops at that moment fails our migration with 3F000 (its schema) or 42P01
+ * (one of its tables, from `pg_get_serial_sequence`) although ours exists.
  * The failure comes before any migration runs (each runs in its own transaction), so trying again is safe.
  */
 async function migrateRetryingRaces(db: Db, schema: string): Promise<void> {
@@ -62,7 +63,7 @@ async function migrateRetryingRaces(db: Db, schema: string): Promise<void> {
         typeof error === 'object' &&
         error !== null &&
         'code' in error &&
-        error.code === '3F000' &&
+        (error.code === '3F000' || error.code === '42P01') &&
         !String(error).includes(schema)
       if (!otherSchemaVanished || attempt >= 5) throw error
     }

@@ -1,0 +1,15 @@
+import type { Db } from '#src/db/schema.ts'
+import { autoCloseResolved } from '#src/tickets/auto-close.ts'
+import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
+
+/** Periodic work that one instance runs (the holder of the scheduler lease). Returns rows changed. */
+export interface Schedule {
+  name: string
+  everyMs: number
+  run(db: Db): Promise<number>
+}
+
+export const defaultSchedules: readonly Schedule[] = [
+  { name: 'deadline-breaches', everyMs: 60_000, run: markDeadlineBreaches },
+  { name: 'auto-close', everyMs: 10 * 60_000, run: autoCloseResolved },
+]

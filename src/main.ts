@@ -1,0 +1,136 @@
+import { Server } from 'node:http'
+import { serve as serveHttp } from '@hono/node-server'
+import { createApp } from '#src/app.ts'
+import { setAuditKey } from '#src/audit/journal.ts'
+import type { Config } from '#src/config.ts'
+import { openDatabase } from '#src/db/database.ts'
+import { migrateToLatest } from '#src/db/migrate.ts'
+import type { Db } from '#src/db/schema.ts'
+import { startWorker, type Worker } from '#src/jobs/worker.ts'
+import { createLogger, type Logger } from '#src/logger.ts'
+import { createLoggingChannel } from '#src/notify/logging-channel.ts'
+
+/**
+ * The process: open the database, migrate it, serve HTTP, run the worker; stop gracefully on
+ * SIGTERM/SIGINT. Returns a handle so that tests (and the CLI) can stop it themselves.
+ */
+
+export interface ServeOptions {
+  /** Stop on SIGTERM/SIGINT (default). Tests that start several servers turn it off. */
+  handleSignals?: boolean
+  /** How long open connections (live updates, keep-alive) may hold the stop up. */
+  shutdownGraceMs?: number
+}
+
+export interface Running {
+  /** Where the server listens, with the actual port (PORT=0 picks a free one). */
+  url: string
+  db: Db
+  stop(): Promise<void>
+}
+
+export const FIRST_ADMIN_HINT = 'Создайте первого администратора: npx helpdesk users create-admin --login admin'
+
+export async function serve(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  options: ServeOptions = {},
+): Promise<Running> {
+  const db = openDatabase(config.database)
+  let worker: Worker | undefined
+  let server: Server | undefined
+  try {
+    // Several instances may start at once: Kysely's migration lock lets one migrate, the others wait.
+    const applied = await migrateToLatest(db)
+    for (const m of applied) logger.info({ migration: m.migrationName, status: m.status }, 'migration')
+    setAuditKey(config.auditKey)
+
+    const app = createApp({ db, config, logger })
+    server = await listen(app.fetch, config)
+    server.on('error', (error) => logger.error({ err: error }, 'http server error'))
+    const address = server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : config.port
+    const url = `http://${hostForUrl(config.host)}:${port}`
+
+    if (config.workerEnabled) worker = startWorker({ db, config, logger, channels: [createLoggingChannel(logger)] })
+    logger.info({ url, database: config.database.kind, worker: config.workerEnabled }, 'helpdesk is up')
+    if (!(await hasAdmin(db))) logger.warn(FIRST_ADMIN_HINT)
+
+    let stopping: Promise<void> | undefined
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopping')
+      void stop().catch((error: unknown) => {
+        logger.error({ err: error }, 'stop failed')
+        process.exitCode = 1
+      })
+    }
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        process.off('SIGTERM', onSignal)
+        process.off('SIGINT', onSignal)
+        if (server) await closeServer(server, options.shutdownGraceMs ?? 10_000)
+        await worker?.stop()
+        await db.destroy()
+        logger.info('stopped')
+      })()
+      return stopping
+    }
+    if (options.handleSignals !== false) {
+      process.once('SIGTERM', onSignal)
+      process.once('SIGINT', onSignal)
+    }
+    return { url, db, stop }
+  } catch (error) {
+    // Leave nothing open behind a failed start, so the process can exit with the error.
+    if (server) await closeServer(server, 0)
+    await worker?.stop()
+    await db.destroy()
+    throw error
+  }
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, config: Config): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serveHttp({ fetch, hostname: config.host, port: config.port })
+    if (!(server instanceof Server)) {
+      reject(new Error('expected an HTTP/1.1 server'))
+      return
+    }
+    server.once('error', reject)
+    server.once('listening', () => {
+      server.off('error', reject)
+      resolve(server)
+    })
+  })
+}
+
+/** Stops accepting, lets requests in progress finish, cuts idle keep-alives at once and the rest after the grace. */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve()
+      return
+    }
+    const force = setTimeout(() => server.closeAllConnections(), graceMs)
+    server.close(() => {
+      clearTimeout(force)
+      resolve()
+    })
+    server.closeIdleConnections()
+  })
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+async function hasAdmin(db: Db): Promise<boolean> {
+  const admin = await db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('status', '=', 'active')
+    .executeTakeFirst()
+  return admin !== undefined
+}

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto'
+import type { Selectable } from 'kysely'
+import { audit } from '#src/audit/journal.ts'
+import type { ConsentTextsTable, Db, Tx } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
+import { type Actor, systemActor } from './actor.ts'
+import { authorize } from './authorize.ts'
+
+/**
+ * Consent texts (152-ФЗ ст. 9, COMPLIANCE.md §1): versioned, never edited — a change is a new version,
+ * and each person's consent record names the version they agreed to.
+ */
+export type ConsentText = Selectable<ConsentTextsTable>
+
+export const OPERATOR_NAME = 'ОБУЗ «Курская городская клиническая больница скорой медицинской помощи»'
+
+/** Version 1, used until a curator publishes another. The hospital's lawyer should review it. */
+export const DEFAULT_CONSENT_TEXT = `Согласие на обработку персональных данных
+
+Я, действуя свободно, своей волей и в своём интересе, даю согласие оператору — ${OPERATOR_NAME} (областное бюджетное учреждение здравоохранения, г. Курск, ул. Пирогова, д. 14) — на обработку моих персональных данных на следующих условиях.
+
+1. Цель обработки: приём, учёт и выполнение моих заявок в отдел информационных технологий больницы (служба технической поддержки), связь со мной по этим заявкам, подтверждение того, что я работник больницы.
+
+2. Перечень персональных данных: фамилия, имя, отчество (ФИО); номер телефона; должность; отделение; кабинет (корпус); идентификатор (Telegram id) и имя пользователя в Telegram; тексты заявок и сообщений, которые я отправляю, и приложенные к ним файлы.
+
+3. Действия с персональными данными: сбор, запись, систематизация, накопление, хранение, уточнение (обновление, изменение), извлечение, использование, предоставление работникам отдела информационных технологий оператора, обезличивание, блокирование, удаление, уничтожение. Обработка смешанная: с использованием средств автоматизации и без них. Сообщения о заявках доставляются мне через мессенджер Telegram.
+
+4. Срок действия: согласие действует с момента его предоставления до достижения целей обработки (прекращения моей работы у оператора) или до его отзыва.
+
+5. Отзыв согласия: я могу отозвать согласие в любой момент — командой /revoke в боте, кнопкой в профиле веб-интерфейса или письменным заявлением оператору. После отзыва учётная запись отключается сразу, а мои персональные данные уничтожаются (обезличиваются) в течение 30 дней, кроме случаев, когда закон разрешает обработку без согласия (ч. 2 ст. 9 Федерального закона от 27.07.2006 № 152-ФЗ «О персональных данных»).
+
+Я подтверждаю, что ознакомлен(а) с правами субъекта персональных данных, установленными главой 3 Федерального закона № 152-ФЗ.`
+
+export const CONSENT_TEXT_MAX = 50_000
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex')
+}
+
+async function newestConsentText(db: Tx): Promise<ConsentText | undefined> {
+  return db.selectFrom('consent_texts').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst()
+}
+
+/** The text people consent to now: the newest version, or version 1 (the default) on a fresh database. */
+export async function currentConsentText(db: Tx): Promise<ConsentText> {
+  const newest = await newestConsentText(db)
+  if (newest) return newest
+  if (!db.isTransaction) return db.transaction().execute((tx) => currentConsentText(tx))
+  const at = now()
+  // Two first readers at once: the unique version lets one insert and the other find its row.
+  const created = await db
+    .insertInto('consent_texts')
+    .values({
+      version: 1,
+      text: DEFAULT_CONSENT_TEXT,
+      sha256: sha256(DEFAULT_CONSENT_TEXT),
+      valid_from: at,
+      created_by: null,
+      created_at: at,
+    })
+    .onConflict((oc) => oc.column('version').doNothing())
+    .returningAll()
+    .executeTakeFirst()
+  if (created) {
+    await audit(db, systemActor(), {
+      action: 'consent.text_publish',
+      objectType: 'consent_text',
+      objectId: created.id,
+      description: 'Опубликован текст согласия на обработку ПДн, версия 1 (по умолчанию)',
+      details: { version: 1, sha256: created.sha256 },
+    })
+    return created
+  }
+  const found = await newestConsentText(db)
+  if (!found) throw new Error('consent text vanished while it was being created')
+  return found
+}
+
+export interface PublishConsentTextInput {
+  text: string
+}
+
+/** Publishes the next version of the consent text (curator or admin); the bot asks everyone again. */
+export async function publishConsentText(db: Db, actor: Actor, input: PublishConsentTextInput): Promise<ConsentText> {
+  // Deciding on registrations is the curator's consent-related right; there is no separate action yet.
+  await authorize(
+    db,
+    actor,
+    'registration.decide',
+    {
+      action: 'consent.text_publish',
+      objectType: 'consent_text',
+      description: 'Отказано в публикации текста согласия',
+    },
+    'Нет прав изменять текст согласия',
+  )
+  const text = input.text.trim()
+  if (text === '') throw new DomainError('validation', 'Текст согласия пуст')
+  if (text.length > CONSENT_TEXT_MAX) {
+    throw new DomainError('validation', `Текст согласия длиннее ${CONSENT_TEXT_MAX} символов`)
+  }
+  return db.transaction().execute(async (tx) => {
+    const current = await currentConsentText(tx)
+    const hash = sha256(text)
+    if (hash === current.sha256) {
+      throw new DomainError('conflict', `Этот текст уже действует (версия ${current.version})`)
+    }
+    const at = now()
+    const published = await tx
+      .insertInto('consent_texts')
+      .values({
+        version: current.version + 1,
+        text,
+        sha256: hash,
+        valid_from: at,
+        created_by: actor.id,
+        created_at: at,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await audit(tx, actor, {
+      action: 'consent.text_publish',
+      objectType: 'consent_text',
+      objectId: published.id,
+      description: `Опубликован текст согласия на обработку ПДн, версия ${published.version}`,
+      details: { version: published.version, sha256: hash, previousVersion: current.version },
+    })
+    return published
+  })
+}

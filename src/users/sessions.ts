@@ -1,0 +1,127 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { Tx, User } from '#src/db/schema.ts'
+import { addMinutes, now } from '#src/db/time.ts'
+
+/**
+ * Server-side sessions (COMPLIANCE.md §5, УПД.10). The cookie carries 256 random bits; the database keeps
+ * only their sha256, so a leaked table cannot be replayed. A session dies after 30 idle minutes or
+ * 12 hours in all, whichever comes first, and with its user's deactivation.
+ */
+
+export const SESSION_COOKIE = 'helpdesk_session'
+export const SESSION_IDLE_MINUTES = 30
+export const SESSION_LIFETIME_MINUTES = 12 * 60
+/** last_seen_at is written at most this often, so that every request is not a write. */
+const TOUCH_INTERVAL_MS = 60_000
+
+export interface SessionMeta {
+  ip: string | null
+  userAgent: string | null
+}
+
+export interface NewSession {
+  /** The cookie value: shown once, never stored. */
+  token: string
+  sessionId: string
+  expiresAt: string
+}
+
+export interface ResolvedSession {
+  user: User
+  sessionId: string
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** Opens a session for a user (the caller has already authenticated them). */
+export async function createSession(db: Tx, userId: number, meta: SessionMeta): Promise<NewSession> {
+  const token = randomBytes(32).toString('base64url')
+  const at = now()
+  const sessionId = hashToken(token)
+  const expiresAt = addMinutes(at, SESSION_LIFETIME_MINUTES)
+  await db
+    .insertInto('sessions')
+    .values({
+      id: sessionId,
+      user_id: userId,
+      created_at: at,
+      last_seen_at: at,
+      expires_at: expiresAt,
+      ip: meta.ip,
+      // A user agent is whatever the client says; keep it bounded.
+      user_agent: meta.userAgent ? meta.userAgent.slice(0, 300) : null,
+      revoked_at: null,
+    })
+    .execute()
+  return { token, sessionId, expiresAt }
+}
+
+/** The session's active user, or undefined when the token is unknown, revoked, idle, expired or the user inactive. */
+export async function resolveSession(db: Tx, token: string): Promise<ResolvedSession | undefined> {
+  if (!looksLikeToken(token)) return undefined
+  const sessionId = hashToken(token)
+  const session = await db
+    .selectFrom('sessions')
+    .select(['id', 'user_id', 'last_seen_at', 'expires_at', 'revoked_at'])
+    .where('id', '=', sessionId)
+    .executeTakeFirst()
+  if (!session || session.revoked_at !== null) return undefined
+  const at = now()
+  if (session.expires_at <= at) return undefined
+  if (addMinutes(session.last_seen_at, SESSION_IDLE_MINUTES) <= at) return undefined
+  const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst()
+  if (user?.status !== 'active') return undefined
+  if (Date.parse(at) - Date.parse(session.last_seen_at) >= TOUCH_INTERVAL_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).execute()
+  }
+  return { user, sessionId }
+}
+
+/** Ends one session; true when it was live. */
+export async function revokeSession(db: Tx, token: string): Promise<boolean> {
+  if (!looksLikeToken(token)) return false
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now() })
+    .where('id', '=', hashToken(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** Ends every session of a user (deactivation, password change); returns how many were live. */
+export async function revokeUserSessions(db: Tx, userId: number): Promise<number> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+export interface SessionCookieOptions {
+  path: string
+  httpOnly: true
+  secure: boolean
+  sameSite: 'Lax'
+  maxAge: number
+}
+
+/** Attributes of the session cookie: Secure only when the site is served over https (COMPLIANCE.md §5). */
+export function sessionCookieOptions(baseUrl: string): SessionCookieOptions {
+  return {
+    path: '/',
+    httpOnly: true,
+    secure: baseUrl.startsWith('https:'),
+    sameSite: 'Lax',
+    maxAge: SESSION_LIFETIME_MINUTES * 60,
+  }
+}
+
+/** 32 bytes in base64url are 43 characters; anything else is not ours and costs no query. */
+function looksLikeToken(token: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(token)
+}

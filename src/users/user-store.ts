@@ -1,0 +1,139 @@
+import { type ExpressionBuilder, type SqlBool, sql } from 'kysely'
+import { dialectOf } from '#src/db/database.ts'
+import type { Database, NewUser, Role, Tx, User, UserStatus } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+
+/** Reading users, and the insert shared by the use cases that create accounts (they journal it). */
+
+export async function findUser(db: Tx, id: number): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Logins are stored in lower case; the lookup ignores case and surrounding spaces. */
+export async function findUserByLogin(db: Tx, login: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('login', '=', login.trim().toLowerCase()).executeTakeFirst()
+}
+
+export async function findUserByChatId(db: Tx, chatId: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('telegram_chat_id', '=', chatId).executeTakeFirst()
+}
+
+/** A user without the secrets: what an edge may show or serialise. */
+export type PublicUser = Omit<User, 'password_hash' | 'totp_secret' | 'totp_last_step'>
+
+export function publicUser(user: User): PublicUser {
+  const { password_hash: _hash, totp_secret: _secret, totp_last_step: _step, ...rest } = user
+  return rest
+}
+
+export interface UserListFilter {
+  status?: UserStatus
+  role?: Role
+  /** A fragment of the ФИО, login or phone, any case. */
+  q?: string
+  departmentId?: number
+  /** 1-based. */
+  page?: number
+  /** Default 50, at most 200. */
+  perPage?: number
+}
+
+export const USERS_PER_PAGE = 50
+export const USERS_PER_PAGE_MAX = 200
+
+/** One page of users matching the filter, ordered by id, and how many match in all. */
+export async function listUsers(db: Tx, filter: UserListFilter = {}): Promise<{ items: User[]; total: number }> {
+  const perPage = Math.min(Math.max(Math.trunc(filter.perPage ?? USERS_PER_PAGE), 1), USERS_PER_PAGE_MAX)
+  const page = Math.max(Math.trunc(filter.page ?? 1), 1)
+  const q = filter.q?.trim() ?? ''
+  const postgres = dialectOf(db) === 'postgres'
+
+  const matching = db.selectFrom('users').where((eb: ExpressionBuilder<Database, 'users'>) => {
+    const conditions = []
+    if (filter.status !== undefined) conditions.push(eb('status', '=', filter.status))
+    if (filter.role !== undefined) conditions.push(eb('role', '=', filter.role))
+    if (filter.departmentId !== undefined) conditions.push(eb('department_id', '=', filter.departmentId))
+    if (q !== '') {
+      const columns = ['full_name', 'login', 'phone'] as const
+      conditions.push(
+        eb.or(
+          columns.map((column) =>
+            postgres
+              ? eb(column, 'ilike', `%${escapeLike(q)}%`)
+              : sql<SqlBool>`${sql.ref(column)} glob ${`*${caseInsensitiveGlob(q)}*`}`,
+          ),
+        ),
+      )
+    }
+    return eb.and(conditions)
+  })
+
+  const [items, counted] = await Promise.all([
+    matching
+      .selectAll()
+      .orderBy('id')
+      .limit(perPage)
+      .offset((page - 1) * perPage)
+      .execute(),
+    matching.select(sql<number>`count(*)`.as('total')).executeTakeFirst(),
+  ])
+  return { items, total: Number(counted?.total ?? 0) }
+}
+
+/** PostgreSQL ILIKE: the fragment is literal (its default escape character is the backslash). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/**
+ * SQLite's LIKE folds case for ASCII only, so «иванов» would miss «Иванов». GLOB is case-sensitive
+ * but takes character classes of any Unicode letters: «ив» becomes `[иИ][вВ]`. Its wildcards are
+ * made literal by putting them in a class of their own.
+ */
+function caseInsensitiveGlob(text: string): string {
+  let pattern = ''
+  for (const c of text) {
+    const lower = c.toLocaleLowerCase('ru')
+    const upper = c.toLocaleUpperCase('ru')
+    if (lower !== upper && [...lower].length === 1 && [...upper].length === 1) pattern += `[${lower}${upper}]`
+    else if (c === '*' || c === '?' || c === '[') pattern += `[${c}]`
+    else pattern += c
+  }
+  return pattern
+}
+
+/** The fields a new account must state; everything else starts empty. */
+export type NewUserFields = Pick<NewUser, 'role' | 'status' | 'full_name'> &
+  Partial<Omit<NewUser, 'id' | 'role' | 'status' | 'full_name' | 'created_at' | 'updated_at'>>
+
+export async function insertUser(db: Tx, fields: NewUserFields): Promise<User> {
+  const at = now()
+  return db
+    .insertInto('users')
+    .values({
+      login: null,
+      password_hash: null,
+      phone: null,
+      position: null,
+      room: null,
+      department_id: null,
+      telegram_chat_id: null,
+      telegram_username: null,
+      telegram_blocked_at: null,
+      language: 'ru',
+      totp_secret: null,
+      totp_last_step: null,
+      rejection_reason: null,
+      locked_until: null,
+      confirmed_at: null,
+      confirmed_by: null,
+      deactivated_at: null,
+      pseudonymised_at: null,
+      last_login_at: null,
+      ...fields,
+      created_at: at,
+      updated_at: at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
