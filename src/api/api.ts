@@ -1,0 +1,35 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { auditRoutes } from './audit.routes.ts'
+import { authRoutes } from './auth.routes.ts'
+import { categoryRoutes } from './categories.routes.ts'
+import { departmentRoutes } from './departments.routes.ts'
+import type { AppEnv } from './env.ts'
+import { payloadTooLarge } from './errors.ts'
+import { groupRoutes } from './groups.routes.ts'
+import { meRoutes } from './me.routes.ts'
+import { openApiDocument } from './openapi.ts'
+import { ticketRoutes } from './tickets.routes.ts'
+import { userRoutes } from './users.routes.ts'
+
+export const API_BODY_LIMIT = 1024 * 1024
+
+/** The JSON API, mounted by the app at /api/v1. */
+export function createApi(): Hono<AppEnv> {
+  const api = new Hono<AppEnv>()
+  api.use(bodyLimit({ maxSize: API_BODY_LIMIT, onError: payloadTooLarge }))
+  let document: ReturnType<typeof openApiDocument> | undefined
+  api.get('/openapi.json', (c) => {
+    document ??= openApiDocument(c.get('deps').config.baseUrl)
+    return c.json(document)
+  })
+  api.route('/auth', authRoutes())
+  api.route('/me', meRoutes())
+  api.route('/audit', auditRoutes())
+  api.route('/tickets', ticketRoutes())
+  api.route('/users', userRoutes())
+  api.route('/departments', departmentRoutes())
+  api.route('/groups', groupRoutes())
+  api.route('/categories', categoryRoutes())
+  return api
+}

@@ -1,0 +1,44 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { readJournal } from '#src/audit/read-journal.ts'
+import { authenticate } from './authenticate.ts'
+import type { ApiEnv } from './env.ts'
+import { presentAudit } from './present.ts'
+import { q, queryOf, text } from './validate.ts'
+
+export const AUDIT_DEFAULT_LIMIT = 100
+export const AUDIT_MAX_LIMIT = 1000
+
+export const auditQuery = z
+  .object({
+    limit: q.int(1, AUDIT_MAX_LIMIT).optional(),
+    pdn_related: q.bool().optional(),
+    search: text(200).optional(),
+    date_from: q.moment('start').optional(),
+    date_to: q.moment('end').optional(),
+    /** A user id, or `system` for entries without a person. */
+    actor_id: z.union([z.literal('system'), q.int()]).optional(),
+    /** An action code, or a prefix ending with a dot (`auth.`). */
+    action: text(100).optional(),
+  })
+  .strict()
+
+/** GET /audit: the journal, newest first (admins only; the reading is journaled). */
+export function auditRoutes(): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>()
+  routes.use(authenticate)
+  routes.get('/', async (c) => {
+    const query = queryOf(c, auditQuery)
+    const rows = await readJournal(c.get('deps').db, c.get('actor'), {
+      limit: query.limit ?? AUDIT_DEFAULT_LIMIT,
+      pdnOnly: query.pdn_related,
+      search: query.search,
+      from: query.date_from,
+      to: query.date_to,
+      actorId: query.actor_id,
+      action: query.action,
+    })
+    return c.json({ items: rows.map(presentAudit) })
+  })
+  return routes
+}

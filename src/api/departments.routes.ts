@@ -1,0 +1,55 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { createDepartment, SORT_ORDER_LIMIT } from '#src/departments/create-department.ts'
+import { listDepartments } from '#src/departments/department-store.ts'
+import { updateDepartment } from '#src/departments/update-department.ts'
+import { can } from '#src/users/permissions.ts'
+import { authenticate } from './authenticate.ts'
+import type { ApiEnv } from './env.ts'
+import { presentDepartment } from './present.ts'
+import { idParam, jsonBody, q, queryOf, text } from './validate.ts'
+
+const sortOrder = z.number().int().min(-SORT_ORDER_LIMIT).max(SORT_ORDER_LIMIT)
+
+export const departmentListQuery = z.object({ active_only: q.bool().optional() }).strict()
+export const createDepartmentBody = z.object({ name: text(200), sort_order: sortOrder.optional() }).strict()
+export const updateDepartmentBody = z
+  .object({ name: text(200).optional(), active: z.boolean().optional(), sort_order: sortOrder.optional() })
+  .strict()
+
+/** /departments: the hospital's departments (disable with `{"active": false}`). */
+export function departmentRoutes(): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>()
+  routes.use(authenticate)
+
+  routes.get('/', async (c) => {
+    const query = queryOf(c, departmentListQuery)
+    // Only those who manage departments see the disabled ones.
+    const activeOnly = query.active_only ?? !can(c.get('actor'), 'department.manage')
+    const items = await listDepartments(c.get('deps').db, { activeOnly })
+    return c.json({ items: items.map(presentDepartment) })
+  })
+
+  routes.post('/', async (c) => {
+    const body = await jsonBody(c, createDepartmentBody)
+    const department = await createDepartment(c.get('deps').db, c.get('actor'), {
+      name: body.name,
+      sortOrder: body.sort_order,
+    })
+    return c.json(presentDepartment(department), 201)
+  })
+
+  routes.patch('/:id', async (c) => {
+    const id = idParam(c)
+    const body = await jsonBody(c, updateDepartmentBody)
+    const department = await updateDepartment(c.get('deps').db, c.get('actor'), {
+      id,
+      name: body.name,
+      active: body.active,
+      sortOrder: body.sort_order,
+    })
+    return c.json(presentDepartment(department))
+  })
+
+  return routes
+}

@@ -1,0 +1,34 @@
+import type { Config } from '#src/config.ts'
+import type { Db, User } from '#src/db/schema.ts'
+import type { Logger } from '#src/logger.ts'
+import type { Actor } from '#src/users/actor.ts'
+
+/** What every request handler may use: the app's dependencies, the request's logger and id. */
+export interface AppDeps {
+  db: Db
+  config: Config
+  logger: Logger
+}
+
+export interface AppVariables {
+  deps: AppDeps
+  requestId: string
+  /** The request's logger, carrying its id. */
+  log: Logger
+}
+
+/** Set by `authenticate` on /api routes that need a signed-in user. */
+export interface AuthVariables extends AppVariables {
+  user: User
+  actor: Actor
+  /** How the request proved who it is: a session cookie (subject to CSRF rules) or a bearer token. */
+  authMethod: 'session' | 'token'
+}
+
+export interface AppEnv {
+  Variables: AppVariables
+}
+
+export interface ApiEnv {
+  Variables: AuthVariables
+}

@@ -1,0 +1,63 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { type ErrorCode, httpStatusOf, isDomainError } from '#src/errors.ts'
+import type { AppEnv } from './env.ts'
+
+/**
+ * The API's one error shape: `{"error": {"code", "message"}}` with a Russian message; validation errors
+ * add `fields`. Never a stack, never SQL: anything that is not a refusal is «Внутренняя ошибка»,
+ * and its details go to the log under the request id.
+ */
+export interface FieldProblem {
+  path: string
+  message: string
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode | 'internal' | 'payload_too_large'; message: string; fields?: FieldProblem[] }
+}
+
+export function errorBody(code: ErrorBody['error']['code'], message: string, fields?: FieldProblem[]): ErrorBody {
+  return { error: fields ? { code, message, fields } : { code, message } }
+}
+
+export function payloadTooLarge(c: Context): Response {
+  return c.json(errorBody('payload_too_large', 'Слишком большой запрос'), 413)
+}
+
+export function apiNotFound(c: Context): Response {
+  return c.json(errorBody('not_found', 'Не найдено'), 404)
+}
+
+/** The app's onError: refusals keep their code, everything else is logged and hidden. */
+export function handleError(error: Error, c: Context<AppEnv>): Response {
+  if (isDomainError(error)) {
+    const fields = error.code === 'validation' ? fieldsOf(error.details) : undefined
+    return c.json(errorBody(error.code, error.message, fields), httpStatusOf[error.code])
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    const code: ErrorCode = error.status === 401 ? 'unauthorized' : error.status === 403 ? 'forbidden' : 'bad_request'
+    return c.json(errorBody(code, 'Запрос отклонён'), error.status)
+  }
+  const log = c.get('log') ?? c.get('deps')?.logger
+  log?.error({ err: loggableError(error), path: c.req.path }, 'unhandled error')
+  return c.json(errorBody('internal', 'Внутренняя ошибка'), 500)
+}
+
+/**
+ * What of an unexpected error goes to the log: its kind, message, code and stack. Not the whole object:
+ * a database error's `detail` and `parameters` carry row values (a login, a phone), which are ПДн.
+ */
+export function loggableError(error: Error): Record<string, unknown> {
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined
+  return { type: error.name, message: error.message, code, stack: error.stack }
+}
+
+function fieldsOf(details: Record<string, unknown> | undefined): FieldProblem[] | undefined {
+  const fields = details?.fields
+  if (!Array.isArray(fields)) return undefined
+  return fields.filter(
+    (f): f is FieldProblem =>
+      typeof f === 'object' && f !== null && typeof f.path === 'string' && typeof f.message === 'string',
+  )
+}

@@ -1,0 +1,605 @@
+import { z } from 'zod'
+import { channels, priorities, roles, ticketSources, ticketStatuses, userStatuses } from '#src/db/schema.ts'
+import { auditQuery } from './audit.routes.ts'
+import { loginBody } from './auth.routes.ts'
+import { categoryListQuery, createCategoryBody, updateCategoryBody } from './categories.routes.ts'
+import { createDepartmentBody, departmentListQuery, updateDepartmentBody } from './departments.routes.ts'
+import { createGroupBody, updateGroupBody } from './groups.routes.ts'
+import {
+  assignBody,
+  createTicketBody,
+  messageBody,
+  ratingBody,
+  statusBody,
+  ticketListQuery,
+  updateTicketBody,
+} from './tickets.routes.ts'
+import { createUserBody, rejectBody, roleBody, userListQuery } from './users.routes.ts'
+
+/**
+ * The OpenAPI 3.1 document of /api/v1, built from the very zod schemas the routes validate with, so the
+ * description cannot drift from what is enforced. Response schemas are declared here; the API tests parse
+ * real responses with them.
+ */
+
+const time = z.string().describe('UTC, ISO-8601')
+const nullableTime = time.nullable()
+
+export const responseSchemas = {
+  Error: z.object({
+    error: z.object({
+      code: z.string(),
+      message: z.string().describe('По-русски, можно показать человеку'),
+      fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  }),
+  User: z.object({
+    id: z.number().int(),
+    role: z.enum(roles),
+    status: z.enum(userStatuses),
+    full_name: z.string(),
+    login: z.string().nullable(),
+    phone: z.string().nullable(),
+    position: z.string().nullable(),
+    room: z.string().nullable(),
+    department_id: z.number().int().nullable(),
+    telegram_chat_id: z.string().nullable(),
+    telegram_username: z.string().nullable(),
+    rejection_reason: z.string().nullable(),
+    totp_enabled: z.boolean(),
+    created_at: time,
+    confirmed_at: nullableTime,
+    deactivated_at: nullableTime,
+    last_login_at: nullableTime,
+  }),
+  Ticket: z.object({
+    id: z.number().int(),
+    title: z.string(),
+    description: z.string(),
+    category_id: z.number().int().nullable(),
+    priority: z.enum(priorities),
+    status: z.enum(ticketStatuses),
+    requester_id: z.number().int(),
+    assignee_id: z.number().int().nullable(),
+    group_id: z.number().int().nullable(),
+    department_id: z.number().int().nullable(),
+    location: z.string().nullable(),
+    source: z.enum(ticketSources),
+    created_by: z.number().int(),
+    created_at: time,
+    updated_at: time,
+    first_response_at: nullableTime,
+    resolved_at: nullableTime,
+    closed_at: nullableTime,
+    cancelled_at: nullableTime,
+    response_due_at: nullableTime,
+    resolution_due_at: nullableTime,
+    response_breached_at: nullableTime,
+    resolution_breached_at: nullableTime,
+    resolution: z.string().nullable(),
+    cancel_reason: z.string().nullable(),
+    rating: z.number().int().nullable(),
+    rating_comment: z.string().nullable(),
+    rated_at: nullableTime,
+  }),
+  Message: z.object({
+    id: z.number().int(),
+    ticket_id: z.number().int(),
+    author_id: z.number().int(),
+    kind: z.enum(['external', 'internal']),
+    body: z.string(),
+    source: z.enum(ticketSources),
+    created_at: time,
+    delivery_status: z.enum(['pending', 'sent', 'failed']).nullable(),
+    telegram_message_id: z.number().int().nullable(),
+  }),
+  Department: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    active: z.boolean(),
+    sort_order: z.number().int(),
+    created_at: time,
+    updated_at: time,
+  }),
+  Group: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string().nullable(),
+    active: z.boolean(),
+    member_ids: z.array(z.number().int()),
+    created_at: time,
+    updated_at: time,
+  }),
+  Category: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string().nullable(),
+    parent_id: z.number().int().nullable(),
+    default_group_id: z.number().int().nullable(),
+    default_priority: z.enum(priorities),
+    response_minutes: z.number().int().nullable(),
+    resolution_minutes: z.number().int().nullable(),
+    active: z.boolean(),
+    sort_order: z.number().int(),
+    created_at: time,
+    updated_at: time,
+  }),
+  AuditEntry: z.object({
+    id: z.number().int(),
+    at: time,
+    actor_id: z.number().int().nullable(),
+    actor_name: z.string().nullable(),
+    channel: z.enum(channels),
+    ip: z.string().nullable(),
+    action: z.string(),
+    object_type: z.string().nullable(),
+    object_id: z.string().nullable(),
+    subject_id: z.number().int().nullable(),
+    pdn_related: z.boolean(),
+    result: z.enum(['success', 'denied', 'error']),
+    description: z.string(),
+    details: z.unknown(),
+    prev_hash: z.string(),
+    hash: z.string(),
+  }),
+}
+
+const person = z.object({ id: z.number().int(), full_name: z.string() })
+
+export const pageSchemas = {
+  TicketListItem: responseSchemas.Ticket.extend({
+    requester_name: z.string(),
+    assignee_name: z.string().nullable(),
+    department_name: z.string().nullable(),
+    category_name: z.string().nullable(),
+    overdue: z.boolean(),
+  }),
+  TicketDetail: responseSchemas.Ticket.extend({
+    requester: person.extend({
+      department_name: z.string().nullable(),
+      phone: z.string().nullable(),
+      room: z.string().nullable(),
+      position: z.string().nullable(),
+    }),
+    assignee: person.nullable(),
+    category: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+    messages: z.array(responseSchemas.Message.extend({ author_name: z.string() })),
+    events: z.array(
+      z.object({
+        id: z.number().int(),
+        ticket_id: z.number().int(),
+        actor_id: z.number().int().nullable(),
+        actor_name: z.string().nullable(),
+        kind: z.string(),
+        from_value: z.string().nullable(),
+        to_value: z.string().nullable(),
+        details: z.unknown(),
+        created_at: time,
+      }),
+    ),
+    attachments: z.array(
+      z.object({
+        id: z.number().int(),
+        ticket_id: z.number().int(),
+        message_id: z.number().int().nullable(),
+        uploader_id: z.number().int(),
+        file_name: z.string(),
+        mime_type: z.string(),
+        size: z.number().int(),
+        sha256: z.string(),
+        created_at: time,
+      }),
+    ),
+  }),
+}
+
+type Method = 'get' | 'post' | 'patch'
+type ResponseName = keyof typeof responseSchemas | keyof typeof pageSchemas
+
+interface Operation {
+  method: Method
+  path: string
+  tag: string
+  summary: string
+  /** Default: a session cookie or a bearer token is required. */
+  public?: boolean
+  query?: z.ZodObject
+  body?: z.ZodType
+  /** The success status and what it returns: one item, a page (`{items,total,page,per_page}`), a list (`{items}`). */
+  ok: { status: 200 | 201 | 204; item?: ResponseName; page?: ResponseName; list?: ResponseName; description?: string }
+  /** Error statuses besides 401 (and 422 for operations with input). */
+  errors?: Array<400 | 403 | 404 | 409 | 413 | 429>
+  headers?: Array<{ name: string; description: string }>
+}
+
+const onTicket = [403, 404, 409] as const
+const decision = [403, 404, 409] as const
+
+const operations: Operation[] = [
+  {
+    method: 'post',
+    path: '/auth/login',
+    tag: 'auth',
+    summary: 'Вход по логину и паролю: ставит cookie сессии helpdesk_session',
+    public: true,
+    body: loginBody,
+    ok: { status: 200, description: '{ user, expires_at } и Set-Cookie' },
+    errors: [403, 429],
+  },
+  { method: 'post', path: '/auth/logout', tag: 'auth', summary: 'Выход: завершает сессию', ok: { status: 204 } },
+  { method: 'get', path: '/me', tag: 'me', summary: 'Текущий пользователь', ok: { status: 200, item: 'User' } },
+  {
+    method: 'get',
+    path: '/tickets',
+    tag: 'tickets',
+    summary: 'Список заявок (заявитель видит только свои); status и priority — повторяющиеся или через запятую',
+    query: ticketListQuery,
+    ok: { status: 200, page: 'TicketListItem' },
+  },
+  {
+    method: 'post',
+    path: '/tickets',
+    tag: 'tickets',
+    summary: 'Новая заявка; повтор с тем же Idempotency-Key возвращает первую и ничего не создаёт',
+    body: createTicketBody,
+    headers: [{ name: 'Idempotency-Key', description: 'Ключ повтора (до 200 символов), свой у каждого пользователя' }],
+    ok: { status: 201, item: 'Ticket' },
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/tickets/{id}',
+    tag: 'tickets',
+    summary: 'Карточка заявки с сообщениями и событиями (внутренние заметки — только сотрудникам)',
+    ok: { status: 200, item: 'TicketDetail' },
+    errors: [404],
+  },
+  {
+    method: 'patch',
+    path: '/tickets/{id}',
+    tag: 'tickets',
+    summary: 'Изменить приоритет, категорию или тему',
+    body: updateTicketBody,
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/messages',
+    tag: 'tickets',
+    summary: 'Сообщение в заявку или внутренняя заметка (internal: true)',
+    body: messageBody,
+    ok: { status: 201, item: 'Message' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/assign',
+    tag: 'tickets',
+    summary: 'Назначить исполнителя (null — снять)',
+    body: assignBody,
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/take',
+    tag: 'tickets',
+    summary: 'Взять заявку в работу',
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/status',
+    tag: 'tickets',
+    summary: 'Сменить статус (resolution — для «Решена», reason — для «Отменена»)',
+    body: statusBody,
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/rating',
+    tag: 'tickets',
+    summary: 'Оценить решённую заявку (только заявитель, один раз)',
+    body: ratingBody,
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'get',
+    path: '/categories',
+    tag: 'catalogues',
+    summary: 'Категории',
+    query: categoryListQuery,
+    ok: { status: 200, list: 'Category' },
+  },
+  {
+    method: 'post',
+    path: '/categories',
+    tag: 'catalogues',
+    summary: 'Новая категория',
+    body: createCategoryBody,
+    ok: { status: 201, item: 'Category' },
+    errors: [403, 409],
+  },
+  {
+    method: 'patch',
+    path: '/categories/{id}',
+    tag: 'catalogues',
+    summary: 'Изменить или отключить категорию ({"active": false})',
+    body: updateCategoryBody,
+    ok: { status: 200, item: 'Category' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'get',
+    path: '/departments',
+    tag: 'catalogues',
+    summary: 'Отделения',
+    query: departmentListQuery,
+    ok: { status: 200, list: 'Department' },
+  },
+  {
+    method: 'post',
+    path: '/departments',
+    tag: 'catalogues',
+    summary: 'Новое отделение',
+    body: createDepartmentBody,
+    ok: { status: 201, item: 'Department' },
+    errors: [403, 409],
+  },
+  {
+    method: 'patch',
+    path: '/departments/{id}',
+    tag: 'catalogues',
+    summary: 'Изменить или отключить отделение ({"active": false})',
+    body: updateDepartmentBody,
+    ok: { status: 200, item: 'Department' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'get',
+    path: '/groups',
+    tag: 'catalogues',
+    summary: 'Группы исполнителей',
+    ok: { status: 200, list: 'Group' },
+  },
+  {
+    method: 'post',
+    path: '/groups',
+    tag: 'catalogues',
+    summary: 'Новая группа исполнителей',
+    body: createGroupBody,
+    ok: { status: 201, item: 'Group' },
+    errors: [403, 409],
+  },
+  {
+    method: 'patch',
+    path: '/groups/{id}',
+    tag: 'catalogues',
+    summary: 'Изменить группу, её состав, или отключить ({"active": false})',
+    body: updateGroupBody,
+    ok: { status: 200, item: 'Group' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'post',
+    path: '/users',
+    tag: 'users',
+    summary: 'Создать учётную запись (администратор; активна сразу)',
+    body: createUserBody,
+    ok: { status: 201, item: 'User' },
+    errors: [403, 409],
+  },
+  {
+    method: 'get',
+    path: '/users',
+    tag: 'users',
+    summary: 'Пользователи (status=pending — очередь регистраций)',
+    query: userListQuery,
+    ok: { status: 200, page: 'User' },
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/users/{id}',
+    tag: 'users',
+    summary: 'Профиль пользователя',
+    ok: { status: 200, item: 'User' },
+    errors: [403, 404],
+  },
+  {
+    method: 'post',
+    path: '/users/{id}/confirm',
+    tag: 'users',
+    summary: 'Подтвердить регистрацию',
+    ok: { status: 200, item: 'User' },
+    errors: [...decision],
+  },
+  {
+    method: 'post',
+    path: '/users/{id}/reject',
+    tag: 'users',
+    summary: 'Отклонить регистрацию',
+    body: rejectBody,
+    ok: { status: 200, item: 'User' },
+    errors: [...decision],
+  },
+  {
+    method: 'post',
+    path: '/users/{id}/deactivate',
+    tag: 'users',
+    summary: 'Отключить учётную запись',
+    ok: { status: 200, item: 'User' },
+    errors: [...decision],
+  },
+  {
+    method: 'post',
+    path: '/users/{id}/reactivate',
+    tag: 'users',
+    summary: 'Вернуть учётную запись',
+    ok: { status: 200, item: 'User' },
+    errors: [...decision],
+  },
+  {
+    method: 'post',
+    path: '/users/{id}/role',
+    tag: 'users',
+    summary: 'Сменить роль',
+    body: roleBody,
+    ok: { status: 200, item: 'User' },
+    errors: [...decision],
+  },
+  {
+    method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    summary: 'Журнал аудита, новые записи первыми (администратор; чтение журналируется)',
+    query: auditQuery,
+    ok: { status: 200, list: 'AuditEntry' },
+    errors: [403],
+  },
+]
+
+const errorDescriptions: Record<number, string> = {
+  400: 'Неверный запрос: тело не JSON или не application/json',
+  401: 'Нужен вход: cookie сессии или Authorization: Bearer <токен>',
+  403: 'Нет прав',
+  404: 'Не найдено (чужая заявка для заявителя — тоже 404)',
+  409: 'Конфликт или недопустимый переход статуса',
+  413: 'Тело запроса больше 1 МБ',
+  422: 'Данные не прошли проверку: неизвестные поля, неверные типы или значения',
+  429: 'Слишком много попыток входа',
+}
+
+type JsonSchema = Record<string, unknown>
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' })
+  return rest
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+
+function successContent(ok: Operation['ok']): JsonSchema | undefined {
+  if (ok.item) return ref(ok.item)
+  if (ok.list)
+    return { type: 'object', properties: { items: { type: 'array', items: ref(ok.list) } }, required: ['items'] }
+  if (ok.page) {
+    return {
+      type: 'object',
+      properties: {
+        items: { type: 'array', items: ref(ok.page) },
+        total: { type: 'integer' },
+        page: { type: 'integer' },
+        per_page: { type: 'integer' },
+      },
+      required: ['items', 'total', 'page', 'per_page'],
+    }
+  }
+  return undefined
+}
+
+function queryParameters(query: z.ZodObject): JsonSchema[] {
+  const schema = jsonSchema(query, 'input')
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>
+  const required = new Set((schema.required ?? []) as string[])
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: required.has(name),
+    schema: property,
+    ...(property.type === 'array' ? { style: 'form', explode: true } : {}),
+  }))
+}
+
+function operationObject(op: Operation): JsonSchema {
+  const parameters: JsonSchema[] = []
+  if (op.path.includes('{id}')) {
+    parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } })
+  }
+  if (op.query) parameters.push(...queryParameters(op.query))
+  for (const header of op.headers ?? []) {
+    parameters.push({
+      name: header.name,
+      in: 'header',
+      required: false,
+      description: header.description,
+      schema: { type: 'string' },
+    })
+  }
+  const responses: Record<string, JsonSchema> = {}
+  const content = successContent(op.ok)
+  responses[String(op.ok.status)] = {
+    description: op.ok.description ?? 'Успешно',
+    ...(content ? { content: { 'application/json': { schema: content } } } : {}),
+  }
+  const errors = new Set<number>(op.errors ?? [])
+  if (!op.public) errors.add(401)
+  if (op.body || op.query) errors.add(422)
+  if (op.body) errors.add(400).add(413)
+  for (const status of [...errors].sort()) {
+    responses[String(status)] = {
+      description: errorDescriptions[status] ?? 'Ошибка',
+      content: { 'application/json': { schema: ref('Error') } },
+    }
+  }
+  return {
+    tags: [op.tag],
+    summary: op.summary,
+    ...(op.public ? { security: [] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } }
+      : {}),
+    responses,
+  }
+}
+
+/** The whole document; `baseUrl` names the server. */
+export function openApiDocument(baseUrl: string): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {}
+  for (const op of operations) {
+    paths[op.path] ??= {}
+    const item = paths[op.path]
+    if (item) item[op.method] = operationObject(op)
+  }
+  paths['/openapi.json'] = {
+    get: {
+      tags: ['meta'],
+      summary: 'Этот документ',
+      security: [],
+      responses: { '200': { description: 'OpenAPI 3.1' } },
+    },
+  }
+  const schemas: Record<string, JsonSchema> = {}
+  for (const [name, schema] of Object.entries({ ...responseSchemas, ...pageSchemas })) {
+    schemas[name] = jsonSchema(schema, 'output')
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Helpdesk ИТ-отдела ОБУЗ КГКБСМП — API',
+      version: '1',
+      description:
+        'JSON API. Ошибки: {"error": {"code", "message"}} с сообщением по-русски. Время — UTC ISO-8601. ' +
+        'Вход: cookie helpdesk_session (POST /auth/login) или личный API-токен в заголовке Authorization: Bearer.',
+    },
+    servers: [{ url: `${baseUrl}/api/v1` }],
+    security: [{ bearer: [] }, { session: [] }],
+    tags: ['auth', 'me', 'tickets', 'catalogues', 'users', 'audit', 'meta'].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Личный API-токен (hd_…)' },
+        session: { type: 'apiKey', in: 'cookie', name: 'helpdesk_session' },
+      },
+    },
+  }
+}
+
+/** Every documented operation as `METHOD /path`, for the test that keeps the document and the routes together. */
+export const documentedOperations: readonly string[] = operations.map((op) => `${op.method.toUpperCase()} ${op.path}`)

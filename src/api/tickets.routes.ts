@@ -1,0 +1,185 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { audit } from '#src/audit/journal.ts'
+import { priorities, ticketStatuses } from '#src/db/schema.ts'
+import { addMessage } from '#src/tickets/add-message.ts'
+import { assignTicket } from '#src/tickets/assign-ticket.ts'
+import { changeStatus } from '#src/tickets/change-status.ts'
+import { createTicket } from '#src/tickets/create-ticket.ts'
+import { rateTicket } from '#src/tickets/rate-ticket.ts'
+import { limits } from '#src/tickets/rules.ts'
+import { takeTicket } from '#src/tickets/take-ticket.ts'
+import { DEFAULT_PER_PAGE, listTickets, MAX_PER_PAGE, ticketSorts } from '#src/tickets/ticket-store.ts'
+import { updateTicket } from '#src/tickets/update-ticket.ts'
+import { viewTicket } from '#src/tickets/view-ticket.ts'
+import { authenticate } from './authenticate.ts'
+import type { ApiEnv } from './env.ts'
+import { presentTicketDetail, presentTicketListItem } from './present.ts'
+import { dbId, idParam, jsonBody, q, queryOf, text } from './validate.ts'
+
+const id = dbId()
+
+export const ticketListQuery = z
+  .object({
+    status: z.array(z.enum(ticketStatuses)).optional(),
+    category_id: q.int().optional(),
+    priority: z.array(z.enum(priorities)).optional(),
+    /** A user id, or `none` for unassigned tickets. */
+    assignee_id: z.union([z.literal('none'), q.int()]).optional(),
+    requester_id: q.int().optional(),
+    department_id: q.int().optional(),
+    group_id: q.int().optional(),
+    created_from: q.dateOrMoment().optional(),
+    created_to: q.dateOrMoment().optional(),
+    q: text(200).optional(),
+    overdue: q.bool().optional(),
+    sort: z.enum(ticketSorts).optional(),
+    page: q.int(1, 1_000_000).optional(),
+    per_page: q.int(1, MAX_PER_PAGE).optional(),
+  })
+  .strict()
+export const ticketListMulti = ['status', 'priority'] as const
+
+export const createTicketBody = z
+  .object({
+    title: text(limits.title).optional(),
+    description: text(limits.description),
+    category_id: id,
+    priority: z.enum(priorities).optional(),
+    requester_id: id.optional(),
+  })
+  .strict()
+
+export const updateTicketBody = z
+  .object({
+    priority: z.enum(priorities).optional(),
+    category_id: id.optional(),
+    title: text(limits.title).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'Укажите, что изменить: priority, category_id или title')
+
+export const messageBody = z
+  .object({
+    body: text(limits.body),
+    /** An internal note, seen by staff only. */
+    internal: z.boolean().default(false),
+  })
+  .strict()
+
+export const assignBody = z.object({ assignee_id: id.nullable() }).strict()
+
+export const statusBody = z
+  .object({
+    status: z.enum(ticketStatuses),
+    resolution: text(limits.resolution).optional(),
+    reason: text(limits.reason).optional(),
+  })
+  .strict()
+
+export const ratingBody = z
+  .object({
+    score: z.number().int().min(1).max(5),
+    comment: text(limits.ratingComment).nullable().optional(),
+  })
+  .strict()
+
+/** /tickets: the list, filing, the card with its timeline, and every change to a ticket. */
+export function ticketRoutes(): Hono<ApiEnv> {
+  const routes = new Hono<ApiEnv>()
+  routes.use(authenticate)
+
+  routes.get('/', async (c) => {
+    const query = queryOf(c, ticketListQuery, ticketListMulti)
+    const { db } = c.get('deps')
+    const actor = c.get('actor')
+    const page = query.page ?? 1
+    const perPage = query.per_page ?? DEFAULT_PER_PAGE
+    const result = await listTickets(db, actor, {
+      status: query.status,
+      categoryId: query.category_id,
+      priority: query.priority,
+      assigneeId: query.assignee_id,
+      requesterId: query.requester_id,
+      departmentId: query.department_id,
+      groupId: query.group_id,
+      createdFrom: query.created_from,
+      createdTo: query.created_to,
+      q: query.q,
+      overdue: query.overdue,
+      sort: query.sort,
+      page,
+      perPage,
+    })
+    // The list shows requesters' names: a read of ПДн, journaled like any other (COMPLIANCE.md §4).
+    await audit(db, actor, {
+      action: 'ticket.list',
+      objectType: 'ticket',
+      pdn: true,
+      description: `Просмотр списка заявок: ${result.items.length} из ${result.total}`,
+      details: { ids: result.items.map((t) => t.id), page, perPage },
+    })
+    return c.json({ items: result.items.map(presentTicketListItem), total: result.total, page, per_page: perPage })
+  })
+
+  routes.post('/', async (c) => {
+    const body = await jsonBody(c, createTicketBody)
+    const ticket = await createTicket(c.get('deps').db, c.get('actor'), {
+      title: body.title,
+      description: body.description,
+      categoryId: body.category_id,
+      priority: body.priority,
+      requesterId: body.requester_id,
+      idempotencyKey: c.req.header('idempotency-key'),
+    })
+    return c.json(ticket, 201)
+  })
+
+  routes.get('/:id', async (c) => {
+    const detail = await viewTicket(c.get('deps').db, c.get('actor'), { ticketId: idParam(c) })
+    return c.json(presentTicketDetail(detail))
+  })
+
+  routes.patch('/:id', async (c) => {
+    const ticketId = idParam(c)
+    const body = await jsonBody(c, updateTicketBody)
+    const ticket = await updateTicket(c.get('deps').db, c.get('actor'), {
+      ticketId,
+      priority: body.priority,
+      categoryId: body.category_id,
+      title: body.title,
+    })
+    return c.json(ticket)
+  })
+
+  routes.post('/:id/messages', async (c) => {
+    const ticketId = idParam(c)
+    const body = await jsonBody(c, messageBody)
+    const message = await addMessage(c.get('deps').db, c.get('actor'), { ticketId, ...body })
+    return c.json(message, 201)
+  })
+
+  routes.post('/:id/assign', async (c) => {
+    const ticketId = idParam(c)
+    const body = await jsonBody(c, assignBody)
+    return c.json(await assignTicket(c.get('deps').db, c.get('actor'), { ticketId, assigneeId: body.assignee_id }))
+  })
+
+  routes.post('/:id/take', async (c) => {
+    return c.json(await takeTicket(c.get('deps').db, c.get('actor'), { ticketId: idParam(c) }))
+  })
+
+  routes.post('/:id/status', async (c) => {
+    const ticketId = idParam(c)
+    const body = await jsonBody(c, statusBody)
+    return c.json(await changeStatus(c.get('deps').db, c.get('actor'), { ticketId, ...body }))
+  })
+
+  routes.post('/:id/rating', async (c) => {
+    const ticketId = idParam(c)
+    const body = await jsonBody(c, ratingBody)
+    return c.json(await rateTicket(c.get('deps').db, c.get('actor'), { ticketId, ...body }))
+  })
+
+  return routes
+}

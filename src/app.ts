@@ -1,0 +1,59 @@
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import { createApi } from '#src/api/api.ts'
+import type { AppDeps, AppEnv } from '#src/api/env.ts'
+import { apiNotFound, handleError } from '#src/api/errors.ts'
+import { ping } from '#src/db/database.ts'
+import { migrationsCurrent } from '#src/db/migrate.ts'
+
+export type { AppDeps } from '#src/api/env.ts'
+
+/**
+ * The HTTP application: health probes, the JSON API at /api/v1, and (later) the web UI.
+ * Every response carries strict security headers and an X-Request-Id; logs name the request id,
+ * method, path and status, never a body or a query string.
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.use(requestId({ limitLength: 64 }))
+  app.use(async (c, next) => {
+    const log = deps.logger.child({ reqId: c.get('requestId') })
+    c.set('deps', deps)
+    c.set('log', log)
+    const started = performance.now()
+    await next()
+    log.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    )
+  })
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      strictTransportSecurity: deps.config.baseUrl.startsWith('https:') ? 'max-age=15552000; includeSubDomains' : false,
+    }),
+  )
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    const ready = (await ping(deps.db)) && (await migrationsCurrent(deps.db).catch(() => false))
+    return ready ? c.json({ status: 'ready' }) : c.json({ status: 'unavailable' }, 503)
+  })
+
+  app.route('/api/v1', createApi())
+
+  app.notFound((c) => (c.req.path.startsWith('/api/') ? apiNotFound(c) : c.text('Страница не найдена', 404)))
+  app.onError(handleError)
+  return app
+}
