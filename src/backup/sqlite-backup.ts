@@ -1,0 +1,169 @@
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect, sql } from 'kysely'
+import { audit, type VerifyResult, verifyJournal } from '#src/audit/journal.ts'
+import type { Config } from '#src/config.ts'
+import type { Db, Database as Schema } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
+import type { Actor } from '#src/users/actor.ts'
+
+/**
+ * Backups of the embedded SQLite database (COMPLIANCE.md §7). A backup is `VACUUM INTO` a new file:
+ * a consistent snapshot taken while the server keeps writing. A restore first proves that the file is
+ * a helpdesk database whose audit journal verifies, then swaps it in with the server stopped, keeping
+ * the replaced database beside the backups.
+ */
+
+/** The tables every helpdesk database has; a file without them is not one of our backups. */
+const REQUIRED_TABLES = ['users', 'tickets', 'audit_log', 'settings', 'kysely_migration'] as const
+
+export function backupDir(config: Config): string {
+  return path.join(config.dataDir, 'backups')
+}
+
+function sqliteFile(config: Config): string {
+  if (config.database.kind !== 'sqlite' || config.database.file === ':memory:') {
+    throw new DomainError('bad_request', 'Резервное копирование этой командой — только для SQLite')
+  }
+  return config.database.file
+}
+
+/** `helpdesk-20261126-140305.sqlite` from an instant (UTC, so names sort and never repeat an hour). */
+export function backupFileName(at: string, prefix = 'helpdesk'): string {
+  const stamp = at
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+  return `${prefix}-${stamp}.sqlite`
+}
+
+export interface BackupResult {
+  file: string
+  bytes: number
+}
+
+/** Writes a consistent copy of the live database to `target` (default: a timestamped file in DATA_DIR/backups). */
+export async function createBackup(db: Db, config: Config, actor: Actor, target?: string): Promise<BackupResult> {
+  sqliteFile(config)
+  const file = path.resolve(target ?? path.join(backupDir(config), backupFileName(now())))
+  if (existsSync(file)) throw new DomainError('conflict', `Файл ${file} уже существует`)
+  mkdirSync(path.dirname(file), { recursive: true })
+  await sql`vacuum into ${file}`.execute(db)
+  const bytes = statSync(file).size
+  await audit(db, actor, {
+    action: 'backup.create',
+    objectType: 'backup',
+    objectId: path.basename(file),
+    description: `Создана резервная копия базы данных (${bytes} байт)`,
+    details: { file: path.basename(file), bytes },
+  })
+  return { file, bytes }
+}
+
+/**
+ * Proves that a file is a helpdesk database whose journal chain verifies with our key.
+ * Opens it read-only; never changes it.
+ */
+export async function verifyBackupFile(file: string): Promise<VerifyResult & { ok: true }> {
+  if (!existsSync(file)) throw new DomainError('not_found', `Файл ${file} не найден`)
+  const notBackup = (why: string) =>
+    new DomainError('validation', `Файл ${file} не является резервной копией helpdesk: ${why}`)
+  let raw: Database.Database
+  try {
+    raw = new Database(file, { readonly: true, fileMustExist: true })
+  } catch {
+    throw notBackup('файл не открывается как база SQLite')
+  }
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) })
+  try {
+    let check: unknown
+    try {
+      check = raw.pragma('quick_check', { simple: true })
+    } catch {
+      throw notBackup('это не база SQLite')
+    }
+    if (check !== 'ok') throw notBackup(`база повреждена (${String(check)})`)
+    const tables = new Set(
+      raw
+        .prepare("select name from sqlite_master where type = 'table'")
+        .pluck()
+        .all()
+        .filter((name): name is string => typeof name === 'string'),
+    )
+    const missing = REQUIRED_TABLES.filter((t) => !tables.has(t))
+    if (missing.length > 0) throw notBackup(`нет таблиц ${missing.join(', ')}`)
+    const result = await verifyJournal(db).catch(() => null)
+    if (!result) throw notBackup('журнал аудита не читается')
+    if (!result.ok) throw notBackup(`журнал аудита не проходит проверку — ${result.reason}`)
+    return result
+  } finally {
+    await db.destroy()
+  }
+}
+
+export interface RestorePlan {
+  /** The live database file that will be replaced. */
+  live: string
+  /** Where the replaced database is kept, in case the restore was a mistake. */
+  safetyCopy: string | null
+  journalCount: number
+}
+
+/**
+ * Replaces the live database with a verified backup. The caller has made sure that no server is
+ * running; here the live file is checkpointed (nothing left in its WAL), copied aside, and the
+ * backup's copy is renamed over it atomically.
+ */
+export async function restoreBackup(config: Config, source: string): Promise<RestorePlan> {
+  const live = sqliteFile(config)
+  const file = path.resolve(source)
+  if (file === path.resolve(live)) throw new DomainError('validation', 'Нельзя восстановить базу из неё самой')
+  const verified = await verifyBackupFile(file)
+
+  let safetyCopy: string | null = null
+  if (existsSync(live)) {
+    const current = new Database(live, { fileMustExist: true })
+    try {
+      current.pragma('busy_timeout = 2000')
+      if (checkpointBusy(current.pragma('wal_checkpoint(TRUNCATE)'))) {
+        throw new DomainError('conflict', 'База данных занята другим процессом: остановите сервер и повторите')
+      }
+      mkdirSync(backupDir(config), { recursive: true })
+      safetyCopy = path.join(backupDir(config), backupFileName(now(), 'helpdesk-before-restore'))
+      current.prepare('vacuum into ?').run(safetyCopy)
+    } finally {
+      current.close()
+    }
+  }
+
+  const incoming = `${live}.restoring`
+  copyFileSync(file, incoming)
+  const fd = openSync(incoming, 'r+')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  for (const leftover of [`${live}-wal`, `${live}-shm`, `${live}-journal`]) rmSync(leftover, { force: true })
+  renameSync(incoming, live)
+  return { live, safetyCopy, journalCount: verified.count }
+}
+
+/** `PRAGMA wal_checkpoint` answers one row `{ busy, log, checkpointed }`; busy = 1 when others held it up. */
+function checkpointBusy(rows: unknown): boolean {
+  if (!Array.isArray(rows)) return false
+  const first: unknown = rows[0]
+  return typeof first === 'object' && first !== null && 'busy' in first && first.busy !== 0
+}

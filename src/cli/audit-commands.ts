@@ -1,0 +1,212 @@
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Command } from 'commander'
+import type { JournalEntry, JournalFilter } from '#src/audit/read-journal.ts'
+import type { Channel } from '#src/db/schema.ts'
+import { type CsvDelimiter, toCsv } from '#src/export/csv.ts'
+import { type CliContext, parseId, UsageError, withDatabase } from './context.ts'
+import { dayEndUtc, dayStartUtc, formatDateTime, parseDay } from './dates.ts'
+import { countOf, messages, recordWords } from './messages.ts'
+import { type Column, formatTable } from './output.ts'
+
+interface AuditOptions {
+  limit: string
+  pdn_related?: true
+  search?: string
+  date_from?: string
+  date_to?: string
+  actor?: string
+  action?: string
+  export_csv?: string
+  csvDelimiter: string
+  json?: true
+}
+
+/** `helpdesk audit …`: the old view_audit_logs.py with the same flags, plus `audit verify`. */
+export function registerAuditCommands(program: Command, context: CliContext): void {
+  const command = program
+    .command('audit')
+    .description('журнал аудита: просмотр, фильтры, выгрузка в CSV; audit verify — проверка целостности')
+    .option('--limit <N>', 'сколько последних записей показать', '50')
+    .option('--pdn_related', 'только действия с персональными данными (можно и --pdn-related)')
+    .option('--search <текст>', 'текст в описании или коде действия')
+    .option('--date_from <ГГГГ-ММ-ДД>', 'с этого дня включительно (можно и --date-from)')
+    .option('--date_to <ГГГГ-ММ-ДД>', 'по этот день включительно (можно и --date-to)')
+    .option('--actor <ID>', 'кто действовал: номер пользователя или system')
+    .option('--action <код>', 'код действия (user.confirm) или его начало с точкой (user.)')
+    .option('--export_csv <файл>', 'выгрузить записи в CSV; без --limit — все подходящие (можно и --export-csv)')
+    .option('--csv-delimiter <;|,>', 'разделитель в CSV: ; для русского Excel или ,', ';')
+    .option('--json', 'вывести JSON (для скриптов)')
+    .addHelpText(
+      'after',
+      `
+Дни считаются по времени больницы (TZ_DISPLAY, по умолчанию Москва).
+
+Примеры:
+  helpdesk audit
+  helpdesk audit --pdn_related
+  helpdesk audit --pdn_related --export_csv audit_export.csv
+  helpdesk audit --search "регистрация"
+  helpdesk audit --date_from 2023-01-01 --date_to 2023-01-31
+  helpdesk audit --actor 12 --action user. --limit 200
+  helpdesk audit verify`,
+    )
+    .action(async (opts: AuditOptions, cmd: Command) => {
+      const limitGiven = cmd.getOptionValueSource('limit') !== 'default'
+      const exporting = opts.export_csv !== undefined
+      const delimiter = parseDelimiter(opts.csvDelimiter)
+      // Bad flags are refused before the database is touched.
+      parseFilter(opts, 'UTC', true)
+      await withDatabase(context.output, async ({ config, db, actor }) => {
+        const filter = parseFilter(opts, config.tzDisplay, !exporting || limitGiven)
+        const { readJournal } = await import('#src/audit/read-journal.ts')
+        const entries = await readJournal(db, actor, filter, { purpose: exporting ? 'export' : 'view' })
+        const tz = config.tzDisplay
+        if (opts.export_csv !== undefined) {
+          const file = path.resolve(opts.export_csv)
+          await writeFile(file, journalCsv(entries, tz, delimiter), 'utf8')
+          context.output.err(`Выгружено записей: ${entries.length} → ${file}`)
+          return
+        }
+        if (opts.json) {
+          context.output.out(JSON.stringify(entries, null, 2))
+          return
+        }
+        if (entries.length === 0) {
+          context.output.err('Записей по этим условиям нет')
+          return
+        }
+        context.output.out(formatTable(entries, journalColumns(tz), context.output))
+        context.output.err(`Показано записей: ${entries.length} (новые сверху)`)
+      })
+    })
+
+  command
+    .command('verify')
+    .description('проверить цепочку хешей журнала и назвать первую испорченную запись')
+    .addHelpText('after', '\nПример:\n  helpdesk audit verify')
+    .action(async () => {
+      await withDatabase(context.output, async ({ db, actor }) => {
+        const { audit, verifyJournal } = await import('#src/audit/journal.ts')
+        const result = await verifyJournal(db)
+        await audit(db, actor, {
+          action: 'audit.verify',
+          objectType: 'audit_log',
+          result: result.ok ? 'success' : 'error',
+          description: result.ok
+            ? `Проверка журнала аудита: цел, записей: ${result.count}`
+            : `Проверка журнала аудита: нарушен, ${result.reason}`,
+          details: result.ok ? { count: result.count } : { count: result.count, firstBadId: result.firstBadId },
+        })
+        if (result.ok) {
+          context.output.out(`Журнал аудита цел: ${countOf(result.count, recordWords)}, цепочка хешей сходится`)
+          return
+        }
+        context.output.err(`Ошибка: журнал аудита нарушен — ${result.reason} (проверено записей: ${result.count})`)
+        context.exitCode = 1
+      })
+    })
+}
+
+function parseDelimiter(value: string): CsvDelimiter {
+  if (value === ';' || value === ',') return value
+  throw new UsageError(`--csv-delimiter: допустимы «;» или «,», получено «${value}»`)
+}
+
+function parseFilter(opts: AuditOptions, timeZone: string, applyLimit: boolean): JournalFilter {
+  const filter: JournalFilter = {}
+  if (applyLimit) filter.limit = parseId(opts.limit, '--limit')
+  if (opts.pdn_related) filter.pdnOnly = true
+  if (opts.search !== undefined && opts.search.trim() !== '') filter.search = opts.search.trim()
+  if (opts.date_from !== undefined) filter.from = dayStartUtc(parseDayFlag('--date_from', opts.date_from), timeZone)
+  if (opts.date_to !== undefined) filter.to = dayEndUtc(parseDayFlag('--date_to', opts.date_to), timeZone)
+  if (filter.from !== undefined && filter.to !== undefined && filter.from >= filter.to) {
+    throw new UsageError('--date_from позже --date_to')
+  }
+  if (opts.actor !== undefined) filter.actorId = opts.actor === 'system' ? 'system' : parseId(opts.actor, '--actor')
+  if (opts.action !== undefined) {
+    if (!/^[a-z0-9_.]+$/.test(opts.action))
+      throw new UsageError(`--action: код вида user.confirm, получено «${opts.action}»`)
+    filter.action = opts.action
+  }
+  return filter
+}
+
+function parseDayFlag(flag: string, value: string): [number, number, number] {
+  const day = parseDay(value)
+  if (!day) throw new UsageError(messages.badDate(flag, value))
+  return day
+}
+
+function actorText(entry: JournalEntry): string {
+  if (entry.actor_id === null) return 'система'
+  return entry.actor_name ? `${entry.actor_name} (${entry.actor_id})` : `№ ${entry.actor_id}`
+}
+
+const channelLabels: Record<Channel, string> = {
+  web: 'веб',
+  bot: 'бот',
+  cli: 'консоль',
+  api: 'API',
+  system: 'система',
+}
+
+const resultLabels = { success: 'успех', denied: 'отказ', error: 'ошибка' } as const
+
+function journalColumns(timeZone: string): Column<JournalEntry>[] {
+  return [
+    { header: '№', value: (e) => String(e.id), align: 'right' },
+    { header: 'Время', value: (e) => formatDateTime(e.at, timeZone) },
+    { header: 'Кто', value: actorText, shrink: true, min: 10 },
+    { header: 'Канал', value: (e) => channelLabels[e.channel] },
+    { header: 'Действие', value: (e) => e.action, min: 12 },
+    { header: 'ПДн', value: (e) => (e.pdn_related ? 'да' : '') },
+    {
+      header: 'Описание',
+      value: (e) => (e.result === 'success' ? e.description : `[${resultLabels[e.result]}] ${e.description}`),
+      shrink: true,
+      min: 20,
+      style: (e) => (e.result === 'success' ? undefined : 'red'),
+    },
+  ]
+}
+
+function journalCsv(entries: readonly JournalEntry[], timeZone: string, delimiter: CsvDelimiter): string {
+  const header = [
+    '№',
+    'Время (UTC)',
+    `Время (${timeZone})`,
+    'ID пользователя',
+    'Пользователь',
+    'Канал',
+    'IP',
+    'Действие',
+    'Тип объекта',
+    'Объект',
+    'Субъект ПДн',
+    'ПДн',
+    'Результат',
+    'Описание',
+    'Подробности',
+    'Хеш',
+  ]
+  const rows = entries.map((e) => [
+    e.id,
+    e.at,
+    formatDateTime(e.at, timeZone),
+    e.actor_id ?? 'system',
+    e.actor_id === null ? 'система' : (e.actor_name ?? ''),
+    channelLabels[e.channel],
+    e.ip,
+    e.action,
+    e.object_type,
+    e.object_id,
+    e.subject_id,
+    e.pdn_related ? 'да' : 'нет',
+    resultLabels[e.result],
+    e.description,
+    e.details,
+    e.hash,
+  ])
+  return toCsv(header, rows, { delimiter })
+}

@@ -1,0 +1,70 @@
+import type { Config } from '#src/config.ts'
+import type { Db } from '#src/db/schema.ts'
+import type { Actor } from '#src/users/actor.ts'
+import type { Output } from './output.ts'
+
+/**
+ * What every command shares. The database, zod and the use cases are imported lazily, inside the
+ * commands that need them: `--help` and a mistyped flag answer at once instead of loading everything.
+ */
+
+/** A mistake in how the command was called (or in its settings): one line on stderr and exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+/** What every command gets: where to print, and a way to set the exit code without throwing. */
+export interface CliContext {
+  readonly output: Output
+  exitCode: number
+}
+
+export interface Session {
+  readonly config: Config
+  readonly db: Db
+  /** The person at the server's console is its operator: journaled as the system, channel `cli`. */
+  readonly actor: Actor
+  readonly output: Output
+}
+
+/** The configuration from the environment; a bad setting is a usage error. */
+export async function loadCliConfig(): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('#src/config.ts')
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message)
+    throw error
+  }
+}
+
+/**
+ * Opens the configured database, brings it up to date, sets the journal's key, runs `work` and closes
+ * the database again whatever happens.
+ */
+export async function withDatabase<T>(output: Output, work: (session: Session) => Promise<T>): Promise<T> {
+  const config = await loadCliConfig()
+  const [{ setAuditKey }, { openDatabase }, { migrateToLatest }, { systemActor }] = await Promise.all([
+    import('#src/audit/journal.ts'),
+    import('#src/db/database.ts'),
+    import('#src/db/migrate.ts'),
+    import('#src/users/actor.ts'),
+  ])
+  setAuditKey(config.auditKey)
+  const db = openDatabase(config.database, { poolSize: 2 })
+  try {
+    await migrateToLatest(db)
+    return await work({ config, db, actor: systemActor('cli'), output })
+  } finally {
+    await db.destroy()
+  }
+}
+
+/** A positive whole number from a flag, or a usage error naming the flag. */
+export function parseId(value: string | undefined, flag: string): number {
+  const n = Number(value)
+  if (value === undefined || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(`${flag}: нужно целое положительное число, получено «${value ?? ''}»`)
+  }
+  return n
+}

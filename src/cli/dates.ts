@@ -1,0 +1,68 @@
+/**
+ * Calendar dates typed at the console (`--date_from 2023-01-01`) are days in the hospital's time zone
+ * (TZ_DISPLAY, Moscow by default); the journal stores UTC instants. These helpers convert between them.
+ */
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
+
+/** `YYYY-MM-DD` as [year, month, day], or null when it is not a real calendar date. */
+export function parseDay(text: string): [number, number, number] | null {
+  const match = DAY.exec(text)
+  if (!match) return null
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const probe = new Date(Date.UTC(year, month - 1, day))
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null
+  return [year, month, day]
+}
+
+/** Minutes the zone is ahead of UTC at this instant. */
+function offsetMinutes(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(instant))
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0)
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  return Math.round((asUtc - Math.floor(instant / 1000) * 1000) / 60_000)
+}
+
+/** The UTC instant at which this calendar day begins in the zone. */
+export function dayStartUtc([year, month, day]: [number, number, number], timeZone: string): string {
+  const guess = Date.UTC(year, month - 1, day)
+  let instant = guess - offsetMinutes(guess, timeZone) * 60_000
+  // Around a DST change the offset at the guess and at the result differ: one correction settles it.
+  instant = guess - offsetMinutes(instant, timeZone) * 60_000
+  return new Date(instant).toISOString()
+}
+
+/** The UTC instant at which the day after this one begins (an exclusive upper bound). */
+export function dayEndUtc([year, month, day]: [number, number, number], timeZone: string): string {
+  const next = new Date(Date.UTC(year, month - 1, day + 1))
+  return dayStartUtc([next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()], timeZone)
+}
+
+/** `26.11.2026 14:03:05` in the zone. */
+export function formatDateTime(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('ru-RU', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(iso))
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${get('day')}.${get('month')}.${get('year')} ${get('hour')}:${get('minute')}:${get('second')}`
+}
+
+/** `20261126-140305` in the zone, for file names. */
+export function fileStamp(iso: string, timeZone: string): string {
+  return formatDateTime(iso, timeZone).replace(/^(\d\d)\.(\d\d)\.(\d{4}) (\d\d):(\d\d):(\d\d)$/, '$3$2$1-$4$5$6')
+}

@@ -1,0 +1,164 @@
+import { Command, CommanderError } from 'commander'
+import { isDomainError } from '#src/errors.ts'
+import { registerAuditCommands } from './audit-commands.ts'
+import { registerBackupCommands } from './backup-commands.ts'
+import { type CliContext, loadCliConfig, UsageError, withDatabase } from './context.ts'
+import { registerDemoCommand } from './demo-command.ts'
+import { processOutput } from './output.ts'
+import { registerTokenCommands, registerUserCommands } from './users-commands.ts'
+
+/**
+ * The old admin scripts spelled flags with underscores (`--chat_id`); the dashed spelling works too.
+ * Both reach commander as the legacy spelling, which is also what the help shows.
+ */
+const dashedToLegacy: Record<string, string> = {
+  '--chat-id': '--chat_id',
+  '--pdn-related': '--pdn_related',
+  '--date-from': '--date_from',
+  '--date-to': '--date_to',
+  '--export-csv': '--export_csv',
+}
+
+export function normaliseArgv(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--')
+  return argv.map((arg, i) => {
+    if (end !== -1 && i >= end) return arg
+    const eq = arg.indexOf('=')
+    const flag = eq === -1 ? arg : arg.slice(0, eq)
+    const legacy = dashedToLegacy[flag]
+    return legacy ? legacy + (eq === -1 ? '' : arg.slice(eq)) : arg
+  })
+}
+
+/** Commander's own messages (unknown flag, missing value…) in Russian, on one line. */
+function translateCommanderMessage(text: string): string {
+  const message = text
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.+)\?\)/, ' (может быть, $1?)')
+    .replace(/\s+/g, ' ')
+    .trim()
+  const rules: Array<[RegExp, string]> = [
+    [/^unknown option '(.+?)'/, 'неизвестный флаг $1'],
+    [/^unknown command '(.+?)'/, 'неизвестная команда $1'],
+    [/^required option '(.+?)' not specified/, 'не указан обязательный флаг $1'],
+    [/^option '(.+?)' argument missing/, 'у флага $1 нет значения'],
+    [/^missing required argument '(.+?)'/, 'не указан аргумент $1'],
+    [/^too many arguments(?: for '(.+?)')?\. Expected (\d+) arguments? but got (\d+)\./, 'лишние аргументы'],
+    [
+      /^option '(.+?)' argument '(.+?)' is invalid\. Allowed choices are (.+)\./,
+      'флаг $1: недопустимое значение «$2», возможны: $3',
+    ],
+  ]
+  for (const [pattern, replacement] of rules) {
+    if (pattern.test(message)) return message.replace(pattern, replacement)
+  }
+  return message
+}
+
+function buildProgram(context: CliContext): Command {
+  const program = new Command('helpdesk')
+  program
+    .description('Служба ИТ-поддержки ОБУЗ КГКБСМП: сервер, пользователи, журнал аудита, резервные копии')
+    .option('--debug', 'при ошибке показать подробности (стек вызовов)')
+    .helpOption('-h, --help', 'показать справку')
+    .helpCommand('help [команда]', 'показать справку по команде')
+    .addHelpText(
+      'after',
+      `
+Настройки берутся из окружения: DATA_DIR (папка данных, по умолчанию ./data), DATABASE_URL (postgres://… для PostgreSQL).
+
+Примеры:
+  helpdesk serve
+  helpdesk migrate
+  helpdesk users list --pending
+  helpdesk users confirm --id 123
+  helpdesk users deactivate --chat_id 456789012
+  helpdesk users role --id 123 --role admin
+  helpdesk users create-admin --login admin
+  helpdesk audit --pdn_related --export_csv audit_export.csv
+  helpdesk audit verify
+  helpdesk backup
+  helpdesk restore data/backups/helpdesk-20261126-140305.sqlite
+  helpdesk <команда> --help`,
+    )
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void process.stdout.write(text),
+      writeErr: (text) => void process.stderr.write(text),
+      outputError: (text, write) => write(`Ошибка: ${translateCommanderMessage(text)}\n`),
+    })
+
+  program
+    .command('serve')
+    .description('запустить веб-интерфейс, бота и фоновые задачи (то, что делает npm start)')
+    .addHelpText('after', '\nПример:\n  DATA_DIR=/var/lib/helpdesk helpdesk serve')
+    .action(async () => {
+      const config = await loadCliConfig()
+      const { createLogger } = await import('#src/logger.ts')
+      const { serve } = await import('#src/main.ts')
+      await serve(config, createLogger(config.logLevel))
+    })
+
+  program
+    .command('migrate')
+    .description('применить миграции базы данных (serve делает это сам)')
+    .addHelpText('after', '\nПример:\n  helpdesk migrate')
+    .action(async () => {
+      await withDatabase(context.output, async ({ config }) => {
+        const where = config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL'
+        context.output.out(`База данных обновлена: ${where}`)
+      })
+    })
+
+  registerUserCommands(program, context)
+  registerTokenCommands(program, context)
+  registerAuditCommands(program, context)
+  registerDemoCommand(program, context)
+  registerBackupCommands(program, context)
+
+  // Every command and subcommand reports usage errors the same way.
+  const inherit = (command: Command) => {
+    for (const sub of command.commands) {
+      sub.exitOverride().showSuggestionAfterError(true)
+      sub.configureOutput(program.configureOutput())
+      inherit(sub)
+    }
+  }
+  inherit(program)
+  return program
+}
+
+/** Runs the `helpdesk` command with these arguments; resolves to the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug')
+  const context: CliContext = { output: processOutput(), exitCode: 0 }
+  const program = buildProgram(context)
+  try {
+    await program.parseAsync(normaliseArgv(argv), { from: 'user' })
+    return context.exitCode
+  } catch (error) {
+    return reportError(error, debug, context)
+  }
+}
+
+function reportError(error: unknown, debug: boolean, context: CliContext): number {
+  if (error instanceof CommanderError) {
+    // Help printed on request succeeds; a bare `helpdesk` shows help too but is a usage error.
+    return error.exitCode === 0 ? 0 : 2
+  }
+  const { err } = context.output
+  if (error instanceof UsageError) {
+    err(`Ошибка: ${error.message}`)
+    return 2
+  }
+  if (isDomainError(error)) {
+    err(`Ошибка: ${error.message}`)
+    if (debug && error.stack) err(error.stack)
+    return error.code === 'validation' || error.code === 'bad_request' ? 2 : 1
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  err(`Ошибка: ${message.split('\n')[0] ?? message}${debug ? '' : ' (подробности: --debug)'}`)
+  if (debug && error instanceof Error && error.stack) err(error.stack)
+  return 1
+}

@@ -1,0 +1,118 @@
+import { sql } from 'kysely'
+import { describe, expect, test } from 'vitest'
+import { verifyJournal } from '#src/audit/journal.ts'
+import { ticketStatuses } from '#src/db/schema.ts'
+import { now, setClock } from '#src/db/time.ts'
+import { matchTickets } from '#src/tickets/ticket-search.ts'
+import { systemActor } from '#src/users/actor.ts'
+import { testDatabase } from '../../test/support/database.ts'
+import { buildUser } from '../../test/support/factories.ts'
+import { generateDemo } from './generate.ts'
+
+const actor = systemActor('cli')
+const options = { staffPasswordHash: 'not-a-real-hash', requesters: 40 }
+
+describe('generateDemo', () => {
+  test('builds a consistent hospital year: timelines in order, nothing in the future, one journal entry', async () => {
+    const { db } = await testDatabase()
+    const result = await generateDemo(db, actor, { ...options, tickets: 300, seed: 'a' })
+    expect(result).toMatchObject({
+      tickets: 300,
+      departments: 31,
+      groups: 6,
+      staff: 10,
+      requesters: expect.any(Number),
+    })
+    expect(result.categories).toBeGreaterThanOrEqual(25)
+
+    const tickets = await db.selectFrom('tickets').selectAll().execute()
+    expect(tickets).toHaveLength(300)
+    const at = now()
+    for (const t of tickets) {
+      expect(ticketStatuses).toContain(t.status)
+      for (const time of [t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at, t.rated_at]) {
+        if (time !== null) expect(time <= at).toBe(true)
+      }
+      if (t.first_response_at) expect(t.first_response_at >= t.created_at).toBe(true)
+      if (t.status === 'closed') {
+        expect(t.assignee_id).not.toBeNull()
+        expect(t.resolved_at !== null && t.closed_at !== null && t.resolved_at <= t.closed_at).toBe(true)
+        expect(t.resolution).not.toBeNull()
+      } else {
+        expect(t.rating).toBeNull()
+      }
+      if (t.status === 'new') expect(t.assignee_id).toBeNull()
+      if (t.status === 'cancelled') expect(t.cancel_reason).not.toBeNull()
+      expect(t.response_due_at !== null && t.response_due_at > t.created_at).toBe(true)
+    }
+    expect(tickets.some((t) => t.rating !== null)).toBe(true)
+
+    const kinds = await db.selectFrom('ticket_messages').select('kind').distinct().execute()
+    expect(kinds.map((k) => k.kind).sort()).toEqual(['external', 'internal'])
+    const journal = await db.selectFrom('audit_log').select('action').execute()
+    expect(journal).toEqual([{ action: 'demo.generate' }])
+    expect(await verifyJournal(db)).toMatchObject({ ok: true, count: 1 })
+  })
+
+  test('fills the full-text index that ticket search uses', async () => {
+    const { db } = await testDatabase()
+    await generateDemo(db, actor, { ...options, tickets: 200, seed: 'поиск' })
+    const matching = (query: string) =>
+      db
+        .selectFrom('tickets')
+        .select('id')
+        .where((eb) => matchTickets(db, eb, query, true) ?? eb.val(false))
+        .execute()
+    const printers = await matching('картридж')
+    const expected = await db
+      .selectFrom('tickets')
+      .select('id')
+      .where((eb) => eb.or([eb('title', 'like', '%артридж%'), eb('description', 'like', '%артридж%')]))
+      .execute()
+    expect(expected.length).toBeGreaterThan(0)
+    expect(printers.length).toBeGreaterThanOrEqual(expected.length)
+  })
+
+  test('the same seed gives the same data at any time of the day; another seed other data', async () => {
+    const snapshot = async (seed: string, at: string) => {
+      const { db } = await testDatabase()
+      // The clock is global: the runs go one after another.
+      const restore = setClock(() => new Date(at))
+      await generateDemo(db, actor, { ...options, tickets: 300, seed }).finally(restore)
+      // Statuses depend on age, which moves with the hour of the run; what was asked and by whom does not.
+      const rows = await db
+        .selectFrom('tickets')
+        .select(['title', 'description', 'priority', 'requester_id', 'category_id'])
+        .where('created_at', '<', '2026-11-25T00:00:00.000Z')
+        .orderBy('id')
+        .execute()
+      const people = await db.selectFrom('users').select('full_name').orderBy('id').execute()
+      return JSON.stringify([rows, people])
+    }
+    const morning = await snapshot('s', '2026-11-26T06:00:00.000Z')
+    const afternoon = await snapshot('s', '2026-11-26T15:30:00.000Z')
+    const other = await snapshot('t', '2026-11-26T06:00:00.000Z')
+    expect(morning).toBe(afternoon)
+    expect(morning).not.toBe(other)
+  })
+
+  test('refuses a database with tickets unless forced; forced, it adds and ids keep working', async () => {
+    const { db } = await testDatabase()
+    await generateDemo(db, actor, { ...options, tickets: 20, seed: 'x' })
+    await expect(generateDemo(db, actor, { ...options, tickets: 20, seed: 'y' })).rejects.toMatchObject({
+      code: 'conflict',
+    })
+    const again = await generateDemo(db, actor, { ...options, tickets: 20, seed: 'y', force: true })
+    expect(again.tickets).toBe(20)
+    const count = await db.selectFrom('tickets').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    expect(Number(count.n)).toBe(40)
+    // The id sequences continue after the explicit ids the generator wrote (PostgreSQL identity columns).
+    const user = await buildUser(db)
+    expect(user.id).toBeGreaterThan(80)
+    const departments = await db
+      .selectFrom('departments')
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow()
+    expect(Number(departments.n)).toBe(31)
+  })
+})

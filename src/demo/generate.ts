@@ -1,0 +1,813 @@
+import type { Insertable } from 'kysely'
+import { sql } from 'kysely'
+import { audit } from '#src/audit/journal.ts'
+import { dialectOf } from '#src/db/database.ts'
+import type {
+  Category,
+  Db,
+  Priority,
+  TicketEventsTable,
+  TicketMessagesTable,
+  TicketSource,
+  TicketStatus,
+  TicketsTable,
+  Tx,
+  UsersTable,
+} from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
+import { getSetting, type SettingValue } from '#src/settings/settings.ts'
+import { computeDeadlines } from '#src/tickets/rules.ts'
+import type { Actor } from '#src/users/actor.ts'
+import {
+  cancelReasons,
+  categories as categoryTree,
+  type DemoCategory,
+  departments as departmentList,
+  femaleFirstNames,
+  feminineSurname,
+  type GroupName,
+  groups as groupList,
+  IT_DEPARTMENT,
+  maleFirstNames,
+  patronymicRoots,
+  ratingComments,
+  requesterReplies,
+  surnames,
+} from './hospital.ts'
+import { type Random, seededRandom } from './random.ts'
+
+/**
+ * Demo data for a realistic hospital: departments, executor groups, categories, IT staff, requesters,
+ * and a year of заявки with their timelines, ratings and the full-text index. Everything is written
+ * in one transaction with one journal entry, so a run either happens completely or not at all.
+ */
+export interface DemoOptions {
+  tickets: number
+  seed: string
+  requesters?: number
+  /** Add to a database that already has tickets. */
+  force?: boolean
+  /** argon2 hash of the password every demo IT account gets. */
+  staffPasswordHash: string
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface DemoResult {
+  seed: string
+  departments: number
+  groups: number
+  categories: number
+  staff: number
+  staffLogins: string[]
+  requesters: number
+  tickets: number
+  messages: number
+  events: number
+}
+
+const BATCH = 500
+const MINUTE = 60_000
+const DAY = 24 * 60 * MINUTE
+
+/** Fills the database with a demo hospital; refuses when there are tickets already, unless `force`. */
+export async function generateDemo(db: Db, actor: Actor, options: DemoOptions): Promise<DemoResult> {
+  const existing = await db.selectFrom('tickets').select(sql<number>`count(*)`.as('n')).executeTakeFirst()
+  const existingTickets = Number(existing?.n ?? 0)
+  if (existingTickets > 0 && !options.force) {
+    throw new DomainError(
+      'conflict',
+      `В базе уже есть заявки (${existingTickets}); демо-данные добавляются в пустую базу. Добавить всё равно: --force`,
+    )
+  }
+  const random = seededRandom(options.seed)
+  return db.transaction().execute(async (tx) => {
+    const reference = await ensureReference(tx)
+    const staff = await ensureStaff(tx, random, reference, options.staffPasswordHash)
+    const requesters = await createRequesters(tx, random, reference, options.requesters ?? 300)
+    const deadlines = await getSetting(tx, 'tickets.deadlines')
+    const written = await createTickets(tx, random, { reference, staff, requesters, deadlines }, options)
+    if (dialectOf(tx) === 'postgres') {
+      for (const table of ['users', 'tickets'] as const) {
+        await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(
+          tx,
+        )
+      }
+    }
+    const result: DemoResult = {
+      seed: options.seed,
+      departments: reference.departments.length,
+      groups: reference.groups.size,
+      categories: reference.categoryCount,
+      staff: staff.all.length,
+      staffLogins: staff.all.map((s) => s.login),
+      requesters: requesters.length,
+      ...written,
+    }
+    await audit(tx, actor, {
+      action: 'demo.generate',
+      objectType: 'database',
+      description: `Созданы демонстрационные данные: заявок ${written.tickets}, заявителей ${requesters.length}`,
+      details: { ...result, staffLogins: undefined },
+    })
+    return result
+  })
+}
+
+interface Reference {
+  departments: Array<{ id: number; name: string; positions: readonly string[]; building: number }>
+  groups: Map<GroupName, number>
+  /** Leaf categories with their templates. */
+  categories: Array<{ row: Category; template: DemoCategory }>
+  /** All categories, the parents included. */
+  categoryCount: number
+}
+
+async function ensureReference(tx: Tx): Promise<Reference> {
+  const at = now()
+  const departments: Reference['departments'] = []
+  for (const [i, dept] of departmentList.entries()) {
+    const found = await tx.selectFrom('departments').select('id').where('name', '=', dept.name).executeTakeFirst()
+    const id =
+      found?.id ??
+      (
+        await tx
+          .insertInto('departments')
+          .values({ name: dept.name, sort_order: i * 10, created_at: at, updated_at: at })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id
+    departments.push({ id, name: dept.name, positions: dept.positions, building: dept.building })
+  }
+  const groups = new Map<GroupName, number>()
+  for (const group of groupList) {
+    const found = await tx.selectFrom('executor_groups').select('id').where('name', '=', group.name).executeTakeFirst()
+    const id =
+      found?.id ??
+      (
+        await tx
+          .insertInto('executor_groups')
+          .values({ name: group.name, description: group.description, created_at: at, updated_at: at })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id
+    groups.set(group.name, id)
+  }
+  const categories: Reference['categories'] = []
+  const ensureCategory = async (values: {
+    name: string
+    description: string | null
+    parentId: number | null
+    groupId: number | null
+    priority: Priority
+    responseMinutes: number | null
+    resolutionMinutes: number | null
+    sortOrder: number
+  }): Promise<Category> => {
+    let query = tx.selectFrom('categories').selectAll().where('name', '=', values.name)
+    query =
+      values.parentId === null ? query.where('parent_id', 'is', null) : query.where('parent_id', '=', values.parentId)
+    const found = await query.executeTakeFirst()
+    if (found) return found
+    return tx
+      .insertInto('categories')
+      .values({
+        name: values.name,
+        description: values.description,
+        parent_id: values.parentId,
+        default_group_id: values.groupId,
+        default_priority: values.priority,
+        response_minutes: values.responseMinutes,
+        resolution_minutes: values.resolutionMinutes,
+        sort_order: values.sortOrder,
+        created_at: at,
+        updated_at: at,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  }
+  for (const [i, parent] of categoryTree.entries()) {
+    const groupId = groups.get(parent.group) ?? null
+    const parentRow = await ensureCategory({
+      name: parent.name,
+      description: parent.description,
+      parentId: null,
+      groupId,
+      priority: 'normal',
+      responseMinutes: null,
+      resolutionMinutes: null,
+      sortOrder: i * 10,
+    })
+    for (const [j, child] of parent.children.entries()) {
+      const row = await ensureCategory({
+        name: child.name,
+        description: null,
+        parentId: parentRow.id,
+        groupId,
+        priority: child.priority,
+        responseMinutes: child.responseMinutes ?? null,
+        resolutionMinutes: child.resolutionMinutes ?? null,
+        sortOrder: j * 10,
+      })
+      categories.push({ row, template: child })
+    }
+  }
+  return { departments, groups, categories, categoryCount: categories.length + categoryTree.length }
+}
+
+interface Person {
+  fullName: string
+  female: boolean
+  surname: string
+  first: string
+  patronymic: string
+}
+
+function person(random: Random): Person {
+  const female = random.chance(0.72)
+  const surname = random.pick(surnames)
+  const first = female ? random.pick(femaleFirstNames) : random.pick(maleFirstNames)
+  const [male, fem] = random.pick(patronymicRoots)
+  const patronymic = female ? fem : male
+  const family = female ? feminineSurname(surname) : surname
+  return { fullName: `${family} ${first} ${patronymic}`, female, surname: family, first, patronymic }
+}
+
+const latin: Record<string, string> = {
+  а: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'g',
+  д: 'd',
+  е: 'e',
+  ё: 'e',
+  ж: 'zh',
+  з: 'z',
+  и: 'i',
+  й: 'y',
+  к: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  о: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ф: 'f',
+  х: 'kh',
+  ц: 'ts',
+  ч: 'ch',
+  ш: 'sh',
+  щ: 'shch',
+  ъ: '',
+  ы: 'y',
+  ь: '',
+  э: 'e',
+  ю: 'yu',
+  я: 'ya',
+}
+
+function transliterate(text: string): string {
+  return [...text.toLowerCase()].map((ch) => latin[ch] ?? ch).join('')
+}
+
+interface StaffMember {
+  id: number
+  login: string
+  role: 'executor' | 'curator'
+  groups: GroupName[]
+}
+
+interface Staff {
+  all: StaffMember[]
+  byGroup: Map<GroupName, StaffMember[]>
+  curators: StaffMember[]
+}
+
+/** Two curators and eight executors, each in one or two groups. */
+const staffPlan: ReadonlyArray<{ role: 'executor' | 'curator'; groups: GroupName[]; position: string }> = [
+  { role: 'curator', groups: ['Сети', 'МИС', 'Рабочие места'], position: 'Начальник отдела информационных технологий' },
+  { role: 'curator', groups: ['Оргтехника', '1С', 'Телефония'], position: 'Ведущий инженер-программист' },
+  { role: 'executor', groups: ['Сети', 'Рабочие места'], position: 'Инженер-программист' },
+  { role: 'executor', groups: ['МИС'], position: 'Инженер-программист' },
+  { role: 'executor', groups: ['МИС', '1С'], position: 'Программист' },
+  { role: 'executor', groups: ['Оргтехника', 'Рабочие места'], position: 'Техник' },
+  { role: 'executor', groups: ['Оргтехника'], position: 'Техник' },
+  { role: 'executor', groups: ['Телефония', 'Сети'], position: 'Инженер связи' },
+  { role: 'executor', groups: ['1С'], position: 'Программист 1С' },
+  { role: 'executor', groups: ['Рабочие места', 'Телефония'], position: 'Техник' },
+]
+
+async function ensureStaff(tx: Tx, random: Random, reference: Reference, passwordHash: string): Promise<Staff> {
+  const at = now()
+  const itDepartment = reference.departments.find((d) => d.name === IT_DEPARTMENT)?.id ?? null
+  const all: StaffMember[] = []
+  const usedChatIds = await existingChatIds(tx)
+  for (const [i, plan] of staffPlan.entries()) {
+    const who = person(random)
+    const login = `${transliterate(who.surname)}.${transliterate(who.first.slice(0, 1))}${transliterate(who.patronymic.slice(0, 1))}${i + 1}`
+    const found = await tx.selectFrom('users').select('id').where('login', '=', login).executeTakeFirst()
+    // A repeated run (--force) gives the demo accounts the password it prints.
+    if (found) await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', found.id).execute()
+    const id =
+      found?.id ??
+      (
+        await tx
+          .insertInto('users')
+          .values({
+            ...userDefaults(at),
+            role: plan.role,
+            status: 'active',
+            full_name: who.fullName,
+            login,
+            password_hash: passwordHash,
+            phone: phone(random),
+            position: plan.position,
+            room: `Корпус 6, каб. ${210 + i}`,
+            department_id: itDepartment,
+            telegram_chat_id: chatId(random, usedChatIds),
+            telegram_username: transliterate(`${who.first}_${who.surname}`),
+            confirmed_at: at,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id
+    const member: StaffMember = { id, login, role: plan.role, groups: plan.groups }
+    for (const group of plan.groups) {
+      const groupId = reference.groups.get(group)
+      if (groupId === undefined) continue
+      await tx
+        .insertInto('group_members')
+        .values({ group_id: groupId, user_id: id, created_at: at })
+        .onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing())
+        .execute()
+    }
+    all.push(member)
+  }
+  const byGroup = new Map<GroupName, StaffMember[]>()
+  for (const member of all) {
+    for (const group of member.groups) byGroup.set(group, [...(byGroup.get(group) ?? []), member])
+  }
+  return { all, byGroup, curators: all.filter((s) => s.role === 'curator') }
+}
+
+function userDefaults(at: string): Omit<Insertable<UsersTable>, 'role' | 'status' | 'full_name'> {
+  return {
+    login: null,
+    password_hash: null,
+    phone: null,
+    position: null,
+    room: null,
+    department_id: null,
+    telegram_chat_id: null,
+    telegram_username: null,
+    telegram_blocked_at: null,
+    language: 'ru',
+    totp_secret: null,
+    totp_last_step: null,
+    rejection_reason: null,
+    locked_until: null,
+    created_at: at,
+    updated_at: at,
+    confirmed_at: null,
+    confirmed_by: null,
+    deactivated_at: null,
+    pseudonymised_at: null,
+    last_login_at: null,
+  }
+}
+
+async function existingChatIds(tx: Tx): Promise<Set<string>> {
+  const rows = await tx
+    .selectFrom('users')
+    .select('telegram_chat_id')
+    .where('telegram_chat_id', 'is not', null)
+    .execute()
+  return new Set(rows.map((r) => r.telegram_chat_id ?? ''))
+}
+
+function chatId(random: Random, used: Set<string>): string {
+  for (;;) {
+    const id = String(random.int(100_000_000, 7_999_999_999))
+    if (!used.has(id)) {
+      used.add(id)
+      return id
+    }
+  }
+}
+
+function phone(random: Random): string {
+  return `+7${random.pick(['903', '905', '906', '908', '910', '915', '919', '920', '951', '960', '961'])}${String(random.int(0, 9_999_999)).padStart(7, '0')}`
+}
+
+interface Requester {
+  id: number
+  departmentId: number
+  room: string
+  telegram: boolean
+}
+
+/** Requesters: mostly active, a few waiting for confirmation, a few deactivated (they left). */
+async function createRequesters(tx: Tx, random: Random, reference: Reference, count: number): Promise<Requester[]> {
+  const at = now()
+  const usedChatIds = await existingChatIds(tx)
+  const curator = await tx
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'curator')
+    .orderBy('id')
+    .executeTakeFirst()
+  const max = await tx.selectFrom('users').select(sql<number>`max(id)`.as('m')).executeTakeFirst()
+  let nextId = Number(max?.m ?? 0) + 1
+  const clinical = reference.departments.filter((d) => d.name !== IT_DEPARTMENT)
+  const rows: Insertable<UsersTable>[] = []
+  const active: Requester[] = []
+  for (let i = 0; i < count; i++) {
+    const who = person(random)
+    const dept = random.pick(clinical)
+    const roll = random.next()
+    const status = roll < 0.02 ? 'pending' : roll < 0.035 ? 'deactivated' : 'active'
+    const registered = new Date(Date.parse(at) - random.int(1, 700) * DAY).toISOString()
+    const telegram = random.chance(0.85)
+    const room = `Корпус ${dept.building}, каб. ${random.int(1, 4)}${String(random.int(1, 30)).padStart(2, '0')}`
+    const id = nextId++
+    rows.push({
+      ...userDefaults(at),
+      id,
+      role: 'requester',
+      status,
+      full_name: who.fullName,
+      phone: phone(random),
+      position: random.pick(dept.positions),
+      room,
+      department_id: dept.id,
+      telegram_chat_id: telegram || status === 'pending' ? chatId(random, usedChatIds) : null,
+      telegram_username: telegram && random.chance(0.6) ? transliterate(`${who.first}${random.int(1, 99)}`) : null,
+      created_at: registered,
+      updated_at: registered,
+      confirmed_at: status === 'pending' ? null : registered,
+      confirmed_by: status === 'pending' ? null : (curator?.id ?? null),
+      deactivated_at: status === 'deactivated' ? at : null,
+    })
+    if (status === 'active') active.push({ id, departmentId: dept.id, room, telegram })
+  }
+  for (let i = 0; i < rows.length; i += 200)
+    await tx
+      .insertInto('users')
+      .values(rows.slice(i, i + 200))
+      .execute()
+  if (active.length === 0) throw new DomainError('validation', 'Нужен хотя бы один активный заявитель')
+  return active
+}
+
+interface TicketContext {
+  reference: Reference
+  staff: Staff
+  requesters: Requester[]
+  deadlines: SettingValue<'tickets.deadlines'>
+}
+
+interface Written {
+  tickets: number
+  messages: number
+  events: number
+}
+
+/**
+ * Creation instants over the last year: working hours and weekdays busier, nights never empty.
+ * Every ticket draws the same numbers whatever the time of the run, so a seed gives the same year.
+ */
+function creationTimes(random: Random, count: number, endMs: number): Array<{ at: number; draw: number }> {
+  const hourWeights = [1, 1, 1, 1, 1, 1, 2, 4, 9, 12, 12, 11, 9, 10, 11, 10, 8, 5, 3, 2, 2, 2, 1, 1].map(
+    (weight, hour) => [hour, weight] as const,
+  )
+  const today = endMs - (endMs % DAY)
+  const times: Array<{ at: number; draw: number }> = []
+  for (let draw = 0; draw < count; draw++) {
+    const offset = random.int(0, 364)
+    const keepWeekend = random.chance(0.35)
+    const [hour] = random.weighted(hourWeights, ([, weight]) => weight)
+    const minute = random.int(0, 59)
+    const second = random.int(0, 59)
+    let dayStart = today - offset * DAY
+    const weekday = new Date(dayStart).getUTCDay()
+    // Most weekend заявки move to the nearest working day: the hospital works, the offices do not.
+    if (weekday === 6 && !keepWeekend) dayStart -= DAY
+    if (weekday === 0 && !keepWeekend) dayStart += DAY
+    // Moscow is UTC+3: the working day's hours shifted to UTC.
+    let at = dayStart + (hour - 3) * 60 * MINUTE + minute * MINUTE + second * 1000
+    while (at > endMs - 60 * MINUTE) at -= DAY
+    times.push({ at, draw })
+  }
+  return times.sort((a, b) => a.at - b.at || a.draw - b.draw)
+}
+
+function statusForAge(random: Random, ageDays: number): TicketStatus {
+  const table: ReadonlyArray<readonly [TicketStatus, number]> =
+    ageDays < 1
+      ? [
+          ['new', 35],
+          ['in_progress', 35],
+          ['waiting', 10],
+          ['resolved', 15],
+          ['cancelled', 5],
+        ]
+      : ageDays < 3
+        ? [
+            ['new', 8],
+            ['in_progress', 25],
+            ['waiting', 10],
+            ['resolved', 45],
+            ['closed', 7],
+            ['cancelled', 5],
+          ]
+        : ageDays < 14
+          ? [
+              ['in_progress', 5],
+              ['waiting', 3],
+              ['resolved', 2],
+              ['closed', 84],
+              ['cancelled', 6],
+            ]
+          : [
+              ['in_progress', 1],
+              ['closed', 93],
+              ['cancelled', 6],
+            ]
+  return random.weighted(table, ([, w]) => w)[0]
+}
+
+const responseRange: Record<Priority, [number, number]> = {
+  critical: [2, 30],
+  high: [5, 120],
+  normal: [10, 720],
+  low: [30, 2880],
+}
+
+const workRange: Record<Priority, [number, number]> = {
+  critical: [20, 360],
+  high: [30, 900],
+  normal: [60, 4320],
+  low: [120, 8640],
+}
+
+function fill(template: string, random: Random, room: string): string {
+  return template
+    .replaceAll('{room}', room.replace(/^Корпус (\d+), каб\. /, 'каб. $1-'))
+    .replaceAll('{n}', String(random.int(10, 999)))
+}
+
+async function createTickets(
+  tx: Tx,
+  yearRandom: Random,
+  context: TicketContext,
+  options: DemoOptions,
+): Promise<Written> {
+  const endMs = Date.parse(now())
+  const max = await tx.selectFrom('tickets').select(sql<number>`max(id)`.as('m')).executeTakeFirst()
+  let nextId = Number(max?.m ?? 0) + 1
+  const postgres = dialectOf(tx) === 'postgres'
+  const times = creationTimes(yearRandom, options.tickets, endMs)
+  let tickets: Insertable<TicketsTable>[] = []
+  let messages: Insertable<TicketMessagesTable>[] = []
+  let events: Insertable<TicketEventsTable>[] = []
+  let search: Array<{ id: number; title: string; description: string; external: string; internal: string }> = []
+  const written: Written = { tickets: 0, messages: 0, events: 0 }
+
+  const flush = async () => {
+    for (let i = 0; i < tickets.length; i += BATCH)
+      await tx
+        .insertInto('tickets')
+        .values(tickets.slice(i, i + BATCH))
+        .execute()
+    for (let i = 0; i < messages.length; i += 2 * BATCH) {
+      await tx
+        .insertInto('ticket_messages')
+        .values(messages.slice(i, i + 2 * BATCH))
+        .execute()
+    }
+    for (let i = 0; i < events.length; i += 2 * BATCH) {
+      await tx
+        .insertInto('ticket_events')
+        .values(events.slice(i, i + 2 * BATCH))
+        .execute()
+    }
+    for (let i = 0; i < search.length; i += BATCH) {
+      const chunk = search.slice(i, i + BATCH)
+      if (postgres) {
+        const values = chunk.map((s) => sql`(${s.id}, ${`${s.title}\n${s.description}\n${s.external}`}, ${s.internal})`)
+        await sql`insert into ticket_search (ticket_id, public_text, internal_text) values ${sql.join(values)}`.execute(
+          tx,
+        )
+      } else {
+        const values = chunk.map((s) => sql`(${s.id}, ${s.title}, ${s.description}, ${s.external}, ${s.internal})`)
+        await sql`insert into ticket_fts (rowid, title, description, messages, notes) values ${sql.join(values)}`.execute(
+          tx,
+        )
+      }
+    }
+    written.tickets += tickets.length
+    written.messages += messages.length
+    written.events += events.length
+    tickets = []
+    messages = []
+    events = []
+    search = []
+    options.onProgress?.(written.tickets, options.tickets)
+  }
+
+  for (const { at: createdMs, draw } of times) {
+    const id = nextId++
+    // Each ticket has its own generator, tied to its draw: a ticket whose status differs (the run is
+    // later in the day) does not shift the random numbers of the tickets after it.
+    const random = seededRandom(`${options.seed}#${draw}`)
+    const { row: category, template } = random.weighted(context.reference.categories, (c) => c.template.weight)
+    const requester = random.pick(context.requesters)
+    const groupName = categoryGroup(context, category.default_group_id)
+    const team = (groupName ? context.staff.byGroup.get(groupName) : undefined) ?? context.staff.all
+    const onBehalf = random.chance(0.08)
+    const creator = onBehalf ? random.pick(team) : null
+    const source: TicketSource = onBehalf ? 'web' : requester.telegram && random.chance(0.8) ? 'telegram' : 'web'
+    const priority = adjustPriority(random, category.default_priority)
+    const status = statusForAge(random, (endMs - createdMs) / DAY)
+    const title = fill(random.pick(template.titles), random, requester.room)
+    const description = `${onBehalf ? 'Звонок по телефону. ' : ''}${fill(random.pick(template.descriptions), random, requester.room)}`
+    const created = new Date(createdMs).toISOString()
+    const { responseDueAt, resolutionDueAt } = computeDeadlines(created, priority, category, context.deadlines)
+
+    let clock = createdMs
+    /** The next moment `minutes` later, never in the future: late steps squeeze into the time left. */
+    const later = (minutes: number) => {
+      const wanted = clock + minutes * MINUTE
+      clock = wanted < endMs - MINUTE ? wanted : clock + Math.floor((endMs - clock) * 0.3 * random.next())
+      return new Date(clock).toISOString()
+    }
+    const event = (
+      kind: string,
+      actorId: number | null,
+      at: string,
+      from: string | null,
+      to: string | null,
+      details?: object,
+    ) =>
+      events.push({
+        ticket_id: id,
+        actor_id: actorId,
+        kind,
+        from_value: from,
+        to_value: to,
+        details: details ? JSON.stringify(details) : null,
+        created_at: at,
+      })
+    const external: string[] = []
+    const internal: string[] = []
+    const message = (authorId: number, kind: 'external' | 'internal', body: string, at: string, fromStaff: boolean) => {
+      messages.push({
+        ticket_id: id,
+        author_id: authorId,
+        kind,
+        body,
+        source: fromStaff ? 'web' : source === 'telegram' ? 'telegram' : 'web',
+        created_at: at,
+        delivery_status: fromStaff && kind === 'external' && requester.telegram ? 'sent' : null,
+        telegram_message_id: null,
+      })
+      ;(kind === 'external' ? external : internal).push(body)
+      event(kind === 'external' ? 'message' : 'note', authorId, at, null, null)
+    }
+
+    event('created', creator?.id ?? requester.id, created, null, 'new')
+    const ticket: Insertable<TicketsTable> = {
+      id,
+      title,
+      description,
+      category_id: category.id,
+      priority,
+      status,
+      requester_id: requester.id,
+      assignee_id: null,
+      group_id: category.default_group_id,
+      department_id: requester.departmentId,
+      location: requester.room,
+      source,
+      created_by: creator?.id ?? requester.id,
+      created_at: created,
+      updated_at: created,
+      first_response_at: null,
+      resolved_at: null,
+      closed_at: null,
+      cancelled_at: null,
+      response_due_at: responseDueAt,
+      resolution_due_at: resolutionDueAt,
+      response_breached_at: null,
+      resolution_breached_at: null,
+      resolution: null,
+      cancel_reason: null,
+      rating: null,
+      rating_comment: null,
+      rated_at: null,
+    }
+
+    const cancelEarly = status === 'cancelled' && random.chance(0.6)
+    if (cancelEarly) {
+      const at = later(random.minutes(5, 240))
+      ticket.cancelled_at = at
+      ticket.cancel_reason = random.pick(cancelReasons)
+      event('status_changed', requester.id, at, 'new', 'cancelled', { reason: ticket.cancel_reason })
+    } else if (status !== 'new') {
+      const assignee = random.chance(0.1) ? random.pick(context.staff.curators) : random.pick(team)
+      const [rMin, rMax] = responseRange[priority]
+      const taken = later(random.minutes(rMin, rMax))
+      ticket.assignee_id = assignee.id
+      ticket.first_response_at = taken
+      event('taken', assignee.id, taken, null, String(assignee.id))
+      event('status_changed', assignee.id, taken, 'new', 'in_progress')
+      if (random.chance(0.25))
+        message(assignee.id, 'internal', random.pick(template.notes), later(random.minutes(1, 60)), true)
+      const asks = status === 'waiting' || random.chance(0.6)
+      if (asks) {
+        message(assignee.id, 'external', random.pick(template.questions), later(random.minutes(1, 30)), true)
+        if (status === 'waiting') {
+          event('status_changed', assignee.id, new Date(clock).toISOString(), 'in_progress', 'waiting')
+        } else if (random.chance(0.8)) {
+          message(
+            requester.id,
+            'external',
+            fill(random.pick(requesterReplies), random, requester.room),
+            later(random.minutes(2, 120)),
+            false,
+          )
+        }
+      }
+      if (status === 'cancelled') {
+        const at = later(random.minutes(10, 600))
+        ticket.cancelled_at = at
+        ticket.cancel_reason = random.pick(cancelReasons)
+        event('status_changed', assignee.id, at, 'in_progress', 'cancelled', { reason: ticket.cancel_reason })
+      }
+      if (status === 'resolved' || status === 'closed') {
+        const [wMin, wMax] = workRange[priority]
+        const resolved = later(random.minutes(wMin, wMax))
+        ticket.resolved_at = resolved
+        ticket.resolution = random.pick(template.resolutions)
+        event('status_changed', assignee.id, resolved, 'in_progress', 'resolved', { resolution: ticket.resolution })
+        if (status === 'closed') {
+          const confirmed = random.chance(0.6)
+          const closed = later(confirmed ? random.minutes(10, 24 * 60) : 3 * 24 * 60 + random.int(0, 60))
+          ticket.closed_at = closed
+          event(
+            'status_changed',
+            confirmed ? requester.id : null,
+            closed,
+            'resolved',
+            'closed',
+            confirmed ? undefined : { auto: true },
+          )
+          if (confirmed && random.chance(0.75)) {
+            const score = random.weighted(
+              [
+                [5, 60],
+                [4, 25],
+                [3, 8],
+                [2, 4],
+                [1, 3],
+              ] as const,
+              ([, w]) => w,
+            )[0]
+            ticket.rating = score
+            ticket.rated_at = later(random.minutes(0, 5))
+            if (random.chance(0.3))
+              ticket.rating_comment = random.pick(score >= 4 ? ratingComments.high : ratingComments.low)
+            event('rated', requester.id, ticket.rated_at, null, String(score))
+          }
+        }
+      }
+    }
+    ticket.updated_at = new Date(clock).toISOString()
+    const responded = ticket.first_response_at ?? (ticket.cancelled_at ? null : new Date(endMs).toISOString())
+    if (responded && responded > responseDueAt) ticket.response_breached_at = responseDueAt
+    const finished = ticket.resolved_at ?? (ticket.cancelled_at ? null : new Date(endMs).toISOString())
+    if (finished && finished > resolutionDueAt) ticket.resolution_breached_at = resolutionDueAt
+
+    tickets.push(ticket)
+    search.push({ id, title, description, external: external.join('\n'), internal: internal.join('\n') })
+    if (tickets.length >= BATCH * 2) await flush()
+  }
+  await flush()
+  return written
+}
+
+function categoryGroup(context: TicketContext, groupId: number | null): GroupName | undefined {
+  for (const [name, id] of context.reference.groups) if (id === groupId) return name
+  return undefined
+}
+
+function adjustPriority(random: Random, priority: Priority): Priority {
+  const order: Priority[] = ['low', 'normal', 'high', 'critical']
+  const i = order.indexOf(priority)
+  const roll = random.next()
+  const shifted = roll < 0.08 ? i + 1 : roll < 0.13 ? i - 1 : i
+  return order[Math.min(order.length - 1, Math.max(0, shifted))] ?? priority
+}

@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'vitest'
+import { normaliseArgv } from '#src/cli/main.ts'
+import { CLI_TIMEOUT, freshEnv, helpdesk } from './helpers.ts'
+
+describe('normaliseArgv', () => {
+  test('turns the dashed spellings into the legacy ones, with or without =', () => {
+    expect(normaliseArgv(['users', 'deactivate', '--chat-id', '5'])).toEqual(['users', 'deactivate', '--chat_id', '5'])
+    expect(
+      normaliseArgv(['audit', '--pdn-related', '--date-from=2023-01-01', '--date-to', 'x', '--export-csv', 'f']),
+    ).toEqual(['audit', '--pdn_related', '--date_from=2023-01-01', '--date_to', 'x', '--export_csv', 'f'])
+  })
+
+  test('leaves other flags, values and everything after -- alone', () => {
+    expect(normaliseArgv(['audit', '--csv-delimiter', ';', '--search', 'chat-id', '--', '--chat-id'])).toEqual([
+      'audit',
+      '--csv-delimiter',
+      ';',
+      '--search',
+      'chat-id',
+      '--',
+      '--chat-id',
+    ])
+  })
+})
+
+describe.concurrent('helpdesk --help', { timeout: CLI_TIMEOUT }, () => {
+  test('lists every command with examples', async () => {
+    const run = await helpdesk(await freshEnv(), ['--help'])
+    expect(run.code).toBe(0)
+    for (const command of ['serve', 'migrate', 'users', 'tokens', 'audit', 'demo', 'backup', 'restore']) {
+      expect(run.stdout).toContain(`  ${command}`)
+    }
+    expect(run.stdout).toContain('Примеры:')
+    expect(run.stdout).toContain('helpdesk users deactivate --chat_id 456789012')
+  })
+
+  test('audit --help lists every flag, the legacy spelling and the dashed one', async () => {
+    const run = await helpdesk(await freshEnv(), ['audit', '--help'])
+    expect(run.code).toBe(0)
+    for (const flag of [
+      '--limit',
+      '--pdn_related',
+      '--search',
+      '--date_from',
+      '--date_to',
+      '--actor',
+      '--action',
+      '--export_csv',
+      '--csv-delimiter',
+      '--json',
+    ]) {
+      expect(run.stdout).toContain(flag)
+    }
+    expect(run.stdout).toContain('--pdn-related')
+    expect(run.stdout).toContain('helpdesk audit --date_from 2023-01-01 --date_to 2023-01-31')
+  })
+
+  test('each users subcommand has help with an example', async () => {
+    const env = await freshEnv()
+    const verbs = ['list', 'confirm', 'reject', 'deactivate', 'reactivate', 'role', 'create-admin']
+    const runs = await Promise.all(verbs.map((verb) => helpdesk(env, ['users', verb, '--help'])))
+    runs.forEach((run, i) => {
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain(`helpdesk users ${verbs[i]}`)
+    })
+    expect(runs[3]?.stdout).toContain('--chat_id')
+  })
+
+  test('an unknown flag or command is one Russian line and exit 2', async () => {
+    const env = await freshEnv()
+    const [flag, command, bare] = await Promise.all([
+      helpdesk(env, ['audit', '--limt', '5']),
+      helpdesk(env, ['userz']),
+      helpdesk(env, []),
+    ])
+    expect(flag).toMatchObject({ code: 2, stderr: 'Ошибка: неизвестный флаг --limt (может быть, --limit?)\n' })
+    expect(command.code).toBe(2)
+    expect(command.stderr).toMatch(/^Ошибка: неизвестная команда userz/)
+    expect(bare.code).toBe(2)
+  })
+})

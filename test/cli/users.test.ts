@@ -1,0 +1,207 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import { buildDepartment, buildUser } from '../support/factories.ts'
+import { CLI_TIMEOUT, type CliEnv, freshEnv, helpdesk, lines, withFileDatabase } from './helpers.ts'
+
+describe('helpdesk migrate, users and tokens', { timeout: CLI_TIMEOUT }, () => {
+  let env: CliEnv
+  let pendingId: number
+  let pendingChatId: string
+  let otherChatId: string
+  let requesterId: number
+
+  beforeAll(async () => {
+    env = await freshEnv()
+    const migrated = await helpdesk(env, ['migrate'])
+    expect(migrated).toMatchObject({ code: 0, stderr: '' })
+    expect(migrated.stdout).toContain('База данных обновлена')
+    await withFileDatabase(env, async (db) => {
+      const department = await buildDepartment(db, 'Приёмное отделение')
+      const pending = await buildUser(db, {
+        status: 'pending',
+        fullName: 'Ожидающая Анна Петровна',
+        departmentId: department.id,
+        telegramChatId: '456789012',
+      })
+      const other = await buildUser(db, { fullName: 'Второй Борис Ильич', telegramChatId: '456789013' })
+      const requester = await buildUser(db, { fullName: 'Заявитель Вера Олеговна' })
+      pendingId = pending.id
+      pendingChatId = pending.telegram_chat_id ?? ''
+      otherChatId = other.telegram_chat_id ?? ''
+      requesterId = requester.id
+    })
+  })
+
+  test('create-admin reads the password from stdin and the admin can get an API token', async () => {
+    const created = await helpdesk(
+      env,
+      ['users', 'create-admin', '--login', 'admin', '--password-stdin', '--full-name', 'Главный Админ'],
+      {
+        input: 'коррект-лошадь-батарейка\n',
+      },
+    )
+    expect(created.code).toBe(0)
+    expect(created.stdout).toMatch(/Администратор создан: admin/)
+
+    const token = await helpdesk(env, ['tokens', 'create', '--login', 'admin', '--name', 'Zabbix'])
+    expect(token.code).toBe(0)
+    expect(lines(token.stdout)).toHaveLength(1)
+    expect(token.stdout.trim()).toMatch(/^hd_[A-Za-z0-9_-]{40,}$/)
+    await withFileDatabase(env, async (db) => {
+      const rows = await db.selectFrom('api_tokens').select('name').execute()
+      expect(rows.map((r) => r.name)).toContain('Zabbix')
+    })
+  })
+
+  test('users list shows everyone, --pending only those waiting, --json the rows without secrets', async () => {
+    const all = await helpdesk(env, ['users', 'list'])
+    expect(all.code).toBe(0)
+    expect(all.stdout).toContain('Ожидающая Анна Петровна')
+    expect(all.stdout).toContain('Заявитель Вера Олеговна')
+    expect(all.stdout).toContain('Приёмное отделение')
+    for (const line of lines(all.stdout)) expect(line.length).toBeLessThanOrEqual(100)
+    expect(all.stdout).not.toContain('\u001b[')
+
+    const pending = await helpdesk(env, ['users', 'list', '--pending'])
+    expect(pending.code).toBe(0)
+    expect(pending.stdout).toContain('Ожидающая Анна Петровна')
+    expect(pending.stdout).not.toContain('Заявитель Вера Олеговна')
+
+    const json = await helpdesk(env, ['users', 'list', '--json', '--search', 'вера'])
+    expect(json.code).toBe(0)
+    const rows: unknown = JSON.parse(json.stdout)
+    expect(rows).toEqual([expect.objectContaining({ id: requesterId, full_name: 'Заявитель Вера Олеговна' })])
+    expect(json.stdout).not.toContain('password_hash')
+  })
+
+  test('confirm activates a pending user and journals it on the cli channel', async () => {
+    const run = await helpdesk(env, ['users', 'confirm', '--id', String(pendingId)])
+    expect(run.code).toBe(0)
+    await withFileDatabase(env, async (db) => {
+      const user = await db.selectFrom('users').select('status').where('id', '=', pendingId).executeTakeFirstOrThrow()
+      expect(user.status).toBe('active')
+      const entry = await db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('subject_id', '=', pendingId)
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow()
+      expect(entry).toMatchObject({ channel: 'cli', actor_id: null, result: 'success' })
+    })
+  })
+
+  test('deactivate by --chat_id and reactivate by --chat-id (both spellings)', async () => {
+    const off = await helpdesk(env, ['users', 'deactivate', '--chat_id', pendingChatId])
+    expect(off.code).toBe(0)
+    expect(off.stdout).toContain(`Пользователь ${pendingId} деактивирован`)
+    const on = await helpdesk(env, ['users', 'reactivate', '--chat-id', pendingChatId])
+    expect(on.code).toBe(0)
+    const dashed = await helpdesk(env, ['users', 'deactivate', `--chat-id=${otherChatId}`])
+    expect(dashed.code).toBe(0)
+    await withFileDatabase(env, async (db) => {
+      const rows = await db.selectFrom('users').select(['telegram_chat_id', 'status']).execute()
+      const status = new Map(rows.map((r) => [r.telegram_chat_id, r.status]))
+      expect(status.get(pendingChatId)).toBe('active')
+      expect(status.get(otherChatId)).toBe('deactivated')
+    })
+  })
+
+  test('role changes the role; a bad role is exit 2 listing the valid ones', async () => {
+    const run = await helpdesk(env, ['users', 'role', '--id', String(requesterId), '--role', 'executor'])
+    expect(run.code).toBe(0)
+    await withFileDatabase(env, async (db) => {
+      const user = await db.selectFrom('users').select('role').where('id', '=', requesterId).executeTakeFirstOrThrow()
+      expect(user.role).toBe('executor')
+    })
+    const bad = await helpdesk(env, ['users', 'role', '--id', String(requesterId), '--role', 'superuser'])
+    // Refused before the database is touched, so the id need not even exist.
+    expect(bad.code).toBe(2)
+    expect(lines(bad.stderr)).toHaveLength(1)
+    expect(bad.stderr).toMatch(/^Ошибка: неизвестная роль «superuser».*admin \(администратор\)/)
+  })
+
+  test('a refused domain action is one line without a stack trace', async () => {
+    // Confirming an active user again is refused by the use case.
+    const run = await helpdesk(env, ['users', 'confirm', '--id', String(pendingId)])
+    expect(run.code).toBe(1)
+    expect(lines(run.stderr)).toHaveLength(1)
+    expect(run.stderr).toMatch(/^Ошибка: /)
+    expect(run.stderr).not.toMatch(/\bat \S+ \(/)
+  })
+
+  test('reject with a reason', async () => {
+    const id = await withFileDatabase(env, async (db) => (await buildUser(db, { status: 'pending' })).id)
+    const run = await helpdesk(env, ['users', 'reject', '--id', String(id), '--reason', 'Не сотрудник больницы'])
+    expect(run.code).toBe(0)
+    await withFileDatabase(env, async (db) => {
+      const user = await db
+        .selectFrom('users')
+        .select(['status', 'rejection_reason'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+      expect(user).toEqual({ status: 'rejected', rejection_reason: 'Не сотрудник больницы' })
+    })
+  })
+})
+
+describe.concurrent('helpdesk users: refusals change nothing and say why in one line', { timeout: CLI_TIMEOUT }, () => {
+  let env: CliEnv
+
+  beforeAll(async () => {
+    env = await freshEnv()
+    expect((await helpdesk(env, ['migrate'])).code).toBe(0)
+  })
+
+  test('create-admin refuses a weak password with one line and exit 2', async () => {
+    const run = await helpdesk(env, ['users', 'create-admin', '--login', 'admin2', '--password-stdin'], {
+      input: '123\n',
+    })
+    expect(run.code).toBe(2)
+    expect(lines(run.stderr)).toHaveLength(1)
+    expect(run.stderr).toMatch(/^Ошибка: Пароль должен содержать не менее 8 символов/)
+  })
+
+  test('create-admin without a terminal and without --password-stdin asks for --password-stdin', async () => {
+    const run = await helpdesk(env, ['users', 'create-admin', '--login', 'admin3'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--password-stdin')
+  })
+
+  test('tokens create for an unknown login fails with exit 1', async () => {
+    const run = await helpdesk(env, ['tokens', 'create', '--login', 'nobody'])
+    expect(run).toMatchObject({ code: 1, stdout: '' })
+    expect(run.stderr).toBe('Ошибка: Пользователь с логином «nobody» не найден\n')
+  })
+
+  test('users list --role validates the role', async () => {
+    const run = await helpdesk(env, ['users', 'list', '--role', 'boss'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain(
+      'requester (заявитель), executor (исполнитель), curator (куратор), admin (администратор)',
+    )
+  })
+
+  test('deactivate needs exactly one of --id and --chat_id', async () => {
+    const none = await helpdesk(env, ['users', 'deactivate'])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('--id или --chat_id')
+    const both = await helpdesk(env, ['users', 'deactivate', '--id', '1', '--chat_id', '2'])
+    expect(both.code).toBe(2)
+  })
+
+  test('an unknown id is one line «Пользователь 123 не найден» and exit 1', async () => {
+    const runs = await Promise.all(
+      [
+        ['users', 'confirm', '--id', '123'],
+        ['users', 'role', '--id', '123', '--role', 'admin'],
+        ['users', 'deactivate', '--id', '123'],
+      ].map((args) => helpdesk(env, args)),
+    )
+    for (const run of runs) expect(run).toEqual({ code: 1, stdout: '', stderr: 'Ошибка: Пользователь 123 не найден\n' })
+  })
+
+  test('a malformed id is a usage error', async () => {
+    const run = await helpdesk(env, ['users', 'confirm', '--id', 'abc'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--id')
+  })
+})
