@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Category, Db, Priority } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
@@ -42,7 +43,7 @@ export async function createCategory(db: Db, actor: Actor, input: CreateCategory
   const parentId = input.parentId ?? null
   const defaultGroupId = input.defaultGroupId ?? null
 
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     if (parentId !== null) await checkParent(tx, parentId)
     if (defaultGroupId !== null) await checkDefaultGroup(tx, defaultGroupId)
     if (await siblingNamed(tx, name, parentId)) {

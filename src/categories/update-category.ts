@@ -2,6 +2,7 @@ import type { Updateable } from 'kysely'
 import { audit } from '#src/audit/journal.ts'
 import type { CategoriesTable, Category, Db, Priority } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
@@ -66,7 +67,7 @@ export async function updateCategory(db: Db, actor: Actor, input: UpdateCategory
   }
   if (input.active !== undefined) wanted.active = input.active ? 1 : 0
 
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const category = await findCategory(tx, input.id)
     if (!category) throw new DomainError('not_found', 'Категория не найдена')
     const changes = onlyChanged(category, wanted)

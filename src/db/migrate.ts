@@ -1,10 +1,12 @@
 import { type Migration, type MigrationProvider, type MigrationResult, Migrator } from 'kysely'
 import * as initial from './migrations/0001-initial.ts'
+import * as telegram from './migrations/0002-telegram.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-telegram': telegram,
 }
 
 const provider: MigrationProvider = {

@@ -241,6 +241,8 @@ export interface OutboxTable {
   message_id: number | null
   created_at: string
   sent_at: string | null
+  /** The Telegram message this row became, once sent (to edit it later). */
+  telegram_message_id: number | null
 }
 
 export interface TelegramInboxTable {
@@ -290,6 +292,23 @@ export interface LeasesTable {
   expires_at: string
 }
 
+export interface TelegramMessagesTable {
+  chat_id: string
+  message_id: number
+  /** The ticket a sent message was about: a reply to it lands on that ticket. */
+  ticket_id: number | null
+  outbox_id: number | null
+  created_at: string
+}
+
+export interface LoginLinksTable {
+  token_hash: string
+  user_id: number
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 export interface Database {
   users: UsersTable
   departments: DepartmentsTable
@@ -312,6 +331,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   bot_conversations: BotConversationsTable
   leases: LeasesTable
+  telegram_messages: TelegramMessagesTable
+  login_links: LoginLinksTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */

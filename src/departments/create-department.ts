@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, Department } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
@@ -27,7 +28,7 @@ export async function createDepartment(db: Db, actor: Actor, input: CreateDepart
   const name = requiredText(input.name, { label: 'Название', max: NAME_MAX })
   const sortOrder = integerIn(input.sortOrder ?? 0, -SORT_ORDER_LIMIT, SORT_ORDER_LIMIT, 'Порядок')
   return refuseDuplicate('Отделение с таким названием уже есть', () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       if (await departmentNamed(tx, name)) throw new DomainError('conflict', 'Отделение с таким названием уже есть')
       const at = now()
       const department = await tx

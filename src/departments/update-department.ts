@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, Department } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
@@ -37,7 +38,7 @@ export async function updateDepartment(db: Db, actor: Actor, input: UpdateDepart
       ? undefined
       : integerIn(input.sortOrder, -SORT_ORDER_LIMIT, SORT_ORDER_LIMIT, 'Порядок')
   return refuseDuplicate('Отделение с таким названием уже есть', () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const department = await findDepartment(tx, input.id)
       if (!department) throw new DomainError('not_found', 'Отделение не найдено')
       if (name !== undefined && (await departmentNamed(tx, name, department.id))) {

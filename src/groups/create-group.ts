@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
@@ -28,7 +29,7 @@ export async function createGroup(db: Db, actor: Actor, input: CreateGroupInput)
   const name = requiredText(input.name, { label: 'Название', max: NAME_MAX })
   const description = optionalText(input.description, { label: 'Описание', max: GROUP_DESCRIPTION_MAX })
   return refuseDuplicate('Группа с таким названием уже есть', () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       if (await groupNamed(tx, name)) throw new DomainError('conflict', 'Группа с таким названием уже есть')
       const memberIds = await checkedMemberIds(tx, input.memberIds ?? [])
       const at = now()

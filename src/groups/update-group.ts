@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
@@ -46,7 +47,7 @@ export async function updateGroup(db: Db, actor: Actor, input: UpdateGroupInput)
       ? undefined
       : optionalText(input.description, { label: 'Описание', max: GROUP_DESCRIPTION_MAX })
   return refuseDuplicate('Группа с таким названием уже есть', () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const group = await findGroup(tx, input.id)
       if (!group) throw new DomainError('not_found', 'Группа исполнителей не найдена')
       if (name !== undefined && (await groupNamed(tx, name, group.id))) {

@@ -28,6 +28,7 @@ describe('logging channel', () => {
       message_id: 30,
       created_at: '2026-03-02T08:00:00.000Z',
       sent_at: null,
+      telegram_message_id: null,
     }
     expect(channel.name).toBe('telegram')
     expect(await channel.send(row)).toEqual({ ok: true })

@@ -87,3 +87,51 @@ export async function activeUserIdsWithRoles(
     .execute()
   return rows.map((r) => r.id)
 }
+
+/** A button under a bot message: its callback data is parsed by src/bot/callback-data.ts. */
+export interface BotButton {
+  text: string
+  callbackData?: string
+  url?: string
+}
+
+/** A message the bot says in a chat: queued like a notice, sent by the worker in order per chat. */
+export interface BotMessage {
+  text: string
+  /** Rows of inline buttons. */
+  buttons?: BotButton[][]
+  /** A reply keyboard (e.g. «Поделиться номером» with request_contact), or `remove` to take it away. */
+  keyboard?: { rows: Array<Array<{ text: string; requestContact?: boolean }>>; oneTime?: boolean } | 'remove'
+  /** Edit this earlier message (its Telegram message id) instead of sending a new one. */
+  editMessageId?: number
+  replyToMessageId?: number
+}
+
+/**
+ * Queues something the bot says in a chat (kind `bot_message`). Replies go through the outbox too, so
+ * that an update's effects — rows, journal, and what the bot answers — commit together or not at all.
+ */
+export async function enqueueBotMessage(
+  tx: Tx,
+  chatId: string,
+  message: BotMessage,
+  refs: { ticketId?: number | null; userId?: number | null } = {},
+): Promise<void> {
+  const at = now()
+  await tx
+    .insertInto('outbox')
+    .values({
+      channel: 'telegram',
+      recipient: chatId,
+      kind: 'bot_message',
+      payload: JSON.stringify({ userId: refs.userId ?? null, message }),
+      status: 'pending',
+      next_attempt_at: at,
+      last_error: null,
+      ticket_id: refs.ticketId ?? null,
+      message_id: null,
+      created_at: at,
+      sent_at: null,
+    })
+    .execute()
+}

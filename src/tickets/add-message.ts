@@ -1,5 +1,6 @@
 import type { Db, TicketMessage } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -29,7 +30,7 @@ export interface AddMessageInput {
 export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): Promise<TicketMessage> {
   const action = input.internal ? 'ticket.note' : 'ticket.message'
   return journalingDenials(db, actor, { action, ticketId: input.ticketId }, () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
       requirePermission(
         actor,

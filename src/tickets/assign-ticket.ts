@@ -1,5 +1,6 @@
 import type { Db, Ticket, TicketStatus } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -20,7 +21,7 @@ const assignable: readonly TicketStatus[] = ['new', 'in_progress', 'waiting']
 export async function assignTicket(db: Db, actor: Actor, input: AssignTicketInput): Promise<Ticket> {
   const attempt = { action: 'ticket.assign', ticketId: input.ticketId }
   return journalingDenials(db, actor, attempt, () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
       requirePermission(actor, 'ticket.assign', ticket, 'Нет прав назначать заявки')
       if (!assignable.includes(ticket.status)) {

@@ -1,5 +1,6 @@
 import type { Db } from '#src/db/schema.ts'
 import { addMinutes, now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import { getSetting } from '#src/settings/settings.ts'
 import { systemActor } from '#src/users/actor.ts'
@@ -31,7 +32,7 @@ export async function autoCloseResolved(db: Db): Promise<number> {
       .execute()
     for (const { id } of due) {
       afterId = id
-      const done = await db.transaction().execute(async (tx) => {
+      const done = await transact(db, async (tx) => {
         // Re-read under the lock: the requester may have answered since the scan.
         const ticket = await findTicketForUpdate(tx, id)
         if (ticket?.status !== 'resolved' || ticket.resolved_at === null || ticket.resolved_at >= cutoff) {

@@ -1,6 +1,7 @@
 import type { Db, Ticket, TicketStatus, TicketUpdate } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type NoticeKind, notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -32,7 +33,7 @@ export async function changeStatus(db: Db, actor: Actor, input: ChangeStatusInpu
   // The journal's action code depends on the current status, known once the ticket is loaded.
   const attempt = { action: auditActionFor(null, input.status), ticketId: input.ticketId }
   return journalingDenials(db, actor, attempt, () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
       const from = ticket.status
       const to = input.status

@@ -1,6 +1,7 @@
 import type { Db, Priority, Ticket, Tx } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import { getSetting } from '#src/settings/settings.ts'
@@ -37,9 +38,7 @@ export async function createTicket(db: Db, actor: Actor, input: CreateTicketInpu
   }
   const attempt = { action: 'ticket.create', ticketId: null, subjectId: requesterId }
   try {
-    return await journalingDenials(db, actor, attempt, () =>
-      db.transaction().execute((tx) => create(tx, actor, input, key)),
-    )
+    return await journalingDenials(db, actor, attempt, () => transact(db, (tx) => create(tx, actor, input, key)))
   } catch (error) {
     // A concurrent request with the same key committed first: answer with its ticket.
     if (key !== undefined && actor.id !== null && isUniqueViolation(error)) {

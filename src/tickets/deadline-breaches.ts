@@ -1,5 +1,6 @@
 import type { Db, Ticket, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { activeUserIdsWithRoles, notifyUsers } from '#src/notify/outbox.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { finalStatuses } from './rules.ts'
@@ -55,7 +56,7 @@ function stillDue(ticket: Ticket, kind: BreachKind, at: string): boolean {
 }
 
 async function markOne(db: Db, id: number, kind: BreachKind): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const at = now()
     // Re-read under the lock: another worker or a response may have come first.
     const ticket = await findTicketForUpdate(tx, id)

@@ -1,5 +1,6 @@
 import type { Db, Ticket } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { limits, statusLabels, textLength } from './rules.ts'
@@ -16,7 +17,7 @@ export interface RateTicketInput {
 /** The requester rates the work on their resolved or closed ticket, once. */
 export async function rateTicket(db: Db, actor: Actor, input: RateTicketInput): Promise<Ticket> {
   return journalingDenials(db, actor, { action: 'ticket.rate', ticketId: input.ticketId }, () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
       requirePermission(actor, 'ticket.rate', ticket, 'Оценить заявку может только её автор')
       if (ticket.status !== 'resolved' && ticket.status !== 'closed') {

@@ -1,5 +1,6 @@
 import type { Db, Ticket } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -11,7 +12,7 @@ import { recordTicketEvent } from './ticket-store.ts'
 export async function takeTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<Ticket> {
   const attempt = { action: 'ticket.take', ticketId: input.ticketId }
   return journalingDenials(db, actor, attempt, () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
       requirePermission(actor, 'ticket.take', ticket, 'Нет прав брать заявки в работу')
       if (actor.id === null) throw new DomainError('forbidden', 'Взять заявку может только сотрудник')

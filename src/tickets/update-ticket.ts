@@ -1,6 +1,7 @@
 import type { Db, Priority, Ticket, TicketUpdate } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import { getSetting } from '#src/settings/settings.ts'
@@ -30,7 +31,7 @@ export interface UpdateTicketInput {
  */
 export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInput): Promise<Ticket> {
   return journalingDenials(db, actor, { action: 'ticket.update', ticketId: input.ticketId }, () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
       requirePermission(actor, 'ticket.update', ticket, 'Нет прав изменять заявку')
       if (lockedStatuses.includes(ticket.status)) {

@@ -1,4 +1,5 @@
 import type { Attachment, Db, Ticket, TicketEvent, TicketMessage } from '#src/db/schema.ts'
+import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket } from './ticket-access.ts'
@@ -42,7 +43,7 @@ const internalEventKinds = ['note', 'deadline_breached']
 export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<TicketDetail> {
   const attempt = { action: 'ticket.view', ticketId: input.ticketId }
   return journalingDenials(db, actor, attempt, () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
       const internal = can(actor, 'ticket.view_internal', ticket)
 

@@ -3,6 +3,7 @@ import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
 import type { Db, Tx, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { hashToken } from './sessions.ts'
@@ -48,7 +49,7 @@ export async function createApiToken(db: Db, actor: Actor, input: CreateApiToken
     })
     throw new DomainError('forbidden', 'Нет прав выпускать токены для другого пользователя')
   }
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const user = await tx.selectFrom('users').select(['id', 'status']).where('id', '=', input.userId).executeTakeFirst()
     if (!user) throw new DomainError('not_found', 'Пользователь не найден')
     if (user.status !== 'active')
@@ -96,7 +97,7 @@ export async function revokeApiToken(db: Db, actor: Actor, input: { tokenId: num
     // Someone else's token is reported as missing: its existence is not the actor's business.
     throw new DomainError('not_found', 'Токен не найден')
   }
-  await db.transaction().execute(async (tx) => {
+  await transact(db, async (tx) => {
     await tx
       .updateTable('api_tokens')
       .set({ revoked_at: now() })

@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import { type Db, type Role, roles, type User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
@@ -32,7 +33,7 @@ export async function changeRole(db: Db, actor: Actor, input: ChangeRoleInput): 
     'Нет прав менять роли',
   )
   if (!(roles as readonly string[]).includes(input.role)) throw new DomainError('validation', 'Неизвестная роль')
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const user = await findUser(tx, input.userId)
     if (!user) throw new DomainError('not_found', 'Пользователь не найден')
     if (user.role === input.role) return user

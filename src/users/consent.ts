@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely'
 import { audit } from '#src/audit/journal.ts'
 import type { ConsentTextsTable, Db, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type Actor, systemActor } from './actor.ts'
 import { authorize } from './authorize.ts'
@@ -46,7 +47,7 @@ async function newestConsentText(db: Tx): Promise<ConsentText | undefined> {
 export async function currentConsentText(db: Tx): Promise<ConsentText> {
   const newest = await newestConsentText(db)
   if (newest) return newest
-  if (!db.isTransaction) return db.transaction().execute((tx) => currentConsentText(tx))
+  if (!db.isTransaction) return transact(db, (tx) => currentConsentText(tx))
   const at = now()
   // Two first readers at once: the unique version lets one insert and the other find its row.
   const created = await db
@@ -100,7 +101,7 @@ export async function publishConsentText(db: Db, actor: Actor, input: PublishCon
   if (text.length > CONSENT_TEXT_MAX) {
     throw new DomainError('validation', `Текст согласия длиннее ${CONSENT_TEXT_MAX} символов`)
   }
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const current = await currentConsentText(tx)
     const hash = sha256(text)
     if (hash === current.sha256) {

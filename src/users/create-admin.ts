@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
@@ -31,7 +32,7 @@ export async function createAdmin(db: Db, actor: Actor, input: CreateAdminInput)
   const passwordHash = await hashPassword(input.password)
 
   return refuseDuplicate('Такой логин уже занят', () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       if (await findUserByLogin(tx, login)) throw new DomainError('conflict', 'Такой логин уже занят')
       const at = now()
       const admin = await insertUser(tx, {

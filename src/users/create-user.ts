@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import { type Db, type Role, roles, type Tx, type User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
@@ -47,7 +48,7 @@ export async function createUser(db: Db, actor: Actor, input: CreateUserInput): 
   const passwordHash = login === null ? null : await hashPassword(password)
 
   return refuseDuplicate('Такой логин или чат Telegram уже занят', () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       if (input.departmentId !== undefined && input.departmentId !== null) {
         await requireDepartment(tx, input.departmentId)
       }

@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { activeUserIdsWithRoles, notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from './actor.ts'
@@ -30,7 +31,7 @@ export async function deactivateUser(db: Db, actor: Actor, input: DeactivateUser
     },
     'Нет прав отключать пользователей',
   )
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const user = await findUser(tx, input.userId)
     if (!user) throw new DomainError('not_found', 'Пользователь не найден')
     // Locking oneself out would leave the hospital without the admin who noticed the mistake.

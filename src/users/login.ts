@@ -2,6 +2,7 @@ import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
 import type { Channel, Db, User, UserStatus } from '#src/db/schema.ts'
 import { addMinutes, now, nowDate } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
 import { hashPassword, verifyPassword } from './passwords.ts'
@@ -120,7 +121,7 @@ export async function loginWithPassword(
     throw new DomainError('forbidden', refusedStatus[user.status])
   }
 
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const updated = await tx
       .updateTable('users')
       .set({ failed_logins: 0, locked_until: null, last_login_at: at })
@@ -141,7 +142,7 @@ export async function loginWithPassword(
 
 /** Ends the actor's session (the cookie's token) and journals the logout. */
 export async function logout(db: Db, actor: Actor, token: string): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await transact(db, async (tx) => {
     await revokeSession(tx, token)
     await audit(tx, actor, {
       action: 'auth.logout',

@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
@@ -26,7 +27,7 @@ export async function reactivateUser(db: Db, actor: Actor, input: ReactivateUser
     },
     'Нет прав включать пользователей',
   )
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const user = await findUser(tx, input.userId)
     if (!user) throw new DomainError('not_found', 'Пользователь не найден')
     // A pseudonymised person is «Субъект № N»: there is nobody left to give access to.

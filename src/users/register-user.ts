@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, Tx, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { activeUserIdsWithRoles, notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from './actor.ts'
@@ -36,7 +37,7 @@ export async function registerUser(db: Db, actor: Actor, input: RegisterUserInpu
   const username = optionalText(input.telegramUsername?.replace(/^@/, ''), { label: 'Имя в Telegram', max: 64 })
 
   return refuseDuplicate(alreadyRegistered.pending, () =>
-    db.transaction().execute(async (tx) => {
+    transact(db, async (tx) => {
       await requireActiveDepartment(tx, input.departmentId)
       const consentText = await tx
         .selectFrom('consent_texts')

@@ -1,6 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from './actor.ts'
@@ -33,7 +34,7 @@ export async function rejectUser(db: Db, actor: Actor, input: RejectUserInput): 
     'Нет прав отклонять регистрации',
   )
   const reason = requiredText(input.reason, { label: 'Причина отклонения', max: REJECTION_REASON_MAX })
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const user = await findUser(tx, input.userId)
     if (!user) throw new DomainError('not_found', 'Пользователь не найден')
     const rejected = await tx

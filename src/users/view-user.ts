@@ -1,5 +1,6 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
@@ -28,7 +29,7 @@ export async function viewUser(db: Db, actor: Actor, input: ViewUserInput): Prom
     },
     'Нет прав просматривать данные пользователей',
   )
-  return db.transaction().execute(async (tx) => {
+  return transact(db, async (tx) => {
     const user = await findUser(tx, input.userId)
     if (!user) throw new DomainError('not_found', 'Пользователь не найден')
     await audit(tx, actor, {

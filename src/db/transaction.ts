@@ -1,0 +1,25 @@
+import { sql, type Transaction } from 'kysely'
+import type { Database, Db } from './schema.ts'
+
+let savepoints = 0
+
+/**
+ * Runs `fn` in a transaction. Given a handle, it opens one; given an open transaction (the bot applies a
+ * Telegram update and its effects in one), it nests through a savepoint, so that a refused use case
+ * rolls back its own writes and leaves the caller's transaction usable.
+ */
+export async function transact<T>(db: Db, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  if (!db.isTransaction) return db.transaction().execute(fn)
+  const tx = db as Transaction<Database>
+  const name = sql.id(`uc_${++savepoints}`)
+  await sql`savepoint ${name}`.execute(tx)
+  try {
+    const result = await fn(tx)
+    await sql`release savepoint ${name}`.execute(tx)
+    return result
+  } catch (error) {
+    await sql`rollback to savepoint ${name}`.execute(tx)
+    await sql`release savepoint ${name}`.execute(tx)
+    throw error
+  }
+}
