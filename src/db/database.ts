@@ -41,6 +41,8 @@ export interface OpenOptions {
   searchPath?: string
   /** PostgreSQL pool size. */
   poolSize?: number
+  /** PostgreSQL: commit without waiting for the WAL flush (tests only: their data need not survive a crash). */
+  asyncCommit?: boolean
 }
 
 /** Opens Kysely over the configured engine, with the pragmas our durability rules need. */
@@ -58,7 +60,10 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     connectionString: config.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
-    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    options: [
+      options.searchPath ? `-c search_path=${options.searchPath}` : '',
+      options.asyncCommit ? '-c synchronous_commit=off' : '',
+    ].join(' '),
     types: { getTypeParser: pgTypeParser },
   })
   // An idle client losing its server must not take the process down (reliability F6).
