@@ -7,7 +7,7 @@
  *   DATABASE_URL=postgres://… npm run bench -- --tickets 100000
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { closeSync, existsSync, fdatasyncSync, mkdtempSync, openSync, unlinkSync, writeSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -67,6 +67,26 @@ async function helloWorldBaseline(): Promise<Row> {
   return { scenario: 'bare node http hello-world', ...r, rssMb: null }
 }
 
+/** The disk's ceiling for durable commits: 4 KiB writes each followed by fdatasync, for two seconds. */
+function fsyncPerSecond(dir: string): number {
+  const file = path.join(dir, 'fsync-probe.bin')
+  const fd = openSync(file, 'w')
+  const block = Buffer.alloc(4096, 1)
+  let count = 0
+  const end = Date.now() + 2000
+  try {
+    while (Date.now() < end) {
+      writeSync(fd, block, 0, block.length, 0)
+      fdatasyncSync(fd)
+      count++
+    }
+  } finally {
+    closeSync(fd)
+    unlinkSync(file)
+  }
+  return Math.round(count / 2)
+}
+
 function rssOf(child: ChildProcess): number | null {
   try {
     const status = execFileSync('cat', [`/proc/${child.pid}/status`], { encoding: 'utf8' })
@@ -124,8 +144,10 @@ async function main(): Promise<void> {
       rows.push({ scenario: name, ...r, rssMb: rssOf(server) })
     }
     const baseline = rows[0]?.rps ?? 1
+    const fsyncs = fsyncPerSecond(dataDir)
     process.stdout.write(
-      `\n${tickets} tickets, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${connections} connections, ${seconds} s each\n\n`,
+      `\n${tickets} tickets, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${connections} connections, ${seconds} s each; ` +
+        `disk: ${fsyncs} fdatasync/s (every audited request commits once)\n\n`,
     )
     process.stdout.write(
       '| scenario | req/s | ×hello | p50 ms | p99 ms | errors | RSS MB |\n|---|---|---|---|---|---|---|\n',

@@ -19,6 +19,7 @@ import { DomainError } from '#src/errors.ts'
 import { getSetting, type SettingValue } from '#src/settings/settings.ts'
 import { computeDeadlines } from '#src/tickets/rules.ts'
 import type { Actor } from '#src/users/actor.ts'
+import { blankUser } from '#src/users/user-store.ts'
 import {
   cancelReasons,
   categories as categoryTree,
@@ -317,7 +318,7 @@ async function ensureStaff(tx: Tx, random: Random, reference: Reference, passwor
         await tx
           .insertInto('users')
           .values({
-            ...userDefaults(at),
+            ...blankUser(at),
             role: plan.role,
             status: 'active',
             full_name: who.fullName,
@@ -351,32 +352,6 @@ async function ensureStaff(tx: Tx, random: Random, reference: Reference, passwor
     for (const group of member.groups) byGroup.set(group, [...(byGroup.get(group) ?? []), member])
   }
   return { all, byGroup, curators: all.filter((s) => s.role === 'curator') }
-}
-
-function userDefaults(at: string): Omit<Insertable<UsersTable>, 'role' | 'status' | 'full_name'> {
-  return {
-    login: null,
-    password_hash: null,
-    phone: null,
-    position: null,
-    room: null,
-    department_id: null,
-    telegram_chat_id: null,
-    telegram_username: null,
-    telegram_blocked_at: null,
-    language: 'ru',
-    totp_secret: null,
-    totp_last_step: null,
-    rejection_reason: null,
-    locked_until: null,
-    created_at: at,
-    updated_at: at,
-    confirmed_at: null,
-    confirmed_by: null,
-    deactivated_at: null,
-    pseudonymised_at: null,
-    last_login_at: null,
-  }
 }
 
 async function existingChatIds(tx: Tx): Promise<Set<string>> {
@@ -434,7 +409,7 @@ async function createRequesters(tx: Tx, random: Random, reference: Reference, co
     const room = `Корпус ${dept.building}, каб. ${random.int(1, 4)}${String(random.int(1, 30)).padStart(2, '0')}`
     const id = nextId++
     rows.push({
-      ...userDefaults(at),
+      ...blankUser(at),
       id,
       role: 'requester',
       status,

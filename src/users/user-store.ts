@@ -106,34 +106,38 @@ function caseInsensitiveGlob(text: string): string {
 export type NewUserFields = Pick<NewUser, 'role' | 'status' | 'full_name'> &
   Partial<Omit<NewUser, 'id' | 'role' | 'status' | 'full_name' | 'created_at' | 'updated_at'>>
 
+/** Every optional column of a new account, empty: the one place that lists them. */
+export function blankUser(at: string): Omit<NewUser, 'id' | 'role' | 'status' | 'full_name'> {
+  return {
+    login: null,
+    password_hash: null,
+    phone: null,
+    position: null,
+    room: null,
+    department_id: null,
+    telegram_chat_id: null,
+    telegram_username: null,
+    telegram_blocked_at: null,
+    language: 'ru',
+    totp_secret: null,
+    totp_last_step: null,
+    rejection_reason: null,
+    locked_until: null,
+    created_at: at,
+    updated_at: at,
+    confirmed_at: null,
+    confirmed_by: null,
+    deactivated_at: null,
+    pseudonymised_at: null,
+    last_login_at: null,
+  }
+}
+
 export async function insertUser(db: Tx, fields: NewUserFields): Promise<User> {
   const at = now()
   return db
     .insertInto('users')
-    .values({
-      login: null,
-      password_hash: null,
-      phone: null,
-      position: null,
-      room: null,
-      department_id: null,
-      telegram_chat_id: null,
-      telegram_username: null,
-      telegram_blocked_at: null,
-      language: 'ru',
-      totp_secret: null,
-      totp_last_step: null,
-      rejection_reason: null,
-      locked_until: null,
-      confirmed_at: null,
-      confirmed_by: null,
-      deactivated_at: null,
-      pseudonymised_at: null,
-      last_login_at: null,
-      ...fields,
-      created_at: at,
-      updated_at: at,
-    })
+    .values({ ...blankUser(at), ...fields, created_at: at, updated_at: at })
     .returningAll()
     .executeTakeFirstOrThrow()
 }

@@ -1,6 +1,7 @@
 import type { Category, Db, Department, ExecutorGroup, Priority, Role, User, UserStatus } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { type Actor, actorFromUser } from '#src/users/actor.ts'
+import { blankUser } from '#src/users/user-store.ts'
 
 /**
  * Factories insert rows directly (no use case, no journal) so that a test states only what it is about.
@@ -26,6 +27,7 @@ export async function buildUser(db: Db, overrides: UserOverrides = {}): Promise<
   return db
     .insertInto('users')
     .values({
+      ...blankUser(at),
       role: overrides.role ?? 'requester',
       status: overrides.status ?? 'active',
       full_name: overrides.fullName ?? `Тестовый Пользователь ${n}`,
@@ -36,20 +38,8 @@ export async function buildUser(db: Db, overrides: UserOverrides = {}): Promise<
       room: `Корпус 1, каб. ${n}`,
       department_id: overrides.departmentId ?? null,
       telegram_chat_id: overrides.telegramChatId === undefined ? String(100_000_000 + n) : overrides.telegramChatId,
-      telegram_username: null,
-      telegram_blocked_at: null,
-      language: 'ru',
-      totp_secret: null,
-      totp_last_step: null,
-      rejection_reason: null,
-      locked_until: null,
-      created_at: at,
-      updated_at: at,
       confirmed_at: overrides.status === 'pending' ? null : at,
-      confirmed_by: null,
       deactivated_at: overrides.status === 'deactivated' ? at : null,
-      pseudonymised_at: null,
-      last_login_at: null,
     })
     .returningAll()
     .executeTakeFirstOrThrow()
