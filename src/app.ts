@@ -4,17 +4,25 @@ import { secureHeaders } from 'hono/secure-headers'
 import { createApi } from '#src/api/api.ts'
 import type { AppDeps, AppEnv } from '#src/api/env.ts'
 import { apiNotFound, handleError } from '#src/api/errors.ts'
+import type { UpdateApplier } from '#src/bot/apply-update.ts'
+import { telegramWebhookHandler, WEBHOOK_PATH, webhookSecretOf } from '#src/bot/webhook.ts'
 import { ping } from '#src/db/database.ts'
 import { migrationsCurrent } from '#src/db/migrate.ts'
 
 export type { AppDeps } from '#src/api/env.ts'
+
+/** Parts that exist only when the bot runs (main.ts creates them). */
+export interface AppExtras {
+  /** The bot's update applier: mounts POST /telegram/webhook when TELEGRAM_MODE=webhook. */
+  telegram?: { applier: UpdateApplier; ready: () => boolean }
+}
 
 /**
  * The HTTP application: health probes, the JSON API at /api/v1, and (later) the web UI.
  * Every response carries strict security headers and an X-Request-Id; logs name the request id,
  * method, path and status, never a body or a query string.
  */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   app.use(requestId({ limitLength: 64 }))
@@ -52,6 +60,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   app.route('/api/v1', createApi())
+
+  if (extras.telegram && deps.config.telegram.enabled && deps.config.telegram.mode === 'webhook') {
+    app.post(
+      WEBHOOK_PATH,
+      telegramWebhookHandler({
+        applier: extras.telegram.applier,
+        ready: extras.telegram.ready,
+        secret: webhookSecretOf(deps.config),
+        logger: deps.logger,
+      }),
+    )
+  }
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? apiNotFound(c) : c.text('Страница не найдена', 404)))
   app.onError(handleError)

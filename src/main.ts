@@ -1,14 +1,23 @@
+import { randomBytes } from 'node:crypto'
 import { Server } from 'node:http'
+import { hostname } from 'node:os'
 import { serve as serveHttp } from '@hono/node-server'
+import { Api, type Bot } from 'grammy'
 import { createApp } from '#src/app.ts'
 import { setAuditKey } from '#src/audit/journal.ts'
+import { createUpdateApplier, type UpdateApplier } from '#src/bot/apply-update.ts'
+import type { BotContext } from '#src/bot/context.ts'
+import { createBot } from '#src/bot/create-bot.ts'
+import { type RunningBot, startBot } from '#src/bot/start-bot.ts'
 import type { Config } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
 import { startWorker, type Worker } from '#src/jobs/worker.ts'
 import { createLogger, type Logger } from '#src/logger.ts'
+import type { NoticeChannel } from '#src/notify/channel.ts'
 import { createLoggingChannel } from '#src/notify/logging-channel.ts'
+import { createTelegramChannel, telegramClientOptions } from '#src/notify/telegram-channel.ts'
 
 /**
  * The process: open the database, migrate it, serve HTTP, run the worker; stop gracefully on
@@ -39,20 +48,29 @@ export async function serve(
   const db = openDatabase(config.database)
   let worker: Worker | undefined
   let server: Server | undefined
+  let runningBot: RunningBot | undefined
   try {
     // Several instances may start at once: Kysely's migration lock lets one migrate, the others wait.
     const applied = await migrateToLatest(db)
     for (const m of applied) logger.info({ migration: m.migrationName, status: m.status }, 'migration')
     setAuditKey(config.auditKey)
 
-    const app = createApp({ db, config, logger })
+    // The bot (TELEGRAM_BOT_TOKEN set) exists before the app, which mounts its webhook in webhook mode.
+    const telegram = telegramBot(db, config, logger, () => worker?.wake())
+    const app = createApp(
+      { db, config, logger },
+      telegram ? { telegram: { applier: telegram.applier, ready: () => telegram.bot.isInited() } } : {},
+    )
     server = await listen(app.fetch, config)
     server.on('error', (error) => logger.error({ err: error }, 'http server error'))
     const address = server.address()
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${hostForUrl(config.host)}:${port}`
 
-    if (config.workerEnabled) worker = startWorker({ db, config, logger, channels: [createLoggingChannel(logger)] })
+    if (config.workerEnabled)
+      worker = startWorker({ db, config, logger, channels: [noticeChannel(db, config, logger)] })
+    // In the background: while Telegram is unreachable the bot keeps trying and the web works meanwhile.
+    if (telegram) runningBot = startBot({ db, config, logger, ...telegram, holder: instanceName() })
     logger.info({ url, database: config.database.kind, worker: config.workerEnabled }, 'helpdesk is up')
     if (!(await hasAdmin(db))) logger.warn(FIRST_ADMIN_HINT)
 
@@ -68,6 +86,7 @@ export async function serve(
       stopping ??= (async () => {
         process.off('SIGTERM', onSignal)
         process.off('SIGINT', onSignal)
+        await runningBot?.stop()
         if (server) await closeServer(server, options.shutdownGraceMs ?? 10_000)
         await worker?.stop()
         await db.destroy()
@@ -82,6 +101,7 @@ export async function serve(
     return { url, db, stop }
   } catch (error) {
     // Leave nothing open behind a failed start, so the process can exit with the error.
+    await runningBot?.stop()
     if (server) await closeServer(server, 0)
     await worker?.stop()
     await db.destroy()
@@ -118,6 +138,37 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
     })
     server.closeIdleConnections()
   })
+}
+
+/** Notices go to Telegram when a bot token is set; otherwise to the log (the web works either way). */
+function noticeChannel(db: Db, config: Config, logger: Logger): NoticeChannel {
+  if (!config.telegram.enabled) return createLoggingChannel(logger)
+  const api = new Api(config.telegram.token, telegramClientOptions(config.telegram))
+  return createTelegramChannel({ db, config, logger, api })
+}
+
+/** The Telegram bot and its update applier, when a token is set. */
+function telegramBot(
+  db: Db,
+  config: Config,
+  logger: Logger,
+  onCommitted: () => void,
+): { bot: Bot<BotContext>; applier: UpdateApplier } | undefined {
+  if (!config.telegram.enabled) return undefined
+  const client = telegramClientOptions(config.telegram)
+  const bot = createBot({
+    db,
+    config,
+    logger,
+    token: config.telegram.token,
+    apiRoot: client.apiRoot,
+    fetchAgent: client.baseFetchConfig?.agent,
+  })
+  return { bot, applier: createUpdateApplier({ db, bot, config, logger, onCommitted }) }
+}
+
+function instanceName(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
 }
 
 function hostForUrl(host: string): string {

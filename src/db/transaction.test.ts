@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
-import { DomainError } from '#src/errors.ts'
 import { createDepartment } from '#src/departments/create-department.ts'
+import { DomainError } from '#src/errors.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { transact } from './transaction.ts'

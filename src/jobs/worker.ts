@@ -55,6 +55,8 @@ export interface WorkerDeps {
 
 export interface Worker {
   readonly id: string
+  /** Runs a round now (or right after the current one): the bot committed replies to deliver. */
+  wake(): void
   /** Finishes the current round, then stops and gives up the lease. */
   stop(): Promise<void>
 }
@@ -79,6 +81,8 @@ export function startWorker(deps: WorkerDeps): Worker {
   let stopped = false
   let timer: NodeJS.Timeout | undefined
   let current: Promise<void> | undefined
+  let ticking = false
+  let wakeRequested = false
   let failures = 0
   let leaseValidUntil = 0
   let nextLeaseCheck = 0
@@ -172,14 +176,19 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   const tick = async (): Promise<void> => {
     let more = false
+    ticking = true
+    wakeRequested = false
     try {
       more = await round()
     } catch (error) {
       // round() guards each phase; this is the last line, so that the loop never dies.
       failures++
       logger.error({ err: error }, 'worker round failed')
+    } finally {
+      ticking = false
     }
     if (stopped) return
+    more ||= wakeRequested
     // Even with more work waiting, a short breath: another process writing the same SQLite file (the
     // CLI) gets the write lock in that gap, where a back-to-back loop could starve it.
     const delay = more ? BUSY_BREATH_MS : Math.min(MAX_IDLE_BACKOFF_MS, pollIntervalMs * 2 ** Math.min(failures, 10))
@@ -195,6 +204,17 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   return {
     id,
+    wake() {
+      if (stopped) return
+      if (ticking) {
+        wakeRequested = true
+        return
+      }
+      clearTimeout(timer)
+      timer = setTimeout(() => {
+        current = tick()
+      }, 0)
+    },
     async stop() {
       if (stopped) return
       stopped = true

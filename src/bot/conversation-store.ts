@@ -1,0 +1,94 @@
+import { z } from 'zod'
+import type { Db, Tx } from '#src/db/schema.ts'
+import { now, nowDate } from '#src/db/time.ts'
+
+/**
+ * Where a chat is in a dialogue (ARCHITECTURE.md: conversation state in the database), one row per
+ * chat in `bot_conversations`, so that a restart in the middle of a registration loses nothing.
+ * A state lives 24 hours after its last step; an expired or unreadable one is treated as absent and
+ * deleted. Each flow is one member of the union below: a feature that adds a dialogue adds its schema.
+ */
+
+export const CONVERSATION_TTL_MS = 24 * 60 * 60_000
+
+const id = z.number().int().positive()
+
+export const registrationSteps = ['consent', 'phone', 'name', 'department', 'position', 'room'] as const
+export type RegistrationStep = (typeof registrationSteps)[number]
+
+export const registrationStateSchema = z.object({
+  flow: z.literal('registration'),
+  step: z.enum(registrationSteps),
+  /** The consent text version shown with /start: the one the person agrees to. */
+  consentTextId: id,
+  /** Proof of the agreement, kept until the registration is filed. */
+  evidence: z
+    .object({ update_id: z.number().int().nonnegative(), message_id: z.number().int().positive(), date: z.string() })
+    .optional(),
+  phone: z.string().optional(),
+  fullName: z.string().optional(),
+  departmentId: id.optional(),
+  position: z.string().optional(),
+})
+export type RegistrationState = z.infer<typeof registrationStateSchema>
+
+/** A curator pressed «Отклонить» and is asked for the reason. */
+export const rejectReasonStateSchema = z.object({
+  flow: z.literal('reject_reason'),
+  userId: id,
+  /** The registration notice the button was under: edited once decided. */
+  noticeMessageId: id.optional(),
+})
+export type RejectReasonState = z.infer<typeof rejectReasonStateSchema>
+
+export const conversationStateSchema = z.discriminatedUnion('flow', [registrationStateSchema, rejectReasonStateSchema])
+export type ConversationState = z.infer<typeof conversationStateSchema>
+
+/** The chat's current state; undefined when there is none, it expired, or it no longer parses. */
+export async function loadConversation(tx: Tx, chatId: string): Promise<ConversationState | undefined> {
+  const row = await tx
+    .selectFrom('bot_conversations')
+    .select(['state', 'expires_at'])
+    .where('chat_id', '=', chatId)
+    .executeTakeFirst()
+  if (!row) return undefined
+  const parsed = row.expires_at > now() ? conversationStateSchema.safeParse(parseJson(row.state)) : undefined
+  if (parsed?.success) return parsed.data
+  // Expired, or written by a version of the bot whose flows differ: start afresh rather than guess.
+  await clearConversation(tx, chatId)
+  return undefined
+}
+
+/** Saves the chat's state; its 24 hours start again. */
+export async function saveConversation(tx: Tx, chatId: string, state: ConversationState): Promise<void> {
+  const valid = conversationStateSchema.parse(state)
+  const at = now()
+  const values = {
+    state: JSON.stringify(valid),
+    expires_at: new Date(nowDate().getTime() + CONVERSATION_TTL_MS).toISOString(),
+    updated_at: at,
+  }
+  await tx
+    .insertInto('bot_conversations')
+    .values({ chat_id: chatId, ...values })
+    .onConflict((oc) => oc.column('chat_id').doUpdateSet(values))
+    .execute()
+}
+
+export async function clearConversation(tx: Tx, chatId: string): Promise<void> {
+  await tx.deleteFrom('bot_conversations').where('chat_id', '=', chatId).execute()
+}
+
+/** Deletes every expired state (half-finished registrations hold a chat id): for a periodic schedule. */
+export async function deleteExpiredConversations(db: Db): Promise<number> {
+  const result = await db.deleteFrom('bot_conversations').where('expires_at', '<=', now()).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
