@@ -8,6 +8,7 @@ import type { UpdateApplier } from '#src/bot/apply-update.ts'
 import { telegramWebhookHandler, WEBHOOK_PATH, webhookSecretOf } from '#src/bot/webhook.ts'
 import { ping } from '#src/db/database.ts'
 import { migrationsCurrent } from '#src/db/migrate.ts'
+import { createWeb } from '#src/web/web.tsx'
 
 export type { AppDeps } from '#src/api/env.ts'
 
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
   })
 
   app.route('/api/v1', createApi())
+  app.route('/', createWeb(deps))
 
   if (extras.telegram && deps.config.telegram.enabled && deps.config.telegram.mode === 'webhook') {
     app.post(

@@ -1,0 +1,89 @@
+/**
+ * Russian dates, times and plurals for the web pages (UI.md): `26.11.2026 14:03` in the display time
+ * zone, «5 мин назад», «1 заявка, 2 заявки, 5 заявок».
+ */
+
+const pluralRules = new Intl.PluralRules('ru')
+
+/** Forms for one, few and many: `['заявка', 'заявки', 'заявок']`. */
+export type PluralForms = readonly [one: string, few: string, many: string]
+
+export function plural(n: number, forms: PluralForms): string {
+  const rule = pluralRules.select(n)
+  if (rule === 'one') return forms[0]
+  if (rule === 'few') return forms[1]
+  return forms[2]
+}
+
+/** «5 заявок». */
+export function count(n: number, forms: PluralForms): string {
+  return `${n.toLocaleString('ru-RU')} ${plural(n, forms)}`
+}
+
+export const ticketForms: PluralForms = ['заявка', 'заявки', 'заявок']
+const dayForms: PluralForms = ['день', 'дня', 'дней']
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+function formatter(tz: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${tz}|${withTime}`
+  let found = formatters.get(key)
+  if (!found) {
+    found = new Intl.DateTimeFormat('ru-RU', {
+      timeZone: tz,
+      day: '2-digit',
+      month: '2-digit',
+      year: 'numeric',
+      ...(withTime ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : {}),
+    })
+    formatters.set(key, found)
+  }
+  return found
+}
+
+/** `26.11.2026 14:03` in the given zone. */
+export function dateTime(iso: string, tz: string): string {
+  return formatter(tz, true).format(new Date(iso)).replace(',', '')
+}
+
+/** `26.11.2026` in the given zone. */
+export function date(iso: string, tz: string): string {
+  return formatter(tz, false).format(new Date(iso))
+}
+
+/** A date (`YYYY-MM-DD`) in the zone, for date inputs. */
+export function isoDay(iso: string, tz: string): string {
+  const [d, m, y] = date(iso, tz).split('.')
+  return `${y}-${m}-${d}`
+}
+
+/** «только что», «5 мин назад», «3 ч назад», «2 дня назад», then the date. */
+export function relative(iso: string, nowIso: string, tz: string): string {
+  const minutes = Math.floor((Date.parse(nowIso) - Date.parse(iso)) / 60_000)
+  if (minutes < 1) return 'только что'
+  if (minutes < 60) return `${minutes} мин назад`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 24) return `${hours} ч назад`
+  const days = Math.floor(hours / 24)
+  if (days < 7) return `${count(days, dayForms)} назад`
+  return date(iso, tz)
+}
+
+/** A span of time: «45 мин», «2 ч», «2 ч 30 мин» (whole hours only when `coarse`), «3 дня». */
+export function span(ms: number, coarse = false): string {
+  const minutes = Math.max(1, Math.round(Math.abs(ms) / 60_000))
+  if (minutes < 60) return `${minutes} мин`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 24) {
+    const rest = minutes % 60
+    return rest === 0 || hours >= 10 || coarse ? `${hours} ч` : `${hours} ч ${rest} мин`
+  }
+  return count(Math.floor(hours / 24), dayForms)
+}
+
+/** «просрочена на 2 ч» or «осталось 3 ч» for a deadline. */
+export function deadlineLeft(dueIso: string, nowIso: string, coarse = false): { overdue: boolean; text: string } {
+  const ms = Date.parse(dueIso) - Date.parse(nowIso)
+  return ms < 0
+    ? { overdue: true, text: `просрочена на ${span(ms, coarse)}` }
+    : { overdue: false, text: `осталось ${span(ms, coarse)}` }
+}

@@ -1,0 +1,45 @@
+import { getCookie } from 'hono/cookie'
+import { createMiddleware } from 'hono/factory'
+import { clientIp } from '#src/api/request.ts'
+import { actorFromUser } from '#src/users/actor.ts'
+import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
+import { csrfToken, foreignOrigin, givenToken, isSafeMethod, sameToken } from './csrf.ts'
+import type { WebEnv } from './env.ts'
+import { refusedPage } from './pages.tsx'
+
+/**
+ * Every page behind the login: the session cookie names an active user, or a page request goes to
+ * /login?next=…; a state change must carry the session's CSRF token and come from our own origin.
+ */
+export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
+  const { db, config } = c.get('deps')
+  const token = getCookie(c, SESSION_COOKIE)
+  const session = token ? await resolveSession(db, token) : undefined
+  if (!session || !token) {
+    if (!isSafeMethod(c.req.method)) return c.html(refusedPage('Сессия закончилась: войдите снова'), 401)
+    const url = new URL(c.req.url)
+    const next = `${url.pathname}${url.search}`
+    if (c.req.header('hx-request')) {
+      c.header('HX-Redirect', `/login?next=${encodeURIComponent(next)}`)
+      return c.body(null, 401)
+    }
+    return c.redirect(`/login?next=${encodeURIComponent(next)}`, 303)
+  }
+  const csrf = csrfToken(config.secretKey, session.sessionId)
+  if (!isSafeMethod(c.req.method)) {
+    if (foreignOrigin(c, config.baseUrl) || !sameToken(csrf, await givenToken(c))) {
+      return c.html(refusedPage('Запрос отклонён: форма устарела или пришла с чужого сайта. Обновите страницу'), 403)
+    }
+  }
+  c.set('user', session.user)
+  c.set('actor', actorFromUser(session.user, 'web', clientIp(c)))
+  c.set('csrf', csrf)
+  c.set('sessionToken', token)
+  await next()
+})
+
+/** A `next` that stays on this site (no `//host`, no scheme): open redirects are refused. */
+export function safeNext(next: string | undefined): string {
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/tickets'
+  return next
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { Hono } from 'hono'
+import { compress } from 'hono/compress'
+import type { AppEnv } from '#src/api/env.ts'
+
+/**
+ * The page's assets, from our own origin (no CDN: the hospital network may have no internet). Read once;
+ * each URL carries a hash of its content, so browsers may keep it for a year.
+ */
+interface Asset {
+  body: Buffer
+  type: string
+  hash: string
+}
+
+const here = import.meta.dirname
+const require = createRequire(import.meta.url)
+
+function load(file: string, type: string): Asset {
+  const body = readFileSync(file)
+  return { body, type, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) }
+}
+
+const assets: Record<string, Asset> = {
+  'app.css': load(path.join(here, 'static/app.css'), 'text/css; charset=utf-8'),
+  'app.js': load(path.join(here, 'static/app.js'), 'text/javascript; charset=utf-8'),
+  'favicon.svg': load(path.join(here, 'static/favicon.svg'), 'image/svg+xml'),
+  'htmx.min.js': load(require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'),
+}
+
+export type AssetName = 'app.css' | 'app.js' | 'favicon.svg' | 'htmx.min.js'
+
+/** `/static/app.css?v=…`: a new content is a new URL. */
+export function assetUrl(name: AssetName): string {
+  return `/static/${name}?v=${assets[name]?.hash ?? '0'}`
+}
+
+/** The size in bytes of an asset (page weight in the notes and tests). */
+export function assetSize(name: AssetName): number {
+  return assets[name]?.body.length ?? 0
+}
+
+export function staticRoutes(): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>()
+  routes.use(compress())
+  routes.get('/:name', (c) => {
+    const asset = assets[c.req.param('name')]
+    if (!asset) return c.text('Не найдено', 404)
+    c.header('content-type', asset.type)
+    c.header('cache-control', 'public, max-age=31536000, immutable')
+    return c.body(new Uint8Array(asset.body))
+  })
+  return routes
+}

@@ -1,0 +1,117 @@
+import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
+import { type TicketFilter, type TicketSort, ticketSorts } from '#src/tickets/ticket-store.ts'
+
+/**
+ * The list's filters as they live in the URL (a link shares a view). Parsed leniently: a value that
+ * makes no sense is dropped, as a person editing the address bar would expect.
+ */
+export interface ListQuery {
+  status: TicketStatus[]
+  priority: Priority[]
+  category?: number
+  assignee?: number | 'none'
+  group?: number
+  department?: number
+  from?: string
+  to?: string
+  q?: string
+  overdue?: boolean
+  sort?: TicketSort
+  page: number
+}
+
+export const PER_PAGE = 50
+export const openStatuses: TicketStatus[] = ['new', 'in_progress', 'waiting']
+
+const id = (value: string | undefined) => (value && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : undefined)
+const day = (value: string | undefined) =>
+  value && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) ? value : undefined
+
+export function parseListQuery(params: URLSearchParams): ListQuery {
+  const many = (key: string) => params.getAll(key).flatMap((v) => v.split(','))
+  const one = (key: string) => {
+    const value = params.get(key)?.trim()
+    return value === '' || value === null ? undefined : value
+  }
+  const assignee = one('assignee')
+  const sort = one('sort')
+  const q = one('q')?.replaceAll('\u0000', '').slice(0, 200)
+  const query: ListQuery = {
+    status: ticketStatuses.filter((s) => many('status').includes(s)),
+    priority: priorities.filter((p) => many('priority').includes(p)),
+    page: Math.min(id(one('page')) ?? 1, 100_000),
+  }
+  const set = <K extends keyof ListQuery>(key: K, value: ListQuery[K] | undefined) => {
+    if (value !== undefined) query[key] = value
+  }
+  set('category', id(one('category')))
+  set('assignee', assignee === 'none' ? 'none' : id(assignee))
+  set('group', id(one('group')))
+  set('department', id(one('department')))
+  set('from', day(one('from')))
+  set('to', day(one('to')))
+  set('q', q)
+  set('overdue', one('overdue') === '1' ? true : undefined)
+  set(
+    'sort',
+    ticketSorts.find((s) => s === sort),
+  )
+  return query
+}
+
+export function toFilter(query: ListQuery, perPage = PER_PAGE): TicketFilter {
+  return {
+    status: query.status,
+    priority: query.priority,
+    categoryId: query.category,
+    assigneeId: query.assignee,
+    groupId: query.group,
+    departmentId: query.department,
+    createdFrom: query.from,
+    createdTo: query.to,
+    q: query.q,
+    overdue: query.overdue,
+    sort: query.sort,
+    page: query.page,
+    perPage,
+  }
+}
+
+/** The query back as URL parameters, with changes (`undefined` removes a key). */
+export function listHref(query: ListQuery, change: Partial<Record<keyof ListQuery, unknown>> = {}): string {
+  const merged: Record<string, unknown> = { ...query, ...change }
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(merged)) {
+    if (value === undefined || value === null || value === false) continue
+    if (key === 'page' && value === 1) continue
+    if (Array.isArray(value)) for (const v of value) params.append(key, String(v))
+    else params.set(key, value === true ? '1' : String(value))
+  }
+  const text = params.toString()
+  return text === '' ? '/tickets' : `/tickets?${text}`
+}
+
+/** Ready views: filters with a name. */
+export interface ReadyView {
+  key: 'mine' | 'unassigned' | 'overdue' | 'open'
+  label: string
+  query: ListQuery
+}
+
+export function readyViews(userId: number, staff: boolean): ReadyView[] {
+  const base: ListQuery = { status: [], priority: [], page: 1 }
+  const open: ReadyView = { key: 'open', label: 'Все открытые', query: { ...base, status: openStatuses } }
+  if (!staff) return [open]
+  return [
+    { key: 'mine', label: 'Мои', query: { ...base, status: openStatuses, assignee: userId } },
+    { key: 'unassigned', label: 'Не назначенные', query: { ...base, status: openStatuses, assignee: 'none' } },
+    { key: 'overdue', label: 'Просроченные', query: { ...base, overdue: true } },
+    open,
+  ]
+}
+
+/** Is the list showing exactly this view (ignoring sort and page)? */
+export function isView(query: ListQuery, view: ReadyView): boolean {
+  const strip = (q: ListQuery) => listHref({ ...q, sort: undefined, page: 1 })
+  return strip(query) === strip(view.query)
+}

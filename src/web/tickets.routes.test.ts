@@ -1,0 +1,469 @@
+import { describe, expect, test } from 'vitest'
+import type { Db } from '#src/db/schema.ts'
+import { testApp } from '../../test/support/api.ts'
+import { testDatabase } from '../../test/support/database.ts'
+import { buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
+import { buildTicket } from '../../test/support/ticket-factory.ts'
+import { getPage, inlineProblems, postForm, webUser } from '../../test/support/web.ts'
+
+/** Successful journal entries of an action (refusals are journaled too, as `denied`). */
+async function journal(db: Db, action: string) {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('action', '=', action)
+    .where('result', '=', 'success')
+    .orderBy('id')
+    .execute()
+}
+
+async function ticketRow(db: Db, id: number) {
+  return db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+}
+
+describe('the ticket list', () => {
+  test('staff see every ticket with its status, priority, requester and department; the read is journaled', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const department = await buildDepartment(db, 'Кардиология')
+    const requester = await buildUser(db, { fullName: 'Иванова Мария', departmentId: department.id })
+    await buildTicket(db, { requesterId: requester.id, title: 'Не печатает принтер', priority: 'high' })
+    await buildTicket(db, { title: 'Нет сети' })
+    const page = await getPage(app, '/tickets', who)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('Не печатает принтер')
+    expect(page.text).toContain('Нет сети')
+    expect(page.text).toContain('Иванова Мария')
+    expect(page.text).toContain('Кардиология')
+    expect(page.text).toContain('Высокий')
+    expect(page.text).toContain('Новая')
+    expect(page.text).toContain('Найдено: 2 заявки')
+    for (const label of ['Мои', 'Не назначенные', 'Просроченные', 'Все открытые']) expect(page.text).toContain(label)
+    expect(await journal(db, 'ticket.list')).toMatchObject([{ actor_id: who.user.id, channel: 'web', pdn_related: 1 }])
+  })
+
+  test('a requester sees only their own tickets, whatever the filter says', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    await buildTicket(db, { requesterId: who.user.id, title: 'Моя заявка' })
+    await buildTicket(db, { title: 'Чужая заявка' })
+    const page = await getPage(app, '/tickets?status=new&assignee=none', who)
+    expect(page.text).toContain('Моя заявка')
+    expect(page.text).not.toContain('Чужая заявка')
+    expect(page.text).not.toContain('Не назначенные')
+  })
+
+  test('filters, search and the unassigned view narrow the list; filters stay in the links', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const printers = await buildCategory(db, { name: 'Принтеры' })
+    await buildTicket(db, { title: 'Замятие бумаги', categoryId: printers.id })
+    await buildTicket(db, { title: 'Сломалась мышь', assigneeId: who.user.id, status: 'in_progress' })
+    await buildTicket(db, { title: 'Закрытая', status: 'closed' })
+
+    const byCategory = await getPage(app, `/tickets?category=${printers.id}`, who)
+    expect(byCategory.text).toContain('Замятие бумаги')
+    expect(byCategory.text).not.toContain('Сломалась мышь')
+
+    const unassigned = await getPage(app, '/tickets?status=new&status=in_progress&status=waiting&assignee=none', who)
+    expect(unassigned.text).toContain('Замятие бумаги')
+    expect(unassigned.text).not.toContain('Сломалась мышь')
+    expect(unassigned.text).not.toContain('>Закрытая<')
+
+    const mine = await getPage(app, `/tickets?assignee=${who.user.id}`, who)
+    expect(mine.text).toContain('Сломалась мышь')
+    expect(mine.text).not.toContain('Замятие бумаги')
+
+    const search = await getPage(app, '/tickets?q=бумаги&sort=-priority', who)
+    expect(search.text).toContain('Замятие бумаги')
+    expect(search.text).not.toContain('Сломалась мышь')
+    expect(search.text).toContain('q=%D0%B1%D1%83%D0%BC%D0%B0%D0%B3%D0%B8')
+    expect(search.text).toContain('aria-sort="descending"')
+
+    const nothing = await getPage(app, '/tickets?q=несуществующее', who)
+    expect(nothing.text).toContain('Нет заявок по этим условиям')
+    expect(nothing.text).toContain('сбросить фильтры')
+  })
+
+  test('an htmx request gets only the results; overdue tickets are marked', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'curator' })
+    await buildTicket(db, { title: 'Давняя', resolutionDueAt: new Date(Date.now() - 2 * 3_600_000).toISOString() })
+    const fragment = await getPage(app, '/tickets?overdue=1', who, {
+      'hx-request': 'true',
+      'hx-target': 'ticket-results',
+    })
+    expect(fragment.status).toBe(200)
+    expect(fragment.text).not.toContain('<html')
+    expect(fragment.text).toContain('Давняя')
+    expect(fragment.text).toContain('is-overdue')
+    expect(fragment.text).toContain('просрочена на 2 ч')
+  })
+
+  test('a title with markup is shown as text, never run', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db, {
+      title: '<script>alert(1)</script>',
+      description: '<img src=x onerror=alert(2)>',
+    })
+    for (const path of ['/tickets', `/tickets/${ticket.id}`]) {
+      const page = await getPage(app, path, who)
+      expect(page.text, path).not.toContain('<script>alert(1)</script>')
+      expect(page.text, path).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+      expect(page.text, path).not.toContain('<img src=x')
+      expect(inlineProblems(page.text), path).toEqual([])
+    }
+  })
+
+  test('the filtered list exports to CSV, journaled, with formulas defused', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'curator' })
+    await buildTicket(db, { title: '=HYPERLINK("x")', status: 'new' })
+    await buildTicket(db, { title: 'Закрытая', status: 'closed' })
+    const response = await app.request('/tickets/export.csv?status=new', { headers: { cookie: who.cookie } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toContain('text/csv')
+    expect(response.headers.get('content-disposition')).toContain('attachment')
+    const text = await response.text()
+    expect(text).toContain('№;Заголовок;Статус')
+    expect(text).toContain(`'=HYPERLINK`)
+    expect(text).not.toContain('Закрытая')
+    expect(await journal(db, 'ticket.export')).toMatchObject([{ actor_id: who.user.id, pdn_related: 1 }])
+  })
+
+  test('a requester’s export holds only their own tickets', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    await buildTicket(db, { requesterId: who.user.id, title: 'Своя' })
+    await buildTicket(db, { title: 'Чужая' })
+    const text = await (await app.request('/tickets/export.csv', { headers: { cookie: who.cookie } })).text()
+    expect(text).toContain('Своя')
+    expect(text).not.toContain('Чужая')
+  })
+})
+
+describe('the ticket page', () => {
+  test('staff see the header, the timeline with internal notes marked, and their actions', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const requester = await buildUser(db, { fullName: 'Петрова Анна', phone: '+79001112233' })
+    const ticket = await buildTicket(db, { requesterId: requester.id, title: 'Не включается монитор' })
+    await postForm(app, `/tickets/${ticket.id}/messages`, who, { body: 'Проверю кабель', kind: 'internal' })
+    const page = await getPage(app, `/tickets/${ticket.id}`, who)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('Не включается монитор')
+    expect(page.text).toContain('Петрова Анна')
+    expect(page.text).toContain('+79001112233')
+    expect(page.text).toContain('Внутренняя заметка')
+    expect(page.text).toContain('Проверю кабель')
+    expect(page.text).toContain('Взять в работу')
+    expect(page.text).toContain('Срок решения')
+    expect(page.text).not.toContain(`action="/tickets/${ticket.id}/assign"`)
+    expect(await journal(db, 'ticket.view')).toMatchObject([{ actor_id: who.user.id, channel: 'web' }])
+  })
+
+  test('a requester sees their ticket without internal notes and without staff actions', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    const staff = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { requesterId: who.user.id })
+    await postForm(app, `/tickets/${ticket.id}/messages`, staff, { body: 'Секрет ИТ', kind: 'internal' })
+    await postForm(app, `/tickets/${ticket.id}/messages`, staff, { body: 'Уже идём', kind: 'external' })
+    const page = await getPage(app, `/tickets/${ticket.id}`, who)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('Уже идём')
+    expect(page.text).not.toContain('Секрет ИТ')
+    expect(page.text).not.toContain('Взять в работу')
+    expect(page.text).not.toContain('name="priority"')
+    expect(page.text).toContain('Отменить заявку')
+  })
+
+  test('a requester opening someone else’s ticket gets 404, and so does an id that does not exist', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    const foreign = await buildTicket(db, { title: 'Чужая тайна' })
+    for (const path of [`/tickets/${foreign.id}`, '/tickets/99999', '/tickets/abc']) {
+      const page = await getPage(app, path, who)
+      expect(page.status, path).toBe(404)
+      expect(page.text).not.toContain('Чужая тайна')
+      expect(page.text).toContain('Страница не найдена')
+    }
+    for (const action of ['messages', 'take', 'status']) {
+      const result = await postForm(app, `/tickets/${foreign.id}/${action}`, who, {
+        body: 'x',
+        status: 'cancelled',
+        reason: 'x',
+      })
+      expect(result.status, action).toBe(404)
+    }
+    expect((await ticketRow(db, foreign.id)).status).toBe('new')
+  })
+})
+
+describe('actions on a ticket', () => {
+  test('an executor takes, notes, replies and resolves; each is journaled', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db)
+    const take = await postForm(app, `/tickets/${ticket.id}/take`, who)
+    expect(take.status).toBe(303)
+    expect(take.location).toBe(`/tickets/${ticket.id}`)
+    expect(await ticketRow(db, ticket.id)).toMatchObject({ status: 'in_progress', assignee_id: who.user.id })
+
+    expect(
+      (await postForm(app, `/tickets/${ticket.id}/messages`, who, { body: 'Заметка', kind: 'internal' })).status,
+    ).toBe(303)
+    expect(
+      (await postForm(app, `/tickets/${ticket.id}/messages`, who, { body: 'Ответ', kind: 'external' })).status,
+    ).toBe(303)
+    const messages = await db
+      .selectFrom('ticket_messages')
+      .select(['kind', 'body'])
+      .where('ticket_id', '=', ticket.id)
+      .orderBy('id')
+      .execute()
+    expect(messages).toEqual([
+      { kind: 'internal', body: 'Заметка' },
+      { kind: 'external', body: 'Ответ' },
+    ])
+
+    const resolve = await postForm(app, `/tickets/${ticket.id}/status`, who, {
+      status: 'resolved',
+      resolution: 'Заменили картридж',
+    })
+    expect(resolve.status).toBe(303)
+    expect(await ticketRow(db, ticket.id)).toMatchObject({ status: 'resolved', resolution: 'Заменили картридж' })
+
+    const actions = (
+      await db.selectFrom('audit_log').select(['action', 'channel']).where('actor_id', '=', who.user.id).execute()
+    ).map((r) => `${r.action}:${r.channel}`)
+    expect(actions).toEqual(expect.arrayContaining(['ticket.take:web', 'ticket.note:web', 'ticket.message:web']))
+    expect(
+      actions.some((a) => (a.startsWith('ticket.') && a.includes('status')) || a.startsWith('ticket.resolve')),
+    ).toBe(true)
+  })
+
+  test('resolving without a result shows the Russian refusal beside the form (422) and changes nothing', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { status: 'in_progress', assigneeId: who.user.id })
+    const result = await postForm(app, `/tickets/${ticket.id}/status`, who, { status: 'resolved', resolution: '' })
+    expect(result.status).toBe(422)
+    expect(result.text).toContain('class="form-error"')
+    expect(result.text).toMatch(/[А-Яа-яЁё]/)
+    expect(result.text).not.toMatch(/\bat .*\.ts/)
+    expect((await ticketRow(db, ticket.id)).status).toBe('in_progress')
+  })
+
+  test('a refused message keeps the draft', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    const ticket = await buildTicket(db, { requesterId: who.user.id, status: 'closed' })
+    const result = await postForm(app, `/tickets/${ticket.id}/messages`, who, { body: 'А можно ещё?' })
+    expect(result.status).toBe(422)
+    expect(result.text).toContain('А можно ещё?')
+  })
+
+  test('a curator assigns; an executor may not (and the form is not offered)', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const curator = await webUser(db, { role: 'curator' })
+    const executor = await webUser(db, { role: 'executor', fullName: 'Сидоров Иван' })
+    const ticket = await buildTicket(db)
+    const page = await getPage(app, `/tickets/${ticket.id}`, curator)
+    expect(page.text).toContain(`action="/tickets/${ticket.id}/assign"`)
+    expect(page.text).toContain('Сидоров Иван')
+
+    const refused = await postForm(app, `/tickets/${ticket.id}/assign`, executor, { assignee: String(curator.user.id) })
+    expect(refused.status).toBe(422)
+    expect((await ticketRow(db, ticket.id)).assignee_id).toBeNull()
+
+    const assigned = await postForm(app, `/tickets/${ticket.id}/assign`, curator, {
+      assignee: String(executor.user.id),
+    })
+    expect(assigned.status).toBe(303)
+    expect((await ticketRow(db, ticket.id)).assignee_id).toBe(executor.user.id)
+    expect(await journal(db, 'ticket.assign')).toHaveLength(1)
+    const after = await getPage(app, `/tickets/${ticket.id}`, curator)
+    expect(after.text).toContain('назначил(а) исполнителя: Сидоров Иван')
+  })
+
+  test('staff change priority and category; a requester cannot', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const executor = await webUser(db, { role: 'executor' })
+    const requester = await webUser(db)
+    const other = await buildCategory(db, { name: 'Сеть' })
+    const ticket = await buildTicket(db, { requesterId: requester.user.id, priority: 'normal' })
+    const refused = await postForm(app, `/tickets/${ticket.id}/update`, requester, { priority: 'critical' })
+    expect(refused.status).toBe(422)
+    expect((await ticketRow(db, ticket.id)).priority).toBe('normal')
+    const done = await postForm(app, `/tickets/${ticket.id}/update`, executor, {
+      priority: 'critical',
+      category: String(other.id),
+    })
+    expect(done.status).toBe(303)
+    expect(await ticketRow(db, ticket.id)).toMatchObject({ priority: 'critical', category_id: other.id })
+    expect(await journal(db, 'ticket.update')).toHaveLength(1)
+  })
+
+  test('a requester cancels their own new ticket with a reason', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    const ticket = await buildTicket(db, { requesterId: who.user.id })
+    const result = await postForm(app, `/tickets/${ticket.id}/status`, who, {
+      status: 'cancelled',
+      reason: 'Само заработало',
+    })
+    expect(result.status).toBe(303)
+    expect(await ticketRow(db, ticket.id)).toMatchObject({ status: 'cancelled', cancel_reason: 'Само заработало' })
+  })
+})
+
+describe('a new ticket', () => {
+  test('a requester files one for themselves', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    const parent = await buildCategory(db, { name: 'Оборудование' })
+    const child = await buildCategory(db, { name: 'Принтеры', parentId: parent.id })
+    const form = await getPage(app, '/tickets/new', who)
+    expect(form.status).toBe(200)
+    expect(form.text).toContain('<optgroup label="Оборудование">')
+    expect(form.text).toContain('Принтеры')
+    expect(form.text).not.toContain('hx-get="/people"')
+
+    const result = await postForm(app, '/tickets/new', who, {
+      title: 'Не печатает',
+      description: 'Принтер в 204 кабинете',
+      category: String(child.id),
+      priority: '',
+    })
+    expect(result.status).toBe(303)
+    const ticket = await db.selectFrom('tickets').selectAll().executeTakeFirstOrThrow()
+    expect(result.location).toBe(`/tickets/${ticket.id}`)
+    expect(ticket).toMatchObject({
+      requester_id: who.user.id,
+      category_id: child.id,
+      source: 'web',
+      title: 'Не печатает',
+    })
+    expect(await journal(db, 'ticket.create')).toHaveLength(1)
+  })
+
+  test('an incomplete form comes back with the Russian error and what was typed', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    await buildCategory(db)
+    const result = await postForm(app, '/tickets/new', who, { title: 'Черновик', description: 'Текст', category: '' })
+    expect(result.status).toBe(422)
+    expect(result.text).toContain('Выберите категорию')
+    expect(result.text).toContain('value="Черновик"')
+    expect(await db.selectFrom('tickets').select('id').execute()).toHaveLength(0)
+  })
+
+  test('staff file on behalf of a caller found by name; a requester may not', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const staff = await webUser(db, { role: 'executor' })
+    const requester = await webUser(db)
+    const caller = await buildUser(db, { fullName: 'Кузнецова Ольга', phone: '+79005556677' })
+    const category = await buildCategory(db)
+
+    const people = await getPage(app, `/people?q=${encodeURIComponent('кузнец')}`, staff)
+    expect(people.status).toBe(200)
+    expect(people.text).toContain(`value="${caller.id}"`)
+    expect(people.text).toContain('Кузнецова Ольга')
+    expect(await journal(db, 'user.search')).toHaveLength(1)
+    const byPhone = await getPage(app, '/people?q=5556677', staff)
+    expect(byPhone.text).toContain('Кузнецова Ольга')
+
+    expect((await getPage(app, '/people?q=кузнец', requester)).status).toBe(404)
+
+    const filed = await postForm(app, '/tickets/new', staff, {
+      description: 'Звонок: не работает телефон',
+      category: String(category.id),
+      requester: String(caller.id),
+    })
+    expect(filed.status).toBe(303)
+    const ticket = await db.selectFrom('tickets').selectAll().executeTakeFirstOrThrow()
+    expect(ticket).toMatchObject({ requester_id: caller.id, created_by: staff.user.id })
+
+    const refused = await postForm(app, '/tickets/new', requester, {
+      description: 'От чужого имени',
+      category: String(category.id),
+      requester: String(caller.id),
+    })
+    expect(refused.status).toBe(422)
+    expect(await db.selectFrom('tickets').select('id').execute()).toHaveLength(1)
+  })
+})
+
+describe('who may open what', () => {
+  const roles = ['requester', 'executor', 'curator', 'admin'] as const
+  const expected: Record<(typeof roles)[number], Record<string, number>> = {
+    requester: { list: 200, new: 200, own: 200, foreign: 404, people: 404 },
+    executor: { list: 200, new: 200, own: 200, foreign: 200, people: 200 },
+    curator: { list: 200, new: 200, own: 200, foreign: 200, people: 200 },
+    admin: { list: 200, new: 200, own: 200, foreign: 200, people: 200 },
+  }
+
+  test.each(roles)('a signed-in %s gets the pages their role allows', async (role) => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role })
+    const own = await buildTicket(db, { requesterId: who.user.id })
+    const foreign = await buildTicket(db)
+    const paths: Record<string, string> = {
+      list: '/tickets',
+      new: '/tickets/new',
+      own: `/tickets/${own.id}`,
+      foreign: `/tickets/${foreign.id}`,
+      people: '/people?q=Тест',
+    }
+    const got: Record<string, number> = {}
+    for (const [name, path] of Object.entries(paths)) got[name] = (await getPage(app, path, who)).status
+    expect(got).toEqual(expected[role])
+  })
+
+  test.each(['pending', 'rejected', 'deactivated'] as const)(
+    'a %s account with a session opens nothing and changes nothing',
+    async (status) => {
+      const { db } = await testDatabase()
+      const { app } = testApp(db)
+      const who = await webUser(db, { role: 'executor' })
+      const ticket = await buildTicket(db)
+      await db.updateTable('users').set({ status }).where('id', '=', who.user.id).execute()
+      for (const path of [
+        '/tickets',
+        '/tickets/new',
+        `/tickets/${ticket.id}`,
+        '/people?q=Тест',
+        '/tickets/export.csv',
+      ]) {
+        const page = await getPage(app, path, who)
+        expect(page.status, path).toBe(303)
+        expect(page.location, path).toMatch(/^\/login\?next=/)
+      }
+      const take = await postForm(app, `/tickets/${ticket.id}/take`, who)
+      expect(take.status).toBe(401)
+      expect((await ticketRow(db, ticket.id)).assignee_id).toBeNull()
+    },
+  )
+})

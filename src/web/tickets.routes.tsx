@@ -1,0 +1,299 @@
+import type { Context } from 'hono'
+import { Hono } from 'hono'
+import { compress } from 'hono/compress'
+import { idParam } from '#src/api/validate.ts'
+import { audit } from '#src/audit/journal.ts'
+import { listCategories } from '#src/categories/category-store.ts'
+import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { listDepartments } from '#src/departments/department-store.ts'
+import { isDomainError } from '#src/errors.ts'
+import { toCsv } from '#src/export/csv.ts'
+import { listGroups } from '#src/groups/group-store.ts'
+import { addMessage } from '#src/tickets/add-message.ts'
+import { assignTicket } from '#src/tickets/assign-ticket.ts'
+import { changeStatus } from '#src/tickets/change-status.ts'
+import { createTicket } from '#src/tickets/create-ticket.ts'
+import { isStaff, priorityLabels, statusLabels } from '#src/tickets/rules.ts'
+import { takeTicket } from '#src/tickets/take-ticket.ts'
+import { listTickets, MAX_PER_PAGE } from '#src/tickets/ticket-store.ts'
+import { updateTicket } from '#src/tickets/update-ticket.ts'
+import { viewTicket } from '#src/tickets/view-ticket.ts'
+import type { WebEnv } from './env.ts'
+import { dateTime } from './format.ts'
+import { readForm } from './forms.ts'
+import { activeStaff } from './lookups.ts'
+import { requireSession } from './session.ts'
+import { parseListQuery, readyViews, toFilter } from './ticket-query.ts'
+import { NewTicketPage, type NewTicketValues } from './views/new-ticket.tsx'
+import { type ListViewProps, TicketListPage, TicketResults } from './views/ticket-list.tsx'
+import { type TicketForm, TicketPage } from './views/ticket-page.tsx'
+
+type WebContext = Context<WebEnv>
+
+/** The most rows one CSV export carries. */
+const EXPORT_LIMIT = 10_000
+
+/** /tickets: the list, export, the new ticket form, the ticket page and its actions. */
+export function ticketRoutes(): Hono<WebEnv> {
+  const routes = new Hono<WebEnv>()
+  routes.use(requireSession)
+  // A list of 50 rows is ~50 KB of HTML and ~5 KB gzipped: old PCs on a busy LAN feel the difference.
+  routes.use(compress())
+
+  routes.get('/', async (c) => {
+    const { db, config } = c.get('deps')
+    const actor = c.get('actor')
+    const user = c.get('user')
+    const staff = isStaff(actor)
+    const query = parseListQuery(new URL(c.req.url).searchParams)
+    const result = await listTickets(db, actor, toFilter(query))
+    const views = await Promise.all(
+      readyViews(user.id, staff).map(async (v) => ({
+        ...v,
+        count: (await listTickets(db, actor, { ...toFilter(v.query, 1), page: 1 })).total,
+      })),
+    )
+    // The list shows requesters' names: a read of ПДн, journaled (COMPLIANCE.md §4).
+    await audit(db, actor, {
+      action: 'ticket.list',
+      objectType: 'ticket',
+      pdn: true,
+      description: `Просмотр списка заявок: ${result.items.length} из ${result.total}`,
+      details: { ids: result.items.map((t) => t.id), page: query.page },
+    })
+    const partial = c.req.header('hx-request') === 'true' && c.req.header('hx-target') === 'ticket-results'
+    const props: ListViewProps = {
+      user,
+      csrf: c.get('csrf'),
+      staff,
+      query,
+      items: result.items,
+      total: result.total,
+      views,
+      lookups: partial
+        ? { categories: [], departments: [], groups: [], staff: [] }
+        : {
+            categories: await listCategories(db),
+            departments: staff ? await listDepartments(db) : [],
+            groups: staff ? await listGroups(db) : [],
+            staff: staff ? await activeStaff(db) : [],
+          },
+      now: now(),
+      tz: config.tzDisplay,
+    }
+    c.header('vary', 'HX-Request, HX-Target')
+    return c.html(partial ? <TicketResults {...props} /> : <TicketListPage {...props} />)
+  })
+
+  routes.get('/export.csv', async (c) => {
+    const { db, config } = c.get('deps')
+    const actor = c.get('actor')
+    const query = parseListQuery(new URL(c.req.url).searchParams)
+    const rows: unknown[][] = []
+    let total = 0
+    for (let page = 1; rows.length < EXPORT_LIMIT; page++) {
+      const result = await listTickets(db, actor, { ...toFilter(query, MAX_PER_PAGE), page })
+      total = result.total
+      for (const t of result.items) {
+        rows.push([
+          t.id,
+          t.title,
+          statusLabels[t.status],
+          priorityLabels[t.priority],
+          t.category_name,
+          t.requester_name,
+          t.department_name,
+          t.assignee_name,
+          dateTime(t.created_at, config.tzDisplay),
+          t.resolution_due_at ? dateTime(t.resolution_due_at, config.tzDisplay) : '',
+          t.overdue ? 'да' : '',
+        ])
+      }
+      if (result.items.length < MAX_PER_PAGE) break
+    }
+    await audit(db, actor, {
+      action: 'ticket.export',
+      objectType: 'ticket',
+      pdn: true,
+      description: `Выгрузка списка заявок в CSV: ${rows.length} из ${total}`,
+      details: { count: rows.length, total, format: 'csv' },
+    })
+    const header = [
+      '№',
+      'Заголовок',
+      'Статус',
+      'Приоритет',
+      'Категория',
+      'Заявитель',
+      'Отделение',
+      'Исполнитель',
+      'Создана',
+      'Срок решения',
+      'Просрочена',
+    ]
+    c.header('content-type', 'text/csv; charset=utf-8')
+    c.header('content-disposition', `attachment; filename="tickets-${now().slice(0, 10)}.csv"`)
+    c.header('cache-control', 'no-store')
+    return c.body(toCsv(header, rows, { delimiter: ';' }))
+  })
+
+  routes.get('/new', async (c) => {
+    const { db } = c.get('deps')
+    return c.html(
+      <NewTicketPage {...(await newTicketProps(c))} categories={await listCategories(db, { activeOnly: true })} />,
+    )
+  })
+
+  routes.post('/new', async (c) => {
+    const { db } = c.get('deps')
+    const form = await readForm(c)
+    const priority = priorities.find((p) => p === form.text('priority'))
+    const values: NewTicketValues = {
+      title: form.text('title', 200)?.trim(),
+      description: form.text('description', 10_000) ?? '',
+      category: form.id('category'),
+      priority,
+      requester: form.id('requester'),
+    }
+    try {
+      if (values.category === undefined) throw new FormProblem('Выберите категорию')
+      const ticket = await createTicket(db, c.get('actor'), {
+        title: values.title === '' ? undefined : values.title,
+        description: values.description ?? '',
+        categoryId: values.category,
+        priority: values.priority,
+        requesterId: values.requester,
+      })
+      return c.redirect(`/tickets/${ticket.id}`, 303)
+    } catch (error) {
+      const message = problemOf(error)
+      if (message === undefined) throw error
+      const props = await newTicketProps(c)
+      return c.html(
+        <NewTicketPage
+          {...props}
+          categories={await listCategories(db, { activeOnly: true })}
+          values={values}
+          error={message}
+        />,
+        422,
+      )
+    }
+  })
+
+  routes.get('/:id', async (c) => renderTicket(c, idParam(c)))
+
+  routes.post('/:id/messages', async (c) => {
+    const ticketId = idParam(c)
+    const form = await readForm(c)
+    const body = form.text('body', 10_000) ?? ''
+    return act(
+      c,
+      ticketId,
+      'message',
+      () =>
+        addMessage(c.get('deps').db, c.get('actor'), { ticketId, body, internal: form.text('kind') === 'internal' }),
+      body,
+    )
+  })
+
+  routes.post('/:id/take', async (c) => {
+    const ticketId = idParam(c)
+    return act(c, ticketId, 'take', () => takeTicket(c.get('deps').db, c.get('actor'), { ticketId }))
+  })
+
+  routes.post('/:id/assign', async (c) => {
+    const ticketId = idParam(c)
+    const form = await readForm(c)
+    const raw = form.text('assignee')
+    const assigneeId = raw === 'none' || raw === '' ? null : form.id('assignee')
+    return act(c, ticketId, 'assign', () => {
+      if (assigneeId === undefined) throw new FormProblem('Выберите исполнителя')
+      return assignTicket(c.get('deps').db, c.get('actor'), { ticketId, assigneeId })
+    })
+  })
+
+  routes.post('/:id/status', async (c) => {
+    const ticketId = idParam(c)
+    const form = await readForm(c)
+    const status: TicketStatus | undefined = ticketStatuses.find((s) => s === form.text('status'))
+    return act(c, ticketId, 'status', () => {
+      if (status === undefined) throw new FormProblem('Неизвестный статус')
+      return changeStatus(c.get('deps').db, c.get('actor'), {
+        ticketId,
+        status,
+        resolution: form.text('resolution', 10_000),
+        reason: form.text('reason', 1_000),
+      })
+    })
+  })
+
+  routes.post('/:id/update', async (c) => {
+    const ticketId = idParam(c)
+    const form = await readForm(c)
+    const priority: Priority | undefined = priorities.find((p) => p === form.text('priority'))
+    const categoryId = form.id('category')
+    return act(c, ticketId, 'update', () =>
+      updateTicket(c.get('deps').db, c.get('actor'), { ticketId, priority, categoryId }),
+    )
+  })
+
+  return routes
+}
+
+/** A refusal of the form itself, before any use case runs. */
+class FormProblem extends Error {}
+
+/** The Russian message of a refusal to show beside the form; undefined for what is not a refusal. */
+function problemOf(error: unknown): string | undefined {
+  if (error instanceof FormProblem) return error.message
+  if (isDomainError(error) && error.code !== 'not_found') return error.message
+  return undefined
+}
+
+/**
+ * Runs an action on a ticket: back to the ticket page (PRG), or the page again with the refusal beside
+ * its form (422). A ticket the person may not see is a 404, whatever the action.
+ */
+async function act(c: WebContext, ticketId: number, formName: TicketForm, run: () => Promise<unknown>, draft?: string) {
+  try {
+    await run()
+  } catch (error) {
+    const message = problemOf(error)
+    if (message === undefined) throw error
+    return renderTicket(c, ticketId, { errors: { [formName]: message }, draft }, 422)
+  }
+  return c.redirect(`/tickets/${ticketId}`, 303)
+}
+
+async function renderTicket(
+  c: WebContext,
+  ticketId: number,
+  extras: { errors?: Partial<Record<TicketForm, string>>; draft?: string | undefined } = {},
+  status: 200 | 422 = 200,
+) {
+  const { db, config } = c.get('deps')
+  const actor = c.get('actor')
+  const detail = await viewTicket(db, actor, { ticketId })
+  const staff = isStaff(actor)
+  return c.html(
+    <TicketPage
+      user={c.get('user')}
+      actor={actor}
+      csrf={c.get('csrf')}
+      detail={detail}
+      staffPeople={staff ? await activeStaff(db) : []}
+      categories={staff ? await listCategories(db, { activeOnly: true }) : []}
+      errors={extras.errors}
+      draft={extras.draft}
+      now={now()}
+      tz={config.tzDisplay}
+    />,
+    status,
+  )
+}
+
+async function newTicketProps(c: WebContext) {
+  return { user: c.get('user'), csrf: c.get('csrf'), staff: isStaff(c.get('actor')) }
+}

@@ -1,0 +1,456 @@
+import type { Category, Priority, TicketStatus, User } from '#src/db/schema.ts'
+import { priorities } from '#src/db/schema.ts'
+import { lockedStatuses, priorityLabels, statusChangeAction, statusLabels, transitions } from '#src/tickets/rules.ts'
+import type { TicketDetail, TicketEventView, TicketMessageView } from '#src/tickets/view-ticket.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { can } from '#src/users/permissions.ts'
+import { dateTime, deadlineLeft } from '../format.ts'
+import { Layout } from './layout.tsx'
+import { CsrfField, FormError, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import type { Person } from './ticket-list.tsx'
+
+/** Which form a refusal belongs to. */
+export type TicketForm = 'message' | 'take' | 'assign' | 'status' | 'update'
+
+export interface TicketViewProps {
+  user: User
+  actor: Actor
+  csrf: string
+  detail: TicketDetail
+  staffPeople: Person[]
+  categories: Category[]
+  errors?: Partial<Record<TicketForm, string>>
+  /** What was typed into the reply box, kept after a refusal. */
+  draft?: string
+  now: string
+  tz: string
+}
+
+export function TicketPage(props: TicketViewProps) {
+  const { ticket } = props.detail
+  return (
+    <Layout title={`Заявка № ${ticket.id}`} user={props.user} csrf={props.csrf} section="tickets">
+      <p class="crumbs no-print">
+        <a href="/tickets">← Заявки</a>
+      </p>
+      <div class="ticket-layout">
+        <div class="ticket-main">
+          <TicketHeader {...props} />
+          <Timeline {...props} />
+          <ReplyBox {...props} />
+        </div>
+        <aside class="ticket-side no-print" aria-label="Действия">
+          <Actions {...props} />
+        </aside>
+      </div>
+    </Layout>
+  )
+}
+
+function TicketHeader(props: TicketViewProps) {
+  const { ticket, requester, assignee, category } = props.detail
+  const open = !['resolved', 'closed', 'cancelled'].includes(ticket.status)
+  return (
+    <section
+      class={`card ticket-head${open && ticket.resolution_due_at && ticket.resolution_due_at < props.now ? ' is-overdue' : ''}`}
+    >
+      <div class="ticket-head__top">
+        <span class="ticket-no">{`№ ${ticket.id}`}</span>
+        <StatusBadge status={ticket.status} />
+        <PriorityBadge priority={ticket.priority} />
+      </div>
+      <h1 class="ticket-title">{ticket.title}</h1>
+      <dl class="facts">
+        <div>
+          <dt>Категория</dt>
+          <dd>{category?.name ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Заявитель</dt>
+          <dd>
+            {requester.full_name}
+            {requester.department_name ? <span class="sub">{requester.department_name}</span> : null}
+          </dd>
+        </div>
+        <div>
+          <dt>Кабинет</dt>
+          <dd>{ticket.location ?? requester.room ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Телефон</dt>
+          <dd>{requester.phone ? <a href={`tel:${requester.phone}`}>{requester.phone}</a> : '—'}</dd>
+        </div>
+        <div>
+          <dt>Исполнитель</dt>
+          <dd>{assignee?.full_name ?? <span class="muted">не назначен</span>}</dd>
+        </div>
+        <div>
+          <dt>Создана</dt>
+          <dd>{dateTime(ticket.created_at, props.tz)}</dd>
+        </div>
+        <Deadline
+          label="Срок реакции"
+          due={ticket.response_due_at}
+          done={ticket.first_response_at !== null}
+          {...props}
+        />
+        <Deadline label="Срок решения" due={ticket.resolution_due_at} done={!open} {...props} />
+      </dl>
+      <div class="description">
+        <h2 class="visually-hidden">Описание</h2>
+        <p class="pre">{ticket.description}</p>
+      </div>
+      {ticket.resolution ? (
+        <div class="resolution">
+          <h2>Результат</h2>
+          <p class="pre">{ticket.resolution}</p>
+        </div>
+      ) : null}
+      {ticket.cancel_reason ? (
+        <div class="resolution resolution--cancel">
+          <h2>Причина отмены</h2>
+          <p class="pre">{ticket.cancel_reason}</p>
+        </div>
+      ) : null}
+    </section>
+  )
+}
+
+function Deadline(props: TicketViewProps & { label: string; due: string | null; done: boolean }) {
+  if (!props.due) return null
+  const left = deadlineLeft(props.due, props.now)
+  return (
+    <div>
+      <dt>{props.label}</dt>
+      <dd>
+        {dateTime(props.due, props.tz)}
+        {props.done ? null : <span class={`sub ${left.overdue ? 'overdue-text' : ''}`}>{left.text}</span>}
+      </dd>
+    </div>
+  )
+}
+
+type Entry = { at: string; order: number; message?: TicketMessageView; event?: TicketEventView }
+
+function Timeline(props: TicketViewProps) {
+  const { detail } = props
+  const entries: Entry[] = [
+    ...detail.messages.map((m) => ({ at: m.created_at, order: m.id * 2, message: m })),
+    ...detail.events
+      .filter((e) => e.kind !== 'message' && e.kind !== 'note')
+      .map((e) => ({ at: e.created_at, order: e.id * 2 + 1, event: e })),
+  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.order - b.order))
+  return (
+    <section class="timeline" aria-label="История заявки">
+      <h2>История</h2>
+      <ol>
+        {entries.map((e) =>
+          e.message ? (
+            <MessageItem message={e.message} requesterId={detail.ticket.requester_id} {...props} />
+          ) : e.event ? (
+            <EventItem event={e.event} {...props} />
+          ) : null,
+        )}
+      </ol>
+    </section>
+  )
+}
+
+const deliveryLabels: Record<string, string> = {
+  pending: 'отправляется в Telegram',
+  sent: 'доставлено в Telegram',
+  failed: 'не доставлено в Telegram',
+}
+
+function MessageItem(props: TicketViewProps & { message: TicketMessageView; requesterId: number }) {
+  const m = props.message
+  const internal = m.kind === 'internal'
+  const fromRequester = m.author_id === props.requesterId
+  const kind = internal ? 'msg--internal' : fromRequester ? 'msg--requester' : 'msg--staff'
+  return (
+    <li class={`msg ${kind}`}>
+      <div class="msg__head">
+        {internal ? <span class="msg__tag">Внутренняя заметка</span> : null}
+        <strong>{m.author_name}</strong>
+        {!internal && !fromRequester ? <span class="muted small">ИТ-отдел</span> : null}
+        <When at={m.created_at} now={props.now} tz={props.tz} />
+        {m.delivery_status ? <span class="muted small">{`· ${deliveryLabels[m.delivery_status] ?? ''}`}</span> : null}
+      </div>
+      <p class="pre msg__body">{m.body}</p>
+    </li>
+  )
+}
+
+function EventItem(props: TicketViewProps & { event: TicketEventView }) {
+  const text = eventText(props.event, props)
+  if (!text) return null
+  return (
+    <li class="event">
+      <span>{props.event.actor_name ?? 'Система'}</span> {text} ·{' '}
+      <When at={props.event.created_at} now={props.now} tz={props.tz} />
+    </li>
+  )
+}
+
+function isStatus(value: string | null): value is TicketStatus {
+  return value !== null && value in statusLabels
+}
+function isPriority(value: string | null): value is Priority {
+  return value !== null && value in priorityLabels
+}
+
+function eventText(e: TicketEventView, props: TicketViewProps): string | null {
+  const person = (id: string | null) =>
+    props.staffPeople.find((p) => String(p.id) === id)?.full_name ?? `№ ${id ?? '—'}`
+  switch (e.kind) {
+    case 'created':
+      return 'создал(а) заявку'
+    case 'taken':
+      return 'взял(а) заявку в работу'
+    case 'assigned':
+      return e.to_value ? `назначил(а) исполнителя: ${person(e.to_value)}` : 'снял(а) исполнителя'
+    case 'status_changed':
+      return isStatus(e.from_value) && isStatus(e.to_value)
+        ? `сменил(а) статус: ${statusLabels[e.from_value]} → ${statusLabels[e.to_value]}`
+        : 'сменил(а) статус'
+    case 'priority_changed':
+      return isPriority(e.from_value) && isPriority(e.to_value)
+        ? `сменил(а) приоритет: ${priorityLabels[e.from_value]} → ${priorityLabels[e.to_value]}`
+        : 'сменил(а) приоритет'
+    case 'category_changed':
+      return 'сменил(а) категорию'
+    case 'title_changed':
+      return 'изменил(а) заголовок'
+    case 'deadline_breached':
+      return e.to_value === 'response' ? '— нарушен срок реакции' : '— нарушен срок решения'
+    case 'rated':
+      return `оценил(а) работу: ${e.to_value ?? ''} из 5`
+    default:
+      return null
+  }
+}
+
+function ReplyBox(props: TicketViewProps) {
+  const { ticket } = props.detail
+  const staff = can(props.actor, 'ticket.note', ticket)
+  if (!can(props.actor, 'ticket.message', ticket)) return null
+  // After a refusal the box stays, with the message and the draft, whatever the status.
+  if (!staff && lockedStatuses.includes(ticket.status) && !props.errors?.message) return null
+  return (
+    <section class="card reply no-print">
+      <h2>{staff ? 'Сообщение' : 'Написать в ИТ-отдел'}</h2>
+      <form method="post" action={`/tickets/${ticket.id}/messages`} class="stack" data-reply>
+        <CsrfField token={props.csrf} />
+        <FormError message={props.errors?.message} />
+        {staff ? (
+          <fieldset class="switch">
+            <legend class="visually-hidden">Кому видно сообщение</legend>
+            <label>
+              <input type="radio" name="kind" value="external" id="kind-external" checked />
+              Ответ заявителю
+            </label>
+            <label>
+              <input type="radio" name="kind" value="internal" id="kind-internal" />
+              Внутренняя заметка
+            </label>
+          </fieldset>
+        ) : (
+          <input type="hidden" name="kind" value="external" />
+        )}
+        <p class="hint hint--external">
+          {staff
+            ? 'Увидит заявитель (и получит в Telegram).'
+            : 'Сообщение увидят сотрудники ИТ-отдела, работающие по заявке.'}
+        </p>
+        {staff ? <p class="hint hint--internal">Видят только сотрудники ИТ-отдела — заявитель не увидит.</p> : null}
+        <label class="field">
+          <span class="visually-hidden">Текст сообщения</span>
+          <textarea name="body" rows={4} required maxlength={10000} placeholder="Текст…  (Ctrl+Enter — отправить)">
+            {props.draft ?? ''}
+          </textarea>
+        </label>
+        <div class="actions">
+          <button type="submit" class="button button--primary">
+            <span class="when-external">{staff ? 'Отправить заявителю' : 'Отправить'}</span>
+            {staff ? <span class="when-internal">Сохранить заметку</span> : null}
+          </button>
+        </div>
+      </form>
+    </section>
+  )
+}
+
+const statusActionLabels: Partial<Record<TicketStatus, string>> = {
+  in_progress: 'В работу',
+  waiting: 'Ждать ответа заявителя',
+  new: 'Вернуть в новые',
+  closed: 'Подтвердить и закрыть',
+}
+
+function Actions(props: TicketViewProps) {
+  const { ticket } = props.detail
+  const { actor, csrf, errors } = props
+  const id = ticket.id
+  const targets = transitions[ticket.status].filter((to) => can(actor, statusChangeAction(ticket.status, to), ticket))
+  const simple = targets.filter((to) => to !== 'resolved' && to !== 'cancelled')
+  const mayTake =
+    can(actor, 'ticket.take', ticket) &&
+    ticket.assignee_id !== actor.id &&
+    (ticket.status === 'new' || ticket.status === 'in_progress')
+  const mayAssign = can(actor, 'ticket.assign', ticket) && ['new', 'in_progress', 'waiting'].includes(ticket.status)
+  const mayUpdate = can(actor, 'ticket.update', ticket) && !lockedStatuses.includes(ticket.status)
+  const nothing = !mayTake && !mayAssign && !mayUpdate && targets.length === 0
+  return (
+    <div class="stack">
+      {nothing ? <p class="muted">Действий с заявкой нет.</p> : null}
+      {mayTake ? (
+        <form method="post" action={`/tickets/${id}/take`} class="card action">
+          <CsrfField token={csrf} />
+          <FormError message={errors?.take} />
+          <button type="submit" class="button button--primary button--wide">
+            Взять в работу
+          </button>
+        </form>
+      ) : null}
+      {mayAssign ? (
+        <form method="post" action={`/tickets/${id}/assign`} class="card action stack">
+          <CsrfField token={csrf} />
+          <FormError message={errors?.assign} />
+          <label class="field">
+            <span>Исполнитель</span>
+            <select name="assignee">
+              <option value="none">— не назначен —</option>
+              {props.staffPeople.map((p) => (
+                <option value={String(p.id)} selected={ticket.assignee_id === p.id}>
+                  {p.full_name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <div class="actions">
+            <button type="submit" class="button">
+              Назначить
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {targets.length > 0 ? (
+        <div class="card action stack">
+          <h2>Статус</h2>
+          <FormError message={errors?.status} />
+          {simple.length > 0 ? (
+            <div class="button-row">
+              {simple.map((to) => (
+                <form method="post" action={`/tickets/${id}/status`}>
+                  <CsrfField token={csrf} />
+                  <input type="hidden" name="status" value={to} />
+                  <button type="submit" class="button">
+                    {to === 'in_progress' && (ticket.status === 'resolved' || ticket.status === 'closed')
+                      ? 'Открыть снова'
+                      : (statusActionLabels[to] ?? statusLabels[to])}
+                  </button>
+                </form>
+              ))}
+            </div>
+          ) : null}
+          {targets.includes('resolved') ? (
+            <form method="post" action={`/tickets/${id}/status`} class="stack">
+              <CsrfField token={csrf} />
+              <input type="hidden" name="status" value="resolved" />
+              <label class="field">
+                <span>Результат (увидит заявитель)</span>
+                <textarea name="resolution" rows={3} required maxlength={10000} />
+              </label>
+              <div class="actions">
+                <button type="submit" class="button button--success">
+                  Решена
+                </button>
+              </div>
+            </form>
+          ) : null}
+          {targets.includes('cancelled') ? (
+            <details class="danger-zone">
+              <summary>Отменить заявку…</summary>
+              <form
+                method="post"
+                action={`/tickets/${id}/status`}
+                class="stack"
+                data-confirm={`Отменить заявку № ${id}? Отменённую заявку нельзя вернуть в работу.`}
+              >
+                <CsrfField token={csrf} />
+                <input type="hidden" name="status" value="cancelled" />
+                <label class="field">
+                  <span>Причина отмены</span>
+                  <textarea name="reason" rows={2} required maxlength={1000} />
+                </label>
+                <div class="actions">
+                  <button type="submit" class="button button--danger">
+                    Отменить заявку
+                  </button>
+                </div>
+              </form>
+            </details>
+          ) : null}
+        </div>
+      ) : null}
+      {mayUpdate ? (
+        <form method="post" action={`/tickets/${id}/update`} class="card action stack">
+          <CsrfField token={csrf} />
+          <h2>Приоритет и категория</h2>
+          <FormError message={errors?.update} />
+          <label class="field">
+            <span>Приоритет</span>
+            <select name="priority">
+              {[...priorities].reverse().map((p) => (
+                <option value={p} selected={ticket.priority === p}>
+                  {priorityLabels[p]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label class="field" for="ticket-category">
+            <span>Категория</span>
+            <CategorySelect categories={props.categories} selected={ticket.category_id} id="ticket-category" />
+          </label>
+          <div class="actions">
+            <button type="submit" class="button">
+              Сохранить
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </div>
+  )
+}
+
+/** Active categories, children indented under their parent. */
+export function CategorySelect(props: { categories: Category[]; selected: number | null; name?: string; id?: string }) {
+  const parents = props.categories.filter((c) => c.parent_id === null)
+  return (
+    <select name={props.name ?? 'category'} id={props.id} required>
+      {props.selected === null ? <option value="">— выберите —</option> : null}
+      {parents.map((parent) => {
+        const children = props.categories.filter((c) => c.parent_id === parent.id)
+        if (children.length === 0) {
+          return (
+            <option value={String(parent.id)} selected={props.selected === parent.id}>
+              {parent.name}
+            </option>
+          )
+        }
+        return (
+          <optgroup label={parent.name}>
+            <option value={String(parent.id)} selected={props.selected === parent.id}>
+              {`${parent.name} — другое`}
+            </option>
+            {children.map((c) => (
+              <option value={String(c.id)} selected={props.selected === c.id}>
+                {c.name}
+              </option>
+            ))}
+          </optgroup>
+        )
+      })}
+    </select>
+  )
+}
