@@ -16,6 +16,8 @@ describe('the app', () => {
   test('/readyz is 503 when the database is gone', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)
+    // Kysely's destroy() is a no-op on a handle that never connected: connect first.
+    expect((await call(app, 'GET', '/readyz')).status).toBe(200)
     await db.destroy()
     expect((await call(app, 'GET', '/readyz')).status).toBe(503)
     expect((await call(app, 'GET', '/healthz')).status).toBe(200)
