@@ -4,7 +4,7 @@
  * machine, and prints our throughput as a ratio to it, so that figures compare across noisy machines.
  *
  *   npm run bench -- --tickets 100000 [--data-dir /tmp/hd-bench] [--seconds 8] [--connections 4]
- *   DATABASE_URL=postgres://… npm run bench -- --tickets 100000
+ *   DATABASE_URL=postgres://… npm run bench -- --tickets 100000 [--skip-demo: reuse the data already there]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, fdatasyncSync, mkdtempSync, openSync, unlinkSync, writeSync } from 'node:fs'
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     seconds: { type: 'string', default: '8' },
     connections: { type: 'string', default: '4' },
+    'skip-demo': { type: 'boolean', default: false },
   },
 })
 const tickets = Number(values.tickets)
@@ -112,7 +113,7 @@ async function waitReady(base: string): Promise<void> {
 
 async function main(): Promise<void> {
   const dbFile = path.join(dataDir, 'helpdesk.sqlite')
-  if (process.env.DATABASE_URL || !existsSync(dbFile)) {
+  if (!values['skip-demo'] && (process.env.DATABASE_URL || !existsSync(dbFile))) {
     const started = Date.now()
     process.stderr.write(`demo --tickets ${tickets} into ${dataDir} …\n`)
     helpdesk(['demo', '--tickets', String(tickets), '--force'])
