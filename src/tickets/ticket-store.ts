@@ -123,7 +123,7 @@ export async function listTickets(
   const at = now()
   const where = (eb: ExpressionBuilder<Database, 'tickets'>) => eb.and(conditions(db, eb, actor, filter, at))
   const perPage = clampInt(filter.perPage, DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-  const page = clampInt(filter.page, 1, 1, 1_000_000)
+  const pageNumber = clampInt(filter.page, 1, 1, 1_000_000)
 
   const counted = await db
     .selectFrom('tickets')
@@ -131,9 +131,30 @@ export async function listTickets(
     .select((eb) => eb.fn.countAll<number>().as('total'))
     .executeTakeFirstOrThrow()
 
+  const sort: TicketSort = filter.sort && ticketSorts.includes(filter.sort) ? filter.sort : '-created_at'
+  const direction = sort.startsWith('-') ? 'desc' : 'asc'
+  const key = {
+    priority: rankOf('tickets.priority', priorityRank),
+    status: rankOf('tickets.status', statusRank),
+    created_at: sql.ref('tickets.created_at'),
+    updated_at: sql.ref('tickets.updated_at'),
+    id: null,
+  }[sort.replace('-', '') as 'priority' | 'status' | 'created_at' | 'updated_at' | 'id']
+  // The id breaks ties so that paging is stable.
+  const idDirection = sort === 'id' ? 'asc' : 'desc'
+
+  // A deferred join: find the page's ids on the tickets table alone (an index does the filtering and
+  // ordering), then join the names for those few rows only, not for every matching ticket.
+  let pageIds = db.selectFrom('tickets').where(where).select('tickets.id')
+  if (key) pageIds = pageIds.orderBy(key, direction)
+  pageIds = pageIds
+    .orderBy('tickets.id', idDirection)
+    .limit(perPage)
+    .offset((pageNumber - 1) * perPage)
+
   let query = db
     .selectFrom('tickets')
-    .where(where)
+    .where('tickets.id', 'in', pageIds)
     .innerJoin('users as requester', 'requester.id', 'tickets.requester_id')
     .leftJoin('users as assignee', 'assignee.id', 'tickets.assignee_id')
     .leftJoin('departments', 'departments.id', 'tickets.department_id')
@@ -145,29 +166,8 @@ export async function listTickets(
       'departments.name as department_name',
       'categories.name as category_name',
     ])
-  const sort: TicketSort = filter.sort && ticketSorts.includes(filter.sort) ? filter.sort : '-created_at'
-  const descending = sort.startsWith('-')
-  const direction = descending ? 'desc' : 'asc'
-  switch (sort.replace('-', '')) {
-    case 'priority':
-      query = query.orderBy(rankOf('tickets.priority', priorityRank), direction)
-      break
-    case 'status':
-      query = query.orderBy(rankOf('tickets.status', statusRank), direction)
-      break
-    case 'created_at':
-      query = query.orderBy('tickets.created_at', direction)
-      break
-    case 'updated_at':
-      query = query.orderBy('tickets.updated_at', direction)
-      break
-  }
-  // The id breaks ties so that paging is stable.
-  const rows = await query
-    .orderBy('tickets.id', sort === 'id' ? 'asc' : 'desc')
-    .limit(perPage)
-    .offset((page - 1) * perPage)
-    .execute()
+  if (key) query = query.orderBy(key, direction)
+  const rows = await query.orderBy('tickets.id', idDirection).execute()
 
   return {
     items: rows.map((row) => ({ ...row, overdue: isOverdue(row, at) })),
