@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import type { AuditRow, Db } from '#src/db/schema.ts'
+import { containsText, escapeLike } from '#src/db/text-match.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
@@ -64,9 +65,7 @@ export async function readJournal(
     }
     if (filter.search) {
       query = query.where(
-        dialectOf(tx) === 'postgres'
-          ? sql<boolean>`(audit_log.description ilike ${likePattern(filter.search)} or audit_log.action ilike ${likePattern(filter.search)})`
-          : sql<boolean>`(audit_log.description glob ${globPattern(filter.search)} or audit_log.action glob ${globPattern(filter.search)})`,
+        sql<boolean>`(${containsText(dialectOf(tx), 'audit_log.description', filter.search)} or ${containsText(dialectOf(tx), 'audit_log.action', filter.search)})`,
       )
     }
     query = query.orderBy('audit_log.id', 'desc')
@@ -103,29 +102,4 @@ function describeFilter(filter: JournalFilter, count: number): Record<string, un
     actorId: filter.actorId,
     action: filter.action,
   }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`)
-}
-
-/** PostgreSQL ILIKE (its default escape character is the backslash). */
-function likePattern(text: string): string {
-  return `%${escapeLike(text)}%`
-}
-
-/**
- * SQLite's LIKE folds case for ASCII only («регистрация» would miss «Регистрация»); GLOB with a
- * character class per letter folds any alphabet, and its wildcards are made literal the same way.
- */
-function globPattern(text: string): string {
-  let pattern = ''
-  for (const c of text) {
-    const lower = c.toLocaleLowerCase('ru')
-    const upper = c.toLocaleUpperCase('ru')
-    if (lower !== upper && [...lower].length === 1 && [...upper].length === 1) pattern += `[${lower}${upper}]`
-    else if (c === '*' || c === '?' || c === '[') pattern += `[${c}]`
-    else pattern += c
-  }
-  return `*${pattern}*`
 }

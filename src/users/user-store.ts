@@ -1,6 +1,7 @@
-import { type ExpressionBuilder, type SqlBool, sql } from 'kysely'
+import { type ExpressionBuilder, sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import type { Database, NewUser, Role, Tx, User, UserStatus } from '#src/db/schema.ts'
+import { containsText } from '#src/db/text-match.ts'
 import { now } from '#src/db/time.ts'
 
 /** Reading users, and the insert shared by the use cases that create accounts (they journal it). */
@@ -46,7 +47,7 @@ export async function listUsers(db: Tx, filter: UserListFilter = {}): Promise<{ 
   const perPage = Math.min(Math.max(Math.trunc(filter.perPage ?? USERS_PER_PAGE), 1), USERS_PER_PAGE_MAX)
   const page = Math.max(Math.trunc(filter.page ?? 1), 1)
   const q = filter.q?.trim() ?? ''
-  const postgres = dialectOf(db) === 'postgres'
+  const dialect = dialectOf(db)
 
   const matching = db.selectFrom('users').where((eb: ExpressionBuilder<Database, 'users'>) => {
     const conditions = []
@@ -55,15 +56,7 @@ export async function listUsers(db: Tx, filter: UserListFilter = {}): Promise<{ 
     if (filter.departmentId !== undefined) conditions.push(eb('department_id', '=', filter.departmentId))
     if (q !== '') {
       const columns = ['full_name', 'login', 'phone'] as const
-      conditions.push(
-        eb.or(
-          columns.map((column) =>
-            postgres
-              ? eb(column, 'ilike', `%${escapeLike(q)}%`)
-              : sql<SqlBool>`${sql.ref(column)} glob ${`*${caseInsensitiveGlob(q)}*`}`,
-          ),
-        ),
-      )
+      conditions.push(eb.or(columns.map((column) => containsText(dialect, column, q))))
     }
     return eb.and(conditions)
   })
@@ -78,28 +71,6 @@ export async function listUsers(db: Tx, filter: UserListFilter = {}): Promise<{ 
     matching.select(sql<number>`count(*)`.as('total')).executeTakeFirst(),
   ])
   return { items, total: Number(counted?.total ?? 0) }
-}
-
-/** PostgreSQL ILIKE: the fragment is literal (its default escape character is the backslash). */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
-}
-
-/**
- * SQLite's LIKE folds case for ASCII only, so «иванов» would miss «Иванов». GLOB is case-sensitive
- * but takes character classes of any Unicode letters: «ив» becomes `[иИ][вВ]`. Its wildcards are
- * made literal by putting them in a class of their own.
- */
-function caseInsensitiveGlob(text: string): string {
-  let pattern = ''
-  for (const c of text) {
-    const lower = c.toLocaleLowerCase('ru')
-    const upper = c.toLocaleUpperCase('ru')
-    if (lower !== upper && [...lower].length === 1 && [...upper].length === 1) pattern += `[${lower}${upper}]`
-    else if (c === '*' || c === '?' || c === '[') pattern += `[${c}]`
-    else pattern += c
-  }
-  return pattern
 }
 
 /** The fields a new account must state; everything else starts empty. */
