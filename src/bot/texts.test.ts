@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
+import { callback } from '#src/notify/callback-data.ts'
 import { DEFAULT_CONSENT_TEXT } from '#src/users/consent.ts'
-import { callback } from './callback-data.ts'
 import {
   consentAnswered,
   consentPrompt,

@@ -1,5 +1,5 @@
+import { callback } from '#src/notify/callback-data.ts'
 import type { BotButton, BotMessage } from '#src/notify/outbox.ts'
-import { callback } from './callback-data.ts'
 
 /**
  * Everything the bot itself says, in one Russian catalogue (UI.md, Telegram bot): formal «Вы», short

@@ -1,6 +1,6 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
-import { setClock } from '#src/db/time.ts'
+import { clockAt, T0 } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { acquireLease, releaseLease, renewLease } from './lease.ts'
 
@@ -11,19 +11,6 @@ beforeAll(async () => {
 })
 beforeEach(async () => {
   for (const table of ['leases'] as const) await db.deleteFrom(table).execute()
-})
-
-const T0 = Date.parse('2026-03-02T08:00:00.000Z')
-let restoreClock: (() => void) | undefined
-
-function clockAt(offsetMs: number): void {
-  const restore = setClock(() => new Date(T0 + offsetMs))
-  restoreClock ??= restore
-}
-
-afterEach(() => {
-  restoreClock?.()
-  restoreClock = undefined
 })
 
 describe('leases', () => {

@@ -3,11 +3,11 @@ import { once } from 'node:events'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db, Job } from '#src/db/schema.ts'
-import { setClock } from '#src/db/time.ts'
+import { clockAt, T0 } from '../../test/support/clock.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { claimDueJobs, completeJob, enqueueJob, failJob, JOB_MAX_ATTEMPTS, jobBackoffMs } from './queue.ts'
 
@@ -18,20 +18,6 @@ beforeAll(async () => {
 })
 beforeEach(async () => {
   for (const table of ['jobs'] as const) await db.deleteFrom(table).execute()
-})
-
-const T0 = Date.parse('2026-03-02T08:00:00.000Z')
-let restoreClock: (() => void) | undefined
-
-/** Freezes the clock at T0 + offset; call again to move it. */
-function clockAt(offsetMs: number): void {
-  const restore = setClock(() => new Date(T0 + offsetMs))
-  restoreClock ??= restore
-}
-
-afterEach(() => {
-  restoreClock?.()
-  restoreClock = undefined
 })
 
 async function jobRow(db: Db, id: number): Promise<Job> {

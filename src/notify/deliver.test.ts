@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks'
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { Db, OutboxRow, TicketMessage } from '#src/db/schema.ts'
-import { now, setClock } from '#src/db/time.ts'
+import { now } from '#src/db/time.ts'
+import { clockAt, T0 } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
@@ -16,20 +17,6 @@ beforeAll(async () => {
 })
 beforeEach(async () => {
   for (const table of ['outbox'] as const) await db.deleteFrom(table).execute()
-})
-
-const T0 = Date.parse('2026-03-02T08:00:00.000Z')
-let restoreClock: (() => void) | undefined
-
-/** Freezes the clock at T0 + offset; call again to move it. */
-function clockAt(offsetMs: number): void {
-  const restore = setClock(() => new Date(T0 + offsetMs))
-  restoreClock ??= restore
-}
-
-afterEach(() => {
-  restoreClock?.()
-  restoreClock = undefined
 })
 
 /** A fake of the outside world: records what was sent when, answers as told. */

@@ -1,5 +1,5 @@
-import { callback } from '#src/bot/callback-data.ts'
 import type { Priority, TicketStatus } from '#src/db/schema.ts'
+import { callback } from '#src/notify/callback-data.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import type { BotButton, NoticeKind } from './outbox.ts'
 

@@ -88,7 +88,7 @@ export async function activeUserIdsWithRoles(
   return rows.map((r) => r.id)
 }
 
-/** A button under a bot message: its callback data is parsed by src/bot/callback-data.ts. */
+/** A button under a bot message: its callback data is parsed by src/notify/callback-data.ts. */
 export interface BotButton {
   text: string
   callbackData?: string

@@ -4,10 +4,11 @@ import { Api } from 'grammy'
 import pino from 'pino'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { Db, OutboxRow, Ticket, User } from '#src/db/schema.ts'
-import { now, setClock } from '#src/db/time.ts'
+import { now } from '#src/db/time.ts'
 import { setSetting } from '#src/settings/settings.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { actorFromUser } from '#src/users/actor.ts'
+import { clockAt } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { type FakeTelegram, startFakeTelegram, type TgMessage } from '../../test/support/fake-telegram.ts'
@@ -52,20 +53,11 @@ beforeEach(async () => {
   })
 })
 afterEach(async () => {
-  restoreClock?.()
-  restoreClock = undefined
   await tg.close()
 })
 afterAll(async () => {
   await tg.close()
 })
-
-const T0 = Date.parse('2026-03-02T08:00:00.000Z')
-let restoreClock: (() => void) | undefined
-function clockAt(offsetMs: number): void {
-  const restore = setClock(() => new Date(T0 + offsetMs))
-  restoreClock ??= restore
-}
 
 const fast: DrainOptions = { perChatIntervalMs: 0, globalPerSecond: 1000 }
 

@@ -1,27 +1,20 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
-import { setClock } from '#src/db/time.ts'
 import { setSetting } from '#src/settings/settings.ts'
 import { systemActor } from '#src/users/actor.ts'
+import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
 import { buildTicket, ticketTrail } from '../../test/support/ticket-factory.ts'
 import { autoCloseResolved } from './auto-close.ts'
 
 let db: Db
-let restoreClock: (() => void) | undefined
 beforeAll(async () => {
   db = (await testDatabase()).db
 })
-afterEach(() => {
-  restoreClock?.()
-  restoreClock = undefined
-})
 
 const resolvedAt = '2026-11-01T09:00:00.000Z'
-const at = (iso: string) => {
-  restoreClock = setClock(() => new Date(iso))
-}
+const at = setTestClock
 
 describe('autoCloseResolved', () => {
   test('closes a ticket resolved more than 3 days ago, as the system, with event, journal and notice', async () => {

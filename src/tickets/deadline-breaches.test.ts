@@ -1,7 +1,7 @@
-import { afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import type { Db, User } from '#src/db/schema.ts'
-import { setClock } from '#src/db/time.ts'
 import { actorFromUser } from '#src/users/actor.ts'
+import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
 import { buildTicket, ticketTrail } from '../../test/support/ticket-factory.ts'
@@ -10,21 +10,14 @@ import { takeTicket } from './take-ticket.ts'
 
 let db: Db
 let curator: User
-let restoreClock: (() => void) | undefined
 beforeAll(async () => {
   db = (await testDatabase()).db
   curator = await buildUser(db, { role: 'curator' })
   await buildUser(db, { role: 'curator', status: 'deactivated' })
 })
-afterEach(() => {
-  restoreClock?.()
-  restoreClock = undefined
-})
 
 const created = '2026-11-02T08:00:00.000Z'
-const at = (iso: string) => {
-  restoreClock = setClock(() => new Date(iso))
-}
+const at = setTestClock
 
 describe('markDeadlineBreaches', () => {
   test('a critical ticket without a response is marked after 15 minutes, once, and the curators are told', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { Update } from 'grammy/types'
 import { expect, test } from 'vitest'
-import { callback } from '#src/bot/callback-data.ts'
+import { callback } from '#src/notify/callback-data.ts'
 import { botHarness } from '../support/bot-harness.ts'
 import { buildDepartment, buildUser } from '../support/factories.ts'
 

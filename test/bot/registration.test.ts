@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { callback } from '#src/bot/callback-data.ts'
 import { texts } from '#src/bot/texts.ts'
 import type { Db } from '#src/db/schema.ts'
+import { callback } from '#src/notify/callback-data.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
 import { buildDepartment, buildUser } from '../support/factories.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'

@@ -1,10 +1,10 @@
 import type { Update } from 'grammy/types'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createApp } from '#src/app.ts'
-import { callback } from '#src/bot/callback-data.ts'
 import { POLLER_LEASE } from '#src/bot/polling.ts'
 import { texts } from '#src/bot/texts.ts'
 import { WEBHOOK_PATH } from '#src/bot/webhook.ts'
+import { callback } from '#src/notify/callback-data.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
 import { buildUser } from '../support/factories.ts'
 

@@ -1,8 +1,8 @@
 import { afterEach, expect, test } from 'vitest'
+import { callback } from '#src/notify/callback-data.ts'
 import { type BotHarness, botHarness } from '../../../test/support/bot-harness.ts'
 import { buildDepartment, buildUser } from '../../../test/support/factories.ts'
 import type { FakePerson, TgMessage } from '../../../test/support/fake-telegram.ts'
-import { callback } from '../callback-data.ts'
 import { texts } from '../texts.ts'
 
 /**
