@@ -1,3 +1,5 @@
+import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
+import type { StoredFile } from '#src/attachments/file-store.ts'
 import type { Db, TicketMessage } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
@@ -21,6 +23,8 @@ export interface AddMessageInput {
   body: string
   /** An internal note: staff only, never shown or sent to the requester. */
   internal: boolean
+  /** Photos and files sent with it, already stored (attachments/file-store.ts); with files the text may be empty. */
+  attachments?: readonly StoredFile[]
 }
 
 /**
@@ -47,7 +51,9 @@ export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): 
           `Заявка № ${ticket.id} в статусе «${statusLabels[ticket.status]}»: создайте новую заявку`,
         )
       }
-      const body = requireText(input.body, 'Сообщение', limits.body)
+      const files = input.attachments ?? []
+      checkFiles(files)
+      const body = files.length > 0 && !input.body.trim() ? '' : requireText(input.body, 'Сообщение', limits.body)
 
       const at = now()
       const message = await tx
@@ -64,7 +70,8 @@ export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): 
         })
         .returningAll()
         .executeTakeFirstOrThrow()
-      await indexMessage(tx, ticket.id, body, input.internal)
+      if (body !== '') await indexMessage(tx, ticket.id, body, input.internal)
+      await insertAttachments(tx, { ticketId: ticket.id, messageId: message.id, uploaderId: actor.id, at }, files)
 
       const staffReply = !input.internal && !fromRequester && isStaff(actor)
       const backToWork = fromRequester && ticket.status === 'waiting'
@@ -104,7 +111,11 @@ export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): 
         input.internal
           ? `Внутренняя заметка № ${message.id} в заявке № ${ticket.id}`
           : `Сообщение № ${message.id} в заявке № ${ticket.id}`,
-        { messageId: message.id, ...(backToWork ? { status: 'in_progress' } : {}) },
+        {
+          messageId: message.id,
+          ...(files.length > 0 ? { attachments: files.length } : {}),
+          ...(backToWork ? { status: 'in_progress' } : {}),
+        },
       )
 
       if (input.internal) return message

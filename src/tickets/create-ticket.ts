@@ -1,3 +1,5 @@
+import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
+import type { StoredFile } from '#src/attachments/file-store.ts'
 import type { Db, Priority, Ticket, Tx } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
@@ -27,6 +29,8 @@ export interface CreateTicketInput {
   location?: string | null
   /** A repeated request with the same key (per actor) returns the first ticket and creates nothing. */
   idempotencyKey?: string
+  /** Files of the description (photos, documents, an album), already stored (attachments/file-store.ts). */
+  attachments?: readonly StoredFile[]
 }
 
 /** Files a ticket, routes it to the category's group and tells the requester and the group. */
@@ -62,6 +66,7 @@ async function create(tx: Tx, actor: Actor, input: CreateTicketInput, key: strin
   }
 
   const description = requireText(input.description, 'Описание', limits.description)
+  checkFiles(input.attachments)
   const title = requireText(input.title?.trim() || titleFromDescription(description), 'Тема', limits.title)
   if (input.priority !== undefined && !priorities.includes(input.priority)) {
     throw new DomainError('validation', 'Неизвестный приоритет')
@@ -132,6 +137,8 @@ async function create(tx: Tx, actor: Actor, input: CreateTicketInput, key: strin
       .execute()
   }
   await indexNewTicket(tx, ticket)
+  const files = input.attachments ?? []
+  await insertAttachments(tx, { ticketId: ticket.id, messageId: null, uploaderId: actor.id ?? requester.id, at }, files)
   await recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind: 'created', to: 'new', at })
   const onBehalf = requester.id !== actor.id
   await auditTicket(
@@ -140,7 +147,13 @@ async function create(tx: Tx, actor: Actor, input: CreateTicketInput, key: strin
     ticket,
     'ticket.create',
     onBehalf ? `Создана заявка № ${ticket.id} от имени пользователя ${requester.id}` : `Создана заявка № ${ticket.id}`,
-    { categoryId: category.id, priority, priorityLabel: priorityLabels[priority], source: ticket.source },
+    {
+      categoryId: category.id,
+      priority,
+      priorityLabel: priorityLabels[priority],
+      source: ticket.source,
+      ...(files.length > 0 ? { attachments: files.length } : {}),
+    },
   )
   await notifyUsers(tx, [requester.id], { kind: 'ticket_created', ticketId: ticket.id })
   if (category.default_group_id !== null) {
