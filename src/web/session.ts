@@ -5,6 +5,7 @@ import { actorFromUser } from '#src/users/actor.ts'
 import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 import { csrfToken, foreignOrigin, givenToken, isSafeMethod, sameToken } from './csrf.ts'
 import type { WebEnv } from './env.ts'
+import { inLanguage } from './i18n.ts'
 import { refusedPage } from './pages.tsx'
 
 /**
@@ -35,7 +36,7 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   c.set('actor', actorFromUser(session.user, 'web', clientIp(c)))
   c.set('csrf', csrf)
   c.set('sessionToken', token)
-  await next()
+  await inLanguage(session.user.language, next)
 })
 
 /** A `next` that stays on this site (no `//host`, no scheme): open redirects are refused. */

@@ -2,10 +2,23 @@ import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import type { User } from '#src/db/schema.ts'
 import { CSRF_HEADER } from '../csrf.ts'
+import { language, t } from '../i18n.ts'
 import { assetUrl } from '../static.ts'
 import { CsrfField } from './parts.tsx'
 
-export type Section = 'tickets' | 'new' | 'none'
+export type Section =
+  | 'home'
+  | 'tickets'
+  | 'new'
+  | 'registrations'
+  | 'categories'
+  | 'departments'
+  | 'groups'
+  | 'users'
+  | 'stats'
+  | 'audit'
+  | 'profile'
+  | 'none'
 
 export interface LayoutProps {
   title: string
@@ -18,12 +31,32 @@ export interface LayoutProps {
   children?: Child
 }
 
+/** Russian; shown through t(). */
 const roleLabels: Record<User['role'], string> = {
   requester: 'Пользователь',
   executor: 'Исполнитель',
   curator: 'Куратор',
   admin: 'Администратор',
 }
+
+type Role = User['role']
+const staffRoles: readonly Role[] = ['executor', 'curator', 'admin']
+const curatorRoles: readonly Role[] = ['curator', 'admin']
+
+/** The left navigation: each entry for the roles that may open it (the routes check again). */
+const navigation: ReadonlyArray<{ section: Section; href: string; label: string; roles?: readonly Role[] }> = [
+  { section: 'home', href: '/', label: 'Главная', roles: staffRoles },
+  { section: 'tickets', href: '/tickets', label: 'Заявки' },
+  { section: 'new', href: '/tickets/new', label: 'Новая заявка' },
+  { section: 'registrations', href: '/registrations', label: 'Регистрации', roles: curatorRoles },
+  { section: 'categories', href: '/categories', label: 'Категории', roles: curatorRoles },
+  { section: 'departments', href: '/departments', label: 'Отделения', roles: curatorRoles },
+  { section: 'groups', href: '/groups', label: 'Группы исполнителей', roles: curatorRoles },
+  { section: 'users', href: '/users', label: 'Пользователи', roles: ['admin'] },
+  { section: 'stats', href: '/stats', label: 'Статистика', roles: staffRoles },
+  { section: 'audit', href: '/audit', label: 'Журнал аудита', roles: ['admin'] },
+  { section: 'profile', href: '/profile', label: 'Профиль' },
+]
 
 // htmx must not inject its own <style> (the CSP allows only our stylesheet) nor evaluate code.
 const htmxConfig = JSON.stringify({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false })
@@ -34,12 +67,12 @@ export function Layout(props: LayoutProps) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
-      <html lang="ru">
+      <html lang={language()}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="htmx-config" content={htmxConfig} />
-          <title>{`${props.title} · ИТ-поддержка КГКБСМП`}</title>
+          <title>{`${props.title} · ${t('ИТ-поддержка КГКБСМП')}`}</title>
           <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
           <link rel="stylesheet" href={assetUrl('app.css')} />
           <script src={assetUrl('htmx.min.js')} defer />
@@ -50,7 +83,7 @@ export function Layout(props: LayoutProps) {
           hx-headers={csrf ? JSON.stringify({ [CSRF_HEADER]: csrf }) : undefined}
         >
           <a class="skip" href="#main">
-            К содержимому
+            {t('К содержимому')}
           </a>
           {user && csrf ? (
             <>
@@ -59,44 +92,45 @@ export function Layout(props: LayoutProps) {
                   <span class="brand__mark" aria-hidden="true">
                     ИТ
                   </span>
-                  <span class="brand__name">Поддержка КГКБСМП</span>
+                  <span class="brand__name">{t('Поддержка КГКБСМП')}</span>
                 </a>
                 <form class="search" method="get" action="/tickets">
                   <label class="visually-hidden" for="top-search">
-                    Поиск по заявкам
+                    {t('Поиск по заявкам')}
                   </label>
                   <input
                     id="top-search"
                     type="search"
                     name="q"
                     value={props.q ?? ''}
-                    placeholder="Поиск: номер, текст…  ( / )"
+                    placeholder={t('Поиск: номер, текст…  ( / )')}
                     data-search
                   />
                 </form>
                 <div class="person">
-                  <span class="person__name">{user.full_name}</span>
-                  <span class="person__role">{roleLabels[user.role]}</span>
+                  <a class="person__name" href="/profile">
+                    {user.full_name}
+                  </a>
+                  <span class="person__role">{t(roleLabels[user.role])}</span>
                 </div>
                 <form method="post" action="/logout" class="logout">
                   <CsrfField token={csrf} />
                   <button type="submit" class="button button--ghost">
-                    Выйти
+                    {t('Выйти')}
                   </button>
                 </form>
               </header>
-              <nav class="sidenav" aria-label="Разделы">
+              <nav class="sidenav" aria-label={t('Разделы')}>
                 <ul>
-                  <li>
-                    <a href="/tickets" aria-current={props.section === 'tickets' ? 'page' : undefined}>
-                      Заявки
-                    </a>
-                  </li>
-                  <li>
-                    <a href="/tickets/new" aria-current={props.section === 'new' ? 'page' : undefined}>
-                      Новая заявка
-                    </a>
-                  </li>
+                  {navigation
+                    .filter((entry) => !entry.roles || entry.roles.includes(user.role))
+                    .map((entry) => (
+                      <li>
+                        <a href={entry.href} aria-current={props.section === entry.section ? 'page' : undefined}>
+                          {t(entry.label)}
+                        </a>
+                      </li>
+                    ))}
                 </ul>
               </nav>
             </>

@@ -1,0 +1,28 @@
+/**
+ * The English catalogue: Russian text (as written in the views) → English. A missing entry shows the
+ * Russian text; `src/web/i18n.test.ts` lists the texts of the views that still lack a translation.
+ */
+export const en: Readonly<Record<string, string>> = {
+  'К содержимому': 'Skip to content',
+  'Поддержка КГКБСМП': 'KGKBSMP IT support',
+  'Поиск по заявкам': 'Search tickets',
+  'Поиск: номер, текст…  ( / )': 'Search: number, text…  ( / )',
+  Выйти: 'Sign out',
+  Разделы: 'Sections',
+  Главная: 'Home',
+  Заявки: 'Tickets',
+  'Новая заявка': 'New ticket',
+  Регистрации: 'Registrations',
+  Категории: 'Categories',
+  Отделения: 'Departments',
+  'Группы исполнителей': 'Executor groups',
+  Пользователи: 'Users',
+  Статистика: 'Statistics',
+  'Журнал аудита': 'Audit journal',
+  Профиль: 'Profile',
+  Пользователь: 'User',
+  Исполнитель: 'Executor',
+  Куратор: 'Curator',
+  Администратор: 'Administrator',
+  'ИТ-поддержка КГКБСМП': 'KGKBSMP IT support',
+}
