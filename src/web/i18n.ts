@@ -34,6 +34,14 @@ export function t(text: string, params?: Readonly<Record<string, string | number
   })
 }
 
+/**
+ * Marks a text for translation where it is defined (a table of labels) and returns it unchanged; it is
+ * translated where it is shown, with t() (gettext's `N_`).
+ */
+export function msg(text: string): string {
+  return text
+}
+
 const russianPlurals = new Intl.PluralRules('ru')
 const englishPlurals = new Intl.PluralRules('en')
 

@@ -2,7 +2,7 @@ import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import type { User } from '#src/db/schema.ts'
 import { CSRF_HEADER } from '../csrf.ts'
-import { language, t } from '../i18n.ts'
+import { language, msg, t } from '../i18n.ts'
 import { assetUrl } from '../static.ts'
 import { CsrfField } from './parts.tsx'
 
@@ -31,12 +31,11 @@ export interface LayoutProps {
   children?: Child
 }
 
-/** Russian; shown through t(). */
 const roleLabels: Record<User['role'], string> = {
-  requester: 'Пользователь',
-  executor: 'Исполнитель',
-  curator: 'Куратор',
-  admin: 'Администратор',
+  requester: msg('Пользователь'),
+  executor: msg('Исполнитель'),
+  curator: msg('Куратор'),
+  admin: msg('Администратор'),
 }
 
 type Role = User['role']
@@ -45,17 +44,17 @@ const curatorRoles: readonly Role[] = ['curator', 'admin']
 
 /** The left navigation: each entry for the roles that may open it (the routes check again). */
 const navigation: ReadonlyArray<{ section: Section; href: string; label: string; roles?: readonly Role[] }> = [
-  { section: 'home', href: '/', label: 'Главная', roles: staffRoles },
-  { section: 'tickets', href: '/tickets', label: 'Заявки' },
-  { section: 'new', href: '/tickets/new', label: 'Новая заявка' },
-  { section: 'registrations', href: '/registrations', label: 'Регистрации', roles: curatorRoles },
-  { section: 'categories', href: '/categories', label: 'Категории', roles: curatorRoles },
-  { section: 'departments', href: '/departments', label: 'Отделения', roles: curatorRoles },
-  { section: 'groups', href: '/groups', label: 'Группы исполнителей', roles: curatorRoles },
-  { section: 'users', href: '/users', label: 'Пользователи', roles: ['admin'] },
-  { section: 'stats', href: '/stats', label: 'Статистика', roles: staffRoles },
-  { section: 'audit', href: '/audit', label: 'Журнал аудита', roles: ['admin'] },
-  { section: 'profile', href: '/profile', label: 'Профиль' },
+  { section: 'home', href: '/', label: msg('Главная'), roles: staffRoles },
+  { section: 'tickets', href: '/tickets', label: msg('Заявки') },
+  { section: 'new', href: '/tickets/new', label: msg('Новая заявка') },
+  { section: 'registrations', href: '/registrations', label: msg('Регистрации'), roles: curatorRoles },
+  { section: 'categories', href: '/categories', label: msg('Категории'), roles: curatorRoles },
+  { section: 'departments', href: '/departments', label: msg('Отделения'), roles: curatorRoles },
+  { section: 'groups', href: '/groups', label: msg('Группы исполнителей'), roles: curatorRoles },
+  { section: 'users', href: '/users', label: msg('Пользователи'), roles: ['admin'] },
+  { section: 'stats', href: '/stats', label: msg('Статистика'), roles: staffRoles },
+  { section: 'audit', href: '/audit', label: msg('Журнал аудита'), roles: ['admin'] },
+  { section: 'profile', href: '/profile', label: msg('Профиль') },
 ]
 
 // htmx must not inject its own <style> (the CSP allows only our stylesheet) nor evaluate code.
