@@ -98,6 +98,18 @@ function rssOf(child: ChildProcess): number | null {
   }
 }
 
+/** A web session for the bench's admin, through the API's login (sets the same cookie as the web form). */
+async function sessionCookie(base: string, login: string): Promise<string> {
+  const response = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password: 'bench-password-123' }),
+  })
+  const cookie = response.headers.get('set-cookie')?.split(';')[0]
+  if (!response.ok || !cookie) throw new Error(`login failed: ${response.status}`)
+  return cookie
+}
+
 async function waitReady(base: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
@@ -142,6 +154,19 @@ async function main(): Promise<void> {
     ]
     for (const [name, route, method, body] of scenarios) {
       const r = await run(`${base}${route}`, headers, method, body)
+      rows.push({ scenario: name, ...r, rssMb: rssOf(server) })
+    }
+    // The web pages, as a signed-in admin sees them (HTML rendered on the server, gzip accepted).
+    const cookie = await sessionCookie(base, login)
+    const web = { cookie, 'accept-encoding': 'gzip' }
+    const pages: Array<[string, string]> = [
+      ['web: ticket list (50 rows)', '/tickets'],
+      ['web: list, status filter', '/tickets?status=new&status=in_progress'],
+      ['web: list, search принтер', `/tickets?q=${encodeURIComponent('принтер')}`],
+      ['web: ticket page', `/tickets/${Math.max(1, Math.floor(tickets / 2))}`],
+    ]
+    for (const [name, route] of pages) {
+      const r = await run(`${base}${route}`, web)
       rows.push({ scenario: name, ...r, rssMb: rssOf(server) })
     }
     const baseline = rows[0]?.rps ?? 1
