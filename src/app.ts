@@ -34,7 +34,12 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
     const started = performance.now()
     await next()
     log.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        path: loggablePath(c.req.path),
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
       'request',
     )
   })
@@ -78,4 +83,9 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
   app.notFound((c) => (c.req.path.startsWith('/api/') ? apiNotFound(c) : c.text('Страница не найдена', 404)))
   app.onError(handleError)
   return app
+}
+
+/** A path fit for the log: the secret of a one-time login link (/login/telegram/<token>) is cut out. */
+export function loggablePath(path: string): string {
+  return path.replace(/^\/login\/telegram\/[^/]+/, '/login/telegram/…')
 }

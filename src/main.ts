@@ -8,6 +8,7 @@ import { setAuditKey } from '#src/audit/journal.ts'
 import { createUpdateApplier, type UpdateApplier } from '#src/bot/apply-update.ts'
 import type { BotContext } from '#src/bot/context.ts'
 import { createBot } from '#src/bot/create-bot.ts'
+import { createFileDownloader } from '#src/bot/download-files.ts'
 import { type RunningBot, startBot } from '#src/bot/start-bot.ts'
 import type { Config } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
@@ -18,6 +19,7 @@ import { createLogger, type Logger } from '#src/logger.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
 import { createLoggingChannel } from '#src/notify/logging-channel.ts'
 import { createTelegramChannel, telegramClientOptions } from '#src/notify/telegram-channel.ts'
+import { stopLiveUpdates } from '#src/web/live-updates.ts'
 
 /**
  * The process: open the database, migrate it, serve HTTP, run the worker; stop gracefully on
@@ -87,6 +89,8 @@ export async function serve(
         process.off('SIGTERM', onSignal)
         process.off('SIGINT', onSignal)
         await runningBot?.stop()
+        // Live-update streams never end by themselves: end them first, so the server can close.
+        await stopLiveUpdates(db)
         if (server) await closeServer(server, options.shutdownGraceMs ?? 10_000)
         await worker?.stop()
         await db.destroy()
@@ -164,7 +168,17 @@ function telegramBot(
     apiRoot: client.apiRoot,
     fetchAgent: client.baseFetchConfig?.agent,
   })
-  return { bot, applier: createUpdateApplier({ db, bot, config, logger, onCommitted }) }
+  // Files of messages are downloaded before each update's transaction opens (download-files.ts).
+  const prepare = createFileDownloader({
+    api: bot.api,
+    token: config.telegram.token,
+    apiRoot: client.apiRoot,
+    agent: client.baseFetchConfig?.agent,
+    dataDir: config.dataDir,
+    logger,
+    db,
+  })
+  return { bot, applier: createUpdateApplier({ db, bot, config, logger, onCommitted, prepare }) }
 }
 
 function instanceName(): string {

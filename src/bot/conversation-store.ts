@@ -41,7 +41,62 @@ export const rejectReasonStateSchema = z.object({
 })
 export type RejectReasonState = z.infer<typeof rejectReasonStateSchema>
 
-export const conversationStateSchema = z.discriminatedUnion('flow', [registrationStateSchema, rejectReasonStateSchema])
+/** The person pressed «Ответить» under a message about a ticket: their next message lands on it. */
+export const replyToStateSchema = z.object({ flow: z.literal('reply_to'), ticketId: id })
+export type ReplyToState = z.infer<typeof replyToStateSchema>
+
+/** A file already stored on disk (attachments/file-store.ts), waiting to be attached. */
+const storedFileSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  fileName: z.string(),
+  mimeType: z.string(),
+})
+
+/**
+ * A free message from someone with open tickets: it waits here, with its files, until the person says
+ * which ticket it is about (PRODUCT.md §4: never a guess).
+ */
+export const chooseTicketStateSchema = z.object({
+  flow: z.literal('choose_ticket'),
+  body: z.string(),
+  files: z.array(storedFileSchema),
+  /** An album: its later parts join this message instead of asking again. */
+  mediaGroupId: z.string().optional(),
+  /** The tickets offered (the choice must be one of them). */
+  ticketIds: z.array(id),
+})
+export type ChooseTicketState = z.infer<typeof chooseTicketStateSchema>
+
+/** A rating was given; the next text is its optional comment. */
+export const ratingCommentStateSchema = z.object({
+  flow: z.literal('rating_comment'),
+  ticketId: id,
+  /** The rating message, edited to offer «Без комментария»: its button goes once answered. */
+  promptMessageId: id.optional(),
+})
+export type RatingCommentState = z.infer<typeof ratingCommentStateSchema>
+
+/** «Новая заявка» (features/new-ticket.ts): category → description with files → urgency. */
+export const newTicketStateSchema = z.object({
+  flow: z.literal('new_ticket'),
+  step: z.enum(['category', 'describe', 'urgency']),
+  categoryId: id.optional(),
+  description: z.string().optional(),
+  files: z.array(storedFileSchema),
+  /** The album being received: its later items (one update each) join this ticket silently. */
+  mediaGroupId: z.string().optional(),
+})
+export type NewTicketState = z.infer<typeof newTicketStateSchema>
+
+export const conversationStateSchema = z.discriminatedUnion('flow', [
+  registrationStateSchema,
+  rejectReasonStateSchema,
+  replyToStateSchema,
+  chooseTicketStateSchema,
+  ratingCommentStateSchema,
+  newTicketStateSchema,
+])
 export type ConversationState = z.infer<typeof conversationStateSchema>
 
 /** The chat's current state; undefined when there is none, it expired, or it no longer parses. */

@@ -8,8 +8,10 @@ import { isDomainError } from '#src/errors.ts'
 import type { Logger } from '#src/logger.ts'
 import { findUserByChatId } from '#src/users/user-store.ts'
 import { BotContext } from './context.ts'
+import { account } from './features/account.ts'
 import { cancel } from './features/cancel.ts'
 import { fallback, help } from './features/help.ts'
+import { newTicket } from './features/new-ticket.ts'
 import { registration } from './features/registration.ts'
 import { registrationDecisions } from './features/registration-decisions.ts'
 import { tickets } from './features/tickets.ts'
@@ -47,7 +49,7 @@ export function createBot(deps: BotDependencies): Bot<BotContext> {
 
   bot.use(servedUpdatesOnly)
   bot.use(domainErrorBoundary)
-  bot.use(cancel, help, registrationDecisions, registration, tickets, fallback)
+  bot.use(cancel, help, account, registrationDecisions, registration, newTicket, tickets, fallback)
 
   // The boundary for errors outside apply-update's own handling (bot.start is never used; kept for safety).
   bot.catch((error) => logBotError(deps.logger, error))
@@ -69,6 +71,7 @@ const servedUpdatesOnly: Middleware<BotContext> = async (ctx, next) => {
   if (ctx.callbackQuery && ctx.callbackQuery.data === undefined) return
   // Telegram's updates are typed, but an odd one must be ignored, not crash a handler that trusts the type.
   if (!servedShape.safeParse(ctx.update).success) return
+  withoutNul(ctx.message)
   const person = await findUserByChatId(ctx.tx, String(chat.id))
   if (person?.telegram_blocked_at) {
     // Marked blocked after a 403; writing to the bot again means they unblocked it: notices resume.
@@ -77,6 +80,16 @@ const servedUpdatesOnly: Middleware<BotContext> = async (ctx, next) => {
   }
   ctx.person = person
   await next()
+}
+
+/**
+ * PostgreSQL cannot store NUL (U+0000) in text: a message carrying one would fail on every attempt and
+ * be given up unanswered. The web refuses such input (api/validate.ts); the bot drops the character.
+ */
+function withoutNul(message: { text?: string; caption?: string } | undefined): void {
+  if (!message) return
+  if (typeof message.text === 'string') message.text = message.text.replaceAll('\u0000', '')
+  if (typeof message.caption === 'string') message.caption = message.caption.replaceAll('\u0000', '')
 }
 
 const chatShape = z.looseObject({ id: z.number().int(), type: z.string() })

@@ -179,3 +179,152 @@ export function departmentPicker(
 export function isButton(text: string | undefined, label: string): boolean {
   return text !== undefined && text.trim().toLocaleLowerCase('ru') === label.toLocaleLowerCase('ru')
 }
+
+// ---------------------------------------------------------------- new ticket (PRODUCT.md §4)
+
+/** What a downloaded message's file is called when it cannot be fetched: «<subject> больше 20 МБ». */
+export const fileSubjects = {
+  photo: 'Фото',
+  video: 'Видео',
+  voice: 'Голосовое сообщение',
+  file: 'Файл',
+  named: (fileName: string) => `Файл «${fileName}»`,
+} as const
+
+/** The urgency a person picks, as the buttons say it (mapped to a priority by the new-ticket feature). */
+export const urgencyLabels = {
+  normal: 'Обычная',
+  high: 'Срочная',
+  critical: '❗ Критическая — блокирует работу с пациентами',
+} as const
+
+export const newTicketTexts = {
+  askCategory: 'Выберите, пожалуйста, категорию проблемы.',
+  askSubcategory: (parent: string) => `Раздел «${parent}». Выберите, пожалуйста, подходящий пункт.`,
+  page: (page: number, pages: number) => `(страница ${page} из ${pages})`,
+  toTopLevel: '‹ Все категории',
+  noCategories: 'Категории заявок пока не настроены. Пожалуйста, позвоните в ИТ-отдел.',
+  categoryGone: 'Эта категория больше недоступна. Выберите, пожалуйста, другую.',
+  categoryChosen: (name: string) => `Категория: ${name}`,
+  categoryPressButton: 'Пожалуйста, выберите категорию кнопкой в сообщении выше — или нажмите «Отмена».',
+  askDescription:
+    'Опишите проблему одним сообщением: что случилось и где. Можно приложить фото, несколько фото или файл.',
+  describeInWords: 'Файл получен. Опишите, пожалуйста, проблему словами — одним сообщением.',
+  descriptionExpected: 'Пожалуйста, опишите проблему текстом. Можно приложить фото или файл.',
+  tooLarge: (subject: string) =>
+    `${subject} больше 20 МБ — Telegram не позволяет боту его получить. Пришлите фото или файл поменьше.`,
+  filesFailed: (count: number) =>
+    count === 1
+      ? 'Один файл не удалось получить от Telegram. Пришлите его, пожалуйста, ещё раз.'
+      : `Не удалось получить от Telegram ${count} ${filesWord(count)}. Пришлите их, пожалуйста, ещё раз.`,
+  tooManyFiles: (max: number) => `К заявке можно приложить не больше ${max} файлов — лишние не добавлены.`,
+  added: 'Добавлено к заявке.',
+  askUrgency: 'Насколько срочно?',
+  urgencyChosen: (label: string) => `Срочность: ${label}`,
+  urgencyPressButton: 'Пожалуйста, выберите срочность кнопкой в сообщении выше — или нажмите «Отмена».',
+  created: (header: string, files: number) =>
+    [
+      header,
+      '✅ Заявка создана.',
+      files > 0 ? `Вложений: ${files}.` : null,
+      'Мы сообщим здесь, когда её возьмут в работу. Чтобы дополнить заявку, ответьте на это сообщение.',
+    ]
+      .filter((line) => line !== null)
+      .join('\n'),
+} as const
+
+// ---------------------------------------------------------------- /login and /revoke (COMPLIANCE.md §1, §5)
+
+export const accountButtons = {
+  openSite: 'Войти на сайт',
+  withdrawYes: 'Да, отозвать',
+  withdrawNo: 'Нет',
+} as const
+
+export const accountTexts = {
+  loginLink: (url: string, minutes: number) =>
+    [
+      'Ссылка для входа на сайт службы поддержки:',
+      url,
+      '',
+      `Ссылка одноразовая и действует ${minutes} минут. Никому её не пересылайте: по ней входят под Вашим именем.`,
+    ].join('\n'),
+  loginUnregistered: 'Вход на сайт — для зарегистрированных пользователей. Чтобы зарегистрироваться, отправьте /start.',
+  loginPending:
+    'Ваша регистрация ещё не подтверждена, поэтому войти на сайт пока нельзя. Мы сообщим Вам о решении здесь.',
+  loginRejected:
+    'Ваша заявка на регистрацию отклонена, поэтому войти на сайт нельзя. Чтобы подать заявку снова, отправьте /start.',
+  loginDeactivated:
+    'Ваша учётная запись отключена, поэтому войти на сайт нельзя. Обратитесь, пожалуйста, в ИТ-отдел больницы.',
+  revokeQuestion: [
+    'Отзыв согласия на обработку персональных данных.',
+    '',
+    'Если Вы отзовёте согласие:',
+    '• Ваша учётная запись сразу будет отключена: бот и сайт перестанут принимать Ваши заявки, войти на сайт будет нельзя;',
+    '• куратор ИТ-отдела получит уведомление об отзыве;',
+    '• Ваши персональные данные будут уничтожены (обезличены) в течение 30 дней — кроме тех, которые закон обязывает хранить дольше; заявки останутся в системе без Ваших данных.',
+    '',
+    'Вернуть доступ можно будет только с новым согласием — через ИТ-отдел.',
+    '',
+    'Отозвать согласие?',
+  ].join('\n'),
+  revokeNothing: 'Вы не давали согласие на обработку персональных данных через этот бот — отзывать нечего.',
+  revokeAlready: 'Ваше согласие на обработку персональных данных уже отозвано.',
+  withdrawnMark: '✅ Вы отозвали согласие.',
+  keptMark: 'Вы не стали отзывать согласие.',
+  withdrawn:
+    'Ваше согласие на обработку персональных данных отозвано, учётная запись отключена. Персональные данные будут уничтожены в течение 30 дней, кроме тех, которые закон обязывает хранить. Если понадобится помощь, позвоните в ИТ-отдел.',
+  kept: 'Хорошо, согласие не отозвано — всё остаётся как было.',
+} as const
+
+/**
+ * The conversation about tickets (PRODUCT.md §4): replies routed to a ticket, «Мои заявки», and what the
+ * notice buttons answer. Every message about one ticket starts with its header «Заявка № N · статус»
+ * (notice-texts.ts `ticketHeader`), added where the message is built.
+ */
+export const conversationTexts = {
+  noComment: 'Без комментария',
+  whichTicket:
+    'К какой заявке это относится? Выберите её кнопкой ниже. Если это новая проблема, нажмите «Отмена», а затем «Новая заявка».',
+  noOpenTickets:
+    'У Вас нет открытых заявок, поэтому сообщение никуда не отправлено. Чтобы сообщить о проблеме, нажмите «Новая заявка» в меню внизу.',
+  ticketClosedOfferNew: 'Чтобы сообщить о новой проблеме, нажмите «Новая заявка» в меню внизу.',
+  nothingToFile: 'Пожалуйста, напишите текст или приложите фото или файл.',
+  messageFiled: (files: number) =>
+    files > 0 ? `✅ Сообщение добавлено в заявку (вложений: ${files}).` : '✅ Сообщение добавлено в заявку.',
+  filedOn: (ticketId: number) => `Сообщение добавлено в заявку № ${ticketId}.`,
+  writeReply: 'Напишите сообщение по заявке — текст, фото или файл. Оно попадёт в заявку. Или нажмите «Отмена».',
+  choiceStale: 'Это сообщение уже не ждёт выбора заявки.',
+  myTicketsTitle: 'Ваши заявки',
+  openTickets: 'Открытые:',
+  recentClosed: 'Недавно завершённые:',
+  moreOnSite: (count: number, url: string) => `И ещё ${count} — на сайте: ${url}`,
+  noTickets: 'У Вас пока нет заявок. Чтобы подать заявку, нажмите «Новая заявка» в меню внизу.',
+  pickToOpen: 'Нажмите на заявку, чтобы посмотреть её последние сообщения.',
+  assignee: (name: string | null) => (name ? `Исполнитель: ${name}` : 'Исполнитель пока не назначен.'),
+  lastMessages: 'Последние сообщения:',
+  noMessages: 'Сообщений по заявке пока нет.',
+  files: (count: number) => `📎 ${count}`,
+  takenByYou: '✅ Вы взяли заявку в работу.',
+  takenAnswer: (ticketId: number) => `Заявка № ${ticketId} взята в работу.`,
+  confirmedMark: '✅ Вы подтвердили, что проблема решена. Спасибо!',
+  confirmedAnswer: 'Спасибо! Заявка закрыта.',
+  reopenedMark: 'Вы отметили, что проблема не решена. Заявка снова в работе.',
+  askWhatIsWrong: 'Напишите, пожалуйста, что осталось не так — сообщение попадёт в заявку. Или нажмите «Отмена».',
+  rated: (score: number) => `Ваша оценка: ${score} из 5. Спасибо!`,
+  askRatingComment: 'Если хотите, напишите комментарий к оценке одним сообщением. Или нажмите «Без комментария».',
+  ratingCommentSaved: 'Спасибо за комментарий!',
+  ratingCommentSkipped: 'Хорошо, без комментария.',
+  ratingCommentExpected: 'Напишите, пожалуйста, комментарий текстом — или нажмите «Без комментария».',
+  noLongerPossible: 'Это действие уже недоступно.',
+  onlyRequester: 'Это действие доступно только автору заявки.',
+} as const
+
+/** «файл», «файла», «файлов» for a count. */
+function filesWord(count: number): string {
+  const tens = count % 100
+  const ones = count % 10
+  if (ones === 1 && tens !== 11) return 'файл'
+  if (ones >= 2 && ones <= 4 && (tens < 12 || tens > 14)) return 'файла'
+  return 'файлов'
+}

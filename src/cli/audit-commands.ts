@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
+import { channelLabels, journalCsv, resultLabels } from '#src/audit/journal-csv.ts'
 import type { JournalEntry, JournalFilter } from '#src/audit/read-journal.ts'
-import type { Channel } from '#src/db/schema.ts'
-import { type CsvDelimiter, toCsv } from '#src/export/csv.ts'
+import type { CsvDelimiter } from '#src/export/csv.ts'
+import { dayEndUtc, dayStartUtc, formatDateTime, parseDay } from '#src/format/zone-days.ts'
 import { type CliContext, parseId, UsageError, withDatabase } from './context.ts'
-import { dayEndUtc, dayStartUtc, formatDateTime, parseDay } from './dates.ts'
 import { countOf, messages, recordWords } from './messages.ts'
 import { type Column, formatTable } from './output.ts'
 
@@ -143,16 +143,6 @@ function actorText(entry: JournalEntry): string {
   return entry.actor_name ? `${entry.actor_name} (${entry.actor_id})` : `№ ${entry.actor_id}`
 }
 
-const channelLabels: Record<Channel, string> = {
-  web: 'веб',
-  bot: 'бот',
-  cli: 'консоль',
-  api: 'API',
-  system: 'система',
-}
-
-const resultLabels = { success: 'успех', denied: 'отказ', error: 'ошибка' } as const
-
 function journalColumns(timeZone: string): Column<JournalEntry>[] {
   return [
     { header: '№', value: (e) => String(e.id), align: 'right' },
@@ -169,44 +159,4 @@ function journalColumns(timeZone: string): Column<JournalEntry>[] {
       style: (e) => (e.result === 'success' ? undefined : 'red'),
     },
   ]
-}
-
-function journalCsv(entries: readonly JournalEntry[], timeZone: string, delimiter: CsvDelimiter): string {
-  const header = [
-    '№',
-    'Время (UTC)',
-    `Время (${timeZone})`,
-    'ID пользователя',
-    'Пользователь',
-    'Канал',
-    'IP',
-    'Действие',
-    'Тип объекта',
-    'Объект',
-    'Субъект ПДн',
-    'ПДн',
-    'Результат',
-    'Описание',
-    'Подробности',
-    'Хеш',
-  ]
-  const rows = entries.map((e) => [
-    e.id,
-    e.at,
-    formatDateTime(e.at, timeZone),
-    e.actor_id ?? 'system',
-    e.actor_id === null ? 'система' : (e.actor_name ?? ''),
-    channelLabels[e.channel],
-    e.ip,
-    e.action,
-    e.object_type,
-    e.object_id,
-    e.subject_id,
-    e.pdn_related ? 'да' : 'нет',
-    resultLabels[e.result],
-    e.description,
-    e.details,
-    e.hash,
-  ])
-  return toCsv(header, rows, { delimiter })
 }

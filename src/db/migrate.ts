@@ -1,12 +1,16 @@
 import { type Migration, type MigrationProvider, type MigrationResult, Migrator } from 'kysely'
 import * as initial from './migrations/0001-initial.ts'
 import * as telegram from './migrations/0002-telegram.ts'
+import * as telegramAlbums from './migrations/0003-telegram-albums.ts'
+import * as dashboard from './migrations/0004-dashboard.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-telegram': telegram,
+  '0003-telegram-albums': telegramAlbums,
+  '0004-dashboard': dashboard,
 }
 
 const provider: MigrationProvider = {

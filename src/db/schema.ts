@@ -301,12 +301,28 @@ export interface TelegramMessagesTable {
   created_at: string
 }
 
+/** The ticket message an album sent as a reply became: its later parts add their files to it. */
+export interface TelegramAlbumsTable {
+  chat_id: string
+  media_group_id: string
+  ticket_id: number
+  message_id: number
+  created_at: string
+}
+
 export interface LoginLinksTable {
   token_hash: string
   user_id: number
   created_at: string
   expires_at: string
   used_at: string | null
+}
+
+/** The staff dashboard's last visits (one row a person). */
+export interface DashboardVisitsTable {
+  user_id: number
+  seen_at: string
+  previous_seen_at: string | null
 }
 
 export interface Database {
@@ -332,7 +348,9 @@ export interface Database {
   bot_conversations: BotConversationsTable
   leases: LeasesTable
   telegram_messages: TelegramMessagesTable
+  telegram_albums: TelegramAlbumsTable
   login_links: LoginLinksTable
+  dashboard_visits: DashboardVisitsTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */

@@ -8,22 +8,36 @@ import { z } from 'zod'
  *   d:page:<n> | d:pick:<id>       department picker
  *   r:ok:<userId> | r:no:<userId>  a curator decides a registration
  *   t:take:<id> | t:reply:<id> | t:confirm:<id> | t:reopen:<id> | t:open:<id>
+ *   t:file:<id>                    a waiting free message: file it on this ticket
+ *   t:skip:<id>                    rating: no comment
  *   t:rate:<id>:<1-5>              rating
  *   k:<id>                         new ticket: category picked
+ *   k:p:<parentId|0>:<page>        new ticket: a page of categories (0 = the top level)
  *   u:<urgency>                    new ticket: normal | high | critical
  *   x                              cancel the dialogue
+ *   w:yes | w:no                   /revoke: withdraw consent, or not
  */
 const id = z.coerce.number().int().positive().max(2_147_483_647)
+
+export const ticketActions = ['take', 'reply', 'confirm', 'reopen', 'open', 'file', 'skip'] as const
+export type TicketAction = (typeof ticketActions)[number]
 
 export const callbackSchemas = {
   consent: z.tuple([z.literal('c'), z.enum(['yes', 'no'])]),
   department: z.tuple([z.literal('d'), z.enum(['page', 'pick']), z.coerce.number().int().min(0).max(2_147_483_647)]),
   registration: z.tuple([z.literal('r'), z.enum(['ok', 'no']), id]),
-  ticket: z.tuple([z.literal('t'), z.enum(['take', 'reply', 'confirm', 'reopen', 'open']), id]),
+  ticket: z.tuple([z.literal('t'), z.enum(ticketActions), id]),
   rating: z.tuple([z.literal('t'), z.literal('rate'), id, z.coerce.number().int().min(1).max(5)]),
   category: z.tuple([z.literal('k'), id]),
+  categoryPage: z.tuple([
+    z.literal('k'),
+    z.literal('p'),
+    z.coerce.number().int().min(0).max(2_147_483_647),
+    z.coerce.number().int().min(0).max(10_000),
+  ]),
   urgency: z.tuple([z.literal('u'), z.enum(['normal', 'high', 'critical'])]),
   cancel: z.tuple([z.literal('x')]),
+  withdraw: z.tuple([z.literal('w'), z.enum(['yes', 'no'])]),
 } as const
 
 export type CallbackKind = keyof typeof callbackSchemas
@@ -45,9 +59,11 @@ export const callback = {
   departmentPage: (page: number) => `d:page:${page}`,
   departmentPick: (departmentId: number) => `d:pick:${departmentId}`,
   registration: (decision: 'ok' | 'no', userId: number) => `r:${decision}:${userId}`,
-  ticket: (action: 'take' | 'reply' | 'confirm' | 'reopen' | 'open', ticketId: number) => `t:${action}:${ticketId}`,
+  ticket: (action: TicketAction, ticketId: number) => `t:${action}:${ticketId}`,
   rate: (ticketId: number, score: number) => `t:rate:${ticketId}:${score}`,
   category: (categoryId: number) => `k:${categoryId}`,
+  categoryPage: (parentId: number, page: number) => `k:p:${parentId}:${page}`,
   urgency: (urgency: 'normal' | 'high' | 'critical') => `u:${urgency}`,
   cancel: () => 'x',
+  withdraw: (answer: 'yes' | 'no') => `w:${answer}`,
 } as const

@@ -93,6 +93,7 @@ export const userNoticeKinds = [
   'registration_confirmed',
   'registration_rejected',
   'account_deactivated',
+  'consent_withdrawn',
 ] as const satisfies readonly NoticeKind[]
 export type UserNoticeKind = (typeof userNoticeKinds)[number]
 
@@ -321,6 +322,25 @@ export function renderUserNotice(kind: UserNoticeKind, subject: SubjectFacts, op
         ],
         [[{ text: noticeTexts.open, url }]],
       )
+    case 'consent_withdrawn': {
+      // COMPLIANCE.md §1: the account is off at once; destruction of the data becomes due later.
+      const effect = 'Учётная запись отключена, данные подлежат уничтожению в установленный срок.'
+      if (p) {
+        return finish(
+          [`Пользователь № ${subject.id} отозвал согласие на обработку ПДн.`, effect, noticeTexts.privacyLine(url)],
+          [[{ text: noticeTexts.open, url }]],
+        )
+      }
+      return finish(
+        [
+          'Пользователь отозвал согласие на обработку ПДн.',
+          `ФИО: ${subject.fullName}`,
+          subject.departmentName && `Отделение: ${subject.departmentName}`,
+          effect,
+        ],
+        [[{ text: noticeTexts.open, url }]],
+      )
+    }
   }
 }
 

@@ -25,6 +25,7 @@ export const noticeKinds = [
   'ticket_rate_request',
   'deadline_breached',
   'account_deactivated',
+  'consent_withdrawn',
 ] as const
 export type NoticeKind = (typeof noticeKinds)[number]
 

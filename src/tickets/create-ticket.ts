@@ -155,7 +155,10 @@ async function create(tx: Tx, actor: Actor, input: CreateTicketInput, key: strin
       ...(files.length > 0 ? { attachments: files.length } : {}),
     },
   )
-  await notifyUsers(tx, [requester.id], { kind: 'ticket_created', ticketId: ticket.id })
+  // Filed in the chat by the requester: the bot's own confirmation is that notice.
+  if (!(actor.channel === 'bot' && !onBehalf)) {
+    await notifyUsers(tx, [requester.id], { kind: 'ticket_created', ticketId: ticket.id })
+  }
   if (category.default_group_id !== null) {
     const members = await activeGroupStaff(tx, category.default_group_id)
     await notifyUsers(tx, othersThan(actor, ...members), { kind: 'ticket_new_for_group', ticketId: ticket.id })

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { en } from './i18n/en.ts'
 import { inLanguage, language, t, tn } from './i18n.ts'
 
@@ -54,6 +55,8 @@ function webTexts(): string[] {
     const source = readFileSync(path.join(root, file), 'utf8')
     for (const match of source.matchAll(call)) texts.add(unquote(match[2] ?? ''))
   }
+  // The domain's labels (Russian, defined beside the rules) are shown through t() too.
+  for (const label of [...Object.values(statusLabels), ...Object.values(priorityLabels)]) texts.add(label)
   return [...texts].sort()
 }
 

@@ -10,6 +10,7 @@ import { listDepartments } from '#src/departments/department-store.ts'
 import { isDomainError } from '#src/errors.ts'
 import { toCsv } from '#src/export/csv.ts'
 import { listGroups } from '#src/groups/group-store.ts'
+import { type Sheet, wallClock, workbookBuffer, XLSX_TYPE } from '#src/stats/workbook.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
@@ -22,12 +23,15 @@ import { viewTicket } from '#src/tickets/view-ticket.ts'
 import type { WebEnv } from './env.ts'
 import { dateTime } from './format.ts'
 import { readForm } from './forms.ts'
+import { t } from './i18n.ts'
 import { activeStaff } from './lookups.ts'
 import { requireSession } from './session.ts'
+import { formFiles, storeUploads, ticketFileRoutes, uploadLimit, uploadProblem } from './ticket-files.routes.tsx'
+import { ticketLiveRoutes } from './ticket-live.routes.tsx'
 import { parseListQuery, readyViews, toFilter } from './ticket-query.ts'
 import { NewTicketPage, type NewTicketValues } from './views/new-ticket.tsx'
 import { type ListViewProps, TicketListPage, TicketResults } from './views/ticket-list.tsx'
-import { type TicketForm, TicketPage } from './views/ticket-page.tsx'
+import { type TicketForm, TicketLiveParts, TicketPage, type TicketViewProps } from './views/ticket-page.tsx'
 
 type WebContext = Context<WebEnv>
 
@@ -37,6 +41,9 @@ const EXPORT_LIMIT = 10_000
 /** /tickets: the list, export, the new ticket form, the ticket page and its actions. */
 export function ticketRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
+  // Before the session check, which reads the form (CSRF token): an oversized upload is never read.
+  routes.use('/new', uploadLimit)
+  routes.use('/:id/messages', uploadLimit)
   routes.use(requireSession)
   // A list of 50 rows is ~50 KB of HTML and ~5 KB gzipped: old PCs on a busy LAN feel the difference.
   routes.use(compress())
@@ -138,6 +145,67 @@ export function ticketRoutes(): Hono<WebEnv> {
     return c.body(toCsv(header, rows, { delimiter: ';' }))
   })
 
+  // The same list as the CSV (filters, limit, journal), as a workbook with real dates.
+  routes.get('/export.xlsx', async (c) => {
+    const { db, config } = c.get('deps')
+    const actor = c.get('actor')
+    const query = parseListQuery(new URL(c.req.url).searchParams)
+    const at = (iso: string | null) => (iso === null ? null : wallClock(iso, config.tzDisplay))
+    const rows: Sheet['rows'][number][] = []
+    let total = 0
+    for (let page = 1; rows.length < EXPORT_LIMIT; page++) {
+      const result = await listTickets(db, actor, { ...toFilter(query, MAX_PER_PAGE), page })
+      total = result.total
+      for (const ticket of result.items.slice(0, EXPORT_LIMIT - rows.length)) {
+        rows.push([
+          ticket.id,
+          ticket.title,
+          t(statusLabels[ticket.status]),
+          t(priorityLabels[ticket.priority]),
+          ticket.category_name,
+          ticket.requester_name,
+          ticket.department_name,
+          ticket.assignee_name,
+          at(ticket.created_at),
+          at(ticket.resolution_due_at),
+          ticket.overdue ? t('да') : null,
+        ])
+      }
+      if (result.items.length < MAX_PER_PAGE) break
+    }
+    await audit(db, actor, {
+      action: 'ticket.export',
+      objectType: 'ticket',
+      pdn: true,
+      description: `Выгрузка списка заявок в XLSX: ${rows.length} из ${total}`,
+      details: { count: rows.length, total, format: 'xlsx' },
+    })
+    const moment = 'dd.mm.yyyy hh:mm'
+    const workbook = await workbookBuffer([
+      {
+        name: t('Заявки'),
+        columns: [
+          { header: '№', width: 8 },
+          { header: t('Заголовок'), width: 48 },
+          { header: t('Статус'), width: 14 },
+          { header: t('Приоритет'), width: 12 },
+          { header: t('Категория'), width: 22 },
+          { header: t('Заявитель'), width: 28 },
+          { header: t('Отделение'), width: 24 },
+          { header: t('Исполнитель'), width: 24 },
+          { header: t('Создана'), width: 17, format: moment },
+          { header: t('Срок решения'), width: 17, format: moment },
+          { header: t('Просрочена'), width: 11 },
+        ],
+        rows,
+      },
+    ])
+    c.header('content-type', XLSX_TYPE)
+    c.header('content-disposition', `attachment; filename="tickets-${now().slice(0, 10)}.xlsx"`)
+    c.header('cache-control', 'no-store')
+    return c.body(new Uint8Array(workbook))
+  })
+
   routes.get('/new', async (c) => {
     const { db } = c.get('deps')
     return c.html(
@@ -146,8 +214,9 @@ export function ticketRoutes(): Hono<WebEnv> {
   })
 
   routes.post('/new', async (c) => {
-    const { db } = c.get('deps')
+    const { db, config } = c.get('deps')
     const form = await readForm(c)
+    const files = await formFiles(c)
     const priority = priorities.find((p) => p === form.text('priority'))
     const values: NewTicketValues = {
       title: form.text('title', 200)?.trim(),
@@ -157,24 +226,33 @@ export function ticketRoutes(): Hono<WebEnv> {
       requester: form.id('requester'),
     }
     try {
-      if (values.category === undefined) throw new FormProblem('Выберите категорию')
+      if (values.category === undefined) throw new FormProblem(t('Выберите категорию'))
+      const problem = uploadProblem(files)
+      if (problem) throw new FormProblem(problem)
       const ticket = await createTicket(db, c.get('actor'), {
         title: values.title === '' ? undefined : values.title,
         description: values.description ?? '',
         categoryId: values.category,
         priority: values.priority,
         requesterId: values.requester,
+        attachments: await storeUploads(config.dataDir, files),
       })
       return c.redirect(`/tickets/${ticket.id}`, 303)
     } catch (error) {
       const message = problemOf(error)
       if (message === undefined) throw error
       const props = await newTicketProps(c)
+      // The caller chosen in the search stays chosen (files must be picked again: browsers forget them).
+      const requesterLabel =
+        values.requester === undefined || !props.staff
+          ? undefined
+          : (await db.selectFrom('users').select('full_name').where('id', '=', values.requester).executeTakeFirst())
+              ?.full_name
       return c.html(
         <NewTicketPage
           {...props}
           categories={await listCategories(db, { activeOnly: true })}
-          values={values}
+          values={{ ...values, requesterLabel }}
           error={message}
         />,
         422,
@@ -182,18 +260,37 @@ export function ticketRoutes(): Hono<WebEnv> {
     }
   })
 
+  routes.route('/', ticketFileRoutes())
+  routes.route('/', ticketLiveRoutes())
+
   routes.get('/:id', async (c) => renderTicket(c, idParam(c)))
 
+  // The parts a live update replaces; fetched by app.js only when the stream reports a change.
+  routes.get('/:id/live', async (c) => {
+    c.header('cache-control', 'no-store')
+    return c.html(<TicketLiveParts {...(await ticketViewProps(c, idParam(c)))} />)
+  })
+
   routes.post('/:id/messages', async (c) => {
+    const { db, config } = c.get('deps')
     const ticketId = idParam(c)
     const form = await readForm(c)
+    const files = await formFiles(c)
     const body = form.text('body', 10_000) ?? ''
     return act(
       c,
       ticketId,
       'message',
-      () =>
-        addMessage(c.get('deps').db, c.get('actor'), { ticketId, body, internal: form.text('kind') === 'internal' }),
+      async () => {
+        const problem = uploadProblem(files)
+        if (problem) throw new FormProblem(problem)
+        return addMessage(db, c.get('actor'), {
+          ticketId,
+          body,
+          internal: form.text('kind') === 'internal',
+          attachments: await storeUploads(config.dataDir, files),
+        })
+      },
       body,
     )
   })
@@ -209,7 +306,7 @@ export function ticketRoutes(): Hono<WebEnv> {
     const raw = form.text('assignee')
     const assigneeId = raw === 'none' || raw === '' ? null : form.id('assignee')
     return act(c, ticketId, 'assign', () => {
-      if (assigneeId === undefined) throw new FormProblem('Выберите исполнителя')
+      if (assigneeId === undefined) throw new FormProblem(t('Выберите исполнителя'))
       return assignTicket(c.get('deps').db, c.get('actor'), { ticketId, assigneeId })
     })
   })
@@ -219,7 +316,7 @@ export function ticketRoutes(): Hono<WebEnv> {
     const form = await readForm(c)
     const status: TicketStatus | undefined = ticketStatuses.find((s) => s === form.text('status'))
     return act(c, ticketId, 'status', () => {
-      if (status === undefined) throw new FormProblem('Неизвестный статус')
+      if (status === undefined) throw new FormProblem(t('Неизвестный статус'))
       return changeStatus(c.get('deps').db, c.get('actor'), {
         ticketId,
         status,
@@ -273,25 +370,31 @@ async function renderTicket(
   extras: { errors?: Partial<Record<TicketForm, string>>; draft?: string | undefined } = {},
   status: 200 | 422 = 200,
 ) {
+  return c.html(<TicketPage {...(await ticketViewProps(c, ticketId, extras))} />, status)
+}
+
+/** Everything the ticket page shows; opening the ticket is a journaled read of the requester's data. */
+async function ticketViewProps(
+  c: WebContext,
+  ticketId: number,
+  extras: { errors?: Partial<Record<TicketForm, string>>; draft?: string | undefined } = {},
+): Promise<TicketViewProps> {
   const { db, config } = c.get('deps')
   const actor = c.get('actor')
   const detail = await viewTicket(db, actor, { ticketId })
   const staff = isStaff(actor)
-  return c.html(
-    <TicketPage
-      user={c.get('user')}
-      actor={actor}
-      csrf={c.get('csrf')}
-      detail={detail}
-      staffPeople={staff ? await activeStaff(db) : []}
-      categories={staff ? await listCategories(db, { activeOnly: true }) : []}
-      errors={extras.errors}
-      draft={extras.draft}
-      now={now()}
-      tz={config.tzDisplay}
-    />,
-    status,
-  )
+  return {
+    user: c.get('user'),
+    actor,
+    csrf: c.get('csrf'),
+    detail,
+    staffPeople: staff ? await activeStaff(db) : [],
+    categories: staff ? await listCategories(db, { activeOnly: true }) : [],
+    errors: extras.errors,
+    draft: extras.draft,
+    now: now(),
+    tz: config.tzDisplay,
+  }
 }
 
 async function newTicketProps(c: WebContext) {

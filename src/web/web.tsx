@@ -5,12 +5,23 @@ import { loggableError } from '#src/api/errors.ts'
 import { isDomainError } from '#src/errors.ts'
 import type { LoginThrottle } from '#src/users/login.ts'
 import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
+import { auditRoutes } from './audit.routes.tsx'
 import { authRoutes } from './auth.routes.tsx'
+import { categoryRoutes } from './categories.routes.tsx'
 import { csrfToken } from './csrf.ts'
+import { dashboardRoutes } from './dashboard.routes.tsx'
+import { departmentRoutes } from './departments.routes.tsx'
+import { groupRoutes } from './groups.routes.tsx'
+import { inLanguage } from './i18n.ts'
 import { errorPage, notFoundPage } from './pages.tsx'
 import { peopleRoutes } from './people.routes.tsx'
+import { profileRoutes } from './profile.routes.tsx'
+import { registrationRoutes } from './registrations.routes.tsx'
 import { staticRoutes } from './static.ts'
+import { statsRoutes } from './stats.routes.tsx'
+import { telegramLoginRoutes } from './telegram-login.routes.tsx'
 import { ticketRoutes } from './tickets.routes.tsx'
+import { userRoutes } from './users.routes.tsx'
 
 export interface WebOptions {
   /** The per-IP login throttle (the process's own unless given). */
@@ -24,10 +35,20 @@ export interface WebOptions {
 export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv> {
   const web = new Hono<AppEnv>()
   web.route('/static', staticRoutes())
-  web.get('/', (c) => c.redirect('/tickets', 302))
+  // Staff land on their dashboard, a requester on their tickets.
+  web.route('/', dashboardRoutes())
   web.route('/', authRoutes(options.throttle))
+  web.route('/login/telegram', telegramLoginRoutes())
   web.route('/tickets', ticketRoutes())
   web.route('/people', peopleRoutes())
+  web.route('/stats', statsRoutes())
+  web.route('/users', userRoutes())
+  web.route('/audit', auditRoutes())
+  web.route('/profile', profileRoutes())
+  web.route('/registrations', registrationRoutes())
+  web.route('/categories', categoryRoutes())
+  web.route('/departments', departmentRoutes())
+  web.route('/groups', groupRoutes())
 
   web.onError(async (error, c) => {
     // The person, when there is one, keeps their navigation on the error page.
@@ -35,11 +56,13 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
     const token = getCookie(c, SESSION_COOKIE)
     const session = token ? await resolveSession(db, token).catch(() => undefined) : undefined
     const csrf = session ? csrfToken(config.secretKey, session.sessionId) : undefined
+    // The refusal escaped the request's language scope: the page is rendered in the person's language again.
+    const language = session?.user.language ?? 'ru'
     if (isDomainError(error) && (error.code === 'not_found' || error.code === 'forbidden')) {
-      return c.html(notFoundPage(session?.user, csrf), 404)
+      return inLanguage(language, () => c.html(notFoundPage(session?.user, csrf), 404))
     }
     c.get('log').error({ err: loggableError(error), path: c.req.path }, 'unhandled error')
-    return c.html(errorPage(session?.user, csrf), 500)
+    return inLanguage(language, () => c.html(errorPage(session?.user, csrf), 500))
   })
   return web
 }

@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { Api } from 'grammy'
 import pino from 'pino'
 import { createUpdateApplier, type UpdateApplier } from '#src/bot/apply-update.ts'
 import { createBot } from '#src/bot/create-bot.ts'
+import { createFileDownloader } from '#src/bot/download-files.ts'
 import { type Poller, type PollingDeps, startPolling } from '#src/bot/polling.ts'
 import type { Config } from '#src/config.ts'
 import type { Db } from '#src/db/schema.ts'
@@ -41,7 +45,10 @@ export interface BotHarness {
 export async function botHarness(options: { db?: Db; config?: Partial<Config> } = {}): Promise<BotHarness> {
   const fake = await startFakeTelegram()
   const db = options.db ?? (await testDatabase()).db
+  // Files the bot downloads land here (removed by close()).
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'helpdesk-bot-'))
   const config = testConfig({
+    dataDir,
     telegram: {
       enabled: true,
       token: fake.token,
@@ -65,7 +72,15 @@ export async function botHarness(options: { db?: Db; config?: Partial<Config> } 
   const newBot = async () => {
     const bot = createBot({ db, config, logger, token: fake.token, apiRoot: fake.apiRoot })
     await bot.init()
-    return { bot, applier: createUpdateApplier({ db, bot, config, logger }) }
+    const prepare = createFileDownloader({
+      api: bot.api,
+      token: fake.token,
+      apiRoot: fake.apiRoot,
+      dataDir: config.dataDir,
+      logger,
+      db,
+    })
+    return { bot, applier: createUpdateApplier({ db, bot, config, logger, prepare }) }
   }
   const first = await newBot()
   const channel = createTelegramChannel({ db, config, logger, api: new Api(fake.token, { apiRoot: fake.apiRoot }) })
@@ -120,6 +135,7 @@ export async function botHarness(options: { db?: Db; config?: Partial<Config> } 
     async close() {
       for (const poller of pollers.splice(0)) await poller.stop()
       await fake.close()
+      await rm(dataDir, { recursive: true, force: true })
     },
   }
 }

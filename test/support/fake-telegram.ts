@@ -30,6 +30,8 @@ export interface RecordedCall {
   monotonicAt: number
   /** The HTTP status answered (0 while the request is held). */
   status: number
+  /** Monotonic ms when the answer went out: a request arriving before another's answer was already in flight. */
+  answeredAt?: number
   /** Set when the answer came from an injected fault or the fake's flood control. */
   fault?: string
   /** The call arrived in a webhook response body rather than as a request of its own. */
@@ -190,7 +192,14 @@ export interface FakePerson {
   readonly from: TgUser
   send(text: string): SentUpdate
   command(text: string): SentUpdate
-  sendPhoto(options?: { size?: number; caption?: string; mediaGroupId?: string; content?: Buffer }): SentUpdate
+  sendPhoto(options?: {
+    size?: number
+    caption?: string
+    mediaGroupId?: string
+    content?: Buffer
+    /** A Telegram reply to this message of the chat. */
+    replyTo?: number
+  }): SentUpdate
   sendDocument(options?: {
     fileName?: string
     mimeType?: string
@@ -200,7 +209,7 @@ export interface FakePerson {
     mediaGroupId?: string
   }): SentUpdate
   /** An album: `count` photos sharing one media_group_id, the caption on the first. */
-  sendAlbum(count: number, options?: { caption?: string; size?: number }): SentUpdate[]
+  sendAlbum(count: number, options?: { caption?: string; size?: number; replyTo?: number }): SentUpdate[]
   /** The contact button: the person's own contact unless `userId` names someone else (spoofed). */
   shareContact(options: { phone: string; userId?: number; firstName?: string }): SentUpdate
   /** Presses an inline button under a bot message; returns the callback query's id. */
@@ -338,6 +347,10 @@ export class FakeTelegram {
       ...(from.username ? { username: from.username } : {}),
     }
     this.chats.set(id, chat)
+    const replyTo = (messageId: number | undefined): Partial<TgMessage> => {
+      const original = messageId === undefined ? undefined : this.messages.get(id)?.get(messageId)
+      return original ? { reply_to_message: structuredClone(original) } : {}
+    }
     const say = (fields: Partial<TgMessage>, kind: TranscriptEntry['kind']): SentUpdate => {
       const message = this.userMessage(chat, from, fields, kind)
       return { updateId: this.queue({ message }), messageId: message.message_id }
@@ -357,6 +370,7 @@ export class FakeTelegram {
             photo: this.photoSizes(o.size ?? 150_000, o.content),
             ...(o.caption !== undefined ? { caption: o.caption } : {}),
             ...(o.mediaGroupId !== undefined ? { media_group_id: o.mediaGroupId } : {}),
+            ...replyTo(o.replyTo),
           },
           'photo',
         ),
@@ -388,6 +402,7 @@ export class FakeTelegram {
                 photo: this.photoSizes(o.size ?? 150_000),
                 media_group_id: group,
                 ...(i === 0 && o.caption !== undefined ? { caption: o.caption } : {}),
+                ...replyTo(o.replyTo),
               },
               'photo',
             ),
@@ -612,6 +627,7 @@ export class FakeTelegram {
     } else if (fault) {
       call.fault = `status ${fault.status}`
       call.status = fault.status
+      call.answeredAt = performance.now()
       this.json(res, fault.status, faultBody(fault))
       this.changed()
       return
@@ -628,6 +644,7 @@ export class FakeTelegram {
     const answer = this.dispatch(method, params)
     if (answer.status !== 200 && isFlood(answer)) call.fault = 'flood control'
     call.status = answer.status
+    call.answeredAt = performance.now()
     this.json(res, answer.status, answer.body)
     this.changed()
   }
@@ -1242,7 +1259,7 @@ function photoSize(file: StoredFile, side: number): TgPhotoSize {
   return { file_id: file.file_id, file_unique_id: file.file_unique_id, width: side, height: side, file_size: file.size }
 }
 
-/** Deterministic bytes of the declared size, starting with the type's magic numbers. */
+/** Deterministic bytes of the declared size, starting with the type's magic numbers, unique per file. */
 function fileContent(file: StoredFile): Buffer {
   if (file.content) return file.content
   const buffer = Buffer.alloc(file.size, 0x20)
@@ -1255,6 +1272,9 @@ function fileContent(file: StoredFile): Buffer {
           ? Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
           : Buffer.from(`file ${file.file_id}\n`)
   head.copy(buffer, 0, 0, Math.min(head.length, buffer.length))
+  // Each file's bytes differ (its id after the magic numbers): an album is three files, not one.
+  const id = Buffer.from(` ${file.file_id} `)
+  if (buffer.length >= head.length + id.length + 2) id.copy(buffer, head.length)
   if ((file.kind === 'photo' || file.mimeType === 'image/jpeg') && buffer.length >= head.length + 2) {
     buffer[buffer.length - 2] = 0xff
     buffer[buffer.length - 1] = 0xd9

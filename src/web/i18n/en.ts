@@ -1,8 +1,19 @@
+import { enAdmin } from './en-admin.ts'
+import { enCurator } from './en-curator.ts'
+import { enStats } from './en-stats.ts'
+import { enTelegramLogin } from './en-telegram-login.ts'
+import { enTicket } from './en-ticket.ts'
+
 /**
  * The English catalogue: Russian text (as written in the views) → English. A missing entry shows the
  * Russian text; `src/web/i18n.test.ts` lists the texts of the views that still lack a translation.
  */
 export const en: Readonly<Record<string, string>> = {
+  ...enAdmin,
+  ...enCurator,
+  ...enTelegramLogin,
+  ...enTicket,
+  ...enStats,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

@@ -36,4 +36,103 @@
     },
     true,
   )
+
+  // New ticket: Enter in the caller search looks people up, it does not send the half-filled form.
+  document.addEventListener('submit', (event) => {
+    if (document.activeElement instanceof HTMLElement && document.activeElement.matches('[data-people-search]')) {
+      event.preventDefault()
+    }
+  })
+
+  // Files: one larger than the limit is refused before a long upload (the server refuses it again).
+  document.addEventListener('change', (event) => {
+    const input = event.target
+    if (!(input instanceof HTMLInputElement) || input.type !== 'file' || !input.dataset.maxBytes) return
+    const files = Array.from(input.files || [])
+    const large = files.find((file) => file.size > Number(input.dataset.maxBytes))
+    const total = files.reduce((sum, file) => sum + file.size, 0)
+    const problem = large
+      ? `${input.dataset.tooLarge || ''} (${large.name})`
+      : total > Number(input.dataset.maxTotal || Number.POSITIVE_INFINITY)
+        ? input.dataset.tooMuch || ''
+        : ''
+    input.setCustomValidity(problem)
+    if (problem) input.reportValidity()
+  })
+
+  // Live updates of a ticket page: the server's event stream says that the ticket changed; the header,
+  // the timeline and the actions are fetched again and swapped. The reply box, where one types, stays;
+  // so do the actions while something is typed there. Each fetch is a journaled read, so nothing is
+  // fetched while the person is away (the session's idle timeout must still end it).
+  const live = document.querySelector('[data-live]')
+  if (live instanceof HTMLElement && 'EventSource' in window) {
+    const base = live.dataset.live
+    const AWAY_MS = 25 * 60 * 1000
+    let shown = Number(live.dataset.liveAfter || '0')
+    let lastInput = Date.now()
+    let busy = false
+    let again = false
+    let missed = false
+    const typingIn = (element) =>
+      element.contains(document.activeElement) ||
+      Array.from(element.querySelectorAll('textarea')).some((area) => area.value.trim() !== '')
+    const refresh = async () => {
+      if (Date.now() - lastInput > AWAY_MS) {
+        missed = true
+        return
+      }
+      if (busy) {
+        again = true
+        return
+      }
+      busy = true
+      try {
+        const response = await fetch(`${base}/live`, { credentials: 'same-origin' })
+        if (response.redirected || response.status === 401) {
+          // The session ended: the reload shows the login page.
+          source.close()
+          window.location.reload()
+          return
+        }
+        if (response.status === 404) source.close()
+        if (!response.ok) return
+        const fresh = new DOMParser().parseFromString(await response.text(), 'text/html')
+        for (const part of Array.from(fresh.querySelectorAll('[data-live-part]'))) {
+          const current = document.getElementById(part.id)
+          if (!current || (part.id === 'ticket-actions' && typingIn(current))) continue
+          current.replaceWith(document.importNode(part, true))
+        }
+        const after = Number(fresh.querySelector('[data-live-after]')?.getAttribute('data-live-after') || '0')
+        if (after > shown) shown = after
+        live.dataset.liveAfter = String(shown)
+      } catch {
+        // The network hiccuped: the next change tries again.
+      } finally {
+        busy = false
+        if (again) {
+          again = false
+          void refresh()
+        }
+      }
+    }
+    const back = () => {
+      lastInput = Date.now()
+      if (missed) {
+        missed = false
+        void refresh()
+      }
+    }
+    for (const type of ['keydown', 'pointerdown', 'pointermove', 'scroll', 'focus'])
+      window.addEventListener(type, back, true)
+    const source = new EventSource(`${base}/events?after=${shown}`)
+    source.addEventListener('change', (event) => {
+      let late = false
+      try {
+        late = JSON.parse(event.data).late === true
+      } catch {
+        // Not ours: judged by its id alone.
+      }
+      if (late || Number(event.lastEventId) > shown) void refresh()
+    })
+  }
 })()

@@ -1,4 +1,5 @@
 import { CSRF_FIELD } from '../csrf.ts'
+import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
 import { FormError } from './parts.tsx'
 
@@ -11,36 +12,36 @@ export interface LoginViewProps {
 
 export function LoginPage(props: LoginViewProps) {
   return (
-    <Layout title="Вход">
+    <Layout title={t('Вход')}>
       <section class="card login">
         <div class="login__brand">
           <span class="brand__mark" aria-hidden="true">
             ИТ
           </span>
           <div>
-            <h1>ИТ-поддержка</h1>
-            <p class="muted">ОБУЗ КГКБСМП</p>
+            <h1>{t('ИТ-поддержка')}</h1>
+            <p class="muted">{t('ОБУЗ КГКБСМП')}</p>
           </div>
         </div>
         <form method="post" action={`/login?next=${encodeURIComponent(props.next)}`} class="stack">
           <input type="hidden" name={CSRF_FIELD} value={props.token} />
           <FormError message={props.error} />
           <label class="field">
-            <span>Логин</span>
+            <span>{t('Логин')}</span>
             <input name="login" autocomplete="username" required autofocus value={props.login ?? ''} />
           </label>
           <label class="field">
-            <span>Пароль</span>
+            <span>{t('Пароль')}</span>
             <input name="password" type="password" autocomplete="current-password" required />
           </label>
           <div class="actions">
             <button type="submit" class="button button--primary">
-              Войти
+              {t('Войти')}
             </button>
           </div>
         </form>
         <p class="muted small">
-          Нет учётной записи? Зарегистрируйтесь в Telegram-боте ИТ-отдела — куратор подтвердит регистрацию.
+          {t('Нет учётной записи? Зарегистрируйтесь в Telegram-боте ИТ-отдела — куратор подтвердит регистрацию.')}
         </p>
       </section>
     </Layout>

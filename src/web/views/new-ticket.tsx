@@ -1,9 +1,10 @@
 import type { Category, Priority, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { priorityLabels } from '#src/tickets/rules.ts'
+import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
 import { CsrfField, FormError } from './parts.tsx'
-import { CategorySelect } from './ticket-page.tsx'
+import { CategorySelect, FileField } from './ticket-page.tsx'
 
 export interface NewTicketValues {
   title?: string
@@ -26,31 +27,38 @@ export interface NewTicketProps {
 export function NewTicketPage(props: NewTicketProps) {
   const v = props.values ?? {}
   return (
-    <Layout title="Новая заявка" user={props.user} csrf={props.csrf} section="new">
-      <h1>Новая заявка</h1>
-      <form method="post" action="/tickets/new" class="card stack form-narrow">
+    <Layout title={t('Новая заявка')} user={props.user} csrf={props.csrf} section="new">
+      <h1>{t('Новая заявка')}</h1>
+      <form
+        method="post"
+        action="/tickets/new"
+        enctype="multipart/form-data"
+        class="card stack form-narrow"
+        data-new-ticket
+      >
         <CsrfField token={props.csrf} />
         <FormError message={props.error} />
         {props.staff ? (
           <fieldset class="stack on-behalf">
-            <legend>Заявитель</legend>
+            <legend>{t('Заявитель')}</legend>
             <label class="field">
-              <span>Найти по ФИО или телефону</span>
+              <span>{t('Найти по ФИО или телефону')}</span>
               <input
                 type="search"
                 name="q"
                 autocomplete="off"
-                placeholder="Например, Иванова или 8900…"
+                placeholder={t('Например, Иванова или 8900…')}
                 hx-get="/people"
                 hx-trigger="input changed delay:250ms, search"
                 hx-target="#requester"
                 hx-push-url="false"
+                data-people-search
               />
             </label>
             <label class="field">
-              <span>От чьего имени</span>
+              <span>{t('От чьего имени')}</span>
               <select name="requester" id="requester">
-                <option value="">{`Я сам(а) — ${props.user.full_name}`}</option>
+                <option value="">{t('Я сам(а) — {name}', { name: props.user.full_name })}</option>
                 {v.requester && v.requesterLabel ? (
                   <option value={String(v.requester)} selected>
                     {v.requesterLabel}
@@ -61,32 +69,33 @@ export function NewTicketPage(props: NewTicketProps) {
           </fieldset>
         ) : null}
         <label class="field">
-          <span>Кратко, что случилось</span>
+          <span>{t('Кратко, что случилось')}</span>
           <input
             name="title"
             maxlength={200}
             value={v.title ?? ''}
-            placeholder="Например: не печатает принтер в ординаторской"
+            placeholder={t('Например: не печатает принтер в ординаторской')}
           />
         </label>
         <label class="field">
-          <span>Подробности</span>
+          <span>{t('Подробности')}</span>
           <textarea name="description" rows={6} required maxlength={10000}>
             {v.description ?? ''}
           </textarea>
         </label>
+        <FileField id="new-files" />
         <div class="grid-2">
           <label class="field" for="new-category">
-            <span>Категория</span>
+            <span>{t('Категория')}</span>
             <CategorySelect categories={props.categories} selected={v.category ?? null} id="new-category" />
           </label>
           <label class="field">
-            <span>Приоритет</span>
+            <span>{t('Приоритет')}</span>
             <select name="priority">
-              <option value="">По умолчанию для категории</option>
+              <option value="">{t('По умолчанию для категории')}</option>
               {[...priorities].reverse().map((p) => (
                 <option value={p} selected={v.priority === p}>
-                  {priorityLabels[p]}
+                  {t(priorityLabels[p])}
                 </option>
               ))}
             </select>
@@ -94,10 +103,10 @@ export function NewTicketPage(props: NewTicketProps) {
         </div>
         <div class="actions">
           <a href="/tickets" class="button button--ghost">
-            Отмена
+            {t('Отмена')}
           </a>
           <button type="submit" class="button button--primary">
-            Отправить заявку
+            {t('Отправить заявку')}
           </button>
         </div>
       </form>
@@ -112,7 +121,7 @@ export function PeopleOptions(props: {
 }) {
   return (
     <>
-      <option value="">{`Я сам(а) — ${props.self.full_name}`}</option>
+      <option value="">{t('Я сам(а) — {name}', { name: props.self.full_name })}</option>
       {props.people.map((p, i) => (
         <option value={String(p.id)} selected={i === 0}>
           {[p.full_name, p.department, p.phone].filter(Boolean).join(' · ')}

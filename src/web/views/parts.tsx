@@ -3,6 +3,7 @@ import type { Priority, TicketStatus } from '#src/db/schema.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { CSRF_FIELD } from '../csrf.ts'
 import { dateTime, relative } from '../format.ts'
+import { msg, t } from '../i18n.ts'
 
 export function CsrfField(props: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={props.token} />
@@ -42,5 +43,55 @@ export function Notice(props: { children?: Child }) {
     <p class="notice" role="status">
       {props.children}
     </p>
+  )
+}
+
+/** Active or disabled (catalogues: categories, departments, groups), in words beside the colour. */
+export function ActiveBadge(props: { active: boolean | number; neuter?: boolean }) {
+  const active = Number(props.active) === 1
+  // «категория, группа активна», but «отделение активно».
+  const [on, off] = props.neuter ? [msg('Активно'), msg('Отключено')] : [msg('Активна'), msg('Отключена')]
+  return <span class={`badge state state--${active ? 'active' : 'disabled'}`}>{t(active ? on : off)}</span>
+}
+
+/** ↑/↓ buttons that move a row among its siblings: two small forms posting `direction`. */
+export function MoveButtons(props: { action: string; csrf: string; first: boolean; last: boolean; name: string }) {
+  return (
+    <div class="move">
+      {(['up', 'down'] as const).map((direction) => (
+        <form method="post" action={props.action}>
+          <CsrfField token={props.csrf} />
+          <input type="hidden" name="direction" value={direction} />
+          <button
+            type="submit"
+            class="button button--ghost move__button"
+            disabled={direction === 'up' ? props.first : props.last}
+            aria-label={
+              direction === 'up' ? t('Выше: {name}', { name: props.name }) : t('Ниже: {name}', { name: props.name })
+            }
+          >
+            {direction === 'up' ? '↑' : '↓'}
+          </button>
+        </form>
+      ))}
+    </div>
+  )
+}
+
+/** «← Назад · Страница 2 из 5 · Дальше →» for a paged list; `href(n)` is the address of page n. */
+export function Pager(props: { page: number; pages: number; href: (page: number) => string; htmx?: boolean }) {
+  const { page, pages, href } = props
+  if (pages <= 1) return null
+  const link = (to: number, rel: 'prev' | 'next', label: string) => (
+    <a class="button" rel={rel} href={href(to)} hx-get={props.htmx ? href(to) : undefined}>
+      {label}
+    </a>
+  )
+  return (
+    <nav class="pager" aria-label={t('Страницы')}>
+      {page > 1 ? link(page - 1, 'prev', t('← Назад')) : null}
+      <span>{t('Страница {page} из {pages}', { page, pages })}</span>
+      {page < pages ? link(page + 1, 'next', t('Дальше →')) : null}
+    </nav>
   )
 }

@@ -2,7 +2,8 @@ import type { Category, Department, ExecutorGroup, User } from '#src/db/schema.t
 import { priorities, ticketStatuses } from '#src/db/schema.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import type { TicketListItem, TicketSort } from '#src/tickets/ticket-store.ts'
-import { count, deadlineLeft, ticketForms } from '../format.ts'
+import { deadlineLeft } from '../format.ts'
+import { msg, t, tn } from '../i18n.ts'
 import { isView, type ListQuery, listHref, PER_PAGE, type ReadyView } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
 import { PriorityBadge, StatusBadge, When } from './parts.tsx'
@@ -32,17 +33,27 @@ export interface ListViewProps {
   tz: string
 }
 
+/** The ready views' names, translated where they are shown. */
+const viewLabels: Record<ReadyView['key'], string> = {
+  mine: msg('Мои'),
+  unassigned: msg('Не назначенные'),
+  overdue: msg('Просроченные'),
+  open: msg('Все открытые'),
+}
+
+/** The list's export in a format, with the same filters (and from the first page). */
+function exportHref(query: ListQuery, format: 'csv' | 'xlsx'): string {
+  return listHref(query, { page: 1 }).replace('/tickets', `/tickets/export.${format}`)
+}
+
 export function TicketListPage(props: ListViewProps) {
   return (
-    <Layout title="Заявки" user={props.user} csrf={props.csrf} section="tickets" q={props.query.q}>
+    <Layout title={t('Заявки')} user={props.user} csrf={props.csrf} section="tickets" q={props.query.q}>
       <div class="page-head">
-        <h1>Заявки</h1>
+        <h1>{t('Заявки')}</h1>
         <div class="page-head__actions">
-          <a class="button" href={listHref(props.query, { page: 1 }).replace('/tickets', '/tickets/export.csv')}>
-            Выгрузить CSV
-          </a>
           <a class="button button--primary" href="/tickets/new">
-            Новая заявка
+            {t('Новая заявка')}
           </a>
         </div>
       </div>
@@ -66,37 +77,37 @@ function Filters(props: ListViewProps) {
       hx-target="#ticket-results"
       hx-push-url="true"
       hx-trigger="change, submit"
-      aria-label="Фильтры"
+      aria-label={t('Фильтры')}
     >
       <fieldset class="filters__statuses">
-        <legend>Статус</legend>
+        <legend>{t('Статус')}</legend>
         {ticketStatuses.map((s) => (
           <label class={`chip status--${s}`}>
             <input type="checkbox" name="status" value={s} checked={query.status.includes(s)} />
-            {statusLabels[s]}
+            {t(statusLabels[s])}
           </label>
         ))}
       </fieldset>
       <div class="filters__grid">
         <label class="field">
-          <span>Поиск</span>
-          <input type="search" name="q" value={query.q ?? ''} placeholder="Текст или номер" />
+          <span>{t('Поиск')}</span>
+          <input type="search" name="q" value={query.q ?? ''} placeholder={t('Текст или номер')} />
         </label>
         <label class="field">
-          <span>Приоритет</span>
+          <span>{t('Приоритет')}</span>
           <select name="priority">
-            <option value="">Любой</option>
+            <option value="">{t('Любой')}</option>
             {[...priorities].reverse().map((p) => (
               <option value={p} selected={query.priority.length === 1 && query.priority[0] === p}>
-                {priorityLabels[p]}
+                {t(priorityLabels[p])}
               </option>
             ))}
           </select>
         </label>
         <label class="field">
-          <span>Категория</span>
+          <span>{t('Категория')}</span>
           <select name="category">
-            <option value="">Любая</option>
+            <option value="">{t('Любая')}</option>
             {topLevel.map((parent) => (
               <>
                 <option value={String(parent.id)} selected={query.category === parent.id}>
@@ -116,11 +127,11 @@ function Filters(props: ListViewProps) {
         {props.staff ? (
           <>
             <label class="field">
-              <span>Исполнитель</span>
+              <span>{t('Исполнитель')}</span>
               <select name="assignee">
-                <option value="">Любой</option>
+                <option value="">{t('Любой')}</option>
                 <option value="none" selected={query.assignee === 'none'}>
-                  Не назначена
+                  {t('Не назначена')}
                 </option>
                 {lookups.staff.map((p) => (
                   <option value={String(p.id)} selected={query.assignee === p.id}>
@@ -130,9 +141,9 @@ function Filters(props: ListViewProps) {
               </select>
             </label>
             <label class="field">
-              <span>Группа</span>
+              <span>{t('Группа')}</span>
               <select name="group">
-                <option value="">Любая</option>
+                <option value="">{t('Любая')}</option>
                 {lookups.groups.map((g) => (
                   <option value={String(g.id)} selected={query.group === g.id}>
                     {g.name}
@@ -141,9 +152,9 @@ function Filters(props: ListViewProps) {
               </select>
             </label>
             <label class="field">
-              <span>Отделение</span>
+              <span>{t('Отделение')}</span>
               <select name="department">
-                <option value="">Любое</option>
+                <option value="">{t('Любое')}</option>
                 {lookups.departments.map((d) => (
                   <option value={String(d.id)} selected={query.department === d.id}>
                     {d.name}
@@ -154,11 +165,11 @@ function Filters(props: ListViewProps) {
           </>
         ) : null}
         <fieldset class="field field--range">
-          <legend>Создана</legend>
+          <legend>{t('Создана')}</legend>
           <div class="range">
-            <input type="date" name="from" value={query.from ?? ''} aria-label="Создана с" />
+            <input type="date" name="from" value={query.from ?? ''} aria-label={t('Создана с')} />
             <span aria-hidden="true">—</span>
-            <input type="date" name="to" value={query.to ?? ''} aria-label="Создана по" />
+            <input type="date" name="to" value={query.to ?? ''} aria-label={t('Создана по')} />
           </div>
         </fieldset>
       </div>
@@ -166,10 +177,10 @@ function Filters(props: ListViewProps) {
       {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : null}
       <div class="filters__actions">
         <a href="/tickets" class="button button--ghost">
-          Сбросить
+          {t('Сбросить')}
         </a>
         <button type="submit" class="button">
-          Применить
+          {t('Применить')}
         </button>
       </div>
     </form>
@@ -182,20 +193,31 @@ export function TicketResults(props: ListViewProps) {
   const pages = Math.max(1, Math.ceil(total / PER_PAGE))
   return (
     <>
-      <nav class="views" aria-label="Готовые представления" hx-boost="false">
+      <nav class="views" aria-label={t('Готовые представления')} hx-boost="false">
         {props.views.map((v) => (
           <a class="view" href={listHref(v.query)} aria-current={isView(query, v) ? 'page' : undefined}>
-            {v.label} <span class="view__count">{v.count}</span>
+            {t(viewLabels[v.key])} <span class="view__count">{v.count}</span>
           </a>
         ))}
-        <span class="views__total">{`Найдено: ${count(total, ticketForms)}`}</span>
+        <span class="views__total">
+          {t('Найдено: {n}', { n: tn(total, ['заявка', 'заявки', 'заявок'], ['ticket', 'tickets']) })}
+        </span>
+        {/* Here, not in the page head: htmx swaps this part, so the links follow the filters. */}
+        <span class="page-head__actions">
+          <a class="button button--ghost" href={exportHref(query, 'csv')} download>
+            {t('Выгрузить CSV')}
+          </a>
+          <a class="button button--ghost" href={exportHref(query, 'xlsx')} download>
+            {t('Выгрузить XLSX')}
+          </a>
+        </span>
       </nav>
       {items.length === 0 ? (
         <div class="empty">
           <p>
-            Нет заявок по этим условиям —{' '}
+            {t('Нет заявок по этим условиям —')}{' '}
             <a href="/tickets" hx-get="/tickets">
-              сбросить фильтры
+              {t('сбросить фильтры')}
             </a>
           </p>
         </div>
@@ -205,14 +227,14 @@ export function TicketResults(props: ListViewProps) {
             <thead>
               <tr>
                 <SortHeader query={query} label="№" asc="id" desc="-id" numeric />
-                <th scope="col">Заявка</th>
-                <SortHeader query={query} label="Статус" asc="status" />
-                <SortHeader query={query} label="Приоритет" asc="priority" desc="-priority" />
-                <th scope="col">Заявитель</th>
-                <th scope="col">Исполнитель</th>
-                <SortHeader query={query} label="Создана" asc="created_at" desc="-created_at" />
+                <th scope="col">{t('Заявка')}</th>
+                <SortHeader query={query} label={t('Статус')} asc="status" />
+                <SortHeader query={query} label={t('Приоритет')} asc="priority" desc="-priority" />
+                <th scope="col">{t('Заявитель')}</th>
+                <th scope="col">{t('Исполнитель')}</th>
+                <SortHeader query={query} label={t('Создана')} asc="created_at" desc="-created_at" />
                 <th scope="col" class="fit">
-                  Срок
+                  {t('Срок')}
                 </th>
               </tr>
             </thead>
@@ -225,7 +247,7 @@ export function TicketResults(props: ListViewProps) {
         </div>
       )}
       {pages > 1 ? (
-        <nav class="pager" aria-label="Страницы">
+        <nav class="pager" aria-label={t('Страницы')}>
           {query.page > 1 ? (
             <a
               class="button"
@@ -233,10 +255,10 @@ export function TicketResults(props: ListViewProps) {
               href={listHref(query, { page: query.page - 1 })}
               hx-get={listHref(query, { page: query.page - 1 })}
             >
-              ← Назад
+              {t('← Назад')}
             </a>
           ) : null}
-          <span>{`Страница ${query.page} из ${pages}`}</span>
+          <span>{t('Страница {page} из {pages}', { page: query.page, pages })}</span>
           {query.page < pages ? (
             <a
               class="button"
@@ -244,7 +266,7 @@ export function TicketResults(props: ListViewProps) {
               href={listHref(query, { page: query.page + 1 })}
               hx-get={listHref(query, { page: query.page + 1 })}
             >
-              Дальше →
+              {t('Дальше →')}
             </a>
           ) : null}
         </nav>
@@ -277,37 +299,39 @@ function SortHeader(props: { query: ListQuery; label: string; asc: TicketSort; d
 }
 
 function Row(props: { ticket: TicketListItem; now: string; tz: string }) {
-  const t = props.ticket
+  const ticket = props.ticket
   const due =
-    t.resolution_due_at && !['resolved', 'closed', 'cancelled'].includes(t.status) ? t.resolution_due_at : null
+    ticket.resolution_due_at && !['resolved', 'closed', 'cancelled'].includes(ticket.status)
+      ? ticket.resolution_due_at
+      : null
   const left = due ? deadlineLeft(due, props.now, true) : null
   return (
-    <tr class={t.overdue ? 'is-overdue' : undefined}>
+    <tr class={ticket.overdue ? 'is-overdue' : undefined}>
       <td class="num">
-        <a href={`/tickets/${t.id}`}>{t.id}</a>
+        <a href={`/tickets/${ticket.id}`}>{ticket.id}</a>
       </td>
       <td class="title-cell">
-        <a href={`/tickets/${t.id}`} class="ticket-link">
-          {t.title}
+        <a href={`/tickets/${ticket.id}`} class="ticket-link">
+          {ticket.title}
         </a>
-        {t.category_name ? <span class="sub">{t.category_name}</span> : null}
+        {ticket.category_name ? <span class="sub">{ticket.category_name}</span> : null}
       </td>
       <td class="fit">
-        <StatusBadge status={t.status} />
+        <StatusBadge status={ticket.status} />
       </td>
       <td class="fit">
-        <PriorityBadge priority={t.priority} />
+        <PriorityBadge priority={ticket.priority} />
       </td>
       <td
         class="person-cell"
-        title={t.department_name ? `${t.requester_name}, ${t.department_name}` : t.requester_name}
+        title={ticket.department_name ? `${ticket.requester_name}, ${ticket.department_name}` : ticket.requester_name}
       >
-        {t.requester_name}
-        {t.department_name ? <span class="sub">{t.department_name}</span> : null}
+        {ticket.requester_name}
+        {ticket.department_name ? <span class="sub">{ticket.department_name}</span> : null}
       </td>
-      <td>{t.assignee_name ?? <span class="muted nowrap">не назначена</span>}</td>
+      <td>{ticket.assignee_name ?? <span class="muted nowrap">{t('не назначена')}</span>}</td>
       <td class="fit">
-        <When at={t.created_at} now={props.now} tz={props.tz} />
+        <When at={ticket.created_at} now={props.now} tz={props.tz} />
       </td>
       <td class="fit">
         {left ? <span class={left.overdue ? 'overdue-text' : 'muted'}>{left.text}</span> : <span class="muted">—</span>}

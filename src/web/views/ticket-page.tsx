@@ -1,10 +1,13 @@
-import type { Category, Priority, TicketStatus, User } from '#src/db/schema.ts'
+import { isPreviewableImage, MAX_FILE_BYTES } from '#src/attachments/file-store.ts'
+import type { Attachment, Category, Priority, TicketStatus, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { lockedStatuses, priorityLabels, statusChangeAction, statusLabels, transitions } from '#src/tickets/rules.ts'
 import type { TicketDetail, TicketEventView, TicketMessageView } from '#src/tickets/view-ticket.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { dateTime, deadlineLeft } from '../format.ts'
+import { msg, t } from '../i18n.ts'
+import { MAX_UPLOAD_BYTES } from '../ticket-files.routes.tsx'
 import { Layout } from './layout.tsx'
 import { CsrfField, FormError, PriorityBadge, StatusBadge, When } from './parts.tsx'
 import type { Person } from './ticket-list.tsx'
@@ -29,17 +32,21 @@ export interface TicketViewProps {
 export function TicketPage(props: TicketViewProps) {
   const { ticket } = props.detail
   return (
-    <Layout title={`Заявка № ${ticket.id}`} user={props.user} csrf={props.csrf} section="tickets">
+    <Layout title={t('Заявка № {id}', { id: ticket.id })} user={props.user} csrf={props.csrf} section="tickets">
       <p class="crumbs no-print">
-        <a href="/tickets">← Заявки</a>
+        <a href="/tickets">{t('← Заявки')}</a>
       </p>
-      <div class="ticket-layout">
+      <div
+        class="ticket-layout"
+        data-live={`/tickets/${ticket.id}`}
+        data-live-after={String(lastEventId(props.detail))}
+      >
         <div class="ticket-main">
           <TicketHeader {...props} />
           <Timeline {...props} />
           <ReplyBox {...props} />
         </div>
-        <aside class="ticket-side no-print" aria-label="Действия">
+        <aside class="ticket-side no-print" aria-label={t('Действия')} id="ticket-actions" data-live-part>
           <Actions {...props} />
         </aside>
       </div>
@@ -47,13 +54,33 @@ export function TicketPage(props: TicketViewProps) {
   )
 }
 
+/**
+ * The parts of the ticket page that a live update replaces (GET /tickets/:id/live): the header, the
+ * timeline and the actions — never the reply box, where the person may be typing.
+ */
+export function TicketLiveParts(props: TicketViewProps) {
+  return (
+    <div data-live-after={String(lastEventId(props.detail))}>
+      <TicketHeader {...props} />
+      <Timeline {...props} />
+      <aside class="ticket-side no-print" aria-label={t('Действия')} id="ticket-actions" data-live-part>
+        <Actions {...props} />
+      </aside>
+    </div>
+  )
+}
+
+/** The newest event the page shows: the live stream reports only later ones. */
+function lastEventId(detail: TicketDetail): number {
+  return detail.events.reduce((max, e) => Math.max(max, e.id), 0)
+}
+
 function TicketHeader(props: TicketViewProps) {
   const { ticket, requester, assignee, category } = props.detail
   const open = !['resolved', 'closed', 'cancelled'].includes(ticket.status)
+  const overdue = open && ticket.resolution_due_at !== null && ticket.resolution_due_at < props.now
   return (
-    <section
-      class={`card ticket-head${open && ticket.resolution_due_at && ticket.resolution_due_at < props.now ? ' is-overdue' : ''}`}
-    >
+    <section class={`card ticket-head${overdue ? ' is-overdue' : ''}`} id="ticket-head" data-live-part>
       <div class="ticket-head__top">
         <span class="ticket-no">{`№ ${ticket.id}`}</span>
         <StatusBadge status={ticket.status} />
@@ -62,53 +89,54 @@ function TicketHeader(props: TicketViewProps) {
       <h1 class="ticket-title">{ticket.title}</h1>
       <dl class="facts">
         <div>
-          <dt>Категория</dt>
+          <dt>{t('Категория')}</dt>
           <dd>{category?.name ?? '—'}</dd>
         </div>
         <div>
-          <dt>Заявитель</dt>
+          <dt>{t('Заявитель')}</dt>
           <dd>
             {requester.full_name}
             {requester.department_name ? <span class="sub">{requester.department_name}</span> : null}
           </dd>
         </div>
         <div>
-          <dt>Кабинет</dt>
+          <dt>{t('Кабинет')}</dt>
           <dd>{ticket.location ?? requester.room ?? '—'}</dd>
         </div>
         <div>
-          <dt>Телефон</dt>
+          <dt>{t('Телефон')}</dt>
           <dd>{requester.phone ? <a href={`tel:${requester.phone}`}>{requester.phone}</a> : '—'}</dd>
         </div>
         <div>
-          <dt>Исполнитель</dt>
-          <dd>{assignee?.full_name ?? <span class="muted">не назначен</span>}</dd>
+          <dt>{t('Исполнитель')}</dt>
+          <dd>{assignee?.full_name ?? <span class="muted">{t('не назначен')}</span>}</dd>
         </div>
         <div>
-          <dt>Создана</dt>
+          <dt>{t('Создана')}</dt>
           <dd>{dateTime(ticket.created_at, props.tz)}</dd>
         </div>
         <Deadline
-          label="Срок реакции"
+          label={t('Срок реакции')}
           due={ticket.response_due_at}
           done={ticket.first_response_at !== null}
           {...props}
         />
-        <Deadline label="Срок решения" due={ticket.resolution_due_at} done={!open} {...props} />
+        <Deadline label={t('Срок решения')} due={ticket.resolution_due_at} done={!open} {...props} />
       </dl>
       <div class="description">
-        <h2 class="visually-hidden">Описание</h2>
+        <h2 class="visually-hidden">{t('Описание')}</h2>
         <p class="pre">{ticket.description}</p>
+        <Attachments ticketId={ticket.id} files={props.detail.attachments.filter((a) => a.message_id === null)} />
       </div>
       {ticket.resolution ? (
         <div class="resolution">
-          <h2>Результат</h2>
+          <h2>{t('Результат')}</h2>
           <p class="pre">{ticket.resolution}</p>
         </div>
       ) : null}
       {ticket.cancel_reason ? (
         <div class="resolution resolution--cancel">
-          <h2>Причина отмены</h2>
+          <h2>{t('Причина отмены')}</h2>
           <p class="pre">{ticket.cancel_reason}</p>
         </div>
       ) : null}
@@ -130,6 +158,58 @@ function Deadline(props: TicketViewProps & { label: string; due: string | null; 
   )
 }
 
+/** Files of the description or of a message: images as previews, the rest as download links. */
+function Attachments(props: { ticketId: number; files: Attachment[] }) {
+  if (props.files.length === 0) return null
+  const images = props.files.filter((f) => isPreviewableImage(f.mime_type))
+  const others = props.files.filter((f) => !isPreviewableImage(f.mime_type))
+  return (
+    <div class="attachments">
+      {images.length > 0 ? (
+        <ul class="attachments__images">
+          {images.map((f) => (
+            <li>
+              <a href={fileUrl(props.ticketId, f)} target="_blank" rel="noopener" title={f.file_name}>
+                <img
+                  src={fileUrl(props.ticketId, f)}
+                  alt={f.file_name}
+                  class="attachment-thumb"
+                  loading="lazy"
+                  decoding="async"
+                />
+              </a>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {others.length > 0 ? (
+        <ul class="attachments__files">
+          {others.map((f) => (
+            <li>
+              <a href={fileUrl(props.ticketId, f)} download={f.file_name} class="attachment-file">
+                {f.file_name}
+              </a>{' '}
+              <span class="muted small">{fileSize(f.size)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  )
+}
+
+function fileUrl(ticketId: number, file: Attachment): string {
+  return `/tickets/${ticketId}/files/${file.id}`
+}
+
+/** «640 КБ», «2,4 МБ». */
+function fileSize(bytes: number): string {
+  if (bytes < 1024) return t('{n} Б', { n: bytes })
+  if (bytes < 1024 * 1024) return t('{n} КБ', { n: Math.ceil(bytes / 1024) })
+  const mb = (bytes / (1024 * 1024)).toFixed(1)
+  return t('{n} МБ', { n: mb.replace('.', t(',')) })
+}
+
 type Entry = { at: string; order: number; message?: TicketMessageView; event?: TicketEventView }
 
 function Timeline(props: TicketViewProps) {
@@ -141,8 +221,8 @@ function Timeline(props: TicketViewProps) {
       .map((e) => ({ at: e.created_at, order: e.id * 2 + 1, event: e })),
   ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.order - b.order))
   return (
-    <section class="timeline" aria-label="История заявки">
-      <h2>История</h2>
+    <section class="timeline" aria-label={t('История заявки')} id="ticket-timeline" data-live-part>
+      <h2>{t('История')}</h2>
       <ol>
         {entries.map((e) =>
           e.message ? (
@@ -157,9 +237,9 @@ function Timeline(props: TicketViewProps) {
 }
 
 const deliveryLabels: Record<string, string> = {
-  pending: 'отправляется в Telegram',
-  sent: 'доставлено в Telegram',
-  failed: 'не доставлено в Telegram',
+  pending: msg('отправляется в Telegram'),
+  sent: msg('доставлено в Telegram'),
+  failed: msg('не доставлено в Telegram'),
 }
 
 function MessageItem(props: TicketViewProps & { message: TicketMessageView; requesterId: number }) {
@@ -167,16 +247,18 @@ function MessageItem(props: TicketViewProps & { message: TicketMessageView; requ
   const internal = m.kind === 'internal'
   const fromRequester = m.author_id === props.requesterId
   const kind = internal ? 'msg--internal' : fromRequester ? 'msg--requester' : 'msg--staff'
+  const delivery = m.delivery_status ? deliveryLabels[m.delivery_status] : undefined
   return (
     <li class={`msg ${kind}`}>
       <div class="msg__head">
-        {internal ? <span class="msg__tag">Внутренняя заметка</span> : null}
+        {internal ? <span class="msg__tag">{t('Внутренняя заметка')}</span> : null}
         <strong>{m.author_name}</strong>
-        {!internal && !fromRequester ? <span class="muted small">ИТ-отдел</span> : null}
+        {!internal && !fromRequester ? <span class="muted small">{t('ИТ-отдел')}</span> : null}
         <When at={m.created_at} now={props.now} tz={props.tz} />
-        {m.delivery_status ? <span class="muted small">{`· ${deliveryLabels[m.delivery_status] ?? ''}`}</span> : null}
+        {delivery ? <span class="muted small">{`· ${t(delivery)}`}</span> : null}
       </div>
-      <p class="pre msg__body">{m.body}</p>
+      {m.body ? <p class="pre msg__body">{m.body}</p> : null}
+      <Attachments ticketId={m.ticket_id} files={props.detail.attachments.filter((a) => a.message_id === m.id)} />
     </li>
   )
 }
@@ -186,7 +268,7 @@ function EventItem(props: TicketViewProps & { event: TicketEventView }) {
   if (!text) return null
   return (
     <li class="event">
-      <span>{props.event.actor_name ?? 'Система'}</span> {text} ·{' '}
+      <span>{props.event.actor_name ?? t('Система')}</span> {text} ·{' '}
       <When at={props.event.created_at} now={props.now} tz={props.tz} />
     </li>
   )
@@ -204,27 +286,33 @@ function eventText(e: TicketEventView, props: TicketViewProps): string | null {
     props.staffPeople.find((p) => String(p.id) === id)?.full_name ?? `№ ${id ?? '—'}`
   switch (e.kind) {
     case 'created':
-      return 'создал(а) заявку'
+      return t('создал(а) заявку')
     case 'taken':
-      return 'взял(а) заявку в работу'
+      return t('взял(а) заявку в работу')
     case 'assigned':
-      return e.to_value ? `назначил(а) исполнителя: ${person(e.to_value)}` : 'снял(а) исполнителя'
+      return e.to_value ? t('назначил(а) исполнителя: {name}', { name: person(e.to_value) }) : t('снял(а) исполнителя')
     case 'status_changed':
       return isStatus(e.from_value) && isStatus(e.to_value)
-        ? `сменил(а) статус: ${statusLabels[e.from_value]} → ${statusLabels[e.to_value]}`
-        : 'сменил(а) статус'
+        ? t('сменил(а) статус: {from} → {to}', {
+            from: t(statusLabels[e.from_value]),
+            to: t(statusLabels[e.to_value]),
+          })
+        : t('сменил(а) статус')
     case 'priority_changed':
       return isPriority(e.from_value) && isPriority(e.to_value)
-        ? `сменил(а) приоритет: ${priorityLabels[e.from_value]} → ${priorityLabels[e.to_value]}`
-        : 'сменил(а) приоритет'
+        ? t('сменил(а) приоритет: {from} → {to}', {
+            from: t(priorityLabels[e.from_value]),
+            to: t(priorityLabels[e.to_value]),
+          })
+        : t('сменил(а) приоритет')
     case 'category_changed':
-      return 'сменил(а) категорию'
+      return t('сменил(а) категорию')
     case 'title_changed':
-      return 'изменил(а) заголовок'
+      return t('изменил(а) заголовок')
     case 'deadline_breached':
-      return e.to_value === 'response' ? '— нарушен срок реакции' : '— нарушен срок решения'
+      return e.to_value === 'response' ? t('— нарушен срок реакции') : t('— нарушен срок решения')
     case 'rated':
-      return `оценил(а) работу: ${e.to_value ?? ''} из 5`
+      return t('оценил(а) работу: {n} из 5', { n: e.to_value ?? '' })
     default:
       return null
   }
@@ -238,20 +326,26 @@ function ReplyBox(props: TicketViewProps) {
   if (!staff && lockedStatuses.includes(ticket.status) && !props.errors?.message) return null
   return (
     <section class="card reply no-print">
-      <h2>{staff ? 'Сообщение' : 'Написать в ИТ-отдел'}</h2>
-      <form method="post" action={`/tickets/${ticket.id}/messages`} class="stack" data-reply>
+      <h2>{staff ? t('Сообщение') : t('Написать в ИТ-отдел')}</h2>
+      <form
+        method="post"
+        action={`/tickets/${ticket.id}/messages`}
+        enctype="multipart/form-data"
+        class="stack"
+        data-reply
+      >
         <CsrfField token={props.csrf} />
         <FormError message={props.errors?.message} />
         {staff ? (
           <fieldset class="switch">
-            <legend class="visually-hidden">Кому видно сообщение</legend>
+            <legend class="visually-hidden">{t('Кому видно сообщение')}</legend>
             <label>
               <input type="radio" name="kind" value="external" id="kind-external" checked />
-              Ответ заявителю
+              {t('Ответ заявителю')}
             </label>
             <label>
               <input type="radio" name="kind" value="internal" id="kind-internal" />
-              Внутренняя заметка
+              {t('Внутренняя заметка')}
             </label>
           </fieldset>
         ) : (
@@ -259,20 +353,23 @@ function ReplyBox(props: TicketViewProps) {
         )}
         <p class="hint hint--external">
           {staff
-            ? 'Увидит заявитель (и получит в Telegram).'
-            : 'Сообщение увидят сотрудники ИТ-отдела, работающие по заявке.'}
+            ? t('Увидит заявитель (и получит в Telegram).')
+            : t('Сообщение увидят сотрудники ИТ-отдела, работающие по заявке.')}
         </p>
-        {staff ? <p class="hint hint--internal">Видят только сотрудники ИТ-отдела — заявитель не увидит.</p> : null}
+        {staff ? (
+          <p class="hint hint--internal">{t('Видят только сотрудники ИТ-отдела — заявитель не увидит.')}</p>
+        ) : null}
         <label class="field">
-          <span class="visually-hidden">Текст сообщения</span>
-          <textarea name="body" rows={4} required maxlength={10000} placeholder="Текст…  (Ctrl+Enter — отправить)">
+          <span class="visually-hidden">{t('Текст сообщения')}</span>
+          <textarea name="body" rows={4} maxlength={10000} placeholder={t('Текст…  (Ctrl+Enter — отправить)')}>
             {props.draft ?? ''}
           </textarea>
         </label>
+        <FileField id="reply-files" />
         <div class="actions">
           <button type="submit" class="button button--primary">
-            <span class="when-external">{staff ? 'Отправить заявителю' : 'Отправить'}</span>
-            {staff ? <span class="when-internal">Сохранить заметку</span> : null}
+            <span class="when-external">{staff ? t('Отправить заявителю') : t('Отправить')}</span>
+            {staff ? <span class="when-internal">{t('Сохранить заметку')}</span> : null}
           </button>
         </div>
       </form>
@@ -280,11 +377,30 @@ function ReplyBox(props: TicketViewProps) {
   )
 }
 
+/** Several files, each up to 20 MB: app.js refuses a larger one before it is sent, the server again. */
+export function FileField(props: { id: string }) {
+  return (
+    <label class="field file-field" for={props.id}>
+      <span>{t('Файлы (фото, документы) — до 20 МБ каждый')}</span>
+      <input
+        type="file"
+        name="files"
+        id={props.id}
+        multiple
+        data-max-bytes={String(MAX_FILE_BYTES)}
+        data-too-large={t('Файл больше 20 МБ — выберите файл поменьше')}
+        data-max-total={String(MAX_UPLOAD_BYTES)}
+        data-too-much={t('Файлы вместе больше 50 МБ — отправьте их в нескольких сообщениях')}
+      />
+    </label>
+  )
+}
+
 const statusActionLabels: Partial<Record<TicketStatus, string>> = {
-  in_progress: 'В работу',
-  waiting: 'Ждать ответа заявителя',
-  new: 'Вернуть в новые',
-  closed: 'Подтвердить и закрыть',
+  in_progress: msg('В работу'),
+  waiting: msg('Ждать ответа заявителя'),
+  new: msg('Вернуть в новые'),
+  closed: msg('Подтвердить и закрыть'),
 }
 
 function Actions(props: TicketViewProps) {
@@ -302,13 +418,13 @@ function Actions(props: TicketViewProps) {
   const nothing = !mayTake && !mayAssign && !mayUpdate && targets.length === 0
   return (
     <div class="stack">
-      {nothing ? <p class="muted">Действий с заявкой нет.</p> : null}
+      {nothing ? <p class="muted">{t('Действий с заявкой нет.')}</p> : null}
       {mayTake ? (
         <form method="post" action={`/tickets/${id}/take`} class="card action">
           <CsrfField token={csrf} />
           <FormError message={errors?.take} />
           <button type="submit" class="button button--primary button--wide">
-            Взять в работу
+            {t('Взять в работу')}
           </button>
         </form>
       ) : null}
@@ -317,9 +433,9 @@ function Actions(props: TicketViewProps) {
           <CsrfField token={csrf} />
           <FormError message={errors?.assign} />
           <label class="field">
-            <span>Исполнитель</span>
+            <span>{t('Исполнитель')}</span>
             <select name="assignee">
-              <option value="none">— не назначен —</option>
+              <option value="none">{t('— не назначен —')}</option>
               {props.staffPeople.map((p) => (
                 <option value={String(p.id)} selected={ticket.assignee_id === p.id}>
                   {p.full_name}
@@ -329,14 +445,14 @@ function Actions(props: TicketViewProps) {
           </label>
           <div class="actions">
             <button type="submit" class="button">
-              Назначить
+              {t('Назначить')}
             </button>
           </div>
         </form>
       ) : null}
       {targets.length > 0 ? (
         <div class="card action stack">
-          <h2>Статус</h2>
+          <h2>{t('Статус')}</h2>
           <FormError message={errors?.status} />
           {simple.length > 0 ? (
             <div class="button-row">
@@ -346,8 +462,8 @@ function Actions(props: TicketViewProps) {
                   <input type="hidden" name="status" value={to} />
                   <button type="submit" class="button">
                     {to === 'in_progress' && (ticket.status === 'resolved' || ticket.status === 'closed')
-                      ? 'Открыть снова'
-                      : (statusActionLabels[to] ?? statusLabels[to])}
+                      ? t('Открыть снова')
+                      : t(statusActionLabels[to] ?? statusLabels[to])}
                   </button>
                 </form>
               ))}
@@ -358,34 +474,34 @@ function Actions(props: TicketViewProps) {
               <CsrfField token={csrf} />
               <input type="hidden" name="status" value="resolved" />
               <label class="field">
-                <span>Результат (увидит заявитель)</span>
+                <span>{t('Результат (увидит заявитель)')}</span>
                 <textarea name="resolution" rows={3} required maxlength={10000} />
               </label>
               <div class="actions">
                 <button type="submit" class="button button--success">
-                  Решена
+                  {t('Решена')}
                 </button>
               </div>
             </form>
           ) : null}
           {targets.includes('cancelled') ? (
             <details class="danger-zone">
-              <summary>Отменить заявку…</summary>
+              <summary>{t('Отменить заявку…')}</summary>
               <form
                 method="post"
                 action={`/tickets/${id}/status`}
                 class="stack"
-                data-confirm={`Отменить заявку № ${id}? Отменённую заявку нельзя вернуть в работу.`}
+                data-confirm={t('Отменить заявку № {id}? Отменённую заявку нельзя вернуть в работу.', { id })}
               >
                 <CsrfField token={csrf} />
                 <input type="hidden" name="status" value="cancelled" />
                 <label class="field">
-                  <span>Причина отмены</span>
+                  <span>{t('Причина отмены')}</span>
                   <textarea name="reason" rows={2} required maxlength={1000} />
                 </label>
                 <div class="actions">
                   <button type="submit" class="button button--danger">
-                    Отменить заявку
+                    {t('Отменить заявку')}
                   </button>
                 </div>
               </form>
@@ -396,25 +512,25 @@ function Actions(props: TicketViewProps) {
       {mayUpdate ? (
         <form method="post" action={`/tickets/${id}/update`} class="card action stack">
           <CsrfField token={csrf} />
-          <h2>Приоритет и категория</h2>
+          <h2>{t('Приоритет и категория')}</h2>
           <FormError message={errors?.update} />
           <label class="field">
-            <span>Приоритет</span>
+            <span>{t('Приоритет')}</span>
             <select name="priority">
               {[...priorities].reverse().map((p) => (
                 <option value={p} selected={ticket.priority === p}>
-                  {priorityLabels[p]}
+                  {t(priorityLabels[p])}
                 </option>
               ))}
             </select>
           </label>
           <label class="field" for="ticket-category">
-            <span>Категория</span>
+            <span>{t('Категория')}</span>
             <CategorySelect categories={props.categories} selected={ticket.category_id} id="ticket-category" />
           </label>
           <div class="actions">
             <button type="submit" class="button">
-              Сохранить
+              {t('Сохранить')}
             </button>
           </div>
         </form>
@@ -428,7 +544,7 @@ export function CategorySelect(props: { categories: Category[]; selected: number
   const parents = props.categories.filter((c) => c.parent_id === null)
   return (
     <select name={props.name ?? 'category'} id={props.id} required>
-      {props.selected === null ? <option value="">— выберите —</option> : null}
+      {props.selected === null ? <option value="">{t('— выберите —')}</option> : null}
       {parents.map((parent) => {
         const children = props.categories.filter((c) => c.parent_id === parent.id)
         if (children.length === 0) {
@@ -441,7 +557,7 @@ export function CategorySelect(props: { categories: Category[]; selected: number
         return (
           <optgroup label={parent.name}>
             <option value={String(parent.id)} selected={props.selected === parent.id}>
-              {`${parent.name} — другое`}
+              {t('{name} — другое', { name: parent.name })}
             </option>
             {children.map((c) => (
               <option value={String(c.id)} selected={props.selected === c.id}>

@@ -1,0 +1,249 @@
+import { readFile } from 'node:fs/promises'
+import type { Agent } from 'node:http'
+import { get as httpGet } from 'node:http'
+import { get as httpsGet } from 'node:https'
+import path from 'node:path'
+import { type Api, GrammyError } from 'grammy'
+import type { Message } from 'grammy/types'
+import { MAX_FILE_BYTES, type StoredFile, storeFile } from '#src/attachments/file-store.ts'
+import type { Db } from '#src/db/schema.ts'
+import type { Logger } from '#src/logger.ts'
+import { findUserByChatId } from '#src/users/user-store.ts'
+import type { UpdatePreparer } from './apply-update.ts'
+import type { BotContext } from './context.ts'
+import { fileSubjects } from './texts.ts'
+
+/**
+ * Downloads the files of a message (photo, document, video, voice, audio) from the Bot API before the
+ * update's transaction opens (apply-update.ts, `prepare`), and stores them by content hash
+ * (attachments/file-store.ts). Only messages of active people in private chats are downloaded: nobody
+ * else may attach anything, and a stranger must not be able to fill the disk.
+ *
+ * A file Telegram would not give (over 20 MB) is not fetched: its subject («Файл «скан.pdf»», «Фото»)
+ * is listed in `tooLarge`, so that the person is told at once. A file Telegram refuses for good (a bad
+ * file id) is counted in `failed`. Any other failure (network, 5xx) throws: the update is tried again,
+ * and after `maxAttempts` tries the files that still fail are counted in `failed` and the rest goes on.
+ */
+
+export interface PreparedFiles {
+  files: StoredFile[]
+  /** Subjects of the files not downloaded because they exceed 20 MB, for «… больше 20 МБ». */
+  tooLarge: string[]
+  /** Files Telegram refused to hand over (not worth retrying). */
+  failed: number
+}
+
+export interface FileDownloaderDeps {
+  api: Api
+  token: string
+  /** A local Bot API server or the fake one; default Telegram's. */
+  apiRoot?: string
+  dataDir: string
+  logger: Logger
+  db: Db
+  /** The proxy agent (TELEGRAM_PROXY), used for the downloads too. */
+  agent?: Agent
+  /** Tries of one update's downloads before its failing files are given up (counted in `failed`). Default 3. */
+  maxAttempts?: number
+}
+
+const TELEGRAM_API_ROOT = 'https://api.telegram.org'
+const MAX_TRACKED_FAILURES = 1000
+
+/** A file a message carries, before it is downloaded. */
+interface WantedFile {
+  fileId: string
+  size: number | undefined
+  fileName: string | undefined
+  mimeType: string | undefined
+  subject: string
+}
+
+const tagged = new WeakSet<object>()
+
+export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
+  const logger = deps.logger.child({ component: 'bot-files' })
+  const root = (deps.apiRoot ?? TELEGRAM_API_ROOT).replace(/\/+$/, '')
+  const maxAttempts = deps.maxAttempts ?? 3
+  /** Failed tries per update id: after `maxAttempts` the files that still fail are counted as failed. */
+  const attempts = new Map<number, number>()
+
+  const fetchOne = async (wanted: WantedFile, result: PreparedFiles): Promise<void> => {
+    if (wanted.size !== undefined && wanted.size > MAX_FILE_BYTES) {
+      result.tooLarge.push(wanted.subject)
+      return
+    }
+    let filePath: string | undefined
+    try {
+      const file = await deps.api.getFile(wanted.fileId)
+      if (file.file_size !== undefined && file.file_size > MAX_FILE_BYTES) {
+        result.tooLarge.push(wanted.subject)
+        return
+      }
+      filePath = file.file_path
+    } catch (error) {
+      if (!(error instanceof GrammyError) || error.error_code !== 400) throw error
+      if (/too big/i.test(error.description)) result.tooLarge.push(wanted.subject)
+      else result.failed++
+      return
+    }
+    if (!filePath) {
+      result.failed++
+      return
+    }
+    const bytes = path.isAbsolute(filePath)
+      ? // A local Bot API server (--local) answers with a path on its own disk.
+        await readFile(filePath)
+      : await download(`${root}/file/bot${deps.token}/${encodePath(filePath)}`, deps.agent)
+    if (bytes === 'too large' || bytes.byteLength > MAX_FILE_BYTES) {
+      result.tooLarge.push(wanted.subject)
+      return
+    }
+    result.files.push(
+      await storeFile(deps.dataDir, bytes, { fileName: wanted.fileName ?? null, mimeType: wanted.mimeType ?? null }),
+    )
+  }
+
+  return async (update) => {
+    const message = update.message
+    // Odd updates (TESTING.md B3) come here unchecked: a message without a chat, or with files of the
+    // wrong shape, has nothing to fetch — a throw would have the poller retry it forever.
+    if (message?.chat?.type !== 'private' || message.from?.id !== message.chat.id) return undefined
+    let wanted: WantedFile[]
+    try {
+      wanted = filesOf(message)
+    } catch {
+      return undefined
+    }
+    if (wanted.length === 0) return undefined
+    const person = await findUserByChatId(deps.db, String(message.chat.id))
+    if (person?.status !== 'active') return undefined
+    const result: PreparedFiles = { files: [], tooLarge: [], failed: 0 }
+    const tries = (attempts.get(update.update_id) ?? 0) + 1
+    for (const file of wanted) {
+      try {
+        await fetchOne(file, result)
+      } catch (error) {
+        if (tries < maxAttempts) {
+          if (attempts.size >= MAX_TRACKED_FAILURES) attempts.clear()
+          attempts.set(update.update_id, tries)
+          throw error
+        }
+        // The applier counts failures inside its transaction only: without this, one file that never
+        // downloads would hold the chat's updates back for good.
+        logger.warn({ updateId: update.update_id, attempts: tries, error: errorName(error) }, 'file download given up')
+        result.failed++
+      }
+    }
+    attempts.delete(update.update_id)
+    logger.debug(
+      {
+        updateId: update.update_id,
+        stored: result.files.length,
+        tooLarge: result.tooLarge.length,
+        failed: result.failed,
+      },
+      'message files prepared',
+    )
+    tagged.add(result)
+    return result
+  }
+}
+
+/** The files the message's update brought (downloaded before its transaction); empty when none. */
+export function preparedFiles(ctx: BotContext): PreparedFiles {
+  const prepared = ctx.scope.prepared
+  if (typeof prepared === 'object' && prepared !== null && tagged.has(prepared)) return prepared as PreparedFiles
+  return { files: [], tooLarge: [], failed: 0 }
+}
+
+/** The files of a message: the largest size of a photo, a document, a video, a voice note, audio. */
+export function filesOf(message: Message): WantedFile[] {
+  const files: WantedFile[] = []
+  const photo = message.photo?.reduce((a, b) => (area(b) >= area(a) ? b : a))
+  if (photo) {
+    files.push({
+      fileId: photo.file_id,
+      size: photo.file_size,
+      fileName: undefined,
+      mimeType: 'image/jpeg',
+      subject: fileSubjects.photo,
+    })
+  }
+  const document = message.document ?? message.video ?? message.audio
+  if (document) {
+    files.push({
+      fileId: document.file_id,
+      size: document.file_size,
+      fileName: document.file_name,
+      mimeType: document.mime_type,
+      subject: document.file_name
+        ? fileSubjects.named(document.file_name)
+        : message.video
+          ? fileSubjects.video
+          : fileSubjects.file,
+    })
+  }
+  const voice = message.voice
+  if (voice) {
+    files.push({
+      fileId: voice.file_id,
+      size: voice.file_size,
+      fileName: undefined,
+      mimeType: voice.mime_type,
+      subject: fileSubjects.voice,
+    })
+  }
+  return files
+}
+
+function area(size: { width: number; height: number; file_size?: number }): number {
+  return size.file_size ?? size.width * size.height
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown'
+}
+
+function encodePath(filePath: string): string {
+  return filePath.split('/').map(encodeURIComponent).join('/')
+}
+
+/** GETs the bytes (through the proxy agent, if any), giving up past 20 MB. Never logs the URL: it holds the token. */
+function download(url: string, agent: Agent | undefined): Promise<Buffer | 'too large'> {
+  const get = url.startsWith('https:') ? httpsGet : httpGet
+  return new Promise((resolve, reject) => {
+    const request = get(url, { ...(agent ? { agent } : {}), timeout: 60_000 }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume()
+        reject(new DownloadError(response.statusCode ?? 0))
+        return
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > MAX_FILE_BYTES) {
+          request.destroy()
+          resolve('too large')
+          return
+        }
+        chunks.push(chunk)
+      })
+      response.on('end', () => resolve(Buffer.concat(chunks)))
+      response.on('error', reject)
+    })
+    request.on('timeout', () => request.destroy(new DownloadError(0)))
+    request.on('error', reject)
+  })
+}
+
+/** A download that did not succeed; the message names the status only, never the URL. */
+export class DownloadError extends Error {
+  readonly code: number
+  constructor(status: number) {
+    super(status === 0 ? 'file download timed out' : `file download answered ${status}`)
+    this.name = 'DownloadError'
+    this.code = status
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Report periods in the display time zone (Moscow unless set otherwise): a period is the half-open
+ * interval [from, to) of UTC instants between two local midnights, and a trend cuts it into local days,
+ * ISO weeks (Monday first) or months.
+ */
+
+export type Granularity = 'day' | 'week' | 'month'
+export const granularities: readonly Granularity[] = ['day', 'week', 'month']
+
+export interface Period {
+  /** Inclusive, a UTC ISO instant. */
+  from: string
+  /** Exclusive, a UTC ISO instant. */
+  to: string
+}
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>()
+
+/** The local date (`YYYY-MM-DD`) of an instant in a zone. */
+export function localDay(iso: string | number, tz: string): string {
+  let formatter = dayFormatters.get(tz)
+  if (!formatter) {
+    // en-CA writes dates as YYYY-MM-DD.
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })
+    dayFormatters.set(tz, formatter)
+  }
+  return formatter.format(new Date(iso))
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds (Moscow: +3 h). */
+function offsetAt(ms: number, tz: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(ms))
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0)
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'))
+  return wall - Math.floor(ms / 1000) * 1000
+}
+
+/** The UTC instant of a local midnight (`2026-03-02` in Moscow → `2026-03-01T21:00:00.000Z`). */
+export function localMidnight(day: string, tz: string): string {
+  const guess = Date.parse(`${day}T00:00:00.000Z`)
+  let at = guess - offsetAt(guess, tz)
+  // Once more, in case the offset changes between the guess and the answer (a DST switch).
+  at = guess - offsetAt(at, tz)
+  return new Date(at).toISOString()
+}
+
+/** A calendar day moved by whole days (`2026-02-28` + 1 → `2026-03-01`). */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10)
+}
+
+export function addMonths(day: string, months: number): string {
+  const [y, m] = day.split('-').map(Number) as [number, number]
+  const index = y * 12 + (m - 1) + months
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}-01`
+}
+
+/** The Monday of the ISO week a day belongs to. */
+export function weekStart(day: string): string {
+  const weekday = new Date(`${day}T00:00:00.000Z`).getUTCDay()
+  return addDays(day, -((weekday + 6) % 7))
+}
+
+export function monthStart(day: string): string {
+  return `${day.slice(0, 7)}-01`
+}
+
+export function quarterStart(day: string): string {
+  const month = Number(day.slice(5, 7))
+  return `${day.slice(0, 4)}-${String(month - ((month - 1) % 3)).padStart(2, '0')}-01`
+}
+
+/** The first local day of the bucket a local day falls in. */
+export function bucketOf(day: string, granularity: Granularity): string {
+  if (granularity === 'week') return weekStart(day)
+  if (granularity === 'month') return monthStart(day)
+  return day
+}
+
+/** Every bucket start from the bucket of `firstDay` up to the bucket of `lastDay`, in order. */
+export function bucketsBetween(firstDay: string, lastDay: string, granularity: Granularity): string[] {
+  const step = (day: string) =>
+    granularity === 'month' ? addMonths(day, 1) : addDays(day, granularity === 'week' ? 7 : 1)
+  const last = bucketOf(lastDay, granularity)
+  const buckets: string[] = []
+  for (let day = bucketOf(firstDay, granularity); day <= last; day = step(day)) buckets.push(day)
+  return buckets
+}
+
+/** The period of whole local days from `firstDay` to `lastDay`, both included. */
+export function daysPeriod(firstDay: string, lastDay: string, tz: string): Period {
+  return { from: localMidnight(firstDay, tz), to: localMidnight(addDays(lastDay, 1), tz) }
+}

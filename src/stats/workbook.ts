@@ -1,0 +1,66 @@
+import ExcelJS from 'exceljs'
+
+/**
+ * XLSX for people who open reports and lists in Excel: one sheet a table, a bold frozen header with a
+ * filter, real numbers and dates (so that a column sorts and sums). A text cell stays text: exceljs
+ * writes a string as a string, never as a formula, so `=…` from a ticket title cannot run.
+ */
+
+export interface SheetColumn {
+  header: string
+  /** In characters. */
+  width?: number
+  /** An Excel number format, e.g. `dd.mm.yyyy hh:mm` or `0.0`. */
+  format?: string
+}
+
+export interface Sheet {
+  /** At most 31 characters (Excel's limit); `[]:*?/\` are not allowed. */
+  name: string
+  columns: SheetColumn[]
+  rows: ReadonlyArray<ReadonlyArray<string | number | Date | null | undefined>>
+}
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+export async function workbookBuffer(sheets: Sheet[]): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook()
+  workbook.creator = 'ИТ-поддержка КГКБСМП'
+  for (const sheet of sheets) {
+    const worksheet = workbook.addWorksheet(sheetName(sheet.name), { views: [{ state: 'frozen', ySplit: 1 }] })
+    worksheet.columns = sheet.columns.map((column) => ({
+      header: column.header,
+      width: column.width ?? Math.max(10, column.header.length + 2),
+      ...(column.format ? { style: { numFmt: column.format } } : {}),
+    }))
+    worksheet.getRow(1).font = { bold: true }
+    for (const row of sheet.rows) worksheet.addRow(row.map((cell) => (cell === undefined ? null : cell)))
+    if (sheet.columns.length > 0) {
+      worksheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: sheet.columns.length } }
+    }
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer())
+}
+
+/**
+ * A date for a spreadsheet cell: Excel has no time zones, so the cell holds the wall-clock time of the
+ * display zone (what the person sees on the page), stored as if it were UTC.
+ */
+export function wallClock(iso: string, tz: string): Date {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(iso))
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0)
+  return new Date(Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second')))
+}
+
+function sheetName(name: string): string {
+  return name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31)
+}

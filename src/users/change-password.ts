@@ -1,0 +1,69 @@
+import { auditDenied } from '#src/audit/denied.ts'
+import { audit } from '#src/audit/journal.ts'
+import type { Db } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
+import { DomainError } from '#src/errors.ts'
+import type { Actor } from './actor.ts'
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts'
+import { findUser } from './user-store.ts'
+
+export interface ChangePasswordInput {
+  current: string
+  next: string
+  /** The session the change is made from: it stays, every other one of the person ends. */
+  keepSessionId?: string
+}
+
+const WRONG_CURRENT = 'Текущий пароль указан неверно'
+
+/**
+ * A person changes their own password (COMPLIANCE.md §5): the current one must be right, the new one
+ * pass `passwordProblem`; their other sessions end, as someone who knew the old password may hold one.
+ */
+export async function changePassword(db: Db, actor: Actor, input: ChangePasswordInput): Promise<{ revoked: number }> {
+  const user = actor.id === null ? undefined : await findUser(db, actor.id)
+  if (user?.status !== 'active') throw new DomainError('forbidden', 'Нет прав менять пароль')
+  if (user.login === null || user.password_hash === null) {
+    throw new DomainError('invalid_transition', 'Для вашей учётной записи вход по паролю не настроен')
+  }
+  if (!(await verifyPassword(user.password_hash, input.current))) {
+    await auditDenied(db, actor, {
+      action: 'auth.password_change',
+      objectType: 'user',
+      objectId: user.id,
+      subjectId: user.id,
+      description: `Отказ в смене пароля пользователя № ${user.id}: неверный текущий пароль`,
+    })
+    throw new DomainError('validation', WRONG_CURRENT)
+  }
+  const problem = passwordProblem(input.next)
+  if (problem) throw new DomainError('validation', problem)
+  if (input.next === input.current) throw new DomainError('validation', 'Новый пароль совпадает с текущим')
+  // Hashing takes tens of milliseconds: done before the transaction, which then holds no lock meanwhile.
+  const passwordHash = await hashPassword(input.next)
+  return transact(db, async (tx) => {
+    const at = now()
+    await tx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: at })
+      .where('id', '=', user.id)
+      .execute()
+    let others = tx
+      .updateTable('sessions')
+      .set({ revoked_at: at })
+      .where('user_id', '=', user.id)
+      .where('revoked_at', 'is', null)
+    if (input.keepSessionId !== undefined) others = others.where('id', '!=', input.keepSessionId)
+    const revoked = Number((await others.executeTakeFirst()).numUpdatedRows)
+    await audit(tx, actor, {
+      action: 'auth.password_change',
+      objectType: 'user',
+      objectId: user.id,
+      subjectId: user.id,
+      description: `Пользователь № ${user.id} сменил пароль`,
+      details: { sessionsRevoked: revoked },
+    })
+    return { revoked }
+  })
+}

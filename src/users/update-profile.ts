@@ -1,0 +1,60 @@
+import { audit } from '#src/audit/journal.ts'
+import type { Db, User } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
+import { DomainError } from '#src/errors.ts'
+import type { Actor } from './actor.ts'
+import { NAME_MAX, normalizePhone, optionalText } from './fields.ts'
+import { findUser } from './user-store.ts'
+
+export const profileLanguages = ['ru', 'en'] as const
+
+export interface UpdateProfileInput {
+  /** Each field: undefined leaves it; empty text clears кабинет or телефон. */
+  room?: string | null
+  phone?: string | null
+  language?: User['language']
+}
+
+type Changes = Partial<Pick<User, 'room' | 'phone' | 'language'>>
+
+/**
+ * A person corrects what changes often about them — кабинет, телефон — and picks the web's language.
+ * ФИО, отделение and должность are corrected by an admin (they decide who the person is to the hospital).
+ */
+export async function updateProfile(db: Db, actor: Actor, input: UpdateProfileInput): Promise<User> {
+  if (actor.id === null || actor.status !== 'active') throw new DomainError('forbidden', 'Нет прав менять профиль')
+  const userId = actor.id
+  const wanted: Changes = {}
+  if (input.room !== undefined) wanted.room = optionalText(input.room, { label: 'Кабинет', max: NAME_MAX })
+  if (input.phone !== undefined) wanted.phone = input.phone?.trim() ? normalizePhone(input.phone) : null
+  if (input.language !== undefined) {
+    if (!(profileLanguages as readonly string[]).includes(input.language)) {
+      throw new DomainError('validation', 'Неизвестный язык')
+    }
+    wanted.language = input.language
+  }
+  return transact(db, async (tx) => {
+    const user = await findUser(tx, userId)
+    if (!user) throw new DomainError('not_found', 'Пользователь не найден')
+    const changed = (Object.keys(wanted) as Array<keyof Changes>).filter((field) => wanted[field] !== user[field])
+    if (changed.length === 0) return user
+    const updated = await tx
+      .updateTable('users')
+      .set({ ...Object.fromEntries(changed.map((field) => [field, wanted[field]])), updated_at: now() })
+      .where('id', '=', user.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await audit(tx, actor, {
+      action: 'user.profile_update',
+      objectType: 'user',
+      objectId: user.id,
+      subjectId: user.id,
+      // Кабинет and телефон are ПДн; the language alone is not.
+      pdn: changed.some((field) => field !== 'language'),
+      description: `Пользователь № ${user.id} изменил свой профиль: ${changed.join(', ')}`,
+      details: { fields: changed },
+    })
+    return updated
+  })
+}

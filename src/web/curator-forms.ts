@@ -1,0 +1,115 @@
+import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { auditDenied } from '#src/audit/denied.ts'
+import { DomainError, isDomainError } from '#src/errors.ts'
+import { type Action, can } from '#src/users/permissions.ts'
+import type { WebEnv } from './env.ts'
+import type { FormFields } from './forms.ts'
+import { msg, t } from './i18n.ts'
+
+/**
+ * What the curator's pages share (registrations, /categories, /departments, /groups): the guard, plain
+ * forms with redirects (PRG) so that every page works without JavaScript, refusals shown in Russian
+ * beside their form, outcome lines, and ↑/↓ reordering.
+ */
+
+export type WebContext = Context<WebEnv>
+
+/**
+ * Pages only for people with `permission`: anyone else gets the 404 page, as for what does not exist
+ * (they need not learn the page is there), and the attempt is journaled as denied.
+ */
+export function onlyWith(permission: Action, section: string) {
+  return createMiddleware<WebEnv>(async (c, next) => {
+    const actor = c.get('actor')
+    if (!can(actor, permission)) {
+      await auditDenied(c.get('deps').db, actor, {
+        action: permission,
+        description: `Отказано в доступе к разделу «${section}»`,
+        details: { method: c.req.method, path: c.req.path },
+      })
+      throw new DomainError('not_found', 'Не найдено')
+    }
+    await next()
+  })
+}
+
+/** A refusal of the form itself, before any use case runs. */
+export class FormProblem extends Error {}
+
+/** The Russian message of a refusal to show beside the form; undefined for what is not a refusal. */
+function refusalOf(error: unknown): string | undefined {
+  if (error instanceof FormProblem) return error.message
+  if (isDomainError(error) && error.code !== 'not_found') return error.message
+  return undefined
+}
+
+/** Runs a change; on a refusal, renders `onRefusal(message)` (status 422) instead of throwing. */
+export async function attempt(
+  run: () => Promise<unknown>,
+  onRefusal: (message: string) => Promise<Response>,
+): Promise<Response | undefined> {
+  try {
+    await run()
+    return undefined
+  } catch (error) {
+    const message = refusalOf(error)
+    if (message === undefined) throw error
+    return onRefusal(message)
+  }
+}
+
+/** The outcome line after a redirect: a fixed code in the URL, never text from it. */
+export const outcomes: Record<string, string> = {
+  created: msg('Создано'),
+  saved: msg('Изменения сохранены'),
+  disabled: msg('Отключено: больше не предлагается для новых записей, старые записи его сохраняют'),
+  enabled: msg('Включено снова'),
+}
+
+export function outcomeOf(c: WebContext): string | undefined {
+  const code = c.req.query('done')
+  return code !== undefined && Object.hasOwn(outcomes, code) ? t(outcomes[code] ?? '') : undefined
+}
+
+export function wantedActive(form: FormFields): boolean {
+  const value = form.text('active')
+  if (value !== '0' && value !== '1') throw new FormProblem(t('Неизвестное состояние'))
+  return value === '1'
+}
+
+export function direction(form: FormFields): 'up' | 'down' {
+  const value = form.text('direction')
+  if (value !== 'up' && value !== 'down') throw new FormProblem(t('Неизвестное направление'))
+  return value
+}
+
+/**
+ * Moves one row among its siblings (in display order) and numbers the siblings 10, 20, 30…: sort orders
+ * start equal (0) and the names decide, so a swap alone would not move anything.
+ */
+export async function moveAmong<T extends { id: number; sort_order: number }>(
+  siblings: readonly T[],
+  id: number,
+  way: 'up' | 'down',
+  save: (id: number, sortOrder: number) => Promise<unknown>,
+): Promise<void> {
+  const order = [...siblings]
+  const from = order.findIndex((s) => s.id === id)
+  const to = way === 'up' ? from - 1 : from + 1
+  if (from < 0 || to < 0 || to >= order.length) return
+  const [moved] = order.splice(from, 1)
+  if (moved) order.splice(to, 0, moved)
+  for (const [i, sibling] of order.entries()) {
+    const sortOrder = (i + 1) * 10
+    if (sibling.sort_order !== sortOrder) await save(sibling.id, sortOrder)
+  }
+}
+
+/** A form's optional row id: empty is null; anything but an id is refused with `message`. */
+export function optionalId(form: FormFields, name: string, message: string): number | null {
+  if ((form.text(name) ?? '') === '') return null
+  const id = form.id(name)
+  if (id === undefined) throw new FormProblem(message)
+  return id
+}

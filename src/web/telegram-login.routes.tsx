@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import { type Context, Hono } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import type { AppEnv } from '#src/api/env.ts'
+import { clientIp, userAgentOf } from '#src/api/request.ts'
+import { isDomainError } from '#src/errors.ts'
+import type { LoginThrottle } from '#src/users/login.ts'
+import { consumeLoginLink, LOGIN_LINK_MINUTES, LOGIN_LINK_PATH, loginLinkProblem } from '#src/users/login-links.ts'
+import { revokeSession, SESSION_COOKIE, sessionCookieOptions } from '#src/users/sessions.ts'
+import { CSRF_FIELD, csrfToken, foreignOrigin, PRELOGIN_COOKIE, sameToken } from './csrf.ts'
+import { t } from './i18n.ts'
+import { refusedPage } from './pages.tsx'
+import { Layout } from './views/layout.tsx'
+import { LoginPage } from './views/login.tsx'
+import { CsrfField } from './views/parts.tsx'
+
+/**
+ * The bot's one-time login link, `/login/telegram/<token>` (PRODUCT.md §4, COMPLIANCE.md §5). Opening the
+ * link only shows a «Войти» button: Telegram and other messengers open links to preview them, and a
+ * preview must not use the link up. The button posts the form, which signs in. Before the sign-in there
+ * is no session, so the form is bound to the pre-login cookie exactly as the password form is.
+ */
+export function telegramLoginRoutes(throttle?: LoginThrottle): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>()
+
+  routes.get('/:token', async (c) => {
+    const { db } = c.get('deps')
+    const token = c.req.param('token')
+    const problem = await loginLinkProblem(db, token)
+    if (problem) return loginPageWith(c, problem, 410)
+    const pre = preloginCookie(c)
+    return c.html(<LinkLoginPage linkToken={token} csrf={csrfFor(c, pre)} />)
+  })
+
+  routes.post('/:token', async (c) => {
+    const { db, config } = c.get('deps')
+    const form = await c.req.parseBody()
+    const pre = getCookie(c, PRELOGIN_COOKIE)
+    const expected = pre ? csrfFor(c, pre) : undefined
+    const given = typeof form[CSRF_FIELD] === 'string' ? form[CSRF_FIELD] : undefined
+    if (!expected || foreignOrigin(c, config.baseUrl) || !sameToken(expected, given)) {
+      return c.html(refusedPage(t('Форма входа устарела — откройте ссылку из Telegram заново')), 403)
+    }
+    try {
+      const result = await consumeLoginLink(
+        db,
+        { token: c.req.param('token'), ip: clientIp(c), userAgent: userAgentOf(c) },
+        throttle,
+      )
+      const previous = getCookie(c, SESSION_COOKIE)
+      if (previous) await revokeSession(db, previous)
+      setCookie(c, SESSION_COOKIE, result.token, sessionCookieOptions(config.baseUrl))
+      deleteCookie(c, PRELOGIN_COOKIE, { path: '/' })
+      return c.redirect('/', 303)
+    } catch (error) {
+      if (!isDomainError(error)) throw error
+      const status = error.code === 'rate_limited' ? 429 : error.code === 'forbidden' ? 403 : 410
+      return loginPageWith(c, error.message, status)
+    }
+  })
+  return routes
+}
+
+function LinkLoginPage(props: { linkToken: string; csrf: string }) {
+  return (
+    <Layout title={t('Вход по ссылке из Telegram')}>
+      <section class="card login">
+        <div class="login__brand">
+          <span class="brand__mark" aria-hidden="true">
+            ИТ
+          </span>
+          <div>
+            <h1>{t('Вход по ссылке из Telegram')}</h1>
+            <p class="muted">{t('ИТ-поддержка КГКБСМП')}</p>
+          </div>
+        </div>
+        <form method="post" action={`${LOGIN_LINK_PATH}/${props.linkToken}`} class="stack">
+          <CsrfField token={props.csrf} />
+          <p>{t('Нажмите «Войти», чтобы открыть сайт службы поддержки под своей учётной записью.')}</p>
+          <p class="muted small">
+            {t('Ссылка одноразовая и действует {minutes} минут с момента отправки.', { minutes: LOGIN_LINK_MINUTES })}
+          </p>
+          <div class="actions">
+            <button type="submit" class="button button--primary">
+              {t('Войти')}
+            </button>
+          </div>
+        </form>
+        <p class="muted small">
+          <a href="/login">{t('Войти по логину и паролю')}</a>
+        </p>
+      </section>
+    </Layout>
+  )
+}
+
+/** The password login page with the reason the link did not work (the person may sign in there instead). */
+function loginPageWith(c: Context<AppEnv>, message: string, status: 403 | 410 | 429) {
+  const token = csrfFor(c, preloginCookie(c))
+  return c.html(<LoginPage token={token} next="/tickets" error={message} />, status)
+}
+
+function csrfFor(c: Context<AppEnv>, prelogin: string): string {
+  return csrfToken(c.get('deps').config.secretKey, `prelogin:${prelogin}`)
+}
+
+/** The pre-login cookie the form is bound to, as GET /login sets it (kept when the browser has one). */
+function preloginCookie(c: Context<AppEnv>): string {
+  const existing = getCookie(c, PRELOGIN_COOKIE)
+  const pre = existing && /^[A-Za-z0-9_-]{22}$/.test(existing) ? existing : randomBytes(16).toString('base64url')
+  const options = sessionCookieOptions(c.get('deps').config.baseUrl)
+  setCookie(c, PRELOGIN_COOKIE, pre, { ...options, sameSite: 'Strict', maxAge: 3600 })
+  return pre
+}

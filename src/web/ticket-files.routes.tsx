@@ -1,0 +1,101 @@
+import { Readable } from 'node:stream'
+import type { Context } from 'hono'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { idParam } from '#src/api/validate.ts'
+import { MAX_FILES_PER_MESSAGE } from '#src/attachments/attach-files.ts'
+import {
+  isPreviewableImage,
+  MAX_FILE_BYTES,
+  openStoredFile,
+  type StoredFile,
+  storeFile,
+} from '#src/attachments/file-store.ts'
+import { DomainError } from '#src/errors.ts'
+import { viewAttachment } from '#src/tickets/view-attachment.ts'
+import type { WebEnv } from './env.ts'
+import { t } from './i18n.ts'
+import { refusedPage } from './pages.tsx'
+
+/** A form with files: several of them, each at most 20 MB, and together at most this. */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+/**
+ * Refuses an oversized upload before anything reads it into memory — mounted ahead of the session check,
+ * which reads the form for its CSRF token.
+ */
+export const uploadLimit = bodyLimit({
+  maxSize: MAX_UPLOAD_BYTES,
+  onError: (c) =>
+    c.html(
+      refusedPage(
+        t('Файлы слишком большие: не больше 20 МБ каждый и 50 МБ вместе. Вернитесь назад и выберите файлы поменьше.'),
+      ),
+      413,
+    ),
+})
+
+/** The files of a submitted form (`files`, several allowed); an empty file input sends nothing. */
+export async function formFiles(c: Context): Promise<File[]> {
+  const body = await c.req.parseBody({ all: true })
+  const value = body.files
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value]
+  return values.filter((v): v is File => v instanceof File && (v.size > 0 || v.name !== ''))
+}
+
+/** What is wrong with the files, in Russian, before anything is stored; undefined when they may go. */
+export function uploadProblem(files: readonly File[]): string | undefined {
+  if (files.length > MAX_FILES_PER_MESSAGE) {
+    return t('Не больше {n} файлов за один раз', { n: MAX_FILES_PER_MESSAGE })
+  }
+  const large = files.find((f) => f.size > MAX_FILE_BYTES)
+  if (large) return t('Файл «{name}» больше 20 МБ — выберите файл поменьше', { name: large.name })
+  return undefined
+}
+
+/** Writes the files to the store (content-addressed); the use case then attaches them in its transaction. */
+export async function storeUploads(dataDir: string, files: readonly File[]): Promise<StoredFile[]> {
+  const stored: StoredFile[] = []
+  for (const file of files) {
+    stored.push(
+      await storeFile(dataDir, new Uint8Array(await file.arrayBuffer()), { fileName: file.name, mimeType: file.type }),
+    )
+  }
+  return stored
+}
+
+/** GET /tickets/:id/files/:fileId — a preview (images) or a download; visible as its ticket and message are. */
+export function ticketFileRoutes(): Hono<WebEnv> {
+  const routes = new Hono<WebEnv>()
+  routes.get('/:id/files/:fileId', async (c) => {
+    const { db, config } = c.get('deps')
+    const attachment = await viewAttachment(db, c.get('actor'), {
+      ticketId: idParam(c),
+      attachmentId: idParam(c, 'fileId'),
+    })
+    const stream = await openStoredFile(config.dataDir, attachment.sha256)
+    if (!stream) throw new DomainError('not_found', 'Файл не найден')
+    // Only an image we know is shown inline; anything else (HTML, SVG, PDF…) is a download, never rendered
+    // from our origin with the sender's content type.
+    const inline = isPreviewableImage(attachment.mime_type)
+    c.header('content-type', inline ? attachment.mime_type : 'application/octet-stream')
+    c.header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', attachment.file_name))
+    c.header('content-length', String(attachment.size))
+    c.header('x-content-type-options', 'nosniff')
+    // The content behind this address never changes; kept in the browser's private cache only, and briefly,
+    // because it may show personal data.
+    c.header('cache-control', 'private, max-age=3600')
+    return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>)
+  })
+  return routes
+}
+
+/** `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266 with RFC 5987 for non-ASCII names). */
+export function contentDisposition(type: 'inline' | 'attachment', fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_')
+  const encoded = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`
+}

@@ -1,0 +1,222 @@
+import type { Priority, TicketStatus, User } from '#src/db/schema.ts'
+import {
+  type Dashboard,
+  type DashboardChange,
+  type DashboardList,
+  type DashboardTicket,
+  openStatuses,
+  overdueAt,
+} from '#src/stats/dashboard.ts'
+import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
+import { dateTime, deadlineLeft } from '../format.ts'
+import { t } from '../i18n.ts'
+import { type ListQuery, listHref } from '../ticket-query.ts'
+import { Layout } from './layout.tsx'
+import { PriorityBadge, StatusBadge, When } from './parts.tsx'
+
+export interface DashboardViewProps {
+  user: User
+  csrf: string
+  dashboard: Dashboard
+  now: string
+  tz: string
+}
+
+const base: ListQuery = { status: [], priority: [], page: 1 }
+
+/** The staff home page: what is mine, what nobody holds, what is late, and what changed since my last visit. */
+export function DashboardPage(props: DashboardViewProps) {
+  const { dashboard, user } = props
+  const open = [...openStatuses]
+  const singleGroup = dashboard.groupIds.length === 1 ? dashboard.groupIds[0] : undefined
+  return (
+    <Layout title={t('Главная')} user={user} csrf={props.csrf} section="home">
+      <div class="page-head">
+        <h1>{t('Главная')}</h1>
+        <div class="page-head__actions">
+          <a class="button button--primary" href="/tickets/new">
+            {t('Новая заявка')}
+          </a>
+        </div>
+      </div>
+      <div class="dashboard">
+        <TicketBlock
+          id="mine"
+          title={t('Мои открытые заявки')}
+          empty={t('У вас нет открытых заявок')}
+          list={dashboard.mine}
+          href={listHref({ ...base, status: open, assignee: user.id })}
+          {...props}
+        />
+        <TicketBlock
+          id="unassigned"
+          title={dashboard.groupIds.length > 0 ? t('Не назначенные в моих группах') : t('Не назначенные')}
+          empty={t('Все заявки разобраны')}
+          list={dashboard.unassigned}
+          href={listHref({ ...base, status: open, assignee: 'none', group: singleGroup })}
+          {...props}
+        />
+        <TicketBlock
+          id="overdue"
+          title={dashboard.overdueOfAll ? t('Просроченные') : t('Просроченные: мои и моих групп')}
+          empty={t('Просроченных заявок нет')}
+          list={dashboard.overdue}
+          href={listHref({ ...base, overdue: true })}
+          {...props}
+        />
+        <Changes {...props} />
+      </div>
+    </Layout>
+  )
+}
+
+function TicketBlock(
+  props: DashboardViewProps & { id: string; title: string; empty: string; list: DashboardList; href: string },
+) {
+  const { list } = props
+  return (
+    <section class="card" aria-labelledby={`${props.id}-heading`}>
+      <h2 id={`${props.id}-heading`}>
+        {props.title} <span class="view__count">{list.total}</span>
+      </h2>
+      {list.items.length === 0 ? (
+        <p class="muted">{props.empty}</p>
+      ) : (
+        <table class="tickets">
+          <thead>
+            <tr>
+              <th scope="col" class="num fit">
+                №
+              </th>
+              <th scope="col">{t('Заявка')}</th>
+              <th scope="col" class="fit">
+                {t('Статус')}
+              </th>
+              <th scope="col" class="fit">
+                {t('Срок')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((ticket) => (
+              <Row ticket={ticket} now={props.now} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p>
+        <a href={props.href}>
+          {list.total > list.items.length
+            ? t('Все {n} в списке заявок →', { n: list.total })
+            : t('Открыть в списке заявок →')}
+        </a>
+      </p>
+    </section>
+  )
+}
+
+function Row(props: { ticket: DashboardTicket; now: string }) {
+  const ticket = props.ticket
+  const overdue = overdueAt(ticket, props.now)
+  const left = ticket.resolution_due_at && !overdue ? deadlineLeft(ticket.resolution_due_at, props.now, true) : null
+  return (
+    <tr class={overdue ? 'is-overdue' : undefined}>
+      <td class="num">
+        <a href={`/tickets/${ticket.id}`}>{ticket.id}</a>
+      </td>
+      <td class="title-cell">
+        <a class="ticket-link" href={`/tickets/${ticket.id}`}>
+          {ticket.title}
+        </a>
+        <span class="sub">
+          {ticket.requester_name}
+          {ticket.priority === 'high' || ticket.priority === 'critical' ? ' · ' : ''}
+          {ticket.priority === 'high' || ticket.priority === 'critical' ? (
+            <PriorityBadge priority={ticket.priority} />
+          ) : null}
+        </span>
+      </td>
+      <td class="fit">
+        <StatusBadge status={ticket.status} />
+      </td>
+      <td class="fit">
+        {overdue && ticket.resolution_due_at ? (
+          <span class="overdue-text">{deadlineLeft(ticket.resolution_due_at, props.now, true).text}</span>
+        ) : left ? (
+          <span class="muted">{left.text}</span>
+        ) : (
+          <span class="muted">—</span>
+        )}
+      </td>
+    </tr>
+  )
+}
+
+function Changes(props: DashboardViewProps) {
+  const { dashboard } = props
+  const since = dateTime(dashboard.since, props.tz)
+  return (
+    <section class="card dashboard__wide" aria-labelledby="changes-heading">
+      <h2 id="changes-heading">{t('Что изменилось с последнего визита')}</h2>
+      <p class="muted small">
+        {dashboard.firstVisit ? t('За последние сутки') : t('С {since}', { since })}
+        {' · '}
+        {t('заявки, где вы заявитель или исполнитель, и заявки ваших групп')}
+      </p>
+      {dashboard.changes.length === 0 ? (
+        <p class="muted">{t('Ничего нового')}</p>
+      ) : (
+        <ul class="changes">
+          {dashboard.changes.map((change) => (
+            <li class="changes__item">
+              <a href={`/tickets/${change.ticket_id}`} class="ticket-link">
+                {`№ ${change.ticket_id} · ${change.ticket_title}`}
+              </a>
+              <span class="sub">
+                {change.actor_name ?? t('Система')} {changeText(change)} ·{' '}
+                <When at={change.created_at} now={props.now} tz={props.tz} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {dashboard.moreChanges ? <p class="muted small">{t('Показаны последние изменения')}</p> : null}
+    </section>
+  )
+}
+
+const isStatus = (value: string | null): value is TicketStatus => value !== null && value in statusLabels
+const isPriority = (value: string | null): value is Priority => value !== null && value in priorityLabels
+
+function changeText(e: DashboardChange): string {
+  switch (e.kind) {
+    case 'created':
+      return t('создал(а) заявку')
+    case 'taken':
+      return t('взял(а) заявку в работу')
+    case 'assigned':
+      return e.to_value ? t('назначил(а) исполнителя') : t('снял(а) исполнителя')
+    case 'status_changed':
+      return isStatus(e.from_value) && isStatus(e.to_value)
+        ? t('сменил(а) статус: {from} → {to}', { from: t(statusLabels[e.from_value]), to: t(statusLabels[e.to_value]) })
+        : t('сменил(а) статус')
+    case 'priority_changed':
+      return isPriority(e.to_value)
+        ? t('сменил(а) приоритет на «{to}»', { to: t(priorityLabels[e.to_value]) })
+        : t('сменил(а) приоритет')
+    case 'category_changed':
+      return t('сменил(а) категорию')
+    case 'title_changed':
+      return t('изменил(а) заголовок')
+    case 'message':
+      return t('написал(а) сообщение')
+    case 'note':
+      return t('оставил(а) внутреннюю заметку')
+    case 'deadline_breached':
+      return e.to_value === 'response' ? t('— нарушен срок реакции') : t('— нарушен срок решения')
+    case 'rated':
+      return t('оценил(а) работу: {score} из 5', { score: e.to_value ?? '' })
+    default:
+      return t('изменил(а) заявку')
+  }
+}

@@ -1,0 +1,256 @@
+import type { ConsentRecordsTable, User } from '#src/db/schema.ts'
+import type { SessionInfo } from '#src/users/session-list.ts'
+import { date } from '../format.ts'
+import { t } from '../i18n.ts'
+import { Layout } from './layout.tsx'
+import { CsrfField, FormError, Notice } from './parts.tsx'
+import { roleLabel, SessionTable } from './users.tsx'
+
+type ConsentShown = Pick<ConsentRecordsTable, 'status' | 'channel' | 'created_at'>
+
+export type ProfileForm = 'contacts' | 'language' | 'password' | 'sessions' | 'consent'
+
+export interface ProfileViewProps {
+  user: User
+  csrf: string
+  department: string | null
+  /** The person's latest consent record, if any (staff created by an admin may have none). */
+  consent?: ConsentShown | undefined
+  sessions: SessionInfo[]
+  /** The session this page is shown in: it cannot be ended from the list. */
+  currentSession: string
+  errors?: Partial<Record<ProfileForm, string>> | undefined
+  /** What was just done, from the redirect after a form. */
+  done?: string | undefined
+  /** What the person typed into the contacts form, when it was refused. */
+  draft?: { room?: string | undefined; phone?: string | undefined } | undefined
+  now: string
+  tz: string
+}
+
+const doneTexts = (): Record<string, string> => ({
+  contacts: t('Контакты сохранены'),
+  language: t('Язык интерфейса изменён'),
+  password: t('Пароль изменён, другие сеансы завершены'),
+  session: t('Сеанс завершён'),
+})
+
+export function ProfilePage(props: ProfileViewProps) {
+  const { user } = props
+  const notice = props.done ? doneTexts()[props.done] : undefined
+  return (
+    <Layout title={t('Профиль')} user={user} csrf={props.csrf} section="profile">
+      <div class="page-head">
+        <h1>{t('Профиль')}</h1>
+      </div>
+      {notice ? <Notice>{notice}</Notice> : null}
+      <section class="card stack">
+        <h2>{user.full_name}</h2>
+        <dl class="facts">
+          <Fact label={t('Роль')} value={roleLabel(user.role)} />
+          <Fact label={t('Отделение')} value={props.department} />
+          <Fact label={t('Должность')} value={user.position} />
+          <Fact label={t('Логин')} value={user.login} />
+        </dl>
+        <p class="muted small">{t('ФИО, отделение и должность исправляет администратор.')}</p>
+      </section>
+      <div class="admin-grid">
+        <ContactsForm {...props} />
+        <div class="stack">
+          <LanguageForm {...props} />
+          <TelegramCard user={user} />
+        </div>
+      </div>
+      <div class="admin-grid">
+        <PasswordForm {...props} />
+        <section class="card stack">
+          <h2>{t('Мои сеансы')}</h2>
+          <FormError message={props.errors?.sessions} />
+          <SessionTable
+            sessions={props.sessions}
+            csrf={props.csrf}
+            action="/profile/sessions/revoke"
+            current={props.currentSession}
+            now={props.now}
+            tz={props.tz}
+          />
+        </section>
+      </div>
+      <ConsentCard {...props} />
+    </Layout>
+  )
+}
+
+function Fact(props: { label: string; value: string | null | undefined }) {
+  return (
+    <div>
+      <dt>{props.label}</dt>
+      <dd>{props.value ?? <span class="muted">—</span>}</dd>
+    </div>
+  )
+}
+
+function ContactsForm(props: ProfileViewProps) {
+  const { user, draft } = props
+  return (
+    <form method="post" action="/profile/contacts" class="card stack">
+      <CsrfField token={props.csrf} />
+      <h2>{t('Контакты')}</h2>
+      <p class="muted small">{t('Их видит ИТ-отдел, когда приходит по вашей заявке.')}</p>
+      <FormError message={props.errors?.contacts} />
+      <label class="field">
+        <span>{t('Кабинет, корпус')}</span>
+        <input name="room" value={draft?.room ?? user.room ?? ''} maxlength={200} autocomplete="off" />
+      </label>
+      <label class="field">
+        <span>{t('Телефон')}</span>
+        <input name="phone" type="tel" value={draft?.phone ?? user.phone ?? ''} maxlength={30} autocomplete="tel" />
+      </label>
+      <div class="actions">
+        <button type="submit" class="button button--primary">
+          {t('Сохранить')}
+        </button>
+      </div>
+    </form>
+  )
+}
+
+function LanguageForm(props: ProfileViewProps) {
+  const { user } = props
+  return (
+    <form method="post" action="/profile/language" class="card stack">
+      <CsrfField token={props.csrf} />
+      <h2>{t('Язык интерфейса')}</h2>
+      <FormError message={props.errors?.language} />
+      <fieldset class="language-switch">
+        <legend class="visually-hidden">{t('Язык интерфейса')}</legend>
+        <label class="chip">
+          <input type="radio" name="language" value="ru" checked={user.language === 'ru'} />
+          Русский
+        </label>
+        <label class="chip">
+          <input type="radio" name="language" value="en" checked={user.language === 'en'} />
+          English
+        </label>
+      </fieldset>
+      <div class="actions">
+        <button type="submit" class="button">
+          {t('Сменить язык')}
+        </button>
+      </div>
+    </form>
+  )
+}
+
+function TelegramCard(props: { user: User }) {
+  const { user } = props
+  const linked = user.telegram_chat_id !== null
+  return (
+    <section class="card stack">
+      <h2>Telegram</h2>
+      {linked ? (
+        <>
+          <p>
+            <span class="badge account account--active">{t('Привязан')}</span>{' '}
+            {user.telegram_username ? `@${user.telegram_username}` : null}
+          </p>
+          <p class="muted small">
+            {t('Чтобы войти на сайт без пароля, отправьте боту команду /login — он пришлёт одноразовую ссылку.')}
+          </p>
+        </>
+      ) : (
+        <>
+          <p>
+            <span class="badge account account--deactivated">{t('Не привязан')}</span>
+          </p>
+          <p class="muted small">
+            {t(
+              'Уведомления о заявках приходят в Telegram. Найдите бота ИТ-поддержки, нажмите «Старт» и пройдите регистрацию, или обратитесь в ИТ-отдел.',
+            )}
+          </p>
+        </>
+      )}
+    </section>
+  )
+}
+
+function PasswordForm(props: ProfileViewProps) {
+  if (props.user.login === null) {
+    return (
+      <section class="card stack">
+        <h2>{t('Пароль')}</h2>
+        <p class="muted">
+          {t('Вход по паролю для вашей учётной записи не настроен: входите по ссылке из бота (/login).')}
+        </p>
+      </section>
+    )
+  }
+  return (
+    <form method="post" action="/profile/password" class="card stack">
+      <CsrfField token={props.csrf} />
+      <h2>{t('Смена пароля')}</h2>
+      <FormError message={props.errors?.password} />
+      <label class="field">
+        <span>{t('Текущий пароль')}</span>
+        <input name="current" type="password" autocomplete="current-password" required />
+      </label>
+      <label class="field">
+        <span>{t('Новый пароль')}</span>
+        <input name="next" type="password" autocomplete="new-password" required minlength={8} maxlength={256} />
+      </label>
+      <label class="field">
+        <span>{t('Новый пароль ещё раз')}</span>
+        <input name="repeat" type="password" autocomplete="new-password" required minlength={8} maxlength={256} />
+      </label>
+      <p class="muted small">
+        {t('Не короче 8 символов; не из списка распространённых. После смены другие сеансы завершатся.')}
+      </p>
+      <div class="actions">
+        <button type="submit" class="button button--primary">
+          {t('Сменить пароль')}
+        </button>
+      </div>
+    </form>
+  )
+}
+
+/** The consent to process ПДн and its withdrawal (152-ФЗ ст. 9 ч. 2): the account ends with it. */
+function ConsentCard(props: ProfileViewProps) {
+  const { consent } = props
+  const error = props.errors?.consent
+  if ((consent === undefined || consent.status === 'refused') && !error) return null
+  const given = consent?.status === 'given'
+  return (
+    <section class="card stack consent-card">
+      <h2>{t('Согласие на обработку персональных данных')}</h2>
+      <FormError message={error} />
+      {consent?.status === 'given' ? <p>{t('Дано {day}.', { day: date(consent.created_at, props.tz) })}</p> : null}
+      {consent?.status === 'withdrawn' ? (
+        <p>{t('Отозвано {day}.', { day: date(consent.created_at, props.tz) })}</p>
+      ) : null}
+      {given ? (
+        <details class="danger-zone">
+          <summary>{t('Отозвать согласие…')}</summary>
+          <form
+            method="post"
+            action="/profile/consent/withdraw"
+            class="stack"
+            data-confirm={t('Отозвать согласие? Учётная запись будет сразу отключена, вы выйдете из системы.')}
+          >
+            <CsrfField token={props.csrf} />
+            <p class="muted small">
+              {t(
+                'Без согласия мы не можем обрабатывать ваши данные: учётная запись отключится сразу, данные будут уничтожены в установленный срок. Заявки останутся в истории.',
+              )}
+            </p>
+            <div class="actions">
+              <button type="submit" class="button button--danger">
+                {t('Отозвать согласие')}
+              </button>
+            </div>
+          </form>
+        </details>
+      ) : null}
+    </section>
+  )
+}
