@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { count, dateTime, deadlineLeft, plural, relative, span, ticketForms } from './format.ts'
+import { inLanguage } from './i18n.ts'
 
 describe('Russian formats', () => {
   test.each([
@@ -41,5 +42,16 @@ describe('Russian formats', () => {
     expect(deadlineLeft('2026-11-26T14:30:00.000Z', now)).toEqual({ overdue: false, text: 'осталось 2 ч 30 мин' })
     expect(deadlineLeft('2026-11-26T14:30:00.000Z', now, true).text).toBe('осталось 2 ч')
     expect(span(3 * 86_400_000)).toBe('3 дня')
+  })
+
+  test('in an English request, times and deadlines read in English', () => {
+    const now = '2026-11-26T12:00:00.000Z'
+    const english = inLanguage('en', () => [
+      relative('2026-11-26T11:55:00.000Z', now, 'Europe/Moscow'),
+      relative('2026-11-24T12:00:00.000Z', now, 'Europe/Moscow'),
+      deadlineLeft('2026-11-26T10:00:00.000Z', now).text,
+      deadlineLeft('2026-11-26T14:30:00.000Z', now).text,
+    ])
+    expect(english).toEqual(['5 min ago', '2 days ago', 'overdue by 2 h', '2 h 30 min left'])
   })
 })

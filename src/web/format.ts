@@ -3,6 +3,8 @@
  * zone, «5 мин назад», «1 заявка, 2 заявки, 5 заявок».
  */
 
+import { t, tn } from './i18n.ts'
+
 const pluralRules = new Intl.PluralRules('ru')
 
 /** Forms for one, few and many: `['заявка', 'заявки', 'заявок']`. */
@@ -22,6 +24,7 @@ export function count(n: number, forms: PluralForms): string {
 
 export const ticketForms: PluralForms = ['заявка', 'заявки', 'заявок']
 const dayForms: PluralForms = ['день', 'дня', 'дней']
+const englishDays = ['day', 'days'] as const
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 function formatter(tz: string, withTime: boolean): Intl.DateTimeFormat {
@@ -56,34 +59,34 @@ export function isoDay(iso: string, tz: string): string {
   return `${y}-${m}-${d}`
 }
 
-/** «только что», «5 мин назад», «3 ч назад», «2 дня назад», then the date. */
+/** «только что», «5 мин назад», «3 ч назад», «2 дня назад», then the date (in the request's language). */
 export function relative(iso: string, nowIso: string, tz: string): string {
   const minutes = Math.floor((Date.parse(nowIso) - Date.parse(iso)) / 60_000)
-  if (minutes < 1) return 'только что'
-  if (minutes < 60) return `${minutes} мин назад`
+  if (minutes < 1) return t('только что')
+  if (minutes < 60) return t('{n} мин назад', { n: minutes })
   const hours = Math.floor(minutes / 60)
-  if (hours < 24) return `${hours} ч назад`
+  if (hours < 24) return t('{n} ч назад', { n: hours })
   const days = Math.floor(hours / 24)
-  if (days < 7) return `${count(days, dayForms)} назад`
+  if (days < 7) return t('{days} назад', { days: tn(days, dayForms, englishDays) })
   return date(iso, tz)
 }
 
 /** A span of time: «45 мин», «2 ч», «2 ч 30 мин» (whole hours only when `coarse`), «3 дня». */
 export function span(ms: number, coarse = false): string {
   const minutes = Math.max(1, Math.round(Math.abs(ms) / 60_000))
-  if (minutes < 60) return `${minutes} мин`
+  if (minutes < 60) return t('{n} мин', { n: minutes })
   const hours = Math.floor(minutes / 60)
   if (hours < 24) {
     const rest = minutes % 60
-    return rest === 0 || hours >= 10 || coarse ? `${hours} ч` : `${hours} ч ${rest} мин`
+    return rest === 0 || hours >= 10 || coarse ? t('{n} ч', { n: hours }) : t('{h} ч {m} мин', { h: hours, m: rest })
   }
-  return count(Math.floor(hours / 24), dayForms)
+  return tn(Math.floor(hours / 24), dayForms, englishDays)
 }
 
 /** «просрочена на 2 ч» or «осталось 3 ч» for a deadline. */
 export function deadlineLeft(dueIso: string, nowIso: string, coarse = false): { overdue: boolean; text: string } {
   const ms = Date.parse(dueIso) - Date.parse(nowIso)
   return ms < 0
-    ? { overdue: true, text: `просрочена на ${span(ms, coarse)}` }
-    : { overdue: false, text: `осталось ${span(ms, coarse)}` }
+    ? { overdue: true, text: t('просрочена на {span}', { span: span(ms, coarse) }) }
+    : { overdue: false, text: t('осталось {span}', { span: span(ms, coarse) }) }
 }

@@ -10,6 +10,7 @@ import {
   JOURNEY_PASSWORD,
   type JourneyServer,
   openPage,
+  phone,
   runJourneys,
   screenshot,
   signInAs,
@@ -144,7 +145,15 @@ describe('the ticket list, the dashboard and the statistics in chromium', () => 
       await reportBook.xlsx.readFile(report.path)
       expect(reportBook.worksheets.map((w) => w.name)).toContain('По исполнителям')
       curator.expectClean()
-      await Promise.all([executor.context.close(), curator.context.close()])
+
+      // On a phone the dashboard's blocks stack in one column.
+      const onPhone = await openPage(browser, phone)
+      await signInAs(onPhone.page, base, 'sidorov')
+      await onPhone.page.goto(`${base}/`)
+      await onPhone.page.getByRole('heading', { name: /Мои открытые заявки/ }).waitFor()
+      await screenshot(onPhone.page, JOURNEY, '07-dashboard-phone')
+      onPhone.expectClean()
+      await Promise.all([executor.context.close(), curator.context.close(), onPhone.context.close()])
     },
     120_000,
   )

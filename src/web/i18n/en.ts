@@ -1,4 +1,5 @@
 import { enAdmin } from './en-admin.ts'
+import { enCommon } from './en-common.ts'
 import { enCurator } from './en-curator.ts'
 import { enStats } from './en-stats.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
@@ -10,6 +11,7 @@ import { enTicket } from './en-ticket.ts'
  */
 export const en: Readonly<Record<string, string>> = {
   ...enAdmin,
+  ...enCommon,
   ...enCurator,
   ...enTelegramLogin,
   ...enTicket,

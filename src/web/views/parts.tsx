@@ -11,11 +11,11 @@ export function CsrfField(props: { token: string }) {
 
 /** Status: colour and its label, never colour alone. */
 export function StatusBadge(props: { status: TicketStatus }) {
-  return <span class={`badge status status--${props.status}`}>{statusLabels[props.status]}</span>
+  return <span class={`badge status status--${props.status}`}>{t(statusLabels[props.status])}</span>
 }
 
 export function PriorityBadge(props: { priority: Priority }) {
-  return <span class={`badge prio prio--${props.priority}`}>{priorityLabels[props.priority]}</span>
+  return <span class={`badge prio prio--${props.priority}`}>{t(priorityLabels[props.priority])}</span>
 }
 
 /** «5 мин назад» with the exact time on hover. */
