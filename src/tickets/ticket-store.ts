@@ -1,6 +1,13 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
-import type { Database, Priority, Ticket, TicketStatus, Tx } from '#src/db/schema.ts'
+import {
+  type Database,
+  type Priority,
+  type Ticket,
+  type TicketStatus,
+  type Tx,
+  ticketStatuses,
+} from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
@@ -218,7 +225,12 @@ function conditions(
   }
   if (filter.overdue !== undefined) {
     const overdue = eb.and([
-      eb('tickets.status', 'not in', finalStatuses),
+      // `in` the open statuses rather than `not in` the final ones: an index range per status.
+      eb(
+        'tickets.status',
+        'in',
+        ticketStatuses.filter((status) => !finalStatuses.includes(status)),
+      ),
       eb('tickets.resolution_due_at', 'is not', null),
       eb('tickets.resolution_due_at', '<', at),
     ])
