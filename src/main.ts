@@ -9,11 +9,13 @@ import { createUpdateApplier, type UpdateApplier } from '#src/bot/apply-update.t
 import type { BotContext } from '#src/bot/context.ts'
 import { createBot } from '#src/bot/create-bot.ts'
 import { createFileDownloader } from '#src/bot/download-files.ts'
+import { botHousekeeping } from '#src/bot/housekeeping.ts'
 import { type RunningBot, startBot } from '#src/bot/start-bot.ts'
 import type { Config } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
+import { defaultSchedules } from '#src/jobs/schedules.ts'
 import { startWorker, type Worker } from '#src/jobs/worker.ts'
 import { createLogger, type Logger } from '#src/logger.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
@@ -70,7 +72,13 @@ export async function serve(
     const url = `http://${hostForUrl(config.host)}:${port}`
 
     if (config.workerEnabled)
-      worker = startWorker({ db, config, logger, channels: [noticeChannel(db, config, logger)] })
+      worker = startWorker({
+        db,
+        config,
+        logger,
+        channels: [noticeChannel(db, config, logger)],
+        schedules: [...defaultSchedules, ...botHousekeeping],
+      })
     // In the background: while Telegram is unreachable the bot keeps trying and the web works meanwhile.
     if (telegram) runningBot = startBot({ db, config, logger, ...telegram, holder: instanceName() })
     logger.info({ url, database: config.database.kind, worker: config.workerEnabled }, 'helpdesk is up')

@@ -89,6 +89,18 @@ export const newTicketStateSchema = z.object({
 })
 export type NewTicketState = z.infer<typeof newTicketStateSchema>
 
+/**
+ * An album whose first item was already answered: Telegram sends each item as an update of its own, and
+ * the later ones are taken without a second answer — onto `ticketId` when the album became that ticket
+ * before they arrived (the urgency was pressed in between); dropped when there was nowhere to file it.
+ */
+export const albumAnsweredStateSchema = z.object({
+  flow: z.literal('album_answered'),
+  mediaGroupId: z.string(),
+  ticketId: id.optional(),
+})
+export type AlbumAnsweredState = z.infer<typeof albumAnsweredStateSchema>
+
 export const conversationStateSchema = z.discriminatedUnion('flow', [
   registrationStateSchema,
   rejectReasonStateSchema,
@@ -96,6 +108,7 @@ export const conversationStateSchema = z.discriminatedUnion('flow', [
   chooseTicketStateSchema,
   ratingCommentStateSchema,
   newTicketStateSchema,
+  albumAnsweredStateSchema,
 ])
 export type ConversationState = z.infer<typeof conversationStateSchema>
 

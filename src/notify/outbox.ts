@@ -42,6 +42,7 @@ export interface Notice {
  * the bot, is active or is the person being told about their registration). Returns the count queued.
  */
 export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: Notice): Promise<number> {
+  if (notice.ticketId && offerEndingKinds.includes(notice.kind)) await withdrawTakeOffers(tx, notice.ticketId)
   const unique = [...new Set(userIds)]
   if (unique.length === 0) return 0
   const recipients = await tx
@@ -135,4 +136,49 @@ export async function enqueueBotMessage(
       sent_at: null,
     })
     .execute()
+}
+
+/**
+ * Notices that mean a ticket is no longer there to be taken (taken — or assigned, which sends
+ * `ticket_taken` too — or cancelled): whatever use case sends one, the offers go with it.
+ */
+const offerEndingKinds: readonly NoticeKind[] = ['ticket_taken', 'ticket_cancelled']
+
+/** The kind of outbox row that re-renders the buttons of a notice already sent (telegram-channel.ts). */
+export const REFRESH_BUTTONS_KIND = 'refresh_buttons'
+
+/**
+ * The «Новая заявка» notices the group's members got carry «Взять в работу»: once the ticket is taken,
+ * each one already in a chat (telegram_messages) gets its buttons rendered again from the current rows,
+ * which no longer offer it. Notices not sent yet need nothing: they are rendered when they leave.
+ */
+export async function withdrawTakeOffers(tx: Tx, ticketId: number): Promise<number> {
+  const sent = await tx
+    .selectFrom('telegram_messages as m')
+    .innerJoin('outbox as o', 'o.id', 'm.outbox_id')
+    .select(['m.chat_id', 'm.message_id'])
+    .where('m.ticket_id', '=', ticketId)
+    .where('o.kind', '=', 'ticket_new_for_group')
+    .execute()
+  if (sent.length === 0) return 0
+  const at = now()
+  await tx
+    .insertInto('outbox')
+    .values(
+      sent.map((m) => ({
+        channel: 'telegram',
+        recipient: m.chat_id,
+        kind: REFRESH_BUTTONS_KIND,
+        payload: JSON.stringify({ editMessageId: Number(m.message_id), notice: 'ticket_new_for_group' }),
+        status: 'pending' as const,
+        next_attempt_at: at,
+        last_error: null,
+        ticket_id: ticketId,
+        message_id: null,
+        created_at: at,
+        sent_at: null,
+      })),
+    )
+    .execute()
+  return sent.length
 }

@@ -21,7 +21,7 @@ import {
   TELEGRAM_TEXT_MAX,
   type TicketFacts,
 } from './notice-texts.ts'
-import type { BotButton, BotMessage } from './outbox.ts'
+import { type BotButton, type BotMessage, REFRESH_BUTTONS_KIND } from './outbox.ts'
 
 /**
  * The Telegram channel: delivers outbox rows through the Bot API (grammY's `Api`). A `bot_message` row
@@ -48,6 +48,7 @@ export function createTelegramChannel(deps: TelegramChannelDeps): NoticeChannel 
   const deliver = async (row: OutboxRow): Promise<SendResult> => {
     const payload = payloadSchema.safeParse(parseJson(row.payload))
     if (!payload.success) return { ok: false, error: `payload of outbox row ${row.id} is malformed` }
+    if (row.kind === REFRESH_BUTTONS_KIND) return refreshButtons(row, payload.data)
     let message: BotMessage
     if (row.kind === 'bot_message') {
       if (!payload.data.message) return { ok: false, error: 'bot_message without a message' }
@@ -68,6 +69,16 @@ export function createTelegramChannel(deps: TelegramChannelDeps): NoticeChannel 
       }
     }
     return { ok: true }
+  }
+
+  /** A notice already in the chat gets the buttons its kind has now; a message gone needs nothing. */
+  const refreshButtons = async (row: OutboxRow, payload: Payload): Promise<SendResult> => {
+    const { editMessageId, notice } = payload
+    if (editMessageId === undefined || notice === undefined) return { ok: false, error: 'refresh without a message' }
+    const rendered = await renderRow(db, { ...row, kind: notice }, payload, config.baseUrl)
+    if ('error' in rendered) return { ok: false, error: rendered.error }
+    const edited = await editButtons(api, row.recipient, editMessageId, rendered.buttons)
+    return edited.ok ? { ok: true } : edited.result
   }
 
   return {
@@ -135,6 +146,9 @@ const payloadSchema = z.object({
   breach: z.enum(['response', 'resolution']).optional(),
   automatic: z.boolean().optional(),
   message: botMessageSchema.optional(),
+  /** refresh_buttons: the sent message, and the notice kind whose buttons it gets. */
+  editMessageId: id.optional(),
+  notice: z.string().optional(),
 })
 type Payload = z.infer<typeof payloadSchema>
 
@@ -286,7 +300,7 @@ async function subjectFacts(db: Db, userId: number): Promise<SubjectFacts | unde
 
 // ---------------------------------------------------------------- sending
 
-type TelegramSender = Pick<Api, 'sendMessage' | 'editMessageText'>
+type TelegramSender = Pick<Api, 'sendMessage' | 'editMessageText' | 'editMessageReplyMarkup'>
 
 type Sent = { ok: true; messageId: number | undefined } | { ok: false; result: SendResult }
 
@@ -318,6 +332,38 @@ async function sendBotMessage(api: TelegramSender, chatId: string, message: BotM
     // Telegram refuses some link buttons (an intranet address): put the link in the text instead.
     if (isBadRequest(error, 'BUTTON_URL_INVALID') && hasUrlButtons(message)) {
       return sendBotMessage(api, chatId, withoutUrlButtons({ ...message, editMessageId: undefined }))
+    }
+    return { ok: false, result: toSendResult(error) }
+  }
+}
+
+/**
+ * Replaces the inline buttons of a sent message (none left: the keyboard goes). A message deleted, too
+ * old to edit, or already showing these buttons is done with; link buttons Telegram refuses were put in
+ * the text when the message was sent, so they are left out here too.
+ */
+async function editButtons(
+  api: TelegramSender,
+  chatId: string,
+  messageId: number,
+  buttons: BotButton[][],
+): Promise<Sent> {
+  const keyboard = inlineKeyboard(buttons)
+  try {
+    await api.editMessageReplyMarkup(chatId, messageId, {
+      ...(keyboard.length > 0 ? { reply_markup: { inline_keyboard: keyboard } } : {}),
+    })
+    return { ok: true, messageId }
+  } catch (error) {
+    const gone = ['message is not modified', 'message to edit not found', "message can't be edited"]
+    if (gone.some((fragment) => isBadRequest(error, fragment))) return { ok: true, messageId }
+    if (isBadRequest(error, 'BUTTON_URL_INVALID') && buttons.some((row) => row.some((b) => b.url !== undefined))) {
+      return editButtons(
+        api,
+        chatId,
+        messageId,
+        buttons.map((row) => row.filter((b) => b.url === undefined)),
+      )
     }
     return { ok: false, result: toSendResult(error) }
   }

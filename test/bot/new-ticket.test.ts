@@ -319,13 +319,13 @@ describe('a new ticket through the bot', () => {
     person.press(picker.message_id, callback.cancel())
     await h.settle()
     expect(current(person, picker.message_id)?.reply_markup).toBeUndefined()
-    expect(last(person).text).toBe(texts.cancelled)
+    expect(last(person).text).toBe(texts.newTicketCancelled)
     expect(await conversations()).toEqual([])
 
     await upToDescription(person, category)
     person.command('/cancel')
     await h.settle()
-    expect(last(person).text).toBe(texts.cancelled)
+    expect(last(person).text).toBe(texts.newTicketCancelled)
     expect(sentKeyboard(person)).toMatchObject({
       keyboard: [[{ text: 'Новая заявка' }, { text: 'Мои заявки' }], [{ text: 'Помощь' }]],
     })
@@ -337,7 +337,7 @@ describe('a new ticket through the bot', () => {
     const question = urgencyQuestion(person)
     person.send('Отмена')
     await h.settle()
-    expect(last(person).text).toBe(texts.cancelled)
+    expect(last(person).text).toBe(texts.newTicketCancelled)
     // The old urgency buttons no longer file anything.
     const stale = person.press(question.message_id, callback.urgency('normal'))
     await h.settle()

@@ -5,6 +5,7 @@ import { callback } from '#src/notify/callback-data.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
+import { takeTicket } from '#src/tickets/take-ticket.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
 import { buildCategory, buildGroup, buildUser } from '../support/factories.ts'
@@ -259,6 +260,39 @@ describe.each(botDialects)('the notice cycle in Telegram (%s)', (dialect) => {
     expect(edited.text?.split('\n')[0]).toBe(`Заявка № ${ticket.id} · В работе`)
     expect(edited.text).toContain('Заявку уже взял другой исполнитель')
     expect(buttonData(edited)).toEqual([])
+  })
+
+  test('the other members’ «Новая заявка» notices lose «Взять в работу» once it is taken, from the bot or the web', async () => {
+    const w = await world(dialect)
+    const fromBot = await createTicket(h.db, actorFromUser(w.requester, 'bot'), {
+      description: 'Не работает Wi-Fi в ординаторской',
+      categoryId: w.categoryId,
+    })
+    await h.settle()
+    const mine = last(w.executorChat)
+    const colleagues = last(w.colleagueChat)
+    expect(buttonData(colleagues)).toEqual([callback.ticket('take', fromBot.id)])
+    w.executorChat.press(mine.message_id, callback.ticket('take', fromBot.id))
+    await h.settle()
+    const withdrawn = current(w.colleagueChat, colleagues.message_id)
+    expect(buttonData(withdrawn)).toEqual([])
+    // Only the buttons change: the notice still says what it said, with its link to the ticket.
+    expect(withdrawn.text).toBe(colleagues.text)
+    expect(urls(withdrawn)).toEqual(urls(colleagues))
+
+    const fromWeb = await createTicket(h.db, actorFromUser(w.requester, 'web'), {
+      description: 'Нет сети в кабинете 5',
+      categoryId: w.categoryId,
+    })
+    await h.settle()
+    const offered = last(w.executorChat)
+    expect(buttonData(offered)).toEqual([callback.ticket('take', fromWeb.id)])
+    await takeTicket(h.db, actorFromUser(w.colleague, 'web'), { ticketId: fromWeb.id })
+    await h.settle()
+    expect(buttonData(current(w.executorChat, offered.message_id))).toEqual([])
+    expect(buttonData(current(w.colleagueChat, last(w.colleagueChat).message_id))).not.toContain(
+      callback.ticket('take', fromWeb.id),
+    )
   })
 
   test('«Не решено» brings the ticket back into work and the next message says what is wrong', async () => {

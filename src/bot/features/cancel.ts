@@ -1,5 +1,6 @@
 import { Composer } from 'grammy'
 import type { BotContext } from '../context.ts'
+import type { ConversationState } from '../conversation-store.ts'
 import { buttons, isButton, keyboards, texts } from '../texts.ts'
 
 /**
@@ -15,15 +16,29 @@ async function cancelDialogue(ctx: BotContext): Promise<void> {
   if (ctx.callbackQuery) ctx.answerLater()
   if (pressed !== undefined) await ctx.say({ text: texts.cancelled, editMessageId: pressed })
   const active = ctx.person?.status === 'active'
-  const text =
-    state === undefined
-      ? texts.nothingToCancel
-      : state.flow === 'registration'
-        ? texts.registrationCancelled
-        : state.flow === 'reject_reason'
-          ? texts.rejectionCancelled
-          : texts.cancelled
-  await ctx.say({ text, keyboard: active ? keyboards.mainMenu : 'remove' })
+  await ctx.say({ text: cancelledText(state), keyboard: active ? keyboards.mainMenu : 'remove' })
+}
+
+/** What was given up, in the words of the dialogue that was going on. */
+function cancelledText(state: ConversationState | undefined): string {
+  switch (state?.flow) {
+    case undefined:
+    // Nothing waits for the person: later items of an answered album are taken silently anyway.
+    case 'album_answered':
+      return texts.nothingToCancel
+    case 'registration':
+      return texts.registrationCancelled
+    case 'reject_reason':
+      return texts.rejectionCancelled
+    case 'new_ticket':
+      return texts.newTicketCancelled
+    case 'reply_to':
+      return texts.replyCancelled
+    case 'choose_ticket':
+      return texts.choiceCancelled
+    case 'rating_comment':
+      return texts.ratingCommentCancelled
+  }
 }
 
 cancel.command('cancel', cancelDialogue)

@@ -18,7 +18,8 @@ import { buttons, isButton, keyboards, newTicketTexts, texts, urgencyLabels } fr
  * createTicket → confirmation with the number and status. The state lives in bot_conversations, so a
  * restart in the middle loses nothing. Files were downloaded before the update's transaction
  * (download-files.ts); an album arrives as one update per item, and its later items join the same
- * ticket silently (the album's media_group_id is kept in the state).
+ * ticket silently (the album's media_group_id is kept in the state) — those that arrive after the
+ * urgency was pressed too, as one message on the new ticket (reply-routing.ts, flow `album_answered`).
  *
  * Only active people reach this composer: the registration composer before it answers everyone else.
  * The confirmation never repeats the description (setting «ПДн не передаются в Telegram»).
@@ -103,7 +104,10 @@ newTicket.callbackQuery(/^u:/, async (ctx) => {
     priority: priorityFor(urgency, category.default_priority),
     attachments: state.files,
   })
-  await ctx.conversation.clear()
+  // Items of the album still on their way (one update each) join this ticket instead of being asked about.
+  if (state.mediaGroupId !== undefined) {
+    await ctx.conversation.set({ flow: 'album_answered', mediaGroupId: state.mediaGroupId, ticketId: ticket.id })
+  } else await ctx.conversation.clear()
   ctx.answerLater()
   if (edit !== undefined) {
     await ctx.say({ text: newTicketTexts.urgencyChosen(urgencyLabels[urgency]), editMessageId: edit })

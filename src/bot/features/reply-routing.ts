@@ -21,7 +21,8 @@ import { chatActor, openStatuses, rememberMessage, sayAboutTicket, ticketOfMessa
 /**
  * Messages of an active person that no dialogue took (PRODUCT.md §4): where do they land?
  *
- *   1. a later part of an album that already became a ticket message → its files join that message;
+ *   1. a later part of an album that already became a ticket message → its files join that message
+ *      (parts that come after the album became a new ticket → one message on it; never a second answer);
  *   2. a Telegram reply to any message about ticket N (the bot's or their own) → ticket N;
  *   3. the next message after «Ответить» (or «Не решено») under ticket N → ticket N;
  *   4. the next text after a rating → the rating's comment;
@@ -31,7 +32,12 @@ import { chatActor, openStatuses, rememberMessage, sayAboutTicket, ticketOfMessa
 export const replyRouting = new Composer<BotContext>()
 
 /** Flows of this feature: other flows' messages are never taken here. */
-const ourFlows: ReadonlyArray<ConversationState['flow']> = ['reply_to', 'choose_ticket', 'rating_comment']
+const ourFlows: ReadonlyArray<ConversationState['flow']> = [
+  'reply_to',
+  'choose_ticket',
+  'rating_comment',
+  'album_answered',
+]
 
 /** At most this many open tickets are offered as buttons (the newest first). */
 const CHOICES_MAX = 8
@@ -117,11 +123,21 @@ async function reportFileProblems(ctx: BotContext): Promise<boolean> {
 
 /**
  * A later part of an album: Telegram sends each photo of an album as a message of its own. Its files
- * join the message the first part became, or the message waiting for the person's choice.
+ * join the message the first part became, or the message waiting for the person's choice; parts of an
+ * album already answered are never answered again.
  */
 async function joinAlbum(ctx: BotContext, message: Message, state: ConversationState | undefined): Promise<boolean> {
   const group = message.media_group_id
   if (group === undefined) return false
+  if (state?.flow === 'album_answered' && state.mediaGroupId === group) {
+    // Nowhere to file (no open ticket): the state stays, so that every later part is silent too.
+    if (state.ticketId === undefined) return true
+    // The first late part files one message on the new ticket (one acknowledgement) and records the
+    // album, so the parts after it join that message.
+    await ctx.conversation.clear()
+    await fileOnTicket(ctx, state.ticketId, incoming(ctx, message))
+    return true
+  }
   if (state?.flow === 'choose_ticket' && state.mediaGroupId === group) {
     const part = incoming(ctx, message)
     await ctx.conversation.set({
@@ -208,7 +224,10 @@ async function askWhichTicket(ctx: BotContext, part: Incoming, waiting: ChooseTi
     .limit(CHOICES_MAX)
     .execute()
   if (open.length === 0) {
-    await ctx.conversation.clear()
+    // An album is told once, not once per item: its later items find this state and say nothing.
+    if (part.mediaGroupId !== undefined) {
+      await ctx.conversation.set({ flow: 'album_answered', mediaGroupId: part.mediaGroupId })
+    } else await ctx.conversation.clear()
     await ctx.say({ text: conversationTexts.noOpenTickets, keyboard: keyboards.mainMenu })
     return
   }
