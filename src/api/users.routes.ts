@@ -1,15 +1,14 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { audit } from '#src/audit/journal.ts'
 import { roles, userStatuses } from '#src/db/schema.ts'
-import { authorize } from '#src/users/authorize.ts'
 import { changeRole } from '#src/users/change-role.ts'
 import { confirmUser } from '#src/users/confirm-user.ts'
 import { createUser } from '#src/users/create-user.ts'
 import { deactivateUser } from '#src/users/deactivate-user.ts'
 import { reactivateUser } from '#src/users/reactivate-user.ts'
 import { REJECTION_REASON_MAX, rejectUser } from '#src/users/reject-user.ts'
-import { listUsers, USERS_PER_PAGE, USERS_PER_PAGE_MAX } from '#src/users/user-store.ts'
+import { searchUsers } from '#src/users/search-users.ts'
+import { USERS_PER_PAGE, USERS_PER_PAGE_MAX } from '#src/users/user-store.ts'
 import { viewUser } from '#src/users/view-user.ts'
 import { authenticate } from './authenticate.ts'
 import type { ApiEnv } from './env.ts'
@@ -67,32 +66,15 @@ export function userRoutes(): Hono<ApiEnv> {
 
   routes.get('/', async (c) => {
     const query = queryOf(c, userListQuery)
-    const { db } = c.get('deps')
-    const actor = c.get('actor')
-    await authorize(
-      db,
-      actor,
-      'user.view',
-      { action: 'user.list', objectType: 'user', pdn: true, description: 'Отказано в просмотре списка пользователей' },
-      'Нет прав просматривать данные пользователей',
-    )
     const page = query.page ?? 1
     const perPage = query.per_page ?? USERS_PER_PAGE
-    const result = await listUsers(db, {
+    const result = await searchUsers(c.get('deps').db, c.get('actor'), {
       status: query.status,
       role: query.role,
       q: query.q,
       departmentId: query.department_id,
       page,
       perPage,
-    })
-    // Names and phones of many people at once: a read of ПДн, journaled (COMPLIANCE.md §4).
-    await audit(db, actor, {
-      action: 'user.list',
-      objectType: 'user',
-      pdn: true,
-      description: `Просмотр списка пользователей: ${result.items.length} из ${result.total}`,
-      details: { ids: result.items.map((u) => u.id), page, perPage },
     })
     return c.json({ items: result.items.map(presentUser), total: result.total, page, per_page: perPage })
   })

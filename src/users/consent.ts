@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Selectable } from 'kysely'
 import { audit } from '#src/audit/journal.ts'
-import type { ConsentTextsTable, Db, Tx } from '#src/db/schema.ts'
+import type { ConsentRecordsTable, ConsentTextsTable, Db, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
@@ -13,6 +13,7 @@ import { authorize } from './authorize.ts'
  * and each person's consent record names the version they agreed to.
  */
 export type ConsentText = Selectable<ConsentTextsTable>
+export type ConsentRecord = Selectable<ConsentRecordsTable>
 
 export const OPERATOR_NAME = 'ОБУЗ «Курская городская клиническая больница скорой медицинской помощи»'
 
@@ -37,6 +38,17 @@ export const CONSENT_TEXT_MAX = 50_000
 
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex')
+}
+
+/** A person's latest consent record (given, refused or withdrawn): it says where their consent stands. */
+export async function latestConsent(db: Tx, userId: number): Promise<ConsentRecord | undefined> {
+  return db
+    .selectFrom('consent_records')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
 }
 
 async function newestConsentText(db: Tx): Promise<ConsentText | undefined> {

@@ -45,18 +45,7 @@ export async function deactivateUser(db: Db, actor: Actor, input: DeactivateUser
       .returningAll()
       .executeTakeFirst()
     if (!deactivated) throw new DomainError('invalid_transition', 'Отключить можно только активную учётную запись')
-    const sessions = await tx
-      .updateTable('sessions')
-      .set({ revoked_at: at })
-      .where('user_id', '=', user.id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst()
-    const tokens = await tx
-      .updateTable('api_tokens')
-      .set({ revoked_at: at })
-      .where('user_id', '=', user.id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst()
+    const revoked = await revokeAccess(tx, user.id, at)
     await audit(tx, actor, {
       action: 'user.deactivate',
       objectType: 'user',
@@ -64,15 +53,32 @@ export async function deactivateUser(db: Db, actor: Actor, input: DeactivateUser
       subjectId: user.id,
       pdn: true,
       description: `Отключена учётная запись пользователя № ${user.id}`,
-      details: {
-        from: 'active',
-        to: 'deactivated',
-        sessionsRevoked: Number(sessions.numUpdatedRows),
-        apiTokensRevoked: Number(tokens.numUpdatedRows),
-      },
+      details: { from: 'active', to: 'deactivated', ...revoked },
     })
     const curators = await activeUserIdsWithRoles(tx, ['curator'])
     await notifyUsers(tx, curators, { kind: 'account_deactivated', data: { subjectId: user.id } })
     return deactivated
   })
+}
+
+export interface RevokedAccess {
+  sessionsRevoked: number
+  apiTokensRevoked: number
+}
+
+/** Ends every live web session and API token of a person at `at` (deactivation, withdrawn consent). */
+export async function revokeAccess(tx: Db, userId: number, at: string): Promise<RevokedAccess> {
+  const sessions = await tx
+    .updateTable('sessions')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  const tokens = await tx
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return { sessionsRevoked: Number(sessions.numUpdatedRows), apiTokensRevoked: Number(tokens.numUpdatedRows) }
 }

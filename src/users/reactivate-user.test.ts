@@ -1,9 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { now } from '#src/db/time.ts'
 import { testDatabase } from '../../test/support/database.ts'
-import { buildActor, buildUser } from '../../test/support/factories.ts'
+import { buildActor, buildConsent, buildUser } from '../../test/support/factories.ts'
 import { auditRows, expectRefusal } from '../../test/support/state.ts'
-import { currentConsentText } from './consent.ts'
 import { reactivateUser } from './reactivate-user.ts'
 
 describe('reactivateUser', () => {
@@ -55,19 +54,7 @@ describe('reactivateUser', () => {
     const { db } = await testDatabase()
     const { actor } = await buildActor(db, { role: 'admin' })
     const target = await buildUser(db, { status: 'deactivated' })
-    const text = await currentConsentText(db)
-    await db
-      .insertInto('consent_records')
-      .values({
-        user_id: target.id,
-        consent_text_id: text.id,
-        channel: 'bot',
-        status: 'withdrawn',
-        evidence: null,
-        created_at: now(),
-        withdrawn_at: now(),
-      })
-      .execute()
+    await buildConsent(db, target.id, 'withdrawn')
     await expectRefusal(db, 'invalid_transition', () => reactivateUser(db, actor, { userId: target.id }))
   })
 })

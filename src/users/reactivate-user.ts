@@ -5,6 +5,7 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
+import { latestConsent } from './consent.ts'
 import { findUser } from './user-store.ts'
 
 export interface ReactivateUserInput {
@@ -35,13 +36,7 @@ export async function reactivateUser(db: Db, actor: Actor, input: ReactivateUser
       throw new DomainError('invalid_transition', 'Данные пользователя уничтожены, учётную запись нельзя включить')
     }
     // Withdrawn consent ends processing (152-ФЗ ст. 9 ч. 2); only a new consent may bring the person back.
-    const consent = await tx
-      .selectFrom('consent_records')
-      .select('status')
-      .where('user_id', '=', user.id)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst()
+    const consent = await latestConsent(tx, user.id)
     if (consent?.status === 'withdrawn') {
       throw new DomainError(
         'invalid_transition',

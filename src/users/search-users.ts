@@ -29,7 +29,9 @@ export async function searchUsers(
     details: {
       ids: result.items.map((u) => u.id),
       page: filter.page ?? 1,
+      perPage: filter.perPage,
       role: filter.role,
+      departmentId: filter.departmentId,
       status: filter.status,
       search: filter.q ? true : undefined,
     },

@@ -1,11 +1,10 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
-import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { NAME_MAX, normalizePhone, optionalText } from './fields.ts'
-import { findUser } from './user-store.ts'
+import { findUser, writeUserChanges } from './user-store.ts'
 
 export const profileLanguages = ['ru', 'en'] as const
 
@@ -37,14 +36,8 @@ export async function updateProfile(db: Db, actor: Actor, input: UpdateProfileIn
   return transact(db, async (tx) => {
     const user = await findUser(tx, userId)
     if (!user) throw new DomainError('not_found', 'Пользователь не найден')
-    const changed = (Object.keys(wanted) as Array<keyof Changes>).filter((field) => wanted[field] !== user[field])
+    const { updated, changed } = await writeUserChanges(tx, user, wanted)
     if (changed.length === 0) return user
-    const updated = await tx
-      .updateTable('users')
-      .set({ ...Object.fromEntries(changed.map((field) => [field, wanted[field]])), updated_at: now() })
-      .where('id', '=', user.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
     await audit(tx, actor, {
       action: 'user.profile_update',
       objectType: 'user',

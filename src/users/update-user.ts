@@ -1,12 +1,11 @@
 import { audit } from '#src/audit/journal.ts'
 import type { Db, Tx, User } from '#src/db/schema.ts'
-import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
 import { NAME_MAX, normalizePhone, optionalText, requiredText } from './fields.ts'
-import { findUser } from './user-store.ts'
+import { findUser, writeUserChanges } from './user-store.ts'
 
 export interface UpdateUserInput {
   userId: number
@@ -47,14 +46,8 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserInput): 
     if (wanted.department_id !== undefined && wanted.department_id !== null) {
       await requireDepartment(tx, wanted.department_id)
     }
-    const changed = (Object.keys(wanted) as Array<keyof Changes>).filter((field) => wanted[field] !== user[field])
+    const { updated, changed } = await writeUserChanges(tx, user, wanted)
     if (changed.length === 0) return user
-    const updated = await tx
-      .updateTable('users')
-      .set({ ...Object.fromEntries(changed.map((field) => [field, wanted[field]])), updated_at: now() })
-      .where('id', '=', user.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
     await audit(tx, actor, {
       action: 'user.update',
       objectType: 'user',

@@ -20,6 +20,26 @@ export async function findUserByChatId(db: Tx, chatId: string): Promise<User | u
 }
 
 /** A user without the secrets: what an edge may show or serialise. */
+/**
+ * Writes those of `wanted` that differ from the row (with `updated_at`); returns the row as it now is and
+ * which fields changed — none, and nothing is written.
+ */
+export async function writeUserChanges<K extends keyof User>(
+  db: Tx,
+  user: User,
+  wanted: Partial<Pick<User, K>>,
+): Promise<{ updated: User; changed: K[] }> {
+  const changed = (Object.keys(wanted) as K[]).filter((field) => wanted[field] !== user[field])
+  if (changed.length === 0) return { updated: user, changed }
+  const updated = await db
+    .updateTable('users')
+    .set({ ...Object.fromEntries(changed.map((field) => [field, wanted[field]])), updated_at: now() })
+    .where('id', '=', user.id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  return { updated, changed }
+}
+
 export type PublicUser = Omit<User, 'password_hash' | 'totp_secret' | 'totp_last_step'>
 
 export function publicUser(user: User): PublicUser {

@@ -1,12 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import type { Db, User } from '#src/db/schema.ts'
-import { now } from '#src/db/time.ts'
 import { testDatabase } from '../../test/support/database.ts'
-import { buildActor, buildUser } from '../../test/support/factories.ts'
+import { buildActor, buildConsent, buildUser } from '../../test/support/factories.ts'
 import { auditRows, expectRefusal, outboxOf } from '../../test/support/state.ts'
 import { actorFromUser } from './actor.ts'
 import { createApiToken } from './api-tokens.ts'
-import { currentConsentText } from './consent.ts'
 import { consumeLoginLink, createLoginLink } from './login-links.ts'
 import { reactivateUser } from './reactivate-user.ts'
 import { createSession, resolveSession } from './sessions.ts'
@@ -17,19 +15,7 @@ const evidence = { update_id: 501, message_id: 77 }
 /** A person who consented through the bot, as registration leaves them. */
 async function consented(db: Db, overrides: Parameters<typeof buildUser>[1] = {}): Promise<User> {
   const user = await buildUser(db, overrides)
-  const text = await currentConsentText(db)
-  await db
-    .insertInto('consent_records')
-    .values({
-      user_id: user.id,
-      consent_text_id: text.id,
-      channel: 'bot',
-      status: 'given',
-      evidence: JSON.stringify({ update_id: 1, message_id: 2 }),
-      created_at: now(),
-      withdrawn_at: null,
-    })
-    .execute()
+  await buildConsent(db, user.id)
   return user
 }
 

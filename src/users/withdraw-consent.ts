@@ -6,6 +6,8 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { activeUserIdsWithRoles, notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from './actor.ts'
+import { latestConsent } from './consent.ts'
+import { type RevokedAccess, revokeAccess } from './deactivate-user.ts'
 import { can } from './permissions.ts'
 import { findUser } from './user-store.ts'
 
@@ -50,13 +52,7 @@ export async function withdrawConsent(db: Db, actor: Actor, input: WithdrawConse
   return transact(db, async (tx) => {
     const user = await findUser(tx, input.userId)
     if (!user) throw new DomainError('not_found', 'Пользователь не найден')
-    const given = await tx
-      .selectFrom('consent_records')
-      .select(['id', 'consent_text_id', 'status'])
-      .where('user_id', '=', user.id)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst()
+    const given = await latestConsent(tx, user.id)
     if (given?.status !== 'given') {
       throw new DomainError('conflict', 'Согласие на обработку персональных данных уже отозвано или не давалось')
     }
@@ -103,11 +99,7 @@ export async function withdrawConsent(db: Db, actor: Actor, input: WithdrawConse
  * Deactivates an active or pending account as deactivateUser does (its sessions and API tokens revoked);
  * an account already off keeps its status, and anything still open is revoked anyway.
  */
-async function switchOff(
-  tx: Db,
-  user: User,
-  at: string,
-): Promise<{ user: User; revoked: { sessionsRevoked: number; apiTokensRevoked: number } }> {
+async function switchOff(tx: Db, user: User, at: string): Promise<{ user: User; revoked: RevokedAccess }> {
   const updated = switchedOff.has(user.status)
     ? await tx
         .updateTable('users')
@@ -116,25 +108,8 @@ async function switchOff(
         .returningAll()
         .executeTakeFirstOrThrow()
     : user
-  const sessions = await tx
-    .updateTable('sessions')
-    .set({ revoked_at: at })
-    .where('user_id', '=', user.id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  const tokens = await tx
-    .updateTable('api_tokens')
-    .set({ revoked_at: at })
-    .where('user_id', '=', user.id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
+  const revoked = await revokeAccess(tx, user.id, at)
   // A link issued by /login a minute ago must not open a session for a person who has just left.
   await tx.deleteFrom('login_links').where('user_id', '=', user.id).execute()
-  return {
-    user: updated,
-    revoked: {
-      sessionsRevoked: Number(sessions.numUpdatedRows),
-      apiTokensRevoked: Number(tokens.numUpdatedRows),
-    },
-  }
+  return { user: updated, revoked }
 }

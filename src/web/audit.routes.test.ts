@@ -1,22 +1,13 @@
 import { sql } from 'kysely'
 import { describe, expect, test } from 'vitest'
 import { audit } from '#src/audit/journal.ts'
-import type { AuditRow, Db } from '#src/db/schema.ts'
+import type { Db } from '#src/db/schema.ts'
 import { actorFromUser, systemActor } from '#src/users/actor.ts'
 import { testApp } from '../../test/support/api.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
+import { journalOf } from '../../test/support/state.ts'
 import { getPage, inlineProblems, postForm, webUser } from '../../test/support/web.ts'
-
-async function journal(db: Db, action: string, result: AuditRow['result'] = 'success') {
-  return db
-    .selectFrom('audit_log')
-    .selectAll()
-    .where('action', '=', action)
-    .where('result', '=', result)
-    .orderBy('id')
-    .execute()
-}
 
 /** A small journal: a deactivation (ПДн) by an admin, a login, and a system job. */
 async function seedJournal(db: Db) {
@@ -59,7 +50,7 @@ describe('the audit journal page', () => {
     expect(page.text).toContain(`№ ${subject.id}`)
     // No chain check on a plain view: it reads the whole journal.
     expect(page.text).not.toContain('Цепочка цела')
-    expect(await journal(db, 'audit.read')).toMatchObject([{ actor_id: who.user.id, pdn_related: 1, channel: 'web' }])
+    expect(await journalOf(db, 'audit.read')).toMatchObject([{ actor_id: who.user.id, pdn_related: 1, channel: 'web' }])
   })
 
   test('filters as in the CLI: ПДн only, text, action code or prefix, actor, period', async () => {
@@ -79,7 +70,7 @@ describe('the audit journal page', () => {
     const period = rows((await getPage(app, '/audit?from=2000-01-01&to=2999-12-31&action=user.', who)).text)
     expect(period).toEqual(['user.deactivate'])
 
-    const filtered = await journal(db, 'audit.read')
+    const filtered = await journalOf(db, 'audit.read')
     expect(JSON.parse(filtered[0]?.details ?? '{}')).toMatchObject({ pdnOnly: true, action: 'user.deactivate' })
 
     const bad = await getPage(app, '/audit?from=2026-02-30&action=DROP TABLE', who)
@@ -125,7 +116,7 @@ describe('the audit journal page', () => {
     expect(lines.some((l) => l.includes(';auth.login;'))).toBe(false)
     expect(lines.some((l) => l.includes(`;"'=HYPERLINK(""x"")";`))).toBe(true)
     // Two downloads, two entries: each says how many rows left the system.
-    const exports = await journal(db, 'audit.export')
+    const exports = await journalOf(db, 'audit.export')
     expect(exports).toHaveLength(2)
     expect(exports[0]).toMatchObject({
       actor_id: who.user.id,
@@ -143,7 +134,7 @@ describe('the audit journal page', () => {
     expect(intact.status).toBe(200)
     expect(intact.text).not.toContain('<html')
     expect(intact.text).toMatch(/Цепочка цела: \d+ запис/)
-    expect(await journal(db, 'audit.verify')).toHaveLength(1)
+    expect(await journalOf(db, 'audit.verify')).toHaveLength(1)
 
     // Someone edits row 2 behind the application's back (the triggers are bypassed for the test).
     await tamper(db, 2)
@@ -152,7 +143,7 @@ describe('the audit journal page', () => {
     expect(broken.text).toContain('<html')
     expect(broken.text).toContain('Журнал нарушен')
     expect(broken.text).toContain('запись № 2 изменена')
-    expect(await journal(db, 'audit.verify', 'error')).toHaveLength(1)
+    expect(await journalOf(db, 'audit.verify', 'error')).toHaveLength(1)
   })
 })
 
@@ -182,9 +173,9 @@ describe('who may open the journal', () => {
       expect((await getPage(app, '/audit', who)).status).toBe(404)
       expect((await getPage(app, '/audit/export.csv', who)).status).toBe(404)
       expect((await postForm(app, '/audit/verify', who)).status).toBe(404)
-      expect(await journal(db, 'audit.read')).toEqual([])
-      expect(await journal(db, 'audit.verify')).toEqual([])
-      expect((await journal(db, 'audit.read', 'denied')).length).toBe(3)
+      expect(await journalOf(db, 'audit.read')).toEqual([])
+      expect(await journalOf(db, 'audit.verify')).toEqual([])
+      expect((await journalOf(db, 'audit.read', 'denied')).length).toBe(3)
     },
   )
 
@@ -204,6 +195,6 @@ describe('who may open the journal', () => {
     const { app } = testApp(db)
     const who = await webUser(db, { role: 'admin' })
     expect((await postForm(app, '/audit/verify', who, {}, { csrf: null })).status).toBe(403)
-    expect(await journal(db, 'audit.verify')).toEqual([])
+    expect(await journalOf(db, 'audit.verify')).toEqual([])
   })
 })

@@ -4,20 +4,19 @@ import { idParam } from '#src/api/validate.ts'
 import { findCategory, listCategories } from '#src/categories/category-store.ts'
 import { createCategory } from '#src/categories/create-category.ts'
 import { updateCategory } from '#src/categories/update-category.ts'
-import { type Category, type Priority, priorities } from '#src/db/schema.ts'
-import { transact } from '#src/db/transaction.ts'
+import { type Category, type Db, type Priority, priorities } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import { listGroups } from '#src/groups/group-store.ts'
 import {
   attempt,
-  direction,
+  type CatalogueRows,
   FormProblem,
-  moveAmong,
+  moveRow,
   onlyWith,
   optionalId,
   outcomeOf,
+  toggleActive,
   type WebContext,
-  wantedActive,
 } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { type FormFields, readForm } from './forms.ts'
@@ -74,43 +73,23 @@ export function categoryRoutes(): Hono<WebEnv> {
     return refused ?? c.redirect(`/categories?done=saved#category-${category.id}`, 303)
   })
 
-  routes.post('/:id/active', async (c) => {
-    const id = idParam(c)
-    const form = await readForm(c)
-    let active = false
-    const refused = await attempt(
-      async () => {
-        active = wantedActive(form)
-        await updateCategory(c.get('deps').db, c.get('actor'), { id, active })
-      },
-      (message) => renderCategories(c, { problem: message }),
-    )
-    return refused ?? c.redirect(`/categories?done=${active ? 'enabled' : 'disabled'}#category-${id}`, 303)
-  })
-
-  routes.post('/:id/move', async (c) => {
-    const id = idParam(c)
-    const form = await readForm(c)
-    const { db } = c.get('deps')
-    const actor = c.get('actor')
-    const refused = await attempt(
-      async () => {
-        const way = direction(form)
-        await transact(db, async (tx) => {
-          const category = await findCategory(tx, id)
-          if (!category) throw new DomainError('not_found', 'Категория не найдена')
-          const siblings = (await listCategories(tx)).filter((s) => s.parent_id === category.parent_id)
-          await moveAmong(siblings, id, way, (siblingId, sortOrder) =>
-            updateCategory(tx, actor, { id: siblingId, sortOrder }),
-          )
-        })
-      },
-      (message) => renderCategories(c, { problem: message }),
-    )
-    return refused ?? c.redirect(`/categories#category-${id}`, 303)
-  })
+  const rows: CatalogueRows = {
+    list: '/categories',
+    anchor: 'category',
+    update: updateCategory,
+    refused: (c, message) => renderCategories(c, { problem: message }),
+  }
+  routes.post('/:id/active', toggleActive(rows))
+  routes.post('/:id/move', moveRow({ ...rows, siblings: categorySiblings }))
 
   return routes
+}
+
+/** The category's siblings (same parent), in display order. */
+async function categorySiblings(db: Db, id: number): Promise<Category[]> {
+  const category = await findCategory(db, id)
+  if (!category) throw new DomainError('not_found', 'Категория не найдена')
+  return (await listCategories(db)).filter((s) => s.parent_id === category.parent_id)
 }
 
 async function categoryOr404(c: WebContext): Promise<Category> {

@@ -1,16 +1,20 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
+import { idParam } from '#src/api/validate.ts'
 import { auditDenied } from '#src/audit/denied.ts'
+import type { Db } from '#src/db/schema.ts'
+import { transact } from '#src/db/transaction.ts'
 import { DomainError, isDomainError } from '#src/errors.ts'
+import type { Actor } from '#src/users/actor.ts'
 import { type Action, can } from '#src/users/permissions.ts'
 import type { WebEnv } from './env.ts'
-import type { FormFields } from './forms.ts'
+import { type FormFields, readForm } from './forms.ts'
 import { msg, t } from './i18n.ts'
 
 /**
  * What the curator's pages share (registrations, /categories, /departments, /groups): the guard, plain
  * forms with redirects (PRG) so that every page works without JavaScript, refusals shown in Russian
- * beside their form, outcome lines, and ↑/↓ reordering.
+ * beside their form, outcome lines, and ↑/↓ reordering. /users and /profile use the refusals too.
  */
 
 export type WebContext = Context<WebEnv>
@@ -37,10 +41,13 @@ export function onlyWith(permission: Action, section: string) {
 /** A refusal of the form itself, before any use case runs. */
 export class FormProblem extends Error {}
 
-/** The Russian message of a refusal to show beside the form; undefined for what is not a refusal. */
+/**
+ * The Russian message of a refusal to show beside the form; undefined for what is not a refusal. A missing
+ * row or right is no form's business: it gets the error page, as anywhere.
+ */
 function refusalOf(error: unknown): string | undefined {
   if (error instanceof FormProblem) return error.message
-  if (isDomainError(error) && error.code !== 'not_found') return error.message
+  if (isDomainError(error) && error.code !== 'not_found' && error.code !== 'forbidden') return error.message
   return undefined
 }
 
@@ -112,4 +119,59 @@ export function optionalId(form: FormFields, name: string, message: string): num
   const id = form.id(name)
   if (id === undefined) throw new FormProblem(message)
   return id
+}
+
+/** What the shared row handlers need to know of one catalogue (categories, departments, groups). */
+export interface CatalogueRows {
+  /** The list page, e.g. `/categories`; a row there is anchored `#<anchor>-<id>`. */
+  list: string
+  anchor: string
+  /** The catalogue's update use case. */
+  update: (db: Db, actor: Actor, input: { id: number; active?: boolean; sortOrder?: number }) => Promise<unknown>
+  /** The list page again with the refusal above it. */
+  refused: (c: WebContext, message: string) => Promise<Response>
+}
+
+/** POST /:id/active: disables or enables a row, then back to it in the list. */
+export function toggleActive(rows: CatalogueRows) {
+  return async (c: WebContext): Promise<Response> => {
+    const id = idParam(c)
+    const form = await readForm(c)
+    let active = false
+    const refused = await attempt(
+      async () => {
+        active = wantedActive(form)
+        await rows.update(c.get('deps').db, c.get('actor'), { id, active })
+      },
+      (message) => rows.refused(c, message),
+    )
+    return refused ?? c.redirect(`${rows.list}?done=${active ? 'enabled' : 'disabled'}#${rows.anchor}-${id}`, 303)
+  }
+}
+
+/**
+ * POST /:id/move: one step up or down among the row's siblings, in one transaction; `siblings` refuses
+ * a row that does not exist.
+ */
+export function moveRow<T extends { id: number; sort_order: number }>(
+  rows: CatalogueRows & { siblings: (tx: Db, id: number) => Promise<readonly T[]> },
+) {
+  return async (c: WebContext): Promise<Response> => {
+    const id = idParam(c)
+    const form = await readForm(c)
+    const { db } = c.get('deps')
+    const actor = c.get('actor')
+    const refused = await attempt(
+      async () => {
+        const way = direction(form)
+        await transact(db, async (tx) => {
+          await moveAmong(await rows.siblings(tx, id), id, way, (siblingId, sortOrder) =>
+            rows.update(tx, actor, { id: siblingId, sortOrder }),
+          )
+        })
+      },
+      (message) => rows.refused(c, message),
+    )
+    return refused ?? c.redirect(`${rows.list}#${rows.anchor}-${id}`, 303)
+  }
 }

@@ -1,12 +1,20 @@
 import { Hono } from 'hono'
 import { compress } from 'hono/compress'
 import { idParam } from '#src/api/validate.ts'
-import { transact } from '#src/db/transaction.ts'
+import type { Db, Department } from '#src/db/schema.ts'
 import { createDepartment } from '#src/departments/create-department.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
 import { updateDepartment } from '#src/departments/update-department.ts'
 import { DomainError } from '#src/errors.ts'
-import { attempt, direction, moveAmong, onlyWith, outcomeOf, type WebContext, wantedActive } from './curator-forms.ts'
+import {
+  attempt,
+  type CatalogueRows,
+  moveRow,
+  onlyWith,
+  outcomeOf,
+  toggleActive,
+  type WebContext,
+} from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { readForm } from './forms.ts'
 import { requireSession } from './session.ts'
@@ -45,42 +53,23 @@ export function departmentRoutes(): Hono<WebEnv> {
     return refused ?? c.redirect(`/departments?done=saved#department-${id}`, 303)
   })
 
-  routes.post('/:id/active', async (c) => {
-    const id = idParam(c)
-    const form = await readForm(c)
-    let active = false
-    const refused = await attempt(
-      async () => {
-        active = wantedActive(form)
-        await updateDepartment(c.get('deps').db, c.get('actor'), { id, active })
-      },
-      (message) => renderDepartments(c, { error: message }),
-    )
-    return refused ?? c.redirect(`/departments?done=${active ? 'enabled' : 'disabled'}#department-${id}`, 303)
-  })
-
-  routes.post('/:id/move', async (c) => {
-    const id = idParam(c)
-    const form = await readForm(c)
-    const { db } = c.get('deps')
-    const actor = c.get('actor')
-    const refused = await attempt(
-      async () => {
-        const way = direction(form)
-        await transact(db, async (tx) => {
-          const departments = await listDepartments(tx)
-          if (!departments.some((d) => d.id === id)) throw new DomainError('not_found', 'Отделение не найдено')
-          await moveAmong(departments, id, way, (departmentId, sortOrder) =>
-            updateDepartment(tx, actor, { id: departmentId, sortOrder }),
-          )
-        })
-      },
-      (message) => renderDepartments(c, { error: message }),
-    )
-    return refused ?? c.redirect(`/departments#department-${id}`, 303)
-  })
+  const rows: CatalogueRows = {
+    list: '/departments',
+    anchor: 'department',
+    update: updateDepartment,
+    refused: (c, message) => renderDepartments(c, { error: message }),
+  }
+  routes.post('/:id/active', toggleActive(rows))
+  routes.post('/:id/move', moveRow({ ...rows, siblings: allDepartments }))
 
   return routes
+}
+
+/** Every department is a sibling of every other: one flat list. */
+async function allDepartments(db: Db, id: number): Promise<Department[]> {
+  const departments = await listDepartments(db)
+  if (!departments.some((d) => d.id === id)) throw new DomainError('not_found', 'Отделение не найдено')
+  return departments
 }
 
 async function renderDepartments(

@@ -8,7 +8,7 @@ import { DomainError } from '#src/errors.ts'
 import { createGroup } from '#src/groups/create-group.ts'
 import { type GroupWithMembers, listGroups } from '#src/groups/group-store.ts'
 import { updateGroup } from '#src/groups/update-group.ts'
-import { attempt, FormProblem, onlyWith, outcomeOf, type WebContext, wantedActive } from './curator-forms.ts'
+import { attempt, FormProblem, onlyWith, outcomeOf, toggleActive, type WebContext } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { readForm } from './forms.ts'
 import { t } from './i18n.ts'
@@ -67,19 +67,15 @@ export function groupRoutes(): Hono<WebEnv> {
     return refused ?? c.redirect(`/groups?done=saved#group-${group.id}`, 303)
   })
 
-  routes.post('/:id/active', async (c) => {
-    const id = idParam(c)
-    const form = await readForm(c)
-    let active = false
-    const refused = await attempt(
-      async () => {
-        active = wantedActive(form)
-        await updateGroup(c.get('deps').db, c.get('actor'), { id, active })
-      },
-      (message) => renderGroups(c, { problem: message }),
-    )
-    return refused ?? c.redirect(`/groups?done=${active ? 'enabled' : 'disabled'}#group-${id}`, 303)
-  })
+  routes.post(
+    '/:id/active',
+    toggleActive({
+      list: '/groups',
+      anchor: 'group',
+      update: updateGroup,
+      refused: (c, message) => renderGroups(c, { problem: message }),
+    }),
+  )
 
   return routes
 }

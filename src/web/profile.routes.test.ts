@@ -1,28 +1,13 @@
 import { describe, expect, test } from 'vitest'
-import type { AuditRow, Db } from '#src/db/schema.ts'
-import { currentConsentText } from '#src/users/consent.ts'
 import { hashPassword, verifyPassword } from '#src/users/passwords.ts'
 import { testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
-import { buildDepartment } from '../../test/support/factories.ts'
+import { buildConsent, buildDepartment } from '../../test/support/factories.ts'
+import { journalOf, userRow } from '../../test/support/state.ts'
 import { getPage, inlineProblems, postForm, signIn, webUser } from '../../test/support/web.ts'
 
 const OLD_PASSWORD = 'старый-пароль-2026'
 const NEW_PASSWORD = 'новый-пароль-2026'
-
-async function journal(db: Db, action: string, result: AuditRow['result'] = 'success') {
-  return db
-    .selectFrom('audit_log')
-    .selectAll()
-    .where('action', '=', action)
-    .where('result', '=', result)
-    .orderBy('id')
-    .execute()
-}
-
-async function userRow(db: Db, id: number) {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-}
 
 describe('the profile', () => {
   test.each(['requester', 'executor', 'curator', 'admin'] as const)(
@@ -47,7 +32,7 @@ describe('the profile', () => {
       }
       expect(page.text).toContain('Смена пароля')
       // One's own data is not a disclosure: no journal entry for reading it.
-      expect(await journal(db, 'user.view')).toEqual([])
+      expect(await journalOf(db, 'user.view')).toEqual([])
     },
   )
 
@@ -72,7 +57,7 @@ describe('the profile', () => {
     expect(saved.status).toBe(303)
     expect(saved.location).toBe('/profile?done=contacts')
     expect(await userRow(db, who.user.id)).toMatchObject({ room: 'Корпус 3, каб. 101', phone: '+79001234567' })
-    const [entry] = await journal(db, 'user.profile_update')
+    const [entry] = await journalOf(db, 'user.profile_update')
     expect(entry).toMatchObject({ actor_id: who.user.id, subject_id: who.user.id, pdn_related: 1 })
     expect(`${entry?.description}${entry?.details}`).not.toContain('101')
     expect((await getPage(app, '/profile?done=contacts', who)).text).toContain('Контакты сохранены')
@@ -97,7 +82,7 @@ describe('the profile', () => {
     for (const text of ['>Tickets<', '>Users<', '>Audit journal<', 'Interface language', 'Sign out']) {
       expect(page.text).toContain(text)
     }
-    expect(await journal(db, 'user.profile_update')).toMatchObject([{ pdn_related: 0 }])
+    expect(await journalOf(db, 'user.profile_update')).toMatchObject([{ pdn_related: 0 }])
     expect((await postForm(app, '/profile/language', who, { language: 'de' })).status).toBe(422)
     await postForm(app, '/profile/language', who, { language: 'ru' })
     expect((await getPage(app, '/profile', who)).text).toContain('<html lang="ru"')
@@ -121,7 +106,7 @@ describe('the profile', () => {
     const hash = (await userRow(db, who.user.id)).password_hash ?? ''
     expect(await verifyPassword(hash, OLD_PASSWORD)).toBe(true)
     // A wrong current password is an attempt worth journaling.
-    expect(await journal(db, 'auth.password_change', 'denied')).toHaveLength(1)
+    expect(await journalOf(db, 'auth.password_change', 'denied')).toHaveLength(1)
   })
 
   test('a changed password ends the person’s other sessions but not this one', async () => {
@@ -139,7 +124,7 @@ describe('the profile', () => {
     expect(await verifyPassword((await userRow(db, who.user.id)).password_hash ?? '', NEW_PASSWORD)).toBe(true)
     expect((await getPage(app, '/profile', who)).status).toBe(200)
     expect((await getPage(app, '/profile', elsewhere)).status).toBe(303)
-    const [entry] = await journal(db, 'auth.password_change')
+    const [entry] = await journalOf(db, 'auth.password_change')
     expect(entry).toMatchObject({ actor_id: who.user.id, subject_id: who.user.id })
     expect(JSON.parse(entry?.details ?? '{}')).toEqual({ sessionsRevoked: 1 })
     expect(`${entry?.description}${entry?.details}`).not.toContain(NEW_PASSWORD)
@@ -183,19 +168,7 @@ describe('withdrawing consent from the profile', () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)
     const who = await webUser(db)
-    const text = await currentConsentText(db)
-    await db
-      .insertInto('consent_records')
-      .values({
-        user_id: who.user.id,
-        consent_text_id: text.id,
-        channel: 'bot',
-        status: 'given',
-        evidence: '{}',
-        created_at: new Date().toISOString(),
-        withdrawn_at: null,
-      })
-      .execute()
+    await buildConsent(db, who.user.id)
     const page = await getPage(app, '/profile', who)
     expect(page.text).toContain('Согласие на обработку персональных данных')
     expect(page.text).toContain('Отозвать согласие')
@@ -224,7 +197,7 @@ describe('withdrawing consent from the profile', () => {
       .execute()
     expect(records.at(-1)).toMatchObject({ status: 'withdrawn', channel: 'web' })
     expect(JSON.parse(records.at(-1)?.evidence ?? '{}')).toMatchObject({ userAgent: 'Firefox' })
-    expect(await journal(db, 'consent.withdraw')).toMatchObject([{ actor_id: who.user.id, subject_id: who.user.id }])
+    expect(await journalOf(db, 'consent.withdraw')).toMatchObject([{ actor_id: who.user.id, subject_id: who.user.id }])
   })
 
   test('without a consent record there is nothing to withdraw', async () => {

@@ -1,22 +1,20 @@
-import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { deleteCookie } from 'hono/cookie'
 import { clientIp, userAgentOf } from '#src/api/request.ts'
 import { now } from '#src/db/time.ts'
 import { findDepartment } from '#src/departments/department-store.ts'
-import { isDomainError } from '#src/errors.ts'
 import { changePassword } from '#src/users/change-password.ts'
+import { latestConsent } from '#src/users/consent.ts'
 import { revokeSessions } from '#src/users/revoke-sessions.ts'
 import { activeSessions } from '#src/users/session-list.ts'
 import { hashToken, SESSION_COOKIE, sessionCookieOptions } from '#src/users/sessions.ts'
 import { profileLanguages, updateProfile } from '#src/users/update-profile.ts'
 import { withdrawConsent } from '#src/users/withdraw-consent.ts'
+import { attempt, FormProblem, type WebContext } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { readForm } from './forms.ts'
 import { requireSession } from './session.ts'
 import { type ProfileForm, ProfilePage, type ProfileViewProps } from './views/profile.tsx'
-
-type WebContext = Context<WebEnv>
 
 /** /profile: one's own contacts, the web's language, the password, sessions and the Telegram link. */
 export function profileRoutes(): Hono<WebEnv> {
@@ -72,30 +70,20 @@ export function profileRoutes(): Hono<WebEnv> {
   // Withdrawal of consent (COMPLIANCE.md §1) ends the account's access, this session included.
   routes.post('/consent/withdraw', async (c) => {
     const { db, config } = c.get('deps')
-    try {
-      await withdrawConsent(db, c.get('actor'), {
-        userId: c.get('user').id,
-        evidence: { ip: clientIp(c), userAgent: userAgentOf(c) },
-      })
-    } catch (error) {
-      const message = problemOf(error)
-      if (message === undefined) throw error
-      return renderProfile(c, { errors: { consent: message } }, 422)
-    }
+    const refused = await attempt(
+      () =>
+        withdrawConsent(db, c.get('actor'), {
+          userId: c.get('user').id,
+          evidence: { ip: clientIp(c), userAgent: userAgentOf(c) },
+        }),
+      (message) => renderProfile(c, { errors: { consent: message } }, 422),
+    )
+    if (refused) return refused
     deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(config.baseUrl))
     return c.redirect('/login', 303)
   })
 
   return routes
-}
-
-/** A refusal of the form itself, before any use case runs. */
-class FormProblem extends Error {}
-
-function problemOf(error: unknown): string | undefined {
-  if (error instanceof FormProblem) return error.message
-  if (isDomainError(error) && error.code !== 'not_found' && error.code !== 'forbidden') return error.message
-  return undefined
 }
 
 /** Runs an action on one's own profile: back to it (PRG), or the page with the refusal beside the form (422). */
@@ -105,14 +93,10 @@ async function act(
   run: () => Promise<unknown>,
   options: { draft?: ProfileViewProps['draft']; done?: string } = {},
 ) {
-  try {
-    await run()
-  } catch (error) {
-    const message = problemOf(error)
-    if (message === undefined) throw error
-    return renderProfile(c, { errors: { [form]: message }, draft: options.draft }, 422)
-  }
-  return c.redirect(`/profile?done=${options.done ?? form}`, 303)
+  const refused = await attempt(run, (message) =>
+    renderProfile(c, { errors: { [form]: message }, draft: options.draft }, 422),
+  )
+  return refused ?? c.redirect(`/profile?done=${options.done ?? form}`, 303)
 }
 
 async function renderProfile(
@@ -123,13 +107,7 @@ async function renderProfile(
   const { db, config } = c.get('deps')
   const user = c.get('user')
   const department = user.department_id === null ? undefined : await findDepartment(db, user.department_id)
-  const consent = await db
-    .selectFrom('consent_records')
-    .select(['status', 'channel', 'created_at'])
-    .where('user_id', '=', user.id)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst()
+  const consent = await latestConsent(db, user.id)
   return c.html(
     <ProfilePage
       user={user}

@@ -10,9 +10,7 @@ import { revokeSession, SESSION_COOKIE, sessionCookieOptions } from '#src/users/
 import { CSRF_FIELD, csrfToken, foreignOrigin, PRELOGIN_COOKIE, sameToken } from './csrf.ts'
 import { t } from './i18n.ts'
 import { refusedPage } from './pages.tsx'
-import { Layout } from './views/layout.tsx'
-import { LoginPage } from './views/login.tsx'
-import { CsrfField } from './views/parts.tsx'
+import { LoginCard, LoginPage } from './views/login.tsx'
 
 /**
  * The bot's one-time login link, `/login/telegram/<token>` (PRODUCT.md §4, COMPLIANCE.md §5). Opening the
@@ -63,34 +61,18 @@ export function telegramLoginRoutes(throttle?: LoginThrottle): Hono<AppEnv> {
 
 function LinkLoginPage(props: { linkToken: string; csrf: string }) {
   return (
-    <Layout title={t('Вход по ссылке из Telegram')}>
-      <section class="card login">
-        <div class="login__brand">
-          <span class="brand__mark" aria-hidden="true">
-            ИТ
-          </span>
-          <div>
-            <h1>{t('Вход по ссылке из Telegram')}</h1>
-            <p class="muted">{t('ИТ-поддержка КГКБСМП')}</p>
-          </div>
-        </div>
-        <form method="post" action={`${LOGIN_LINK_PATH}/${props.linkToken}`} class="stack">
-          <CsrfField token={props.csrf} />
-          <p>{t('Нажмите «Войти», чтобы открыть сайт службы поддержки под своей учётной записью.')}</p>
-          <p class="muted small">
-            {t('Ссылка одноразовая и действует {minutes} минут с момента отправки.', { minutes: LOGIN_LINK_MINUTES })}
-          </p>
-          <div class="actions">
-            <button type="submit" class="button button--primary">
-              {t('Войти')}
-            </button>
-          </div>
-        </form>
-        <p class="muted small">
-          <a href="/login">{t('Войти по логину и паролю')}</a>
-        </p>
-      </section>
-    </Layout>
+    <LoginCard
+      title={t('Вход по ссылке из Telegram')}
+      subtitle={t('ИТ-поддержка КГКБСМП')}
+      action={`${LOGIN_LINK_PATH}/${props.linkToken}`}
+      csrf={props.csrf}
+      footnote={<a href="/login">{t('Войти по логину и паролю')}</a>}
+    >
+      <p>{t('Нажмите «Войти», чтобы открыть сайт службы поддержки под своей учётной записью.')}</p>
+      <p class="muted small">
+        {t('Ссылка одноразовая и действует {minutes} минут с момента отправки.', { minutes: LOGIN_LINK_MINUTES })}
+      </p>
+    </LoginCard>
   )
 }
 

@@ -1,25 +1,11 @@
 import { describe, expect, test } from 'vitest'
-import type { AuditRow, Db } from '#src/db/schema.ts'
+import type { Db } from '#src/db/schema.ts'
 import { createSession } from '#src/users/sessions.ts'
 import { testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildDepartment, buildUser } from '../../test/support/factories.ts'
+import { journalOf, userRow } from '../../test/support/state.ts'
 import { getPage, inlineProblems, postForm, signIn, webUser } from '../../test/support/web.ts'
-
-/** Journal entries of an action, oldest first. */
-async function journal(db: Db, action: string, result: AuditRow['result'] = 'success') {
-  return db
-    .selectFrom('audit_log')
-    .selectAll()
-    .where('action', '=', action)
-    .where('result', '=', result)
-    .orderBy('id')
-    .execute()
-}
-
-async function userRow(db: Db, id: number) {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-}
 
 async function liveSessions(db: Db, userId: number) {
   return db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute()
@@ -60,7 +46,7 @@ describe('the users list', () => {
     const nobody = await getPage(app, '/users?q=Несуществующий', admin)
     expect(nobody.text).toContain('Никого не нашлось')
 
-    const reads = await journal(db, 'user.list')
+    const reads = await journalOf(db, 'user.list')
     expect(reads).toHaveLength(6)
     expect(reads[1]).toMatchObject({ actor_id: admin.user.id, channel: 'web', pdn_related: 1 })
     expect(JSON.parse(reads[1]?.details ?? '{}')).toMatchObject({ ids: [ivanova.id], search: true })
@@ -96,7 +82,7 @@ describe('a person’s page', () => {
       expect(page.text).toContain(text)
     }
     expect(inlineProblems(page.text)).toEqual([])
-    expect(await journal(db, 'user.view')).toMatchObject([
+    expect(await journalOf(db, 'user.view')).toMatchObject([
       { actor_id: admin.user.id, subject_id: person.id, pdn_related: 1, channel: 'web' },
     ])
   })
@@ -123,7 +109,7 @@ describe('a person’s page', () => {
       room: 'Корпус 2, каб. 14',
       phone: '+79005554433',
     })
-    const [entry] = await journal(db, 'user.update')
+    const [entry] = await journalOf(db, 'user.update')
     expect(entry).toMatchObject({ actor_id: admin.user.id, subject_id: person.id, pdn_related: 1 })
     expect(`${entry?.description} ${entry?.details}`).not.toContain('Петровна')
     expect(JSON.parse(entry?.details ?? '{}').fields).toEqual(
@@ -147,7 +133,7 @@ describe('a person’s page', () => {
     const changed = await postForm(app, `/users/${person.id}/role`, admin, { role: 'executor' })
     expect(changed.status).toBe(303)
     expect((await userRow(db, person.id)).role).toBe('executor')
-    expect(await journal(db, 'user.role_change')).toMatchObject([{ subject_id: person.id }])
+    expect(await journalOf(db, 'user.role_change')).toMatchObject([{ subject_id: person.id }])
 
     const self = await postForm(app, `/users/${admin.user.id}/role`, admin, { role: 'requester' })
     expect(self.status).toBe(422)
@@ -173,7 +159,7 @@ describe('a person’s page', () => {
     const thrownOut = await getPage(app, '/tickets', person)
     expect(thrownOut.status).toBe(303)
     expect(thrownOut.location).toMatch(/^\/login/)
-    expect(await journal(db, 'user.deactivate')).toMatchObject([
+    expect(await journalOf(db, 'user.deactivate')).toMatchObject([
       { actor_id: admin.user.id, subject_id: person.user.id },
     ])
 
@@ -218,7 +204,7 @@ describe('a person’s page', () => {
     expect(await liveSessions(db, person.user.id)).toHaveLength(0)
     expect((await getPage(app, '/tickets', second)).status).toBe(303)
     expect((await getPage(app, '/tickets', bystander)).status).toBe(200)
-    expect(await journal(db, 'auth.session_revoke')).toMatchObject([
+    expect(await journalOf(db, 'auth.session_revoke')).toMatchObject([
       { subject_id: person.user.id, actor_id: admin.user.id },
       { subject_id: person.user.id, actor_id: admin.user.id },
     ])
@@ -258,7 +244,7 @@ describe('who may open the users pages', () => {
       expect(after).toMatchObject({ role: 'requester', status: 'active' })
       expect(await liveSessions(db, person.user.id)).toHaveLength(1)
       // Each refused attempt is journaled.
-      expect((await journal(db, 'user.list', 'denied')).length).toBeGreaterThanOrEqual(5)
+      expect((await journalOf(db, 'user.list', 'denied')).length).toBeGreaterThanOrEqual(5)
     }
   })
 

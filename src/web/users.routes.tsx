@@ -1,11 +1,9 @@
-import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { idParam } from '#src/api/validate.ts'
 import { roles, userStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
-import { isDomainError } from '#src/errors.ts'
 import { authorize } from '#src/users/authorize.ts'
 import { changeRole } from '#src/users/change-role.ts'
 import { deactivateUser } from '#src/users/deactivate-user.ts'
@@ -15,12 +13,11 @@ import { searchUsers } from '#src/users/search-users.ts'
 import { activeSessions } from '#src/users/session-list.ts'
 import { updateUser } from '#src/users/update-user.ts'
 import { viewUser } from '#src/users/view-user.ts'
+import { attempt, FormProblem, type WebContext } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { readForm } from './forms.ts'
 import { requireSession } from './session.ts'
 import { USERS_PER_PAGE, type UserForm, UserPage, type UserQuery, UserResults, UsersPage } from './views/users.tsx'
-
-type WebContext = Context<WebEnv>
 
 /**
  * Users and their access are the admin's (PRODUCT.md §1): anyone else is told the page does not exist
@@ -137,26 +134,10 @@ function parseUserQuery(params: URLSearchParams): UserQuery {
   return query
 }
 
-/** A refusal of the form itself, before any use case runs. */
-class FormProblem extends Error {}
-
-/** The Russian message of a refusal to show beside the form; undefined for what is not a refusal. */
-function problemOf(error: unknown): string | undefined {
-  if (error instanceof FormProblem) return error.message
-  if (isDomainError(error) && error.code !== 'not_found' && error.code !== 'forbidden') return error.message
-  return undefined
-}
-
 /** Runs an action on a person: back to their page (PRG) with what was done, or the page with the refusal (422). */
 async function act(c: WebContext, userId: number, form: UserForm, done: string, run: () => Promise<unknown>) {
-  try {
-    await run()
-  } catch (error) {
-    const message = problemOf(error)
-    if (message === undefined) throw error
-    return renderUser(c, userId, { errors: { [form]: message } }, 422)
-  }
-  return c.redirect(`/users/${userId}?done=${done}`, 303)
+  const refused = await attempt(run, (message) => renderUser(c, userId, { errors: { [form]: message } }, 422))
+  return refused ?? c.redirect(`/users/${userId}?done=${done}`, 303)
 }
 
 async function renderUser(

@@ -1,15 +1,13 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { accountButtons, accountTexts, texts } from '#src/bot/texts.ts'
 import type { Db, User } from '#src/db/schema.ts'
-import { now } from '#src/db/time.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { setSetting } from '#src/settings/settings.ts'
 import { systemActor } from '#src/users/actor.ts'
-import { currentConsentText } from '#src/users/consent.ts'
 import { createSession, resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 import { testApp } from '../support/api.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
-import { buildUser } from '../support/factories.ts'
+import { buildConsent, buildUser } from '../support/factories.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
 
 /** /login and /revoke (PRODUCT.md §4, COMPLIANCE.md §1) against the fake Telegram server and the real app. */
@@ -32,19 +30,7 @@ function buttons(message: TgMessage) {
 /** A registered person who consented through the bot. */
 async function consented(db: Db, chatId: number, overrides: Parameters<typeof buildUser>[1] = {}): Promise<User> {
   const user = await buildUser(db, { telegramChatId: String(chatId), ...overrides })
-  const text = await currentConsentText(db)
-  await db
-    .insertInto('consent_records')
-    .values({
-      user_id: user.id,
-      consent_text_id: text.id,
-      channel: 'bot',
-      status: 'given',
-      evidence: '{}',
-      created_at: now(),
-      withdrawn_at: null,
-    })
-    .execute()
+  await buildConsent(db, user.id)
   return user
 }
 

@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
-import { hashPassword } from '#src/users/passwords.ts'
-import {
-  JOURNEY_PASSWORD,
-  type JourneyServer,
-  openPage,
-  phone,
-  runJourneys,
-  screenshot,
-  signInAs,
-  startJourneyServer,
-} from '../support/browser.ts'
+import { openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
 import { buildDepartment, buildUser } from '../support/factories.ts'
+import { buildSignInUser, useJourneyServer } from '../support/journey.ts'
 
 const JOURNEY = 'admin'
 
@@ -21,20 +12,12 @@ const JOURNEY = 'admin'
  * and switch their own interface to English.
  */
 describe('the admin journey in chromium', () => {
-  let server: JourneyServer | undefined
-
-  beforeAll(async () => {
-    if (runJourneys) server = await startJourneyServer()
-  }, 60_000)
-
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const journeyServer = useJourneyServer()
 
   test.runIf(runJourneys)(
     'an admin deactivates a signed-in executor, sees it in the journal, checks the chain and switches to English',
     async () => {
-      if (!server) throw new Error('the server did not start')
+      const server = journeyServer()
       const { base } = server
       await seed(server.running.db)
 
@@ -122,21 +105,16 @@ describe('the admin journey in chromium', () => {
 })
 
 async function seed(db: Db): Promise<void> {
-  const passwordHash = await hashPassword(JOURNEY_PASSWORD)
   const it = await buildDepartment(db, 'ИТ-отдел')
   const cardio = await buildDepartment(db, 'Кардиология')
-  await buildUser(db, {
+  await buildSignInUser(db, 'admin', {
     role: 'admin',
     fullName: 'Администратов Илья',
-    login: 'admin',
-    passwordHash,
     departmentId: it.id,
   })
-  await buildUser(db, {
+  await buildSignInUser(db, 'petrova', {
     role: 'executor',
     fullName: 'Петрова Анна Сергеевна',
-    login: 'petrova',
-    passwordHash,
     departmentId: it.id,
   })
   for (const name of ['Иванова Мария', 'Сидоров Олег', 'Кузнецова Ольга']) {

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { listCategories } from '#src/categories/category-store.ts'
 import type { Db } from '#src/db/schema.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { currentConsentText } from '#src/users/consent.ts'
-import { hashPassword } from '#src/users/passwords.ts'
 import { registerUser } from '#src/users/register-user.ts'
-import {
-  JOURNEY_PASSWORD,
-  type JourneyServer,
-  openPage,
-  runJourneys,
-  screenshot,
-  signInAs,
-  startJourneyServer,
-} from '../support/browser.ts'
+import { openPage, runJourneys, screenshot, signInAs } from '../support/browser.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
+import { buildSignInUser, useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
 const JOURNEY = 'curator'
@@ -25,20 +17,12 @@ const JOURNEY = 'curator'
  * заявка is given to an executor.
  */
 describe('the curator in chromium', () => {
-  let server: JourneyServer | undefined
-
-  beforeAll(async () => {
-    if (runJourneys) server = await startJourneyServer()
-  }, 60_000)
-
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const journeyServer = useJourneyServer()
 
   test.runIf(runJourneys)(
     'confirms and rejects registrations, adds a category with its group, assigns a ticket',
     async () => {
-      if (!server) throw new Error('server did not start')
+      const server = journeyServer()
       const { base } = server
       const seeded = await seed(server.running.db)
       const { page, expectClean } = await openPage(server.browser)
@@ -126,8 +110,7 @@ describe('the curator in chromium', () => {
 })
 
 async function seed(db: Db) {
-  const passwordHash = await hashPassword(JOURNEY_PASSWORD)
-  await buildUser(db, { role: 'curator', login: 'curator', passwordHash, fullName: 'Кураторова Елена' })
+  await buildSignInUser(db, 'curator', { role: 'curator', fullName: 'Кураторова Елена' })
   const executor = await buildUser(db, { role: 'executor', fullName: 'Сидоров Алексей', login: 'sidorov' })
   const group = await buildGroup(db, 'Сети', [executor.id])
   const network = await buildCategory(db, { name: 'Сеть', defaultGroupId: group.id })

@@ -1,20 +1,10 @@
 import { crc32, deflateSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
-import { hashPassword } from '#src/users/passwords.ts'
 import { liveFeed } from '#src/web/live-updates.ts'
-import {
-  desktop,
-  JOURNEY_PASSWORD,
-  type JourneyServer,
-  openPage,
-  phone,
-  runJourneys,
-  screenshot,
-  signInAs,
-  startJourneyServer,
-} from '../support/browser.ts'
-import { buildCategory, buildDepartment, buildUser } from '../support/factories.ts'
+import { desktop, openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
+import { buildCategory, buildDepartment } from '../support/factories.ts'
+import { buildSignInUser, useJourneyServer } from '../support/journey.ts'
 
 /**
  * A requester files a ticket on the web with a photo and follows it live while IT works on it: the same
@@ -27,20 +17,12 @@ const JOURNEY = 'ticket-journey'
 const LIVE_MS = 8_000
 
 describe('a ticket with a photo, followed live', () => {
-  let server: JourneyServer | undefined
-
-  beforeAll(async () => {
-    if (runJourneys) server = await startJourneyServer()
-  }, 60_000)
-
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const journeyServer = useJourneyServer()
 
   test.runIf(runJourneys)(
     'the requester files with a photo; the executor answers and changes the status; every open page follows',
     async () => {
-      if (!server) throw new Error('server or browser did not start')
+      const server = journeyServer()
       const { base, browser } = server
       const db = server.running.db
       await seed(db)
@@ -142,7 +124,7 @@ describe('a ticket with a photo, followed live', () => {
   test.runIf(runJourneys)(
     'an executor files a ticket for a caller found by name; Enter in the search does not send the form',
     async () => {
-      if (!server) throw new Error('server or browser did not start')
+      const server = journeyServer()
       const { base, browser } = server
       const executor = await openPage(browser, desktop)
       await signInAs(executor.page, base, 'sidorov')
@@ -178,13 +160,12 @@ describe('a ticket with a photo, followed live', () => {
 })
 
 async function seed(db: Db): Promise<void> {
-  const passwordHash = await hashPassword(JOURNEY_PASSWORD)
   const surgery = await buildDepartment(db, 'Хирургическое отделение № 1')
   const hardware = await buildCategory(db, { name: 'Оборудование' })
   await buildCategory(db, { name: 'Принтеры и МФУ', parentId: hardware.id })
-  await buildUser(db, { fullName: 'Иванова Мария Петровна', login: 'ivanova', passwordHash, departmentId: surgery.id })
-  await buildUser(db, { role: 'executor', fullName: 'Сидоров Алексей', login: 'sidorov', passwordHash })
-  await buildUser(db, { role: 'curator', fullName: 'Кузнецова Ольга', login: 'kurator', passwordHash })
+  await buildSignInUser(db, 'ivanova', { fullName: 'Иванова Мария Петровна', departmentId: surgery.id })
+  await buildSignInUser(db, 'sidorov', { role: 'executor', fullName: 'Сидоров Алексей' })
+  await buildSignInUser(db, 'kurator', { role: 'curator', fullName: 'Кузнецова Ольга' })
 }
 
 /** A small PNG (a blue screen with a grey band), so that the preview has something to show. */

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
-import { hashPassword } from '#src/users/passwords.ts'
-import {
-  desktop,
-  JOURNEY_PASSWORD,
-  type JourneyServer,
-  openPage,
-  phone,
-  runJourneys,
-  screenshot,
-  signInAs,
-  startJourneyServer,
-} from '../support/browser.ts'
+import { desktop, openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
 import { buildCategory, buildDepartment, buildUser } from '../support/factories.ts'
+import { buildSignInUser, useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
 /**
@@ -23,20 +13,12 @@ import { buildTicket } from '../support/ticket-factory.ts'
 const JOURNEY = 'web-journey'
 
 describe('web journeys in chromium', () => {
-  let server: JourneyServer | undefined
-
-  beforeAll(async () => {
-    if (runJourneys) server = await startJourneyServer()
-  }, 60_000)
-
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const journeyServer = useJourneyServer()
 
   test.runIf(runJourneys)(
     'an executor takes, notes, answers and resolves a ticket; its requester sees only their ticket with the answer',
     async () => {
-      if (!server) throw new Error('server or browser did not start')
+      const server = journeyServer()
       const { base, browser } = server
       const people = await seed(server.running.db)
 
@@ -119,7 +101,6 @@ describe('web journeys in chromium', () => {
 
 /** A small hospital: departments, categories, the two people of the journey, and a list worth looking at. */
 async function seed(db: Db): Promise<{ foreignTicketId: number }> {
-  const passwordHash = await hashPassword(JOURNEY_PASSWORD)
   const surgery = await buildDepartment(db, 'Хирургическое отделение № 1')
   const cardio = await buildDepartment(db, 'Кардиология')
   const reception = await buildDepartment(db, 'Приёмное отделение')
@@ -128,14 +109,12 @@ async function seed(db: Db): Promise<{ foreignTicketId: number }> {
   const software = await buildCategory(db, { name: 'Программы' })
   const mis = await buildCategory(db, { name: 'МИС', parentId: software.id })
   const network = await buildCategory(db, { name: 'Сеть и интернет' })
-  const ivanova = await buildUser(db, {
+  const ivanova = await buildSignInUser(db, 'ivanova', {
     fullName: 'Иванова Мария Петровна',
-    login: 'ivanova',
-    passwordHash,
     departmentId: surgery.id,
     phone: '+7 (4712) 55-12-34',
   })
-  const sidorov = await buildUser(db, { role: 'executor', fullName: 'Сидоров Алексей', login: 'sidorov', passwordHash })
+  const sidorov = await buildSignInUser(db, 'sidorov', { role: 'executor', fullName: 'Сидоров Алексей' })
   const petrov = await buildUser(db, { role: 'executor', fullName: 'Петров Игорь' })
   const kuznetsova = await buildUser(db, { fullName: 'Кузнецова Ольга Викторовна', departmentId: cardio.id })
   const orlov = await buildUser(db, { fullName: 'Орлов Сергей Николаевич', departmentId: reception.id })

@@ -1,6 +1,7 @@
 import type { Category, Db, Department, ExecutorGroup, Priority, Role, User, UserStatus } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { type Actor, actorFromUser } from '#src/users/actor.ts'
+import { currentConsentText } from '#src/users/consent.ts'
 import { blankUser } from '#src/users/user-store.ts'
 
 /**
@@ -53,6 +54,24 @@ export async function buildActor(
 ): Promise<{ user: User; actor: Actor }> {
   const user = await buildUser(db, overrides)
   return { user, actor: actorFromUser(user, channel) }
+}
+
+/** A consent record for the current text given through the bot, as registration leaves it (or withdrawn). */
+export async function buildConsent(db: Db, userId: number, status: 'given' | 'withdrawn' = 'given'): Promise<void> {
+  const text = await currentConsentText(db)
+  const at = now()
+  await db
+    .insertInto('consent_records')
+    .values({
+      user_id: userId,
+      consent_text_id: text.id,
+      channel: 'bot',
+      status,
+      evidence: '{}',
+      created_at: at,
+      withdrawn_at: status === 'withdrawn' ? at : null,
+    })
+    .execute()
 }
 
 export async function buildDepartment(db: Db, name?: string): Promise<Department> {

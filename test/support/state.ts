@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import type { AuditRow, Db } from '#src/db/schema.ts'
+import type { AuditRow, Db, User } from '#src/db/schema.ts'
 import type { ErrorCode } from '#src/errors.ts'
 
 /**
@@ -60,4 +60,20 @@ export async function outboxOf(db: Db, kind: string): Promise<Array<{ recipient:
   return rows
     .map((r) => ({ recipient: r.recipient, payload: JSON.parse(r.payload) }))
     .sort((a, b) => a.recipient.localeCompare(b.recipient))
+}
+
+/** The journal entries of one action with one result (success unless said), oldest first. */
+export async function journalOf(db: Db, action: string, result: AuditRow['result'] = 'success'): Promise<AuditRow[]> {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('action', '=', action)
+    .where('result', '=', result)
+    .orderBy('id')
+    .execute()
+}
+
+/** A user's row as it is now. */
+export async function userRow(db: Db, id: number): Promise<User> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
 }

@@ -4,7 +4,7 @@ import type { Channel, User } from '#src/db/schema.ts'
 import { dateTime } from '../format.ts'
 import { t, tn } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField } from './parts.tsx'
+import { CsrfField, Empty, FormError, PageHead } from './parts.tsx'
 
 /** The journal's filters as they live in the URL (the CLI's: ПДн only, text, period, actor, action). */
 export interface AuditQuery {
@@ -73,14 +73,11 @@ export function AuditPage(props: AuditViewProps) {
   const { query } = props
   return (
     <Layout title={t('Журнал аудита')} user={props.user} csrf={props.csrf} section="audit">
-      <div class="page-head">
-        <h1>{t('Журнал аудита')}</h1>
-        <div class="page-head__actions">
-          <a class="button" href={auditHref(query, 1, '/audit/export.csv')} hx-boost="false">
-            {t('Выгрузить CSV')}
-          </a>
-        </div>
-      </div>
+      <PageHead title={t('Журнал аудита')}>
+        <a class="button" href={auditHref(query, 1, '/audit/export.csv')} hx-boost="false">
+          {t('Выгрузить CSV')}
+        </a>
+      </PageHead>
       <IntegrityCheck csrf={props.csrf} check={props.check} />
       <form
         class="filters"
@@ -173,17 +170,11 @@ function AuditResults(props: AuditViewProps) {
   const { query, entries } = props
   return (
     <div id="audit-results">
-      {props.problem ? (
-        <p class="form-error" role="alert">
-          {props.problem}
-        </p>
-      ) : null}
+      <FormError message={props.problem} />
       {entries.length === 0 ? (
-        <div class="empty">
-          <p>
-            {t('Записей по этим условиям нет —')} <a href="/audit">{t('сбросить фильтры')}</a>
-          </p>
-        </div>
+        <Empty>
+          {t('Записей по этим условиям нет —')} <a href="/audit">{t('сбросить фильтры')}</a>
+        </Empty>
       ) : (
         <div class="table-wrap">
           <table class="tickets audit">

@@ -3,7 +3,18 @@ import { priorities } from '#src/db/schema.ts'
 import { priorityLabels } from '#src/tickets/rules.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { ActiveBadge, CsrfField, FormError, MoveButtons, Notice, PriorityBadge } from './parts.tsx'
+import {
+  ActiveBadge,
+  CatalogueForm,
+  CatalogueTable,
+  Empty,
+  FormError,
+  MoveButtons,
+  Notice,
+  PageHead,
+  PriorityBadge,
+  ToggleForm,
+} from './parts.tsx'
 
 export interface CategoriesProps {
   user: User
@@ -21,73 +32,40 @@ export function CategoriesPage(props: CategoriesProps) {
   const groupNames = new Map(props.groups.map((g) => [g.id, g.name]))
   return (
     <Layout title={t('Категории')} user={props.user} csrf={props.csrf} section="categories">
-      <div class="page-head">
-        <h1>{t('Категории')}</h1>
-        <div class="page-head__actions">
-          <a class="button button--primary" href="/categories/new">
-            {t('Новая категория')}
-          </a>
-        </div>
-      </div>
-      {props.outcome ? <Notice>{props.outcome}</Notice> : null}
+      <PageHead title={t('Категории')}>
+        <a class="button button--primary" href="/categories/new">
+          {t('Новая категория')}
+        </a>
+      </PageHead>
+      <Notice>{props.outcome}</Notice>
       <FormError message={props.problem} />
       {tops.length === 0 ? (
-        <div class="empty">
-          <p>
-            {t('Категорий пока нет —')} <a href="/categories/new">{t('создайте первую')}</a>
-          </p>
-        </div>
+        <Empty>
+          {t('Категорий пока нет —')} <a href="/categories/new">{t('создайте первую')}</a>
+        </Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="tickets catalogue">
-            <thead>
-              <tr>
-                <th scope="col">{t('Название')}</th>
-                <th scope="col">{t('Группа по умолчанию')}</th>
-                <th scope="col" class="fit">
-                  {t('Приоритет')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Сроки: реакция / решение')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Состояние')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Порядок')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Действия')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tops.map((top, i) => {
-                const children = props.categories.filter((c) => c.parent_id === top.id)
-                return (
-                  <>
-                    <Row
-                      {...props}
-                      category={top}
-                      groupNames={groupNames}
-                      first={i === 0}
-                      last={i === tops.length - 1}
-                    />
-                    {children.map((child, j) => (
-                      <Row
-                        {...props}
-                        category={child}
-                        groupNames={groupNames}
-                        first={j === 0}
-                        last={j === children.length - 1}
-                      />
-                    ))}
-                  </>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
+        <CatalogueTable
+          wide={[t('Название'), t('Группа по умолчанию')]}
+          fit={[t('Приоритет'), t('Сроки: реакция / решение'), t('Состояние'), t('Порядок'), t('Действия')]}
+        >
+          {tops.map((top, i) => {
+            const children = props.categories.filter((c) => c.parent_id === top.id)
+            return (
+              <>
+                <Row {...props} category={top} groupNames={groupNames} first={i === 0} last={i === tops.length - 1} />
+                {children.map((child, j) => (
+                  <Row
+                    {...props}
+                    category={child}
+                    groupNames={groupNames}
+                    first={j === 0}
+                    last={j === children.length - 1}
+                  />
+                ))}
+              </>
+            )
+          })}
+        </CatalogueTable>
       )}
     </Layout>
   )
@@ -154,25 +132,6 @@ function Row(props: {
         </div>
       </td>
     </tr>
-  )
-}
-
-/** Disable or enable a catalogue row: one button posting the wanted state. */
-export function ToggleForm(props: { action: string; csrf: string; active: boolean; name: string }) {
-  return (
-    <form method="post" action={props.action}>
-      <CsrfField token={props.csrf} />
-      <input type="hidden" name="active" value={props.active ? '0' : '1'} />
-      <button
-        type="submit"
-        class="button button--ghost"
-        aria-label={
-          props.active ? t('Отключить: {name}', { name: props.name }) : t('Включить: {name}', { name: props.name })
-        }
-      >
-        {props.active ? t('Отключить') : t('Включить')}
-      </button>
-    </form>
   )
 }
 
@@ -250,19 +209,15 @@ export function CategoryFormPage(props: CategoryFormProps) {
         <a href="/categories">{`← ${t('Категории')}`}</a>
       </p>
       <h1>{title}</h1>
-      <form method="post" action={editing ? `/categories/${editing.id}` : '/categories'} class="card stack form-narrow">
-        <CsrfField token={props.csrf} />
-        <FormError message={props.error} />
-        <label class="field">
-          <span>{t('Название')}</span>
-          <input name="name" required maxlength={200} value={v.name} />
-        </label>
-        <label class="field">
-          <span>{t('Описание')}</span>
-          <textarea name="description" rows={3} maxlength={2000}>
-            {v.description}
-          </textarea>
-        </label>
+      <CatalogueForm
+        action={editing ? `/categories/${editing.id}` : '/categories'}
+        back="/categories"
+        csrf={props.csrf}
+        error={props.error}
+        name={v.name}
+        description={v.description}
+        submit={editing ? t('Сохранить') : t('Создать категорию')}
+      >
         <div class="grid-2">
           <label class="field">
             <span>{t('Родительская категория')}</span>
@@ -315,15 +270,7 @@ export function CategoryFormPage(props: CategoryFormProps) {
             </label>
           </div>
         </fieldset>
-        <div class="actions">
-          <a href="/categories" class="button button--ghost">
-            {t('Отмена')}
-          </a>
-          <button type="submit" class="button button--primary">
-            {editing ? t('Сохранить') : t('Создать категорию')}
-          </button>
-        </div>
-      </form>
+      </CatalogueForm>
     </Layout>
   )
 }

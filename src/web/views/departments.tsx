@@ -1,8 +1,17 @@
 import type { Department, User } from '#src/db/schema.ts'
 import { t } from '../i18n.ts'
-import { ToggleForm } from './categories.tsx'
 import { Layout } from './layout.tsx'
-import { ActiveBadge, CsrfField, FormError, MoveButtons, Notice } from './parts.tsx'
+import {
+  ActiveBadge,
+  CatalogueTable,
+  CsrfField,
+  Empty,
+  FormError,
+  MoveButtons,
+  Notice,
+  PageHead,
+  ToggleForm,
+} from './parts.tsx'
 
 /** A refusal beside the form it concerns: the new-department form (`id` absent) or a row's rename. */
 export interface DepartmentProblem {
@@ -28,10 +37,8 @@ export function DepartmentsPage(props: DepartmentsProps) {
   const newProblem = problem && problem.id === undefined ? problem : undefined
   return (
     <Layout title={t('Отделения')} user={props.user} csrf={props.csrf} section="departments">
-      <div class="page-head">
-        <h1>{t('Отделения')}</h1>
-      </div>
-      {props.outcome ? <Notice>{props.outcome}</Notice> : null}
+      <PageHead title={t('Отделения')} />
+      <Notice>{props.outcome}</Notice>
       <FormError message={props.error} />
       <form method="post" action="/departments" class="card stack form-narrow">
         <CsrfField token={props.csrf} />
@@ -47,78 +54,57 @@ export function DepartmentsPage(props: DepartmentsProps) {
         </div>
       </form>
       {departments.length === 0 ? (
-        <div class="empty">
-          <p>{t('Отделений пока нет — добавьте первое: без них бот не сможет зарегистрировать людей.')}</p>
-        </div>
+        <Empty>{t('Отделений пока нет — добавьте первое: без них бот не сможет зарегистрировать людей.')}</Empty>
       ) : (
-        <div class="table-wrap catalogue-table">
-          <table class="tickets catalogue">
-            <thead>
-              <tr>
-                <th scope="col">{t('Название')}</th>
-                <th scope="col" class="fit">
-                  {t('Состояние')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Порядок')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Действия')}
-                </th>
+        <CatalogueTable
+          class="catalogue-table"
+          wide={[t('Название')]}
+          fit={[t('Состояние'), t('Порядок'), t('Действия')]}
+        >
+          {departments.map((d, i) => {
+            const rowProblem = problem?.id === d.id ? problem : undefined
+            const active = Number(d.active) === 1
+            return (
+              <tr id={`department-${d.id}`} class={active ? undefined : 'is-disabled'}>
+                <td>
+                  <FormError message={rowProblem?.message} />
+                  <form method="post" action={`/departments/${d.id}`} class="inline-form">
+                    <CsrfField token={props.csrf} />
+                    <label class="visually-hidden" for={`department-name-${d.id}`}>
+                      {t('Название отделения')}
+                    </label>
+                    <input
+                      id={`department-name-${d.id}`}
+                      class="inline-form__grow"
+                      name="name"
+                      required
+                      maxlength={200}
+                      value={rowProblem?.name ?? d.name}
+                    />
+                    <button type="submit" class="button">
+                      {t('Переименовать')}
+                    </button>
+                  </form>
+                </td>
+                <td class="fit">
+                  <ActiveBadge active={d.active} neuter />
+                </td>
+                <td class="fit">
+                  <MoveButtons
+                    action={`/departments/${d.id}/move`}
+                    csrf={props.csrf}
+                    first={i === 0}
+                    last={i === departments.length - 1}
+                    name={d.name}
+                  />
+                </td>
+                <td class="fit">
+                  <ToggleForm action={`/departments/${d.id}/active`} csrf={props.csrf} active={active} name={d.name} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {departments.map((d, i) => {
-                const rowProblem = problem?.id === d.id ? problem : undefined
-                const active = Number(d.active) === 1
-                return (
-                  <tr id={`department-${d.id}`} class={active ? undefined : 'is-disabled'}>
-                    <td>
-                      <FormError message={rowProblem?.message} />
-                      <form method="post" action={`/departments/${d.id}`} class="inline-form">
-                        <CsrfField token={props.csrf} />
-                        <label class="visually-hidden" for={`department-name-${d.id}`}>
-                          {t('Название отделения')}
-                        </label>
-                        <input
-                          id={`department-name-${d.id}`}
-                          class="inline-form__grow"
-                          name="name"
-                          required
-                          maxlength={200}
-                          value={rowProblem?.name ?? d.name}
-                        />
-                        <button type="submit" class="button">
-                          {t('Переименовать')}
-                        </button>
-                      </form>
-                    </td>
-                    <td class="fit">
-                      <ActiveBadge active={d.active} neuter />
-                    </td>
-                    <td class="fit">
-                      <MoveButtons
-                        action={`/departments/${d.id}/move`}
-                        csrf={props.csrf}
-                        first={i === 0}
-                        last={i === departments.length - 1}
-                        name={d.name}
-                      />
-                    </td>
-                    <td class="fit">
-                      <ToggleForm
-                        action={`/departments/${d.id}/active`}
-                        csrf={props.csrf}
-                        active={active}
-                        name={d.name}
-                      />
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
+            )
+          })}
+        </CatalogueTable>
       )}
     </Layout>
   )

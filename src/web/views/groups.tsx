@@ -1,9 +1,8 @@
 import type { User } from '#src/db/schema.ts'
 import type { GroupWithMembers } from '#src/groups/group-store.ts'
 import { msg, t } from '../i18n.ts'
-import { ToggleForm } from './categories.tsx'
 import { Layout } from './layout.tsx'
-import { ActiveBadge, CsrfField, FormError, Notice } from './parts.tsx'
+import { ActiveBadge, CatalogueForm, CatalogueTable, Empty, FormError, Notice, PageHead, ToggleForm } from './parts.tsx'
 
 /** A person who is or may become a member: IT staff (a present member may since have left). */
 export interface StaffMember {
@@ -35,82 +34,58 @@ export interface GroupsProps {
 export function GroupsPage(props: GroupsProps) {
   return (
     <Layout title={t('Группы исполнителей')} user={props.user} csrf={props.csrf} section="groups">
-      <div class="page-head">
-        <h1>{t('Группы исполнителей')}</h1>
-        <div class="page-head__actions">
-          <a class="button button--primary" href="/groups/new">
-            {t('Новая группа')}
-          </a>
-        </div>
-      </div>
-      {props.outcome ? <Notice>{props.outcome}</Notice> : null}
+      <PageHead title={t('Группы исполнителей')}>
+        <a class="button button--primary" href="/groups/new">
+          {t('Новая группа')}
+        </a>
+      </PageHead>
+      <Notice>{props.outcome}</Notice>
       <FormError message={props.problem} />
       {props.groups.length === 0 ? (
-        <div class="empty">
-          <p>
-            {t('Групп пока нет —')} <a href="/groups/new">{t('создайте первую')}</a>
-          </p>
-        </div>
+        <Empty>
+          {t('Групп пока нет —')} <a href="/groups/new">{t('создайте первую')}</a>
+        </Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="tickets catalogue">
-            <thead>
-              <tr>
-                <th scope="col">{t('Группа')}</th>
-                <th scope="col">{t('Участники')}</th>
-                <th scope="col" class="fit">
-                  {t('Категорий')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Состояние')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Действия')}
-                </th>
+        <CatalogueTable wide={[t('Группа'), t('Участники')]} fit={[t('Категорий'), t('Состояние'), t('Действия')]}>
+          {props.groups.map((g) => {
+            const active = Number(g.active) === 1
+            return (
+              <tr id={`group-${g.id}`} class={active ? undefined : 'is-disabled'}>
+                <td>
+                  <a href={`/groups/${g.id}/edit`} class="ticket-link">
+                    {g.name}
+                  </a>
+                  {g.description ? <span class="sub">{g.description}</span> : null}
+                </td>
+                <td>
+                  {g.memberIds.length === 0 ? (
+                    <span class="muted">{t('нет участников')}</span>
+                  ) : (
+                    <ul class="members">
+                      {g.memberIds.map((id) => (
+                        <li>
+                          <MemberName person={props.people.get(id)} />
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+                <td class="num fit">{props.categoryCounts.get(g.id) ?? 0}</td>
+                <td class="fit">
+                  <ActiveBadge active={g.active} />
+                </td>
+                <td class="fit">
+                  <div class="row-actions">
+                    <a class="button" href={`/groups/${g.id}/edit`}>
+                      {t('Изменить')}
+                    </a>
+                    <ToggleForm action={`/groups/${g.id}/active`} csrf={props.csrf} active={active} name={g.name} />
+                  </div>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {props.groups.map((g) => {
-                const active = Number(g.active) === 1
-                return (
-                  <tr id={`group-${g.id}`} class={active ? undefined : 'is-disabled'}>
-                    <td>
-                      <a href={`/groups/${g.id}/edit`} class="ticket-link">
-                        {g.name}
-                      </a>
-                      {g.description ? <span class="sub">{g.description}</span> : null}
-                    </td>
-                    <td>
-                      {g.memberIds.length === 0 ? (
-                        <span class="muted">{t('нет участников')}</span>
-                      ) : (
-                        <ul class="members">
-                          {g.memberIds.map((id) => (
-                            <li>
-                              <MemberName person={props.people.get(id)} />
-                            </li>
-                          ))}
-                        </ul>
-                      )}
-                    </td>
-                    <td class="num fit">{props.categoryCounts.get(g.id) ?? 0}</td>
-                    <td class="fit">
-                      <ActiveBadge active={g.active} />
-                    </td>
-                    <td class="fit">
-                      <div class="row-actions">
-                        <a class="button" href={`/groups/${g.id}/edit`}>
-                          {t('Изменить')}
-                        </a>
-                        <ToggleForm action={`/groups/${g.id}/active`} csrf={props.csrf} active={active} name={g.name} />
-                      </div>
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
+            )
+          })}
+        </CatalogueTable>
       )}
     </Layout>
   )
@@ -155,19 +130,16 @@ export function GroupFormPage(props: GroupFormProps) {
         <a href="/groups">{`← ${t('Группы исполнителей')}`}</a>
       </p>
       <h1>{title}</h1>
-      <form method="post" action={editing ? `/groups/${editing.id}` : '/groups'} class="card stack form-narrow">
-        <CsrfField token={props.csrf} />
-        <FormError message={props.error} />
-        <label class="field">
-          <span>{t('Название')}</span>
-          <input name="name" required maxlength={200} value={v.name} placeholder={t('Например, «Сети» или «МИС»')} />
-        </label>
-        <label class="field">
-          <span>{t('Описание')}</span>
-          <textarea name="description" rows={3} maxlength={2000}>
-            {v.description}
-          </textarea>
-        </label>
+      <CatalogueForm
+        action={editing ? `/groups/${editing.id}` : '/groups'}
+        back="/groups"
+        csrf={props.csrf}
+        error={props.error}
+        name={v.name}
+        namePlaceholder={t('Например, «Сети» или «МИС»')}
+        description={v.description}
+        submit={editing ? t('Сохранить') : t('Создать группу')}
+      >
         <fieldset>
           <legend>{t('Участники')}</legend>
           {props.candidates.length === 0 ? (
@@ -188,15 +160,7 @@ export function GroupFormPage(props: GroupFormProps) {
             </ul>
           )}
         </fieldset>
-        <div class="actions">
-          <a href="/groups" class="button button--ghost">
-            {t('Отмена')}
-          </a>
-          <button type="submit" class="button button--primary">
-            {editing ? t('Сохранить') : t('Создать группу')}
-          </button>
-        </div>
-      </form>
+      </CatalogueForm>
     </Layout>
   )
 }

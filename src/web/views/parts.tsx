@@ -38,11 +38,68 @@ export function FormError(props: { message: string | undefined }) {
   )
 }
 
+/** An outcome line; nothing when there is no outcome to tell. */
 export function Notice(props: { children?: Child }) {
+  if (props.children === undefined || props.children === null || props.children === '') return null
   return (
     <p class="notice" role="status">
       {props.children}
     </p>
+  )
+}
+
+/** A page's heading; `children`, if any, are its actions (link buttons) on the right. */
+export function PageHead(props: { title: string; children?: Child }) {
+  return (
+    <div class="page-head">
+      <h1>{props.title}</h1>
+      {props.children ? <div class="page-head__actions">{props.children}</div> : null}
+    </div>
+  )
+}
+
+/** One line of a `<dl class="facts">`: a label and its value, «—» when there is none. */
+export function Fact(props: { label: string; value: string | null | undefined }) {
+  return (
+    <div>
+      <dt>{props.label}</dt>
+      <dd>{props.value ?? <span class="muted">—</span>}</dd>
+    </div>
+  )
+}
+
+/** What a list shows instead of an empty table: one line, often with a way out (a link). */
+export function Empty(props: { children: Child }) {
+  return (
+    <div class="empty">
+      <p>{props.children}</p>
+    </div>
+  )
+}
+
+/**
+ * A catalogue's table (categories, departments, groups): the `wide` columns, then the `fit` ones (as
+ * narrow as their content); `children` are the rows.
+ */
+export function CatalogueTable(props: { wide: string[]; fit: string[]; class?: string; children: Child }) {
+  return (
+    <div class={props.class ? `table-wrap ${props.class}` : 'table-wrap'}>
+      <table class="tickets catalogue">
+        <thead>
+          <tr>
+            {props.wide.map((label) => (
+              <th scope="col">{label}</th>
+            ))}
+            {props.fit.map((label) => (
+              <th scope="col" class="fit">
+                {label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
   )
 }
 
@@ -75,6 +132,94 @@ export function MoveButtons(props: { action: string; csrf: string; first: boolea
         </form>
       ))}
     </div>
+  )
+}
+
+/** Disable or enable a catalogue row: one button posting the wanted state. */
+export function ToggleForm(props: { action: string; csrf: string; active: boolean; name: string }) {
+  return (
+    <form method="post" action={props.action}>
+      <CsrfField token={props.csrf} />
+      <input type="hidden" name="active" value={props.active ? '0' : '1'} />
+      <button
+        type="submit"
+        class="button button--ghost"
+        aria-label={
+          props.active ? t('Отключить: {name}', { name: props.name }) : t('Включить: {name}', { name: props.name })
+        }
+      >
+        {props.active ? t('Отключить') : t('Включить')}
+      </button>
+    </form>
+  )
+}
+
+/** A form in a card: its heading, a refusal beside it, the fields, then the `submit` button (if any). */
+export function CardForm(props: {
+  action: string
+  csrf: string
+  title: string
+  error: string | undefined
+  submit?: string | undefined
+  primary?: boolean
+  children: Child
+}) {
+  return (
+    <form method="post" action={props.action} class="card stack">
+      <CsrfField token={props.csrf} />
+      <h2>{props.title}</h2>
+      <FormError message={props.error} />
+      {props.children}
+      {props.submit ? (
+        <div class="actions">
+          <button type="submit" class={props.primary ? 'button button--primary' : 'button'}>
+            {props.submit}
+          </button>
+        </div>
+      ) : null}
+    </form>
+  )
+}
+
+/**
+ * A catalogue row's edit form (category, group): name and description, then the catalogue's own
+ * `children` fields, then «Отмена» (back to `back`) and the `submit` button.
+ */
+export function CatalogueForm(props: {
+  action: string
+  back: string
+  csrf: string
+  error: string | undefined
+  name: string
+  namePlaceholder?: string
+  description: string
+  submit: string
+  children: Child
+}) {
+  return (
+    <form method="post" action={props.action} class="card stack form-narrow">
+      <CsrfField token={props.csrf} />
+      <FormError message={props.error} />
+      <label class="field">
+        <span>{t('Название')}</span>
+        <input name="name" required maxlength={200} value={props.name} placeholder={props.namePlaceholder} />
+      </label>
+      <label class="field">
+        <span>{t('Описание')}</span>
+        <textarea name="description" rows={3} maxlength={2000}>
+          {props.description}
+        </textarea>
+      </label>
+      {props.children}
+      <div class="actions">
+        <a href={props.back} class="button button--ghost">
+          {t('Отмена')}
+        </a>
+        <button type="submit" class="button button--primary">
+          {props.submit}
+        </button>
+      </div>
+    </form>
   )
 }
 

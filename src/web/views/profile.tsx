@@ -3,7 +3,7 @@ import type { SessionInfo } from '#src/users/session-list.ts'
 import { date } from '../format.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, FormError, Notice } from './parts.tsx'
+import { CardForm, CsrfField, Fact, FormError, Notice, PageHead } from './parts.tsx'
 import { roleLabel, SessionTable } from './users.tsx'
 
 type ConsentShown = Pick<ConsentRecordsTable, 'status' | 'channel' | 'created_at'>
@@ -40,10 +40,8 @@ export function ProfilePage(props: ProfileViewProps) {
   const notice = props.done ? doneTexts()[props.done] : undefined
   return (
     <Layout title={t('Профиль')} user={user} csrf={props.csrf} section="profile">
-      <div class="page-head">
-        <h1>{t('Профиль')}</h1>
-      </div>
-      {notice ? <Notice>{notice}</Notice> : null}
+      <PageHead title={t('Профиль')} />
+      <Notice>{notice}</Notice>
       <section class="card stack">
         <h2>{user.full_name}</h2>
         <dl class="facts">
@@ -81,23 +79,18 @@ export function ProfilePage(props: ProfileViewProps) {
   )
 }
 
-function Fact(props: { label: string; value: string | null | undefined }) {
-  return (
-    <div>
-      <dt>{props.label}</dt>
-      <dd>{props.value ?? <span class="muted">—</span>}</dd>
-    </div>
-  )
-}
-
 function ContactsForm(props: ProfileViewProps) {
   const { user, draft } = props
   return (
-    <form method="post" action="/profile/contacts" class="card stack">
-      <CsrfField token={props.csrf} />
-      <h2>{t('Контакты')}</h2>
+    <CardForm
+      action="/profile/contacts"
+      csrf={props.csrf}
+      title={t('Контакты')}
+      error={props.errors?.contacts}
+      submit={t('Сохранить')}
+      primary
+    >
       <p class="muted small">{t('Их видит ИТ-отдел, когда приходит по вашей заявке.')}</p>
-      <FormError message={props.errors?.contacts} />
       <label class="field">
         <span>{t('Кабинет, корпус')}</span>
         <input name="room" value={draft?.room ?? user.room ?? ''} maxlength={200} autocomplete="off" />
@@ -106,22 +99,20 @@ function ContactsForm(props: ProfileViewProps) {
         <span>{t('Телефон')}</span>
         <input name="phone" type="tel" value={draft?.phone ?? user.phone ?? ''} maxlength={30} autocomplete="tel" />
       </label>
-      <div class="actions">
-        <button type="submit" class="button button--primary">
-          {t('Сохранить')}
-        </button>
-      </div>
-    </form>
+    </CardForm>
   )
 }
 
 function LanguageForm(props: ProfileViewProps) {
   const { user } = props
   return (
-    <form method="post" action="/profile/language" class="card stack">
-      <CsrfField token={props.csrf} />
-      <h2>{t('Язык интерфейса')}</h2>
-      <FormError message={props.errors?.language} />
+    <CardForm
+      action="/profile/language"
+      csrf={props.csrf}
+      title={t('Язык интерфейса')}
+      error={props.errors?.language}
+      submit={t('Сменить язык')}
+    >
       <fieldset class="language-switch">
         <legend class="visually-hidden">{t('Язык интерфейса')}</legend>
         <label class="chip">
@@ -133,12 +124,7 @@ function LanguageForm(props: ProfileViewProps) {
           English
         </label>
       </fieldset>
-      <div class="actions">
-        <button type="submit" class="button">
-          {t('Сменить язык')}
-        </button>
-      </div>
-    </form>
+    </CardForm>
   )
 }
 
@@ -186,10 +172,14 @@ function PasswordForm(props: ProfileViewProps) {
     )
   }
   return (
-    <form method="post" action="/profile/password" class="card stack">
-      <CsrfField token={props.csrf} />
-      <h2>{t('Смена пароля')}</h2>
-      <FormError message={props.errors?.password} />
+    <CardForm
+      action="/profile/password"
+      csrf={props.csrf}
+      title={t('Смена пароля')}
+      error={props.errors?.password}
+      submit={t('Сменить пароль')}
+      primary
+    >
       <label class="field">
         <span>{t('Текущий пароль')}</span>
         <input name="current" type="password" autocomplete="current-password" required />
@@ -205,12 +195,7 @@ function PasswordForm(props: ProfileViewProps) {
       <p class="muted small">
         {t('Не короче 8 символов; не из списка распространённых. После смены другие сеансы завершатся.')}
       </p>
-      <div class="actions">
-        <button type="submit" class="button button--primary">
-          {t('Сменить пароль')}
-        </button>
-      </div>
-    </form>
+    </CardForm>
   )
 }
 

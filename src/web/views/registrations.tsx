@@ -45,7 +45,7 @@ export function RegistrationsPage(props: RegistrationsProps) {
           </span>
         ) : null}
       </div>
-      {props.outcome ? <Notice>{props.outcome}</Notice> : null}
+      <Notice>{props.outcome}</Notice>
       <FormError message={orphanProblem?.message} />
       {people.length === 0 ? (
         <div class="empty">

@@ -4,7 +4,7 @@ import type { SessionInfo } from '#src/users/session-list.ts'
 import { dateTime } from '../format.ts'
 import { t, tn } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, FormError, Notice, Pager, When } from './parts.tsx'
+import { CardForm, CsrfField, Empty, Fact, FormError, Notice, PageHead, Pager, When } from './parts.tsx'
 
 /** The list's filters as they live in the URL. */
 export interface UserQuery {
@@ -65,9 +65,7 @@ export function UsersPage(props: UsersViewProps) {
   const { query } = props
   return (
     <Layout title={t('Пользователи')} user={props.user} csrf={props.csrf} section="users">
-      <div class="page-head">
-        <h1>{t('Пользователи')}</h1>
-      </div>
+      <PageHead title={t('Пользователи')} />
       <form
         class="filters"
         method="get"
@@ -132,14 +130,12 @@ export function UserResults(props: UsersViewProps) {
         {`${t('Найдено')}: ${tn(total, ['человек', 'человека', 'человек'], ['person', 'people'])}`}
       </p>
       {items.length === 0 ? (
-        <div class="empty">
-          <p>
-            {t('Никого не нашлось по этим условиям —')}{' '}
-            <a href="/users" hx-get="/users">
-              {t('сбросить фильтры')}
-            </a>
-          </p>
-        </div>
+        <Empty>
+          {t('Никого не нашлось по этим условиям —')}{' '}
+          <a href="/users" hx-get="/users">
+            {t('сбросить фильтры')}
+          </a>
+        </Empty>
       ) : (
         <div class="table-wrap">
           <table class="tickets users">
@@ -235,7 +231,7 @@ export function UserPage(props: UserViewProps) {
           <span class="badge">{roleLabel(person.role)}</span>
         </div>
         <h1 class="ticket-title">{person.full_name}</h1>
-        {notice ? <Notice>{notice}</Notice> : null}
+        <Notice>{notice}</Notice>
         <dl class="facts">
           <Fact label={t('Отделение')} value={department?.name} />
           <Fact label={t('Должность')} value={person.position} />
@@ -274,22 +270,17 @@ export function UserPage(props: UserViewProps) {
   )
 }
 
-function Fact(props: { label: string; value: string | null | undefined }) {
-  return (
-    <div>
-      <dt>{props.label}</dt>
-      <dd>{props.value ?? <span class="muted">—</span>}</dd>
-    </div>
-  )
-}
-
 function DetailsForm(props: UserViewProps) {
   const { person } = props
   return (
-    <form method="post" action={`/users/${person.id}/details`} class="card stack">
-      <CsrfField token={props.csrf} />
-      <h2>{t('Данные')}</h2>
-      <FormError message={props.errors?.details} />
+    <CardForm
+      action={`/users/${person.id}/details`}
+      csrf={props.csrf}
+      title={t('Данные')}
+      error={props.errors?.details}
+      submit={t('Сохранить')}
+      primary
+    >
       <label class="field">
         <span>{t('ФИО')}</span>
         <input name="full_name" value={person.full_name} required maxlength={200} />
@@ -321,12 +312,7 @@ function DetailsForm(props: UserViewProps) {
           <input name="phone" type="tel" value={person.phone ?? ''} maxlength={30} />
         </label>
       </div>
-      <div class="actions">
-        <button type="submit" class="button button--primary">
-          {t('Сохранить')}
-        </button>
-      </div>
-    </form>
+    </CardForm>
   )
 }
 
@@ -334,10 +320,13 @@ function RoleForm(props: UserViewProps) {
   const { person } = props
   const self = person.id === props.user.id
   return (
-    <form method="post" action={`/users/${person.id}/role`} class="card stack">
-      <CsrfField token={props.csrf} />
-      <h2>{t('Роль')}</h2>
-      <FormError message={props.errors?.role} />
+    <CardForm
+      action={`/users/${person.id}/role`}
+      csrf={props.csrf}
+      title={t('Роль')}
+      error={props.errors?.role}
+      submit={self ? undefined : t('Изменить роль')}
+    >
       {self ? <p class="muted">{t('Собственную роль изменить нельзя.')}</p> : null}
       <label class="field">
         <span class="visually-hidden">{t('Роль')}</span>
@@ -349,14 +338,7 @@ function RoleForm(props: UserViewProps) {
           ))}
         </select>
       </label>
-      {self ? null : (
-        <div class="actions">
-          <button type="submit" class="button">
-            {t('Изменить роль')}
-          </button>
-        </div>
-      )}
-    </form>
+    </CardForm>
   )
 }
 

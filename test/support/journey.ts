@@ -1,0 +1,35 @@
+import { afterAll, beforeAll } from 'vitest'
+import type { Db, User } from '#src/db/schema.ts'
+import { hashPassword } from '#src/users/passwords.ts'
+import { JOURNEY_PASSWORD, type JourneyServer, runJourneys, startJourneyServer } from './browser.ts'
+import { buildUser, type UserOverrides } from './factories.ts'
+
+/**
+ * What every browser journey file repeats: one server (and chromium) for the enclosing `describe`,
+ * started only where journeys run and stopped after its tests. Call the returned function inside a
+ * `test.runIf(runJourneys)` to get the server.
+ */
+export function useJourneyServer(): () => JourneyServer {
+  let server: JourneyServer | undefined
+
+  beforeAll(async () => {
+    if (runJourneys) server = await startJourneyServer()
+  }, 60_000)
+
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  return () => {
+    if (!server) throw new Error('the journey server did not start')
+    return server
+  }
+}
+
+let passwordHash: Promise<string> | undefined
+
+/** A person who signs in on the login form as `login` with JOURNEY_PASSWORD (hashed once per file). */
+export async function buildSignInUser(db: Db, login: string, overrides: UserOverrides = {}): Promise<User> {
+  passwordHash ??= hashPassword(JOURNEY_PASSWORD)
+  return buildUser(db, { ...overrides, login, passwordHash: await passwordHash })
+}
