@@ -1,6 +1,7 @@
 import type { Db } from '#src/db/schema.ts'
 import { autoCloseResolved } from '#src/tickets/auto-close.ts'
 import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
+import { deleteOldIdempotencyKeys, scrubFinishedNotices } from './retention.ts'
 
 /** Periodic work that one instance runs (the holder of the scheduler lease). Returns rows changed. */
 export interface Schedule {
@@ -12,4 +13,6 @@ export interface Schedule {
 export const defaultSchedules: readonly Schedule[] = [
   { name: 'deadline-breaches', everyMs: 60_000, run: markDeadlineBreaches },
   { name: 'auto-close', everyMs: 10 * 60_000, run: autoCloseResolved },
+  { name: 'outbox-payloads-scrubbed', everyMs: 60 * 60_000, run: scrubFinishedNotices },
+  { name: 'idempotency-keys-old', everyMs: 60 * 60_000, run: deleteOldIdempotencyKeys },
 ]

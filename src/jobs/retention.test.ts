@@ -1,0 +1,71 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import type { Db } from '#src/db/schema.ts'
+import { transact } from '#src/db/transaction.ts'
+import { enqueueBotMessage } from '#src/notify/outbox.ts'
+import { createTicket } from '#src/tickets/create-ticket.ts'
+import { clockAt } from '../../test/support/clock.ts'
+import { testDatabase } from '../../test/support/database.ts'
+import { buildActor, buildCategory } from '../../test/support/factories.ts'
+import { deleteOldIdempotencyKeys, SCRUBBED_PAYLOAD, scrubFinishedNotices } from './retention.ts'
+
+let db: Db
+beforeAll(async () => {
+  db = (await testDatabase()).db
+})
+
+const DAY = 24 * 60 * 60_000
+
+describe('retention of the core rows', () => {
+  test('a finished notice loses its payload after a week; a pending one, or a fresh one, keeps it', async () => {
+    clockAt(0)
+    const text = { text: 'Ссылка для входа: http://helpdesk/login/telegram/секрет' }
+    await transact(db, async (tx) => {
+      for (const chat of ['1', '2', '3']) await enqueueBotMessage(tx, chat, text)
+    })
+    const [sentOld, failedOld] = await db.selectFrom('outbox').select('id').orderBy('id').execute()
+    await db
+      .updateTable('outbox')
+      .set({ status: 'sent' })
+      .where('id', '=', sentOld?.id ?? 0)
+      .execute()
+    await db
+      .updateTable('outbox')
+      .set({ status: 'failed' })
+      .where('id', '=', failedOld?.id ?? 0)
+      .execute()
+    clockAt(6 * DAY)
+    await transact(db, (tx) => enqueueBotMessage(tx, '4', text))
+    await db.updateTable('outbox').set({ status: 'sent' }).where('recipient', '=', '4').execute()
+
+    clockAt(7 * DAY + 1)
+    expect(await scrubFinishedNotices(db)).toBe(2)
+    expect(await scrubFinishedNotices(db)).toBe(0)
+
+    const rows = await db.selectFrom('outbox').select(['id', 'recipient', 'payload', 'status']).orderBy('id').execute()
+    expect(rows.map((r) => [r.recipient, r.status, r.payload === SCRUBBED_PAYLOAD])).toEqual([
+      ['1', 'sent', true],
+      ['2', 'failed', true],
+      ['3', 'pending', false],
+      ['4', 'sent', false],
+    ])
+  })
+
+  test('idempotency keys go after a month; the tickets stay', async () => {
+    const { actor } = await buildActor(db, { role: 'requester' })
+    const category = await buildCategory(db)
+    clockAt(0)
+    const old = await createTicket(db, actor, { description: 'Старая', categoryId: category.id, idempotencyKey: 'a' })
+    clockAt(20 * DAY)
+    await createTicket(db, actor, { description: 'Свежая', categoryId: category.id, idempotencyKey: 'b' })
+
+    clockAt(30 * DAY + 1)
+    expect(await deleteOldIdempotencyKeys(db)).toBe(1)
+    const keys = await db
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('user_id', '=', actor.id ?? 0)
+      .execute()
+    expect(keys.map((k) => k.key)).toEqual(['b'])
+    expect(await db.selectFrom('tickets').select('id').where('id', '=', old.id).executeTakeFirst()).toBeDefined()
+  })
+})

@@ -1,0 +1,39 @@
+import type { Db } from '#src/db/schema.ts'
+import { addMinutes, now } from '#src/db/time.ts'
+
+/**
+ * Rows that served their purpose lose what they no longer need (COMPLIANCE.md: minimise personal data).
+ * The bot's own bookkeeping is in src/bot/housekeeping.ts; these are the core's.
+ */
+
+const DAY_MINUTES = 24 * 60
+
+/**
+ * A delivered (or given-up) notice keeps its row — `telegram_messages` points at it, and its status is
+ * history — but not its payload after a week: a bot reply's payload is the text itself (a name, a
+ * one-time login link). Nothing reads the payload of a finished row.
+ */
+export const OUTBOX_PAYLOAD_KEEP_MINUTES = 7 * DAY_MINUTES
+
+/** A client retrying a request does so within minutes; a month covers any outage and replay of a queue. */
+export const IDEMPOTENCY_KEEP_MINUTES = 30 * DAY_MINUTES
+
+export const SCRUBBED_PAYLOAD = '{}'
+
+export async function scrubFinishedNotices(db: Db): Promise<number> {
+  const cutoff = addMinutes(now(), -OUTBOX_PAYLOAD_KEEP_MINUTES)
+  const result = await db
+    .updateTable('outbox')
+    .set({ payload: SCRUBBED_PAYLOAD })
+    .where('status', 'in', ['sent', 'failed'])
+    .where('created_at', '<', cutoff)
+    .where('payload', '<>', SCRUBBED_PAYLOAD)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+export async function deleteOldIdempotencyKeys(db: Db): Promise<number> {
+  const cutoff = addMinutes(now(), -IDEMPOTENCY_KEEP_MINUTES)
+  const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
