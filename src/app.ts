@@ -8,7 +8,7 @@ import type { UpdateApplier } from '#src/bot/apply-update.ts'
 import { telegramWebhookHandler, WEBHOOK_PATH, webhookSecretOf } from '#src/bot/webhook.ts'
 import { ping } from '#src/db/database.ts'
 import { migrationsCurrent } from '#src/db/migrate.ts'
-import { createWeb } from '#src/web/web.tsx'
+import { createWeb, webNotFound } from '#src/web/web.tsx'
 
 export type { AppDeps } from '#src/api/env.ts'
 
@@ -55,6 +55,17 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
       },
+      // The pages use none of these; a page that is somehow injected cannot ask for them either.
+      permissionsPolicy: {
+        camera: [],
+        microphone: [],
+        geolocation: [],
+        payment: [],
+        usb: [],
+        serial: [],
+        bluetooth: [],
+        displayCapture: [],
+      },
       strictTransportSecurity: deps.config.baseUrl.startsWith('https:') ? 'max-age=15552000; includeSubDomains' : false,
     }),
   )
@@ -80,7 +91,7 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
     )
   }
 
-  app.notFound((c) => (c.req.path.startsWith('/api/') ? apiNotFound(c) : c.text('Страница не найдена', 404)))
+  app.notFound((c) => (c.req.path.startsWith('/api/') ? apiNotFound(c) : webNotFound(c)))
   app.onError(handleError)
   return app
 }

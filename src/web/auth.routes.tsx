@@ -8,6 +8,7 @@ import { type LoginThrottle, loginWithPassword, logout } from '#src/users/login.
 import { revokeSession, SESSION_COOKIE, sessionCookieOptions } from '#src/users/sessions.ts'
 import { CSRF_FIELD, csrfToken, foreignOrigin, PRELOGIN_COOKIE, sameToken } from './csrf.ts'
 import type { WebEnv } from './env.ts'
+import { t } from './i18n.ts'
 import { refusedPage } from './pages.tsx'
 import { requireSession, safeNext } from './session.ts'
 import { LoginPage } from './views/login.tsx'
@@ -32,7 +33,7 @@ export function authRoutes(throttle?: LoginThrottle): Hono<AppEnv> {
     const expected = pre ? csrfToken(config.secretKey, `prelogin:${pre}`) : undefined
     const given = typeof form[CSRF_FIELD] === 'string' ? form[CSRF_FIELD] : undefined
     if (!expected || foreignOrigin(c, config.baseUrl) || !sameToken(expected, given)) {
-      return c.html(refusedPage('Форма входа устарела — откройте страницу входа заново'), 403)
+      return c.html(refusedPage(t('Форма входа устарела — откройте страницу входа заново')), 403)
     }
     const login = typeof form.login === 'string' ? form.login.slice(0, 200) : ''
     const password = typeof form.password === 'string' ? form.password.slice(0, 1000) : ''

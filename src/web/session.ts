@@ -5,7 +5,7 @@ import { actorFromUser } from '#src/users/actor.ts'
 import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 import { csrfToken, foreignOrigin, givenToken, isSafeMethod, sameToken } from './csrf.ts'
 import type { WebEnv } from './env.ts'
-import { inLanguage } from './i18n.ts'
+import { inLanguage, t } from './i18n.ts'
 import { refusedPage } from './pages.tsx'
 
 /**
@@ -17,7 +17,7 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   const token = getCookie(c, SESSION_COOKIE)
   const session = token ? await resolveSession(db, token) : undefined
   if (!session || !token) {
-    if (!isSafeMethod(c.req.method)) return c.html(refusedPage('Сессия закончилась: войдите снова'), 401)
+    if (!isSafeMethod(c.req.method)) return c.html(refusedPage(t('Сессия закончилась: войдите снова')), 401)
     const url = new URL(c.req.url)
     const next = `${url.pathname}${url.search}`
     if (c.req.header('hx-request')) {
@@ -29,7 +29,10 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   const csrf = csrfToken(config.secretKey, session.sessionId)
   if (!isSafeMethod(c.req.method)) {
     if (foreignOrigin(c, config.baseUrl) || !sameToken(csrf, await givenToken(c))) {
-      return c.html(refusedPage('Запрос отклонён: форма устарела или пришла с чужого сайта. Обновите страницу'), 403)
+      // Refused before the request's language scope: the page is rendered in the person's language here.
+      const refusal = () =>
+        refusedPage(t('Запрос отклонён: форма устарела или пришла с чужого сайта. Обновите страницу'))
+      return inLanguage(session.user.language, () => c.html(refusal(), 403))
     }
   }
   c.set('user', session.user)
@@ -37,6 +40,9 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   c.set('csrf', csrf)
   c.set('sessionToken', token)
   await inLanguage(session.user.language, next)
+  // What is behind the login shows personal data: on a shared ward PC, «Back» after the sign-out must not
+  // bring it back from the browser's cache. A route that chose its own caching (a file) keeps it.
+  if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store')
 })
 
 /** A `next` that stays on this site (no `//host`, no scheme): open redirects are refused. */

@@ -210,6 +210,37 @@ describe('pages are safe to render', () => {
     expect((await app.request('/static/nothing.js')).status).toBe(404)
   })
 
+  test('an unknown path is the web’s not-found page, in the person’s language; the API keeps its JSON', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const anonymous = await getPage(app, '/no/such/page')
+    expect(anonymous.status).toBe(404)
+    expect(anonymous.headers.get('content-type')).toContain('text/html')
+    expect(anonymous.text).toContain('Страница не найдена')
+    expect(anonymous.text).not.toContain('class="sidenav"')
+    const who = await webUser(db, { role: 'executor' })
+    await db.updateTable('users').set({ language: 'en' }).where('id', '=', who.user.id).execute()
+    const signedIn = await getPage(app, '/no/such/page', who)
+    expect(signedIn.status).toBe(404)
+    expect(signedIn.text).toContain('Page not found')
+    expect(signedIn.text).toContain('class="sidenav"')
+    expect(inlineProblems(signedIn.text)).toEqual([])
+    const api = await app.request('/api/v1/no-such-thing')
+    expect(api.status).toBe(404)
+    expect(api.headers.get('content-type')).toContain('json')
+  })
+
+  test('a refusal of a stale form is in the person’s language', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    await db.updateTable('users').set({ language: 'en' }).where('id', '=', who.user.id).execute()
+    const ticket = await buildTicket(db)
+    const result = await postForm(app, `/tickets/${ticket.id}/take`, who, {}, { csrf: null })
+    expect(result.status).toBe(403)
+    expect(result.text).toContain('Request refused: the form is out of date')
+  })
+
   test('the API and health probes are untouched by the web', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)

@@ -1,7 +1,8 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { getCookie } from 'hono/cookie'
 import type { AppDeps, AppEnv } from '#src/api/env.ts'
 import { loggableError } from '#src/api/errors.ts'
+import type { User } from '#src/db/schema.ts'
 import { isDomainError } from '#src/errors.ts'
 import type { LoginThrottle } from '#src/users/login.ts'
 import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
@@ -12,7 +13,7 @@ import { csrfToken } from './csrf.ts'
 import { dashboardRoutes } from './dashboard.routes.tsx'
 import { departmentRoutes } from './departments.routes.tsx'
 import { groupRoutes } from './groups.routes.tsx'
-import { inLanguage } from './i18n.ts'
+import { inLanguage, type Language } from './i18n.ts'
 import { errorPage, notFoundPage } from './pages.tsx'
 import { peopleRoutes } from './people.routes.tsx'
 import { profileRoutes } from './profile.routes.tsx'
@@ -51,18 +52,35 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/groups', groupRoutes())
 
   web.onError(async (error, c) => {
-    // The person, when there is one, keeps their navigation on the error page.
-    const { db, config } = c.get('deps')
-    const token = getCookie(c, SESSION_COOKIE)
-    const session = token ? await resolveSession(db, token).catch(() => undefined) : undefined
-    const csrf = session ? csrfToken(config.secretKey, session.sessionId) : undefined
-    // The refusal escaped the request's language scope: the page is rendered in the person's language again.
-    const language = session?.user.language ?? 'ru'
+    const { user, csrf, language } = await visitorOf(c)
     if (isDomainError(error) && (error.code === 'not_found' || error.code === 'forbidden')) {
-      return inLanguage(language, () => c.html(notFoundPage(session?.user, csrf), 404))
+      return inLanguage(language, () => c.html(notFoundPage(user, csrf), 404))
     }
     c.get('log').error({ err: loggableError(error), path: c.req.path }, 'unhandled error')
-    return inLanguage(language, () => c.html(errorPage(session?.user, csrf), 500))
+    return inLanguage(language, () => c.html(errorPage(user, csrf), 500))
   })
   return web
+}
+
+/** The app's not-found answer for a path outside the API: the web's page, with the person's navigation. */
+export async function webNotFound(c: Context<AppEnv>): Promise<Response> {
+  const { user, csrf, language } = await visitorOf(c)
+  c.header('cache-control', 'no-store')
+  return inLanguage(language, () => c.html(notFoundPage(user, csrf), 404))
+}
+
+/**
+ * The person behind a request that escaped (or never reached) `requireSession`: they keep their
+ * navigation and language on an error page; nobody signed in gets the bare page in Russian.
+ */
+async function visitorOf(c: Context<AppEnv>): Promise<{ user?: User; csrf?: string; language: Language }> {
+  const { db, config } = c.get('deps')
+  const token = getCookie(c, SESSION_COOKIE)
+  const session = token ? await resolveSession(db, token).catch(() => undefined) : undefined
+  if (!session) return { language: 'ru' }
+  return {
+    user: session.user,
+    csrf: csrfToken(config.secretKey, session.sessionId),
+    language: session.user.language,
+  }
 }

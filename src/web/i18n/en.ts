@@ -1,6 +1,7 @@
 import { enAdmin } from './en-admin.ts'
 import { enCommon } from './en-common.ts'
 import { enCurator } from './en-curator.ts'
+import { enPolish } from './en-polish.ts'
 import { enStats } from './en-stats.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
 import { enTicket } from './en-ticket.ts'
@@ -16,6 +17,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enTelegramLogin,
   ...enTicket,
   ...enStats,
+  ...enPolish,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

@@ -60,6 +60,10 @@
     if (problem) input.reportValidity()
   })
 
+  // Phone: the list's filters start folded (unless some are set), so the tickets come first.
+  const fold = document.querySelector('details[data-fold-on-phone]')
+  if (fold instanceof HTMLDetailsElement && window.matchMedia('(max-width: 760px)').matches) fold.open = false
+
   // Live updates of a ticket page: the server's event stream says that the ticket changed; the header,
   // the timeline and the actions are fetched again and swapped. The reply box, where one types, stays;
   // so do the actions while something is typed there. Each fetch is a journaled read, so nothing is

@@ -139,7 +139,7 @@ function Row(props: { ticket: DashboardTicket; now: string }) {
       <td class="fit">
         <StatusBadge status={ticket.status} />
       </td>
-      <td class="fit">
+      <td class="fit deadline-cell">
         {overdue && ticket.resolution_due_at ? (
           <span class="overdue-text">{deadlineLeft(ticket.resolution_due_at, props.now, true).text}</span>
         ) : left ? (

@@ -134,7 +134,7 @@ export function Layout(props: LayoutProps) {
               </nav>
             </>
           ) : null}
-          <main id="main" class="content">
+          <main id="main" class="content" tabindex={-1}>
             {props.children}
           </main>
         </body>

@@ -68,6 +68,7 @@ export function TicketListPage(props: ListViewProps) {
 function Filters(props: ListViewProps) {
   const { query, lookups } = props
   const topLevel = lookups.categories.filter((c) => c.parent_id === null)
+  const set = filtersSet(query)
   return (
     <form
       class="filters"
@@ -79,112 +80,123 @@ function Filters(props: ListViewProps) {
       hx-trigger="change, submit"
       aria-label={t('Фильтры')}
     >
-      <fieldset class="filters__statuses">
-        <legend>{t('Статус')}</legend>
-        {ticketStatuses.map((s) => (
-          <label class={`chip status--${s}`}>
-            <input type="checkbox" name="status" value={s} checked={query.status.includes(s)} />
-            {t(statusLabels[s])}
+      {/* Open on a desk; app.js folds it on a phone when nothing is set, so the tickets come first. */}
+      <details class="filters__fold" open data-fold-on-phone={set > 0 ? undefined : ''}>
+        <summary class="filters__summary">{set > 0 ? t('Фильтры: {n}', { n: set }) : t('Фильтры')}</summary>
+        <fieldset class="filters__statuses">
+          <legend>{t('Статус')}</legend>
+          {ticketStatuses.map((s) => (
+            <label class={`chip status--${s}`}>
+              <input type="checkbox" name="status" value={s} checked={query.status.includes(s)} />
+              {t(statusLabels[s])}
+            </label>
+          ))}
+        </fieldset>
+        <div class="filters__grid">
+          <label class="field">
+            <span>{t('Поиск')}</span>
+            <input type="search" name="q" value={query.q ?? ''} placeholder={t('Текст или номер')} />
           </label>
-        ))}
-      </fieldset>
-      <div class="filters__grid">
-        <label class="field">
-          <span>{t('Поиск')}</span>
-          <input type="search" name="q" value={query.q ?? ''} placeholder={t('Текст или номер')} />
-        </label>
-        <label class="field">
-          <span>{t('Приоритет')}</span>
-          <select name="priority">
-            <option value="">{t('Любой')}</option>
-            {[...priorities].reverse().map((p) => (
-              <option value={p} selected={query.priority.length === 1 && query.priority[0] === p}>
-                {t(priorityLabels[p])}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          <span>{t('Категория')}</span>
-          <select name="category">
-            <option value="">{t('Любая')}</option>
-            {topLevel.map((parent) => (
-              <>
-                <option value={String(parent.id)} selected={query.category === parent.id}>
-                  {parent.name}
+          <label class="field">
+            <span>{t('Приоритет')}</span>
+            <select name="priority">
+              <option value="">{t('Любой')}</option>
+              {[...priorities].reverse().map((p) => (
+                <option value={p} selected={query.priority.length === 1 && query.priority[0] === p}>
+                  {t(priorityLabels[p])}
                 </option>
-                {lookups.categories
-                  .filter((c) => c.parent_id === parent.id)
-                  .map((c) => (
-                    <option value={String(c.id)} selected={query.category === c.id}>
-                      {`\u00a0\u00a0${c.name}`}
+              ))}
+            </select>
+          </label>
+          <label class="field">
+            <span>{t('Категория')}</span>
+            <select name="category">
+              <option value="">{t('Любая')}</option>
+              {topLevel.map((parent) => (
+                <>
+                  <option value={String(parent.id)} selected={query.category === parent.id}>
+                    {parent.name}
+                  </option>
+                  {lookups.categories
+                    .filter((c) => c.parent_id === parent.id)
+                    .map((c) => (
+                      <option value={String(c.id)} selected={query.category === c.id}>
+                        {`\u00a0\u00a0${c.name}`}
+                      </option>
+                    ))}
+                </>
+              ))}
+            </select>
+          </label>
+          {props.staff ? (
+            <>
+              <label class="field">
+                <span>{t('Исполнитель')}</span>
+                <select name="assignee">
+                  <option value="">{t('Любой')}</option>
+                  <option value="none" selected={query.assignee === 'none'}>
+                    {t('Не назначена')}
+                  </option>
+                  {lookups.staff.map((p) => (
+                    <option value={String(p.id)} selected={query.assignee === p.id}>
+                      {p.full_name}
                     </option>
                   ))}
-              </>
-            ))}
-          </select>
-        </label>
-        {props.staff ? (
-          <>
-            <label class="field">
-              <span>{t('Исполнитель')}</span>
-              <select name="assignee">
-                <option value="">{t('Любой')}</option>
-                <option value="none" selected={query.assignee === 'none'}>
-                  {t('Не назначена')}
-                </option>
-                {lookups.staff.map((p) => (
-                  <option value={String(p.id)} selected={query.assignee === p.id}>
-                    {p.full_name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label class="field">
-              <span>{t('Группа')}</span>
-              <select name="group">
-                <option value="">{t('Любая')}</option>
-                {lookups.groups.map((g) => (
-                  <option value={String(g.id)} selected={query.group === g.id}>
-                    {g.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label class="field">
-              <span>{t('Отделение')}</span>
-              <select name="department">
-                <option value="">{t('Любое')}</option>
-                {lookups.departments.map((d) => (
-                  <option value={String(d.id)} selected={query.department === d.id}>
-                    {d.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          </>
-        ) : null}
-        <fieldset class="field field--range">
-          <legend>{t('Создана')}</legend>
-          <div class="range">
-            <input type="date" name="from" value={query.from ?? ''} aria-label={t('Создана с')} />
-            <span aria-hidden="true">—</span>
-            <input type="date" name="to" value={query.to ?? ''} aria-label={t('Создана по')} />
+                </select>
+              </label>
+              <label class="field">
+                <span>{t('Группа')}</span>
+                <select name="group">
+                  <option value="">{t('Любая')}</option>
+                  {lookups.groups.map((g) => (
+                    <option value={String(g.id)} selected={query.group === g.id}>
+                      {g.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label class="field">
+                <span>{t('Отделение')}</span>
+                <select name="department">
+                  <option value="">{t('Любое')}</option>
+                  {lookups.departments.map((d) => (
+                    <option value={String(d.id)} selected={query.department === d.id}>
+                      {d.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </>
+          ) : null}
+          <fieldset class="field field--range">
+            <legend>{t('Создана')}</legend>
+            <div class="range">
+              <input type="date" name="from" value={query.from ?? ''} aria-label={t('Создана с')} />
+              <span aria-hidden="true">—</span>
+              <input type="date" name="to" value={query.to ?? ''} aria-label={t('Создана по')} />
+            </div>
+          </fieldset>
+          {/* In the grid: the buttons take the free end of the dates' row instead of a row of their own. */}
+          <div class="filters__actions">
+            <a href="/tickets" class="button button--ghost">
+              {t('Сбросить')}
+            </a>
+            <button type="submit" class="button">
+              {t('Применить')}
+            </button>
           </div>
-        </fieldset>
-      </div>
-      {query.overdue ? <input type="hidden" name="overdue" value="1" /> : null}
-      {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : null}
-      <div class="filters__actions">
-        <a href="/tickets" class="button button--ghost">
-          {t('Сбросить')}
-        </a>
-        <button type="submit" class="button">
-          {t('Применить')}
-        </button>
-      </div>
+        </div>
+        {query.overdue ? <input type="hidden" name="overdue" value="1" /> : null}
+        {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : null}
+      </details>
     </form>
   )
+}
+
+/** How many filters of the form are set (the folded form on a phone says so). */
+function filtersSet(query: ListQuery): number {
+  const single = [query.category, query.assignee, query.group, query.department, query.from, query.to, query.q]
+  return query.status.length + query.priority.length + single.filter((v) => v !== undefined && v !== '').length
 }
 
 /** The part htmx swaps: ready views with counts, the table, the pager. */
@@ -329,11 +341,13 @@ function Row(props: { ticket: TicketListItem; now: string; tz: string }) {
         {ticket.requester_name}
         {ticket.department_name ? <span class="sub">{ticket.department_name}</span> : null}
       </td>
-      <td>{ticket.assignee_name ?? <span class="muted nowrap">{t('не назначена')}</span>}</td>
+      <td class="person-cell person-cell--assignee" title={ticket.assignee_name ?? undefined}>
+        {ticket.assignee_name ?? <span class="muted nowrap">{t('не назначена')}</span>}
+      </td>
       <td class="fit">
         <When at={ticket.created_at} now={props.now} tz={props.tz} />
       </td>
-      <td class="fit">
+      <td class={left ? 'fit deadline-cell' : 'fit deadline-cell deadline-cell--none'}>
         {left ? <span class={left.overdue ? 'overdue-text' : 'muted'}>{left.text}</span> : <span class="muted">—</span>}
       </td>
     </tr>

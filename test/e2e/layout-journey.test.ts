@@ -1,0 +1,197 @@
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { Db } from '#src/db/schema.ts'
+import { hashPassword } from '#src/users/passwords.ts'
+import {
+  desktop,
+  JOURNEY_PASSWORD,
+  type JourneyServer,
+  openPage,
+  phone,
+  runJourneys,
+  screenshot,
+  signInAs,
+  startJourneyServer,
+} from '../support/browser.ts'
+import { buildCategory, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
+import { buildTicket } from '../support/ticket-factory.ts'
+
+/**
+ * The pages fit the screens the hospital has (issue 4, "Pages"): a 1366×768 desk PC and a 390×844 phone,
+ * with long Russian names and overdue tickets; every section reachable from the phone's menu; the keyboard
+ * reaches everything with a visible focus ring, and the skip link skips.
+ */
+
+const JOURNEY = 'layout'
+const PAGES = [
+  '/',
+  '/tickets',
+  '/tickets/1',
+  '/tickets/new',
+  '/stats',
+  '/users',
+  '/audit',
+  '/profile',
+  '/registrations',
+  '/categories',
+  '/departments',
+  '/groups',
+]
+
+/** How far the page, or a scrolling table in it, reaches past its box (0 when everything fits). */
+async function overflow(page: Page): Promise<{ page: number; tables: number; cards: number }> {
+  // Run in the page (a string: this project's TypeScript has no DOM types).
+  return page.evaluate(`(() => {
+    const past = (e) => e.scrollWidth - e.clientWidth
+    const most = (selector) => Math.max(0, ...Array.from(document.querySelectorAll(selector)).map(past))
+    return {
+      page: past(document.documentElement),
+      tables: most('#ticket-results .table-wrap'),
+      cards: most('.dashboard .card'),
+    }
+  })()`)
+}
+
+/** The focused element, and whether it draws a focus ring; undefined when focus has left the page. */
+function focusedElement(page: Page): Promise<{ name: string; ringed: boolean } | undefined> {
+  return page.evaluate(`(() => {
+    const element = document.activeElement
+    if (!element || element === document.body) return undefined
+    const style = getComputedStyle(element)
+    const ringed = style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2
+    return { name: element.tagName + ' ' + (element.textContent || '').trim().slice(0, 30), ringed }
+  })()`)
+}
+
+describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () => {
+  let server: JourneyServer | undefined
+
+  beforeAll(async () => {
+    if (!runJourneys) return
+    server = await startJourneyServer()
+    await seed(server.running.db)
+  }, 60_000)
+
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  test.runIf(runJourneys)('at 1366×768 nothing is cut or scrolls sideways, the list included', async () => {
+    if (!server) throw new Error('the journey server did not start')
+    const { page, expectClean } = await openPage(server.browser, desktop)
+    await signInAs(page, server.base, 'adminova')
+    for (const path of PAGES) {
+      await page.goto(`${server.base}${path}`)
+      expect(await overflow(page), path).toEqual({ page: 0, tables: 0, cards: 0 })
+    }
+    await page.goto(`${server.base}/tickets`)
+    // The deadline column is on screen, words and all.
+    const overdue = page.locator('td.deadline-cell .overdue-text').first()
+    await overdue.waitFor()
+    const box = await overdue.boundingBox()
+    expect(box && box.x + box.width).toBeLessThanOrEqual(desktop.width)
+    await screenshot(page, JOURNEY, '01-list-1366')
+    expectClean()
+  })
+
+  test.runIf(runJourneys)(
+    'on a phone every section is in the menu, the list shows tickets first, the ticket its actions',
+    async () => {
+      if (!server) throw new Error('the journey server did not start')
+      const { page, expectClean } = await openPage(server.browser, phone)
+      await signInAs(page, server.base, 'adminova')
+      for (const path of PAGES) {
+        await page.goto(`${server.base}${path}`)
+        expect((await overflow(page)).page, path).toBe(0)
+      }
+
+      // The menu: every entry on screen, none behind a sideways scroll.
+      const menu = page.getByRole('navigation', { name: 'Разделы' }).getByRole('link')
+      expect(await menu.count()).toBe(11)
+      for (const link of await menu.all()) {
+        const box = await link.boundingBox()
+        const onScreen = box !== null && box.x >= 0 && box.x + box.width <= phone.width
+        expect(onScreen, (await link.textContent()) ?? '').toBe(true)
+      }
+      await screenshot(page, JOURNEY, '02-menu-phone')
+
+      // The list: the filters folded behind «Фильтры», the first ticket within the first screen.
+      await page.goto(`${server.base}/tickets`)
+      await page.getByText('Фильтры', { exact: true }).waitFor()
+      expect(await page.getByLabel('Приоритет').isVisible()).toBe(false)
+      const first = await page.locator('#ticket-results tbody tr').first().boundingBox()
+      expect(first?.y).toBeLessThan(phone.height)
+      await page.getByText('Фильтры', { exact: true }).click()
+      await page.getByLabel('Приоритет').selectOption('critical')
+      await page.waitForURL(/priority=critical/)
+      await screenshot(page, JOURNEY, '03-list-phone')
+
+      // The ticket: its actions come right after its head, before the conversation.
+      await page.goto(`${server.base}/tickets/1`)
+      const actions = await page.locator('#ticket-actions').boundingBox()
+      const timeline = await page.locator('#ticket-timeline').boundingBox()
+      expect(actions && timeline && actions.y < timeline.y).toBe(true)
+      await screenshot(page, JOURNEY, '04-ticket-phone')
+      expectClean()
+    },
+  )
+
+  test.runIf(runJourneys)('the skip link skips, and every stop of the Tab key shows a focus ring', async () => {
+    if (!server) throw new Error('the journey server did not start')
+    const { page, expectClean } = await openPage(server.browser, desktop)
+    await signInAs(page, server.base, 'adminova')
+    for (const path of ['/tickets', '/tickets/1', '/tickets/new', '/']) {
+      await page.goto(`${server.base}${path}`)
+      await page.keyboard.press('Tab')
+      expect(await page.evaluate('document.activeElement.className'), path).toBe('skip')
+      await page.keyboard.press('Enter')
+      expect(await page.evaluate('document.activeElement.id'), path).toBe('main')
+      const unringed: string[] = []
+      for (let stop = 0; stop < 60; stop++) {
+        await page.keyboard.press('Tab')
+        const focused = await focusedElement(page)
+        if (!focused) break
+        if (!focused.ringed) unringed.push(focused.name)
+      }
+      expect(unringed, path).toEqual([])
+    }
+    expectClean()
+  })
+})
+
+/** An admin, long Russian names and departments, and tickets of every kind, some long overdue. */
+async function seed(db: Db): Promise<void> {
+  const passwordHash = await hashPassword(JOURNEY_PASSWORD)
+  const admin = await buildUser(db, {
+    role: 'admin',
+    fullName: 'Администраторова Александра Константиновна',
+    login: 'adminova',
+    passwordHash,
+  })
+  const surgery = await buildDepartment(db, 'Отделение анестезиологии-реанимации для взрослых № 2')
+  const reception = await buildDepartment(db, 'Приёмное отделение')
+  const executor = await buildUser(db, { role: 'executor', fullName: 'Чернышёва Виктория Борисовна' })
+  const group = await buildGroup(db, 'Медицинские информационные системы', [executor.id, admin.id])
+  const category = await buildCategory(db, { name: 'Медицинская информационная система', defaultGroupId: group.id })
+  await buildUser(db, { status: 'pending', fullName: 'Константинопольская Елизавета Владимировна' })
+  const nurse = await buildUser(db, {
+    fullName: 'Константинопольская Елизавета Владимировна',
+    departmentId: surgery.id,
+  })
+  const doctor = await buildUser(db, { fullName: 'Орлов Сергей Николаевич', departmentId: reception.id })
+  const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
+  const statuses = ['new', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled'] as const
+  for (let i = 0; i < 30; i++) {
+    const status = statuses[i % statuses.length] ?? 'new'
+    await buildTicket(db, {
+      title:
+        i % 4 === 0 ? 'Не открывается медицинская информационная система на посту в ординаторской' : `Принтер ${i}`,
+      requesterId: i % 2 === 0 ? nurse.id : doctor.id,
+      categoryId: category.id,
+      priority: i % 5 === 0 ? 'critical' : 'normal',
+      status,
+      assigneeId: status === 'new' ? null : executor.id,
+      createdAt: ago(i % 3 === 0 ? 320 : i),
+    })
+  }
+}
