@@ -2,10 +2,10 @@ import type { User } from '#src/db/schema.ts'
 import { t } from './i18n.ts'
 import { Layout } from './views/layout.tsx'
 
-/** A refusal (CSRF, lost session): what happened and what to do. */
-export function refusedPage(message: string) {
+/** A refusal (CSRF, lost session): what happened and what to do; with the navigation when signed in. */
+export function refusedPage(message: string, user?: User, csrf?: string) {
   return (
-    <Layout title={t('Запрос отклонён')}>
+    <Layout title={t('Запрос отклонён')} user={user} csrf={csrf} section="none">
       <section class="card narrow">
         <h1>{t('Запрос отклонён')}</h1>
         <p>{message}</p>

@@ -31,7 +31,11 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
     if (foreignOrigin(c, config.baseUrl) || !sameToken(csrf, await givenToken(c))) {
       // Refused before the request's language scope: the page is rendered in the person's language here.
       const refusal = () =>
-        refusedPage(t('Запрос отклонён: форма устарела или пришла с чужого сайта. Обновите страницу'))
+        refusedPage(
+          t('Запрос отклонён: форма устарела или пришла с чужого сайта. Обновите страницу'),
+          session.user,
+          csrf,
+        )
       return inLanguage(session.user.language, () => c.html(refusal(), 403))
     }
   }

@@ -6,4 +6,6 @@ export const enPolish: Readonly<Record<string, string>> = {
   'Форма входа устарела — откройте страницу входа заново':
     'The sign-in form is out of date — open the sign-in page again',
   'Фильтры: {n}': 'Filters: {n}',
+  'Скрыть или показать меню': 'Hide or show the menu',
+  Меню: 'Menu',
 }

@@ -60,6 +60,33 @@
     if (problem) input.reportValidity()
   })
 
+  // Desk: the left navigation folds and stays folded across pages (the choice kept in this browser).
+  const navToggle = document.querySelector('[data-nav-toggle]')
+  if (navToggle instanceof HTMLButtonElement) {
+    const setFolded = (folded) => {
+      document.body.classList.toggle('nav-folded', folded)
+      navToggle.setAttribute('aria-expanded', String(!folded))
+    }
+    const stored = () => {
+      try {
+        return localStorage.getItem('nav-folded') === '1'
+      } catch {
+        return false
+      }
+    }
+    setFolded(stored())
+    navToggle.hidden = false
+    navToggle.addEventListener('click', () => {
+      const folded = !document.body.classList.contains('nav-folded')
+      setFolded(folded)
+      try {
+        localStorage.setItem('nav-folded', folded ? '1' : '0')
+      } catch {
+        // Storage refused (private mode): the choice lasts for this page only.
+      }
+    })
+  }
+
   // Phone: the list's filters start folded (unless some are set), so the tickets come first.
   const fold = document.querySelector('details[data-fold-on-phone]')
   if (fold instanceof HTMLDetailsElement && window.matchMedia('(max-width: 760px)').matches) fold.open = false

@@ -200,9 +200,9 @@ function AuditResults(props: AuditViewProps) {
             <tbody>
               {entries.map((e) => (
                 <tr class={e.result === 'success' ? undefined : `audit--${e.result}`}>
-                  <td class="num">{e.id}</td>
-                  <td class="fit nowrap">{dateTime(e.at, props.tz)}</td>
-                  <td class="person-cell">
+                  <td class="num audit__id">{e.id}</td>
+                  <td class="fit nowrap audit__time">{dateTime(e.at, props.tz)}</td>
+                  <td class="person-cell audit__actor">
                     {e.actor_id === null ? (
                       <span class="muted">{t('система')}</span>
                     ) : (
@@ -212,7 +212,7 @@ function AuditResults(props: AuditViewProps) {
                       </>
                     )}
                   </td>
-                  <td class="fit">
+                  <td class="fit audit__action">
                     <code>{e.action}</code>
                     {e.pdn_related ? <span class="badge audit-pdn-badge">{t('ПДн')}</span> : null}
                   </td>
@@ -222,17 +222,18 @@ function AuditResults(props: AuditViewProps) {
                     )}{' '}
                     {e.description}
                   </td>
-                  <td class="person-cell">
+                  <td class={e.subject_id === null ? 'person-cell audit__subject--none' : 'person-cell audit__subject'}>
                     {e.subject_id === null ? (
                       <span class="muted">—</span>
                     ) : (
                       <>
+                        <span class="audit__label">{`${t('Чьи ПДн')}: `}</span>
                         {props.subjects.get(e.subject_id) ?? `№ ${e.subject_id}`}
                         <span class="sub">{`№ ${e.subject_id}`}</span>
                       </>
                     )}
                   </td>
-                  <td class="fit">
+                  <td class="fit audit__channel">
                     {channelLabel(e.channel)}
                     {e.ip ? <span class="sub">{e.ip}</span> : null}
                   </td>

@@ -14,11 +14,14 @@ const MAX_BARS = 12
 
 /** Bars fit a half-width block at about their natural size, so that the labels stay legible. */
 const BAR_WIDTH = 440
-const LABEL_WIDTH = 170
+const LABEL_WIDTH = 200
 const VALUE_WIDTH = 44
 const ROW = 26
 /** The trend spans the page. */
 const TREND_WIDTH = 720
+
+/** A label longer than this is shortened to fit its 200 units at any width; its <title> keeps the full text. */
+const LABEL_CHARS = 20
 
 /** Horizontal bars, largest first as given: categories, departments, executors, statuses. */
 export function BarChart(props: { id: string; title: string; description: string; bars: Bar[]; others: string }) {
@@ -43,7 +46,8 @@ export function BarChart(props: { id: string; title: string; description: string
         return (
           <g class="chart__row">
             <text class="chart__label" x={LABEL_WIDTH - 8} y={y + ROW / 2} text-anchor="end" dominant-baseline="middle">
-              {shorten(bar.label, 24)}
+              {bar.label.length > LABEL_CHARS ? <title>{bar.label}</title> : null}
+              {shorten(bar.label, LABEL_CHARS)}
             </text>
             <rect class="chart__bar" x={LABEL_WIDTH} y={y + 4} width={width} height={ROW - 8} rx="2">
               <title>{`${bar.label}: ${bar.value}`}</title>

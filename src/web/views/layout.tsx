@@ -87,6 +87,19 @@ export function Layout(props: LayoutProps) {
           {user && csrf ? (
             <>
               <header class="topbar">
+                {/* Folds the navigation on a desk; app.js shows it and keeps the choice (without JS: open). */}
+                <button
+                  type="button"
+                  class="nav-toggle"
+                  aria-controls="sidenav"
+                  aria-expanded="true"
+                  title={t('Скрыть или показать меню')}
+                  hidden
+                  data-nav-toggle
+                >
+                  <span aria-hidden="true">☰</span>
+                  <span class="visually-hidden">{t('Меню')}</span>
+                </button>
                 <a class="brand" href="/tickets">
                   <span class="brand__mark" aria-hidden="true">
                     ИТ
@@ -119,7 +132,7 @@ export function Layout(props: LayoutProps) {
                   </button>
                 </form>
               </header>
-              <nav class="sidenav" aria-label={t('Разделы')}>
+              <nav class="sidenav" id="sidenav" aria-label={t('Разделы')}>
                 <ul>
                   {navigation
                     .filter((entry) => !entry.roles || entry.roles.includes(user.role))

@@ -93,7 +93,7 @@ function Filters(props: ListViewProps) {
           ))}
         </fieldset>
         <div class="filters__grid">
-          <label class="field">
+          <label class="field field--search">
             <span>{t('Поиск')}</span>
             <input type="search" name="q" value={query.q ?? ''} placeholder={t('Текст или номер')} />
           </label>

@@ -157,7 +157,7 @@ export function UserResults(props: UsersViewProps) {
             <tbody>
               {items.map((u) => (
                 <tr>
-                  <td class="num">{u.id}</td>
+                  <td class="num users__extra">{u.id}</td>
                   <td class="person-cell">
                     <a href={`/users/${u.id}`} class="ticket-link">
                       {u.full_name}
@@ -170,9 +170,9 @@ export function UserResults(props: UsersViewProps) {
                   <td class="fit">
                     <UserStatusBadge status={u.status} />
                   </td>
-                  <td class="fit nowrap">{u.phone ?? <span class="muted">—</span>}</td>
-                  <td class="fit">{u.login ?? <span class="muted">—</span>}</td>
-                  <td class="fit">
+                  <td class="fit nowrap users__extra">{u.phone ?? <span class="muted">—</span>}</td>
+                  <td class="fit users__extra">{u.login ?? <span class="muted">—</span>}</td>
+                  <td class="fit users__extra">
                     {u.last_login_at ? (
                       <When at={u.last_login_at} now={props.now} tz={props.tz} />
                     ) : (
@@ -428,7 +428,7 @@ export function SessionTable(props: {
   if (props.sessions.length === 0) return <p class="muted">{t('Активных сеансов нет.')}</p>
   return (
     <div class="table-wrap">
-      <table class="tickets">
+      <table class="tickets sessions">
         <thead>
           <tr>
             <th scope="col" class="fit">
@@ -437,10 +437,7 @@ export function SessionTable(props: {
             <th scope="col" class="fit">
               {t('Последнее действие')}
             </th>
-            <th scope="col" class="fit">
-              IP
-            </th>
-            <th scope="col">{t('Браузер')}</th>
+            <th scope="col">{`${t('Браузер')}, IP`}</th>
             <th scope="col" class="fit">
               <span class="visually-hidden">{t('Действия')}</span>
             </th>
@@ -453,9 +450,9 @@ export function SessionTable(props: {
               <td class="fit">
                 <When at={s.last_seen_at} now={props.now} tz={props.tz} />
               </td>
-              <td class="fit">{s.ip ?? '—'}</td>
               <td class="user-agent" title={s.user_agent ?? ''}>
                 {s.user_agent ? browserOf(s.user_agent) : '—'}
+                <span class="sub">{s.ip ?? '—'}</span>
               </td>
               <td class="fit">
                 {s.id === props.current ? (
