@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { compress } from 'hono/compress'
 import { idParam } from '#src/api/validate.ts'
 import { findCategory, listCategories } from '#src/categories/category-store.ts'
 import { createCategory } from '#src/categories/create-category.ts'
@@ -38,7 +37,6 @@ export function categoryRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
   routes.use(requireSession)
   routes.use(onlyWith('category.manage', 'Категории'))
-  routes.use(compress())
 
   routes.get('/', async (c) => renderCategories(c, { outcome: outcomeOf(c) }))
 

@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { compress } from 'hono/compress'
 import { idParam } from '#src/api/validate.ts'
 import type { Db, Department } from '#src/db/schema.ts'
 import { createDepartment } from '#src/departments/create-department.ts'
@@ -28,7 +27,6 @@ export function departmentRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
   routes.use(requireSession)
   routes.use(onlyWith('department.manage', 'Отделения'))
-  routes.use(compress())
 
   routes.get('/', async (c) => renderDepartments(c, { outcome: outcomeOf(c) }))
 

@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { compress } from 'hono/compress'
 import { idParam } from '#src/api/validate.ts'
 import { audit } from '#src/audit/journal.ts'
 import { listCategories } from '#src/categories/category-store.ts'
@@ -20,7 +19,6 @@ export function groupRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
   routes.use(requireSession)
   routes.use(onlyWith('group.manage', 'Группы исполнителей'))
-  routes.use(compress())
 
   routes.get('/', async (c) => renderGroups(c, { outcome: outcomeOf(c) }))
 

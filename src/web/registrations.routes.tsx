@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { compress } from 'hono/compress'
 import { idParam, MAX_ID } from '#src/api/validate.ts'
 import { audit } from '#src/audit/journal.ts'
 import type { Tx, User } from '#src/db/schema.ts'
@@ -22,7 +21,6 @@ export function registrationRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
   routes.use(requireSession)
   routes.use(onlyWith('registration.decide', 'Подтверждение регистраций'))
-  routes.use(compress())
 
   routes.get('/', async (c) => {
     const confirmed = queryId(c.req.query('confirmed'))

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Hono } from 'hono'
-import { compress } from 'hono/compress'
 import type { AppEnv } from '#src/api/env.ts'
 
 /**
@@ -45,7 +44,6 @@ export function assetSize(name: AssetName): number {
 
 export function staticRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>()
-  routes.use(compress())
   routes.get('/:name', (c) => {
     const asset = assets[c.req.param('name')]
     if (!asset) return c.text('Не найдено', 404)

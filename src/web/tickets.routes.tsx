@@ -1,6 +1,5 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono'
-import { compress } from 'hono/compress'
 import { idParam } from '#src/api/validate.ts'
 import { audit } from '#src/audit/journal.ts'
 import { listCategories } from '#src/categories/category-store.ts'
@@ -45,8 +44,6 @@ export function ticketRoutes(): Hono<WebEnv> {
   routes.use('/new', uploadLimit)
   routes.use('/:id/messages', uploadLimit)
   routes.use(requireSession)
-  // A list of 50 rows is ~50 KB of HTML and ~5 KB gzipped: old PCs on a busy LAN feel the difference.
-  routes.use(compress())
 
   routes.get('/', async (c) => {
     const { db, config } = c.get('deps')

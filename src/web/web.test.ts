@@ -254,9 +254,15 @@ describe('pages are safe to render', () => {
 test('pages and assets are compressed for browsers that ask', async () => {
   const { db } = await testDatabase()
   const { app } = testApp(db)
-  const who = await webUser(db, { role: 'executor' })
-  const page = await app.request('/tickets', { headers: { cookie: who.cookie, 'accept-encoding': 'gzip' } })
-  expect(page.headers.get('content-encoding')).toBe('gzip')
+  const who = await webUser(db, { role: 'admin' })
+  const pages = ['/', '/tickets', '/stats', '/users', '/audit', '/profile', '/categories', '/registrations', '/nowhere']
+  const encodings = await Promise.all(
+    pages.map(async (path) => {
+      const page = await app.request(path, { headers: { cookie: who.cookie, 'accept-encoding': 'gzip' } })
+      return [path, page.headers.get('content-encoding')]
+    }),
+  )
+  expect(encodings).toEqual(pages.map((path) => [path, 'gzip']))
   const css = await app.request('/static/app.css', { headers: { 'accept-encoding': 'gzip' } })
   expect(css.headers.get('content-encoding')).toBe('gzip')
 })
