@@ -6,8 +6,8 @@ import { auditDenied } from './denied.ts'
 import { audit, type VerifyResult, verifyJournal } from './journal.ts'
 
 /**
- * Verifies the journal's chain for an admin and journals the check with its outcome (the CLI's
- * `audit verify` does the same for the console). It reads every row: run on demand, not per page view.
+ * Verifies the journal's chain for an admin (or the console: `helpdesk audit verify`) and journals the
+ * check with its outcome. It reads every row: run on demand, not per page view.
  */
 export async function checkJournal(db: Db, actor: Actor): Promise<VerifyResult> {
   if (!can(actor, 'audit.view')) {

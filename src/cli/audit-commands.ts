@@ -87,17 +87,8 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
     .addHelpText('after', '\nПример:\n  helpdesk audit verify')
     .action(async () => {
       await withDatabase(context.output, async ({ db, actor }) => {
-        const { audit, verifyJournal } = await import('#src/audit/journal.ts')
-        const result = await verifyJournal(db)
-        await audit(db, actor, {
-          action: 'audit.verify',
-          objectType: 'audit_log',
-          result: result.ok ? 'success' : 'error',
-          description: result.ok
-            ? `Проверка журнала аудита: цел, записей: ${result.count}`
-            : `Проверка журнала аудита: нарушен, ${result.reason}`,
-          details: result.ok ? { count: result.count } : { count: result.count, firstBadId: result.firstBadId },
-        })
+        const { checkJournal } = await import('#src/audit/check-journal.ts')
+        const result = await checkJournal(db, actor)
         if (result.ok) {
           context.output.out(`Журнал аудита цел: ${countOf(result.count, recordWords)}, цепочка хешей сходится`)
           return

@@ -14,8 +14,8 @@ export function parseDay(text: string): [number, number, number] | null {
   return [year, month, day]
 }
 
-/** Minutes the zone is ahead of UTC at this instant. */
-function offsetMinutes(instant: number, timeZone: string): number {
+/** The zone's clock at an instant, read part by part (`year`, `month`, … `second`, two digits but the year). */
+function clockParts(instant: number, timeZone: string): (type: Intl.DateTimeFormatPartTypes) => string {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -26,9 +26,24 @@ function offsetMinutes(instant: number, timeZone: string): number {
     minute: '2-digit',
     second: '2-digit',
   }).formatToParts(new Date(instant))
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0)
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-  return Math.round((asUtc - Math.floor(instant / 1000) * 1000) / 60_000)
+  return (type) => parts.find((p) => p.type === type)?.value ?? ''
+}
+
+/** The zone's wall-clock time at an instant (to the second), as milliseconds of the same reading in UTC. */
+export function wallClockMs(instant: number, timeZone: string): number {
+  const part = clockParts(instant, timeZone)
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(part(type))
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+}
+
+/** How far the zone is ahead of UTC at an instant, in milliseconds (Moscow: +3 h). */
+export function zoneOffsetMs(instant: number, timeZone: string): number {
+  return wallClockMs(instant, timeZone) - Math.floor(instant / 1000) * 1000
+}
+
+/** Minutes the zone is ahead of UTC at this instant. */
+function offsetMinutes(instant: number, timeZone: string): number {
+  return Math.round(zoneOffsetMs(instant, timeZone) / 60_000)
 }
 
 /** The UTC instant at which this calendar day begins in the zone. */
@@ -48,17 +63,7 @@ export function dayEndUtc([year, month, day]: [number, number, number], timeZone
 
 /** `26.11.2026 14:03:05` in the zone. */
 export function formatDateTime(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('ru-RU', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(iso))
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
+  const get = clockParts(Date.parse(iso), timeZone)
   return `${get('day')}.${get('month')}.${get('year')} ${get('hour')}:${get('minute')}:${get('second')}`
 }
 

@@ -4,6 +4,8 @@
  * ISO weeks (Monday first) or months.
  */
 
+import { zoneOffsetMs } from '#src/format/zone-days.ts'
+
 export type Granularity = 'day' | 'week' | 'month'
 export const granularities: readonly Granularity[] = ['day', 'week', 'month']
 
@@ -27,29 +29,12 @@ export function localDay(iso: string | number, tz: string): string {
   return formatter.format(new Date(iso))
 }
 
-/** The zone's offset from UTC at an instant, in milliseconds (Moscow: +3 h). */
-function offsetAt(ms: number, tz: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(ms))
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0)
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'))
-  return wall - Math.floor(ms / 1000) * 1000
-}
-
 /** The UTC instant of a local midnight (`2026-03-02` in Moscow → `2026-03-01T21:00:00.000Z`). */
 export function localMidnight(day: string, tz: string): string {
   const guess = Date.parse(`${day}T00:00:00.000Z`)
-  let at = guess - offsetAt(guess, tz)
+  let at = guess - zoneOffsetMs(guess, tz)
   // Once more, in case the offset changes between the guess and the answer (a DST switch).
-  at = guess - offsetAt(at, tz)
+  at = guess - zoneOffsetMs(at, tz)
   return new Date(at).toISOString()
 }
 

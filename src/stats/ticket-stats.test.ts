@@ -2,17 +2,22 @@ import { describe, expect, test } from 'vitest'
 import type { Db, TicketUpdate } from '#src/db/schema.ts'
 import { addMinutes } from '#src/db/time.ts'
 import { isDomainError } from '#src/errors.ts'
-import { actorFromUser } from '#src/users/actor.ts'
+import { type Actor, actorFromUser } from '#src/users/actor.ts'
 import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { bucketsBetween, daysPeriod, localDay, localMidnight, quarterStart, weekStart } from './period.ts'
-import { durations, ticketStats } from './ticket-stats.ts'
+import { durations, type StatsInput, ticketStats } from './ticket-stats.ts'
 
 const TZ = 'Europe/Moscow'
 /** March 2026 in Moscow: [2026-02-28T21:00Z, 2026-03-31T21:00Z). */
 const MARCH = daysPeriod('2026-03-01', '2026-03-31', TZ)
+
+/** The statistics of March in Moscow time, by the granularity and filters given. */
+function marchStats(db: Db, actor: Actor, input: Omit<StatsInput, 'period' | 'tz'>) {
+  return ticketStats(db, actor, { period: MARCH, tz: TZ, ...input })
+}
 
 /** A ticket with exactly these times (minutes after creation), straight in the table. */
 async function ticketAt(
@@ -157,11 +162,7 @@ describe('the ticket report', () => {
   test('an executor gets only the tickets assigned to them', async () => {
     const { db } = await testDatabase()
     const data = await march(db)
-    const stats = await ticketStats(db, actorFromUser(data.first, 'web'), {
-      period: MARCH,
-      granularity: 'month',
-      tz: TZ,
-    })
+    const stats = await marchStats(db, actorFromUser(data.first, 'web'), { granularity: 'month' })
     expect(stats.ownOnly).toBe(true)
     expect(stats.total).toBe(2)
     expect(stats.byExecutor.map((e) => e.id)).toEqual([data.first.id])
@@ -173,12 +174,7 @@ describe('the ticket report', () => {
     const { db } = await testDatabase()
     const data = await march(db)
     const admin = actorFromUser(await buildUser(db, { role: 'admin' }), 'web')
-    const cardiology = await ticketStats(db, admin, {
-      period: MARCH,
-      granularity: 'day',
-      tz: TZ,
-      departmentId: data.y.id,
-    })
+    const cardiology = await marchStats(db, admin, { granularity: 'day', departmentId: data.y.id })
     expect(cardiology.total).toBe(1)
     expect(cardiology.byCategory).toEqual([{ id: data.network.id, name: 'Сеть', count: 1 }])
     expect(cardiology.trend).toHaveLength(31)
@@ -186,12 +182,7 @@ describe('the ticket report', () => {
 
     const wifi = await buildCategory(db, { name: 'Wi-Fi', parentId: data.network.id })
     await ticketAt(db, '2026-03-05T08:00:00.000Z', { categoryId: wifi.id, requesterId: data.first.id })
-    const network = await ticketStats(db, admin, {
-      period: MARCH,
-      granularity: 'month',
-      tz: TZ,
-      categoryId: data.network.id,
-    })
+    const network = await marchStats(db, admin, { granularity: 'month', categoryId: data.network.id })
     expect(network.total).toBe(3)
   })
 

@@ -3,6 +3,7 @@ import type { Database, TicketStatus, Tx } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
+import { inCategory } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { bucketOf, bucketsBetween, type Granularity, localDay, type Period } from './period.ts'
@@ -213,19 +214,7 @@ function scopeConditions(
   if (assigneeId !== undefined) conditions.push(eb('tickets.assignee_id', '=', assigneeId))
   if (input.departmentId !== undefined) conditions.push(eb('tickets.department_id', '=', input.departmentId))
   if (input.groupId !== undefined) conditions.push(eb('tickets.group_id', '=', input.groupId))
-  if (input.categoryId !== undefined) {
-    const categoryId = input.categoryId
-    conditions.push(
-      eb(
-        'tickets.category_id',
-        'in',
-        eb
-          .selectFrom('categories')
-          .select('categories.id')
-          .where((c) => c.or([c('categories.id', '=', categoryId), c('categories.parent_id', '=', categoryId)])),
-      ),
-    )
-  }
+  if (input.categoryId !== undefined) conditions.push(inCategory(eb, input.categoryId))
   return conditions
 }
 

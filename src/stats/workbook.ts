@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs'
+import { wallClockMs } from '#src/format/zone-days.ts'
 
 /**
  * XLSX for people who open reports and lists in Excel: one sheet a table, a bold frozen header with a
@@ -47,18 +48,7 @@ export async function workbookBuffer(sheets: Sheet[]): Promise<Buffer> {
  * display zone (what the person sees on the page), stored as if it were UTC.
  */
 export function wallClock(iso: string, tz: string): Date {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(iso))
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0)
-  return new Date(Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second')))
+  return new Date(wallClockMs(Date.parse(iso), tz))
 }
 
 function sheetName(name: string): string {

@@ -6,7 +6,7 @@ import { notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { statusLabels } from './rules.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket, othersThan, requirePermission } from './ticket-access.ts'
-import { recordTicketEvent } from './ticket-store.ts'
+import { recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 export interface AssignTicketInput {
   ticketId: number
@@ -51,17 +51,12 @@ export async function assignTicket(db: Db, actor: Actor, input: AssignTicketInpu
       const at = now()
       const status: TicketStatus =
         input.assigneeId === null ? 'new' : ticket.status === 'new' ? 'in_progress' : ticket.status
-      const updated = await tx
-        .updateTable('tickets')
-        .set({
-          assignee_id: input.assigneeId,
-          status,
-          first_response_at: input.assigneeId === null ? ticket.first_response_at : (ticket.first_response_at ?? at),
-          updated_at: at,
-        })
-        .where('id', '=', ticket.id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const updated = await saveTicket(tx, ticket.id, {
+        assignee_id: input.assigneeId,
+        status,
+        first_response_at: input.assigneeId === null ? ticket.first_response_at : (ticket.first_response_at ?? at),
+        updated_at: at,
+      })
       await recordTicketEvent(tx, {
         ticketId: ticket.id,
         actorId: actor.id,

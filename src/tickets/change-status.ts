@@ -14,7 +14,7 @@ import {
   requirePermission,
   requireText,
 } from './ticket-access.ts'
-import { recordTicketEvent } from './ticket-store.ts'
+import { recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 export interface ChangeStatusInput {
   ticketId: number
@@ -74,12 +74,7 @@ export async function changeStatus(db: Db, actor: Actor, input: ChangeStatusInpu
       if (takes) change.assignee_id = actor.id
       if (from === 'new' && to === 'in_progress' && ticket.first_response_at === null) change.first_response_at = at
 
-      const updated = await tx
-        .updateTable('tickets')
-        .set(change)
-        .where('id', '=', ticket.id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const updated = await saveTicket(tx, ticket.id, change)
       await recordTicketEvent(tx, {
         ticketId: ticket.id,
         actorId: actor.id,

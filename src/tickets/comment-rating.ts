@@ -5,7 +5,7 @@ import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { limits } from './rules.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket, requirePermission, requireText } from './ticket-access.ts'
-import { recordTicketEvent } from './ticket-store.ts'
+import { recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 /**
  * The requester adds the optional comment to a rating already given (the bot asks for the score first,
@@ -25,12 +25,7 @@ export async function commentRating(
       const comment = requireText(input.comment, 'Комментарий к оценке', limits.ratingComment)
 
       const at = now()
-      const updated = await tx
-        .updateTable('tickets')
-        .set({ rating_comment: comment, updated_at: at })
-        .where('id', '=', ticket.id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const updated = await saveTicket(tx, ticket.id, { rating_comment: comment, updated_at: at })
       await recordTicketEvent(tx, {
         ticketId: ticket.id,
         actorId: actor.id,

@@ -5,7 +5,7 @@ import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { limits, statusLabels, textLength } from './rules.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket, requirePermission } from './ticket-access.ts'
-import { recordTicketEvent } from './ticket-store.ts'
+import { recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 export interface RateTicketInput {
   ticketId: number
@@ -36,12 +36,12 @@ export async function rateTicket(db: Db, actor: Actor, input: RateTicketInput): 
       }
 
       const at = now()
-      const updated = await tx
-        .updateTable('tickets')
-        .set({ rating: input.score, rating_comment: comment, rated_at: at, updated_at: at })
-        .where('id', '=', ticket.id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const updated = await saveTicket(tx, ticket.id, {
+        rating: input.score,
+        rating_comment: comment,
+        rated_at: at,
+        updated_at: at,
+      })
       await recordTicketEvent(tx, {
         ticketId: ticket.id,
         actorId: actor.id,

@@ -6,7 +6,7 @@ import { notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { statusLabels } from './rules.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket, othersThan, requirePermission } from './ticket-access.ts'
-import { recordTicketEvent } from './ticket-store.ts'
+import { recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 /** An executor takes an unassigned ticket into work (assigns it to themselves) and the requester is told. */
 export async function takeTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<Ticket> {
@@ -29,17 +29,12 @@ export async function takeTicket(db: Db, actor: Actor, input: { ticketId: number
         )
       }
       const at = now()
-      const updated = await tx
-        .updateTable('tickets')
-        .set({
-          assignee_id: actor.id,
-          status: 'in_progress',
-          first_response_at: ticket.first_response_at ?? at,
-          updated_at: at,
-        })
-        .where('id', '=', ticket.id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const updated = await saveTicket(tx, ticket.id, {
+        assignee_id: actor.id,
+        status: 'in_progress',
+        first_response_at: ticket.first_response_at ?? at,
+        updated_at: at,
+      })
       await recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind: 'taken', to: actor.id, at })
       if (ticket.status !== 'in_progress') {
         await recordTicketEvent(tx, {

@@ -5,6 +5,7 @@ import {
   type Priority,
   type Ticket,
   type TicketStatus,
+  type TicketUpdate,
   type Tx,
   ticketStatuses,
 } from '#src/db/schema.ts'
@@ -25,6 +26,11 @@ export async function findTicketForUpdate(tx: Tx, id: number): Promise<Ticket | 
   const query = tx.selectFrom('tickets').selectAll().where('id', '=', id)
   // SQLite needs no row lock: our transactions begin immediate and hold the write lock.
   return dialectOf(tx) === 'postgres' ? query.forUpdate().executeTakeFirst() : query.executeTakeFirst()
+}
+
+/** Writes a change to a ticket and returns the row as it now is. */
+export async function saveTicket(tx: Tx, id: number, change: TicketUpdate): Promise<Ticket> {
+  return tx.updateTable('tickets').set(change).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
 }
 
 export interface TicketEventInput {
@@ -198,19 +204,7 @@ function conditions(
   if (!can(actor, 'ticket.view')) list.push(eb('tickets.requester_id', '=', actor.id ?? -1))
   if (filter.status && filter.status.length > 0) list.push(eb('tickets.status', 'in', filter.status))
   if (filter.priority && filter.priority.length > 0) list.push(eb('tickets.priority', 'in', filter.priority))
-  if (filter.categoryId !== undefined) {
-    const categoryId = filter.categoryId
-    list.push(
-      eb(
-        'tickets.category_id',
-        'in',
-        eb
-          .selectFrom('categories')
-          .select('categories.id')
-          .where((c) => c.or([c('categories.id', '=', categoryId), c('categories.parent_id', '=', categoryId)])),
-      ),
-    )
-  }
+  if (filter.categoryId !== undefined) list.push(inCategory(eb, filter.categoryId))
   if (filter.assigneeId === 'none') list.push(eb('tickets.assignee_id', 'is', null))
   else if (filter.assigneeId !== undefined) list.push(eb('tickets.assignee_id', '=', filter.assigneeId))
   if (filter.requesterId !== undefined) list.push(eb('tickets.requester_id', '=', filter.requesterId))
@@ -245,6 +239,18 @@ function conditions(
     if (either.length > 0) list.push(eb.or(either))
   }
   return list
+}
+
+/** The ticket is in this category or in one of its direct subcategories. */
+export function inCategory(eb: ExpressionBuilder<Database, 'tickets'>, categoryId: number): Expression<SqlBool> {
+  return eb(
+    'tickets.category_id',
+    'in',
+    eb
+      .selectFrom('categories')
+      .select('categories.id')
+      .where((c) => c.or([c('categories.id', '=', categoryId), c('categories.parent_id', '=', categoryId)])),
+  )
 }
 
 function rankOf<K extends string>(column: 'tickets.priority' | 'tickets.status', ranks: Record<K, number>) {

@@ -16,7 +16,7 @@ import {
   requireText,
 } from './ticket-access.ts'
 import { reindexTicket } from './ticket-search.ts'
-import { activeGroupStaff, recordTicketEvent } from './ticket-store.ts'
+import { activeGroupStaff, recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 export interface UpdateTicketInput {
   ticketId: number
@@ -76,12 +76,7 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
         if (deadlines.responseDueAt > at) change.response_breached_at = null
         if (deadlines.resolutionDueAt > at) change.resolution_breached_at = null
       }
-      const updated = await tx
-        .updateTable('tickets')
-        .set(change)
-        .where('id', '=', ticket.id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const updated = await saveTicket(tx, ticket.id, change)
 
       const event = (kind: string, from: string | number | null, to: string | number | null) =>
         recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind, from, to, at })

@@ -16,7 +16,7 @@ import { changeStatus } from '#src/tickets/change-status.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
 import { isStaff, priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
-import { listTickets, MAX_PER_PAGE } from '#src/tickets/ticket-store.ts'
+import { listTickets, MAX_PER_PAGE, type TicketListItem } from '#src/tickets/ticket-store.ts'
 import { updateTicket } from '#src/tickets/update-ticket.ts'
 import { viewTicket } from '#src/tickets/view-ticket.ts'
 import type { WebEnv } from './env.ts'
@@ -34,8 +34,34 @@ import { type TicketForm, TicketLiveParts, TicketPage, type TicketViewProps } fr
 
 type WebContext = Context<WebEnv>
 
-/** The most rows one CSV export carries. */
+/** The most rows one export (CSV or XLSX) carries. */
 const EXPORT_LIMIT = 10_000
+
+/**
+ * The list's tickets for an export, with the list's filters, page after page up to EXPORT_LIMIT; the
+ * export is journaled as a ПДн action with how many rows it carries of how many matched.
+ */
+async function ticketsToExport(c: WebContext, format: 'CSV' | 'XLSX'): Promise<TicketListItem[]> {
+  const { db } = c.get('deps')
+  const actor = c.get('actor')
+  const query = parseListQuery(new URL(c.req.url).searchParams)
+  const items: TicketListItem[] = []
+  let total = 0
+  for (let page = 1; items.length < EXPORT_LIMIT; page++) {
+    const result = await listTickets(db, actor, { ...toFilter(query, MAX_PER_PAGE), page })
+    total = result.total
+    items.push(...result.items.slice(0, EXPORT_LIMIT - items.length))
+    if (result.items.length < MAX_PER_PAGE) break
+  }
+  await audit(db, actor, {
+    action: 'ticket.export',
+    objectType: 'ticket',
+    pdn: true,
+    description: `Выгрузка списка заявок в ${format}: ${items.length} из ${total}`,
+    details: { count: items.length, total, format: format.toLowerCase() },
+  })
+  return items
+}
 
 /** /tickets: the list, export, the new ticket form, the ticket page and its actions. */
 export function ticketRoutes(): Hono<WebEnv> {
@@ -91,38 +117,20 @@ export function ticketRoutes(): Hono<WebEnv> {
   })
 
   routes.get('/export.csv', async (c) => {
-    const { db, config } = c.get('deps')
-    const actor = c.get('actor')
-    const query = parseListQuery(new URL(c.req.url).searchParams)
-    const rows: unknown[][] = []
-    let total = 0
-    for (let page = 1; rows.length < EXPORT_LIMIT; page++) {
-      const result = await listTickets(db, actor, { ...toFilter(query, MAX_PER_PAGE), page })
-      total = result.total
-      for (const t of result.items) {
-        rows.push([
-          t.id,
-          t.title,
-          statusLabels[t.status],
-          priorityLabels[t.priority],
-          t.category_name,
-          t.requester_name,
-          t.department_name,
-          t.assignee_name,
-          dateTime(t.created_at, config.tzDisplay),
-          t.resolution_due_at ? dateTime(t.resolution_due_at, config.tzDisplay) : '',
-          t.overdue ? 'да' : '',
-        ])
-      }
-      if (result.items.length < MAX_PER_PAGE) break
-    }
-    await audit(db, actor, {
-      action: 'ticket.export',
-      objectType: 'ticket',
-      pdn: true,
-      description: `Выгрузка списка заявок в CSV: ${rows.length} из ${total}`,
-      details: { count: rows.length, total, format: 'csv' },
-    })
+    const { config } = c.get('deps')
+    const rows = (await ticketsToExport(c, 'CSV')).map((t) => [
+      t.id,
+      t.title,
+      statusLabels[t.status],
+      priorityLabels[t.priority],
+      t.category_name,
+      t.requester_name,
+      t.department_name,
+      t.assignee_name,
+      dateTime(t.created_at, config.tzDisplay),
+      t.resolution_due_at ? dateTime(t.resolution_due_at, config.tzDisplay) : '',
+      t.overdue ? 'да' : '',
+    ])
     const header = [
       '№',
       'Заголовок',
@@ -144,39 +152,21 @@ export function ticketRoutes(): Hono<WebEnv> {
 
   // The same list as the CSV (filters, limit, journal), as a workbook with real dates.
   routes.get('/export.xlsx', async (c) => {
-    const { db, config } = c.get('deps')
-    const actor = c.get('actor')
-    const query = parseListQuery(new URL(c.req.url).searchParams)
+    const { config } = c.get('deps')
     const at = (iso: string | null) => (iso === null ? null : wallClock(iso, config.tzDisplay))
-    const rows: Sheet['rows'][number][] = []
-    let total = 0
-    for (let page = 1; rows.length < EXPORT_LIMIT; page++) {
-      const result = await listTickets(db, actor, { ...toFilter(query, MAX_PER_PAGE), page })
-      total = result.total
-      for (const ticket of result.items.slice(0, EXPORT_LIMIT - rows.length)) {
-        rows.push([
-          ticket.id,
-          ticket.title,
-          t(statusLabels[ticket.status]),
-          t(priorityLabels[ticket.priority]),
-          ticket.category_name,
-          ticket.requester_name,
-          ticket.department_name,
-          ticket.assignee_name,
-          at(ticket.created_at),
-          at(ticket.resolution_due_at),
-          ticket.overdue ? t('да') : null,
-        ])
-      }
-      if (result.items.length < MAX_PER_PAGE) break
-    }
-    await audit(db, actor, {
-      action: 'ticket.export',
-      objectType: 'ticket',
-      pdn: true,
-      description: `Выгрузка списка заявок в XLSX: ${rows.length} из ${total}`,
-      details: { count: rows.length, total, format: 'xlsx' },
-    })
+    const rows: Sheet['rows'] = (await ticketsToExport(c, 'XLSX')).map((ticket) => [
+      ticket.id,
+      ticket.title,
+      t(statusLabels[ticket.status]),
+      t(priorityLabels[ticket.priority]),
+      ticket.category_name,
+      ticket.requester_name,
+      ticket.department_name,
+      ticket.assignee_name,
+      at(ticket.created_at),
+      at(ticket.resolution_due_at),
+      ticket.overdue ? t('да') : null,
+    ])
     const moment = 'dd.mm.yyyy hh:mm'
     const workbook = await workbookBuffer([
       {

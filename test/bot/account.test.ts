@@ -7,8 +7,9 @@ import { systemActor } from '#src/users/actor.ts'
 import { createSession, resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 import { testApp } from '../support/api.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
+import { lastSaid as last, settledLastSaid } from '../support/bot-people.ts'
 import { buildConsent, buildUser } from '../support/factories.ts'
-import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
+import type { TgMessage } from '../support/fake-telegram.ts'
 
 /** /login and /revoke (PRODUCT.md §4, COMPLIANCE.md §1) against the fake Telegram server and the real app. */
 
@@ -16,12 +17,6 @@ let h: BotHarness
 afterEach(async () => {
   await h?.close()
 })
-
-function last(person: FakePerson): TgMessage {
-  const message = person.lastBotMessage()
-  if (!message) throw new Error('the bot said nothing')
-  return message
-}
 
 function buttons(message: TgMessage) {
   return (message.reply_markup?.inline_keyboard ?? []).flat()
@@ -32,6 +27,16 @@ async function consented(db: Db, chatId: number, overrides: Parameters<typeof bu
   const user = await buildUser(db, { telegramChatId: String(chatId), ...overrides })
   await buildConsent(db, user.id)
   return user
+}
+
+/** A consented person signed in on the web, and a curator, both in Telegram; the bot polls. */
+async function signedInWithCurator(chatId: number, curatorChatId: number) {
+  h = await botHarness()
+  await buildUser(h.db, { role: 'curator', telegramChatId: String(curatorChatId) })
+  const user = await consented(h.db, chatId)
+  const session = await createSession(h.db, user.id, { ip: null, userAgent: null })
+  h.poll()
+  return { user, session, person: h.fake.user(chatId) }
 }
 
 async function statusOf(db: Db, userId: number) {
@@ -60,9 +65,7 @@ describe('/login', () => {
     const person = h.fake.user(7301)
 
     person.command('/login')
-    await h.settle()
-
-    const message = last(person)
+    const message = await settledLastSaid(h, person)
     expect(message.text).toContain('действует 5 минут')
     expect(message.text).toContain('одноразовая')
     const url = /http:\/\/helpdesk\.test\/login\/telegram\/[A-Za-z0-9_-]{43}/.exec(message.text ?? '')?.[0]
@@ -104,16 +107,9 @@ describe('/login', () => {
 
 describe('/revoke', () => {
   test('confirmed: consent withdrawn, account off, sessions revoked, curators told, the person told', async () => {
-    h = await botHarness()
-    await buildUser(h.db, { role: 'curator', telegramChatId: '7401' })
-    const user = await consented(h.db, 7402)
-    const session = await createSession(h.db, user.id, { ip: null, userAgent: null })
-    h.poll()
-    const person = h.fake.user(7402)
-
+    const { user, session, person } = await signedInWithCurator(7402, 7401)
     person.command('/revoke')
-    await h.settle()
-    const question = last(person)
+    const question = await settledLastSaid(h, person)
     expect(question.text).toBe(accountTexts.revokeQuestion)
     expect(question.text).toContain('отключена')
     expect(buttons(question).map((b) => [b.text, b.callback_data])).toEqual([
@@ -161,8 +157,7 @@ describe('/revoke', () => {
     h.poll()
     const person = h.fake.user(7412)
     person.command('/revoke')
-    await h.settle()
-    person.press(last(person).message_id, callback.withdraw('yes'))
+    person.press((await settledLastSaid(h, person)).message_id, callback.withdraw('yes'))
     await h.settle()
 
     const notice = h.fake.botMessages(7411).at(-1)
@@ -171,16 +166,9 @@ describe('/revoke', () => {
   })
 
   test('«Нет» changes nothing', async () => {
-    h = await botHarness()
-    await buildUser(h.db, { role: 'curator', telegramChatId: '7421' })
-    const user = await consented(h.db, 7422)
-    const session = await createSession(h.db, user.id, { ip: null, userAgent: null })
-    h.poll()
-    const person = h.fake.user(7422)
-
+    const { user, session, person } = await signedInWithCurator(7422, 7421)
     person.command('/revoke')
-    await h.settle()
-    const question = last(person)
+    const question = await settledLastSaid(h, person)
     const curatorMessages = h.fake.botMessages(7421).length
     person.press(question.message_id, callback.withdraw('no'))
     await h.settle()

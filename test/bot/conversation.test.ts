@@ -9,7 +9,8 @@ import { createTicket } from '#src/tickets/create-ticket.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
-import { buildCategory, buildGroup, buildUser } from '../support/factories.ts'
+import { buttonData, lastSaid as last, ticketPeople } from '../support/bot-people.ts'
+import { buildUser } from '../support/factories.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
 import { botDialects, type Dialect, databaseFor } from './dialects.ts'
 
@@ -35,16 +36,13 @@ interface World {
 
 async function world(dialect: Dialect): Promise<World> {
   h = await botHarness({ db: await databaseFor(dialect) })
-  const requester = await buildUser(h.db, { telegramChatId: String(REQUESTER_CHAT), fullName: 'Иванова Мария' })
-  const executor = await buildUser(h.db, {
-    role: 'executor',
-    telegramChatId: String(EXECUTOR_CHAT),
-    fullName: 'Петров Пётр',
-  })
-  const group = await buildGroup(h.db, 'Оргтехника', [executor.id])
-  const category = await buildCategory(h.db, { name: 'Принтеры', defaultGroupId: group.id })
+  const { requester, executors, categoryId } = await ticketPeople(
+    h.db,
+    { requester: REQUESTER_CHAT, executors: [EXECUTOR_CHAT] },
+    { group: 'Оргтехника', category: 'Принтеры' },
+  )
   h.poll()
-  return { requester, executor, person: h.fake.user(REQUESTER_CHAT), categoryId: category.id }
+  return { requester, executor: executors[0] as User, person: h.fake.user(REQUESTER_CHAT), categoryId }
 }
 
 /** A ticket filed by the requester and taken by the executor, as the web would do it. */
@@ -57,12 +55,6 @@ async function staffWrites(w: World, ticketId: number, body: string): Promise<vo
   await addMessage(h.db, actorFromUser(w.executor, 'web'), { ticketId, body, internal: false })
 }
 
-function last(person: FakePerson): TgMessage {
-  const message = person.lastBotMessage()
-  if (!message) throw new Error('the bot said nothing')
-  return message
-}
-
 /** The bot's message in the chat whose text contains every fragment (the newest such). */
 function botMessage(person: FakePerson, ...fragments: string[]): TgMessage {
   const found = person
@@ -71,10 +63,6 @@ function botMessage(person: FakePerson, ...fragments: string[]): TgMessage {
     .at(-1)
   if (!found) throw new Error(`no bot message with ${fragments.join(' / ')}`)
   return found
-}
-
-function buttonData(message: TgMessage): string[] {
-  return (message.reply_markup?.inline_keyboard ?? []).flat().flatMap((b) => (b.callback_data ? [b.callback_data] : []))
 }
 
 async function externalMessages(db: Db, ticketId: number) {

@@ -8,6 +8,7 @@ import { rateTicket } from '#src/tickets/rate-ticket.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
+import { settledLastSaid } from '../support/bot-people.ts'
 import { buildCategory, buildGroup, buildUser } from '../support/factories.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
 import { auditRows } from '../support/state.ts'
@@ -130,9 +131,7 @@ describe.each(botDialects)('forged and stale button presses (%s)', (dialect) => 
     await h.settle()
     // A real message of the person's chat to press under (their own ticket's notice).
     const own = await fileTicket(w, w.requester, 'Своя заявка')
-    await h.settle()
-    const ownNotice = w.person.lastBotMessage()
-    if (!ownNotice) throw new Error('no notice')
+    const ownNotice = await settledLastSaid(h, w.person)
 
     for (const data of [
       callback.ticket('open', foreign.id),
@@ -155,9 +154,7 @@ describe.each(botDialects)('forged and stale button presses (%s)', (dialect) => 
   test('a ticket that does not exist, and malformed data, are refused politely', async () => {
     const w = await world(dialect)
     const ticket = await fileTicket(w, w.requester, 'Заявка')
-    await h.settle()
-    const notice = w.executorChat.lastBotMessage()
-    if (!notice) throw new Error('no notice')
+    const notice = await settledLastSaid(h, w.executorChat)
 
     const missing = await expectRefused(w.executorChat, notice.message_id, callback.ticket('take', 999_999))
     expect(missing.answer?.text).toBe('Заявка не найдена')
@@ -184,9 +181,7 @@ describe.each(botDialects)('forged and stale button presses (%s)', (dialect) => 
   test('«Взять в работу» after someone else took it: refused, the notice loses the button', async () => {
     const w = await world(dialect)
     const ticket = await fileTicket(w, w.requester, 'Нет сети')
-    await h.settle()
-    const notice = w.colleagueChat.lastBotMessage()
-    if (!notice) throw new Error('no notice')
+    const notice = await settledLastSaid(h, w.colleagueChat)
     await takeTicket(h.db, actorFromUser(w.executor, 'web'), { ticketId: ticket.id })
     await h.settle()
 
@@ -199,9 +194,7 @@ describe.each(botDialects)('forged and stale button presses (%s)', (dialect) => 
   test('a requester pressing «Взять в работу» on their own ticket is refused and journaled', async () => {
     const w = await world(dialect)
     const ticket = await fileTicket(w, w.requester, 'Своя заявка')
-    await h.settle()
-    const notice = w.person.lastBotMessage()
-    if (!notice) throw new Error('no notice')
+    const notice = await settledLastSaid(h, w.person)
     const refusal = await expectRefused(w.person, notice.message_id, callback.ticket('take', ticket.id))
     expect(refusal.answer?.text).toBe('Нет прав брать заявки в работу')
     expect(refusal.denied).toBe(1)
@@ -221,9 +214,7 @@ describe.each(botDialects)('forged and stale button presses (%s)', (dialect) => 
   test('an executor pressing the requester’s «Подтверждаю» is refused', async () => {
     const w = await world(dialect)
     const ticket = await resolvedTicket(w, w.requester)
-    await h.settle()
-    const notice = w.executorChat.lastBotMessage()
-    if (!notice) throw new Error('no notice')
+    const notice = await settledLastSaid(h, w.executorChat)
     const refusal = await expectRefused(w.executorChat, notice.message_id, callback.ticket('confirm', ticket.id))
     expect(refusal.answer?.text).toBe(conversationTexts.onlyRequester)
     expect(refusal.denied).toBe(1)
@@ -249,9 +240,7 @@ describe.each(botDialects)('forged and stale button presses (%s)', (dialect) => 
   test('stale answers and pending people change nothing', async () => {
     const w = await world(dialect)
     const ticket = await fileTicket(w, w.requester, 'Заявка')
-    await h.settle()
-    const notice = w.person.lastBotMessage()
-    if (!notice) throw new Error('no notice')
+    const notice = await settledLastSaid(h, w.person)
     // No message is waiting for a choice, no rating for a comment.
     const file = await expectRefused(w.person, notice.message_id, callback.ticket('file', ticket.id))
     expect(file.answer?.text).toBe(conversationTexts.choiceStale)

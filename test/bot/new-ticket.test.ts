@@ -7,6 +7,7 @@ import { buttons, newTicketTexts, texts, urgencyLabels } from '#src/bot/texts.ts
 import type { Category, User } from '#src/db/schema.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
+import { buttonData, lastSaid as last, settledLastSaid } from '../support/bot-people.ts'
 import { buildCategory, buildUser } from '../support/factories.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
 
@@ -16,18 +17,6 @@ let h: BotHarness
 afterEach(async () => {
   await h?.close()
 })
-
-function last(person: FakePerson): TgMessage {
-  const message = person.lastBotMessage()
-  if (!message) throw new Error('the bot said nothing')
-  return message
-}
-
-function buttonData(message: TgMessage | undefined): string[] {
-  return (message?.reply_markup?.inline_keyboard ?? [])
-    .flat()
-    .flatMap((b) => (b.callback_data ? [b.callback_data] : []))
-}
 
 function buttonTexts(message: TgMessage | undefined): string[] {
   return (message?.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text)
@@ -106,8 +95,7 @@ describe('a new ticket through the bot', () => {
     const person = h.fake.user(7101)
 
     person.command('/new')
-    await h.settle()
-    const picker = last(person)
+    const picker = await settledLastSaid(h, person)
     expect(picker.text).toBe(newTicketTexts.askCategory)
     expect(buttonData(picker)).toEqual([callback.category(printers.id), callback.category(network.id), 'x'])
     expect(buttonTexts(picker)).toEqual(['Оргтехника ›', 'Сеть', 'Отмена'])

@@ -8,7 +8,7 @@ import { createTicket } from '#src/tickets/create-ticket.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
-import { buildCategory, buildGroup, buildUser } from '../support/factories.ts'
+import { buttonData, lastSaid as last, ticketPeople, buttonUrls as urls } from '../support/bot-people.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
 import { botDialects, type Dialect, databaseFor } from './dialects.ts'
 
@@ -40,49 +40,46 @@ interface World {
 
 async function world(dialect: Dialect): Promise<World> {
   h = await botHarness({ db: await databaseFor(dialect) })
-  const requester = await buildUser(h.db, { telegramChatId: String(REQUESTER_CHAT), fullName: 'Иванова Мария' })
-  const executor = await buildUser(h.db, {
-    role: 'executor',
-    telegramChatId: String(EXECUTOR_CHAT),
-    fullName: 'Петров Пётр',
-  })
-  const colleague = await buildUser(h.db, {
-    role: 'executor',
-    telegramChatId: String(COLLEAGUE_CHAT),
-    fullName: 'Сидоров Сидор',
-  })
-  const group = await buildGroup(h.db, 'Сети', [executor.id, colleague.id])
-  const category = await buildCategory(h.db, { name: 'Сеть', defaultGroupId: group.id })
+  const people = await ticketPeople(
+    h.db,
+    { requester: REQUESTER_CHAT, executors: [EXECUTOR_CHAT, COLLEAGUE_CHAT] },
+    { group: 'Сети', category: 'Сеть' },
+  )
+  const [executor, colleague] = people.executors as [User, User]
   h.poll()
   return {
-    requester,
+    requester: people.requester,
     executor,
     colleague,
     person: h.fake.user(REQUESTER_CHAT),
     executorChat: h.fake.user(EXECUTOR_CHAT),
     colleagueChat: h.fake.user(COLLEAGUE_CHAT),
-    categoryId: category.id,
+    categoryId: people.categoryId,
   }
 }
 
-function last(person: FakePerson): TgMessage {
-  const message = person.lastBotMessage()
-  if (!message) throw new Error('the bot said nothing')
-  return message
+/** A ticket the requester filed (in the bot unless said otherwise), its notices delivered. */
+async function filed(w: World, description: string, channel: 'bot' | 'web' = 'bot'): Promise<Ticket> {
+  const ticket = await createTicket(h.db, actorFromUser(w.requester, channel), {
+    description,
+    categoryId: w.categoryId,
+  })
+  await h.settle()
+  return ticket
+}
+
+/** The executor takes the ticket from its notice, then resolves it on the web; the requester is told. */
+async function takenAndResolved(w: World, ticketId: number, resolution: string): Promise<void> {
+  w.executorChat.press(last(w.executorChat).message_id, callback.ticket('take', ticketId))
+  await h.settle()
+  await changeStatus(h.db, actorFromUser(w.executor, 'web'), { ticketId, status: 'resolved', resolution })
+  await h.settle()
 }
 
 function current(person: FakePerson, messageId: number): TgMessage {
   const message = person.botMessages().find((m) => m.message_id === messageId)
   if (!message) throw new Error(`no message ${messageId}`)
   return message
-}
-
-function buttonData(message: TgMessage): string[] {
-  return (message.reply_markup?.inline_keyboard ?? []).flat().flatMap((b) => (b.callback_data ? [b.callback_data] : []))
-}
-
-function urls(message: TgMessage): string[] {
-  return (message.reply_markup?.inline_keyboard ?? []).flat().flatMap((b) => (b.url ? [b.url] : []))
 }
 
 async function ticketRow(db: Db, id: number): Promise<Ticket> {
@@ -94,12 +91,7 @@ describe.each(botDialects)('the notice cycle in Telegram (%s)', (dialect) => {
     const w = await world(dialect)
 
     // 1. Filed (on the web here: the bot's own dialogue, new-ticket.ts, confirms with a message of its own).
-    const filed = await createTicket(h.db, actorFromUser(w.requester, 'web'), {
-      description: 'Нет сети в кабинете 214\nКомпьютер пишет «нет подключения».',
-      categoryId: w.categoryId,
-    })
-    const n = filed.id
-    await h.settle()
+    const n = (await filed(w, 'Нет сети в кабинете 214\nКомпьютер пишет «нет подключения».', 'web')).id
     expect(last(w.person).text).toBe(
       `Заявка № ${n} · Новая\n✅ Ваша заявка принята.\n«Нет сети в кабинете 214»\nМы сообщим, когда её возьмут в работу. Чтобы дополнить заявку, ответьте на это сообщение.`,
     )
@@ -240,11 +232,7 @@ describe.each(botDialects)('the notice cycle in Telegram (%s)', (dialect) => {
 
   test('the colleague’s notice loses «Взять в работу» when pressed after the ticket was taken', async () => {
     const w = await world(dialect)
-    const ticket = await createTicket(h.db, actorFromUser(w.requester, 'bot'), {
-      description: 'Не работает Wi-Fi',
-      categoryId: w.categoryId,
-    })
-    await h.settle()
+    const ticket = await filed(w, 'Не работает Wi-Fi')
     const first = last(w.executorChat)
     const second = last(w.colleagueChat)
     w.executorChat.press(first.message_id, callback.ticket('take', ticket.id))
@@ -264,11 +252,7 @@ describe.each(botDialects)('the notice cycle in Telegram (%s)', (dialect) => {
 
   test('the other members’ «Новая заявка» notices lose «Взять в работу» once it is taken, from the bot or the web', async () => {
     const w = await world(dialect)
-    const fromBot = await createTicket(h.db, actorFromUser(w.requester, 'bot'), {
-      description: 'Не работает Wi-Fi в ординаторской',
-      categoryId: w.categoryId,
-    })
-    await h.settle()
+    const fromBot = await filed(w, 'Не работает Wi-Fi в ординаторской')
     const mine = last(w.executorChat)
     const colleagues = last(w.colleagueChat)
     expect(buttonData(colleagues)).toEqual([callback.ticket('take', fromBot.id)])
@@ -280,11 +264,7 @@ describe.each(botDialects)('the notice cycle in Telegram (%s)', (dialect) => {
     expect(withdrawn.text).toBe(colleagues.text)
     expect(urls(withdrawn)).toEqual(urls(colleagues))
 
-    const fromWeb = await createTicket(h.db, actorFromUser(w.requester, 'web'), {
-      description: 'Нет сети в кабинете 5',
-      categoryId: w.categoryId,
-    })
-    await h.settle()
+    const fromWeb = await filed(w, 'Нет сети в кабинете 5', 'web')
     const offered = last(w.executorChat)
     expect(buttonData(offered)).toEqual([callback.ticket('take', fromWeb.id)])
     await takeTicket(h.db, actorFromUser(w.colleague, 'web'), { ticketId: fromWeb.id })
@@ -297,19 +277,8 @@ describe.each(botDialects)('the notice cycle in Telegram (%s)', (dialect) => {
 
   test('«Не решено» brings the ticket back into work and the next message says what is wrong', async () => {
     const w = await world(dialect)
-    const ticket = await createTicket(h.db, actorFromUser(w.requester, 'bot'), {
-      description: 'Не печатает',
-      categoryId: w.categoryId,
-    })
-    await h.settle()
-    w.executorChat.press(last(w.executorChat).message_id, callback.ticket('take', ticket.id))
-    await h.settle()
-    await changeStatus(h.db, actorFromUser(w.executor, 'web'), {
-      ticketId: ticket.id,
-      status: 'resolved',
-      resolution: 'Перезапущена служба печати',
-    })
-    await h.settle()
+    const ticket = await filed(w, 'Не печатает')
+    await takenAndResolved(w, ticket.id, 'Перезапущена служба печати')
     const resolved = last(w.person)
     w.person.press(resolved.message_id, callback.ticket('reopen', ticket.id))
     await h.settle()
@@ -334,19 +303,8 @@ describe.each(botDialects)('the notice cycle in Telegram (%s)', (dialect) => {
 
   test('«Без комментария» keeps the rating and ends the question', async () => {
     const w = await world(dialect)
-    const ticket = await createTicket(h.db, actorFromUser(w.requester, 'bot'), {
-      description: 'Мышь',
-      categoryId: w.categoryId,
-    })
-    await h.settle()
-    w.executorChat.press(last(w.executorChat).message_id, callback.ticket('take', ticket.id))
-    await h.settle()
-    await changeStatus(h.db, actorFromUser(w.executor, 'web'), {
-      ticketId: ticket.id,
-      status: 'resolved',
-      resolution: 'Заменена',
-    })
-    await h.settle()
+    const ticket = await filed(w, 'Мышь')
+    await takenAndResolved(w, ticket.id, 'Заменена')
     w.person.press(last(w.person).message_id, callback.ticket('confirm', ticket.id))
     await h.settle()
     const rating = w.person.botMessages().find((m) => m.text?.includes('Оцените, пожалуйста'))

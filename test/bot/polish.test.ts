@@ -9,9 +9,10 @@ import { REFRESH_BUTTONS_KIND } from '#src/notify/outbox.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
+import { lastSaid, settledLastSaid } from '../support/bot-people.ts'
 import { clockAt } from '../support/clock.ts'
 import { buildCategory, buildUser } from '../support/factories.ts'
-import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
+import type { FakePerson } from '../support/fake-telegram.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 import { botDialects, databaseFor } from './dialects.ts'
 
@@ -121,12 +122,6 @@ function saidCount(person: FakePerson, text: string): number {
   return person.botMessages().filter((m) => m.text === text).length
 }
 
-function lastSaid(person: FakePerson): TgMessage {
-  const message = person.lastBotMessage()
-  if (!message) throw new Error('the bot said nothing')
-  return message
-}
-
 describe('albums', () => {
   test('album items that arrive after the urgency was pressed join the new ticket, acknowledged once', async () => {
     h = await botHarness()
@@ -222,11 +217,9 @@ describe('/cancel', () => {
 
     // A free message waits for «К какой заявке это относится?».
     person.send('Принтер снова не печатает')
-    await h.settle()
-    expect(lastSaid(person).text).toBe(conversationTexts.whichTicket)
+    expect((await settledLastSaid(h, person)).text).toBe(conversationTexts.whichTicket)
     person.command('/cancel')
-    await h.settle()
-    expect(lastSaid(person).text).toBe(texts.choiceCancelled)
+    expect((await settledLastSaid(h, person)).text).toBe(texts.choiceCancelled)
 
     const cases: Array<[ConversationState, string]> = [
       [{ flow: 'reply_to', ticketId: ticket.id }, texts.replyCancelled],

@@ -3,6 +3,7 @@ import { newTicketTexts, texts } from '#src/bot/texts.ts'
 import type { Db } from '#src/db/schema.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
+import { buttonData, lastSaid as last, settledLastSaid } from '../support/bot-people.ts'
 import { buildDepartment, buildUser } from '../support/factories.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
 
@@ -12,16 +13,6 @@ let h: BotHarness
 afterEach(async () => {
   await h?.close()
 })
-
-function last(person: FakePerson): TgMessage {
-  const message = person.lastBotMessage()
-  if (!message) throw new Error('the bot said nothing')
-  return message
-}
-
-function buttonData(message: TgMessage): string[] {
-  return (message.reply_markup?.inline_keyboard ?? []).flat().flatMap((b) => (b.callback_data ? [b.callback_data] : []))
-}
 
 function sentKeyboard(person: FakePerson): unknown {
   return person
@@ -300,12 +291,10 @@ describe('registration through the bot', () => {
     h.poll()
     const off = h.fake.user(7007)
     off.command('/start')
-    await h.settle()
-    expect(last(off).text).toBe(texts.deactivated)
+    expect((await settledLastSaid(h, off)).text).toBe(texts.deactivated)
     const active = h.fake.user(7008)
     active.command('/start')
-    await h.settle()
-    expect(last(active).text).toBe(texts.mainMenu)
+    expect((await settledLastSaid(h, active)).text).toBe(texts.mainMenu)
     active.send('Новая заявка')
     await h.settle()
     // No categories yet: the new-ticket dialogue says so (test/bot/new-ticket.test.ts has the rest).

@@ -1,20 +1,11 @@
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { createSession } from '#src/users/sessions.ts'
-import {
-  desktop,
-  JOURNEY_PASSWORD,
-  type JourneyServer,
-  openPage,
-  phone,
-  runJourneys,
-  screenshot,
-  signInAs,
-  startJourneyServer,
-} from '../support/browser.ts'
+import { desktop, JOURNEY_PASSWORD, openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
+import { useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
 /**
@@ -97,20 +88,10 @@ function focusedElement(page: Page): Promise<{ name: string; ringed: boolean } |
 }
 
 describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () => {
-  let server: JourneyServer | undefined
-
-  beforeAll(async () => {
-    if (!runJourneys) return
-    server = await startJourneyServer()
-    await seed(server.running.db)
-  }, 60_000)
-
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const journeyServer = useJourneyServer(seed)
 
   test.runIf(runJourneys)('at 1366×768 nothing is cut or scrolls sideways, the list included', async () => {
-    if (!server) throw new Error('the journey server did not start')
+    const server = journeyServer()
     const { page, expectClean } = await openPage(server.browser, desktop)
     await signInAs(page, server.base, 'adminova')
     for (const path of PAGES) {
@@ -137,7 +118,7 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
   test.runIf(runJourneys)(
     'on a phone every section is in the menu, the list shows tickets first, the ticket its actions',
     async () => {
-      if (!server) throw new Error('the journey server did not start')
+      const server = journeyServer()
       const { page, expectClean } = await openPage(server.browser, phone)
       await signInAs(page, server.base, 'adminova')
       for (const path of PAGES) {
@@ -196,7 +177,7 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
   )
 
   test.runIf(runJourneys)('on a desk the navigation folds by keyboard, and stays folded after a reload', async () => {
-    if (!server) throw new Error('the journey server did not start')
+    const server = journeyServer()
     const { page, expectClean } = await openPage(server.browser, desktop)
     await signInAs(page, server.base, 'adminova')
     await page.goto(`${server.base}/tickets`)
@@ -238,7 +219,7 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
   })
 
   test.runIf(runJourneys)('the skip link skips, and every stop of the Tab key shows a focus ring', async () => {
-    if (!server) throw new Error('the journey server did not start')
+    const server = journeyServer()
     const { page, expectClean } = await openPage(server.browser, desktop)
     await signInAs(page, server.base, 'adminova')
     for (const path of ['/tickets', '/tickets/1', '/tickets/new', '/']) {

@@ -1,22 +1,13 @@
 import { readFileSync } from 'node:fs'
 import ExcelJS from 'exceljs'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { localDay } from '#src/stats/period.ts'
 import { hashPassword } from '#src/users/passwords.ts'
-import {
-  desktop,
-  JOURNEY_PASSWORD,
-  type JourneyServer,
-  openPage,
-  phone,
-  runJourneys,
-  screenshot,
-  signInAs,
-  startJourneyServer,
-} from '../support/browser.ts'
+import { desktop, JOURNEY_PASSWORD, openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
+import { useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
 /**
@@ -31,22 +22,12 @@ const TZ = 'Europe/Moscow'
 const TARGET = 'Не открывается МИС в реанимации'
 
 describe('the ticket list, the dashboard and the statistics in chromium', () => {
-  let server: JourneyServer | undefined
-
-  beforeAll(async () => {
-    if (!runJourneys) return
-    server = await startJourneyServer()
-    await seed(server.running.db)
-  }, 60_000)
-
-  afterAll(async () => {
-    await server?.stop()
-  })
+  const journeyServer = useJourneyServer(seed)
 
   test.runIf(runJourneys)(
     'an executor filters the list, shares the link with a curator, both export it; the curator reads the report',
     async () => {
-      if (!server) throw new Error('the journey server did not start')
+      const server = journeyServer()
       const { base, browser } = server
       const executor = await openPage(browser, desktop)
       const page = executor.page

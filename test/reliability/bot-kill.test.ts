@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import path from 'node:path'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { expect, test } from 'vitest'
@@ -8,7 +6,8 @@ import { consentPrompt } from '#src/bot/texts.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { currentConsentText } from '#src/users/consent.ts'
 import { type CliEnv, databaseFile, freshEnv, withFileDatabase } from '../cli/helpers.ts'
-import { type FakeTelegram, startFakeTelegram } from '../support/fake-telegram.ts'
+import { startFakeTelegram } from '../support/fake-telegram.ts'
+import { seededRandom, startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 /**
  * F2 (TESTING.md): `kill -9` of the server while the bot applies a polled batch. "Every update has exactly
@@ -28,42 +27,8 @@ import { type FakeTelegram, startFakeTelegram } from '../support/fake-telegram.t
 const KILLS = Number(process.env.RELIABILITY_BOT_KILLS ?? 5)
 const PEOPLE = 20
 const ROUNDS = 5
-const root = path.resolve(import.meta.dirname, '../..')
 
-// A seeded generator, printed, so that a failing run can be replayed with RELIABILITY_SEED.
-const seed = Number(process.env.RELIABILITY_SEED ?? Date.now() % 1_000_000)
-let state = seed
-const random = () => {
-  state = (state * 1_103_515_245 + 12_345) % 2_147_483_648
-  return state / 2_147_483_648
-}
-
-function startServer(env: CliEnv, fake: FakeTelegram): ChildProcess {
-  return spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
-    env: {
-      PATH: process.env.PATH,
-      DATA_DIR: env.dataDir,
-      PORT: String(env.port),
-      LOG_LEVEL: 'silent',
-      WORKER: 'off',
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_API_ROOT: fake.apiRoot,
-    },
-    stdio: 'ignore',
-  })
-}
-
-async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error('the server did not come up')
-}
+const { seed, random } = seededRandom()
 
 /** Inbox rows so far, read from the server's database file while it runs (WAL: readers never block it). */
 function inboxCounter(env: CliEnv): { count: () => number; close: () => void } {
@@ -102,7 +67,8 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 120_0
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 2))
+    // Not a busy loop: the fake Telegram server answers the bot from this same process.
+    await new Promise((r) => setTimeout(r, 20))
   }
 }
 
@@ -126,23 +92,22 @@ test(`kill -9 while the bot applies a polled batch: every update has exactly one
     const counter = inboxCounter(env)
     const inbox = counter.count
 
-    let server = startServer(env, fake)
+    const startBotServer = () => startServer(env, { worker: 'off', telegram: fake })
+    let server = startBotServer()
     const killedAt: number[] = []
     for (let kill = 0; kill < KILLS; kill++) {
       // A target inside this kill's share of the batch, so that the kills spread over the whole run.
       const share = total / KILLS
       const target = Math.floor(kill * share + 1 + random() * (share - 2))
       await waitFor(() => inbox() >= target, `inbox row ${target}`)
-      server.kill('SIGKILL')
-      await new Promise((r) => server.once('exit', r))
+      await stopServer(server, 'SIGKILL')
       killedAt.push(inbox())
       expirePollerLease(env)
-      server = startServer(env, fake)
+      server = startBotServer()
     }
     await waitReady(base)
     await waitFor(() => inbox() >= total, 'every update applied')
-    server.kill('SIGTERM')
-    await new Promise((r) => server.once('exit', r))
+    await stopServer(server)
     counter.close()
     process.stdout.write(
       `F2: ${total} updates, killed at inbox counts ${killedAt.join(', ')}; getUpdates calls ${fake.callsOf('getUpdates').length}\n`,

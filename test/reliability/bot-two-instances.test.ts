@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import path from 'node:path'
+import type { ChildProcess } from 'node:child_process'
 import { sql } from 'kysely'
 import { expect, test } from 'vitest'
-import { type CliEnv, freshEnv, withFileDatabase } from '../cli/helpers.ts'
-import { type FakeTelegram, startFakeTelegram } from '../support/fake-telegram.ts'
+import { freshEnv, withFileDatabase } from '../cli/helpers.ts'
+import { startFakeTelegram } from '../support/fake-telegram.ts'
+import { startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 /**
  * F5 (TESTING.md): two `helpdesk serve` processes over one database, both with the bot token, in polling
@@ -13,50 +13,17 @@ import { type FakeTelegram, startFakeTelegram } from '../support/fake-telegram.t
  */
 const PEOPLE = 10
 const MESSAGES = 4
-const root = path.resolve(import.meta.dirname, '../..')
-
-function startServer(env: CliEnv, port: number, fake: FakeTelegram): ChildProcess {
-  return spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
-    env: {
-      PATH: process.env.PATH,
-      DATA_DIR: env.dataDir,
-      PORT: String(port),
-      LOG_LEVEL: 'silent',
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_API_ROOT: fake.apiRoot,
-    },
-    stdio: 'ignore',
-  })
-}
-
-async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error('the server did not come up')
-}
-
-async function stop(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null) return
-  server.kill('SIGTERM')
-  await new Promise((r) => server.once('exit', r))
-}
 
 test('two instances polling: exactly one polls, every update is applied and answered once', async () => {
   const env = await freshEnv()
   const other = await freshEnv()
   const fake = await startFakeTelegram()
   // The first one migrates the database; the second starts once it is up, as a rolling start would.
-  const first = startServer(env, env.port, fake)
+  const first = startServer(env, { telegram: fake })
   let second: ChildProcess | undefined
   try {
     await waitReady(`http://127.0.0.1:${env.port}`)
-    second = startServer(env, other.port, fake)
+    second = startServer(env, { port: other.port, telegram: fake })
     await waitReady(`http://127.0.0.1:${other.port}`)
     await fake.waitFor(() => fake.callsOf('getUpdates').length > 0, 20_000)
 
@@ -81,8 +48,8 @@ test('two instances polling: exactly one polls, every update is applied and answ
       expect(replies.map((r) => Number(r.n))).toEqual(Array(PEOPLE).fill(MESSAGES))
     })
   } finally {
-    await stop(first)
-    if (second) await stop(second)
+    await stopServer(first)
+    if (second) await stopServer(second)
     await fake.close()
   }
 }, 180_000)

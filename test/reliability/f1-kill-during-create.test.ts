@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import path from 'node:path'
 import { sql } from 'kysely'
 import { expect, test } from 'vitest'
 import { setAuditKey, verifyJournal } from '#src/audit/journal.ts'
 import { loadConfig } from '#src/config.ts'
-import { type CliEnv, freshEnv, helpdesk, withFileDatabase } from '../cli/helpers.ts'
+import { freshEnv, helpdesk, withFileDatabase } from '../cli/helpers.ts'
+import { seededRandom, startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 /**
  * F1 (TESTING.md): `kill -9` of the server at random moments while 8 clients create tickets with
@@ -14,34 +13,8 @@ import { type CliEnv, freshEnv, helpdesk, withFileDatabase } from '../cli/helper
  */
 const CYCLES = Number(process.env.RELIABILITY_CYCLES ?? 20)
 const CLIENTS = 8
-const root = path.resolve(import.meta.dirname, '../..')
 
-// A seeded generator, printed, so that a failing run can be replayed with RELIABILITY_SEED.
-const seed = Number(process.env.RELIABILITY_SEED ?? Date.now() % 1_000_000)
-let state = seed
-const random = () => {
-  state = (state * 1_103_515_245 + 12_345) % 2_147_483_648
-  return state / 2_147_483_648
-}
-
-function startServer(env: CliEnv): ChildProcess {
-  return spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
-    env: { PATH: process.env.PATH, DATA_DIR: env.dataDir, PORT: String(env.port), LOG_LEVEL: 'silent', WORKER: 'off' },
-    stdio: 'ignore',
-  })
-}
-
-async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error('the server did not come up')
-}
+const { seed, random } = seededRandom()
 
 test(`kill -9 during ticket creation loses no acknowledged ticket and duplicates none (${CYCLES} cycles, seed ${seed})`, async () => {
   const env = await freshEnv()
@@ -56,7 +29,7 @@ test(`kill -9 during ticket creation loses no acknowledged ticket and duplicates
   const token = (await helpdesk(env, ['tokens', 'create', '--login', 'admin'])).stdout.trim()
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
 
-  let server = startServer(env)
+  let server = startServer(env, { worker: 'off' })
   await waitReady(base)
   const category = await fetch(`${base}/api/v1/categories`, {
     method: 'POST',
@@ -102,16 +75,14 @@ test(`kill -9 during ticket creation loses no acknowledged ticket and duplicates
 
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     await new Promise((r) => setTimeout(r, 200 + random() * 800))
-    server.kill('SIGKILL')
-    await new Promise((r) => server.once('exit', r))
-    server = startServer(env)
+    await stopServer(server, 'SIGKILL')
+    server = startServer(env, { worker: 'off' })
     await waitReady(base)
   }
   await new Promise((r) => setTimeout(r, 300))
   running = false
   await Promise.all(clients)
-  server.kill('SIGTERM')
-  await new Promise((r) => server.once('exit', r))
+  await stopServer(server)
 
   expect(acknowledged.size).toBeGreaterThan(CYCLES)
   process.stdout.write(`F1: ${acknowledged.size} tickets acknowledged in ${attempts} attempts over ${CYCLES} kills\n`)

@@ -7,13 +7,15 @@ import { buildUser, type UserOverrides } from './factories.ts'
 /**
  * What every browser journey file repeats: one server (and chromium) for the enclosing `describe`,
  * started only where journeys run and stopped after its tests. Call the returned function inside a
- * `test.runIf(runJourneys)` to get the server.
+ * `test.runIf(runJourneys)` to get the server. `seed` fills its database once, before the first test.
  */
-export function useJourneyServer(): () => JourneyServer {
+export function useJourneyServer(seed?: (db: Db) => Promise<void>): () => JourneyServer {
   let server: JourneyServer | undefined
 
   beforeAll(async () => {
-    if (runJourneys) server = await startJourneyServer()
+    if (!runJourneys) return
+    server = await startJourneyServer()
+    await seed?.(server.running.db)
   }, 60_000)
 
   afterAll(async () => {

@@ -1,8 +1,8 @@
 import { afterEach, expect, test } from 'vitest'
 import { callback } from '#src/notify/callback-data.ts'
 import { type BotHarness, botHarness } from '../../../test/support/bot-harness.ts'
+import { lastSaid as last } from '../../../test/support/bot-people.ts'
 import { buildDepartment, buildUser } from '../../../test/support/factories.ts'
-import type { FakePerson, TgMessage } from '../../../test/support/fake-telegram.ts'
 import { texts } from '../texts.ts'
 
 /**
@@ -14,12 +14,6 @@ let h: BotHarness
 afterEach(async () => {
   await h?.close()
 })
-
-function last(person: FakePerson): TgMessage {
-  const message = person.lastBotMessage()
-  if (!message) throw new Error('the bot said nothing')
-  return message
-}
 
 test('register, be refused a forged confirmation, be confirmed by a curator', async () => {
   h = await botHarness()

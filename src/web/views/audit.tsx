@@ -4,7 +4,7 @@ import type { Channel, User } from '#src/db/schema.ts'
 import { dateTime } from '../format.ts'
 import { t, tn } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, Empty, FormError, PageHead } from './parts.tsx'
+import { CsrfField, DateRange, Empty, FilterButtons, FormError, PageHead, Pager } from './parts.tsx'
 
 /** The journal's filters as they live in the URL (the CLI's: ПДн only, text, period, actor, action). */
 export interface AuditQuery {
@@ -113,26 +113,14 @@ export function AuditPage(props: AuditViewProps) {
               placeholder={t('№ или system')}
             />
           </label>
-          <fieldset class="field field--range">
-            <legend>{t('Период')}</legend>
-            <div class="range">
-              <input type="date" name="from" value={query.from ?? ''} aria-label={t('С')} />
-              <span aria-hidden="true">—</span>
-              <input type="date" name="to" value={query.to ?? ''} aria-label={t('По')} />
-            </div>
-          </fieldset>
+          <DateRange legend={t('Период')} from={query.from} to={query.to} fromLabel={t('С')} toLabel={t('По')} />
         </div>
         <div class="filters__actions">
           <label class="chip audit-pdn">
             <input type="checkbox" name="pdn" value="1" checked={query.pdn} />
             {t('Только ПДн')}
           </label>
-          <a href="/audit" class="button button--ghost">
-            {t('Сбросить')}
-          </a>
-          <button type="submit" class="button">
-            {t('Применить')}
-          </button>
+          <FilterButtons reset="/audit" submit={t('Применить')} />
         </div>
       </form>
       <AuditResults {...props} />
@@ -243,21 +231,7 @@ function AuditResults(props: AuditViewProps) {
           </table>
         </div>
       )}
-      {query.page > 1 || props.more ? (
-        <nav class="pager" aria-label={t('Страницы')}>
-          {query.page > 1 ? (
-            <a class="button" rel="prev" href={auditHref(query, query.page - 1)}>
-              {t('← Назад')}
-            </a>
-          ) : null}
-          <span>{t('Страница {page}', { page: query.page })}</span>
-          {props.more ? (
-            <a class="button" rel="next" href={auditHref(query, query.page + 1)}>
-              {t('Дальше →')}
-            </a>
-          ) : null}
-        </nav>
-      ) : null}
+      <Pager page={query.page} more={props.more} href={(page) => auditHref(query, page)} />
     </div>
   )
 }

@@ -12,7 +12,7 @@ import { dateTime, deadlineLeft } from '../format.ts'
 import { t } from '../i18n.ts'
 import { type ListQuery, listHref } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
-import { PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
 
 export interface DashboardViewProps {
   user: User
@@ -31,14 +31,11 @@ export function DashboardPage(props: DashboardViewProps) {
   const singleGroup = dashboard.groupIds.length === 1 ? dashboard.groupIds[0] : undefined
   return (
     <Layout title={t('Главная')} user={user} csrf={props.csrf} section="home">
-      <div class="page-head">
-        <h1>{t('Главная')}</h1>
-        <div class="page-head__actions">
-          <a class="button button--primary" href="/tickets/new">
-            {t('Новая заявка')}
-          </a>
-        </div>
-      </div>
+      <PageHead title={t('Главная')}>
+        <a class="button button--primary" href="/tickets/new">
+          {t('Новая заявка')}
+        </a>
+      </PageHead>
       <div class="dashboard">
         <TicketBlock
           id="mine"

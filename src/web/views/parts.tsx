@@ -223,10 +223,20 @@ export function CatalogueForm(props: {
   )
 }
 
-/** «← Назад · Страница 2 из 5 · Дальше →» for a paged list; `href(n)` is the address of page n. */
-export function Pager(props: { page: number; pages: number; href: (page: number) => string; htmx?: boolean }) {
+/**
+ * «← Назад · Страница 2 из 5 · Дальше →» for a paged list; `href(n)` is the address of page n. A list
+ * that is not counted (the journal) gives `more` instead of `pages`: whether a page after this one exists.
+ */
+export function Pager(props: {
+  page: number
+  pages?: number
+  more?: boolean
+  href: (page: number) => string
+  htmx?: boolean
+}) {
   const { page, pages, href } = props
-  if (pages <= 1) return null
+  const next = pages === undefined ? props.more === true : page < pages
+  if (pages === undefined ? page <= 1 && !next : pages <= 1) return null
   const link = (to: number, rel: 'prev' | 'next', label: string) => (
     <a class="button" rel={rel} href={href(to)} hx-get={props.htmx ? href(to) : undefined}>
       {label}
@@ -235,8 +245,38 @@ export function Pager(props: { page: number; pages: number; href: (page: number)
   return (
     <nav class="pager" aria-label={t('Страницы')}>
       {page > 1 ? link(page - 1, 'prev', t('← Назад')) : null}
-      <span>{t('Страница {page} из {pages}', { page, pages })}</span>
-      {page < pages ? link(page + 1, 'next', t('Дальше →')) : null}
+      <span>
+        {pages === undefined ? t('Страница {page}', { page }) : t('Страница {page} из {pages}', { page, pages })}
+      </span>
+      {next ? link(page + 1, 'next', t('Дальше →')) : null}
     </nav>
+  )
+}
+
+/** A filter form's period: two days, `from` and `to`, under one legend. */
+export function DateRange(props: { legend: string; from?: string; to?: string; fromLabel: string; toLabel: string }) {
+  return (
+    <fieldset class="field field--range">
+      <legend>{props.legend}</legend>
+      <div class="range">
+        <input type="date" name="from" value={props.from ?? ''} aria-label={props.fromLabel} />
+        <span aria-hidden="true">—</span>
+        <input type="date" name="to" value={props.to ?? ''} aria-label={props.toLabel} />
+      </div>
+    </fieldset>
+  )
+}
+
+/** A filter form's two buttons: back to the unfiltered page, and submit. */
+export function FilterButtons(props: { reset: string; submit: string }) {
+  return (
+    <>
+      <a href={props.reset} class="button button--ghost">
+        {t('Сбросить')}
+      </a>
+      <button type="submit" class="button">
+        {props.submit}
+      </button>
+    </>
   )
 }

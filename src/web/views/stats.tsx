@@ -8,6 +8,7 @@ import { t, tn } from '../i18n.ts'
 import { presetHref, type StatsQuery, statsHref } from '../stats-query.ts'
 import { type Bar, BarChart, ColumnChart, Legend, type Series } from './charts.tsx'
 import { Layout } from './layout.tsx'
+import { DateRange, FilterButtons } from './parts.tsx'
 
 export interface StatsLookups {
   departments: Department[]
@@ -106,14 +107,13 @@ function PeriodForm(props: StatsViewProps) {
       <form class="filters stats-filters" method="get" action="/stats" aria-label={t('Период отчёта')}>
         <input type="hidden" name="period" value="custom" />
         <div class="filters__grid">
-          <fieldset class="field field--range">
-            <legend>{t('Свой период (дни по Москве)')}</legend>
-            <div class="range">
-              <input type="date" name="from" value={query.from} aria-label={t('С')} />
-              <span aria-hidden="true">—</span>
-              <input type="date" name="to" value={query.to} aria-label={t('По')} />
-            </div>
-          </fieldset>
+          <DateRange
+            legend={t('Свой период (дни по Москве)')}
+            from={query.from}
+            to={query.to}
+            fromLabel={t('С')}
+            toLabel={t('По')}
+          />
           <label class="field">
             <span>{t('Шаг динамики')}</span>
             <select name="by">
@@ -145,12 +145,7 @@ function PeriodForm(props: StatsViewProps) {
           ) : null}
         </div>
         <div class="filters__actions">
-          <a href="/stats" class="button button--ghost">
-            {t('Сбросить')}
-          </a>
-          <button type="submit" class="button">
-            {t('Показать')}
-          </button>
+          <FilterButtons reset="/stats" submit={t('Показать')} />
         </div>
       </form>
     </>

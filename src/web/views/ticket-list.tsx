@@ -6,7 +6,7 @@ import { deadlineLeft } from '../format.ts'
 import { msg, t, tn } from '../i18n.ts'
 import { isView, type ListQuery, listHref, PER_PAGE, type ReadyView } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
-import { PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { DateRange, Empty, FilterButtons, PageHead, Pager, PriorityBadge, StatusBadge, When } from './parts.tsx'
 
 export interface Person {
   id: number
@@ -49,14 +49,11 @@ function exportHref(query: ListQuery, format: 'csv' | 'xlsx'): string {
 export function TicketListPage(props: ListViewProps) {
   return (
     <Layout title={t('Заявки')} user={props.user} csrf={props.csrf} section="tickets" q={props.query.q}>
-      <div class="page-head">
-        <h1>{t('Заявки')}</h1>
-        <div class="page-head__actions">
-          <a class="button button--primary" href="/tickets/new">
-            {t('Новая заявка')}
-          </a>
-        </div>
-      </div>
+      <PageHead title={t('Заявки')}>
+        <a class="button button--primary" href="/tickets/new">
+          {t('Новая заявка')}
+        </a>
+      </PageHead>
       <Filters {...props} />
       <div id="ticket-results" hx-target="#ticket-results" hx-push-url="true">
         <TicketResults {...props} />
@@ -168,22 +165,16 @@ function Filters(props: ListViewProps) {
               </label>
             </>
           ) : null}
-          <fieldset class="field field--range">
-            <legend>{t('Создана')}</legend>
-            <div class="range">
-              <input type="date" name="from" value={query.from ?? ''} aria-label={t('Создана с')} />
-              <span aria-hidden="true">—</span>
-              <input type="date" name="to" value={query.to ?? ''} aria-label={t('Создана по')} />
-            </div>
-          </fieldset>
+          <DateRange
+            legend={t('Создана')}
+            from={query.from}
+            to={query.to}
+            fromLabel={t('Создана с')}
+            toLabel={t('Создана по')}
+          />
           {/* In the grid: the buttons take the free end of the dates' row instead of a row of their own. */}
           <div class="filters__actions">
-            <a href="/tickets" class="button button--ghost">
-              {t('Сбросить')}
-            </a>
-            <button type="submit" class="button">
-              {t('Применить')}
-            </button>
+            <FilterButtons reset="/tickets" submit={t('Применить')} />
           </div>
         </div>
         {query.overdue ? <input type="hidden" name="overdue" value="1" /> : null}
@@ -225,14 +216,12 @@ export function TicketResults(props: ListViewProps) {
         </span>
       </nav>
       {items.length === 0 ? (
-        <div class="empty">
-          <p>
-            {t('Нет заявок по этим условиям —')}{' '}
-            <a href="/tickets" hx-get="/tickets">
-              {t('сбросить фильтры')}
-            </a>
-          </p>
-        </div>
+        <Empty>
+          {t('Нет заявок по этим условиям —')}{' '}
+          <a href="/tickets" hx-get="/tickets">
+            {t('сбросить фильтры')}
+          </a>
+        </Empty>
       ) : (
         <div class="table-wrap">
           <table class="tickets">
@@ -258,31 +247,7 @@ export function TicketResults(props: ListViewProps) {
           </table>
         </div>
       )}
-      {pages > 1 ? (
-        <nav class="pager" aria-label={t('Страницы')}>
-          {query.page > 1 ? (
-            <a
-              class="button"
-              rel="prev"
-              href={listHref(query, { page: query.page - 1 })}
-              hx-get={listHref(query, { page: query.page - 1 })}
-            >
-              {t('← Назад')}
-            </a>
-          ) : null}
-          <span>{t('Страница {page} из {pages}', { page: query.page, pages })}</span>
-          {query.page < pages ? (
-            <a
-              class="button"
-              rel="next"
-              href={listHref(query, { page: query.page + 1 })}
-              hx-get={listHref(query, { page: query.page + 1 })}
-            >
-              {t('Дальше →')}
-            </a>
-          ) : null}
-        </nav>
-      ) : null}
+      <Pager page={query.page} pages={pages} href={(page) => listHref(query, { page })} htmx />
     </>
   )
 }

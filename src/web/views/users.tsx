@@ -4,7 +4,7 @@ import type { SessionInfo } from '#src/users/session-list.ts'
 import { dateTime } from '../format.ts'
 import { t, tn } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CardForm, CsrfField, Empty, Fact, FormError, Notice, PageHead, Pager, When } from './parts.tsx'
+import { CardForm, CsrfField, Empty, Fact, FilterButtons, FormError, Notice, PageHead, Pager, When } from './parts.tsx'
 
 /** The list's filters as they live in the URL. */
 export interface UserQuery {
@@ -105,12 +105,7 @@ export function UsersPage(props: UsersViewProps) {
           </label>
         </div>
         <div class="filters__actions">
-          <a href="/users" class="button button--ghost">
-            {t('Сбросить')}
-          </a>
-          <button type="submit" class="button">
-            {t('Найти')}
-          </button>
+          <FilterButtons reset="/users" submit={t('Найти')} />
         </div>
       </form>
       <div id="user-results" hx-target="#user-results" hx-push-url="true">
