@@ -25,7 +25,7 @@ export const MAX_FILE_BYTES = 20 * 1024 * 1024
 
 const SHA256 = /^[0-9a-f]{64}$/
 
-export function filesDir(dataDir: string): string {
+function filesDir(dataDir: string): string {
   return path.join(dataDir, 'files')
 }
 

@@ -111,6 +111,26 @@ test('onCommitted runs after an applied update only; the prepare hook runs outsi
   expect(prepared).toEqual([update.update_id])
 })
 
+test('a failing prepare hook counts as a failed try of the update, and its last try is told so', async () => {
+  const tries: boolean[] = []
+  const applier = createUpdateApplier({
+    db,
+    bot: await testBot(),
+    config,
+    logger,
+    prepare: async (_update, { lastTry }) => {
+      tries.push(lastTry)
+      if (!lastTry) throw new Error('download failed')
+      return { files: [] }
+    },
+  })
+  const update = message('/help')
+  await expect(applier.apply(update)).rejects.toThrow('download failed')
+  await expect(applier.apply(update)).rejects.toThrow('download failed')
+  expect(await applier.apply(update)).toBe('applied')
+  expect(tries).toEqual([false, false, true])
+})
+
 test('a registration refused by the domain is a polite answer, and the update still commits', async () => {
   const applier = createUpdateApplier({ db, bot: await testBot(), config, logger })
   // /start then «Согласен» without pressing anything: the flow asks to press the button.

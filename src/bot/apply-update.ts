@@ -27,9 +27,11 @@ export type ApplyOutcome = 'applied' | 'replayed' | 'gave_up'
  * Work that must not hold the transaction (downloading a ticket's files from the Bot API): runs before
  * it opens, skipped for an update already applied; what it returns reaches the handlers as
  * `ctx.scope.prepared`. Files it writes are content-addressed, so a rolled-back or repeated update
- * leaves at worst an unreferenced file (ARCHITECTURE.md: the row is the truth).
+ * leaves at worst an unreferenced file (ARCHITECTURE.md: the row is the truth). A throw counts as a failed
+ * try of the update; on the last try (`lastTry`) the preparer should give up what still fails and go on,
+ * so that one file that never downloads cannot hold the chat's updates back.
  */
-export type UpdatePreparer = (update: Update) => Promise<unknown>
+export type UpdatePreparer = (update: Update, attempt: { lastTry: boolean }) => Promise<unknown>
 
 export interface UpdateApplierDeps {
   db: Db
@@ -84,14 +86,12 @@ export function createUpdateApplier(deps: UpdateApplierDeps): UpdateApplier {
   return {
     async apply(update) {
       const kind = updateKind(update)
-      let prepared: unknown
-      if (deps.prepare) {
-        if (await alreadyApplied(db, update.update_id)) return 'replayed'
-        prepared = await deps.prepare(update)
-      }
+      if (deps.prepare && (await alreadyApplied(db, update.update_id))) return 'replayed'
       let answer: UpdateScope['callbackAnswer']
       let outcome: ApplyOutcome
       try {
+        const lastTry = (failures.get(update.update_id) ?? 0) + 1 >= maxAttempts
+        const prepared = await deps.prepare?.(update, { lastTry })
         outcome = await transact(db, async (tx) => {
           const recorded = await tx
             .insertInto('telegram_inbox')

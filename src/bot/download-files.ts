@@ -11,7 +11,7 @@ import type { Logger } from '#src/logger.ts'
 import { findUserByChatId } from '#src/users/user-store.ts'
 import type { UpdatePreparer } from './apply-update.ts'
 import type { BotContext } from './context.ts'
-import { fileSubjects } from './texts.ts'
+import { fileSubjects, newTicketTexts } from './texts.ts'
 
 /**
  * Downloads the files of a message (photo, document, video, voice, audio) from the Bot API before the
@@ -22,7 +22,8 @@ import { fileSubjects } from './texts.ts'
  * A file Telegram would not give (over 20 MB) is not fetched: its subject («Файл «скан.pdf»», «Фото»)
  * is listed in `tooLarge`, so that the person is told at once. A file Telegram refuses for good (a bad
  * file id) is counted in `failed`. Any other failure (network, 5xx) throws: the update is tried again,
- * and after `maxAttempts` tries the files that still fail are counted in `failed` and the rest goes on.
+ * and on its last try (apply-update.ts counts the tries) the files that still fail are counted in `failed`
+ * and the rest goes on.
  */
 
 export interface PreparedFiles {
@@ -43,12 +44,9 @@ export interface FileDownloaderDeps {
   db: Db
   /** The proxy agent (TELEGRAM_PROXY), used for the downloads too. */
   agent?: Agent
-  /** Tries of one update's downloads before its failing files are given up (counted in `failed`). Default 3. */
-  maxAttempts?: number
 }
 
 const TELEGRAM_API_ROOT = 'https://api.telegram.org'
-const MAX_TRACKED_FAILURES = 1000
 
 /** A file a message carries, before it is downloaded. */
 interface WantedFile {
@@ -64,9 +62,6 @@ const tagged = new WeakSet<object>()
 export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
   const logger = deps.logger.child({ component: 'bot-files' })
   const root = (deps.apiRoot ?? TELEGRAM_API_ROOT).replace(/\/+$/, '')
-  const maxAttempts = deps.maxAttempts ?? 3
-  /** Failed tries per update id: after `maxAttempts` the files that still fail are counted as failed. */
-  const attempts = new Map<number, number>()
 
   const fetchOne = async (wanted: WantedFile, result: PreparedFiles): Promise<void> => {
     if (wanted.size !== undefined && wanted.size > MAX_FILE_BYTES) {
@@ -104,7 +99,7 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
     )
   }
 
-  return async (update) => {
+  return async (update, { lastTry }) => {
     const message = update.message
     // Odd updates (TESTING.md B3) come here unchecked: a message without a chat, or with files of the
     // wrong shape, has nothing to fetch — a throw would have the poller retry it forever.
@@ -119,23 +114,15 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
     const person = await findUserByChatId(deps.db, String(message.chat.id))
     if (person?.status !== 'active') return undefined
     const result: PreparedFiles = { files: [], tooLarge: [], failed: 0 }
-    const tries = (attempts.get(update.update_id) ?? 0) + 1
     for (const file of wanted) {
       try {
         await fetchOne(file, result)
       } catch (error) {
-        if (tries < maxAttempts) {
-          if (attempts.size >= MAX_TRACKED_FAILURES) attempts.clear()
-          attempts.set(update.update_id, tries)
-          throw error
-        }
-        // The applier counts failures inside its transaction only: without this, one file that never
-        // downloads would hold the chat's updates back for good.
-        logger.warn({ updateId: update.update_id, attempts: tries, error: errorName(error) }, 'file download given up')
+        if (!lastTry) throw error
+        logger.warn({ updateId: update.update_id, error: errorName(error) }, 'file download given up')
         result.failed++
       }
     }
-    attempts.delete(update.update_id)
     logger.debug(
       {
         updateId: update.update_id,
@@ -155,6 +142,14 @@ export function preparedFiles(ctx: BotContext): PreparedFiles {
   const prepared = ctx.scope.prepared
   if (typeof prepared === 'object' && prepared !== null && tagged.has(prepared)) return prepared as PreparedFiles
   return { files: [], tooLarge: [], failed: 0 }
+}
+
+/** Tells about the message's files that could not be taken (over 20 MB, refused by Telegram); true when any. */
+export async function reportFileProblems(ctx: BotContext): Promise<boolean> {
+  const { tooLarge, failed } = preparedFiles(ctx)
+  for (const subject of tooLarge) await ctx.say({ text: newTicketTexts.tooLarge(subject) })
+  if (failed > 0) await ctx.say({ text: newTicketTexts.filesFailed(failed) })
+  return tooLarge.length > 0 || failed > 0
 }
 
 /** The files of a message: the largest size of a photo, a document, a video, a voice note, audio. */

@@ -11,26 +11,26 @@ import { deleteExpiredConversations } from './conversation-store.ts'
 const DAY_MINUTES = 24 * 60
 
 /** An album's items arrive within seconds of each other: a day later no item of it is still coming. */
-export const ALBUM_KEEP_MINUTES = DAY_MINUTES
+const ALBUM_KEEP_MINUTES = DAY_MINUTES
 
 /** A login link lives five minutes; its row says «already used» for a day after, then goes. */
-export const LOGIN_LINK_KEEP_MINUTES = DAY_MINUTES
+const LOGIN_LINK_KEEP_MINUTES = DAY_MINUTES
 
 /**
  * The inbox row is what makes a replayed update a no-op (apply-update.ts), so it must outlive every
  * redelivery. Telegram keeps an unconfirmed update for at most 24 hours and never redelivers an older
  * one, so a week is safely longer than any replay; a longer history would only keep chat activity.
  */
-export const INBOX_KEEP_MINUTES = 7 * DAY_MINUTES
+const INBOX_KEEP_MINUTES = 7 * DAY_MINUTES
 
-export async function deleteOldAlbums(db: Db): Promise<number> {
+async function deleteOldAlbums(db: Db): Promise<number> {
   const cutoff = addMinutes(now(), -ALBUM_KEEP_MINUTES)
   const result = await db.deleteFrom('telegram_albums').where('created_at', '<', cutoff).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
 
 /** Links dead (expired, or used — a used link is expired too within five minutes) for over a day. */
-export async function deleteDeadLoginLinks(db: Db): Promise<number> {
+async function deleteDeadLoginLinks(db: Db): Promise<number> {
   const cutoff = addMinutes(now(), -LOGIN_LINK_KEEP_MINUTES)
   const result = await db
     .deleteFrom('login_links')
@@ -39,7 +39,7 @@ export async function deleteDeadLoginLinks(db: Db): Promise<number> {
   return Number(result.numDeletedRows)
 }
 
-export async function deleteOldInbox(db: Db): Promise<number> {
+async function deleteOldInbox(db: Db): Promise<number> {
   const cutoff = addMinutes(now(), -INBOX_KEEP_MINUTES)
   const result = await db.deleteFrom('telegram_inbox').where('received_at', '<', cutoff).executeTakeFirst()
   return Number(result.numDeletedRows)

@@ -1,3 +1,4 @@
+import { plural } from '#src/format/plural.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import type { BotButton, BotMessage } from '#src/notify/outbox.ts'
 
@@ -220,7 +221,7 @@ export const newTicketTexts = {
   filesFailed: (count: number) =>
     count === 1
       ? 'Один файл не удалось получить от Telegram. Пришлите его, пожалуйста, ещё раз.'
-      : `Не удалось получить от Telegram ${count} ${filesWord(count)}. Пришлите их, пожалуйста, ещё раз.`,
+      : `Не удалось получить от Telegram ${count} ${plural(count, ['файл', 'файла', 'файлов'])}. Пришлите их, пожалуйста, ещё раз.`,
   tooManyFiles: (max: number) => `К заявке можно приложить не больше ${max} файлов — лишние не добавлены.`,
   added: 'Добавлено к заявке.',
   askUrgency: 'Насколько срочно?',
@@ -323,12 +324,3 @@ export const conversationTexts = {
   noLongerPossible: 'Это действие уже недоступно.',
   onlyRequester: 'Это действие доступно только автору заявки.',
 } as const
-
-/** «файл», «файла», «файлов» for a count. */
-function filesWord(count: number): string {
-  const tens = count % 100
-  const ones = count % 10
-  if (ones === 1 && tens !== 11) return 'файл'
-  if (ones >= 2 && ones <= 4 && (tens < 12 || tens > 14)) return 'файла'
-  return 'файлов'
-}

@@ -66,8 +66,3 @@ export function formatDateTime(iso: string, timeZone: string): string {
   const get = clockParts(Date.parse(iso), timeZone)
   return `${get('day')}.${get('month')}.${get('year')} ${get('hour')}:${get('minute')}:${get('second')}`
 }
-
-/** `20261126-140305` in the zone, for file names. */
-export function fileStamp(iso: string, timeZone: string): string {
-  return formatDateTime(iso, timeZone).replace(/^(\d\d)\.(\d\d)\.(\d{4}) (\d\d):(\d\d):(\d\d)$/, '$3$2$1-$4$5$6')
-}

@@ -152,7 +152,7 @@ export const REFRESH_BUTTONS_KIND = 'refresh_buttons'
  * each one already in a chat (telegram_messages) gets its buttons rendered again from the current rows,
  * which no longer offer it. Notices not sent yet need nothing: they are rendered when they leave.
  */
-export async function withdrawTakeOffers(tx: Tx, ticketId: number): Promise<number> {
+async function withdrawTakeOffers(tx: Tx, ticketId: number): Promise<number> {
   const sent = await tx
     .selectFrom('telegram_messages as m')
     .innerJoin('outbox as o', 'o.id', 'm.outbox_id')

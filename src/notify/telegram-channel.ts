@@ -317,7 +317,7 @@ async function sendBotMessage(api: TelegramSender, chatId: string, message: BotM
       return { ok: true, messageId: typeof edited === 'object' ? edited.message_id : message.editMessageId }
     } catch (error) {
       if (isBadRequest(error, 'message is not modified')) return { ok: true, messageId: message.editMessageId }
-      if (isBadRequest(error, 'BUTTON_URL_INVALID') && hasUrlButtons(message)) {
+      if (isBadRequest(error, 'BUTTON_URL_INVALID') && hasUrlButtons(message.buttons)) {
         return sendBotMessage(api, chatId, withoutUrlButtons(message))
       }
       if (!isBadRequest(error, 'message to edit not found') && !isBadRequest(error, "message can't be edited")) {
@@ -330,7 +330,7 @@ async function sendBotMessage(api: TelegramSender, chatId: string, message: BotM
     return { ok: true, messageId: sent.message_id }
   } catch (error) {
     // Telegram refuses some link buttons (an intranet address): put the link in the text instead.
-    if (isBadRequest(error, 'BUTTON_URL_INVALID') && hasUrlButtons(message)) {
+    if (isBadRequest(error, 'BUTTON_URL_INVALID') && hasUrlButtons(message.buttons)) {
       return sendBotMessage(api, chatId, withoutUrlButtons({ ...message, editMessageId: undefined }))
     }
     return { ok: false, result: toSendResult(error) }
@@ -357,13 +357,8 @@ async function editButtons(
   } catch (error) {
     const gone = ['message is not modified', 'message to edit not found', "message can't be edited"]
     if (gone.some((fragment) => isBadRequest(error, fragment))) return { ok: true, messageId }
-    if (isBadRequest(error, 'BUTTON_URL_INVALID') && buttons.some((row) => row.some((b) => b.url !== undefined))) {
-      return editButtons(
-        api,
-        chatId,
-        messageId,
-        buttons.map((row) => row.filter((b) => b.url === undefined)),
-      )
+    if (isBadRequest(error, 'BUTTON_URL_INVALID') && hasUrlButtons(buttons)) {
+      return editButtons(api, chatId, messageId, withoutUrls(buttons))
     }
     return { ok: false, result: toSendResult(error) }
   }
@@ -411,8 +406,12 @@ function inlineKeyboard(rows: BotButton[][]): InlineKeyboardButton[][] {
     .filter((row) => row.length > 0)
 }
 
-function hasUrlButtons(message: BotMessage): boolean {
-  return (message.buttons ?? []).some((row) => row.some((b) => b.url !== undefined))
+function hasUrlButtons(buttons: BotButton[][] | undefined): boolean {
+  return (buttons ?? []).some((row) => row.some((b) => b.url !== undefined))
+}
+
+function withoutUrls(buttons: BotButton[][] | undefined): BotButton[][] {
+  return (buttons ?? []).map((row) => row.filter((b) => b.url === undefined))
 }
 
 function withoutUrlButtons(message: BotMessage): BotMessage {
@@ -421,7 +420,7 @@ function withoutUrlButtons(message: BotMessage): BotMessage {
   return {
     ...message,
     text,
-    buttons: (message.buttons ?? []).map((row) => row.filter((b) => b.url === undefined)),
+    buttons: withoutUrls(message.buttons),
   }
 }
 

@@ -5,8 +5,14 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { lockedStatuses, statusLabels } from './rules.ts'
-import { auditTicket, journalingDenials, loadVisibleTicket, requirePermission } from './ticket-access.ts'
+import {
+  auditTicket,
+  journalingDenials,
+  loadVisibleTicket,
+  refuseLockedForRequester,
+  requirePermission,
+} from './ticket-access.ts'
+import { saveTicket } from './ticket-store.ts'
 
 /**
  * Adds files to one's own message already on a ticket: Telegram delivers an album as several updates,
@@ -36,12 +42,7 @@ export async function addMessageFiles(
       if (actor.id === null || message.author_id !== actor.id) {
         throw new DomainError('forbidden', 'Дополнить можно только своё сообщение')
       }
-      if (actor.id === ticket.requester_id && lockedStatuses.includes(ticket.status)) {
-        throw new DomainError(
-          'invalid_transition',
-          `Заявка № ${ticket.id} в статусе «${statusLabels[ticket.status]}»: создайте новую заявку`,
-        )
-      }
+      if (actor.id === ticket.requester_id) refuseLockedForRequester(ticket)
       const already = await tx
         .selectFrom('attachments')
         .select((eb) => eb.fn.countAll<string | number>().as('n'))
@@ -57,7 +58,7 @@ export async function addMessageFiles(
         { ticketId: ticket.id, messageId: message.id, uploaderId: actor.id, at },
         input.attachments,
       )
-      await tx.updateTable('tickets').set({ updated_at: at }).where('id', '=', ticket.id).execute()
+      await saveTicket(tx, ticket.id, { updated_at: at })
       await auditTicket(
         tx,
         actor,

@@ -6,12 +6,13 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { isStaff, limits, lockedStatuses, sourceOfChannel, statusLabels } from './rules.ts'
+import { isStaff, limits, sourceOfChannel } from './rules.ts'
 import {
   auditTicket,
   journalingDenials,
   loadVisibleTicket,
   othersThan,
+  refuseLockedForRequester,
   requirePermission,
   requireText,
 } from './ticket-access.ts'
@@ -44,13 +45,7 @@ export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): 
       )
       if (actor.id === null) throw new DomainError('forbidden', 'Сообщение может написать только пользователь')
       const fromRequester = actor.id === ticket.requester_id && !input.internal
-      // A closed matter is reopened by a new ticket, not by a message nobody will read.
-      if (fromRequester && lockedStatuses.includes(ticket.status)) {
-        throw new DomainError(
-          'invalid_transition',
-          `Заявка № ${ticket.id} в статусе «${statusLabels[ticket.status]}»: создайте новую заявку`,
-        )
-      }
+      if (fromRequester) refuseLockedForRequester(ticket)
       const files = input.attachments ?? []
       checkFiles(files)
       const body = files.length > 0 && !input.body.trim() ? '' : requireText(input.body, 'Сообщение', limits.body)

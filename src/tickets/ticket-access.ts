@@ -4,7 +4,7 @@ import type { Db, Ticket, Tx } from '#src/db/schema.ts'
 import { DomainError, isDomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { type Action, can } from '#src/users/permissions.ts'
-import { textLength } from './rules.ts'
+import { lockedStatuses, statusLabels, textLength } from './rules.ts'
 import { findTicket, findTicketForUpdate } from './ticket-store.ts'
 
 /**
@@ -105,6 +105,19 @@ export function requireText(value: string | undefined | null, label: string, max
     throw new DomainError('validation', `Поле «${label}» длиннее ${max} символов`)
   }
   return text
+}
+
+/**
+ * A requester writes no more to a closed or cancelled ticket: the matter is reopened by a new ticket, not
+ * by a message nobody will read.
+ */
+export function refuseLockedForRequester(ticket: Ticket): void {
+  if (lockedStatuses.includes(ticket.status)) {
+    throw new DomainError(
+      'invalid_transition',
+      `Заявка № ${ticket.id} в статусе «${statusLabels[ticket.status]}»: создайте новую заявку`,
+    )
+  }
 }
 
 /** Whom to tell: the given users, without the actor (nobody is told what they did themselves). */

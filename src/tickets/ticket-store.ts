@@ -124,6 +124,16 @@ export interface TicketListItem extends Ticket {
 export const DEFAULT_PER_PAGE = 25
 export const MAX_PER_PAGE = 200
 
+/** How many tickets the actor may see match the filter (its page and sort are ignored). */
+export async function countTickets(db: Tx, actor: Actor, filter: TicketFilter, at: string = now()): Promise<number> {
+  const counted = await db
+    .selectFrom('tickets')
+    .where((eb) => eb.and(conditions(db, eb, actor, filter, at)))
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow()
+  return Number(counted.total)
+}
+
 /**
  * One page of tickets the actor may see, with the names a list shows. A requester only ever gets their
  * own tickets, whatever the filter says.
@@ -138,11 +148,7 @@ export async function listTickets(
   const perPage = clampInt(filter.perPage, DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
   const pageNumber = clampInt(filter.page, 1, 1, 1_000_000)
 
-  const counted = await db
-    .selectFrom('tickets')
-    .where(where)
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow()
+  const total = await countTickets(db, actor, filter, at)
 
   const sort: TicketSort = filter.sort && ticketSorts.includes(filter.sort) ? filter.sort : '-created_at'
   const direction = sort.startsWith('-') ? 'desc' : 'asc'
@@ -184,7 +190,7 @@ export async function listTickets(
 
   return {
     items: rows.map((row) => ({ ...row, overdue: isOverdue(row, at) })),
-    total: Number(counted.total),
+    total,
   }
 }
 

@@ -6,6 +6,7 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts'
+import { revokeUserSessions } from './sessions.ts'
 import { findUser } from './user-store.ts'
 
 export interface ChangePasswordInput {
@@ -43,19 +44,12 @@ export async function changePassword(db: Db, actor: Actor, input: ChangePassword
   // Hashing takes tens of milliseconds: done before the transaction, which then holds no lock meanwhile.
   const passwordHash = await hashPassword(input.next)
   return transact(db, async (tx) => {
-    const at = now()
     await tx
       .updateTable('users')
-      .set({ password_hash: passwordHash, updated_at: at })
+      .set({ password_hash: passwordHash, updated_at: now() })
       .where('id', '=', user.id)
       .execute()
-    let others = tx
-      .updateTable('sessions')
-      .set({ revoked_at: at })
-      .where('user_id', '=', user.id)
-      .where('revoked_at', 'is', null)
-    if (input.keepSessionId !== undefined) others = others.where('id', '!=', input.keepSessionId)
-    const revoked = Number((await others.executeTakeFirst()).numUpdatedRows)
+    const revoked = await revokeUserSessions(tx, user.id, { except: input.keepSessionId })
     await audit(tx, actor, {
       action: 'auth.password_change',
       objectType: 'user',

@@ -1,12 +1,12 @@
 import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
 import type { Db } from '#src/db/schema.ts'
-import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { can } from './permissions.ts'
-import { findUser } from './user-store.ts'
+import { revokeUserSessions } from './sessions.ts'
+import { requireUser } from './user-store.ts'
 
 export interface RevokeSessionsInput {
   userId: number
@@ -31,15 +31,8 @@ export async function revokeSessions(db: Db, actor: Actor, input: RevokeSessions
     throw new DomainError('forbidden', 'Нет прав завершать чужие сеансы')
   }
   return transact(db, async (tx) => {
-    const user = await findUser(tx, input.userId)
-    if (!user) throw new DomainError('not_found', 'Пользователь не найден')
-    let query = tx
-      .updateTable('sessions')
-      .set({ revoked_at: now() })
-      .where('user_id', '=', user.id)
-      .where('revoked_at', 'is', null)
-    if (input.sessionId !== undefined) query = query.where('id', '=', input.sessionId)
-    const ended = Number((await query.executeTakeFirst()).numUpdatedRows)
+    const user = await requireUser(tx, input.userId)
+    const ended = await revokeUserSessions(tx, user.id, { only: input.sessionId })
     // A session of someone else, or one already ended: nothing to do, and nothing to journal.
     if (input.sessionId !== undefined && ended === 0) throw new DomainError('not_found', 'Сеанс не найден')
     await audit(tx, actor, {

@@ -91,14 +91,19 @@ export async function revokeSession(db: Tx, token: string): Promise<boolean> {
   return Number(result.numUpdatedRows) > 0
 }
 
-/** Ends every session of a user (deactivation, password change); returns how many were live. */
-export async function revokeUserSessions(db: Tx, userId: number): Promise<number> {
-  const result = await db
-    .updateTable('sessions')
-    .set({ revoked_at: now() })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
+/**
+ * Ends the live sessions of a user (deactivation, password change): every one, `only` the one with that
+ * stored id, or all `except` it (the session the person acts from). Returns how many were live.
+ */
+export async function revokeUserSessions(
+  db: Tx,
+  userId: number,
+  which: { only?: string; except?: string } = {},
+): Promise<number> {
+  let query = db.updateTable('sessions').set({ revoked_at: now() }).where('user_id', '=', userId)
+  if (which.only !== undefined) query = query.where('id', '=', which.only)
+  if (which.except !== undefined) query = query.where('id', '!=', which.except)
+  const result = await query.where('revoked_at', 'is', null).executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
 

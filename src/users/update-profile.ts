@@ -4,7 +4,7 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { NAME_MAX, normalizePhone, optionalText } from './fields.ts'
-import { findUser, writeUserChanges } from './user-store.ts'
+import { requireUser, writeUserChanges } from './user-store.ts'
 
 export const profileLanguages = ['ru', 'en'] as const
 
@@ -34,8 +34,7 @@ export async function updateProfile(db: Db, actor: Actor, input: UpdateProfileIn
     wanted.language = input.language
   }
   return transact(db, async (tx) => {
-    const user = await findUser(tx, userId)
-    if (!user) throw new DomainError('not_found', 'Пользователь не найден')
+    const user = await requireUser(tx, userId)
     const { updated, changed } = await writeUserChanges(tx, user, wanted)
     if (changed.length === 0) return user
     await audit(tx, actor, {

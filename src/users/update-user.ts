@@ -5,7 +5,7 @@ import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
 import { NAME_MAX, normalizePhone, optionalText, requiredText } from './fields.ts'
-import { findUser, writeUserChanges } from './user-store.ts'
+import { requireUser, writeUserChanges } from './user-store.ts'
 
 export interface UpdateUserInput {
   userId: number
@@ -40,8 +40,7 @@ export async function updateUser(db: Db, actor: Actor, input: UpdateUserInput): 
   )
   const wanted = cleanChanges(input)
   return transact(db, async (tx) => {
-    const user = await findUser(tx, input.userId)
-    if (!user) throw new DomainError('not_found', 'Пользователь не найден')
+    const user = await requireUser(tx, input.userId)
     if (user.pseudonymised_at !== null) throw new DomainError('invalid_transition', 'Данные пользователя уничтожены')
     if (wanted.department_id !== undefined && wanted.department_id !== null) {
       await requireDepartment(tx, wanted.department_id)

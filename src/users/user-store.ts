@@ -3,11 +3,19 @@ import { dialectOf } from '#src/db/database.ts'
 import type { Database, NewUser, Role, Tx, User, UserStatus } from '#src/db/schema.ts'
 import { containsText } from '#src/db/text-match.ts'
 import { now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
 
 /** Reading users, and the insert shared by the use cases that create accounts (they journal it). */
 
 export async function findUser(db: Tx, id: number): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** The user with this id, or the use cases' common refusal `not_found`. */
+export async function requireUser(db: Tx, id: number): Promise<User> {
+  const user = await findUser(db, id)
+  if (!user) throw new DomainError('not_found', 'Пользователь не найден')
+  return user
 }
 
 /** Logins are stored in lower case; the lookup ignores case and surrounding spaces. */

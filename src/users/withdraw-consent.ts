@@ -9,7 +9,7 @@ import type { Actor } from './actor.ts'
 import { latestConsent } from './consent.ts'
 import { type RevokedAccess, revokeAccess } from './deactivate-user.ts'
 import { can } from './permissions.ts'
-import { findUser } from './user-store.ts'
+import { requireUser } from './user-store.ts'
 
 export interface WithdrawConsentInput {
   userId: number
@@ -50,8 +50,7 @@ export async function withdrawConsent(db: Db, actor: Actor, input: WithdrawConse
     throw new DomainError('forbidden', 'Отозвать согласие может только сам человек или администратор')
   }
   return transact(db, async (tx) => {
-    const user = await findUser(tx, input.userId)
-    if (!user) throw new DomainError('not_found', 'Пользователь не найден')
+    const user = await requireUser(tx, input.userId)
     const given = await latestConsent(tx, user.id)
     if (given?.status !== 'given') {
       throw new DomainError('conflict', 'Согласие на обработку персональных данных уже отозвано или не давалось')

@@ -43,24 +43,26 @@ export class FormProblem extends Error {}
 
 /**
  * The Russian message of a refusal to show beside the form; undefined for what is not a refusal. A missing
- * row or right is no form's business: it gets the error page, as anywhere.
+ * row is no form's business: it gets the error page, as anywhere; so does a missing right, unless the
+ * form is one everybody sees and the right depends on the row (a ticket's actions: `forbiddenBeside`).
  */
-function refusalOf(error: unknown): string | undefined {
+function refusalOf(error: unknown, forbiddenBeside: boolean): string | undefined {
   if (error instanceof FormProblem) return error.message
-  if (isDomainError(error) && error.code !== 'not_found' && error.code !== 'forbidden') return error.message
-  return undefined
+  if (!isDomainError(error) || error.code === 'not_found') return undefined
+  return error.code !== 'forbidden' || forbiddenBeside ? error.message : undefined
 }
 
 /** Runs a change; on a refusal, renders `onRefusal(message)` (status 422) instead of throwing. */
 export async function attempt(
   run: () => Promise<unknown>,
   onRefusal: (message: string) => Promise<Response>,
+  options: { forbiddenBeside?: boolean } = {},
 ): Promise<Response | undefined> {
   try {
     await run()
     return undefined
   } catch (error) {
-    const message = refusalOf(error)
+    const message = refusalOf(error, options.forbiddenBeside ?? false)
     if (message === undefined) throw error
     return onRefusal(message)
   }

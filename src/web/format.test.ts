@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { count, dateTime, deadlineLeft, plural, relative, span, ticketForms } from './format.ts'
+import { plural } from '#src/format/plural.ts'
+import { count, dateTime, deadlineLeft, relative, span, ticketForms } from './format.ts'
 import { inLanguage } from './i18n.ts'
 
 describe('Russian formats', () => {

@@ -3,19 +3,8 @@
  * zone, «5 мин назад», «1 заявка, 2 заявки, 5 заявок».
  */
 
+import { type PluralForms, plural } from '#src/format/plural.ts'
 import { t, tn } from './i18n.ts'
-
-const pluralRules = new Intl.PluralRules('ru')
-
-/** Forms for one, few and many: `['заявка', 'заявки', 'заявок']`. */
-export type PluralForms = readonly [one: string, few: string, many: string]
-
-export function plural(n: number, forms: PluralForms): string {
-  const rule = pluralRules.select(n)
-  if (rule === 'one') return forms[0]
-  if (rule === 'few') return forms[1]
-  return forms[2]
-}
 
 /** «5 заявок». */
 export function count(n: number, forms: PluralForms): string {

@@ -5,7 +5,7 @@ import { listCategories } from '#src/categories/category-store.ts'
 import type { Db, Tx } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import { createGroup } from '#src/groups/create-group.ts'
-import { type GroupWithMembers, listGroups } from '#src/groups/group-store.ts'
+import { findGroup, type GroupWithMembers, groupMemberIds, listGroups } from '#src/groups/group-store.ts'
 import { updateGroup } from '#src/groups/update-group.ts'
 import { attempt, FormProblem, onlyWith, outcomeOf, toggleActive, type WebContext } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
@@ -79,10 +79,10 @@ export function groupRoutes(): Hono<WebEnv> {
 }
 
 async function groupOr404(c: WebContext): Promise<GroupWithMembers> {
-  const id = idParam(c)
-  const group = (await listGroups(c.get('deps').db)).find((g) => g.id === id)
+  const { db } = c.get('deps')
+  const group = await findGroup(db, idParam(c))
   if (!group) throw new DomainError('not_found', 'Группа исполнителей не найдена')
-  return group
+  return { ...group, memberIds: await groupMemberIds(db, group.id) }
 }
 
 /** Member ids as ticked; `NaN` marks a value that is not an id (refused before the use case runs). */

@@ -6,7 +6,6 @@ import { listCategories } from '#src/categories/category-store.ts'
 import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
-import { isDomainError } from '#src/errors.ts'
 import { toCsv } from '#src/export/csv.ts'
 import { listGroups } from '#src/groups/group-store.ts'
 import { type Sheet, wallClock, workbookBuffer, XLSX_TYPE } from '#src/stats/workbook.ts'
@@ -16,13 +15,14 @@ import { changeStatus } from '#src/tickets/change-status.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
 import { isStaff, priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
-import { listTickets, MAX_PER_PAGE, type TicketListItem } from '#src/tickets/ticket-store.ts'
+import { countTickets, listTickets, MAX_PER_PAGE, type TicketListItem } from '#src/tickets/ticket-store.ts'
 import { updateTicket } from '#src/tickets/update-ticket.ts'
 import { viewTicket } from '#src/tickets/view-ticket.ts'
+import { attempt, FormProblem } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { dateTime } from './format.ts'
 import { readForm } from './forms.ts'
-import { t } from './i18n.ts'
+import { msg, t } from './i18n.ts'
 import { activeStaff } from './lookups.ts'
 import { requireSession } from './session.ts'
 import { formFiles, storeUploads, ticketFileRoutes, uploadLimit, uploadProblem } from './ticket-files.routes.tsx'
@@ -63,6 +63,40 @@ async function ticketsToExport(c: WebContext, format: 'CSV' | 'XLSX'): Promise<T
   return items
 }
 
+const moment = 'dd.mm.yyyy hh:mm'
+
+/** The export's columns, shared by the CSV (headers as they are) and the XLSX (headers translated). */
+const exportColumns = [
+  { header: msg('№'), width: 8 },
+  { header: msg('Заголовок'), width: 48 },
+  { header: msg('Статус'), width: 14 },
+  { header: msg('Приоритет'), width: 12 },
+  { header: msg('Категория'), width: 22 },
+  { header: msg('Заявитель'), width: 28 },
+  { header: msg('Отделение'), width: 24 },
+  { header: msg('Исполнитель'), width: 24 },
+  { header: msg('Создана'), width: 17, format: moment },
+  { header: msg('Срок решения'), width: 17, format: moment },
+  { header: msg('Просрочена'), width: 11 },
+]
+
+/** One ticket as a row of `exportColumns`: dates and labels as each format writes them. */
+function exportRow<D>(ticket: TicketListItem, date: (iso: string | null) => D, label: (text: string) => string) {
+  return [
+    ticket.id,
+    ticket.title,
+    label(statusLabels[ticket.status]),
+    label(priorityLabels[ticket.priority]),
+    ticket.category_name,
+    ticket.requester_name,
+    ticket.department_name,
+    ticket.assignee_name,
+    date(ticket.created_at),
+    date(ticket.resolution_due_at),
+    ticket.overdue ? label(msg('да')) : null,
+  ]
+}
+
 /** /tickets: the list, export, the new ticket form, the ticket page and its actions. */
 export function ticketRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
@@ -81,7 +115,7 @@ export function ticketRoutes(): Hono<WebEnv> {
     const views = await Promise.all(
       readyViews(user.id, staff).map(async (v) => ({
         ...v,
-        count: (await listTickets(db, actor, { ...toFilter(v.query, 1), page: 1 })).total,
+        count: await countTickets(db, actor, toFilter(v.query)),
       })),
     )
     // The list shows requesters' names: a read of ПДн, journaled (COMPLIANCE.md §4).
@@ -118,72 +152,35 @@ export function ticketRoutes(): Hono<WebEnv> {
 
   routes.get('/export.csv', async (c) => {
     const { config } = c.get('deps')
-    const rows = (await ticketsToExport(c, 'CSV')).map((t) => [
-      t.id,
-      t.title,
-      statusLabels[t.status],
-      priorityLabels[t.priority],
-      t.category_name,
-      t.requester_name,
-      t.department_name,
-      t.assignee_name,
-      dateTime(t.created_at, config.tzDisplay),
-      t.resolution_due_at ? dateTime(t.resolution_due_at, config.tzDisplay) : '',
-      t.overdue ? 'да' : '',
-    ])
-    const header = [
-      '№',
-      'Заголовок',
-      'Статус',
-      'Приоритет',
-      'Категория',
-      'Заявитель',
-      'Отделение',
-      'Исполнитель',
-      'Создана',
-      'Срок решения',
-      'Просрочена',
-    ]
+    const rows = (await ticketsToExport(c, 'CSV')).map((ticket) =>
+      exportRow(
+        ticket,
+        (iso) => (iso === null ? '' : dateTime(iso, config.tzDisplay)),
+        (label) => label,
+      ),
+    )
     c.header('content-type', 'text/csv; charset=utf-8')
     c.header('content-disposition', `attachment; filename="tickets-${now().slice(0, 10)}.csv"`)
     c.header('cache-control', 'no-store')
-    return c.body(toCsv(header, rows, { delimiter: ';' }))
+    return c.body(
+      toCsv(
+        exportColumns.map((column) => column.header),
+        rows,
+        { delimiter: ';' },
+      ),
+    )
   })
 
   // The same list as the CSV (filters, limit, journal), as a workbook with real dates.
   routes.get('/export.xlsx', async (c) => {
     const { config } = c.get('deps')
-    const at = (iso: string | null) => (iso === null ? null : wallClock(iso, config.tzDisplay))
-    const rows: Sheet['rows'] = (await ticketsToExport(c, 'XLSX')).map((ticket) => [
-      ticket.id,
-      ticket.title,
-      t(statusLabels[ticket.status]),
-      t(priorityLabels[ticket.priority]),
-      ticket.category_name,
-      ticket.requester_name,
-      ticket.department_name,
-      ticket.assignee_name,
-      at(ticket.created_at),
-      at(ticket.resolution_due_at),
-      ticket.overdue ? t('да') : null,
-    ])
-    const moment = 'dd.mm.yyyy hh:mm'
+    const rows: Sheet['rows'] = (await ticketsToExport(c, 'XLSX')).map((ticket) =>
+      exportRow(ticket, (iso) => (iso === null ? null : wallClock(iso, config.tzDisplay)), t),
+    )
     const workbook = await workbookBuffer([
       {
         name: t('Заявки'),
-        columns: [
-          { header: '№', width: 8 },
-          { header: t('Заголовок'), width: 48 },
-          { header: t('Статус'), width: 14 },
-          { header: t('Приоритет'), width: 12 },
-          { header: t('Категория'), width: 22 },
-          { header: t('Заявитель'), width: 28 },
-          { header: t('Отделение'), width: 24 },
-          { header: t('Исполнитель'), width: 24 },
-          { header: t('Создана'), width: 17, format: moment },
-          { header: t('Срок решения'), width: 17, format: moment },
-          { header: t('Просрочена'), width: 11 },
-        ],
+        columns: exportColumns.map((column) => ({ ...column, header: t(column.header) })),
         rows,
       },
     ])
@@ -212,39 +209,43 @@ export function ticketRoutes(): Hono<WebEnv> {
       priority,
       requester: form.id('requester'),
     }
-    try {
-      if (values.category === undefined) throw new FormProblem(t('Выберите категорию'))
-      const problem = uploadProblem(files)
-      if (problem) throw new FormProblem(problem)
-      const ticket = await createTicket(db, c.get('actor'), {
-        title: values.title === '' ? undefined : values.title,
-        description: values.description ?? '',
-        categoryId: values.category,
-        priority: values.priority,
-        requesterId: values.requester,
-        attachments: await storeUploads(config.dataDir, files),
-      })
-      return c.redirect(`/tickets/${ticket.id}`, 303)
-    } catch (error) {
-      const message = problemOf(error)
-      if (message === undefined) throw error
-      const props = await newTicketProps(c)
-      // The caller chosen in the search stays chosen (files must be picked again: browsers forget them).
-      const requesterLabel =
-        values.requester === undefined || !props.staff
-          ? undefined
-          : (await db.selectFrom('users').select('full_name').where('id', '=', values.requester).executeTakeFirst())
-              ?.full_name
-      return c.html(
-        <NewTicketPage
-          {...props}
-          categories={await listCategories(db, { activeOnly: true })}
-          values={{ ...values, requesterLabel }}
-          error={message}
-        />,
-        422,
-      )
-    }
+    let created: number | undefined
+    const refused = await attempt(
+      async () => {
+        if (values.category === undefined) throw new FormProblem(t('Выберите категорию'))
+        const problem = uploadProblem(files)
+        if (problem) throw new FormProblem(problem)
+        const ticket = await createTicket(db, c.get('actor'), {
+          title: values.title === '' ? undefined : values.title,
+          description: values.description ?? '',
+          categoryId: values.category,
+          priority: values.priority,
+          requesterId: values.requester,
+          attachments: await storeUploads(config.dataDir, files),
+        })
+        created = ticket.id
+      },
+      async (message) => {
+        const props = await newTicketProps(c)
+        // The caller chosen in the search stays chosen (files must be picked again: browsers forget them).
+        const requesterLabel =
+          values.requester === undefined || !props.staff
+            ? undefined
+            : (await db.selectFrom('users').select('full_name').where('id', '=', values.requester).executeTakeFirst())
+                ?.full_name
+        return c.html(
+          <NewTicketPage
+            {...props}
+            categories={await listCategories(db, { activeOnly: true })}
+            values={{ ...values, requesterLabel }}
+            error={message}
+          />,
+          422,
+        )
+      },
+      { forbiddenBeside: true },
+    )
+    return refused ?? c.redirect(`/tickets/${created}`, 303)
   })
 
   routes.route('/', ticketFileRoutes())
@@ -326,29 +327,17 @@ export function ticketRoutes(): Hono<WebEnv> {
   return routes
 }
 
-/** A refusal of the form itself, before any use case runs. */
-class FormProblem extends Error {}
-
-/** The Russian message of a refusal to show beside the form; undefined for what is not a refusal. */
-function problemOf(error: unknown): string | undefined {
-  if (error instanceof FormProblem) return error.message
-  if (isDomainError(error) && error.code !== 'not_found') return error.message
-  return undefined
-}
-
 /**
  * Runs an action on a ticket: back to the ticket page (PRG), or the page again with the refusal beside
  * its form (422). A ticket the person may not see is a 404, whatever the action.
  */
 async function act(c: WebContext, ticketId: number, formName: TicketForm, run: () => Promise<unknown>, draft?: string) {
-  try {
-    await run()
-  } catch (error) {
-    const message = problemOf(error)
-    if (message === undefined) throw error
-    return renderTicket(c, ticketId, { errors: { [formName]: message }, draft }, 422)
-  }
-  return c.redirect(`/tickets/${ticketId}`, 303)
+  const refused = await attempt(
+    run,
+    (message) => renderTicket(c, ticketId, { errors: { [formName]: message }, draft }, 422),
+    { forbiddenBeside: true },
+  )
+  return refused ?? c.redirect(`/tickets/${ticketId}`, 303)
 }
 
 async function renderTicket(

@@ -7,7 +7,7 @@ import { buttons, newTicketTexts, texts, urgencyLabels } from '#src/bot/texts.ts
 import type { Category, User } from '#src/db/schema.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
-import { buttonData, lastSaid as last, settledLastSaid } from '../support/bot-people.ts'
+import { buttonData, lastSaid as last, sentKeyboard, settledLastSaid } from '../support/bot-people.ts'
 import { buildCategory, buildUser } from '../support/factories.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
 
@@ -29,13 +29,6 @@ function current(person: FakePerson, messageId: number): TgMessage | undefined {
 
 function said(person: FakePerson, text: string): TgMessage[] {
   return person.botMessages().filter((m) => m.text === text)
-}
-
-function sentKeyboard(person: FakePerson): unknown {
-  return person
-    .transcript()
-    .filter((e) => e.from === 'bot' && e.keyboard !== undefined)
-    .at(-1)?.keyboard
 }
 
 async function tickets() {

@@ -3,7 +3,7 @@ import { newTicketTexts, texts } from '#src/bot/texts.ts'
 import type { Db } from '#src/db/schema.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
-import { buttonData, lastSaid as last, settledLastSaid } from '../support/bot-people.ts'
+import { buttonData, lastSaid as last, sentKeyboard, settledLastSaid } from '../support/bot-people.ts'
 import { buildDepartment, buildUser } from '../support/factories.ts'
 import type { FakePerson, TgMessage } from '../support/fake-telegram.ts'
 
@@ -13,13 +13,6 @@ let h: BotHarness
 afterEach(async () => {
   await h?.close()
 })
-
-function sentKeyboard(person: FakePerson): unknown {
-  return person
-    .transcript()
-    .filter((e) => e.from === 'bot' && e.keyboard !== undefined)
-    .at(-1)?.keyboard
-}
 
 async function users(db: Db) {
   return db.selectFrom('users').selectAll().where('role', '=', 'requester').execute()

@@ -156,6 +156,7 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
 
       // The journal and the people: a few short lines a row, not a tall block each.
       await page.goto(`${server.base}/audit`)
+      expect(await page.locator('table.audit tbody tr').count()).toBeGreaterThan(0)
       expect(await auditRowsInOrder(page)).toBe(true)
       await screenshot(page, JOURNEY, '07-audit-phone')
       await page.goto(`${server.base}/users`)

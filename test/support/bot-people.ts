@@ -12,6 +12,14 @@ export function lastSaid(person: FakePerson): TgMessage {
   return message
 }
 
+/** The reply keyboard (or its removal) the bot sent last in the person's chat. */
+export function sentKeyboard(person: FakePerson): unknown {
+  return person
+    .transcript()
+    .filter((e) => e.from === 'bot' && e.keyboard !== undefined)
+    .at(-1)?.keyboard
+}
+
 /** Waits until every update is applied and the outbox delivered, then reads the bot's newest message. */
 export async function settledLastSaid(h: BotHarness, person: FakePerson): Promise<TgMessage> {
   await h.settle()

@@ -9,7 +9,7 @@ import { createTicket } from '#src/tickets/create-ticket.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import type { BotContext } from '../context.ts'
 import type { NewTicketState } from '../conversation-store.ts'
-import { preparedFiles } from '../download-files.ts'
+import { preparedFiles, reportFileProblems } from '../download-files.ts'
 import { buttons, isButton, keyboards, newTicketTexts, texts, urgencyLabels } from '../texts.ts'
 
 /**
@@ -26,7 +26,7 @@ import { buttons, isButton, keyboards, newTicketTexts, texts, urgencyLabels } fr
  */
 export const newTicket = new Composer<BotContext>()
 
-export const CATEGORIES_PER_PAGE = 8
+const CATEGORIES_PER_PAGE = 8
 
 type Urgency = keyof typeof urgencyLabels
 
@@ -130,8 +130,7 @@ newTicket.on('message', async (ctx, next) => {
   }
   const message = ctx.message
   const prepared = preparedFiles(ctx)
-  for (const subject of prepared.tooLarge) await ctx.say({ text: newTicketTexts.tooLarge(subject) })
-  if (prepared.failed > 0) await ctx.say({ text: newTicketTexts.filesFailed(prepared.failed) })
+  const told = await reportFileProblems(ctx)
   // Telegram's types are trusted only as far as create-bot.ts checked them: caption and album id are not.
   const album = typeof message.media_group_id === 'string' ? message.media_group_id : undefined
   const sameAlbum = album !== undefined && album === state.mediaGroupId
@@ -148,7 +147,6 @@ newTicket.on('message', async (ctx, next) => {
     description: joinText(state.description, words),
     mediaGroupId: album ?? state.mediaGroupId,
   }
-  const told = prepared.tooLarge.length > 0 || prepared.failed > 0
   switch (state.step) {
     case 'category':
       await ctx.say({ text: newTicketTexts.categoryPressButton })
@@ -258,7 +256,7 @@ function urgencyQuestion(): BotMessage {
  * The priority of the urgency a person picked: «Обычная» is what the category says is usual for it,
  * «Срочная» at least high, «Критическая» critical.
  */
-export function priorityFor(urgency: Urgency, categoryDefault: Priority): Priority {
+function priorityFor(urgency: Urgency, categoryDefault: Priority): Priority {
   if (urgency === 'critical') return 'critical'
   if (urgency === 'high')
     return priorities.indexOf(categoryDefault) > priorities.indexOf('high') ? categoryDefault : 'high'

@@ -14,8 +14,8 @@ import { statusLabels } from '#src/tickets/rules.ts'
 import { findTicket } from '#src/tickets/ticket-store.ts'
 import type { BotContext } from '../context.ts'
 import type { ChooseTicketState, ConversationState, RatingCommentState } from '../conversation-store.ts'
-import { preparedFiles } from '../download-files.ts'
-import { conversationTexts, isButton, keyboards, buttons as menuButtons, newTicketTexts } from '../texts.ts'
+import { preparedFiles, reportFileProblems } from '../download-files.ts'
+import { conversationTexts, isButton, keyboards, buttons as menuButtons } from '../texts.ts'
 import { chatActor, openStatuses, rememberMessage, sayAboutTicket, ticketOfMessage } from './ticket-chat.ts'
 
 /**
@@ -111,14 +111,6 @@ function incoming(ctx: BotContext, message: Message): Incoming {
     files: preparedFiles(ctx).files,
     mediaGroupId: message.media_group_id,
   }
-}
-
-/** Tells about files that could not be taken (over 20 MB, refused by Telegram). */
-async function reportFileProblems(ctx: BotContext): Promise<boolean> {
-  const { tooLarge, failed } = preparedFiles(ctx)
-  for (const subject of tooLarge) await ctx.say({ text: newTicketTexts.tooLarge(subject) })
-  if (failed > 0) await ctx.say({ text: newTicketTexts.filesFailed(failed) })
-  return tooLarge.length > 0 || failed > 0
 }
 
 /**
@@ -249,7 +241,7 @@ async function askWhichTicket(ctx: BotContext, part: Incoming, waiting: ChooseTi
 }
 
 /** «№ 12 · В работе · Не печатает принтер» — without the title under the privacy setting. */
-export function choiceLabel(
+function choiceLabel(
   ticket: { id: number; status: keyof typeof statusLabels; title: string },
   privacy: boolean,
 ): string {

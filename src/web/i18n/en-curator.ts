@@ -9,7 +9,6 @@ export const enCurator: Readonly<Record<string, string>> = {
   'ОБУЗ КГКБСМП': 'KGKBSMP hospital',
   Логин: 'Login',
   Пароль: 'Password',
-  Войти: 'Sign in',
   'Нет учётной записи? Зарегистрируйтесь в Telegram-боте ИТ-отдела — куратор подтвердит регистрацию.':
     'No account? Register in the IT department’s Telegram bot — a curator will confirm the registration.',
   'Запрос отклонён': 'Request refused',
@@ -31,11 +30,9 @@ export const enCurator: Readonly<Record<string, string>> = {
   'Новые заявки приходят из Telegram-бота; кураторы и администраторы получают о них уведомление.':
     'New requests come from the Telegram bot; curators and administrators are notified of them.',
   'ФИО и должность': 'Name and position',
-  Телефон: 'Phone',
   'Отделение и кабинет': 'Department and room',
   'Заявка подана': 'Requested',
   'Согласие на обработку ПДн': 'Consent to personal data processing',
-  Решение: 'Decision',
   'Показаны первые {shown} из {total}': 'Showing the first {shown} of {total}',
   'не указано': 'not given',
   'версия {version}': 'version {version}',
@@ -51,13 +48,9 @@ export const enCurator: Readonly<Record<string, string>> = {
 
   // Catalogues in common.
   Название: 'Name',
-  Описание: 'Description',
   Состояние: 'State',
   Порядок: 'Order',
-  Действия: 'Actions',
   Изменить: 'Edit',
-  Отмена: 'Cancel',
-  Сохранить: 'Save',
   Активна: 'Active',
   Отключена: 'Disabled',
   Активно: 'Active',
@@ -69,7 +62,6 @@ export const enCurator: Readonly<Record<string, string>> = {
   'Выше: {name}': 'Move up: {name}',
   'Ниже: {name}': 'Move down: {name}',
   'создайте первую': 'create the first one',
-  Создано: 'Created',
   'Изменения сохранены': 'Changes saved',
   'Отключено: больше не предлагается для новых записей, старые записи его сохраняют':
     'Disabled: no longer offered for new records; existing records keep it',
@@ -78,17 +70,13 @@ export const enCurator: Readonly<Record<string, string>> = {
   'Неизвестное направление': 'Unknown direction',
 
   // Categories.
-  Категории: 'Categories',
   'Новая категория': 'New category',
   'Категорий пока нет —': 'No categories yet —',
   'Группа по умолчанию': 'Default group',
-  Приоритет: 'Priority',
   'Сроки: реакция / решение': 'Deadlines: response / resolution',
   'не задана': 'not set',
   'по приоритету': 'by priority',
   '{n} д': '{n} d',
-  '{n} ч': '{n} h',
-  '{n} мин': '{n} min',
   'Категория «{name}»': 'Category “{name}”',
   'Родительская категория': 'Parent category',
   '— верхний уровень —': '— top level —',
@@ -108,7 +96,6 @@ export const enCurator: Readonly<Record<string, string>> = {
   'Группа исполнителей не найдена': 'Executor group not found',
 
   // Departments.
-  Отделения: 'Departments',
   'Новое отделение': 'New department',
   Добавить: 'Add',
   'Отделений пока нет — добавьте первое: без них бот не сможет зарегистрировать людей.':
@@ -117,10 +104,8 @@ export const enCurator: Readonly<Record<string, string>> = {
   Переименовать: 'Rename',
 
   // Executor groups.
-  'Группы исполнителей': 'Executor groups',
   'Новая группа': 'New group',
   'Групп пока нет —': 'No groups yet —',
-  Группа: 'Group',
   Участники: 'Members',
   Категорий: 'Categories',
   'нет участников': 'no members',
@@ -130,8 +115,4 @@ export const enCurator: Readonly<Record<string, string>> = {
   'Нет активных исполнителей и кураторов.': 'No active executors or curators.',
   'Создать группу': 'Create group',
   'Неизвестный участник': 'Unknown member',
-  Пользователь: 'User',
-  Исполнитель: 'Executor',
-  Куратор: 'Curator',
-  Администратор: 'Administrator',
 }

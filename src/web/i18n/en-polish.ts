@@ -1,5 +1,6 @@
 /** English for the refusal pages of the login and the session checks (the quality pass of issue 4). */
 export const enPolish: Readonly<Record<string, string>> = {
+  '№': 'No.',
   'Сессия закончилась: войдите снова': 'Your session has ended: please sign in again',
   'Запрос отклонён: форма устарела или пришла с чужого сайта. Обновите страницу':
     'Request refused: the form is out of date or came from another site. Reload the page',

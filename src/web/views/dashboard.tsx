@@ -1,18 +1,16 @@
-import type { Priority, TicketStatus, User } from '#src/db/schema.ts'
+import type { User } from '#src/db/schema.ts'
 import {
   type Dashboard,
-  type DashboardChange,
   type DashboardList,
   type DashboardTicket,
   openStatuses,
   overdueAt,
 } from '#src/stats/dashboard.ts'
-import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { dateTime, deadlineLeft } from '../format.ts'
 import { t } from '../i18n.ts'
 import { type ListQuery, listHref } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
-import { PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { eventText, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
 
 export interface DashboardViewProps {
   user: User
@@ -115,7 +113,7 @@ function TicketBlock(
 function Row(props: { ticket: DashboardTicket; now: string }) {
   const ticket = props.ticket
   const overdue = overdueAt(ticket, props.now)
-  const left = ticket.resolution_due_at && !overdue ? deadlineLeft(ticket.resolution_due_at, props.now, true) : null
+  const left = ticket.resolution_due_at ? deadlineLeft(ticket.resolution_due_at, props.now, true) : null
   return (
     <tr class={overdue ? 'is-overdue' : undefined}>
       <td class="num">
@@ -137,13 +135,7 @@ function Row(props: { ticket: DashboardTicket; now: string }) {
         <StatusBadge status={ticket.status} />
       </td>
       <td class="fit deadline-cell">
-        {overdue && ticket.resolution_due_at ? (
-          <span class="overdue-text">{deadlineLeft(ticket.resolution_due_at, props.now, true).text}</span>
-        ) : left ? (
-          <span class="muted">{left.text}</span>
-        ) : (
-          <span class="muted">—</span>
-        )}
+        {left ? <span class={overdue ? 'overdue-text' : 'muted'}>{left.text}</span> : <span class="muted">—</span>}
       </td>
     </tr>
   )
@@ -170,7 +162,7 @@ function Changes(props: DashboardViewProps) {
                 {`№ ${change.ticket_id} · ${change.ticket_title}`}
               </a>
               <span class="sub">
-                {change.actor_name ?? t('Система')} {changeText(change)} ·{' '}
+                {change.actor_name ?? t('Система')} {eventText(change) ?? t('изменил(а) заявку')} ·{' '}
                 <When at={change.created_at} now={props.now} tz={props.tz} />
               </span>
             </li>
@@ -180,40 +172,4 @@ function Changes(props: DashboardViewProps) {
       {dashboard.moreChanges ? <p class="muted small">{t('Показаны последние изменения')}</p> : null}
     </section>
   )
-}
-
-const isStatus = (value: string | null): value is TicketStatus => value !== null && value in statusLabels
-const isPriority = (value: string | null): value is Priority => value !== null && value in priorityLabels
-
-function changeText(e: DashboardChange): string {
-  switch (e.kind) {
-    case 'created':
-      return t('создал(а) заявку')
-    case 'taken':
-      return t('взял(а) заявку в работу')
-    case 'assigned':
-      return e.to_value ? t('назначил(а) исполнителя') : t('снял(а) исполнителя')
-    case 'status_changed':
-      return isStatus(e.from_value) && isStatus(e.to_value)
-        ? t('сменил(а) статус: {from} → {to}', { from: t(statusLabels[e.from_value]), to: t(statusLabels[e.to_value]) })
-        : t('сменил(а) статус')
-    case 'priority_changed':
-      return isPriority(e.to_value)
-        ? t('сменил(а) приоритет на «{to}»', { to: t(priorityLabels[e.to_value]) })
-        : t('сменил(а) приоритет')
-    case 'category_changed':
-      return t('сменил(а) категорию')
-    case 'title_changed':
-      return t('изменил(а) заголовок')
-    case 'message':
-      return t('написал(а) сообщение')
-    case 'note':
-      return t('оставил(а) внутреннюю заметку')
-    case 'deadline_breached':
-      return e.to_value === 'response' ? t('— нарушен срок реакции') : t('— нарушен срок решения')
-    case 'rated':
-      return t('оценил(а) работу: {score} из 5', { score: e.to_value ?? '' })
-    default:
-      return t('изменил(а) заявку')
-  }
 }

@@ -280,3 +280,54 @@ export function FilterButtons(props: { reset: string; submit: string }) {
     </>
   )
 }
+
+const isStatus = (value: string | null): value is TicketStatus => value !== null && value in statusLabels
+const isPriority = (value: string | null): value is Priority => value !== null && value in priorityLabels
+
+/**
+ * What a ticket event did, after the actor's name: «сменил(а) статус: Новая → В работе». The ticket page
+ * names the new assignee (`person`); the dashboard, without the staff list, does not. Null for a kind
+ * without a text: the caller decides whether to hide it or say «изменил(а) заявку».
+ */
+export function eventText(
+  e: { kind: string; from_value: string | null; to_value: string | null },
+  person?: (id: string) => string,
+): string | null {
+  switch (e.kind) {
+    case 'created':
+      return t('создал(а) заявку')
+    case 'taken':
+      return t('взял(а) заявку в работу')
+    case 'assigned':
+      if (!e.to_value) return t('снял(а) исполнителя')
+      return person ? t('назначил(а) исполнителя: {name}', { name: person(e.to_value) }) : t('назначил(а) исполнителя')
+    case 'status_changed':
+      return isStatus(e.from_value) && isStatus(e.to_value)
+        ? t('сменил(а) статус: {from} → {to}', {
+            from: t(statusLabels[e.from_value]),
+            to: t(statusLabels[e.to_value]),
+          })
+        : t('сменил(а) статус')
+    case 'priority_changed':
+      return isPriority(e.from_value) && isPriority(e.to_value)
+        ? t('сменил(а) приоритет: {from} → {to}', {
+            from: t(priorityLabels[e.from_value]),
+            to: t(priorityLabels[e.to_value]),
+          })
+        : t('сменил(а) приоритет')
+    case 'category_changed':
+      return t('сменил(а) категорию')
+    case 'title_changed':
+      return t('изменил(а) заголовок')
+    case 'message':
+      return t('написал(а) сообщение')
+    case 'note':
+      return t('оставил(а) внутреннюю заметку')
+    case 'deadline_breached':
+      return e.to_value === 'response' ? t('— нарушен срок реакции') : t('— нарушен срок решения')
+    case 'rated':
+      return t('оценил(а) работу: {n} из 5', { n: e.to_value ?? '' })
+    default:
+      return null
+  }
+}

@@ -1,5 +1,5 @@
 import { isPreviewableImage, MAX_FILE_BYTES } from '#src/attachments/file-store.ts'
-import type { Attachment, Category, Priority, TicketStatus, User } from '#src/db/schema.ts'
+import type { Attachment, Category, TicketStatus, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { lockedStatuses, priorityLabels, statusChangeAction, statusLabels, transitions } from '#src/tickets/rules.ts'
 import type { TicketDetail, TicketEventView, TicketMessageView } from '#src/tickets/view-ticket.ts'
@@ -9,7 +9,7 @@ import { dateTime, deadlineLeft } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { MAX_UPLOAD_BYTES } from '../ticket-files.routes.tsx'
 import { Layout } from './layout.tsx'
-import { CsrfField, FormError, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { CsrfField, eventText, FormError, PriorityBadge, StatusBadge, When } from './parts.tsx'
 import type { Person } from './ticket-list.tsx'
 
 /** Which form a refusal belongs to. */
@@ -264,7 +264,10 @@ function MessageItem(props: TicketViewProps & { message: TicketMessageView; requ
 }
 
 function EventItem(props: TicketViewProps & { event: TicketEventView }) {
-  const text = eventText(props.event, props)
+  const text = eventText(
+    props.event,
+    (id) => props.staffPeople.find((p) => String(p.id) === id)?.full_name ?? `№ ${id}`,
+  )
   if (!text) return null
   return (
     <li class="event">
@@ -272,50 +275,6 @@ function EventItem(props: TicketViewProps & { event: TicketEventView }) {
       <When at={props.event.created_at} now={props.now} tz={props.tz} />
     </li>
   )
-}
-
-function isStatus(value: string | null): value is TicketStatus {
-  return value !== null && value in statusLabels
-}
-function isPriority(value: string | null): value is Priority {
-  return value !== null && value in priorityLabels
-}
-
-function eventText(e: TicketEventView, props: TicketViewProps): string | null {
-  const person = (id: string | null) =>
-    props.staffPeople.find((p) => String(p.id) === id)?.full_name ?? `№ ${id ?? '—'}`
-  switch (e.kind) {
-    case 'created':
-      return t('создал(а) заявку')
-    case 'taken':
-      return t('взял(а) заявку в работу')
-    case 'assigned':
-      return e.to_value ? t('назначил(а) исполнителя: {name}', { name: person(e.to_value) }) : t('снял(а) исполнителя')
-    case 'status_changed':
-      return isStatus(e.from_value) && isStatus(e.to_value)
-        ? t('сменил(а) статус: {from} → {to}', {
-            from: t(statusLabels[e.from_value]),
-            to: t(statusLabels[e.to_value]),
-          })
-        : t('сменил(а) статус')
-    case 'priority_changed':
-      return isPriority(e.from_value) && isPriority(e.to_value)
-        ? t('сменил(а) приоритет: {from} → {to}', {
-            from: t(priorityLabels[e.from_value]),
-            to: t(priorityLabels[e.to_value]),
-          })
-        : t('сменил(а) приоритет')
-    case 'category_changed':
-      return t('сменил(а) категорию')
-    case 'title_changed':
-      return t('изменил(а) заголовок')
-    case 'deadline_breached':
-      return e.to_value === 'response' ? t('— нарушен срок реакции') : t('— нарушен срок решения')
-    case 'rated':
-      return t('оценил(а) работу: {n} из 5', { n: e.to_value ?? '' })
-    default:
-      return null
-  }
 }
 
 function ReplyBox(props: TicketViewProps) {
