@@ -64,7 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data
   const dataDir = path.resolve(e.DATA_DIR)
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const secrets = loadOrCreateSecrets(dataDir)
   const port = e.PORT
   const baseUrl = (e.BASE_URL ?? `http://${e.HOST}:${port}`).replace(/\/$/, '')

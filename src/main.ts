@@ -12,6 +12,7 @@ import { createFileDownloader } from '#src/bot/download-files.ts'
 import { botHousekeeping } from '#src/bot/housekeeping.ts'
 import { type RunningBot, startBot } from '#src/bot/start-bot.ts'
 import type { Config } from '#src/config.ts'
+import { secureDataDir } from '#src/db/data-dir-permissions.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
@@ -49,6 +50,8 @@ export async function serve(
   logger: Logger = createLogger(config.logLevel),
   options: ServeOptions = {},
 ): Promise<Running> {
+  // Before the database opens: its files (and the WAL, backups, uploads) are created private.
+  secureDataDir(config.dataDir, config.database, logger)
   const db = openDatabase(config.database)
   let worker: Worker | undefined
   let server: Server | undefined
