@@ -414,6 +414,41 @@ describe('a new ticket', () => {
     expect(refused.status).toBe(422)
     expect(await db.selectFrom('tickets').select('id').execute()).toHaveLength(1)
   })
+  test('a refused form shows the chosen caller again only if one may file for them, and journals that read', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const staff = await webUser(db, { role: 'executor' })
+    const requester = await webUser(db)
+    const caller = await buildUser(db, { fullName: 'Кузнецова Ольга' })
+    const pending = await buildUser(db, { fullName: 'Ожидающий Пётр', status: 'pending' })
+    const gone = await buildUser(db, { fullName: 'Уволенная Анна', status: 'deactivated' })
+    const refuse = (who: typeof staff, person: number) =>
+      postForm(app, '/tickets/new', who, { description: 'Звонок', category: '', requester: String(person) })
+
+    const shown = await refuse(staff, caller.id)
+    expect(shown.status).toBe(422)
+    expect(shown.text).toContain('Выберите категорию')
+    expect(shown.text).toMatch(new RegExp(`<option value="${caller.id}" selected="">Кузнецова Ольга</option>`))
+    expect(await journalOf(db, 'user.view')).toMatchObject([
+      { actor_id: staff.user.id, subject_id: caller.id, object_id: String(caller.id), pdn_related: 1 },
+    ])
+
+    for (const [person, name] of [
+      [pending.id, 'Ожидающий Пётр'],
+      [gone.id, 'Уволенная Анна'],
+      [99_999, ''],
+    ] as const) {
+      const page = await refuse(staff, person)
+      expect(page.status).toBe(422)
+      if (name) expect(page.text).not.toContain(name)
+      expect(page.text).not.toContain(`value="${person}"`)
+    }
+    // A requester files only for themselves: the name of the person they named is not theirs to read.
+    const foreign = await refuse(requester, caller.id)
+    expect(foreign.status).toBe(422)
+    expect(foreign.text).not.toContain('Кузнецова Ольга')
+    expect(await journalOf(db, 'user.view')).toHaveLength(1)
+  })
 })
 
 describe('who may open what', () => {

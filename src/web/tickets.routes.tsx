@@ -13,6 +13,7 @@ import { addMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
+import { onBehalfRequester } from '#src/tickets/on-behalf-requester.ts'
 import { isStaff, priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
 import { countTickets, listTickets, MAX_PER_PAGE, type TicketListItem } from '#src/tickets/ticket-store.ts'
@@ -229,10 +230,9 @@ export function ticketRoutes(): Hono<WebEnv> {
         const props = await newTicketProps(c)
         // The caller chosen in the search stays chosen (files must be picked again: browsers forget them).
         const requesterLabel =
-          values.requester === undefined || !props.staff
+          values.requester === undefined
             ? undefined
-            : (await db.selectFrom('users').select('full_name').where('id', '=', values.requester).executeTakeFirst())
-                ?.full_name
+            : (await onBehalfRequester(db, c.get('actor'), values.requester))?.full_name
         return c.html(
           <NewTicketPage
             {...props}
