@@ -39,10 +39,26 @@ describe('configuration', () => {
     expect(config.baseUrl).toBe('https://helpdesk.local')
   })
 
+  test('the Telegram request timeout and the notice retry keep their defaults unless set', () => {
+    const bare = loadConfig({ DATA_DIR: tempDir(), TELEGRAM_BOT_TOKEN: '123:abc' })
+    expect(bare.telegram).toMatchObject({ timeoutSeconds: 30 })
+    expect(bare.noticeRetryMs).toBe(15_000)
+    const set = loadConfig({
+      DATA_DIR: tempDir(),
+      TELEGRAM_BOT_TOKEN: '123:abc',
+      TELEGRAM_TIMEOUT_SECONDS: '2',
+      NOTICE_RETRY_SECONDS: '0.25',
+    })
+    expect(set.telegram).toMatchObject({ timeoutSeconds: 2 })
+    expect(set.noticeRetryMs).toBe(250)
+  })
+
   test.each([
     [{ PORT: 'abc' }, /PORT/],
     [{ TELEGRAM_MODE: 'carrier-pigeon' }, /TELEGRAM_MODE/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ TELEGRAM_TIMEOUT_SECONDS: '0' }, /TELEGRAM_TIMEOUT_SECONDS/],
+    [{ NOTICE_RETRY_SECONDS: 'soon' }, /NOTICE_RETRY_SECONDS/],
   ])('a bad value is refused with a clear message: %o', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), ...env })).toThrow(ConfigError)
     expect(() => loadConfig({ DATA_DIR: tempDir(), ...env })).toThrow(message)

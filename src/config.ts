@@ -15,6 +15,8 @@ export type TelegramConfig =
       webhookSecret: string | undefined
       apiRoot: string | undefined
       proxy: string | undefined
+      /** How long one Bot API request (a notice's send) may take before it counts as failed; 30 unless set. */
+      timeoutSeconds?: number
     }
 
 export interface Config {
@@ -31,6 +33,8 @@ export interface Config {
   /** Key for signing one-time links and other secrets. */
   readonly secretKey: string
   readonly workerEnabled: boolean
+  /** The first retry of an undelivered notice waits this long, doubling each time (15 s unless set). */
+  readonly noticeRetryMs?: number
 }
 
 const envSchema = z.object({
@@ -49,6 +53,8 @@ const envSchema = z.object({
   AUDIT_HMAC_KEY: z.string().min(32).optional(),
   SECRET_KEY: z.string().min(32).optional(),
   WORKER: z.enum(['on', 'off']).default('on'),
+  TELEGRAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
+  NOTICE_RETRY_SECONDS: z.coerce.number().positive().max(3600).default(15),
 })
 
 export class ConfigError extends Error {}
@@ -76,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
         apiRoot: e.TELEGRAM_API_ROOT,
         proxy: e.TELEGRAM_PROXY,
+        timeoutSeconds: e.TELEGRAM_TIMEOUT_SECONDS,
       }
     : { enabled: false }
   return Object.freeze({
@@ -90,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditKey: e.AUDIT_HMAC_KEY ?? secrets.auditKey,
     secretKey: e.SECRET_KEY ?? secrets.secretKey,
     workerEnabled: e.WORKER === 'on',
+    noticeRetryMs: e.NOTICE_RETRY_SECONDS * 1000,
   })
 }
 

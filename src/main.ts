@@ -17,7 +17,7 @@ import { openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
 import { defaultSchedules } from '#src/jobs/schedules.ts'
-import { startWorker, type Worker } from '#src/jobs/worker.ts'
+import { startWorker, type Worker, type WorkerDeps } from '#src/jobs/worker.ts'
 import { createLogger, type Logger } from '#src/logger.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
 import { createLoggingChannel } from '#src/notify/logging-channel.ts'
@@ -81,6 +81,7 @@ export async function serve(
         logger,
         channels: [noticeChannel(db, config, logger)],
         schedules: [...defaultSchedules, ...botHousekeeping],
+        outbox: outboxOptions(config),
       })
     // In the background: while Telegram is unreachable the bot keeps trying and the web works meanwhile.
     if (telegram) runningBot = startBot({ db, config, logger, ...telegram, holder: instanceName() })
@@ -160,6 +161,18 @@ function noticeChannel(db: Db, config: Config, logger: Logger): NoticeChannel {
   if (!config.telegram.enabled) return createLoggingChannel(logger)
   const api = new Api(config.telegram.token, telegramClientOptions(config.telegram))
   return createTelegramChannel({ db, config, logger, api })
+}
+
+/**
+ * The sender gives a hung send up when the Bot API client does (TELEGRAM_TIMEOUT_SECONDS), not later;
+ * retries wait NOTICE_RETRY_SECONDS, doubling.
+ */
+function outboxOptions(config: Config): WorkerDeps['outbox'] {
+  const timeoutSeconds = config.telegram.enabled ? config.telegram.timeoutSeconds : undefined
+  return {
+    ...(timeoutSeconds !== undefined ? { sendTimeoutMs: timeoutSeconds * 1000 } : {}),
+    ...(config.noticeRetryMs !== undefined ? { retryBaseMs: config.noticeRetryMs } : {}),
+  }
 }
 
 /** The Telegram bot and its update applier, when a token is set. */

@@ -147,6 +147,19 @@ describe('outbox delivery', () => {
     expect(await outboxRow(db, row.id)).toMatchObject({ status: 'sent', attempts: 3, last_error: null })
   })
 
+  test('retryBaseMs paces the retries from its own base, doubling', async () => {
+    clockAt(0)
+    const row = await queueNotice(db, '111')
+    const channel = fakeChannel(() => ({ ok: false, error: '500' }))
+    const options = { ...fast, retryBaseMs: 200 }
+    await drainOutbox(db, [channel], options)
+    expect((await outboxRow(db, row.id)).next_attempt_at).toBe(new Date(T0 + 200).toISOString())
+    clockAt(200)
+    await drainOutbox(db, [channel], options)
+    expect((await outboxRow(db, row.id)).next_attempt_at).toBe(new Date(T0 + 200 + 400).toISOString())
+    expect(channel.calls).toHaveLength(2)
+  })
+
   test('a channel that throws counts as a failed attempt', async () => {
     const row = await queueNotice(db, '111')
     const channel: NoticeChannel = {

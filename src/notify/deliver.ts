@@ -39,6 +39,8 @@ export interface DrainOptions {
   concurrency?: number
   /** A send that has not answered by then counts as failed (it may still have arrived). */
   sendTimeoutMs?: number
+  /** The first retry of a failed send waits this long; each next one twice as long (at most an hour). */
+  retryBaseMs?: number
   /** Pacing state carried from one call to the next; the worker keeps one for its lifetime. */
   pacing?: SendPacing
   logger?: Logger
@@ -68,8 +70,8 @@ export function createSendPacing(): SendPacing {
 }
 
 /** Delay before the retry that follows the given (1-based) attempt. */
-export function noticeBackoffMs(attempt: number): number {
-  return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempt - 1))
+export function noticeBackoffMs(attempt: number, baseMs = BASE_BACKOFF_MS): number {
+  return Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1))
 }
 
 interface Settings {
@@ -81,6 +83,7 @@ interface Settings {
   maxAgeMs: number
   concurrency: number
   sendTimeoutMs: number
+  retryBaseMs: number
 }
 
 /**
@@ -101,6 +104,7 @@ export async function drainOutbox(
     maxAgeMs: options.maxAgeMs ?? 24 * 60 * 60_000,
     concurrency: options.concurrency ?? 4,
     sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
+    retryBaseMs: options.retryBaseMs ?? BASE_BACKOFF_MS,
   }
   const pacing = options.pacing ?? createSendPacing()
   const log = options.logger
@@ -372,7 +376,11 @@ async function settle(db: Db, row: OutboxRow, outcome: SendResult, settings: Set
       return 'retried'
     }
     await mine
-      .set({ status: 'pending', next_attempt_at: afterMs(noticeBackoffMs(row.attempts)), last_error: error })
+      .set({
+        status: 'pending',
+        next_attempt_at: afterMs(noticeBackoffMs(row.attempts, settings.retryBaseMs)),
+        last_error: error,
+      })
       .executeTakeFirst()
     return 'retried'
   })

@@ -95,6 +95,9 @@ export function createTelegramChannel(deps: TelegramChannelDeps): NoticeChannel 
   }
 }
 
+/** How long a Bot API request may take unless TELEGRAM_TIMEOUT_SECONDS says otherwise. */
+export const TELEGRAM_TIMEOUT_SECONDS = 30
+
 /** Client options for grammY (`new Api(token, options)`, `new Bot(token, { client })`): API root, proxy. */
 export function telegramClientOptions(telegram: Extract<TelegramConfig, { enabled: true }>): {
   apiRoot?: string
@@ -104,7 +107,7 @@ export function telegramClientOptions(telegram: Extract<TelegramConfig, { enable
   const agent = telegram.proxy ? proxyAgent(telegram.proxy) : undefined
   return {
     ...(telegram.apiRoot ? { apiRoot: telegram.apiRoot.replace(/\/+$/, '') } : {}),
-    timeoutSeconds: 30,
+    timeoutSeconds: telegram.timeoutSeconds ?? TELEGRAM_TIMEOUT_SECONDS,
     ...(agent ? { baseFetchConfig: { agent } } : {}),
   }
 }
