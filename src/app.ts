@@ -8,6 +8,7 @@ import type { UpdateApplier } from '#src/bot/apply-update.ts'
 import { telegramWebhookHandler, WEBHOOK_PATH, webhookSecretOf } from '#src/bot/webhook.ts'
 import { ping } from '#src/db/database.ts'
 import { migrationsCurrent } from '#src/db/migrate.ts'
+import { diskHasRoom } from '#src/db/unavailable.ts'
 import { createWeb, webNotFound } from '#src/web/web.tsx'
 
 export type { AppDeps } from '#src/api/env.ts'
@@ -73,7 +74,10 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
     const ready = (await ping(deps.db)) && (await migrationsCurrent(deps.db).catch(() => false))
-    return ready ? c.json({ status: 'ready' }) : c.json({ status: 'unavailable' }, 503)
+    if (!ready) return c.json({ status: 'unavailable', reason: 'database' }, 503)
+    // Reads would still work, but an instance that cannot save a ticket should not be sent people.
+    if (!(await diskHasRoom(deps.config.dataDir))) return c.json({ status: 'unavailable', reason: 'disk_full' }, 503)
+    return c.json({ status: 'ready' })
   })
 
   app.route('/api/v1', createApi())

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { outageMessage, outageOf } from '#src/db/unavailable.ts'
 import { type ErrorCode, httpStatusOf, isDomainError } from '#src/errors.ts'
 import type { AppEnv } from './env.ts'
 
@@ -14,7 +15,7 @@ export interface FieldProblem {
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode | 'internal' | 'payload_too_large'; message: string; fields?: FieldProblem[] }
+  error: { code: ErrorCode | 'internal' | 'payload_too_large' | 'disk_full'; message: string; fields?: FieldProblem[] }
 }
 
 export function errorBody(code: ErrorBody['error']['code'], message: string, fields?: FieldProblem[]): ErrorBody {
@@ -40,6 +41,13 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     return c.json(errorBody(code, 'Запрос отклонён'), error.status)
   }
   const log = c.get('log') ?? c.get('deps')?.logger
+  const outage = outageOf(error)
+  if (outage) {
+    // Not a bug but the database or the disk away: 503 (try again), with the real cause in the log.
+    log?.error({ err: loggableError(error), path: c.req.path, outage }, 'unavailable')
+    const code = outage === 'database' ? 'unavailable' : 'disk_full'
+    return c.json(errorBody(code, outageMessage[outage]), 503, { 'retry-after': '10' })
+  }
   log?.error({ err: loggableError(error), path: c.req.path }, 'unhandled error')
   return c.json(errorBody('internal', 'Внутренняя ошибка'), 500)
 }

@@ -70,8 +70,14 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     ].join(' '),
     types: { getTypeParser: pgTypeParser },
   })
-  // An idle client losing its server must not take the process down (reliability F6).
+  // A client losing its server (PostgreSQL restarted, the backend killed) emits 'error'. The pool listens on
+  // idle clients only; on a checked-out one nobody would, and an unheard 'error' ends the process
+  // (reliability F6). The request using it fails on its own (a 503) and the pool drops the broken client
+  // when it comes back (`_queryable` is false), so both listeners only keep the event from being unheard.
   pool.on('error', () => {})
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
 }
 
@@ -88,12 +94,22 @@ export function dialectOf(db: Tx): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
 }
 
-/** True when the database answers a trivial query. */
-export async function ping(db: Db): Promise<boolean> {
+/**
+ * True when the database answers a trivial query within `timeoutMs`. A hung server (or a pool whose every
+ * connection waits on one) would otherwise hold /readyz for as long as the load balancer cares to wait.
+ */
+export async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs)
+  })
+  const answer = sql`select 1`.execute(db).then(
+    () => true,
+    () => false,
+  )
   try {
-    await sql`select 1`.execute(db)
-    return true
-  } catch {
-    return false
+    return await Promise.race([answer, timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }

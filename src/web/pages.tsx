@@ -1,4 +1,5 @@
 import type { User } from '#src/db/schema.ts'
+import type { Outage } from '#src/db/unavailable.ts'
 import { t } from './i18n.ts'
 import { Layout } from './views/layout.tsx'
 
@@ -42,6 +43,25 @@ export function errorPage(user?: User, csrf?: string) {
       <section class="card narrow">
         <h1>{t('Что-то пошло не так')}</h1>
         <p>{t('Запрос не выполнен. Попробуйте ещё раз; если ошибка повторится — сообщите в ИТ-отдел.')}</p>
+      </section>
+    </Layout>
+  )
+}
+
+/**
+ * The database or the disk is away (503): nothing was saved, and trying again later may work. Without the
+ * database the person's session cannot be read, so the page may come without their navigation.
+ */
+export function unavailablePage(outage: Outage, user?: User, csrf?: string) {
+  return (
+    <Layout title={t('Сервис временно недоступен')} user={user} csrf={csrf} section="none">
+      <section class="card narrow">
+        <h1>{t('Сервис временно недоступен')}</h1>
+        <p>
+          {outage === 'database'
+            ? t('База данных недоступна. Изменения не сохранены; повторите попытку через минуту.')
+            : t('На сервере закончилось место на диске. Изменения не сохранены; сообщите в ИТ-отдел.')}
+        </p>
       </section>
     </Layout>
   )

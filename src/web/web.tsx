@@ -4,6 +4,7 @@ import { getCookie } from 'hono/cookie'
 import type { AppDeps, AppEnv } from '#src/api/env.ts'
 import { loggableError } from '#src/api/errors.ts'
 import type { User } from '#src/db/schema.ts'
+import { outageOf } from '#src/db/unavailable.ts'
 import { isDomainError } from '#src/errors.ts'
 import type { LoginThrottle } from '#src/users/login.ts'
 import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
@@ -15,7 +16,7 @@ import { dashboardRoutes } from './dashboard.routes.tsx'
 import { departmentRoutes } from './departments.routes.tsx'
 import { groupRoutes } from './groups.routes.tsx'
 import { inLanguage, type Language } from './i18n.ts'
-import { errorPage, notFoundPage } from './pages.tsx'
+import { errorPage, notFoundPage, unavailablePage } from './pages.tsx'
 import { peopleRoutes } from './people.routes.tsx'
 import { profileRoutes } from './profile.routes.tsx'
 import { registrationRoutes } from './registrations.routes.tsx'
@@ -56,6 +57,14 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/groups', groupRoutes())
 
   web.onError(async (error, c) => {
+    const outage = outageOf(error)
+    if (outage) {
+      c.get('log').error({ err: loggableError(error), path: c.req.path, outage }, 'unavailable')
+      // Without the database the session cannot be read (and trying would wait for the pool's timeout).
+      const { user, csrf, language } = outage === 'database' ? { language: 'ru' as const } : await visitorOf(c)
+      c.header('retry-after', '10')
+      return inLanguage(language, () => c.html(unavailablePage(outage, user, csrf), 503))
+    }
     const { user, csrf, language } = await visitorOf(c)
     if (isDomainError(error) && (error.code === 'not_found' || error.code === 'forbidden')) {
       return inLanguage(language, () => c.html(notFoundPage(user, csrf), 404))

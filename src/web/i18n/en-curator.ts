@@ -22,6 +22,11 @@ export const enCurator: Readonly<Record<string, string>> = {
   'Что-то пошло не так': 'Something went wrong',
   'Запрос не выполнен. Попробуйте ещё раз; если ошибка повторится — сообщите в ИТ-отдел.':
     'The request failed. Please try again; if it keeps failing, tell the IT department.',
+  'Сервис временно недоступен': 'Service temporarily unavailable',
+  'База данных недоступна. Изменения не сохранены; повторите попытку через минуту.':
+    'The database is unavailable. Nothing was saved; please try again in a minute.',
+  'На сервере закончилось место на диске. Изменения не сохранены; сообщите в ИТ-отдел.':
+    'The server has run out of disk space. Nothing was saved; please tell the IT department.',
 
   // Registrations.
   'Подтверждение регистраций': 'Registration requests',

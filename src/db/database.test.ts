@@ -1,0 +1,80 @@
+import { sql } from 'kysely'
+import { describe, expect, test } from 'vitest'
+import { testDatabase, testDialect } from '../../test/support/database.ts'
+import { ping } from './database.ts'
+import { outageOf } from './unavailable.ts'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+if (testDialect() === 'postgres')
+  describe('a PostgreSQL connection killed under the app', () => {
+    // Before the fix, the socket's end reached a checked-out client with no 'error' listener: an uncaught
+    // exception that ended the process (vitest reports it as an unhandled error and fails the file).
+    test('while checked out by a transaction: the transaction fails as an outage, the pool reconnects', async () => {
+      const { db } = await testDatabase()
+      const failure = await db
+        .transaction()
+        .execute(async (tx) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)
+          // Another pooled connection kills this one, as an administrator (or a failover) would.
+          await sql`select pg_terminate_backend(${rows[0]?.pid})`.execute(db)
+          // The termination and the socket's end arrive while the client sits checked out and idle.
+          await sleep(200)
+          await sql`select 1`.execute(tx)
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      expect(failure).toBeInstanceOf(Error)
+      expect(outageOf(failure)).toBe('database')
+      expect(await ping(db)).toBe(true)
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db)
+      expect(rows).toEqual([{ one: 1 }])
+    })
+
+    test('while a query runs: it fails as an outage and the next query works', async () => {
+      const { db } = await testDatabase()
+      const failure = await db
+        .connection()
+        .execute(async (conn) => {
+          const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(conn)
+          // Its rejection is awaited only after the kill: caught now, so that it is never an unhandled one.
+          const running = sql`select pg_sleep(5)`.execute(conn).then(
+            () => undefined,
+            (error: unknown) => error,
+          )
+          await sleep(100)
+          await sql`select pg_terminate_backend(${rows[0]?.pid})`.execute(db)
+          throw await running
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      expect(outageOf(failure)).toBe('database')
+      // The server's FATAL message reaches the query before the socket's end reaches the client: until then
+      // the pool may hand the dying client out once more (that request fails as an outage too).
+      await sleep(100)
+      expect(await ping(db)).toBe(true)
+    })
+
+    test('ping gives up after its time limit: readyz answers while the database hangs', async () => {
+      const { db } = await testDatabase()
+      // Every pooled connection (the test pool has 4) busy in a query that does not come back soon.
+      const hung = Array.from({ length: 4 }, () => sql`select pg_sleep(1.5)`.execute(db))
+      await sleep(100)
+      expect(await ping(db, 200)).toBe(false)
+      await Promise.all(hung)
+      expect(await ping(db)).toBe(true)
+    })
+  })
+
+describe('ping', () => {
+  test('is true while the database answers and false once it is closed', async () => {
+    const { db } = await testDatabase()
+    expect(await ping(db)).toBe(true)
+    await db.destroy()
+    expect(await ping(db)).toBe(false)
+  })
+})
