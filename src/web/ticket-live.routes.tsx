@@ -6,6 +6,7 @@ import { addMinutes, now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { journalingDenials } from '#src/tickets/ticket-access.ts'
 import { findTicket } from '#src/tickets/ticket-store.ts'
+import { actorFromUser } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { hashToken, SESSION_IDLE_MINUTES } from '#src/users/sessions.ts'
 import type { WebEnv } from './env.ts'
@@ -36,7 +37,8 @@ function openStreamsOf(db: Db): Map<number, number> {
 /**
  * GET /tickets/:id/events — a Server-Sent Events stream telling the ticket page that the ticket changed.
  * It carries event ids only, never content: the page then fetches its parts again (a journaled read).
- * Visible to whoever may open the page; 404 otherwise.
+ * Visible to whoever may open the page; 404 otherwise. The right is checked again before every report
+ * and heartbeat: a stream outlives no revoked session, deactivation or demotion.
  */
 export function ticketLiveRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
@@ -82,7 +84,7 @@ interface Watch {
   db: Db
   feed: LiveFeed
   ticketId: number
-  /** Whether the person sees internal notes (and so is told of them). */
+  /** Whether the person sees internal notes (and so is told of them); follows a change of role. */
   internal: boolean
   /** The last event the page shows. */
   after: number
@@ -100,27 +102,42 @@ async function runWatch(stream: SSEStreamingApi, watch: Watch): Promise<void> {
   // that commits after a newer one (PostgreSQL) is reported as `late`: the page refreshes for it anyway.
   let lastSent = watch.after
   const reported = new Set<number>()
+  // Checks and writes run one after another, in the order the feed delivered them.
   let writing: Promise<unknown> = Promise.resolve()
-  const report = (ids: readonly number[]) => {
+  const inTurn = (work: () => Promise<unknown>) => {
+    writing = writing.then(work).catch(finish)
+  }
+  const report = async (ids: readonly number[]) => {
     const fresh = ids.filter((id) => id > watch.after && !reported.has(id))
     if (fresh.length === 0) return
     for (const id of fresh) reported.add(id)
     const newest = Math.max(...fresh)
     const late = newest <= lastSent
     lastSent = Math.max(lastSent, newest)
-    const message = { event: 'change', id: String(lastSent), data: JSON.stringify({ event: newest, late }) }
-    writing = writing.then(() => stream.writeSSE(message))
+    await stream.writeSSE({ event: 'change', id: String(lastSent), data: JSON.stringify({ event: newest, late }) })
+  }
+  /** Whether the stream may go on; ends it otherwise, and follows a change of role meanwhile. */
+  const stillAllowed = async (): Promise<boolean> => {
+    const right = await currentRight(watch.db, watch.sessionToken, watch.ticketId)
+    if (right === undefined) {
+      finish()
+      return false
+    }
+    watch.internal = right.internal
+    return true
   }
   const visible = (change: TicketChange) => watch.internal || !internalEventKinds.includes(change.kind)
   const unsubscribe = watch.feed.subscribe(watch.ticketId, {
-    changed: (changes) => report(changes.filter(visible).map((change) => change.eventId)),
+    changed: (changes) =>
+      inTurn(async () => {
+        if (await stillAllowed()) await report(changes.filter(visible).map((change) => change.eventId))
+      }),
     closed: finish,
   })
   const heartbeat = setInterval(() => {
-    void sessionLive(watch.db, watch.sessionToken).then((live) => {
-      if (!live) finish()
-      else writing = writing.then(() => stream.write(': ping\n\n'))
-    }, finish)
+    inTurn(async () => {
+      if (await stillAllowed()) await stream.write(': ping\n\n')
+    })
   }, HEARTBEAT_MS)
   heartbeat.unref()
   try {
@@ -128,7 +145,8 @@ async function runWatch(stream: SSEStreamingApi, watch: Watch): Promise<void> {
     await stream.write('retry: 3000\n\n')
     // What changed between the page's rendering and this subscription is sent at once.
     await watch.feed.ready()
-    report(await eventsSincePage(watch))
+    const missed = await eventsSincePage(watch)
+    inTurn(() => report(missed))
     await finished
   } finally {
     clearInterval(heartbeat)
@@ -149,23 +167,28 @@ async function eventsSincePage(watch: Watch): Promise<number[]> {
 }
 
 /**
- * Whether the session behind a stream still stands (not revoked, expired or idle, the person active).
- * Unlike resolveSession it does not touch the session: an open page is not activity, and the idle
- * timeout (COMPLIANCE.md §5) must still end it.
+ * What the person behind a stream may still see of the ticket, as of now: undefined once the session is
+ * revoked, expired or idle, the person no longer active, or their role (or the ticket) no longer lets
+ * them see it. Unlike resolveSession it does not touch the session: an open page is not activity, and
+ * the idle timeout (COMPLIANCE.md §5) must still end it.
  */
-async function sessionLive(db: Db, token: string): Promise<boolean> {
+async function currentRight(db: Db, token: string, ticketId: number): Promise<{ internal: boolean } | undefined> {
   const at = now()
-  const row = await db
+  const user = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select('sessions.id')
+    .select(['users.id', 'users.role', 'users.status'])
     .where('sessions.id', '=', hashToken(token))
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', at)
     .where('sessions.last_seen_at', '>', addMinutes(at, -SESSION_IDLE_MINUTES))
     .where('users.status', '=', 'active')
     .executeTakeFirst()
-  return row !== undefined
+  if (!user) return undefined
+  const actor = actorFromUser(user, 'web')
+  const ticket = await findTicket(db, ticketId)
+  if (!ticket || !can(actor, 'ticket.view', ticket)) return undefined
+  return { internal: can(actor, 'ticket.view_internal', ticket) }
 }
 
 function eventIdOf(value: string | undefined): number {

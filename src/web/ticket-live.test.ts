@@ -12,6 +12,8 @@ import { serve } from '#src/main.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { actorFromUser } from '#src/users/actor.ts'
+import { changeRole } from '#src/users/change-role.ts'
+import { deactivateUser } from '#src/users/deactivate-user.ts'
 import { revokeUserSessions } from '#src/users/sessions.ts'
 import { testApp, testConfig } from '../../test/support/api.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
@@ -293,6 +295,47 @@ describe('live updates of the ticket page (SSE)', () => {
     const response = await app.request(`/tickets/${ticket.id}/events`, { headers: { cookie: requester.cookie } })
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toContain('/login')
+  })
+
+  test('an open stream ends once its right is gone (demotion, deactivation, revoked session); one’s own ticket stays', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const admin = actorFromUser((await webUser(db, { role: 'admin' })).user, 'web')
+    const staff = actorFromUser((await webUser(db, { role: 'executor' })).user, 'web')
+    const demoted = await webUser(db, { role: 'executor' })
+    const deactivated = await webUser(db, { role: 'executor' })
+    const revoked = await webUser(db, { role: 'executor' })
+    // An executor who filed a ticket of their own keeps watching it as a requester, without notes.
+    const owner = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db)
+    const own = await buildTicket(db, { requesterId: owner.user.id })
+    const open = async (who: WebUser, id: number) => {
+      const stream = await openStream(app, `/tickets/${id}/events?after=${await lastEvent(db, id)}`, who)
+      await stream.until(/retry: 3000/)
+      return stream
+    }
+    const foreignStreams = [await open(demoted, ticket.id), await open(deactivated, ticket.id)]
+    const revokedStream = await open(revoked, ticket.id)
+    const ownStream = await open(owner, own.id)
+
+    await changeRole(db, admin, { userId: demoted.user.id, role: 'requester' })
+    await changeRole(db, admin, { userId: owner.user.id, role: 'requester' })
+    await deactivateUser(db, admin, { userId: deactivated.user.id })
+    await revokeUserSessions(db, revoked.user.id)
+    await addMessage(db, staff, { ticketId: ticket.id, body: 'Ответ', internal: false })
+    await addMessage(db, staff, { ticketId: own.id, body: 'Заметка ИТ', internal: true })
+    await addMessage(db, staff, { ticketId: own.id, body: 'Ответ', internal: false })
+    const [message] = await eventIds(db, ticket.id, 'message')
+    const [ownNote] = await eventIds(db, own.id, 'note')
+    const [ownMessage] = await eventIds(db, own.id, 'message')
+
+    for (const stream of [...foreignStreams, revokedStream]) {
+      await stream.ended()
+      expect(stream.text()).not.toContain(`id: ${message}\n`)
+    }
+    await ownStream.until(new RegExp(`id: ${ownMessage}\n`))
+    expect(ownStream.text()).not.toContain(`"event":${ownNote},`)
+    await ownStream.close()
   })
 
   // Defined for the one engine it concerns (not a skip on the other).
