@@ -315,6 +315,23 @@ describe('fake Telegram: faults', () => {
     expect(tg.callsOf('sendMessage')[0]?.fault).toBe('hang 3000 ms')
   })
 
+  test('a late answer: the message is in the chat before the client hears of it; a client gone never does', async () => {
+    tg.failNext('sendMessage', { answerAfterMs: 400 })
+    const sending = api.sendMessage(42, 'первое')
+    await tg.waitFor(() => tg.botMessages(42).length === 1)
+    const [held] = tg.callsOf('sendMessage')
+    expect(held).toMatchObject({ status: 200, fault: 'answer after 400 ms' })
+    expect(held?.answeredAt).toBeUndefined()
+    expect((await sending).text).toBe('первое')
+    expect(held?.answeredAt).toBeDefined()
+
+    const impatient = new Api(tg.token, { apiRoot: tg.apiRoot, timeoutSeconds: 1 })
+    tg.failNext('sendMessage', { answerAfterMs: 3000 })
+    expect(await rejection(impatient.sendMessage(42, 'второе'))).toBeInstanceOf(HttpError)
+    // Performed all the same: the client cannot tell a lost answer from a lost request.
+    expect(tg.botMessages(42).map((m) => m.text)).toEqual(['первое', 'второе'])
+  })
+
   test('a person who blocked the bot: sends answer 403 until unblocked', async () => {
     const anna = tg.user(42)
     anna.block()

@@ -43,6 +43,8 @@ export type Fault =
   | { status: 409; description?: string }
   | { status: number; description?: string }
   | { hangMs: number }
+  /** Telegram performs the call at once, but its answer comes this much later (or never, if the client is gone). */
+  | { answerAfterMs: number }
 
 export interface TgUser {
   id: number
@@ -620,10 +622,14 @@ export class FakeTelegram {
     this.changed()
 
     const fault = this.takeFault(method)
+    let answerAfterMs = 0
     if (fault && 'hangMs' in fault) {
       call.fault = `hang ${fault.hangMs} ms`
       await this.hold(fault.hangMs)
       if (this.closed || res.destroyed) return
+    } else if (fault && 'answerAfterMs' in fault) {
+      call.fault = `answer after ${fault.answerAfterMs} ms`
+      answerAfterMs = fault.answerAfterMs
     } else if (fault) {
       call.fault = `status ${fault.status}`
       call.status = fault.status
@@ -644,6 +650,11 @@ export class FakeTelegram {
     const answer = this.dispatch(method, params)
     if (answer.status !== 200 && isFlood(answer)) call.fault = 'flood control'
     call.status = answer.status
+    if (answerAfterMs > 0) {
+      this.changed()
+      await this.hold(answerAfterMs)
+      if (this.closed || res.destroyed) return
+    }
     call.answeredAt = performance.now()
     this.json(res, answer.status, answer.body)
     this.changed()
@@ -682,7 +693,10 @@ export class FakeTelegram {
     }
     this.calls.push(call)
     const fault = this.takeFault('download')
-    if (fault && 'hangMs' in fault) {
+    if (fault && 'answerAfterMs' in fault) {
+      // Downloads answer at once: a late answer here is only a slow one.
+      await this.hold(fault.answerAfterMs)
+    } else if (fault && 'hangMs' in fault) {
       call.fault = `hang ${fault.hangMs} ms`
       await this.hold(fault.hangMs)
     } else if (fault) {
@@ -1230,7 +1244,7 @@ function chatIdOf(p: Record<string, unknown>): number {
   return id
 }
 
-function faultBody(fault: Exclude<Fault, { hangMs: number }>): unknown {
+function faultBody(fault: Exclude<Fault, { hangMs: number } | { answerAfterMs: number }>): unknown {
   const descriptions: Record<number, string> = {
     400: 'Bad Request',
     403: 'Forbidden: bot was blocked by the user',

@@ -1,5 +1,6 @@
 // The real `helpdesk serve` as a child process, for the reliability tests that kill it (TESTING.md F1, F2, F5).
 import { type ChildProcess, spawn } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
 import path from 'node:path'
 import type { CliEnv } from '../cli/helpers.ts'
 import type { FakeTelegram } from './fake-telegram.ts'
@@ -13,22 +14,35 @@ export interface ServerOptions {
   worker?: 'off'
   /** The bot, polling this fake Telegram. */
   telegram?: FakeTelegram
+  /** More settings (e.g. TELEGRAM_TIMEOUT_SECONDS, NOTICE_RETRY_SECONDS: durations scaled down for a test). */
+  env?: Record<string, string>
+  /** PostgreSQL instead of the data directory's SQLite file (F6). */
+  databaseUrl?: string
+  /** The server's log (JSON lines, level info) appended to this file instead of dropped (F7: a log on a full disk). */
+  logFile?: string
 }
 
-/** Starts `helpdesk serve` over the environment's data directory; its output is dropped. */
+/** Starts `helpdesk serve` over the environment's data directory; its output is dropped unless `logFile`. */
 export function startServer(env: CliEnv, options: ServerOptions = {}): ChildProcess {
-  const { port = env.port, worker, telegram } = options
-  return spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
+  const { port = env.port, worker, telegram, env: extra, databaseUrl, logFile } = options
+  const log = logFile === undefined ? 'ignore' : openSync(logFile, 'a')
+  const child = spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
     env: {
       PATH: process.env.PATH,
       DATA_DIR: env.dataDir,
       PORT: String(port),
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: logFile === undefined ? 'silent' : 'info',
+      ...(logFile === undefined ? {} : { LOG_FORMAT: 'json' }),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(worker ? { WORKER: worker } : {}),
       ...(telegram ? { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.apiRoot } : {}),
+      ...extra,
     },
-    stdio: 'ignore',
+    stdio: ['ignore', log, log],
   })
+  // The child holds its own copy of the log's descriptor.
+  if (typeof log === 'number') closeSync(log)
+  return child
 }
 
 /** Waits (up to half a minute) until the server at `base` answers /readyz. */
