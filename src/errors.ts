@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'invalid_transition'
   | 'rate_limited'
   | 'unavailable'
+  /** An Idempotency-Key sent again with a different request (IETF draft: 422). */
+  | 'idempotency_key_reused'
 
 export class DomainError extends Error {
   readonly code: ErrorCode
@@ -35,6 +37,7 @@ export const httpStatusOf: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 422 |
   invalid_transition: 409,
   rate_limited: 429,
   unavailable: 503,
+  idempotency_key_reused: 422,
 }
 
 export function isDomainError(error: unknown): error is DomainError {

@@ -240,7 +240,8 @@ const operations: Operation[] = [
     method: 'post',
     path: '/tickets',
     tag: 'tickets',
-    summary: 'Новая заявка; повтор с тем же Idempotency-Key возвращает первую и ничего не создаёт',
+    summary:
+      'Новая заявка; повтор с тем же Idempotency-Key возвращает первую и ничего не создаёт, тот же ключ с другим запросом — 422 idempotency_key_reused',
     body: createTicketBody,
     headers: [{ name: 'Idempotency-Key', description: 'Ключ повтора (до 200 символов), свой у каждого пользователя' }],
     ok: { status: 201, item: 'Ticket' },

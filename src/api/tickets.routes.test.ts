@@ -57,6 +57,30 @@ describe('POST /api/v1/tickets', () => {
     expect(idOf(third)).not.toBe(idOf(first))
   })
 
+  test('an Idempotency-Key sent again with a different body is refused (422), the first ticket untouched', async () => {
+    const { db, app, requester, category } = await setup()
+    const headers = { ...requester.headers, 'idempotency-key': 'req-9b1c' }
+    const first = await call(app, 'POST', '/api/v1/tickets', {
+      headers,
+      body: { title: 'Нет сети', description: 'Пропал интернет', category_id: category.id },
+    })
+    expect(first.status).toBe(201)
+    const other = await call(app, 'POST', '/api/v1/tickets', {
+      headers,
+      body: { title: 'Не печатает', description: 'Принтер в 12-м', category_id: category.id },
+    })
+    expectCleanError(other, 422, 'idempotency_key_reused')
+    // The same request again, its JSON spelled differently (field order, spacing): the first answer.
+    const retry = await call(app, 'POST', '/api/v1/tickets', {
+      headers,
+      body: `{ "category_id": ${category.id}, "description": "Пропал интернет", "title": "Нет сети" }`,
+    })
+    expect(retry.status).toBe(201)
+    expect(idOf(retry)).toBe(idOf(first))
+    const tickets = await db.selectFrom('tickets').select(['id', 'title']).execute()
+    expect(tickets).toEqual([{ id: idOf(first), title: 'Нет сети' }])
+  })
+
   test('a requester cannot file on behalf of someone else: 403, journaled, nothing created', async () => {
     const { db, app, requester, executor, category } = await setup()
     const res = await call(app, 'POST', '/api/v1/tickets', {

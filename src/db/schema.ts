@@ -277,6 +277,8 @@ export interface IdempotencyKeysTable {
   key: string
   ticket_id: number
   created_at: string
+  /** SHA-256 of the request the key was first used with; null for keys stored before it was kept. */
+  request_hash: string | null
 }
 
 export interface BotConversationsTable {

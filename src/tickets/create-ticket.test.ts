@@ -183,6 +183,25 @@ describe('createTicket', () => {
     expect(mine).toHaveLength(1)
   })
 
+  test('a key reused for a different request is refused, even concurrently; keys stored before hashing replay', async () => {
+    const { user, actor } = await buildActor(db)
+    const category = await buildCategory(db)
+    const base = { description: 'Описание', categoryId: category.id, idempotencyKey: 'k-2' }
+    const settled = await Promise.allSettled(
+      ['Первая', 'Вторая', 'Первая', 'Вторая'].map((title) => createTicket(db, actor, { ...base, title })),
+    )
+    const mine = await db.selectFrom('tickets').selectAll().where('requester_id', '=', user.id).execute()
+    expect(mine).toHaveLength(1)
+    const winner = mine[0]?.title
+    for (const [i, result] of settled.entries()) {
+      if (['Первая', 'Вторая', 'Первая', 'Вторая'][i] === winner) expect(result).toMatchObject({ status: 'fulfilled' })
+      else expect(result).toMatchObject({ status: 'rejected', reason: { code: 'idempotency_key_reused' } })
+    }
+    await db.updateTable('idempotency_keys').set({ request_hash: null }).where('user_id', '=', user.id).execute()
+    const legacy = await createTicket(db, actor, { ...base, title: 'Третья' })
+    expect(legacy.id).toBe(mine[0]?.id)
+  })
+
   test('the same key from another person is another ticket', async () => {
     const category = await buildCategory(db)
     const input = { title: 'Тема', description: 'Описание', categoryId: category.id, idempotencyKey: 'shared' }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
 import type { StoredFile } from '#src/attachments/file-store.ts'
 import type { Db, Priority, Ticket, Tx } from '#src/db/schema.ts'
@@ -27,7 +28,10 @@ export interface CreateTicketInput {
   departmentId?: number | null
   /** Default: the requester's room. */
   location?: string | null
-  /** A repeated request with the same key (per actor) returns the first ticket and creates nothing. */
+  /**
+   * A repeated request with the same key (per actor) returns the first ticket and creates nothing; the
+   * same key with a different request is refused (`idempotency_key_reused`).
+   */
   idempotencyKey?: string
   /** Files of the description (photos, documents, an album), already stored (attachments/file-store.ts). */
   attachments?: readonly StoredFile[]
@@ -40,23 +44,36 @@ export async function createTicket(db: Db, actor: Actor, input: CreateTicketInpu
   if (key !== undefined && textLength(key) > limits.idempotencyKey) {
     throw new DomainError('validation', 'Слишком длинный ключ идемпотентности')
   }
+  const idempotency = key === undefined ? undefined : { key, requestHash: requestHash(actor, input) }
   const attempt = { action: 'ticket.create', ticketId: null, subjectId: requesterId }
   try {
-    return await journalingDenials(db, actor, attempt, () => transact(db, (tx) => create(tx, actor, input, key)))
+    return await journalingDenials(db, actor, attempt, () =>
+      transact(db, (tx) => create(tx, actor, input, idempotency)),
+    )
   } catch (error) {
     // A concurrent request with the same key committed first: answer with its ticket.
-    if (key !== undefined && actor.id !== null && isUniqueViolation(error)) {
-      const first = await ticketByKey(db, actor.id, key)
+    if (idempotency !== undefined && actor.id !== null && isUniqueViolation(error)) {
+      const first = await ticketByKey(db, actor.id, idempotency)
       if (first) return first
     }
     throw error
   }
 }
 
-async function create(tx: Tx, actor: Actor, input: CreateTicketInput, key: string | undefined): Promise<Ticket> {
+interface Idempotency {
+  key: string
+  requestHash: string
+}
+
+async function create(
+  tx: Tx,
+  actor: Actor,
+  input: CreateTicketInput,
+  idempotency: Idempotency | undefined,
+): Promise<Ticket> {
   if (!can(actor, 'ticket.create')) throw new DomainError('forbidden', 'Нет прав создавать заявки')
-  if (key !== undefined && actor.id !== null) {
-    const earlier = await ticketByKey(tx, actor.id, key)
+  if (idempotency !== undefined && actor.id !== null) {
+    const earlier = await ticketByKey(tx, actor.id, idempotency)
     if (earlier) return earlier
   }
   const requesterId = input.requesterId ?? actor.id
@@ -130,10 +147,16 @@ async function create(tx: Tx, actor: Actor, input: CreateTicketInput, key: strin
     .returningAll()
     .executeTakeFirstOrThrow()
 
-  if (key !== undefined && actor.id !== null) {
+  if (idempotency !== undefined && actor.id !== null) {
     await tx
       .insertInto('idempotency_keys')
-      .values({ user_id: actor.id, key, ticket_id: ticket.id, created_at: at })
+      .values({
+        user_id: actor.id,
+        key: idempotency.key,
+        ticket_id: ticket.id,
+        created_at: at,
+        request_hash: idempotency.requestHash,
+      })
       .execute()
   }
   await indexNewTicket(tx, ticket)
@@ -166,14 +189,45 @@ async function create(tx: Tx, actor: Actor, input: CreateTicketInput, key: strin
   return ticket
 }
 
-async function ticketByKey(db: Tx, userId: number, key: string): Promise<Ticket | undefined> {
+/**
+ * The ticket an earlier request with this key created, if any. The key sent again with another request
+ * is a client's mistake that must not pass for success (IETF draft «The Idempotency-Key HTTP Header
+ * Field»: 422). Keys stored before requests were hashed carry no hash and replay as before.
+ */
+async function ticketByKey(db: Tx, userId: number, idempotency: Idempotency): Promise<Ticket | undefined> {
   const row = await db
     .selectFrom('idempotency_keys')
-    .select('ticket_id')
+    .select(['ticket_id', 'request_hash'])
     .where('user_id', '=', userId)
-    .where('key', '=', key)
+    .where('key', '=', idempotency.key)
     .executeTakeFirst()
-  return row ? findTicket(db, row.ticket_id) : undefined
+  if (!row) return undefined
+  if (row.request_hash !== null && row.request_hash !== idempotency.requestHash) {
+    throw new DomainError(
+      'idempotency_key_reused',
+      'Этот Idempotency-Key уже использован для другого запроса: для новой заявки нужен новый ключ',
+    )
+  }
+  return findTicket(db, row.ticket_id)
+}
+
+/**
+ * What a key stands for: the request as the use case receives it (method and path are those of filing a
+ * ticket), so a retry matches whatever the spacing or field order of its JSON.
+ */
+function requestHash(actor: Actor, input: CreateTicketInput): string {
+  const request = {
+    operation: 'ticket.create',
+    title: input.title?.trim() || null,
+    description: input.description,
+    categoryId: input.categoryId,
+    priority: input.priority ?? null,
+    requesterId: input.requesterId ?? actor.id,
+    departmentId: input.departmentId === undefined ? 'default' : input.departmentId,
+    location: input.location === undefined ? 'default' : input.location,
+    attachments: (input.attachments ?? []).map((file) => [file.sha256, file.fileName, file.mimeType]),
+  }
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex')
 }
 
 /** A primary-key or unique violation, on either engine. */
