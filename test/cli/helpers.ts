@@ -40,7 +40,8 @@ export async function freshEnv(): Promise<CliEnv> {
   return { dataDir, port: await freePort() }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
