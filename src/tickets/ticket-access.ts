@@ -38,7 +38,9 @@ export interface DeniedAttempt {
 /**
  * Runs a use case; if it is refused for lack of rights, journals the denial in a transaction of its own
  * (the use case's transaction has rolled back with the refusal) and rethrows. A ticket hidden from the
- * actor (not_found although it exists) is a denial too.
+ * actor (not_found although it exists) is a denial too. For someone who does not see every ticket (a
+ * requester), a missing number is journaled exactly like someone else's: the same queries and the same
+ * write, so neither the answer nor the time it takes tells one from the other.
  */
 export async function journalingDenials<T>(
   db: Db,
@@ -51,7 +53,8 @@ export async function journalingDenials<T>(
   } catch (error) {
     if (!isDomainError(error) || (error.code !== 'forbidden' && error.code !== 'not_found')) throw error
     const owner = await requesterOf(db, attempt.ticketId)
-    const hidden = error.code === 'not_found' && owner !== null
+    const probe = attempt.ticketId !== null && !can(actor, 'ticket.view')
+    const hidden = error.code === 'not_found' && (owner !== null || probe)
     const subjectId = attempt.subjectId ?? owner
     if (error.code === 'forbidden' || hidden) {
       await auditDenied(db, actor, {
@@ -64,7 +67,7 @@ export async function journalingDenials<T>(
           attempt.ticketId === null
             ? `Отказано в действии ${attempt.action}`
             : `Отказано в действии ${attempt.action} с заявкой № ${attempt.ticketId}`,
-        details: hidden ? { reason: 'not_visible' } : null,
+        details: hidden ? { reason: owner === null ? 'not_found' : 'not_visible' } : null,
       })
     }
     throw error

@@ -247,7 +247,11 @@ describe('live updates of the ticket page (SSE)', () => {
       .where('action', '=', 'ticket.watch')
       .where('result', '=', 'denied')
       .execute()
-    expect(denied).toMatchObject([{ actor_id: requester.user.id, object_id: String(foreign.id) }])
+    // A missing number is journaled like someone else's ticket: a requester cannot tell them apart.
+    expect(denied).toMatchObject([
+      { actor_id: requester.user.id, object_id: String(foreign.id), subject_id: foreign.requester_id },
+      { actor_id: requester.user.id, object_id: String(foreign.id + 1000), subject_id: null },
+    ])
   })
 
   test('one person may hold a bounded number of streams; a closed one frees its place', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
-import { testApp } from '../../test/support/api.ts'
+import { apiUser, testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { journalOf } from '../../test/support/state.ts'
@@ -209,6 +209,36 @@ describe('the ticket page', () => {
       expect(result.status, action).toBe(404)
     }
     expect((await ticketRow(db, foreign.id)).status).toBe('new')
+  })
+  test('someone else’s ticket and a missing number answer alike (page and API) and are journaled alike', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    const token = await apiUser(db)
+    const foreign = await buildTicket(db)
+    const missing = foreign.id + 1000
+    const answer = async (path: string, headers: Record<string, string>) => {
+      const response = await app.request(path, { headers })
+      const requestId = response.headers.get('x-request-id') ?? 'none'
+      const text = (await response.text()).replaceAll(requestId, '<request id>')
+      const names = [...response.headers.keys()].filter((name) => name !== 'x-request-id' && name !== 'date')
+      return { status: response.status, text, headers: names.map((name) => [name, response.headers.get(name)]) }
+    }
+    for (const [prefix, headers] of [
+      ['/tickets/', { cookie: who.cookie }],
+      ['/api/v1/tickets/', { authorization: `Bearer ${token.token}` }],
+    ] as const) {
+      const theirs = await answer(`${prefix}${foreign.id}`, headers)
+      expect(theirs.status).toBe(404)
+      expect(await answer(`${prefix}${missing}`, headers)).toEqual(theirs)
+    }
+    const denied = await journalOf(db, 'ticket.view', 'denied')
+    expect(denied.map((row) => [row.actor_id, row.object_id, row.subject_id])).toEqual([
+      [who.user.id, String(foreign.id), foreign.requester_id],
+      [who.user.id, String(missing), null],
+      [token.user.id, String(foreign.id), foreign.requester_id],
+      [token.user.id, String(missing), null],
+    ])
   })
 })
 
