@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { createApi } from '#src/api/api.ts'
@@ -12,6 +13,9 @@ import { diskHasRoom } from '#src/db/unavailable.ts'
 import { createWeb, webNotFound } from '#src/web/web.tsx'
 
 export type { AppDeps } from '#src/api/env.ts'
+
+/** The largest Telegram update the webhook reads. */
+const WEBHOOK_BODY_LIMIT = 1024 * 1024
 
 /** Parts that exist only when the bot runs (main.ts creates them). */
 export interface AppExtras {
@@ -86,6 +90,8 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
   if (extras.telegram && deps.config.telegram.enabled && deps.config.telegram.mode === 'webhook') {
     app.post(
       WEBHOOK_PATH,
+      // An update is a few KB (a 4 096-character text with a quoted one); the check comes before the read.
+      bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: (c) => c.text('Payload Too Large', 413) }),
       telegramWebhookHandler({
         applier: extras.telegram.applier,
         ready: extras.telegram.ready,

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { idParam } from '#src/api/validate.ts'
 import { MAX_FILES_PER_MESSAGE } from '#src/attachments/attach-files.ts'
 import {
@@ -15,25 +14,9 @@ import { DomainError } from '#src/errors.ts'
 import { viewAttachment } from '#src/tickets/view-attachment.ts'
 import type { WebEnv } from './env.ts'
 import { t } from './i18n.ts'
-import { refusedPage } from './pages.tsx'
 
 /** A form with files: several of them, each at most 20 MB, and together at most this. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-/**
- * Refuses an oversized upload before anything reads it into memory — mounted ahead of the session check,
- * which reads the form for its CSRF token.
- */
-export const uploadLimit = bodyLimit({
-  maxSize: MAX_UPLOAD_BYTES,
-  onError: (c) =>
-    c.html(
-      refusedPage(
-        t('Файлы слишком большие: не больше 20 МБ каждый и 50 МБ вместе. Вернитесь назад и выберите файлы поменьше.'),
-      ),
-      413,
-    ),
-})
 
 /** The files of a submitted form (`files`, several allowed); an empty file input sends nothing. */
 export async function formFiles(c: Context): Promise<File[]> {

@@ -26,7 +26,7 @@ import { readForm } from './forms.ts'
 import { msg, t } from './i18n.ts'
 import { activeStaff } from './lookups.ts'
 import { requireSession } from './session.ts'
-import { formFiles, storeUploads, ticketFileRoutes, uploadLimit, uploadProblem } from './ticket-files.routes.tsx'
+import { formFiles, storeUploads, ticketFileRoutes, uploadProblem } from './ticket-files.routes.tsx'
 import { ticketLiveRoutes } from './ticket-live.routes.tsx'
 import { parseListQuery, readyViews, toFilter } from './ticket-query.ts'
 import { NewTicketPage, type NewTicketValues } from './views/new-ticket.tsx'
@@ -101,9 +101,7 @@ function exportRow<D>(ticket: TicketListItem, date: (iso: string | null) => D, l
 /** /tickets: the list, export, the new ticket form, the ticket page and its actions. */
 export function ticketRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
-  // Before the session check, which reads the form (CSRF token): an oversized upload is never read.
-  routes.use('/new', uploadLimit)
-  routes.use('/:id/messages', uploadLimit)
+  // Bodies are limited before this (body-limit.ts): the session check reads the form for its CSRF token.
   routes.use(requireSession)
 
   routes.get('/', async (c) => {

@@ -53,6 +53,8 @@ export const enTicket: Readonly<Record<string, string>> = {
   'Не больше {n} файлов за один раз': 'At most {n} files at a time',
   'Файлы слишком большие: не больше 20 МБ каждый и 50 МБ вместе. Вернитесь назад и выберите файлы поменьше.':
     'The files are too large: at most 20 MB each and 50 MB together. Go back and choose smaller files.',
+  'Запрос слишком большой. Вернитесь назад и сократите текст.':
+    'The request is too large. Go back and shorten the text.',
   '{n} Б': '{n} B',
   '{n} КБ': '{n} KB',
   '{n} МБ': '{n} MB',
