@@ -35,6 +35,14 @@ export interface Config {
   readonly workerEnabled: boolean
   /** The first retry of an undelivered notice waits this long, doubling each time (15 s unless set). */
   readonly noticeRetryMs?: number
+  /** Where the journal's head is anchored (AUDIT_CHECKPOINT_FILE); DATA_DIR/audit-checkpoints.log unless set. */
+  readonly auditCheckpointFile?: string
+  /** Where the audit key came from: the environment, a file (AUDIT_HMAC_KEY_FILE), or generated into DATA_DIR. */
+  readonly auditKeySource?: 'env' | 'file' | 'generated'
+  /** NODE_ENV=production: a generated audit key is worth a warning there. */
+  readonly production?: boolean
+  /** PostgreSQL: the journal's owner (MIGRATION_DATABASE_URL) runs migrations; DATABASE_URL's role only uses the tables. */
+  readonly migrationDatabase?: DatabaseConfig
 }
 
 const envSchema = z.object({
@@ -52,6 +60,11 @@ const envSchema = z.object({
   TELEGRAM_PROXY: z.string().optional(),
   AUDIT_HMAC_KEY: z.string().min(32).optional(),
   SECRET_KEY: z.string().min(32).optional(),
+  AUDIT_HMAC_KEY_FILE: z.string().min(1).optional(),
+  SECRET_KEY_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  MIGRATION_DATABASE_URL: z.string().min(1).optional(),
+  NODE_ENV: z.string().optional(),
   WORKER: z.enum(['on', 'off']).default('on'),
   TELEGRAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
   NOTICE_RETRY_SECONDS: z.coerce.number().positive().max(3600).default(15),
@@ -72,6 +85,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(e.DATA_DIR)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const secrets = loadOrCreateSecrets(dataDir)
+  const auditKey = keyFrom('AUDIT_HMAC_KEY', e.AUDIT_HMAC_KEY, e.AUDIT_HMAC_KEY_FILE)
+  const secretKey = keyFrom('SECRET_KEY', e.SECRET_KEY, e.SECRET_KEY_FILE)
+  const migrationDatabase = e.MIGRATION_DATABASE_URL ? parseDatabaseUrl(e.MIGRATION_DATABASE_URL, dataDir) : undefined
+  if (migrationDatabase && migrationDatabase.kind !== 'postgres') {
+    throw new ConfigError('MIGRATION_DATABASE_URL нужен только для PostgreSQL и должен начинаться с postgres://')
+  }
   const port = e.PORT
   const baseUrl = (e.BASE_URL ?? `http://${e.HOST}:${port}`).replace(/\/$/, '')
   const telegram: TelegramConfig = e.TELEGRAM_BOT_TOKEN
@@ -94,11 +113,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tzDisplay: e.TZ_DISPLAY,
     logLevel: e.LOG_LEVEL,
     telegram,
-    auditKey: e.AUDIT_HMAC_KEY ?? secrets.auditKey,
-    secretKey: e.SECRET_KEY ?? secrets.secretKey,
+    auditKey: auditKey ?? secrets.auditKey,
+    secretKey: secretKey ?? secrets.secretKey,
     workerEnabled: e.WORKER === 'on',
     noticeRetryMs: e.NOTICE_RETRY_SECONDS * 1000,
+    auditCheckpointFile: path.resolve(e.AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoints.log')),
+    auditKeySource: e.AUDIT_HMAC_KEY ? 'env' : e.AUDIT_HMAC_KEY_FILE ? 'file' : 'generated',
+    production: e.NODE_ENV === 'production',
+    ...(migrationDatabase ? { migrationDatabase } : {}),
   })
+}
+
+/**
+ * A key from the environment or from a file (a root-owned 0400 file, a systemd credential), so that it
+ * need not live in DATA_DIR beside the database it protects. One trailing newline is not part of it.
+ */
+function keyFrom(name: string, value: string | undefined, file: string | undefined): string | undefined {
+  if (value !== undefined && file !== undefined) throw new ConfigError(`Задайте что-то одно: ${name} или ${name}_FILE`)
+  if (file === undefined) return value
+  let key: string
+  try {
+    key = readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+  } catch {
+    throw new ConfigError(`${name}_FILE: файл ${file} не читается`)
+  }
+  if (key.length < 32) throw new ConfigError(`${name}_FILE: ключ в файле ${file} короче 32 символов`)
+  return key
+}
+
+/**
+ * Someone who can read DATA_DIR (a copy of the disk, a backup of the folder) can then re-sign the whole
+ * journal. In production the key belongs elsewhere; said once at start, without the key itself.
+ */
+export function auditKeyWarning(config: Pick<Config, 'auditKeySource' | 'production' | 'dataDir'>): string | undefined {
+  if (!config.production || config.auditKeySource !== 'generated') return undefined
+  return `the audit journal's HMAC key is the one generated into ${path.join(config.dataDir, 'secrets.json')}: anyone who reads the data folder can re-sign the journal; set AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE outside DATA_DIR`
 }
 
 export function parseDatabaseUrl(url: string | undefined, dataDir: string): DatabaseConfig {

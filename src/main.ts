@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import { serve as serveHttp } from '@hono/node-server'
 import { Api, type Bot } from 'grammy'
 import { createApp } from '#src/app.ts'
+import { checkpointFileOf } from '#src/audit/checkpoints.ts'
 import { setAuditKey } from '#src/audit/journal.ts'
 import { createUpdateApplier, type UpdateApplier } from '#src/bot/apply-update.ts'
 import type { BotContext } from '#src/bot/context.ts'
@@ -11,12 +12,12 @@ import { createBot } from '#src/bot/create-bot.ts'
 import { createFileDownloader } from '#src/bot/download-files.ts'
 import { botHousekeeping } from '#src/bot/housekeeping.ts'
 import { type RunningBot, startBot } from '#src/bot/start-bot.ts'
-import type { Config } from '#src/config.ts'
+import { auditKeyWarning, type Config } from '#src/config.ts'
+import { migrateDatabase } from '#src/db/app-role.ts'
 import { secureDataDir } from '#src/db/data-dir-permissions.ts'
 import { openDatabase } from '#src/db/database.ts'
-import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
-import { defaultSchedules } from '#src/jobs/schedules.ts'
+import { auditCheckpointSchedule, defaultSchedules } from '#src/jobs/schedules.ts'
 import { startWorker, type Worker, type WorkerDeps } from '#src/jobs/worker.ts'
 import { createLogger, type Logger } from '#src/logger.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
@@ -58,9 +59,12 @@ export async function serve(
   let runningBot: RunningBot | undefined
   try {
     // Several instances may start at once: Kysely's migration lock lets one migrate, the others wait.
-    const applied = await migrateToLatest(db)
+    // MIGRATION_DATABASE_URL: the journal's owner migrates; this process's role owns nothing.
+    const applied = await migrateDatabase(db, config)
     for (const m of applied) logger.info({ migration: m.migrationName, status: m.status }, 'migration')
     setAuditKey(config.auditKey)
+    const keyWarning = auditKeyWarning(config)
+    if (keyWarning) logger.warn(keyWarning)
 
     // The bot (TELEGRAM_BOT_TOKEN set) exists before the app, which mounts its webhook in webhook mode.
     const telegram = telegramBot(db, config, logger, () => worker?.wake())
@@ -80,7 +84,7 @@ export async function serve(
         config,
         logger,
         channels: [noticeChannel(db, config, logger)],
-        schedules: [...defaultSchedules, ...botHousekeeping],
+        schedules: [...defaultSchedules, ...botHousekeeping, auditCheckpointSchedule(checkpointFileOf(config))],
         outbox: outboxOptions(config),
       })
     // In the background: while Telegram is unreachable the bot keeps trying and the web works meanwhile.

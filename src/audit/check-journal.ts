@@ -1,15 +1,36 @@
+import { existsSync } from 'node:fs'
 import type { Db } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
+import { readCheckpoints, verifyCheckpoints } from './checkpoints.ts'
 import { auditDenied } from './denied.ts'
 import { audit, type VerifyResult, verifyJournal } from './journal.ts'
 
+export interface CheckOptions {
+  /** The checkpoint file to hold the journal against (see checkpoints.ts). */
+  checkpointFile?: string
+  /** The file was named by the person: its absence is an error rather than a note. */
+  checkpointFileRequired?: boolean
+  /** For the checkpoints' times in the reasons. */
+  timeZone?: string
+}
+
+/** Which checkpoint file the check used: `count` is null when the file does not exist (yet). */
+export interface CheckpointsUsed {
+  file: string
+  count: number | null
+}
+
+export type JournalCheck = VerifyResult & { checkpoints?: CheckpointsUsed }
+
 /**
  * Verifies the journal's chain for an admin (or the console: `helpdesk audit verify`) and journals the
- * check with its outcome. It reads every row: run on demand, not per page view.
+ * check with its outcome. With a checkpoint file, a chain that verifies must also still hold every
+ * checkpointed head: that catches a cut tail and a chain re-signed with a stolen key. It reads every
+ * row: run on demand, not per page view.
  */
-export async function checkJournal(db: Db, actor: Actor): Promise<VerifyResult> {
+export async function checkJournal(db: Db, actor: Actor, options: CheckOptions = {}): Promise<JournalCheck> {
   if (!can(actor, 'audit.view')) {
     await auditDenied(db, actor, {
       action: 'audit.verify',
@@ -18,15 +39,45 @@ export async function checkJournal(db: Db, actor: Actor): Promise<VerifyResult> 
     })
     throw new DomainError('forbidden', 'Журнал аудита доступен только администратору')
   }
-  const result = await verifyJournal(db)
-  await audit(db, actor, {
+  const { checkpointFile: file } = options
+  const found = file !== undefined && existsSync(file)
+  if (file !== undefined && !found && options.checkpointFileRequired) {
+    throw new DomainError('not_found', `Файл контрольных точек ${file} не найден`)
+  }
+  const checkpoints = found ? await readCheckpoints(file) : []
+  if (!Array.isArray(checkpoints)) {
+    throw new DomainError('validation', `Файл контрольных точек ${file} повреждён: строка ${checkpoints.line}`)
+  }
+  let result: VerifyResult = await verifyJournal(db)
+  if (result.ok && checkpoints.length > 0) {
+    const anchored = await verifyCheckpoints(db, checkpoints, options.timeZone ?? 'Europe/Moscow')
+    if (!anchored.ok) result = { ...anchored, count: result.count }
+  }
+  const used: CheckpointsUsed | undefined =
+    file === undefined ? undefined : { file, count: found ? checkpoints.length : null }
+  const anchoredText = used?.count ? `, контрольных точек: ${used.count}` : ''
+  const journaled = audit(db, actor, {
     action: 'audit.verify',
     objectType: 'audit_log',
     result: result.ok ? 'success' : 'error',
     description: result.ok
-      ? `Проверка журнала аудита: цел, записей: ${result.count}`
+      ? `Проверка журнала аудита: цел, записей: ${result.count}${anchoredText}`
       : `Проверка журнала аудита: нарушен, ${result.reason}`,
-    details: result.ok ? { count: result.count } : { count: result.count, firstBadId: result.firstBadId },
+    details: {
+      count: result.count,
+      ...(result.ok ? {} : { firstBadId: result.firstBadId }),
+      ...(used ? { checkpoints: used.count } : {}),
+    },
   })
-  return result
+  if (result.ok) await journaled
+  else {
+    // A journal tampered with can refuse the next row too (a forged row already holds the head's next id):
+    // the finding still reaches the person, who is told that it could not be journaled.
+    const failure = await journaled.then(
+      () => undefined,
+      () => 'проверку не удалось записать в журнал',
+    )
+    if (failure) result = { ...result, reason: `${result.reason}; ${failure}` }
+  }
+  return used ? { ...result, checkpoints: used } : result
 }

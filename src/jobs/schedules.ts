@@ -1,3 +1,4 @@
+import { writeCheckpoint } from '#src/audit/checkpoints.ts'
 import type { Db } from '#src/db/schema.ts'
 import { autoCloseResolved } from '#src/tickets/auto-close.ts'
 import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
@@ -16,3 +17,18 @@ export const defaultSchedules: readonly Schedule[] = [
   { name: 'outbox-payloads-scrubbed', everyMs: 60 * 60_000, run: scrubFinishedNotices },
   { name: 'idempotency-keys-old', everyMs: 60 * 60_000, run: deleteOldIdempotencyKeys },
 ]
+
+/**
+ * The journal's head appended to the checkpoint file outside the database (AUDIT_CHECKPOINT_FILE): once a
+ * day, and at the start of the instance that takes the scheduler lease.
+ */
+export function auditCheckpointSchedule(file: string): Schedule {
+  return {
+    name: 'audit-checkpoint',
+    everyMs: 24 * 60 * 60_000,
+    run: async (db) => {
+      await writeCheckpoint(db, file, 'daily')
+      return 1
+    },
+  }
+}

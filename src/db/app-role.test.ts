@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { verifyJournal } from '#src/audit/journal.ts'
+import { createTicket } from '#src/tickets/create-ticket.ts'
+import { testDialect } from '../../test/support/database.ts'
+import { buildActor, buildCategory } from '../../test/support/factories.ts'
+import { appRoleGrants, migrateDatabase } from './app-role.ts'
+import { openDatabase } from './database.ts'
+import { migrateToLatest, migrationsCurrent } from './migrate.ts'
+import type { Db } from './schema.ts'
+
+/**
+ * The production setup on PostgreSQL: one role owns the tables and migrates, the app connects as
+ * another. A scratch database and two roles of their own on the shared server, dropped afterwards.
+ */
+test('the grants name the role and the schema quoted, and leave the journal insert-only', () => {
+  const statements = appRoleGrants('app"x', 'public')
+  expect(statements[0]).toBe('grant usage on schema "public" to "app""x"')
+  expect(statements).toContain(
+    'revoke update, delete, truncate, references, trigger on "public".audit_log from "app""x"',
+  )
+})
+
+if (testDialect() === 'postgres')
+  describe('PostgreSQL: the app role does not own the journal', () => {
+    const suffix = randomBytes(4).toString('hex')
+    const owner = `hd_owner_${suffix}`
+    const app = `hd_app_${suffix}`
+    const name = `hd_roles_${suffix}`
+    let admin: Db
+    let appDb: Db
+
+    const urlAs = (user: string) => {
+      const url = new URL(process.env.TEST_DATABASE_URL ?? '')
+      url.username = user
+      url.pathname = `/${name}`
+      return url.toString()
+    }
+
+    beforeAll(async () => {
+      admin = openDatabase({ kind: 'postgres', url: process.env.TEST_DATABASE_URL ?? '' }, { poolSize: 1 })
+      await sql`create role ${sql.id(owner)} login`.execute(admin)
+      await sql`create role ${sql.id(app)} login`.execute(admin)
+      await sql`create database ${sql.id(name)} owner ${sql.id(owner)}`.execute(admin)
+      appDb = openDatabase({ kind: 'postgres', url: urlAs(app) }, { poolSize: 2 })
+      // As serve does with MIGRATION_DATABASE_URL: the owner migrates and grants; the app's pool is its own.
+      await migrateDatabase(appDb, { migrationDatabase: { kind: 'postgres', url: urlAs(owner) } })
+    })
+
+    afterAll(async () => {
+      await appDb?.destroy()
+      if (!admin) return
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
+      await sql`drop role if exists ${sql.id(app)}`.execute(admin)
+      await sql`drop role if exists ${sql.id(owner)}`.execute(admin)
+      await admin.destroy()
+    })
+
+    test('the app role starts (migrations current, nothing to migrate) and files a ticket with its journal row', async () => {
+      expect(await migrationsCurrent(appDb)).toBe(true)
+      expect(await migrateToLatest(appDb)).toEqual([])
+      const { actor } = await buildActor(appDb, {}, 'web')
+      const category = await buildCategory(appDb)
+      const ticket = await createTicket(appDb, actor, {
+        title: 'Не печатает',
+        description: 'Принтер',
+        categoryId: category.id,
+      })
+      const rows = await appDb.selectFrom('audit_log').select(['action', 'object_id']).execute()
+      expect(rows).toContainEqual({ action: 'ticket.create', object_id: String(ticket.id) })
+      expect(await verifyJournal(appDb)).toMatchObject({ ok: true })
+    })
+
+    test.for([
+      ['delete', 'delete from audit_log'],
+      ['update', "update audit_log set description = 'Подмена'"],
+      ['truncate', 'truncate audit_log'],
+      ['drop the trigger', 'drop trigger audit_log_no_change on audit_log'],
+      ['disable the triggers', 'alter table audit_log disable trigger all'],
+      ['drop the table', 'drop table audit_log'],
+      ['change a migration record', "delete from kysely_migration where name = '0001-initial'"],
+    ])('the app role may not %s', async ([, statement]) => {
+      await expect(sql.raw(statement ?? '').execute(appDb)).rejects.toThrow(/permission denied|must be owner/)
+      expect((await verifyJournal(appDb)).ok).toBe(true)
+    })
+  })
