@@ -6,6 +6,7 @@ import { callback, parseCallback } from '#src/notify/callback-data.ts'
 import { ticketHeader } from '#src/notify/notice-texts.ts'
 import { type BotButton, type BotMessage, enqueueBotMessage } from '#src/notify/outbox.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
+import { limits, textLength } from '#src/tickets/rules.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import type { BotContext } from '../context.ts'
 import type { NewTicketState } from '../conversation-store.ts'
@@ -141,10 +142,17 @@ newTicket.on('message', async (ctx, next) => {
   }
   const caption: unknown = message.caption
   const words = (text ?? (typeof caption === 'string' ? caption : '')).trim()
+  const description = joinText(state.description, words)
+  // Three full Telegram messages outgrow a ticket's description: the ticket would be refused at the
+  // urgency press, again and again. The message that does not fit is refused instead, the rest kept.
+  if (state.step !== 'category' && description !== undefined && textLength(description) > limits.description) {
+    await ctx.say({ text: newTicketTexts.descriptionTooLong(limits.description) })
+    return
+  }
   const grown: NewTicketState = {
     ...state,
     files,
-    description: joinText(state.description, words),
+    description,
     mediaGroupId: album ?? state.mediaGroupId,
   }
   switch (state.step) {

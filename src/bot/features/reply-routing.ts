@@ -10,7 +10,7 @@ import { getSetting } from '#src/settings/settings.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { addMessageFiles } from '#src/tickets/add-message-files.ts'
 import { commentRating } from '#src/tickets/comment-rating.ts'
-import { statusLabels } from '#src/tickets/rules.ts'
+import { limits, statusLabels, textLength } from '#src/tickets/rules.ts'
 import { findTicket } from '#src/tickets/ticket-store.ts'
 import type { BotContext } from '../context.ts'
 import type { ChooseTicketState, ConversationState, RatingCommentState } from '../conversation-store.ts'
@@ -132,11 +132,9 @@ async function joinAlbum(ctx: BotContext, message: Message, state: ConversationS
   }
   if (state?.flow === 'choose_ticket' && state.mediaGroupId === group) {
     const part = incoming(ctx, message)
-    await ctx.conversation.set({
-      ...state,
-      body: [state.body, part.body].filter((b) => b !== '').join('\n'),
-      files: [...state.files, ...part.files],
-    })
+    const body = joinedWithin(state.body, part.body)
+    if (body === undefined) await ctx.say({ text: conversationTexts.messageTooLong(limits.body) })
+    await ctx.conversation.set({ ...state, body: body ?? state.body, files: [...state.files, ...part.files] })
     await reportFileProblems(ctx)
     return true
   }
@@ -205,6 +203,13 @@ async function askWhichTicket(ctx: BotContext, part: Incoming, waiting: ChooseTi
     if (!problems) await ctx.say({ text: conversationTexts.nothingToFile })
     return
   }
+  const body = joinedWithin(waiting?.body ?? '', part.body)
+  if (body === undefined) {
+    // Free messages join while the person has not chosen: one that would make the whole too long for a
+    // ticket message is refused now, rather than the whole at the choice, again and again.
+    await ctx.say({ text: conversationTexts.messageTooLong(limits.body) })
+    return
+  }
   const { person } = chatActor(ctx)
   const open = await ctx.tx
     .selectFrom('tickets')
@@ -225,7 +230,7 @@ async function askWhichTicket(ctx: BotContext, part: Incoming, waiting: ChooseTi
   }
   await ctx.conversation.set({
     flow: 'choose_ticket',
-    body: [waiting?.body ?? '', part.body].filter((b) => b !== '').join('\n'),
+    body,
     files: [...(waiting?.files ?? []), ...part.files],
     ...(part.mediaGroupId !== undefined ? { mediaGroupId: part.mediaGroupId } : {}),
     ticketIds: open.map((t) => t.id),
@@ -238,6 +243,12 @@ async function askWhichTicket(ctx: BotContext, part: Incoming, waiting: ChooseTi
       [{ text: menuButtons.cancel, callbackData: callback.cancel() }],
     ],
   })
+}
+
+/** Free messages waiting for the choice, joined; undefined when they would not fit in one ticket message. */
+function joinedWithin(before: string, more: string): string | undefined {
+  const body = [before, more].filter((b) => b !== '').join('\n')
+  return textLength(body) > limits.body ? undefined : body
 }
 
 /** «№ 12 · В работе · Не печатает принтер» — without the title under the privacy setting. */
