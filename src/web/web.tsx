@@ -25,6 +25,7 @@ import { staticRoutes } from './static.ts'
 import { statsRoutes } from './stats.routes.tsx'
 import { telegramLoginRoutes } from './telegram-login.routes.tsx'
 import { ticketRoutes } from './tickets.routes.tsx'
+import { unreadableForm } from './unreadable-form.ts'
 import { userRoutes } from './users.routes.tsx'
 
 export interface WebOptions {
@@ -75,6 +76,11 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
     // A refusal of the input that no form caught (a report's period, a date in the address): said, not a 500.
     if (isDomainError(error) && error.code === 'validation') {
       return inLanguage(language, () => c.html(refusedPage(t(error.message), user, csrf), 422))
+    }
+    // A form body that cannot be parsed (a broken multipart) is the client's fault: said, not a 500.
+    if (await unreadableForm(c)) {
+      const message = () => t('Форма пришла повреждённой: обновите страницу и отправьте её снова')
+      return inLanguage(language, () => c.html(refusedPage(message(), user, csrf), 400))
     }
     c.get('log').error({ err: loggableError(error), path: c.req.path }, 'unhandled error')
     return inLanguage(language, () => c.html(errorPage(user, csrf), 500))

@@ -6,6 +6,8 @@ export const enPolish: Readonly<Record<string, string>> = {
     'Request refused: the form is out of date or came from another site. Reload the page',
   'Форма входа устарела — откройте страницу входа заново':
     'The sign-in form is out of date — open the sign-in page again',
+  'Форма пришла повреждённой: обновите страницу и отправьте её снова':
+    'The form arrived damaged: reload the page and send it again',
   'Фильтры: {n}': 'Filters: {n}',
   'Скрыть или показать меню': 'Hide or show the menu',
   Меню: 'Menu',
