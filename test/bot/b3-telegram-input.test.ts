@@ -1,13 +1,19 @@
+import fc from 'fast-check'
 import { afterEach, expect, test } from 'vitest'
 import { buttons, conversationTexts, newTicketTexts } from '#src/bot/texts.ts'
-import type { User } from '#src/db/schema.ts'
+import type { Db, User } from '#src/db/schema.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
+import { createTicket } from '#src/tickets/create-ticket.ts'
 import { limits } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
 import { lastSaid, settledLastSaid, ticketPeople } from '../support/bot-people.ts'
+import { buildUser } from '../support/factories.ts'
+import type { FakeTelegram } from '../support/fake-telegram.ts'
+import { buildTicket } from '../support/ticket-factory.ts'
+import { botDialects, databaseFor } from './dialects.ts'
 
 /**
  * B3 (TESTING.md), what test/bot/odd-updates.test.ts (generated odd updates), forged-callbacks.test.ts
@@ -91,4 +97,245 @@ test('texts of 4 096 characters: what fits is filed, what would not is refused a
   for (const length of [...executorSaw, ...person.botMessages().map((m) => [...(m.text ?? '')].length)]) {
     expect(length).toBeLessThanOrEqual(TELEGRAM_MAX)
   }
+})
+
+// ---------------------------------------------------------------- generated: forged presses, odd chats
+
+const SEED = Number(process.env.B3_SEED ?? Date.now() % 1_000_000_000)
+/** Presses per database: PostgreSQL's round trips make each one dearer. */
+const PRESSES = { sqlite: 400, postgres: 120 } as const
+const ODD_CHATS = 300
+
+/** The rows a forged press or an ignored update must leave as they were. */
+async function business(db: Db): Promise<Record<string, unknown[]>> {
+  return {
+    users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
+    tickets: await db.selectFrom('tickets').selectAll().orderBy('id').execute(),
+    ticketMessages: await db.selectFrom('ticket_messages').selectAll().orderBy('id').execute(),
+    ticketEvents: await db.selectFrom('ticket_events').selectAll().orderBy('id').execute(),
+    attachments: await db.selectFrom('attachments').selectAll().orderBy('id').execute(),
+    consentRecords: await db.selectFrom('consent_records').selectAll().orderBy('id').execute(),
+  }
+}
+
+async function lastAuditId(db: Db): Promise<number> {
+  const row = await db.selectFrom('audit_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst()
+  return row ? Number(row.id) : 0
+}
+
+interface PressWorld {
+  requester: User
+  executor: User
+  ownTicketId: number
+  /** Tickets of another requester, one in each status, and one that does not exist. */
+  foreign: number[]
+  pendingId: number
+  otherId: number
+  /** Chats of: the requester, the executor, a pending, a deactivated, a rejected person, a stranger. */
+  chats: { requester: number; executor: number; others: number[] }
+}
+
+async function pressWorld(harness: BotHarness): Promise<PressWorld> {
+  const { db } = harness
+  const people = await ticketPeople(db, { requester: 7501, executors: [5501] }, { group: 'Сети', category: 'Сеть' })
+  const other = await buildUser(db, { telegramChatId: '7502' })
+  const foreign: number[] = []
+  for (const status of ['new', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled'] as const) {
+    foreign.push((await buildTicket(db, { requesterId: other.id, status, categoryId: people.categoryId })).id)
+  }
+  foreign.push(999_999)
+  const pending = await buildUser(db, { status: 'pending', telegramChatId: '7503' })
+  await buildUser(db, { status: 'deactivated', telegramChatId: '7504' })
+  await buildUser(db, { status: 'rejected', telegramChatId: '7505' })
+  const own = await createTicket(db, actorFromUser(people.requester, 'web'), {
+    description: 'Своя заявка',
+    categoryId: people.categoryId,
+  })
+  await harness.deliver()
+  return {
+    requester: people.requester,
+    executor: people.executors[0] as User,
+    ownTicketId: own.id,
+    foreign,
+    pendingId: pending.id,
+    otherId: other.id,
+    chats: { requester: 7501, executor: 5501, others: [7503, 7504, 7505, 7506] },
+  }
+}
+
+/** Ways to write one id that the callback parser reads as that id (z.coerce.number). */
+const spelled = (id: number) =>
+  fc.constantFrom(String(id), `0${id}`, `+${id}`, `${id}.0`, `0x${id.toString(16)}`, `${id}e0`, ` ${id}`)
+
+function pressArbitrary(w: PressWorld) {
+  const ticket = fc.constantFrom(...w.foreign).chain(spelled)
+  const person = fc.constantFrom(w.pendingId, w.otherId, w.requester.id).chain(spelled)
+  const decisions = fc.tuple(fc.constantFrom('ok', 'no'), person).map(([d, id]) => `r:${d}:${id}`)
+  const requesterOnly = fc.oneof(
+    fc.tuple(fc.constantFrom('confirm', 'reopen', 'file', 'skip'), ticket).map(([a, id]) => `t:${a}:${id}`),
+    fc.tuple(ticket, fc.integer({ min: 1, max: 5 })).map(([id, score]) => `t:rate:${id}:${score}`),
+  )
+  const anyTicket = fc.oneof(
+    requesterOnly,
+    fc.tuple(fc.constantFrom('take', 'reply', 'open'), ticket).map(([a, id]) => `t:${a}:${id}`),
+  )
+  // Staff may see and take anyone's ticket: for them only the requester's buttons and decisions are forged.
+  const byStaff = fc.record({ chat: fc.constant(w.chats.executor), data: fc.oneof(requesterOnly, decisions) })
+  const byOthers = fc.record({
+    chat: fc.constantFrom(w.chats.requester, ...w.chats.others),
+    data: fc.oneof({ weight: 4, arbitrary: anyTicket }, { weight: 1, arbitrary: decisions }),
+  })
+  return fc.record({
+    press: fc.oneof({ weight: 1, arbitrary: byStaff }, { weight: 3, arbitrary: byOthers }),
+    // Under a real message of the chat (a notice about the person's own ticket), or any message id.
+    under: fc.oneof(fc.constant('notice' as const), fc.integer({ min: 1, max: 40 })),
+    /** Now and then the requester writes a free message first: it waits for the choice of a ticket. */
+    writeFirst: fc.boolean(),
+  })
+}
+
+/** A callback query as Telegram sends it for a press in this chat under this message. */
+function pressUpdate(fake: FakeTelegram, updateId: number, chat: number, under: 'notice' | number, data: string) {
+  const message = under === 'notice' ? fake.botMessages(chat).at(-1) : undefined
+  const from = { id: chat, is_bot: false, first_name: 'Имя' }
+  return {
+    update_id: updateId,
+    callback_query: {
+      id: `q${updateId}`,
+      from,
+      message: message ?? {
+        message_id: under === 'notice' ? 1 : under,
+        date: 1_764_000_000,
+        chat: { id: chat, type: 'private' },
+      },
+      chat_instance: `ci-${chat}`,
+      data,
+    },
+  }
+}
+
+function textUpdate(updateId: number, chat: number, text: string) {
+  const from = { id: chat, is_bot: false, first_name: 'Имя' }
+  return {
+    update_id: updateId,
+    message: { message_id: 1000 + updateId, date: 1_764_000_000, chat: { id: chat, type: 'private' }, from, text },
+  }
+}
+
+test.each(botDialects.map((dialect) => ({ dialect, runs: PRESSES[dialect] })))(
+  `$runs forged presses naming other people's tickets and registrations change nothing ($dialect, seed ${SEED})`,
+  async ({ dialect, runs }) => {
+    h = await botHarness({ db: await databaseFor(dialect) })
+    const harness = h
+    const w = await pressWorld(harness)
+    const before = await business(harness.db)
+    const fromAudit = await lastAuditId(harness.db)
+    let updateId = 1
+    for (const { press, under, writeFirst } of fc.sample(pressArbitrary(w), { numRuns: runs, seed: SEED })) {
+      if (writeFirst) {
+        const outcome = await harness.applier.apply(textUpdate(updateId++, w.chats.requester, 'Не работает') as never)
+        expect(outcome).toBe('applied')
+      }
+      const update = pressUpdate(harness.fake, updateId++, press.chat, under, press.data)
+      expect(await harness.applier.apply(update as never), press.data).toBe('applied')
+    }
+    expect(harness.logs.filter((l) => l.msg === 'bot update failed')).toEqual([])
+    expect(await business(harness.db)).toEqual(before)
+    const journaled = await harness.db
+      .selectFrom('audit_log')
+      .select(['action', 'result'])
+      .where('id', '>', fromAudit)
+      .execute()
+    expect(journaled.filter((r) => r.result !== 'denied')).toEqual([])
+    expect(journaled.length).toBeGreaterThan(runs / 10)
+
+    // The requester's own choice still works: the messages waiting for it land on their own ticket.
+    await harness.applier.apply(textUpdate(updateId++, w.chats.requester, 'Последнее') as never)
+    await harness.applier.apply(
+      pressUpdate(harness.fake, updateId++, w.chats.requester, 1, callback.ticket('file', w.ownTicketId)) as never,
+    )
+    const filed = await harness.db.selectFrom('ticket_messages').select(['ticket_id', 'body']).execute()
+    expect(filed).toHaveLength(1)
+    expect(filed[0]?.ticket_id).toBe(w.ownTicketId)
+    expect(filed[0]?.body).toContain('Последнее')
+  },
+  120_000,
+)
+
+/** The bot's own rows an ignored update must not touch either: replies, dialogues, the journal. */
+async function botState(db: Db): Promise<string> {
+  const outbox = await db.selectFrom('outbox').select('id').orderBy('id').execute()
+  const conversations = await db.selectFrom('bot_conversations').selectAll().orderBy('chat_id').execute()
+  return JSON.stringify([outbox, conversations, await lastAuditId(db)])
+}
+
+function oddChatArbitrary(requesterChat: number, noticeOfOwn: unknown) {
+  const person = { id: requesterChat, is_bot: false, first_name: 'Имя' }
+  const from = fc.oneof(
+    fc.constant(person),
+    fc.constant({ ...person, is_bot: true }),
+    fc.constant({ id: 7502, is_bot: false, first_name: 'Другой' }),
+    fc.constant(undefined),
+  )
+  const groupChat = fc.record({
+    id: fc.constantFrom(requesterChat, -100_123_456, -42),
+    type: fc.constantFrom('group', 'supergroup', 'channel'),
+    title: fc.constant('Отделение'),
+  })
+  const text = fc.oneof(
+    fc.constantFrom('Всё ещё не работает', '/start', '/new', buttons.newTicket, '/cancel', 'Отмена'),
+    fc.constantFrom('я', '\u202E', '🩺').map((unit) => unit.repeat(4100)),
+  )
+  const message = (chat: fc.Arbitrary<unknown>) =>
+    fc.record(
+      {
+        message_id: fc.integer({ min: 1, max: 500 }),
+        date: fc.constant(1_764_000_000),
+        chat,
+        from,
+        text,
+        // A reply to the bot's notice about the person's ticket: in their private chat it would be filed.
+        reply_to_message: fc.constant(noticeOfOwn),
+        edit_date: fc.constant(1_764_000_100),
+      },
+      { requiredKeys: ['message_id', 'date', 'chat', 'text'] },
+    )
+  const privateChat = fc.constant({ id: requesterChat, type: 'private', first_name: 'Имя' })
+  // A private chat whose sender is someone else: not a message Telegram sends.
+  const spoofed = fc
+    .tuple(message(privateChat), fc.constantFrom(7502, 1, 5501))
+    .map(([m, id]) => ({ ...m, from: { id, is_bot: false, first_name: 'Чужой' } }))
+  return fc.oneof(
+    fc.record({ message: message(groupChat) }),
+    fc.record({ message: spoofed }),
+    fc.record({ edited_message: message(fc.oneof(privateChat, groupChat)) }),
+    fc.record({ channel_post: message(groupChat) }),
+    fc.record({ edited_channel_post: message(groupChat) }),
+  )
+}
+
+test(`${ODD_CHATS} group, supergroup, channel, edited and spoofed messages from a person mid-reply change nothing (seed ${SEED})`, async () => {
+  h = await botHarness()
+  const harness = h
+  const w = await pressWorld(harness)
+  // The requester pressed «Ответить» under their own ticket's notice: their next private message goes there.
+  const notice = harness.fake.botMessages(w.chats.requester).at(-1)
+  const reply = pressUpdate(harness.fake, 1, w.chats.requester, 'notice', callback.ticket('reply', w.ownTicketId))
+  expect(await harness.applier.apply(reply as never)).toBe('applied')
+  const before = await business(harness.db)
+  const state = await botState(harness.db)
+  let updateId = 2
+  for (const sample of fc.sample(oddChatArbitrary(w.chats.requester, notice), { numRuns: ODD_CHATS, seed: SEED + 1 })) {
+    const update = { ...(JSON.parse(JSON.stringify(sample)) as object), update_id: updateId++ }
+    expect(await harness.applier.apply(update as never)).toBe('applied')
+    expect(await botState(harness.db), JSON.stringify(update).slice(0, 200)).toBe(state)
+  }
+  expect(await business(harness.db)).toEqual(before)
+  const inbox = await harness.db.selectFrom('telegram_inbox').select('kind').execute()
+  expect(inbox.filter((r) => r.kind.startsWith('failed:'))).toEqual([])
+
+  // Their private message, at last, lands on their ticket: the dialogue was waiting all along.
+  await harness.applier.apply(textUpdate(updateId++, w.chats.requester, 'Всё ещё не работает') as never)
+  const filed = await harness.db.selectFrom('ticket_messages').select(['ticket_id', 'body']).execute()
+  expect(filed).toEqual([{ ticket_id: w.ownTicketId, body: 'Всё ещё не работает' }])
 })
