@@ -1,6 +1,12 @@
+import { once } from 'node:events'
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
 import fc from 'fast-check'
 import { afterEach, expect, test } from 'vitest'
+import { createApp } from '#src/app.ts'
 import { buttons, conversationTexts, newTicketTexts } from '#src/bot/texts.ts'
+import { WEBHOOK_PATH } from '#src/bot/webhook.ts'
 import type { Db, User } from '#src/db/schema.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
@@ -338,4 +344,149 @@ test(`${ODD_CHATS} group, supergroup, channel, edited and spoofed messages from 
   await harness.applier.apply(textUpdate(updateId++, w.chats.requester, 'Всё ещё не работает') as never)
   const filed = await harness.db.selectFrom('ticket_messages').select(['ticket_id', 'body']).execute()
   expect(filed).toEqual([{ ticket_id: w.ownTicketId, body: 'Всё ещё не работает' }])
+})
+
+// ---------------------------------------------------------------- the webhook's secret, replays
+
+const SECRETS = 200
+const WEBHOOK_SECRET = 'test-webhook-secret'
+
+function webhookApp(harness: BotHarness, applier = harness.applier) {
+  const config = { ...harness.config, telegram: { ...harness.config.telegram, mode: 'webhook' as const } }
+  return createApp({ db: harness.db, config, logger: harness.logger }, { telegram: { applier, ready: () => true } })
+}
+
+/** Header values a client could send that are not the secret (after HTTP's own trimming). */
+function wrongSecrets() {
+  const secret = WEBHOOK_SECRET
+  return fc
+    .oneof(
+      fc.constant(undefined),
+      fc.constant(''),
+      fc.integer({ min: 1, max: secret.length - 1 }).map((n) => secret.slice(0, n)),
+      fc.string({ minLength: 1, maxLength: 3 }).map((more) => secret + more),
+      fc.integer({ min: 0, max: secret.length - 1 }).map((i) => `${secret.slice(0, i)}X${secret.slice(i + 1)}`),
+      fc.constant(secret.toUpperCase()),
+      fc.constant(`${secret}, ${secret}`),
+      fc.constant(`"${secret}"`),
+      fc.constant(Buffer.from(secret).toString('base64')),
+      fc.constant('x'.repeat(8000)),
+      fc.string({ maxLength: 64 }),
+    )
+    .filter((value) => {
+      if (value === undefined) return true
+      try {
+        return new Headers({ probe: value }).get('probe') !== secret
+      } catch {
+        // Not a value HTTP can carry: no client could send it.
+        return false
+      }
+    })
+}
+
+test(`${SECRETS} wrong or missing webhook secrets are refused before anything is read or applied (seed ${SEED})`, async () => {
+  h = await botHarness()
+  const harness = h
+  const app = webhookApp(harness)
+  // A real update that would be applied (a stranger's /start: a dialogue and a reply) — with the secret.
+  harness.fake.user(8801).command('/start')
+  const update = JSON.stringify(harness.fake.pendingUpdates().at(-1))
+  const bodies = [update, '{not json', 'x'.repeat(1_000_000), '']
+  const samples = fc.sample(fc.tuple(wrongSecrets(), fc.constantFrom(...bodies)), { numRuns: SECRETS, seed: SEED + 2 })
+  for (const [secret, body] of samples) {
+    const response = await app.request(WEBHOOK_PATH, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(secret !== undefined ? { 'X-Telegram-Bot-Api-Secret-Token': secret } : {}),
+      },
+      body,
+    })
+    expect(response.status, String(secret).slice(0, 80)).toBe(401)
+  }
+  expect(await harness.db.selectFrom('telegram_inbox').selectAll().execute()).toEqual([])
+  expect(await botState(harness.db)).toBe(JSON.stringify([[], [], 0]))
+
+  // Over a real socket: the refusal comes while the body is still on its way — it is never read.
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 })
+  try {
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: WEBHOOK_PATH,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': '10000',
+            'X-Telegram-Bot-Api-Secret-Token': 'wrong',
+          },
+        },
+        (response) => {
+          resolve(response.statusCode ?? 0)
+          response.resume()
+          request.destroy()
+        },
+      )
+      request.on('error', () => undefined)
+      request.write(update.slice(0, 100))
+      setTimeout(() => reject(new Error('no answer while the body was still coming')), 5000)
+    })
+    expect(status).toBe(401)
+  } finally {
+    server.close()
+  }
+
+  // The right secret still works: the same update is applied once.
+  const right = { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': WEBHOOK_SECRET }
+  expect((await app.request(WEBHOOK_PATH, { method: 'POST', headers: right, body: update })).status).toBe(200)
+  expect(await harness.db.selectFrom('telegram_inbox').selectAll().execute()).toHaveLength(1)
+})
+
+test(`replays after a restart, in any order, by polling or the webhook, change nothing (seed ${SEED})`, async () => {
+  h = await botHarness()
+  const harness = h
+  const people = await ticketPeople(
+    harness.db,
+    { requester: 7601, executors: [5601] },
+    { group: 'Сети', category: 'Сеть' },
+  )
+  const person = harness.fake.user(7601)
+  const updates: unknown[] = []
+  const step = async (act: () => unknown) => {
+    act()
+    const update = harness.fake.pendingUpdates().at(-1)
+    updates.push(update)
+    expect(await harness.applier.apply(structuredClone(update) as never)).toBe('applied')
+    await harness.deliver()
+  }
+  await step(() => person.send(buttons.newTicket))
+  await step(() => person.press(lastSaid(person).message_id, callback.category(people.categoryId)))
+  await step(() => person.send('Не печатает принтер'))
+  await step(() => person.press(lastSaid(person).message_id, callback.urgency('high')))
+  const [ticket] = await harness.db.selectFrom('tickets').select('id').execute()
+  await step(() => person.send('Ещё: бумага застревает'))
+  await step(() => person.press(lastSaid(person).message_id, callback.ticket('file', ticket?.id ?? 0)))
+  await step(() => person.command('/my'))
+  expect(await harness.db.selectFrom('ticket_messages').select('body').execute()).toHaveLength(1)
+  const before = [await business(harness.db), await botState(harness.db)]
+
+  // A restart: a new bot and applier over the same database, with nothing in memory.
+  const { applier } = await harness.newBot()
+  const [shuffled = []] = fc.sample(fc.shuffledSubarray(updates, { minLength: updates.length }), {
+    numRuns: 1,
+    seed: SEED + 3,
+  })
+  for (const update of shuffled) expect(await applier.apply(structuredClone(update) as never)).toBe('replayed')
+  const app = webhookApp(harness, applier)
+  const headers = { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': WEBHOOK_SECRET }
+  for (const update of [...shuffled, ...shuffled]) {
+    const response = await app.request(WEBHOOK_PATH, { method: 'POST', headers, body: JSON.stringify(update) })
+    expect(response.status).toBe(200)
+  }
+  await harness.deliver()
+  expect([await business(harness.db), await botState(harness.db)]).toEqual(before)
 })
