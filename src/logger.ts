@@ -13,9 +13,26 @@ export type Logger = pino.Logger
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
   const options = { level, base: { app: 'helpdesk' }, redact: ['password', '*.password', 'token', '*.token'] }
   const format = process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')
-  if (format !== 'pretty') return pino(options)
+  if (format !== 'pretty') return pino(options, resilientStdout())
   return pino(
     options,
     pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', singleLine: true, ignore: 'pid,hostname,app', sync: true }),
   )
+}
+
+/** Lines kept while the output refuses them (a full disk); past this they are dropped. */
+const MAX_PENDING_LOG_BYTES = 4 * 1024 * 1024
+
+/**
+ * Standard output that may fail without taking the process down. Redirected to a file on a full disk,
+ * pino's default (asynchronous) stdout threw ENOSPC as an uncaught exception, and its exit hook then
+ * spun retrying (reliability F7). Synchronous writes with an error listener keep the lines that failed
+ * (up to a bound, then drop) and try again with the next line; there is no exit hook left to spin.
+ */
+function resilientStdout(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: true, maxLength: MAX_PENDING_LOG_BYTES })
+  destination.on('error', () => {
+    // Nowhere to report it: the log is what cannot be written. The next line retries.
+  })
+  return destination
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { describe, expect, test } from 'vitest'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { ping } from './database.ts'
+import { transact } from './transaction.ts'
 import { outageOf } from './unavailable.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -78,3 +79,29 @@ describe('ping', () => {
     expect(await ping(db)).toBe(false)
   })
 })
+
+if (testDialect() === 'sqlite')
+  describe('a transaction SQLite rolled back by itself', () => {
+    // SQLite ends the whole transaction on its own after some errors (SQLITE_FULL at commit on a full
+    // disk); a raw `rollback` inside the transaction puts it in that state without filling a disk.
+    test('fails with its own error, not «no transaction is active» from the second rollback', async () => {
+      const { db } = await testDatabase()
+      const failure = db.transaction().execute(async (tx) => {
+        await sql`rollback`.execute(tx)
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
+      })
+      await expect(failure).rejects.toMatchObject({ code: 'SQLITE_FULL' })
+      expect(await ping(db)).toBe(true)
+    })
+
+    test('a nested use case (savepoint) keeps its own error too', async () => {
+      const { db } = await testDatabase()
+      const failure = db.transaction().execute((tx) =>
+        transact(tx, async (inner) => {
+          await sql`rollback`.execute(inner)
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
+        }),
+      )
+      await expect(failure).rejects.toMatchObject({ code: 'SQLITE_FULL' })
+    })
+  })

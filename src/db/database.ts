@@ -20,8 +20,23 @@ export type Dialect = 'sqlite' | 'postgres'
  * (SQLITE_BUSY without waiting). `begin immediate` takes the write lock up front, so busy_timeout works.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #database: Database.Database
+  constructor(database: Database.Database) {
+    super({ database })
+    this.#database = database
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+
+  /**
+   * After SQLITE_FULL (a full disk) or an I/O error SQLite may have rolled the transaction back itself; a
+   * second `rollback` then fails with «no transaction is active», and that error would replace the real
+   * cause on its way up (a 500 instead of the 503 of a full disk).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#database.inTransaction) await super.rollbackTransaction(connection)
   }
 }
 
@@ -32,7 +47,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
     this.#database = database
   }
   override createDriver() {
-    return new ImmediateSqliteDriver({ database: this.#database })
+    return new ImmediateSqliteDriver(this.#database)
   }
 }
 

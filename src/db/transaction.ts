@@ -18,8 +18,13 @@ export async function transact<T>(db: Db, fn: (tx: Transaction<Database>) => Pro
     await sql`release savepoint ${name}`.execute(tx)
     return result
   } catch (error) {
-    await sql`rollback to savepoint ${name}`.execute(tx)
-    await sql`release savepoint ${name}`.execute(tx)
+    try {
+      await sql`rollback to savepoint ${name}`.execute(tx)
+      await sql`release savepoint ${name}`.execute(tx)
+    } catch {
+      // The savepoint went with the whole transaction (SQLite rolls back by itself on a full disk, a
+      // PostgreSQL connection died): the caller's transaction fails too, and for the cause that is thrown.
+    }
     throw error
   }
 }
