@@ -20,6 +20,8 @@ export interface CheckOptions {
 export interface CheckpointsUsed {
   file: string
   count: number | null
+  /** Checkpoints of a journal later replaced by a backup (`restore` lines), not checked. */
+  superseded?: number
 }
 
 export type JournalCheck = VerifyResult & { checkpoints?: CheckpointsUsed }
@@ -49,13 +51,19 @@ export async function checkJournal(db: Db, actor: Actor, options: CheckOptions =
     throw new DomainError('validation', `Файл контрольных точек ${file} повреждён: строка ${checkpoints.line}`)
   }
   let result: VerifyResult = await verifyJournal(db)
+  let superseded = 0
   if (result.ok && checkpoints.length > 0) {
     const anchored = await verifyCheckpoints(db, checkpoints, options.timeZone ?? 'Europe/Moscow')
     if (!anchored.ok) result = { ...anchored, count: result.count }
+    else superseded = anchored.superseded
   }
   const used: CheckpointsUsed | undefined =
-    file === undefined ? undefined : { file, count: found ? checkpoints.length : null }
-  const anchoredText = used?.count ? `, контрольных точек: ${used.count}` : ''
+    file === undefined
+      ? undefined
+      : { file, count: found ? checkpoints.length : null, ...(superseded > 0 ? { superseded } : {}) }
+  const anchoredText =
+    (used?.count ? `, контрольных точек: ${used.count}` : '') +
+    (superseded > 0 ? `, из них до восстановления из копии: ${superseded}` : '')
   const journaled = audit(db, actor, {
     action: 'audit.verify',
     objectType: 'audit_log',

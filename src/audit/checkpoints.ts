@@ -23,7 +23,11 @@ export interface JournalHead {
   count: number
 }
 
-export type CheckpointReason = 'daily' | 'cli' | 'backup'
+/**
+ * `restore`: the database was replaced by a backup whose head this is. Checkpoints written before it
+ * beyond that head belonged to the replaced journal; they are set aside (and counted), not failed.
+ */
+export type CheckpointReason = 'daily' | 'cli' | 'backup' | 'restore'
 
 export interface Checkpoint extends JournalHead {
   at: string
@@ -85,7 +89,7 @@ export async function writeCheckpoint(db: Db, file: string, reason: CheckpointRe
 }
 
 export type CheckpointsResult =
-  | { ok: true; count: number }
+  | { ok: true; count: number; superseded: number }
   | { ok: false; count: number; firstBadId: number; reason: string }
 
 /** Parses the file; a line that is not a checkpoint is a failure of its own (the file was tampered with). */
@@ -115,7 +119,7 @@ function parseCheckpoint(line: string): Checkpoint | undefined {
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return undefined
   if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) return undefined
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) return undefined
-  if (reason !== 'daily' && reason !== 'cli' && reason !== 'backup') return undefined
+  if (reason !== 'daily' && reason !== 'cli' && reason !== 'backup' && reason !== 'restore') return undefined
   return { at, id, hash, count, reason }
 }
 
@@ -130,7 +134,8 @@ export async function verifyCheckpoints(
   checkpoints: readonly Checkpoint[],
   timeZone: string,
 ): Promise<CheckpointsResult> {
-  const sorted = [...checkpoints].sort((a, b) => a.id - b.id)
+  const { standing, superseded } = afterRestores(checkpoints)
+  const sorted = standing.sort((a, b) => a.id - b.id)
   let lastGood = 0
   for (let start = 0; start < sorted.length; start += 500) {
     const batch = sorted.slice(start, start + 500)
@@ -147,14 +152,17 @@ export async function verifyCheckpoints(
           .select((eb) => eb.fn.max('id').as('id'))
           .executeTakeFirst()
         const end = Number(last?.id ?? 0)
-        const vouched = lastGood < end ? `; контрольными точками подтверждены записи по № ${lastGood}` : ''
+        const vouched =
+          lastGood > 0 && lastGood < end ? `; контрольными точками подтверждены записи по № ${lastGood}` : ''
+        const gone =
+          end + 1 === checkpoint.id ? `записи № ${checkpoint.id} нет` : `записей № ${end + 1}–${checkpoint.id} нет`
         return {
           ok: false,
           count: start + batch.indexOf(checkpoint),
           firstBadId: Math.min(checkpoint.id, end + 1),
           reason:
             end < checkpoint.id
-              ? `журнал обрезан: записей № ${end + 1}–${checkpoint.id} нет, а контрольная точка от ${when} называет запись № ${checkpoint.id}${vouched}`
+              ? `журнал обрезан: ${gone}, а контрольная точка от ${when} называет запись № ${checkpoint.id}${vouched}`
               : `запись № ${checkpoint.id} из контрольной точки от ${when} отсутствует`,
         }
       }
@@ -169,5 +177,20 @@ export async function verifyCheckpoints(
       lastGood = checkpoint.id
     }
   }
-  return { ok: true, count: sorted.length }
+  return { ok: true, count: sorted.length, superseded }
+}
+
+/** In file order: a restore sets aside the earlier checkpoints past the head it restored. */
+function afterRestores(checkpoints: readonly Checkpoint[]): { standing: Checkpoint[]; superseded: number } {
+  let standing: Checkpoint[] = []
+  let superseded = 0
+  for (const checkpoint of checkpoints) {
+    if (checkpoint.reason === 'restore') {
+      const kept = standing.filter((c) => c.id <= checkpoint.id)
+      superseded += standing.length - kept.length
+      standing = kept
+    }
+    standing.push(checkpoint)
+  }
+  return { standing, superseded }
 }

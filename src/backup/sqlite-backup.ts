@@ -8,11 +8,13 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
-import { audit, type VerifyResult, verifyJournal } from '#src/audit/journal.ts'
+import type { JournalHead } from '#src/audit/checkpoints.ts'
+import { audit, GENESIS_HASH, type VerifyResult, verifyJournal } from '#src/audit/journal.ts'
 import type { Config } from '#src/config.ts'
 import type { Db, Database as Schema } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
@@ -52,6 +54,9 @@ export function backupFileName(at: string, prefix = 'helpdesk'): string {
 export interface BackupResult {
   file: string
   bytes: number
+  /** `<file>.manifest.json` beside the copy: what it is, and its journal's head (an anchor outside the database). */
+  manifest: string
+  head: JournalHead
 }
 
 /** Writes a consistent copy of the live database to `target` (default: a timestamped file in DATA_DIR/backups). */
@@ -62,14 +67,36 @@ export async function createBackup(db: Db, config: Config, actor: Actor, target?
   mkdirSync(path.dirname(file), { recursive: true })
   await sql`vacuum into ${file}`.execute(db)
   const bytes = statSync(file).size
+  const head = headOfFile(file)
+  const manifest = `${file}.manifest.json`
+  writeFileSync(
+    manifest,
+    `${JSON.stringify({ file: path.basename(file), createdAt: now(), bytes, journal: head }, null, 2)}\n`,
+    { mode: 0o600, flag: 'wx' },
+  )
   await audit(db, actor, {
     action: 'backup.create',
     objectType: 'backup',
     objectId: path.basename(file),
     description: `Создана резервная копия базы данных (${bytes} байт)`,
-    details: { file: path.basename(file), bytes },
+    details: { file: path.basename(file), bytes, journalId: head.id, journalHash: head.hash },
   })
-  return { file, bytes }
+  return { file, bytes, manifest, head }
+}
+
+/** The journal's head as the copy holds it (the live one has moved on by the backup's own row). */
+function headOfFile(file: string): JournalHead {
+  const raw = new Database(file, { readonly: true, fileMustExist: true })
+  try {
+    const last: unknown = raw.prepare('select id, hash from audit_log order by id desc limit 1').get()
+    const count = Number(raw.prepare('select count(*) from audit_log').pluck().get())
+    if (typeof last === 'object' && last !== null && 'id' in last && 'hash' in last && typeof last.hash === 'string') {
+      return { id: Number(last.id), hash: last.hash, count }
+    }
+    return { id: 0, hash: GENESIS_HASH, count: 0 }
+  } finally {
+    raw.close()
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
@@ -26,7 +27,7 @@ interface AuditOptions {
 export function registerAuditCommands(program: Command, context: CliContext): void {
   const command = program
     .command('audit')
-    .description('журнал аудита: просмотр, фильтры, выгрузка в CSV; audit verify — проверка целостности')
+    .description('журнал аудита: просмотр, фильтры, CSV; verify — проверка целостности, checkpoint — контрольная точка')
     .option('--limit <N>', 'сколько последних записей показать', '50')
     .option('--pdn_related', 'только действия с персональными данными (можно и --pdn-related)')
     .option('--search <текст>', 'текст в описании или коде действия')
@@ -49,7 +50,8 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
   helpdesk audit --search "регистрация"
   helpdesk audit --date_from 2023-01-01 --date_to 2023-01-31
   helpdesk audit --actor 12 --action user. --limit 200
-  helpdesk audit verify`,
+  helpdesk audit verify
+  helpdesk audit checkpoint`,
     )
     .action(async (opts: AuditOptions, cmd: Command) => {
       const limitGiven = cmd.getOptionValueSource('limit') !== 'default'
@@ -83,18 +85,81 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
 
   command
     .command('verify')
-    .description('проверить цепочку хешей журнала и назвать первую испорченную запись')
-    .addHelpText('after', '\nПример:\n  helpdesk audit verify')
-    .action(async () => {
-      await withDatabase(context.output, async ({ db, actor }) => {
-        const { checkJournal } = await import('#src/audit/check-journal.ts')
-        const result = await checkJournal(db, actor)
+    .description('проверить цепочку хешей журнала и контрольные точки, назвать первую испорченную запись')
+    .option(
+      '--checkpoints <файл>',
+      'файл контрольных точек (по умолчанию AUDIT_CHECKPOINT_FILE или DATA_DIR/audit-checkpoints.log, если он есть)',
+    )
+    .addHelpText(
+      'after',
+      `
+Контрольные точки (helpdesk audit checkpoint, ежедневно — сервер) хранят номер и хеш последней записи
+вне базы: по ним видно, что журнал обрезали или переподписали украденным ключом.
+
+Примеры:
+  helpdesk audit verify
+  helpdesk audit verify --checkpoints /var/log/helpdesk/audit-checkpoints.log`,
+    )
+    .action(async (opts: { checkpoints?: string }) => {
+      if (opts.checkpoints !== undefined && !existsSync(opts.checkpoints)) {
+        throw new UsageError(`--checkpoints: файл ${path.resolve(opts.checkpoints)} не найден`)
+      }
+      await withDatabase(context.output, async ({ config, db, actor }) => {
+        const [{ checkJournal }, { checkpointFileOf }] = await Promise.all([
+          import('#src/audit/check-journal.ts'),
+          import('#src/audit/checkpoints.ts'),
+        ])
+        const file = opts.checkpoints === undefined ? checkpointFileOf(config) : path.resolve(opts.checkpoints)
+        const result = await checkJournal(db, actor, {
+          checkpointFile: file,
+          checkpointFileRequired: opts.checkpoints !== undefined,
+          timeZone: config.tzDisplay,
+        })
         if (result.ok) {
           context.output.out(`Журнал аудита цел: ${countOf(result.count, recordWords)}, цепочка хешей сходится`)
-          return
+        } else {
+          context.output.err(`Ошибка: журнал аудита нарушен — ${result.reason} (проверено записей: ${result.count})`)
+          context.exitCode = 1
         }
-        context.output.err(`Ошибка: журнал аудита нарушен — ${result.reason} (проверено записей: ${result.count})`)
-        context.exitCode = 1
+        const used = result.checkpoints
+        if (used?.count === null) {
+          context.output.out(`Файла контрольных точек ${used.file} нет: сверена только цепочка хешей`)
+        } else if (used) {
+          const set = used.superseded ? `, ${used.superseded} из них — прежней базы до восстановления из копии` : ''
+          context.output.out(`Контрольные точки: ${used.file} (${used.count} шт.${set})`)
+        }
+      })
+    })
+
+  command
+    .command('checkpoint')
+    .description('записать номер и хеш последней записи журнала в файл контрольных точек вне базы')
+    .addHelpText(
+      'after',
+      `
+Файл — AUDIT_CHECKPOINT_FILE (по умолчанию DATA_DIR/audit-checkpoints.log); строки только добавляются.
+Сервер делает это сам раз в сутки; держите файл вне DATA_DIR или копируйте его на другую машину.
+
+Пример:
+  helpdesk audit checkpoint`,
+    )
+    .action(async () => {
+      await withDatabase(context.output, async ({ config, db, actor }) => {
+        const [{ checkpointFileOf, writeCheckpoint }, { audit }] = await Promise.all([
+          import('#src/audit/checkpoints.ts'),
+          import('#src/audit/journal.ts'),
+        ])
+        const file = checkpointFileOf(config)
+        const checkpoint = await writeCheckpoint(db, file, 'cli')
+        await audit(db, actor, {
+          action: 'audit.checkpoint',
+          objectType: 'audit_log',
+          objectId: checkpoint.id,
+          description: `Контрольная точка журнала аудита: запись № ${checkpoint.id}`,
+          details: { id: checkpoint.id, hash: checkpoint.hash, count: checkpoint.count },
+        })
+        context.output.out(`Контрольная точка записана: запись № ${checkpoint.id}, хеш ${checkpoint.hash}`)
+        context.output.err(`Файл: ${file}`)
       })
     })
 }

@@ -15,13 +15,22 @@ export function registerBackupCommands(program: Command, context: CliContext): v
     .addHelpText('after', '\nПримеры:\n  helpdesk backup\n  helpdesk backup /mnt/backup/helpdesk-вечер.sqlite')
     .action(async (target: string | undefined) => {
       refuseOnPostgres(await loadCliConfig())
-      const { createBackup, verifyBackupFile } = await import('#src/backup/sqlite-backup.ts')
+      const [{ createBackup, verifyBackupFile }, { appendCheckpoint, checkpointFileOf }] = await Promise.all([
+        import('#src/backup/sqlite-backup.ts'),
+        import('#src/audit/checkpoints.ts'),
+      ])
       await withDatabase(context.output, async ({ config, db, actor }) => {
         const result = await createBackup(db, config, actor, target)
         const verified = await verifyBackupFile(result.file)
+        // The copy's head is a true state of the journal: an anchor as good as the daily one.
+        const checkpoints = checkpointFileOf(config)
+        await appendCheckpoint(checkpoints, { at: now(), ...result.head, reason: 'backup' })
         context.output.out(result.file)
         context.output.err(
           `Резервная копия создана и проверена: ${formatBytes(result.bytes)}, записей журнала: ${verified.count}`,
+        )
+        context.output.err(
+          `Последняя запись журнала в копии: № ${result.head.id}, хеш ${result.head.hash} — в ${result.manifest} и ${checkpoints}`,
         )
       })
     })
@@ -42,13 +51,16 @@ export function registerBackupCommands(program: Command, context: CliContext): v
     .action(async (source: string) => {
       const config = await loadCliConfig()
       refuseOnPostgres(config)
-      const [{ restoreBackup }, { audit }] = await Promise.all([
+      const [{ restoreBackup }, { audit }, { checkpointFileOf, writeCheckpoint }] = await Promise.all([
         import('#src/backup/sqlite-backup.ts'),
         import('#src/audit/journal.ts'),
+        import('#src/audit/checkpoints.ts'),
       ])
       await refuseWhileServing(context, config)
       const plan = await restoreBackup(config, source)
-      await withDatabase(context.output, async ({ db, actor }) => {
+      await withDatabase(context.output, async ({ config, db, actor }) => {
+        // Checkpoints of the replaced journal past the backup's head no longer apply; this line says so.
+        await writeCheckpoint(db, checkpointFileOf(config), 'restore')
         await audit(db, actor, {
           action: 'backup.restore',
           objectType: 'backup',

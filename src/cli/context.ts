@@ -39,21 +39,21 @@ export async function loadCliConfig(): Promise<Config> {
 }
 
 /**
- * Opens the configured database, brings it up to date, sets the journal's key, runs `work` and closes
- * the database again whatever happens.
+ * Opens the configured database, brings it up to date (as MIGRATION_DATABASE_URL's owner when set), sets
+ * the journal's key, runs `work` and closes the database again whatever happens.
  */
 export async function withDatabase<T>(output: Output, work: (session: Session) => Promise<T>): Promise<T> {
   const config = await loadCliConfig()
-  const [{ setAuditKey }, { openDatabase }, { migrateToLatest }, { systemActor }] = await Promise.all([
+  const [{ setAuditKey }, { openDatabase }, { migrateDatabase }, { systemActor }] = await Promise.all([
     import('#src/audit/journal.ts'),
     import('#src/db/database.ts'),
-    import('#src/db/migrate.ts'),
+    import('#src/db/app-role.ts'),
     import('#src/users/actor.ts'),
   ])
   setAuditKey(config.auditKey)
   const db = openDatabase(config.database, { poolSize: 2 })
   try {
-    await migrateToLatest(db)
+    await migrateDatabase(db, config)
     return await work({ config, db, actor: systemActor('cli'), output })
   } finally {
     await db.destroy()

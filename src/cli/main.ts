@@ -3,6 +3,7 @@ import { isDomainError } from '#src/errors.ts'
 import { registerAuditCommands } from './audit-commands.ts'
 import { registerBackupCommands } from './backup-commands.ts'
 import { type CliContext, loadCliConfig, UsageError, withDatabase } from './context.ts'
+import { registerDbCommands } from './db-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
 import { processOutput } from './output.ts'
 import { registerTokenCommands, registerUserCommands } from './users-commands.ts'
@@ -77,6 +78,8 @@ function buildProgram(context: CliContext): Command {
   helpdesk users create-admin --login admin
   helpdesk audit --pdn_related --export_csv audit_export.csv
   helpdesk audit verify
+  helpdesk audit checkpoint
+  helpdesk db grant --role helpdesk_app
   helpdesk backup
   helpdesk restore data/backups/helpdesk-20261126-140305.sqlite
   helpdesk <команда> --help`,
@@ -116,6 +119,7 @@ function buildProgram(context: CliContext): Command {
   registerAuditCommands(program, context)
   registerDemoCommand(program, context)
   registerBackupCommands(program, context)
+  registerDbCommands(program, context)
 
   // Every command and subcommand reports usage errors the same way.
   const inherit = (command: Command) => {

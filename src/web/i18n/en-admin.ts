@@ -71,6 +71,10 @@ export const enAdmin: Readonly<Record<string, string>> = {
   'Журнал нарушен': 'The journal is broken',
   'первая испорченная запись № {id}, проверено до неё: {count}':
     'first bad record No. {id}, checked before it: {count}',
+  'Файла контрольных точек {file} нет: сверена только цепочка хешей.':
+    'There is no checkpoint file {file}: only the hash chain was checked.',
+  'Сверено с контрольными точками вне базы: {count} (файл {file}).':
+    'Checked against checkpoints kept outside the database: {count} (file {file}).',
   'Записей по этим условиям нет —': 'No records match these conditions —',
   Время: 'Time',
   Кто: 'Who',

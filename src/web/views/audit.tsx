@@ -1,4 +1,4 @@
-import type { VerifyResult } from '#src/audit/journal.ts'
+import type { JournalCheck } from '#src/audit/check-journal.ts'
 import type { JournalEntry } from '#src/audit/read-journal.ts'
 import type { Channel, User } from '#src/db/schema.ts'
 import { dateTime } from '../format.ts'
@@ -43,7 +43,7 @@ export interface AuditViewProps {
   /** Names of the people whose ПДн the rows concern (the journal holds only ids). */
   subjects: ReadonlyMap<number, string>
   /** The integrity check's result, when it was just run. */
-  check?: VerifyResult | undefined
+  check?: JournalCheck | undefined
   /** A refusal of the filters (a bad date, say). */
   problem?: string | undefined
   tz: string
@@ -129,7 +129,7 @@ export function AuditPage(props: AuditViewProps) {
 }
 
 /** The integrity check: a button (it reads the whole journal), and its result once run. */
-export function IntegrityCheck(props: { csrf: string; check?: VerifyResult | undefined }) {
+export function IntegrityCheck(props: { csrf: string; check?: JournalCheck | undefined }) {
   const { check } = props
   return (
     <section id="integrity" class="card integrity">
@@ -148,6 +148,16 @@ export function IntegrityCheck(props: { csrf: string; check?: VerifyResult | und
       ) : (
         <p class="integrity__bad" role="alert">
           {`${t('Журнал нарушен')}: ${check.reason} (${t('первая испорченная запись № {id}, проверено до неё: {count}', { id: check.firstBadId, count: check.count })})`}
+        </p>
+      )}
+      {check?.checkpoints && (
+        <p class="muted">
+          {check.checkpoints.count === null
+            ? t('Файла контрольных точек {file} нет: сверена только цепочка хешей.', { file: check.checkpoints.file })
+            : t('Сверено с контрольными точками вне базы: {count} (файл {file}).', {
+                count: check.checkpoints.count,
+                file: check.checkpoints.file,
+              })}
         </p>
       )}
     </section>
