@@ -4,6 +4,7 @@ import { listCategories } from '#src/categories/category-store.ts'
 import { CATEGORY_DESCRIPTION_MAX, CATEGORY_SORT_LIMIT, createCategory } from '#src/categories/create-category.ts'
 import { updateCategory } from '#src/categories/update-category.ts'
 import { priorities } from '#src/db/schema.ts'
+import { isStaff } from '#src/tickets/rules.ts'
 import { can } from '#src/users/permissions.ts'
 import { authenticate } from './authenticate.ts'
 import type { ApiEnv } from './env.ts'
@@ -65,8 +66,10 @@ export function categoryRoutes(): Hono<ApiEnv> {
 
   routes.get('/', async (c) => {
     const query = queryOf(c, categoryListQuery)
-    // Only those who manage categories see the disabled ones.
-    const activeOnly = query.active_only ?? !can(c.get('actor'), 'category.manage')
+    // Those who manage categories see the disabled ones unless they ask otherwise; other staff when they
+    // ask (`active_only=false`); a requester never: they only ever choose among the active ones.
+    const actor = c.get('actor')
+    const activeOnly = !isStaff(actor) || (query.active_only ?? !can(actor, 'category.manage'))
     const items = await listCategories(c.get('deps').db, { activeOnly })
     return c.json({ items: items.map(presentCategory) })
   })

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { createDepartment, SORT_ORDER_LIMIT } from '#src/departments/create-department.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
 import { updateDepartment } from '#src/departments/update-department.ts'
+import { isStaff } from '#src/tickets/rules.ts'
 import { can } from '#src/users/permissions.ts'
 import { authenticate } from './authenticate.ts'
 import type { ApiEnv } from './env.ts'
@@ -24,8 +25,10 @@ export function departmentRoutes(): Hono<ApiEnv> {
 
   routes.get('/', async (c) => {
     const query = queryOf(c, departmentListQuery)
-    // Only those who manage departments see the disabled ones.
-    const activeOnly = query.active_only ?? !can(c.get('actor'), 'department.manage')
+    // Those who manage departments see the disabled ones unless they ask otherwise; other staff when they
+    // ask (`active_only=false`); a requester never.
+    const actor = c.get('actor')
+    const activeOnly = !isStaff(actor) || (query.active_only ?? !can(actor, 'department.manage'))
     const items = await listDepartments(c.get('deps').db, { activeOnly })
     return c.json({ items: items.map(presentDepartment) })
   })

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import { DomainError } from '#src/errors.ts'
+import { FIRST_YEAR, LAST_YEAR, parseDay, parseMoment } from '#src/format/zone-days.ts'
 import type { FieldProblem } from './errors.ts'
 
 /**
@@ -60,30 +61,44 @@ export function queryOf<S extends z.ZodType>(c: Context, schema: S, multi: reado
 /** The largest id the databases' `integer` columns hold: a bigger number would be a 500 on PostgreSQL. */
 export const MAX_ID = 2_147_483_647
 
-const idSchema = z
-  .string()
-  .regex(/^[1-9][0-9]{0,9}$/)
-  .transform(Number)
-  .refine((n) => n <= MAX_ID)
+/**
+ * A row id typed as text (a path, a query, a form field), or undefined: decimal digits only, no sign,
+ * leading zero, exponent (`1e3`) or hex (`0x10`), and at most MAX_ID. Every edge reads ids through it.
+ */
+export function parseId(value: string | null | undefined): number | undefined {
+  if (value == null || !/^[1-9][0-9]{0,9}$/.test(value)) return undefined
+  const id = Number(value)
+  return id <= MAX_ID ? id : undefined
+}
 
 /** A numeric path parameter; anything else is a 404, as for an id that does not exist. */
 export function idParam(c: Context, name = 'id'): number {
-  const parsed = idSchema.safeParse(c.req.param(name))
-  if (!parsed.success) throw new DomainError('not_found', 'Не найдено')
-  return parsed.data
+  const id = parseId(c.req.param(name))
+  if (id === undefined) throw new DomainError('not_found', 'Не найдено')
+  return id
 }
 
 /** A row id in a JSON body. */
 export const dbId = () => z.number().int().min(1).max(MAX_ID)
 
 /**
- * Text in a body or a query: bounded, and without NUL, which PostgreSQL cannot store (it would be a 500).
+ * Is this well-formed UTF-16 (no lone surrogate, as JSON's `"\uD800"` gives)? A lone surrogate is stored
+ * by SQLite as bytes that are not UTF-8 and turned into U+FFFD by PostgreSQL: refused at the edge instead.
+ */
+export function isWellFormedText(value: string): boolean {
+  // With the `u` flag a surrogate pair is one code point: only a lone half is a \p{Cs}.
+  return !/\p{Cs}/u.test(value)
+}
+
+/**
+ * Text in a body or a query: bounded, without NUL (PostgreSQL cannot store it: a 500) and well-formed.
  */
 export const text = (max: number) =>
   z
     .string()
     .max(max)
     .refine((value) => !value.includes('\u0000'), 'Недопустимый символ в тексте')
+    .refine(isWellFormedText, 'Недопустимый символ в тексте: непарный суррогат UTF-16')
 
 /** Query-string building blocks: everything arrives as text. */
 export const q = {
@@ -97,26 +112,23 @@ export const q = {
   /** A date (`2026-11-26`) kept as a date, or a moment (ISO-8601 with a zone) as UTC ISO text. */
   dateOrMoment: () =>
     z.string().transform((value, ctx) => {
-      if (/^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00.000Z`))) return value
-      const zoned = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:?\d{2})$/.test(value)
-      const parsed = Date.parse(value)
-      if (!zoned || Number.isNaN(parsed)) {
-        ctx.addIssue({ code: 'custom', message: 'Ожидается дата ГГГГ-ММ-ДД или момент ISO-8601' })
-        return z.NEVER
-      }
-      return new Date(parsed).toISOString()
+      if (parseDay(value)) return value
+      return parseMoment(value) ?? badDate(ctx)
     }),
   /** A date (`2026-11-26`, the whole UTC day) or a moment (ISO-8601 with a zone), as UTC ISO text. */
   moment: (end: 'start' | 'end') =>
     z.string().transform((value, ctx) => {
-      const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value)
-      const parsed = Date.parse(dateOnly ? `${value}T00:00:00.000Z` : value)
-      const zoned = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:?\d{2})$/.test(value)
-      if (Number.isNaN(parsed) || !(dateOnly || zoned)) {
-        ctx.addIssue({ code: 'custom', message: 'Ожидается дата ГГГГ-ММ-ДД или момент ISO-8601' })
-        return z.NEVER
-      }
+      const day = parseDay(value)
       // A date as an upper bound means the end of that day.
-      return new Date(dateOnly && end === 'end' ? parsed + 86_400_000 : parsed).toISOString()
+      if (day) return new Date(Date.UTC(day[0], day[1] - 1, day[2] + (end === 'end' ? 1 : 0))).toISOString()
+      return parseMoment(value) ?? badDate(ctx)
     }),
+}
+
+function badDate(ctx: z.RefinementCtx): never {
+  ctx.addIssue({
+    code: 'custom',
+    message: `Ожидается дата ГГГГ-ММ-ДД или момент ISO-8601 с ${FIRST_YEAR} по ${LAST_YEAR} год`,
+  })
+  return z.NEVER
 }

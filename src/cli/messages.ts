@@ -1,5 +1,6 @@
 import type { Role, UserStatus } from '#src/db/schema.ts'
 import { roles } from '#src/db/schema.ts'
+import { FIRST_YEAR, LAST_YEAR } from '#src/format/zone-days.ts'
 
 /** The command line's Russian labels in one place. */
 export const roleLabels: Record<Role, string> = {
@@ -34,7 +35,8 @@ export const messages = {
   userByLoginNotFound: (login: string) => `Пользователь с логином «${login}» не найден`,
   badRole: (role: string) => `неизвестная роль «${role}». Возможные роли: ${validRolesText}`,
   badStatus: (status: string, valid: string) => `неизвестный статус «${status}». Возможные: ${valid}`,
-  badDate: (flag: string, value: string) => `${flag}: дата «${value}» не в формате ГГГГ-ММ-ДД (например, 2023-01-31)`,
+  badDate: (flag: string, value: string) =>
+    `${flag}: «${value}» — не дата ГГГГ-ММ-ДД с ${FIRST_YEAR} по ${LAST_YEAR} год (например, 2023-01-31)`,
   idOrChatId: 'укажите ровно одно из --id или --chat_id',
   postgresBackup:
     'Для PostgreSQL резервные копии делаются средствами СУБД: pg_dump -Fc "$DATABASE_URL" > helpdesk.dump, ' +

@@ -1,17 +1,48 @@
 /**
- * Calendar dates typed at the console (`--date_from 2023-01-01`) are days in the hospital's time zone
- * (TZ_DISPLAY, Moscow by default); the journal stores UTC instants. These helpers convert between them.
+ * Dates typed by people and programs (the web's filters and reports, the API's queries, `--date_from
+ * 2023-01-01` at the console) are days in the hospital's time zone (TZ_DISPLAY, Moscow by default); the
+ * database stores UTC instants. Every edge parses them here, once: a date outside the years the helpdesk
+ * can mean is refused before any arithmetic on it (`9999-12-31` plus a day is `+010000-01-01`, which sorts
+ * before it as text; a year below 1000 is not four digits once formatted).
  */
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
 
-/** `YYYY-MM-DD` as [year, month, day], or null when it is not a real calendar date. */
+/** The years a typed date may name: the hospital's records start after 2000; a later year than 2100 is a typo. */
+export const FIRST_YEAR = 2000
+export const LAST_YEAR = 2100
+
+/** `YYYY-MM-DD` as [year, month, day], or null when it is not a real calendar date of FIRST_YEAR…LAST_YEAR. */
 export function parseDay(text: string): [number, number, number] | null {
   const match = DAY.exec(text)
   if (!match) return null
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  if (year < FIRST_YEAR || year > LAST_YEAR) return null
   const probe = new Date(Date.UTC(year, month - 1, day))
   if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return null
   return [year, month, day]
+}
+
+/** The text itself when it is a date that parseDay accepts: for filters that drop what makes no sense. */
+export function validDay(text: string | null | undefined): string | undefined {
+  return text != null && parseDay(text) ? text : undefined
+}
+
+const MOMENT = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/
+
+/**
+ * An ISO-8601 moment with its zone (`2026-11-26T09:30:00+03:00`, `…Z`) as UTC ISO text, or null: its date
+ * a real one of FIRST_YEAR…LAST_YEAR, hours, minutes, seconds and the offset in their ranges.
+ */
+export function parseMoment(text: string): string | null {
+  const match = MOMENT.exec(text)
+  if (!match) return null
+  const day = parseDay(match[1] ?? '')
+  const [hour, minute, second] = [Number(match[2]), Number(match[3]), Number(match[4] ?? 0)]
+  const [offsetHours, offsetMinutes] = [Number(match[8] ?? 0), Number(match[9] ?? 0)]
+  if (!day || hour > 23 || minute > 59 || second > 59 || offsetHours > 18 || offsetMinutes > 59) return null
+  const millis = Number((match[5] ?? '').padEnd(3, '0').slice(0, 3))
+  const offset = (match[7] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000
+  return new Date(Date.UTC(day[0], day[1] - 1, day[2], hour, minute, second, millis) - offset).toISOString()
 }
 
 /** The zone's clock at an instant, read part by part (`year`, `month`, … `second`, two digits but the year). */

@@ -71,14 +71,39 @@ export function bucketOf(day: string, granularity: Granularity): string {
   return day
 }
 
-/** Every bucket start from the bucket of `firstDay` up to the bucket of `lastDay`, in order. */
+/**
+ * The most buckets a trend holds: a daily trend over the longest report, with room to spare. The callers
+ * bound their periods first; this is the backstop that keeps a bad period from holding the event loop.
+ */
+export const MAX_BUCKETS = 800
+
+const DAY_MS = 86_400_000
+
+/**
+ * Every bucket start from the bucket of `firstDay` up to the bucket of `lastDay`, in order. Counted on
+ * numbers (days since 1970, months since year 0) before any is made, so that it cannot run away.
+ */
 export function bucketsBetween(firstDay: string, lastDay: string, granularity: Granularity): string[] {
-  const step = (day: string) =>
-    granularity === 'month' ? addMonths(day, 1) : addDays(day, granularity === 'week' ? 7 : 1)
-  const last = bucketOf(lastDay, granularity)
-  const buckets: string[] = []
-  for (let day = bucketOf(firstDay, granularity); day <= last; day = step(day)) buckets.push(day)
-  return buckets
+  const first = Date.parse(`${bucketOf(firstDay, granularity)}T00:00:00.000Z`)
+  const last = Date.parse(`${bucketOf(lastDay, granularity)}T00:00:00.000Z`)
+  if (!Number.isFinite(first) || !Number.isFinite(last)) throw new RangeError(`not a day: ${firstDay}…${lastDay}`)
+  if (granularity === 'month') {
+    const month = (ms: number) => new Date(ms).getUTCFullYear() * 12 + new Date(ms).getUTCMonth()
+    const [from, to] = [month(first), month(last)]
+    return Array.from(capped(to - from + 1), (_, i) => {
+      const index = from + i
+      return new Date(Date.UTC(Math.floor(index / 12), index % 12, 1)).toISOString().slice(0, 10)
+    })
+  }
+  const step = granularity === 'week' ? 7 : 1
+  const count = Math.floor((last - first) / DAY_MS / step) + 1
+  return Array.from(capped(count), (_, i) => new Date(first + i * step * DAY_MS).toISOString().slice(0, 10))
+}
+
+/** A count of buckets as the length of a list to build: refused above MAX_BUCKETS, none when backwards. */
+function capped(count: number): { length: number } {
+  if (count > MAX_BUCKETS) throw new RangeError(`a trend of ${count} buckets (at most ${MAX_BUCKETS})`)
+  return { length: Math.max(0, count) }
 }
 
 /** The period of whole local days from `firstDay` to `lastDay`, both included. */

@@ -7,7 +7,7 @@ import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
-import { bucketsBetween, daysPeriod, localDay, localMidnight, quarterStart, weekStart } from './period.ts'
+import { bucketsBetween, daysPeriod, localDay, localMidnight, MAX_BUCKETS, quarterStart, weekStart } from './period.ts'
 import { durations, type StatsInput, ticketStats } from './ticket-stats.ts'
 
 const TZ = 'Europe/Moscow'
@@ -202,6 +202,16 @@ describe('the ticket report', () => {
     )
     const decade = daysPeriod('2016-01-01', '2026-01-01', TZ)
     expect(await refusal(ticketStats(db, curator, { period: decade, granularity: 'month', tz: TZ }))).toBe('validation')
+    // Outside the years a date may name, and bounds that are not instants at all.
+    for (const period of [
+      daysPeriod('1999-12-01', '1999-12-31', TZ),
+      { from: '2101-01-01T00:00:00.000Z', to: '2101-01-02T00:00:00.000Z' },
+      { from: 'вчера', to: MARCH.to },
+    ]) {
+      expect(await refusal(ticketStats(db, curator, { period, granularity: 'day', tz: TZ })), period.from).toBe(
+        'validation',
+      )
+    }
   })
 
   test('an empty period has zero counts, no medians and no shares', async () => {
@@ -225,7 +235,17 @@ describe('periods in Moscow time', () => {
     expect(weekStart('2026-03-02')).toBe('2026-03-02')
     expect(quarterStart('2026-11-26')).toBe('2026-10-01')
     expect(bucketsBetween('2026-01-15', '2026-03-02', 'month')).toEqual(['2026-01-01', '2026-02-01', '2026-03-01'])
+    expect(bucketsBetween('2025-12-31', '2026-01-12', 'week')).toEqual(['2025-12-29', '2026-01-05', '2026-01-12'])
+    expect(bucketsBetween('2024-02-28', '2024-03-01', 'day')).toEqual(['2024-02-28', '2024-02-29', '2024-03-01'])
+    expect(bucketsBetween('2026-03-02', '2026-03-01', 'day')).toEqual([])
     expect(localMidnight('2026-07-01', 'Europe/Berlin')).toBe('2026-06-30T22:00:00.000Z')
+  })
+
+  test('a trend is counted before it is built: more than MAX_BUCKETS is refused, not looped over', () => {
+    expect(bucketsBetween('2026-01-01', '2027-12-31', 'month')).toHaveLength(24)
+    expect(bucketsBetween('2026-01-01', '2028-03-10', 'day')).toHaveLength(MAX_BUCKETS)
+    expect(() => bucketsBetween('2026-01-01', '2028-03-11', 'day')).toThrow(RangeError)
+    expect(() => bucketsBetween('2000-01-01', '2100-12-31', 'month')).toThrow(RangeError)
   })
 
   test('percentiles interpolate between ranks; one value is its own median', () => {

@@ -3,6 +3,7 @@ import type { Database, TicketStatus, Tx } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
+import { FIRST_YEAR, LAST_YEAR, parseDay } from '#src/format/zone-days.ts'
 import { inCategory } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
@@ -96,8 +97,16 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
   const all = can(actor, 'report.view_all')
   if (!all && !can(actor, 'report.view_own')) throw new DomainError('not_found', 'Страница не найдена')
   const { from, to } = input.period
-  if (!(from < to) || Date.parse(to) - Date.parse(from) > MAX_PERIOD_DAYS * 86_400_000) {
-    throw new DomainError('validation', `Период отчёта — от одного дня до ${MAX_PERIOD_DAYS} дней`)
+  const [start, end] = [Date.parse(from), Date.parse(to)]
+  // NaN compares false: bounds that are not instants are refused with the backwards ones, before any day math.
+  // MAX_PERIOD_DAYS local days may be an hour longer across a daylight-saving change.
+  const inYears = (instant: number) => parseDay(localDay(instant, input.tz)) !== null
+  const longest = MAX_PERIOD_DAYS * 86_400_000 + 3_600_000
+  if (!(start < end) || end - start > longest || !inYears(start) || !inYears(end - 1)) {
+    throw new DomainError(
+      'validation',
+      `Период отчёта — от одного дня до ${MAX_PERIOD_DAYS} дней в ${FIRST_YEAR}–${LAST_YEAR} годах`,
+    )
   }
   const assigneeId = all ? undefined : (actor.id ?? -1)
   const scope = (eb: ExpressionBuilder<Database, 'tickets'>) => eb.and(scopeConditions(eb, input, assigneeId))

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { idParam } from '#src/api/validate.ts'
+import { idParam, parseId } from '#src/api/validate.ts'
 import { audit } from '#src/audit/journal.ts'
 import { listCategories } from '#src/categories/category-store.ts'
 import type { Db, Tx } from '#src/db/schema.ts'
@@ -94,7 +94,7 @@ async function groupFormValues(c: WebContext): Promise<GroupValues> {
   return {
     name: form.text('name', 1_000) ?? '',
     description: form.text('description', 5_000) ?? '',
-    memberIds: ticked.map((v) => (typeof v === 'string' && /^[1-9][0-9]{0,9}$/.test(v) ? Number(v) : Number.NaN)),
+    memberIds: ticked.map((v) => (typeof v === 'string' ? parseId(v) : undefined) ?? Number.NaN),
   }
 }
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { idParam, MAX_ID } from '#src/api/validate.ts'
+import { idParam, parseId } from '#src/api/validate.ts'
 import { audit } from '#src/audit/journal.ts'
 import type { Tx, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
@@ -23,8 +23,8 @@ export function registrationRoutes(): Hono<WebEnv> {
   routes.use(onlyWith('registration.decide', 'Подтверждение регистраций'))
 
   routes.get('/', async (c) => {
-    const confirmed = queryId(c.req.query('confirmed'))
-    const rejected = queryId(c.req.query('rejected'))
+    const confirmed = parseId(c.req.query('confirmed'))
+    const rejected = parseId(c.req.query('rejected'))
     if (confirmed !== undefined) {
       const text = msg('Регистрация подтверждена: {name}. Пользователь получит уведомление')
       return renderList(c, await outcomeOf(c, confirmed, 'active', text))
@@ -57,12 +57,6 @@ export function registrationRoutes(): Hono<WebEnv> {
   })
 
   return routes
-}
-
-function queryId(value: string | undefined): number | undefined {
-  if (!value || !/^[1-9][0-9]{0,9}$/.test(value)) return undefined
-  const id = Number(value)
-  return id <= MAX_ID ? id : undefined
 }
 
 interface ListExtras {

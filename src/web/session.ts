@@ -49,8 +49,14 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store')
 })
 
-/** A `next` that stays on this site (no `//host`, no scheme): open redirects are refused. */
+/**
+ * A `next` that stays on this site, or the ticket list. Only a clean path is kept: printable ASCII (a
+ * browser drops tabs and line breaks, so `/\t/evil.example` would be `//evil.example`; CR/LF in Location is
+ * a 500), no `//host` or `/\\host`, no backslash at all, no scheme, at most 2 000 characters. Our own
+ * `next` (path and query of a URL) is always percent-encoded, so nothing real is lost.
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/tickets'
-  return next
+  if (next === undefined || next.length > 2_000 || !/^\/(?![/\\])[\x21-\x5b\x5d-\x7e]*$/.test(next)) return '/tickets'
+  // The browser's own reading decides: the path must land on the origin it came from.
+  return new URL(next, 'http://helpdesk.invalid').origin === 'http://helpdesk.invalid' ? next : '/tickets'
 }

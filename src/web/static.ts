@@ -23,29 +23,30 @@ function load(file: string, type: string): Asset {
   return { body, type, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) }
 }
 
-const assets: Record<string, Asset> = {
-  'app.css': load(path.join(here, 'static/app.css'), 'text/css; charset=utf-8'),
-  'app.js': load(path.join(here, 'static/app.js'), 'text/javascript; charset=utf-8'),
-  'favicon.svg': load(path.join(here, 'static/favicon.svg'), 'image/svg+xml'),
-  'htmx.min.js': load(require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8'),
-}
+// A Map, not an object: a name from the URL must not reach `__proto__`, `constructor` or `toString`.
+const assets = new Map<string, Asset>([
+  ['app.css', load(path.join(here, 'static/app.css'), 'text/css; charset=utf-8')],
+  ['app.js', load(path.join(here, 'static/app.js'), 'text/javascript; charset=utf-8')],
+  ['favicon.svg', load(path.join(here, 'static/favicon.svg'), 'image/svg+xml')],
+  ['htmx.min.js', load(require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8')],
+])
 
 export type AssetName = 'app.css' | 'app.js' | 'favicon.svg' | 'htmx.min.js'
 
 /** `/static/app.css?v=…`: a new content is a new URL. */
 export function assetUrl(name: AssetName): string {
-  return `/static/${name}?v=${assets[name]?.hash ?? '0'}`
+  return `/static/${name}?v=${assets.get(name)?.hash ?? '0'}`
 }
 
 /** The size in bytes of an asset (page weight in the notes and tests). */
 export function assetSize(name: AssetName): number {
-  return assets[name]?.body.length ?? 0
+  return assets.get(name)?.body.length ?? 0
 }
 
 export function staticRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>()
   routes.get('/:name', (c) => {
-    const asset = assets[c.req.param('name')]
+    const asset = assets.get(c.req.param('name'))
     if (!asset) return c.text('Не найдено', 404)
     c.header('content-type', asset.type)
     c.header('cache-control', 'public, max-age=31536000, immutable')

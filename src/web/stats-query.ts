@@ -1,3 +1,6 @@
+import { parseId } from '#src/api/validate.ts'
+import { DomainError } from '#src/errors.ts'
+import { FIRST_YEAR, LAST_YEAR, validDay } from '#src/format/zone-days.ts'
 import {
   addDays,
   addMonths,
@@ -8,6 +11,7 @@ import {
   weekStart,
 } from '#src/stats/period.ts'
 import { MAX_PERIOD_DAYS } from '#src/stats/ticket-stats.ts'
+import { t } from './i18n.ts'
 
 export const presets = ['week', 'month', 'quarter', 'custom'] as const
 export type Preset = (typeof presets)[number]
@@ -25,13 +29,11 @@ export interface StatsQuery {
   group?: number
 }
 
-const id = (value: string | undefined) => (value && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : undefined)
-const day = (value: string | undefined) =>
-  value && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) ? value : undefined
-
 /**
  * Parsed leniently, as the ticket list's filters: a value that makes no sense is dropped. A custom period
  * given backwards is turned round; one longer than the report allows is cut to its last MAX_PERIOD_DAYS.
+ * But a date typed for a custom period that is not a real day of FIRST_YEAR…LAST_YEAR is refused
+ * (`validation`): quietly reporting another period than the one asked for would mislead.
  */
 export function parseStatsQuery(params: URLSearchParams, today: string): StatsQuery {
   const preset = presets.find((p) => p === params.get('period')) ?? 'month'
@@ -48,7 +50,7 @@ export function parseStatsQuery(params: URLSearchParams, today: string): StatsQu
     to = addDays(addMonths(from, 1), -1)
   }
   if (preset === 'custom') {
-    const given = [day(params.get('from') ?? undefined), day(params.get('to') ?? undefined)]
+    const given = [customDay(params.get('from')), customDay(params.get('to'))]
     from = given[0] ?? given[1] ?? from
     to = given[1] ?? given[0] ?? to
     if (from > to) [from, to] = [to, from]
@@ -56,13 +58,22 @@ export function parseStatsQuery(params: URLSearchParams, today: string): StatsQu
   }
   const by = granularities.find((g) => g === params.get('by')) ?? defaultGranularity(from, to)
   const query: StatsQuery = { preset, from, to, by }
-  const department = id(params.get('department') ?? undefined)
-  const category = id(params.get('category') ?? undefined)
-  const group = id(params.get('group') ?? undefined)
+  const department = parseId(params.get('department'))
+  const category = parseId(params.get('category'))
+  const group = parseId(params.get('group'))
   if (department !== undefined) query.department = department
   if (category !== undefined) query.category = category
   if (group !== undefined) query.group = group
   return query
+}
+
+function customDay(value: string | null): string | undefined {
+  if (value === null || value === '') return undefined
+  if (validDay(value)) return value
+  throw new DomainError(
+    'validation',
+    t('Дата периода — настоящая дата ГГГГ-ММ-ДД с {first} по {last} год', { first: FIRST_YEAR, last: LAST_YEAR }),
+  )
 }
 
 function defaultGranularity(from: string, to: string): Granularity {

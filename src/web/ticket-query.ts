@@ -1,9 +1,12 @@
+import { parseId } from '#src/api/validate.ts'
 import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
+import { validDay } from '#src/format/zone-days.ts'
 import { type TicketFilter, type TicketSort, ticketSorts } from '#src/tickets/ticket-store.ts'
 
 /**
  * The list's filters as they live in the URL (a link shares a view). Parsed leniently: a value that
- * makes no sense is dropped, as a person editing the address bar would expect.
+ * makes no sense is dropped, as a person editing the address bar would expect; so are ids and dates out
+ * of range (`department=2147483648` would be a 500 on PostgreSQL, `9999-12-31` a day past any ticket).
  */
 export interface ListQuery {
   status: TicketStatus[]
@@ -23,10 +26,6 @@ export interface ListQuery {
 export const PER_PAGE = 50
 export const openStatuses: TicketStatus[] = ['new', 'in_progress', 'waiting']
 
-const id = (value: string | undefined) => (value && /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : undefined)
-const day = (value: string | undefined) =>
-  value && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)) ? value : undefined
-
 export function parseListQuery(params: URLSearchParams): ListQuery {
   const many = (key: string) => params.getAll(key).flatMap((v) => v.split(','))
   const one = (key: string) => {
@@ -39,17 +38,17 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   const query: ListQuery = {
     status: ticketStatuses.filter((s) => many('status').includes(s)),
     priority: priorities.filter((p) => many('priority').includes(p)),
-    page: Math.min(id(one('page')) ?? 1, 100_000),
+    page: Math.min(parseId(one('page')) ?? 1, 100_000),
   }
   const set = <K extends keyof ListQuery>(key: K, value: ListQuery[K] | undefined) => {
     if (value !== undefined) query[key] = value
   }
-  set('category', id(one('category')))
-  set('assignee', assignee === 'none' ? 'none' : id(assignee))
-  set('group', id(one('group')))
-  set('department', id(one('department')))
-  set('from', day(one('from')))
-  set('to', day(one('to')))
+  set('category', parseId(one('category')))
+  set('assignee', assignee === 'none' ? 'none' : parseId(assignee))
+  set('group', parseId(one('group')))
+  set('department', parseId(one('department')))
+  set('from', validDay(one('from')))
+  set('to', validDay(one('to')))
   set('q', q)
   set('overdue', one('overdue') === '1' ? true : undefined)
   set(

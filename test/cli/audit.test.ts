@@ -114,6 +114,7 @@ describe.concurrent('helpdesk audit', { timeout: CLI_TIMEOUT }, () => {
     ['--date_from', '2023-02-30'],
     ['--date-from', '2023-1-5'],
     ['--date_to', 'вчера'],
+    ['--date_to', '9999-12-31'],
   ])('a bad date %s %s is one line and exit 2', async ([flag, value]) => {
     const run = await helpdesk(env, ['audit', flag ?? '', value ?? ''])
     expect(run.code).toBe(2)

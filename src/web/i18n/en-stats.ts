@@ -3,6 +3,11 @@ export const enStats: Readonly<Record<string, string>> = {
   // Statistics.
   'Выгрузить XLSX': 'Export XLSX',
   'Заявки, созданные с {from} по {to}': 'Tickets created from {from} to {to}',
+  'Дата периода — настоящая дата ГГГГ-ММ-ДД с {first} по {last} год':
+    'A period date is a real date YYYY-MM-DD from the year {first} to {last}',
+  // Any form's refusal of text that is not well-formed (forms.ts).
+  'В форме недопустимый символ (непарный суррогат UTF-16): ничего не сохранено':
+    'The form holds an invalid character (a lone UTF-16 surrogate): nothing was saved',
   'только назначенные вам': 'only those assigned to you',
   'По статусам': 'By status',
   Статус: 'Status',
