@@ -473,6 +473,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'Тело запроса больше 1 МБ',
   422: 'Данные не прошли проверку: неизвестные поля, неверные типы или значения',
   429: 'Слишком много попыток входа',
+  503: 'Временно недоступно: база данных (code unavailable) или место на диске (code disk_full); повторите позже',
 }
 
 type JsonSchema = Record<string, unknown>
@@ -541,6 +542,8 @@ function operationObject(op: Operation): JsonSchema {
   if (!op.public) errors.add(401)
   if (op.body || op.query) errors.add(422)
   if (op.body) errors.add(400).add(413)
+  // Any operation meets the database or the disk away (src/db/unavailable.ts).
+  errors.add(503)
   for (const status of [...errors].sort()) {
     responses[String(status)] = {
       description: errorDescriptions[status] ?? 'Ошибка',

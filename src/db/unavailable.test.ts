@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { describe, expect, test } from 'vitest'
+import { openApiDocument } from '#src/api/openapi.ts'
 import { SESSION_COOKIE } from '#src/users/sessions.ts'
 import { apiUser, call, expectCleanError, testApp, testConfig } from '../../test/support/api.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
@@ -44,6 +45,16 @@ describe('while PostgreSQL cannot be reached', () => {
     expect(logs.some((line) => line.msg === 'unavailable' && line.outage === 'database')).toBe(true)
     expect(await call(app, 'GET', '/readyz')).toMatchObject({ status: 503, body: { reason: 'database' } })
     await db.destroy()
+  })
+
+  test('the OpenAPI document names the 503 of every operation', () => {
+    const paths = openApiDocument('http://helpdesk.test').paths as Record<string, Record<string, { responses: object }>>
+    // The document itself is built in memory: it needs neither the database nor the disk.
+    const operations = Object.entries(paths)
+      .filter(([path]) => path !== '/openapi.json')
+      .flatMap(([, methods]) => Object.values(methods))
+    expect(operations.length).toBeGreaterThan(10)
+    for (const operation of operations) expect(operation.responses).toHaveProperty('503')
   })
 
   test('a web page answers a Russian 503 page', async () => {
