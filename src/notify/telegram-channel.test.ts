@@ -587,6 +587,23 @@ describe('telegram channel: drainOutbox against Telegram’s answers', () => {
     expect(logs).not.toContain(PII.requesterName)
   })
 
+  test('an answer that came after the sender gave up is its receipt: the notice is not sent again', async () => {
+    clockAt(0)
+    const w = await world()
+    await notifyUsers(db, [w.requester.id], { kind: 'ticket_created', ticketId: w.ticket.id })
+    tg.failNext('sendMessage', { answerAfterMs: 600 })
+    expect((await drainOutbox(db, [channel], { ...fast, sendTimeoutMs: 200 })).retried).toBe(1)
+    // The request goes on after the sender's deadline: Telegram answers, and the message id is recorded.
+    for (let i = 0; i < 100 && (await outboxRows())[0]?.telegram_message_id == null; i++) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect((await outboxRows())[0]).toMatchObject({ status: 'pending', telegram_message_id: expect.any(Number) })
+    clockAt(noticeBackoffMs(1))
+    expect((await drainOutbox(db, [channel], fast)).sent).toBe(1)
+    expect(tg.callsOf('sendMessage')).toHaveLength(1)
+    expect(tg.botMessages(w.requester.telegram_chat_id ?? '')).toHaveLength(1)
+  })
+
   test('a 4xx that is not about the person is a plain failure, not a blocked person', async () => {
     const w = await world()
     await notifyUsers(db, [w.requester.id], { kind: 'ticket_created', ticketId: w.ticket.id })

@@ -46,6 +46,9 @@ export function createTelegramChannel(deps: TelegramChannelDeps): NoticeChannel 
   const log = deps.logger.child({ channel: 'telegram' })
 
   const deliver = async (row: OutboxRow): Promise<SendResult> => {
+    // Telegram's answer to an earlier attempt was recorded, but the sender had given up on it (its
+    // deadline passed) or died before marking the row: it was delivered, and sending again is a duplicate.
+    if (row.telegram_message_id !== null) return { ok: true }
     const payload = payloadSchema.safeParse(parseJson(row.payload))
     if (!payload.success) return { ok: false, error: `payload of outbox row ${row.id} is malformed` }
     if (row.kind === REFRESH_BUTTONS_KIND) return refreshButtons(row, payload.data)
