@@ -20,6 +20,8 @@ import { seededRandom, startServer, stopServer, waitReady } from '../support/ser
  * is sent again — that is the only way to a duplicate. So each duplicate must be of a row that was
  * `sending` at a kill and already performed by the fake, once per such kill; and as the sender keeps at
  * most SENDS_IN_FLIGHT sends open at once (deliver.ts), a kill can leave at most that many such rows.
+ * TESTING.md's «duplicates ≤ number of kills» is this bound for one send in flight; with four it is four
+ * per kill (and still at most one per row per kill), which is what is asserted.
  *
  * The killed instance's claims (5 min) and scheduler lease (30 s) would expire by themselves; the test
  * lets them expire at once, as waiting would (F2 does the same with the poller lease).
