@@ -128,7 +128,6 @@ test('Telegram: 429, 5xx burst, hang past the timeout, down — retry_after kept
     browse = startBrowsing()
     await fake.waitFor(() => fake.callsOf('getMe').some((c) => c.status === 200), 15_000)
     await file(world.categoryId)
-    await sleep(1500)
     await drained('the first notices')
 
     // 429: Telegram asks to wait RETRY_AFTER_S. Three notices to one chat, so sends come one by one.
