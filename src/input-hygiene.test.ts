@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { parseId as parseCliId, UsageError } from '#src/cli/context.ts'
 import type { Db } from '#src/db/schema.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { apiUser, call, expectCleanError, testApp } from '../test/support/api.ts'
@@ -115,6 +116,13 @@ describe('ids out of range', () => {
     expectCleanError(filed, 422, 'validation')
     expect(await tickets(db)).toEqual([])
   })
+})
+
+test('the console refuses an id past the integer columns before it opens the database', () => {
+  for (const value of ['2147483648', '99999999999', '1e3', '0x10', '-1', '0']) {
+    expect(() => parseCliId(value, '--id'), value).toThrow(UsageError)
+  }
+  expect(parseCliId('2147483647', '--id')).toBe(2_147_483_647)
 })
 
 describe('dates out of range in the other filters', () => {

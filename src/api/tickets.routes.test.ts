@@ -168,7 +168,7 @@ describe('GET /api/v1/tickets', () => {
     expect(await ids('status=new&status=in_progress')).toEqual([fresh.id, working.id])
     expect(await ids('assignee_id=none')).toEqual([fresh.id])
     expect(await ids(`assignee_id=${executor.user.id}&status=in_progress`)).toEqual([working.id])
-    expect(await ids('sort=priority&created_from=2000-01-01&created_to=2999-12-31')).toHaveLength(3)
+    expect(await ids('sort=priority&created_from=2000-01-01&created_to=2100-12-31')).toHaveLength(3)
   })
 
   test('unknown parameters and bad values are 422', async () => {

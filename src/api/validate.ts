@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import { DomainError } from '#src/errors.ts'
+import { MAX_ID, parseId } from '#src/format/ids.ts'
 import { FIRST_YEAR, LAST_YEAR, parseDay, parseMoment } from '#src/format/zone-days.ts'
 import type { FieldProblem } from './errors.ts'
 
@@ -56,19 +57,6 @@ export function queryOf<S extends z.ZodType>(c: Context, schema: S, multi: reado
     }
   }
   return parseOrThrow(schema, raw)
-}
-
-/** The largest id the databases' `integer` columns hold: a bigger number would be a 500 on PostgreSQL. */
-export const MAX_ID = 2_147_483_647
-
-/**
- * A row id typed as text (a path, a query, a form field), or undefined: decimal digits only, no sign,
- * leading zero, exponent (`1e3`) or hex (`0x10`), and at most MAX_ID. Every edge reads ids through it.
- */
-export function parseId(value: string | null | undefined): number | undefined {
-  if (value == null || !/^[1-9][0-9]{0,9}$/.test(value)) return undefined
-  const id = Number(value)
-  return id <= MAX_ID ? id : undefined
 }
 
 /** A numeric path parameter; anything else is a 404, as for an id that does not exist. */

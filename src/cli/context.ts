@@ -1,5 +1,6 @@
 import type { Config } from '#src/config.ts'
 import type { Db } from '#src/db/schema.ts'
+import { MAX_ID, parseId as rowId } from '#src/format/ids.ts'
 import type { Actor } from '#src/users/actor.ts'
 import type { Output } from './output.ts'
 
@@ -62,9 +63,10 @@ export async function withDatabase<T>(output: Output, work: (session: Session) =
 
 /** A positive whole number from a flag, or a usage error naming the flag. */
 export function parseId(value: string | undefined, flag: string): number {
-  const n = Number(value)
-  if (value === undefined || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
-    throw new UsageError(`${flag}: нужно целое положительное число, получено «${value ?? ''}»`)
+  // Bounded as every edge bounds ids: past MAX_ID PostgreSQL would refuse the query with an error.
+  const id = rowId(value)
+  if (id === undefined) {
+    throw new UsageError(`${flag}: нужно целое положительное число до ${MAX_ID}, получено «${value ?? ''}»`)
   }
-  return n
+  return id
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
-import { isWellFormedText, parseId } from '#src/api/validate.ts'
+import { isWellFormedText } from '#src/api/validate.ts'
 import { DomainError } from '#src/errors.ts'
+import { parseId } from '#src/format/ids.ts'
 import { t } from './i18n.ts'
 
 /** A submitted HTML form, read leniently: the use cases judge the values. */

@@ -1,5 +1,5 @@
-import { parseId } from '#src/api/validate.ts'
 import { DomainError } from '#src/errors.ts'
+import { parseId } from '#src/format/ids.ts'
 import { FIRST_YEAR, LAST_YEAR, validDay } from '#src/format/zone-days.ts'
 import {
   addDays,

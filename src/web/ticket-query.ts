@@ -1,5 +1,5 @@
-import { parseId } from '#src/api/validate.ts'
 import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
+import { parseId } from '#src/format/ids.ts'
 import { validDay } from '#src/format/zone-days.ts'
 import { type TicketFilter, type TicketSort, ticketSorts } from '#src/tickets/ticket-store.ts'
 
