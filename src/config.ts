@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
+import { trustProxyProblem } from '#src/api/client-address.ts'
 
 /** Where the data lives: the embedded SQLite file (or `:memory:`), or a PostgreSQL server. */
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -43,6 +44,11 @@ export interface Config {
   readonly production?: boolean
   /** PostgreSQL: the journal's owner (MIGRATION_DATABASE_URL) runs migrations; DATABASE_URL's role only uses the tables. */
   readonly migrationDatabase?: DatabaseConfig
+  /**
+   * TRUST_PROXY: the reverse proxies (addresses, CIDR ranges, `loopback`) whose X-Forwarded-For is believed;
+   * none unless set, so that a client cannot choose its own address for the login throttle and the journal.
+   */
+  readonly trustProxy?: readonly string[]
 }
 
 const envSchema = z.object({
@@ -68,6 +74,7 @@ const envSchema = z.object({
   WORKER: z.enum(['on', 'off']).default('on'),
   TELEGRAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
   NOTICE_RETRY_SECONDS: z.coerce.number().positive().max(3600).default(15),
+  TRUST_PROXY: z.string().default(''),
 })
 
 export class ConfigError extends Error {}
@@ -121,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditKeySource: e.AUDIT_HMAC_KEY ? 'env' : e.AUDIT_HMAC_KEY_FILE ? 'file' : 'generated',
     production: e.NODE_ENV === 'production',
     ...(migrationDatabase ? { migrationDatabase } : {}),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
   })
 }
 
@@ -148,6 +156,16 @@ function keyFrom(name: string, value: string | undefined, file: string | undefin
 export function auditKeyWarning(config: Pick<Config, 'auditKeySource' | 'production' | 'dataDir'>): string | undefined {
   if (!config.production || config.auditKeySource !== 'generated') return undefined
   return `the audit journal's HMAC key is the one generated into ${path.join(config.dataDir, 'secrets.json')}: anyone who reads the data folder can re-sign the journal; set AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE outside DATA_DIR`
+}
+
+/** TRUST_PROXY: entries separated by commas or spaces, each checked, frozen. */
+export function parseTrustProxy(value: string): readonly string[] {
+  const entries = value.split(/[\s,]+/).filter((entry) => entry !== '')
+  for (const entry of entries) {
+    const problem = trustProxyProblem(entry)
+    if (problem) throw new ConfigError(`Неверная настройка TRUST_PROXY: ${problem}`)
+  }
+  return Object.freeze(entries)
 }
 
 export function parseDatabaseUrl(url: string | undefined, dataDir: string): DatabaseConfig {

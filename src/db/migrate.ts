@@ -3,6 +3,7 @@ import * as initial from './migrations/0001-initial.ts'
 import * as telegram from './migrations/0002-telegram.ts'
 import * as telegramAlbums from './migrations/0003-telegram-albums.ts'
 import * as dashboard from './migrations/0004-dashboard.ts'
+import * as loginThrottle from './migrations/0005-login-throttle.ts'
 import * as idempotencyFingerprint from './migrations/0007-idempotency-fingerprint.ts'
 import type { Db } from './schema.ts'
 
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0002-telegram': telegram,
   '0003-telegram-albums': telegramAlbums,
   '0004-dashboard': dashboard,
+  '0005-login-throttle': loginThrottle,
   '0007-idempotency-fingerprint': idempotencyFingerprint,
 }
 

@@ -327,6 +327,15 @@ export interface DashboardVisitsTable {
   previous_seen_at: string | null
 }
 
+/** Failed password attempts per key (an address, an address and a login, …): the login throttle. */
+export interface LoginThrottleTable {
+  key: string
+  subject: string | null
+  failures: number
+  blocked_until: string | null
+  last_failure_at: string
+}
+
 export interface Database {
   users: UsersTable
   departments: DepartmentsTable
@@ -353,6 +362,7 @@ export interface Database {
   telegram_albums: TelegramAlbumsTable
   login_links: LoginLinksTable
   dashboard_visits: DashboardVisitsTable
+  login_throttle: LoginThrottleTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */

@@ -5,10 +5,10 @@ import { testDatabase } from '../../test/support/database.ts'
 import { buildActor, buildUser } from '../../test/support/factories.ts'
 import { auditRows } from '../../test/support/state.ts'
 import { actorFromUser } from './actor.ts'
-import { LoginThrottle } from './login.ts'
 import {
   consumeLoginLink,
   createLoginLink,
+  LinkThrottle,
   LOGIN_LINK_MINUTES,
   loginLinkMessages,
   loginLinkProblem,
@@ -178,7 +178,7 @@ describe('login links', () => {
   test('an address with too many failed attempts is slowed down', async () => {
     const { db } = await testDatabase()
     const { link } = await personWithLink(db)
-    const throttle = new LoginThrottle(2, 15)
+    const throttle = new LinkThrottle(2, 15)
     for (let i = 0; i < 2; i++) {
       await expect(consumeLoginLink(db, { token: 'y'.repeat(43), ...meta }, throttle)).rejects.toMatchObject({
         code: 'unauthorized',

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
 import type { Db, User, UserStatus } from '#src/db/schema.ts'
-import { addMinutes, now } from '#src/db/time.ts'
+import { addMinutes, now, nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
-import { LoginThrottle } from './login.ts'
+import { RefusalJournal } from './login-throttle.ts'
 import { createSession, hashToken } from './sessions.ts'
 import { findUser } from './user-store.ts'
 
@@ -92,8 +92,48 @@ export interface LinkLoginResult {
   expiresAt: string
 }
 
-/** Failed link attempts per IP: unguessable tokens need no throttle, but the journal needs no flood. */
-const defaultThrottle = new LoginThrottle()
+/**
+ * Failed link attempts per address within a sliding window, in memory: unguessable tokens need no shared
+ * throttle, but the journal needs no flood. (Several instances each keep their own count.)
+ */
+export class LinkThrottle {
+  readonly #failures = new Map<string, number[]>()
+  readonly #limit: number
+  readonly #windowMs: number
+  /** Refusals by this throttle: the first per address and window journaled, then a summary. */
+  readonly refusals = new RefusalJournal()
+
+  constructor(limit = 20, windowMinutes = 15) {
+    this.#limit = limit
+    this.#windowMs = windowMinutes * 60_000
+  }
+
+  isBlocked(ip: string | null): boolean {
+    if (ip === null) return false
+    return this.#recent(ip).length >= this.#limit
+  }
+
+  recordFailure(ip: string | null): void {
+    if (ip === null) return
+    const recent = this.#recent(ip)
+    recent.push(nowDate().getTime())
+    this.#failures.set(ip, recent)
+    if (this.#failures.size > 10_000) this.#prune()
+  }
+
+  #recent(ip: string): number[] {
+    const since = nowDate().getTime() - this.#windowMs
+    return (this.#failures.get(ip) ?? []).filter((t) => t > since)
+  }
+
+  #prune(): void {
+    for (const ip of [...this.#failures.keys()]) {
+      if (this.#recent(ip).length === 0) this.#failures.delete(ip)
+    }
+  }
+}
+
+const defaultThrottle = new LinkThrottle()
 
 /**
  * Signs in by a link: the link is claimed by one conditional update (unused and unexpired), so two
@@ -102,11 +142,17 @@ const defaultThrottle = new LoginThrottle()
 export async function consumeLoginLink(
   db: Db,
   input: ConsumeLoginLinkInput,
-  throttle: LoginThrottle = defaultThrottle,
+  throttle: LinkThrottle = defaultThrottle,
 ): Promise<LinkLoginResult> {
   const anonymous: Actor = { ...systemActor('web'), ip: input.ip }
   if (throttle.isBlocked(input.ip)) {
-    await journalFailure(db, anonymous, null, 'ip_throttled')
+    await throttle.refusals.record(db, {
+      action: 'auth.login_failed',
+      actor: anonymous,
+      windowKey: `link:${input.ip ?? 'unknown'}`,
+      description: 'Вход по ссылке из Telegram с адреса отклонён: слишком много неудачных попыток',
+      details: { method: 'telegram_link' },
+    })
     throw new DomainError('rate_limited', loginLinkMessages.throttled)
   }
   try {

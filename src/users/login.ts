@@ -1,70 +1,29 @@
 import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
-import type { Channel, Db, User, UserStatus } from '#src/db/schema.ts'
-import { addMinutes, now, nowDate } from '#src/db/time.ts'
+import type { Channel, Db, User } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
+import { LoginThrottle } from './login-throttle.ts'
 import { hashPassword, verifyPassword } from './passwords.ts'
 import { createSession, revokeSession } from './sessions.ts'
 import { findUserByLogin } from './user-store.ts'
 
 /**
- * Password login (COMPLIANCE.md §5, УПД.6): one generic message for an unknown login and a wrong password,
- * account lockout after repeated failures, a per-IP throttle, and every attempt in the journal.
+ * Password login (COMPLIANCE.md §5, УПД.6): one answer for every refusal, a throttle per (address, login)
+ * and per address instead of an account lock (login-throttle.ts), and every checked attempt in the journal.
  */
-
-export const MAX_FAILED_LOGINS = 5
-export const LOCKOUT_MINUTES = 15
-
-const BAD_CREDENTIALS = 'Неверный логин или пароль'
-const LOCKED = `Слишком много неудачных попыток входа. Повторите через ${LOCKOUT_MINUTES} минут`
-const THROTTLED = 'Слишком много попыток входа с этого адреса. Повторите позже'
-const refusedStatus: Record<Exclude<UserStatus, 'active'>, string> = {
-  pending: 'Учётная запись ещё не подтверждена: дождитесь подтверждения куратором',
-  rejected: 'Заявка на регистрацию отклонена: обратитесь в ИТ-отдел',
-  deactivated: 'Учётная запись отключена: обратитесь к администратору',
-}
 
 /**
- * Failed attempts per IP address within a sliding window, in memory: it slows one address down
- * without touching the database. (Several instances each keep their own count; the per-account
- * lockout, which is in the database, is the shared limit.)
+ * The one refusal: the same status (401), text and time for an unknown login, a wrong password, a throttled
+ * attempt and an account that is pending, rejected or deactivated, whether its password was right or not.
+ * A different answer for a right password would tell whoever guesses that the guess was right (and the
+ * account's state); the person whose account is not active learns it from IT, who see the reason in the
+ * journal. The text says both what to check and that attempts are slowed down.
  */
-export class LoginThrottle {
-  readonly #failures = new Map<string, number[]>()
-  readonly #limit: number
-  readonly #windowMs: number
-
-  constructor(limit = 20, windowMinutes = 15) {
-    this.#limit = limit
-    this.#windowMs = windowMinutes * 60_000
-  }
-
-  isBlocked(ip: string | null): boolean {
-    if (ip === null) return false
-    return this.#recent(ip).length >= this.#limit
-  }
-
-  recordFailure(ip: string | null): void {
-    if (ip === null) return
-    const recent = this.#recent(ip)
-    recent.push(nowDate().getTime())
-    this.#failures.set(ip, recent)
-    if (this.#failures.size > 10_000) this.#prune()
-  }
-
-  #recent(ip: string): number[] {
-    const since = nowDate().getTime() - this.#windowMs
-    return (this.#failures.get(ip) ?? []).filter((t) => t > since)
-  }
-
-  #prune(): void {
-    for (const ip of [...this.#failures.keys()]) {
-      if (this.#recent(ip).length === 0) this.#failures.delete(ip)
-    }
-  }
-}
+export const LOGIN_REFUSED =
+  'Не удалось войти: неверный логин или пароль, либо учётная запись не активна. После нескольких неудачных попыток вход на время задерживается — подождите несколько минут или обратитесь в ИТ-отдел'
 
 const defaultThrottle = new LoginThrottle()
 
@@ -85,46 +44,46 @@ export interface LoginResult {
   expiresAt: string
 }
 
-/** Checks a login and password and opens a session. Every outcome is journaled. */
+/** Checks a login and password and opens a session. Every checked attempt is journaled; refusals per window. */
 export async function loginWithPassword(
   db: Db,
   input: LoginInput,
   throttle: LoginThrottle = defaultThrottle,
 ): Promise<LoginResult> {
+  const started = performance.now()
   const channel = input.channel ?? 'web'
   const anonymous: Actor = { ...systemActor(channel), ip: input.ip }
   const login = input.login.trim()
+  const keys = throttle.loginKeys(input.ip, login)
 
-  if (throttle.isBlocked(input.ip)) {
-    await journalFailure(db, anonymous, undefined, 'ip_throttled')
-    throw new DomainError('rate_limited', THROTTLED)
+  // The read refuses a waiting key without writing; the reservation counts the attempt atomically.
+  if ((await throttle.isBlocked(db, keys)) || !(await throttle.reserve(db, keys))) {
+    await throttle.refusals.record(db, {
+      action: 'auth.login_failed',
+      actor: anonymous,
+      windowKey: `login:${input.ip ?? 'unknown'}`,
+      description: 'Вход с адреса отклонён без проверки пароля: слишком много неудачных попыток',
+    })
+    await throttle.pace(started)
+    throw new DomainError('unauthorized', LOGIN_REFUSED)
   }
 
   const user = login === '' ? undefined : await findUserByLogin(db, login)
-  const at = now()
-  if (user?.locked_until && user.locked_until > at) {
-    await journalFailure(db, anonymous, user, 'locked')
-    throw new DomainError('rate_limited', LOCKED)
-  }
-
   const ok = await checkPassword(user?.password_hash ?? null, input.password)
-  if (!user || !ok) {
-    throttle.recordFailure(input.ip)
-    let locked = false
-    if (user) locked = await countFailure(db, user.id)
-    await journalFailure(db, anonymous, user, user ? 'wrong_password' : 'unknown_login', locked)
-    throw new DomainError('unauthorized', BAD_CREDENTIALS)
-  }
-
-  if (user.status !== 'active') {
-    await journalFailure(db, anonymous, user, `status_${user.status}`)
-    throw new DomainError('forbidden', refusedStatus[user.status])
+  if (!user || !ok || user.status !== 'active') {
+    // A right password of an account that is not active stays counted: giving it back would let the
+    // throttle tell a right guess from a wrong one.
+    const reason = !user ? 'unknown_login' : !ok ? 'wrong_password' : `status_${user.status}`
+    await journalFailure(db, anonymous, user, reason)
+    throttle.observe(started)
+    throw new DomainError('unauthorized', LOGIN_REFUSED)
   }
 
   return transact(db, async (tx) => {
+    await throttle.release(tx, keys)
     const updated = await tx
       .updateTable('users')
-      .set({ failed_logins: 0, locked_until: null, last_login_at: at })
+      .set({ last_login_at: now() })
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow()
@@ -168,36 +127,13 @@ async function checkPassword(hash: string | null, password: string): Promise<boo
   return verifyPassword(hash, password)
 }
 
-/** Counts a failure; the fifth locks the account and starts the count again. Returns true when it locked. */
-async function countFailure(db: Db, userId: number): Promise<boolean> {
-  const row = await db
-    .updateTable('users')
-    .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
-    .where('id', '=', userId)
-    .returning('failed_logins')
-    .executeTakeFirst()
-  if (!row || Number(row.failed_logins) < MAX_FAILED_LOGINS) return false
-  await db
-    .updateTable('users')
-    .set({ failed_logins: 0, locked_until: addMinutes(now(), LOCKOUT_MINUTES) })
-    .where('id', '=', userId)
-    .execute()
-  return true
-}
-
-async function journalFailure(
-  db: Db,
-  actor: Actor,
-  user: User | undefined,
-  reason: string,
-  locked = false,
-): Promise<void> {
+async function journalFailure(db: Db, actor: Actor, user: User | undefined, reason: string): Promise<void> {
   await auditDenied(db, actor, {
     action: 'auth.login_failed',
     objectType: user ? 'user' : null,
     objectId: user?.id ?? null,
     subjectId: user?.id ?? null,
     description: user ? `Неудачный вход пользователя № ${user.id}` : 'Неудачный вход: неизвестный логин',
-    details: locked ? { reason, locked: true } : { reason },
+    details: { reason },
   })
 }

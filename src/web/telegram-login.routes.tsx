@@ -4,8 +4,13 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { AppEnv } from '#src/api/env.ts'
 import { clientIp, userAgentOf } from '#src/api/request.ts'
 import { isDomainError } from '#src/errors.ts'
-import type { LoginThrottle } from '#src/users/login.ts'
-import { consumeLoginLink, LOGIN_LINK_MINUTES, LOGIN_LINK_PATH, loginLinkProblem } from '#src/users/login-links.ts'
+import {
+  consumeLoginLink,
+  type LinkThrottle,
+  LOGIN_LINK_MINUTES,
+  LOGIN_LINK_PATH,
+  loginLinkProblem,
+} from '#src/users/login-links.ts'
 import { revokeSession, SESSION_COOKIE, sessionCookieOptions } from '#src/users/sessions.ts'
 import { CSRF_FIELD, csrfToken, foreignOrigin, PRELOGIN_COOKIE, sameToken } from './csrf.ts'
 import { t } from './i18n.ts'
@@ -18,7 +23,7 @@ import { LoginCard, LoginPage } from './views/login.tsx'
  * preview must not use the link up. The button posts the form, which signs in. Before the sign-in there
  * is no session, so the form is bound to the pre-login cookie exactly as the password form is.
  */
-export function telegramLoginRoutes(throttle?: LoginThrottle): Hono<AppEnv> {
+export function telegramLoginRoutes(throttle?: LinkThrottle): Hono<AppEnv> {
   const routes = new Hono<AppEnv>()
 
   routes.get('/:token', async (c) => {
