@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
 import { DomainError } from '#src/errors.ts'
 import { can } from '#src/users/permissions.ts'
@@ -14,8 +15,17 @@ export function peopleRoutes(): Hono<WebEnv> {
   routes.get('/', async (c) => {
     const { db } = c.get('deps')
     const actor = c.get('actor')
-    // Someone who may not file on behalf of others must not learn that the page exists.
-    if (!can(actor, 'ticket.create_on_behalf')) throw new DomainError('not_found', 'Не найдено')
+    // Someone who may not file on behalf of others must not learn that the page exists; the try is journaled.
+    if (!can(actor, 'ticket.create_on_behalf')) {
+      await auditDenied(db, actor, {
+        action: 'user.search',
+        objectType: 'user',
+        pdn: true,
+        description: 'Отказано в поиске заявителя',
+        details: { method: c.req.method, path: c.req.path },
+      })
+      throw new DomainError('not_found', 'Не найдено')
+    }
     const q = (c.req.query('q') ?? '').replaceAll('\u0000', '').trim().slice(0, 100)
     const found = q.length < 2 ? [] : (await listUsers(db, { q, status: 'active', perPage: 20 })).items
     const departments = new Map(

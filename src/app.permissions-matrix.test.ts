@@ -1,0 +1,718 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { insertAttachments } from '#src/attachments/attach-files.ts'
+import { type StoredFile, storeFile } from '#src/attachments/file-store.ts'
+import type { Category, Db, Role, Ticket, TicketStatus, User, UserStatus } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { type Actor, actorFromUser } from '#src/users/actor.ts'
+import { createApiToken } from '#src/users/api-tokens.ts'
+import { hashPassword } from '#src/users/passwords.ts'
+import { type Action, can } from '#src/users/permissions.ts'
+import { createSession, SESSION_COOKIE } from '#src/users/sessions.ts'
+import { csrfToken } from '#src/web/csrf.ts'
+import { testApp, testConfig } from '../test/support/api.ts'
+import { testDatabase } from '../test/support/database.ts'
+import { buildCategory, buildConsent, buildDepartment, buildGroup, buildUser } from '../test/support/factories.ts'
+import { buildTicket } from '../test/support/ticket-factory.ts'
+
+/**
+ * TESTING.md B4: every route of the real app × every kind of principal × own / foreign / missing ticket,
+ * the expected answer derived from one table: each route names the permission of PRODUCT.md §1 it needs
+ * (the very `can()` rules), and how it refuses. A route missing from the table fails the test, so a new
+ * route must be classified. Allowed → 2xx/3xx; refused → the table's status, and a signed-in principal's
+ * refusal leaves a `denied` row in the journal. One database for the whole matrix (the budget).
+ */
+
+/** Who asks. Pending, rejected and deactivated accounts hold a session and a token made while active. */
+const principalNames = [
+  'anonymous',
+  'requester',
+  'executor in the group',
+  'executor outside the group',
+  'curator',
+  'admin',
+  'pending',
+  'rejected',
+  'deactivated',
+  'revoked session',
+  'revoked token',
+] as const
+type PrincipalName = (typeof principalNames)[number]
+
+interface Principal {
+  name: PrincipalName
+  user: User | undefined
+  /** The role and status the app must go by (now), for `can()`. */
+  actor: Actor | undefined
+  cookie: string | undefined
+  csrf: string | undefined
+  bearer: string | undefined
+}
+
+type Need = Action | 'signed-in' | 'public'
+type TicketObject = 'own' | 'foreign' | 'missing'
+
+interface Fixtures {
+  db: Db
+  category: Category
+  executor: User
+  file: StoredFile
+  /** Someone else's ticket, for principals turned away before any ticket is read. */
+  foreign: Ticket
+  /** Catalogue rows the curator pages edit (never the tickets' own category). */
+  catalogue: { category: number; department: number; group: number }
+}
+
+interface Call {
+  path: string
+  form?: Record<string, string>
+  json?: unknown
+}
+
+interface Route {
+  need: Need
+  /** `:id` is a ticket: checked against `ticket.view` first (hidden → 404), in this status. */
+  ticket?: TicketStatus
+  /** A signed-in principal's refusal: 404 (the page or ticket is hidden), 403, or 422 beside the form. */
+  refusal?: 403 | 404 | 422
+  /** A refusal that writes no journal row, and why (listed in the report). */
+  unjournaled?: string
+  /** The request to send; `who` is the principal (a fresh one for routes that end its session). */
+  call?: (f: Fixtures, who: Principal, ticket: Ticket | undefined) => Promise<Call>
+  /** The route ends or changes the principal's own account or session: an allowed cell gets a fresh one. */
+  self?: true
+}
+
+const text = { body: 'Матрица прав' }
+
+async function freshUser(f: Fixtures, status: UserStatus = 'active', role: Role = 'requester'): Promise<number> {
+  return (await buildUser(f.db, { status, role })).id
+}
+
+const STATS_UNJOURNALED = 'the statistics pages refuse with 404 before any journaling (src/web/stats.routes.tsx)'
+const OLD_PASSWORD = 'Матрица-старый-пароль-7341'
+let oldPasswordHash: Promise<string> | undefined
+const NEW_PASSWORD = 'Матрица-новый-пароль-9128'
+
+/** A ticket number that does not exist. */
+const MISSING = 9_999_999
+
+let counter = 0
+function unique(prefix: string): string {
+  counter += 1
+  return `${prefix} матрицы ${counter}`
+}
+
+/** A form to the ticket route itself (path from the route, `:id` filled). */
+function form(fields: Record<string, string>): Route['call'] {
+  return async () => ({ path: '', form: fields })
+}
+
+function json(body: unknown): Route['call'] {
+  return async () => ({ path: '', json: body })
+}
+
+/** The route table: every `METHOD path` of `app.routes`. */
+const routes: Record<string, Route> = {
+  // Probes, static files and the ways in: nobody needs an account.
+  'GET /healthz': { need: 'public' },
+  'GET /readyz': { need: 'public' },
+  'GET /static/:name': { need: 'public', call: async () => ({ path: '/static/app.css' }) },
+  'GET /api/v1/openapi.json': { need: 'public' },
+  'POST /api/v1/auth/login': { need: 'public', call: async () => ({ path: '', json: { login: 'x', password: 'y' } }) },
+  'GET /login': { need: 'public' },
+  'POST /login': { need: 'public', call: async () => ({ path: '', form: { login: 'x', password: 'y' } }) },
+  'GET /login/telegram/:token': { need: 'public', call: async () => ({ path: '/login/telegram/not-a-token' }) },
+  'POST /login/telegram/:token': { need: 'public', call: async () => ({ path: '/login/telegram/not-a-token' }) },
+  'POST /logout': { need: 'public', self: true },
+  'POST /api/v1/auth/logout': { need: 'signed-in', self: true },
+
+  // Web: tickets.
+  'GET /': { need: 'signed-in' },
+  'GET /tickets': { need: 'signed-in' },
+  'GET /tickets/export.csv': { need: 'signed-in' },
+  'GET /tickets/export.xlsx': { need: 'signed-in' },
+  'GET /tickets/new': { need: 'signed-in' },
+  'POST /tickets/new': {
+    need: 'signed-in',
+    call: async (f) => ({ path: '', form: { description: 'Матрица', category: String(f.category.id) } }),
+  },
+  'GET /people': {
+    need: 'ticket.create_on_behalf',
+    refusal: 404,
+    call: async () => ({ path: '/people?q=%D0%A2%D0%B5%D1%81%D1%82' }),
+  },
+  'GET /tickets/:id': { need: 'ticket.view', ticket: 'new' },
+  'GET /tickets/:id/live': { need: 'ticket.view', ticket: 'new' },
+  'GET /tickets/:id/events': { need: 'ticket.view', ticket: 'new' },
+  'GET /tickets/:id/files/:fileId': {
+    need: 'ticket.view',
+    ticket: 'new',
+    call: async (f, _who, ticket) => ({
+      path: `/tickets/${ticket?.id ?? MISSING}/files/${ticket ? await attach(f, ticket.id) : 1}`,
+    }),
+  },
+  'POST /tickets/:id/messages': { need: 'ticket.message', ticket: 'in_progress', refusal: 422, call: form(text) },
+  'POST /tickets/:id/take': { need: 'ticket.take', ticket: 'new', refusal: 422 },
+  'POST /tickets/:id/assign': {
+    need: 'ticket.assign',
+    ticket: 'new',
+    refusal: 422,
+    call: async (f) => ({ path: '', form: { assignee: String(f.executor.id) } }),
+  },
+  'POST /tickets/:id/status': {
+    need: 'ticket.cancel',
+    ticket: 'new',
+    refusal: 422,
+    call: form({ status: 'cancelled', reason: 'Дубль' }),
+  },
+  'POST /tickets/:id/update': { need: 'ticket.update', ticket: 'new', refusal: 422, call: form({ priority: 'high' }) },
+
+  // Web: reports, people, journal, profile, registrations, catalogues.
+  'GET /stats': { need: 'report.view_own', refusal: 404, unjournaled: STATS_UNJOURNALED },
+  'GET /stats/export.xlsx': { need: 'report.view_own', refusal: 404, unjournaled: STATS_UNJOURNALED },
+  'GET /stats/export.csv': { need: 'report.view_own', refusal: 404, unjournaled: STATS_UNJOURNALED },
+  'GET /users': { need: 'user.manage', refusal: 404 },
+  'GET /users/:id': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}` }),
+  },
+  'POST /users/:id/details': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({
+      path: `/users/${await freshUser(f)}/details`,
+      form: { full_name: 'Иванов Иван', phone: '' },
+    }),
+  },
+  'POST /users/:id/role': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}/role`, form: { role: 'executor' } }),
+  },
+  'POST /users/:id/deactivate': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}/deactivate` }),
+  },
+  'POST /users/:id/reactivate': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f, 'deactivated')}/reactivate` }),
+  },
+  'POST /users/:id/sessions/revoke': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => {
+      const id = await freshUser(f)
+      const session = await createSession(f.db, id, { ip: null, userAgent: 'matrix' })
+      return { path: `/users/${id}/sessions/revoke`, form: { session: session.sessionId } }
+    },
+  },
+  'POST /users/:id/sessions/revoke-all': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}/sessions/revoke-all` }),
+  },
+  'GET /audit': { need: 'audit.view', refusal: 404 },
+  'POST /audit/verify': { need: 'audit.view', refusal: 404 },
+  'GET /audit/export.csv': { need: 'audit.view', refusal: 404 },
+  'GET /profile': { need: 'signed-in' },
+  'POST /profile/contacts': { need: 'signed-in', self: true, call: async () => ({ path: '', form: { room: '12' } }) },
+  'POST /profile/language': {
+    need: 'signed-in',
+    self: true,
+    call: async () => ({ path: '', form: { language: 'ru' } }),
+  },
+  'POST /profile/password': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      // Signed in by a Telegram link, the principals have no password yet: one is set to change.
+      if (who.user?.status === 'active') {
+        oldPasswordHash ??= hashPassword(OLD_PASSWORD)
+        const hash = await oldPasswordHash
+        await f.db
+          .updateTable('users')
+          .set({ login: `matrix-${who.user.id}`, password_hash: hash })
+          .where('id', '=', who.user.id)
+          .execute()
+      }
+      return { path: '', form: { current: OLD_PASSWORD, next: NEW_PASSWORD, repeat: NEW_PASSWORD } }
+    },
+  },
+  'POST /profile/sessions/revoke': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      if (!who.user) return { path: '', form: { session: 'none' } }
+      const other = await createSession(f.db, who.user.id, { ip: null, userAgent: 'matrix' })
+      return { path: '', form: { session: other.sessionId } }
+    },
+  },
+  'POST /profile/consent/withdraw': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      if (who.user) await buildConsent(f.db, who.user.id)
+      return { path: '' }
+    },
+  },
+  'GET /registrations': { need: 'registration.decide', refusal: 404 },
+  'POST /registrations/:id/confirm': {
+    need: 'registration.decide',
+    refusal: 404,
+    call: async (f) => ({ path: `/registrations/${await freshUser(f, 'pending')}/confirm` }),
+  },
+  'POST /registrations/:id/reject': {
+    need: 'registration.decide',
+    refusal: 404,
+    call: async (f) => ({
+      path: `/registrations/${await freshUser(f, 'pending')}/reject`,
+      form: { reason: 'Не работает у нас' },
+    }),
+  },
+  'GET /categories': { need: 'category.manage', refusal: 404 },
+  'GET /categories/new': { need: 'category.manage', refusal: 404 },
+  'POST /categories': {
+    need: 'category.manage',
+    refusal: 404,
+    call: async () => ({ path: '', form: { name: unique('Категория'), priority: 'normal' } }),
+  },
+  'GET /categories/:id/edit': {
+    need: 'category.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/categories/${f.catalogue.category}/edit` }),
+  },
+  'POST /categories/:id': {
+    need: 'category.manage',
+    refusal: 404,
+    call: async (f) => ({
+      path: `/categories/${f.catalogue.category}`,
+      form: { name: unique('Категория'), priority: 'normal' },
+    }),
+  },
+  'POST /categories/:id/active': {
+    need: 'category.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/categories/${f.catalogue.category}/active`, form: { active: '1' } }),
+  },
+  'POST /categories/:id/move': {
+    need: 'category.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/categories/${f.catalogue.category}/move`, form: { direction: 'up' } }),
+  },
+  'GET /departments': { need: 'department.manage', refusal: 404 },
+  'POST /departments': {
+    need: 'department.manage',
+    refusal: 404,
+    call: async () => ({ path: '', form: { name: unique('Отделение') } }),
+  },
+  'POST /departments/:id': {
+    need: 'department.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/departments/${f.catalogue.department}`, form: { name: unique('Отделение') } }),
+  },
+  'POST /departments/:id/active': {
+    need: 'department.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/departments/${f.catalogue.department}/active`, form: { active: '1' } }),
+  },
+  'POST /departments/:id/move': {
+    need: 'department.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/departments/${f.catalogue.department}/move`, form: { direction: 'up' } }),
+  },
+  'GET /groups': { need: 'group.manage', refusal: 404 },
+  'GET /groups/new': { need: 'group.manage', refusal: 404 },
+  'POST /groups': {
+    need: 'group.manage',
+    refusal: 404,
+    call: async () => ({ path: '', form: { name: unique('Группа') } }),
+  },
+  'GET /groups/:id/edit': {
+    need: 'group.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/groups/${f.catalogue.group}/edit` }),
+  },
+  'POST /groups/:id': {
+    need: 'group.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/groups/${f.catalogue.group}`, form: { name: unique('Группа') } }),
+  },
+  'POST /groups/:id/active': {
+    need: 'group.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/groups/${f.catalogue.group}/active`, form: { active: '1' } }),
+  },
+
+  // API.
+  'GET /api/v1/me': { need: 'signed-in' },
+  'GET /api/v1/audit': { need: 'audit.view', refusal: 403 },
+  'GET /api/v1/tickets': { need: 'signed-in' },
+  'POST /api/v1/tickets': {
+    need: 'signed-in',
+    call: async (f) => ({ path: '', json: { description: 'Матрица', category_id: f.category.id } }),
+  },
+  'GET /api/v1/tickets/:id': { need: 'ticket.view', ticket: 'new' },
+  'PATCH /api/v1/tickets/:id': { need: 'ticket.update', ticket: 'new', refusal: 403, call: json({ priority: 'high' }) },
+  'POST /api/v1/tickets/:id/messages': {
+    need: 'ticket.message',
+    ticket: 'in_progress',
+    refusal: 403,
+    call: json(text),
+  },
+  'POST /api/v1/tickets/:id/assign': {
+    need: 'ticket.assign',
+    ticket: 'new',
+    refusal: 403,
+    call: async (f) => ({ path: '', json: { assignee_id: f.executor.id } }),
+  },
+  'POST /api/v1/tickets/:id/take': { need: 'ticket.take', ticket: 'new', refusal: 403 },
+  'POST /api/v1/tickets/:id/status': {
+    need: 'ticket.cancel',
+    ticket: 'new',
+    refusal: 403,
+    call: json({ status: 'cancelled', reason: 'Дубль' }),
+  },
+  'POST /api/v1/tickets/:id/rating': {
+    need: 'ticket.rate',
+    ticket: 'resolved',
+    refusal: 403,
+    call: json({ score: 5 }),
+  },
+  'POST /api/v1/users': {
+    need: 'user.create',
+    refusal: 403,
+    call: async () => ({ path: '', json: { full_name: 'Петров Пётр Петрович', role: 'requester' } }),
+  },
+  'GET /api/v1/users': { need: 'user.view', refusal: 403 },
+  'GET /api/v1/users/:id': {
+    need: 'user.view',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/users/${await freshUser(f)}` }),
+  },
+  'POST /api/v1/users/:id/confirm': {
+    need: 'registration.decide',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/users/${await freshUser(f, 'pending')}/confirm` }),
+  },
+  'POST /api/v1/users/:id/reject': {
+    need: 'registration.decide',
+    refusal: 403,
+    call: async (f) => ({
+      path: `/api/v1/users/${await freshUser(f, 'pending')}/reject`,
+      json: { reason: 'Не у нас' },
+    }),
+  },
+  'POST /api/v1/users/:id/deactivate': {
+    need: 'user.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/users/${await freshUser(f)}/deactivate` }),
+  },
+  'POST /api/v1/users/:id/reactivate': {
+    need: 'user.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/users/${await freshUser(f, 'deactivated')}/reactivate` }),
+  },
+  'POST /api/v1/users/:id/role': {
+    need: 'user.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/users/${await freshUser(f)}/role`, json: { role: 'executor' } }),
+  },
+  'GET /api/v1/departments': { need: 'signed-in' },
+  'POST /api/v1/departments': {
+    need: 'department.manage',
+    refusal: 403,
+    call: async () => ({ path: '', json: { name: unique('Отделение') } }),
+  },
+  'PATCH /api/v1/departments/:id': {
+    need: 'department.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/departments/${f.catalogue.department}`, json: { name: unique('Отделение') } }),
+  },
+  'GET /api/v1/groups': { need: 'signed-in' },
+  'POST /api/v1/groups': {
+    need: 'group.manage',
+    refusal: 403,
+    call: async () => ({ path: '', json: { name: unique('Группа') } }),
+  },
+  'PATCH /api/v1/groups/:id': {
+    need: 'group.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/groups/${f.catalogue.group}`, json: { name: unique('Группа') } }),
+  },
+  'GET /api/v1/categories': { need: 'signed-in' },
+  'POST /api/v1/categories': {
+    need: 'category.manage',
+    refusal: 403,
+    call: async () => ({ path: '', json: { name: unique('Категория') } }),
+  },
+  'PATCH /api/v1/categories/:id': {
+    need: 'category.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/categories/${f.catalogue.category}`, json: { name: unique('Категория') } }),
+  },
+}
+
+async function attach(f: Fixtures, ticketId: number): Promise<number> {
+  const [id] = await f.db
+    .transaction()
+    .execute((tx) =>
+      insertAttachments(tx, { ticketId, messageId: null, uploaderId: f.executor.id, at: now() }, [f.file]),
+    )
+  return id ?? 0
+}
+
+const folders: string[] = []
+afterAll(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('the permission matrix (TESTING.md B4)', () => {
+  let fixtures: Fixtures
+  let principals: Principal[]
+  let app: ReturnType<typeof testApp>['app']
+  let config: ReturnType<typeof testConfig>
+
+  beforeAll(async () => {
+    const { db } = await testDatabase()
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'helpdesk-matrix-'))
+    folders.push(dataDir)
+    config = testConfig({ dataDir })
+    app = testApp(db, config).app
+    const inGroup = await buildUser(db, { role: 'executor', status: 'active' })
+    const group = await buildGroup(db, 'Сети матрицы', [inGroup.id])
+    const category = await buildCategory(db, { defaultGroupId: group.id })
+    const file = await storeFile(dataDir, new TextEncoder().encode('снимок экрана'), {
+      fileName: 'screen.txt',
+      mimeType: 'text/plain',
+    })
+    fixtures = {
+      db,
+      category,
+      executor: inGroup,
+      file,
+      foreign: await buildTicket(db, { categoryId: category.id }),
+      catalogue: {
+        category: (await buildCategory(db, { name: 'Правим в матрице' })).id,
+        department: (await buildDepartment(db, 'Правим в матрице')).id,
+        group: (await buildGroup(db, 'Правим в матрице')).id,
+      },
+    }
+    principals = []
+    for (const name of principalNames)
+      principals.push(await principal(name, name === 'executor in the group' ? inGroup : undefined))
+  })
+
+  async function principal(name: PrincipalName, existing?: User): Promise<Principal> {
+    const db = fixtures.db
+    if (name === 'anonymous')
+      return { name, user: undefined, actor: undefined, cookie: undefined, csrf: undefined, bearer: undefined }
+    const role: Role =
+      name === 'requester' ? 'requester' : name === 'curator' ? 'curator' : name === 'admin' ? 'admin' : 'executor'
+    let user = existing ?? (await buildUser(db, { role, status: 'active' }))
+    const session = await createSession(db, user.id, { ip: null, userAgent: 'matrix' })
+    const system: Actor = { id: null, role: 'system', status: 'active', channel: 'cli', ip: null }
+    const { token } = await createApiToken(db, system, { userId: user.id, name: 'матрица' })
+    const status: UserStatus | undefined =
+      name === 'pending'
+        ? 'pending'
+        : name === 'rejected'
+          ? 'rejected'
+          : name === 'deactivated'
+            ? 'deactivated'
+            : undefined
+    // The account changes after its session and token were made: the app must look at it as it is now.
+    if (status) {
+      await db.updateTable('users').set({ status }).where('id', '=', user.id).execute()
+      user = { ...user, status }
+    }
+    if (name === 'revoked session') {
+      await db.updateTable('sessions').set({ revoked_at: now() }).where('user_id', '=', user.id).execute()
+    }
+    if (name === 'revoked token') {
+      await db.updateTable('api_tokens').set({ revoked_at: now() }).where('user_id', '=', user.id).execute()
+    }
+    return {
+      name,
+      user,
+      actor: actorFromUser(user, 'web'),
+      cookie: name === 'revoked token' ? undefined : `${SESSION_COOKIE}=${session.token}`,
+      csrf: csrfToken(config.secretKey, session.sessionId),
+      bearer: name === 'revoked session' ? undefined : token,
+    }
+  }
+
+  const owned = new Map<PrincipalName, Ticket>()
+  async function ownTicket(who: Principal): Promise<Ticket> {
+    let ticket = owned.get(who.name)
+    if (!ticket) {
+      ticket = await buildTicket(fixtures.db, { requesterId: who.user?.id, categoryId: fixtures.category.id })
+      owned.set(who.name, ticket)
+    }
+    return ticket
+  }
+
+  /** Someone the app must treat as signed in: an active account with credentials still standing. */
+  function signedIn(who: Principal): boolean {
+    if (who.user?.status !== 'active') return false
+    return who.name !== 'revoked session' && who.name !== 'revoked token'
+  }
+
+  test('every route of the app is in the table, and the table has no route the app lacks', () => {
+    const inApp = new Set(
+      app.routes.filter((r) => !(r.method === 'ALL' && r.path.endsWith('/*'))).map((r) => `${r.method} ${r.path}`),
+    )
+    expect([...inApp].filter((key) => !(key in routes)).sort(), 'routes to classify in the matrix').toEqual([])
+    expect(
+      Object.keys(routes)
+        .filter((key) => !inApp.has(key))
+        .sort(),
+      'table entries without a route',
+    ).toEqual([])
+  })
+
+  // About 1 000 requests in a row: a loaded machine needs more than the default 30 s.
+  test('each principal gets what the permission table allows, and every refusal is journaled', {
+    timeout: 180_000,
+  }, async () => {
+    const problems: string[] = []
+    let cells = 0
+    for (const [key, route] of Object.entries(routes)) {
+      const [method = 'GET', pattern = '/'] = key.split(' ')
+      const api = pattern.startsWith('/api/')
+      // What needs no account does not depend on who asks: two principals suffice.
+      const askers =
+        route.need === 'public'
+          ? principals.filter((p) => p.name === 'anonymous' || p.name === 'requester')
+          : principals
+      for (const original of askers) {
+        // Someone turned away at the door never reaches the ticket: one object is enough for them.
+        const objects: Array<TicketObject | undefined> = !route.ticket
+          ? [undefined]
+          : signedIn(original)
+            ? ['own', 'foreign', 'missing']
+            : ['foreign']
+        for (const object of objects) {
+          if (object === 'own' && !original.user) continue
+          cells++
+          const problem = await runCell({ method, pattern, api, route, original, object })
+          if (problem) problems.push(`${key} ${original.name}${object ? ` ${object}` : ''}: ${problem}`)
+        }
+      }
+    }
+    expect(problems).toEqual([])
+    expect(cells).toBeGreaterThan(900)
+  })
+
+  interface Cell {
+    method: string
+    pattern: string
+    api: boolean
+    route: Route
+    original: Principal
+    object: TicketObject | undefined
+  }
+
+  async function runCell(cell: Cell): Promise<string | undefined> {
+    const { method, pattern, api, route, original, object } = cell
+    const f = fixtures
+    const active = signedIn(original)
+    // A route that ends the principal's own session or account gets a fresh principal of the same kind.
+    const who = route.self && active ? await principal(original.name) : original
+    let ticket: Ticket | undefined
+    if ((!active || method === 'GET') && (object === 'own' || object === 'foreign')) {
+      // Reading changes nothing (and the turned-away reach nothing): one ticket per principal will do.
+      ticket = object === 'own' ? await ownTicket(who) : fixtures.foreign
+    } else if (object === 'own' || object === 'foreign') {
+      ticket = await buildTicket(f.db, {
+        requesterId: object === 'own' ? who.user?.id : undefined,
+        categoryId: f.category.id,
+        status: route.ticket,
+        assigneeId: route.ticket === 'new' ? null : f.executor.id,
+        resolvedAt: route.ticket === 'resolved' ? now() : null,
+      })
+    }
+    const base = pattern.replace(':id', String(ticket?.id ?? MISSING))
+    const request = route.call ? await route.call(f, who, ticket) : { path: base }
+    const url = request.path === '' ? base : request.path
+
+    const headers: Record<string, string> = {}
+    let body: string | undefined
+    if (api) {
+      if (who.name === 'revoked session' && who.cookie) headers.cookie = who.cookie
+      else if (who.bearer) headers.authorization = `Bearer ${who.bearer}`
+      if (method !== 'GET') {
+        headers['content-type'] = 'application/json'
+        body = JSON.stringify(request.json ?? {})
+      }
+    } else {
+      if (who.cookie) headers.cookie = who.cookie
+      if (method !== 'GET') {
+        headers['content-type'] = 'application/x-www-form-urlencoded'
+        body = new URLSearchParams({ ...request.form, ...(who.csrf ? { _csrf: who.csrf } : {}) }).toString()
+      }
+    }
+    const before = await lastAuditId(f.db)
+    const response = await app.request(url, { method, headers, body })
+    if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) await response.body?.cancel()
+    else await response.arrayBuffer()
+    const status = response.status
+    const denied = await deniedSince(f.db, before)
+
+    if (route.need === 'public') return status >= 500 ? `status ${status}` : undefined
+
+    if (!active) {
+      // Not signed in (no credentials, revoked, or an account that may no longer act): the login.
+      const expected = api || method !== 'GET' ? 401 : 303
+      if (status !== expected) return `status ${status}, expected ${expected} (not signed in)`
+      if (!api && method === 'GET' && !(response.headers.get('location') ?? '').startsWith('/login'))
+        return 'not sent to the login'
+      return undefined
+    }
+
+    const actor = who.actor
+    if (!actor) return 'no actor'
+    let allowed: boolean
+    let refusal: number
+    let journaled = route.unjournaled === undefined
+    if (route.ticket) {
+      const subject = ticket ? { requester_id: ticket.requester_id, status: ticket.status } : undefined
+      const visible = subject !== undefined && can(actor, 'ticket.view', subject)
+      const permitted = route.need === 'ticket.view' || can(actor, route.need as Action, subject)
+      allowed = visible && permitted
+      refusal = visible ? (route.refusal ?? 403) : 404
+      // A missing number is journaled only for someone who does not see every ticket (item 5).
+      if (!subject) journaled = !can(actor, 'ticket.view')
+    } else {
+      allowed = route.need === 'signed-in' || can(actor, route.need)
+      refusal = route.refusal ?? 403
+    }
+    if (allowed) {
+      if (status < 200 || status >= 400) return `status ${status}, expected 2xx/3xx (allowed)`
+      if (denied.length > 0) return `allowed, yet ${denied.length} denied rows`
+      return undefined
+    }
+    if (status !== refusal) return `status ${status}, expected ${refusal} (refused)`
+    if (journaled && !denied.some((row) => row.actor_id === actor.id)) return 'refused without a denied journal row'
+    return undefined
+  }
+})
+
+async function lastAuditId(db: Db): Promise<number> {
+  const row = await db.selectFrom('audit_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst()
+  return row ? Number(row.id) : 0
+}
+
+async function deniedSince(db: Db, afterId: number) {
+  return db
+    .selectFrom('audit_log')
+    .select(['id', 'actor_id', 'action'])
+    .where('id', '>', afterId)
+    .where('result', '=', 'denied')
+    .execute()
+}
