@@ -4,19 +4,22 @@ import { setAuditKey, verifyJournal } from '#src/audit/journal.ts'
 import { loadConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { freePort, freshEnv, helpdesk } from '../cli/helpers.ts'
+import { startFakeTelegram } from '../support/fake-telegram.ts'
 import { pgBinaries, type ScratchPostgres, startScratchPostgres } from '../support/scratch-postgres.ts'
 import { seededRandom, startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 /**
  * F6 (TESTING.md): PostgreSQL connections killed (`pg_terminate_backend`) and the server restarted
  * (`pg_ctl restart -m fast` and `-m immediate`, and one stop long enough to look at) while 6 clients create
- * tickets through the API with idempotency keys, on a scratch cluster of the test's own.
+ * tickets through the API with idempotency keys, on a scratch cluster of the test's own; the worker runs
+ * and the bot polls a fake Telegram meanwhile.
  *
  * "Nothing lost" means: every ticket the server acknowledged (201) is stored exactly once, with its
  * `ticket.create` audit row; a client that retries an unacknowledged request with the same key never
  * makes a second ticket; the audit chain verifies. Besides: the process never exits, no request during the
  * faults gets a 500 (only 201 or 503), none hangs (each answers within 10 s, the pool's 5 s connection
- * timeout and a margin), /readyz is 503 while PostgreSQL is down, and the server serves normally after.
+ * timeout and a margin), /readyz is 503 while PostgreSQL is down, and the server serves normally after —
+ * the bot included: people who write to it before and after the faults get their answer.
  */
 const FAULTS = Number(process.env.RELIABILITY_CYCLES ?? 6)
 const CLIENTS = 6
@@ -29,7 +32,9 @@ if (!pgBinaries && process.env.CI === 'true') throw new Error('F6 needs initdb a
 if (!pgBinaries) process.stderr.write('F6 skipped: PostgreSQL server binaries (initdb, pg_ctl) are absent\n')
 
 let cluster: ScratchPostgres | undefined
+const cleanups: Array<() => Promise<void>> = []
 afterAll(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
   await cluster?.destroy()
 })
 
@@ -52,7 +57,11 @@ test.skipIf(!pgBinaries)(
     const token = (await helpdesk(env, ['tokens', 'create', '--login', 'admin'], cli)).stdout.trim()
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
 
-    const server = startServer(env, { databaseUrl })
+    // The bot polls a fake Telegram through the outage too: its loop must outlive the database's absence.
+    const fake = await startFakeTelegram()
+    cleanups.push(() => fake.close())
+    const server = startServer(env, { databaseUrl, telegram: fake })
+    cleanups.unshift(() => stopServer(server, 'SIGKILL'))
     let exited: string | undefined
     server.once('exit', (code, signal) => {
       exited = `exited with ${code ?? signal}`
@@ -107,6 +116,9 @@ test.skipIf(!pgBinaries)(
       }
     }
     const clients = Array.from({ length: CLIENTS }, (_, n) => client(n))
+    const early = fake.user(7001)
+    early.command('/start')
+    await fake.waitForBotMessages(early.chatId, 1, 30_000)
     const pause = () => new Promise((r) => setTimeout(r, 300 + random() * 700))
 
     for (let fault = 0; fault < FAULTS; fault++) {
@@ -149,6 +161,10 @@ test.skipIf(!pgBinaries)(
     expect(after.status).toBe(201)
     acknowledged.set('after', ((await after.json()) as { id: number }).id)
     expect((await fetch(`${base}/api/v1/tickets`, { headers })).status).toBe(200)
+    // The poller, backed off while the database was away, takes updates again.
+    const late = fake.user(7002)
+    late.command('/start')
+    await fake.waitForBotMessages(late.chatId, 1, 45_000)
     await stopServer(server)
 
     const summary = Object.fromEntries(statuses)
