@@ -158,10 +158,10 @@ test.skipIf(mountError !== undefined)(
     const upload = async (ticketId: number, bytes: number) => {
       const form = new FormData()
       form.set('_csrf', csrf)
-      form.set('body', `Фото ${++uploadCount}`)
+      form.set('body', `Файл ${++uploadCount}`)
       // Random content: every file is new to the content-addressed store.
       const content = new Uint8Array(bytes).map(() => Math.floor(Math.random() * 256))
-      form.set('files', new File([content], `photo-${uploadCount}.jpg`, { type: 'image/jpeg' }))
+      form.set('files', new File([content], `scan-${uploadCount}.bin`, { type: 'application/octet-stream' }))
       return request(`${base}/tickets/${ticketId}/messages`, {
         method: 'POST',
         headers: web,
