@@ -7,7 +7,7 @@ import { statfs } from 'node:fs/promises'
  */
 export type Outage = 'database' | 'disk_full'
 
-/** PostgreSQL's admin shutdown, crash shutdown, cannot connect now; class 08 is connection exceptions. */
+/** PostgreSQL: admin shutdown, crash shutdown, cannot connect now, too many connections; class 08 is connection exceptions. */
 const PG_GONE = new Set(['57P01', '57P02', '57P03', '53300'])
 const NETWORK_GONE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'])
 /** ENOSPC and quota from the file system, SQLITE_FULL from SQLite, 53100 (disk_full) from PostgreSQL. */
