@@ -17,7 +17,7 @@ import { migrateDatabase } from '#src/db/app-role.ts'
 import { secureDataDir } from '#src/db/data-dir-permissions.ts'
 import { openDatabase } from '#src/db/database.ts'
 import type { Db } from '#src/db/schema.ts'
-import { auditCheckpointSchedule, defaultSchedules } from '#src/jobs/schedules.ts'
+import { auditCheckpointSchedule, defaultSchedules, fileSweepSchedule } from '#src/jobs/schedules.ts'
 import { startWorker, type Worker, type WorkerDeps } from '#src/jobs/worker.ts'
 import { createLogger, type Logger } from '#src/logger.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
@@ -84,7 +84,12 @@ export async function serve(
         config,
         logger,
         channels: [noticeChannel(db, config, logger)],
-        schedules: [...defaultSchedules, ...botHousekeeping, auditCheckpointSchedule(checkpointFileOf(config))],
+        schedules: [
+          ...defaultSchedules,
+          ...botHousekeeping,
+          auditCheckpointSchedule(checkpointFileOf(config)),
+          fileSweepSchedule(config.dataDir),
+        ],
         outbox: outboxOptions(config),
       })
     // In the background: while Telegram is unreachable the bot keeps trying and the web works meanwhile.

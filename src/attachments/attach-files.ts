@@ -12,6 +12,9 @@ export function checkFiles(files: readonly StoredFile[] | undefined): void {
     throw new DomainError('validation', `Не больше ${MAX_FILES_PER_MESSAGE} файлов в одном сообщении`)
   }
   for (const file of files) {
+    // An empty file is nothing to look at: refused alike in the web, the API and the bot, never kept as a
+    // row that opens as nothing.
+    if (file.size === 0) throw new DomainError('validation', `Файл «${file.fileName}» пустой`)
     if (file.size > MAX_FILE_BYTES) {
       throw new DomainError('validation', `Файл «${file.fileName}» больше 20 МБ`)
     }

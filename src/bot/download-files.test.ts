@@ -100,11 +100,16 @@ describe('downloading the files of a message before its transaction', () => {
   test('a file over 20 MB is not downloaded, only named', async () => {
     const person = fake.user(9101)
     person.sendDocument({ fileName: 'запись.mp4', mimeType: 'video/mp4', size: MAX_FILE_BYTES + 1 })
-    expect(await prepared(lastUpdate())).toEqual({ files: [], tooLarge: ['Файл «запись.mp4»'], failed: 0 })
+    expect(await prepared(lastUpdate())).toEqual({ files: [], tooLarge: ['Файл «запись.mp4»'], failed: 0, empty: [] })
     person.sendPhoto({ size: MAX_FILE_BYTES + 10 })
     expect((await prepared(lastUpdate())).tooLarge).toEqual(['Фото'])
     expect(fake.callsOf('getFile')).toHaveLength(0)
     expect(downloads()).toBe(0)
+  })
+
+  test('an empty file (0 bytes) is not stored but named, as the web refuses one', async () => {
+    fake.user(9101).sendDocument({ fileName: 'пусто.txt', mimeType: 'text/plain', size: 0 })
+    expect(await prepared(lastUpdate())).toEqual({ files: [], tooLarge: [], failed: 0, empty: ['Файл «пусто.txt»'] })
   })
 
   test('a failed download throws (the update is tried again) and a retry stores the file', async () => {
@@ -123,7 +128,7 @@ describe('downloading the files of a message before its transaction', () => {
     fake.failNext('download', { status: 500 }, 3)
     await expect(prepare(update, notLast)).rejects.toBeInstanceOf(DownloadError)
     await expect(prepare(update, notLast)).rejects.toBeInstanceOf(DownloadError)
-    expect(await prepared(update, { lastTry: true })).toEqual({ files: [], tooLarge: [], failed: 1 })
+    expect(await prepared(update, { lastTry: true })).toEqual({ files: [], tooLarge: [], failed: 1, empty: [] })
   })
 
   test('a file Telegram refuses for good is counted, not retried', async () => {
@@ -131,7 +136,7 @@ describe('downloading the files of a message before its transaction', () => {
     const update = lastUpdate()
     if (!update.message?.document) throw new Error('no document')
     update.message.document.file_id = 'no-such-file'
-    expect(await prepared(update)).toEqual({ files: [], tooLarge: [], failed: 1 })
+    expect(await prepared(update)).toEqual({ files: [], tooLarge: [], failed: 1, empty: [] })
   })
 
   test('messages of people who are not active, strangers and text are not looked at', async () => {

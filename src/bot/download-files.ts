@@ -21,9 +21,12 @@ import { fileSubjects, newTicketTexts } from './texts.ts'
  *
  * A file Telegram would not give (over 20 MB) is not fetched: its subject («Файл «скан.pdf»», «Фото»)
  * is listed in `tooLarge`, so that the person is told at once. A file Telegram refuses for good (a bad
- * file id) is counted in `failed`. Any other failure (network, 5xx) throws: the update is tried again,
- * and on its last try (apply-update.ts counts the tries) the files that still fail are counted in `failed`
- * and the rest goes on.
+ * file id) is counted in `failed`; an empty one (0 bytes) is not stored, and named in `empty`. Any other
+ * failure (network, 5xx) throws: the update is tried again, and on its last try (apply-update.ts counts
+ * the tries) the files that still fail are counted in `failed` and the rest goes on.
+ *
+ * The files are stored before the transaction, which may then refuse them (a closed ticket) or roll back:
+ * they are left unreferenced, and the daily sweep (attachments/sweep-files.ts) takes them an hour later.
  */
 
 export interface PreparedFiles {
@@ -32,6 +35,8 @@ export interface PreparedFiles {
   tooLarge: string[]
   /** Files Telegram refused to hand over (not worth retrying). */
   failed: number
+  /** Subjects of empty files (0 bytes): refused like the web refuses them, with a word why. */
+  empty: string[]
 }
 
 export interface FileDownloaderDeps {
@@ -94,6 +99,10 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
       result.tooLarge.push(wanted.subject)
       return
     }
+    if (bytes.byteLength === 0) {
+      result.empty.push(wanted.subject)
+      return
+    }
     result.files.push(
       await storeFile(deps.dataDir, bytes, { fileName: wanted.fileName ?? null, mimeType: wanted.mimeType ?? null }),
     )
@@ -113,7 +122,7 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
     if (wanted.length === 0) return undefined
     const person = await findUserByChatId(deps.db, String(message.chat.id))
     if (person?.status !== 'active') return undefined
-    const result: PreparedFiles = { files: [], tooLarge: [], failed: 0 }
+    const result: PreparedFiles = { files: [], tooLarge: [], failed: 0, empty: [] }
     for (const file of wanted) {
       try {
         await fetchOne(file, result)
@@ -141,15 +150,16 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
 export function preparedFiles(ctx: BotContext): PreparedFiles {
   const prepared = ctx.scope.prepared
   if (typeof prepared === 'object' && prepared !== null && tagged.has(prepared)) return prepared as PreparedFiles
-  return { files: [], tooLarge: [], failed: 0 }
+  return { files: [], tooLarge: [], failed: 0, empty: [] }
 }
 
-/** Tells about the message's files that could not be taken (over 20 MB, refused by Telegram); true when any. */
+/** Tells about the message's files that could not be taken (over 20 MB, empty, refused by Telegram); true when any. */
 export async function reportFileProblems(ctx: BotContext): Promise<boolean> {
-  const { tooLarge, failed } = preparedFiles(ctx)
+  const { tooLarge, failed, empty } = preparedFiles(ctx)
   for (const subject of tooLarge) await ctx.say({ text: newTicketTexts.tooLarge(subject) })
+  for (const subject of empty) await ctx.say({ text: newTicketTexts.emptyFile(subject) })
   if (failed > 0) await ctx.say({ text: newTicketTexts.filesFailed(failed) })
-  return tooLarge.length > 0 || failed > 0
+  return tooLarge.length > 0 || failed > 0 || empty.length > 0
 }
 
 /** The files of a message: the largest size of a photo, a document, a video, a voice note, audio. */

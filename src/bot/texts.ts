@@ -222,6 +222,7 @@ export const newTicketTexts = {
     count === 1
       ? 'Один файл не удалось получить от Telegram. Пришлите его, пожалуйста, ещё раз.'
       : `Не удалось получить от Telegram ${count} ${plural(count, ['файл', 'файла', 'файлов'])}. Пришлите их, пожалуйста, ещё раз.`,
+  emptyFile: (subject: string) => `${subject}: файл пустой (0 байт), приложить нечего. Пришлите его ещё раз.`,
   tooManyFiles: (max: number) => `К заявке можно приложить не больше ${max} файлов — лишние не добавлены.`,
   added: 'Добавлено к заявке.',
   descriptionTooLong: (max: number) =>

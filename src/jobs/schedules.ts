@@ -1,3 +1,4 @@
+import { sweepFiles } from '#src/attachments/sweep-files.ts'
 import { writeCheckpoint } from '#src/audit/checkpoints.ts'
 import type { Db } from '#src/db/schema.ts'
 import { autoCloseResolved } from '#src/tickets/auto-close.ts'
@@ -31,4 +32,12 @@ export function auditCheckpointSchedule(file: string): Schedule {
       return 1
     },
   }
+}
+
+/**
+ * Files in DATA_DIR/files that nothing refers to (uploads refused or rolled back, bot downloads whose
+ * update was refused, a crash's temporary files): once a day, and at the start of the lease holder.
+ */
+export function fileSweepSchedule(dataDir: string): Schedule {
+  return { name: 'files-unreferenced', everyMs: 24 * 60 * 60_000, run: (db) => sweepFiles(db, dataDir) }
 }

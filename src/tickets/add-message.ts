@@ -1,6 +1,6 @@
 import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
 import type { StoredFile } from '#src/attachments/file-store.ts'
-import type { Db, TicketMessage } from '#src/db/schema.ts'
+import type { Db, Ticket, TicketMessage } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
@@ -29,6 +29,35 @@ export interface AddMessageInput {
 }
 
 /**
+ * The refusals addMessage would give before it writes anything (not visible: not_found; no right, or a
+ * closed ticket for its requester), journaled as addMessage journals them. The web asks this before it
+ * stores a message's files, so that a refused upload never reaches the disk; addMessage checks again.
+ */
+export async function checkAddMessage(
+  db: Db,
+  actor: Actor,
+  input: Pick<AddMessageInput, 'ticketId' | 'internal'>,
+): Promise<void> {
+  const action = input.internal ? 'ticket.note' : 'ticket.message'
+  await journalingDenials(db, actor, { action, ticketId: input.ticketId }, async () => {
+    requireMayWrite(actor, await loadVisibleTicket(db, actor, input.ticketId, false), input.internal)
+  })
+}
+
+/** The author's id, when the actor may write this kind of message to the ticket. */
+function requireMayWrite(actor: Actor, ticket: Ticket, internal: boolean): number {
+  requirePermission(
+    actor,
+    internal ? 'ticket.note' : 'ticket.message',
+    ticket,
+    internal ? 'Нет прав писать внутренние заметки' : 'Нет прав писать в эту заявку',
+  )
+  if (actor.id === null) throw new DomainError('forbidden', 'Сообщение может написать только пользователь')
+  if (actor.id === ticket.requester_id && !internal) refuseLockedForRequester(ticket)
+  return actor.id
+}
+
+/**
  * Adds an external message (requester ↔ IT) or an internal note to a ticket. Staff's messages go to the
  * requester; the requester's go to the assignee and bring a `waiting` ticket back into work.
  */
@@ -37,15 +66,8 @@ export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): 
   return journalingDenials(db, actor, { action, ticketId: input.ticketId }, () =>
     transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
-      requirePermission(
-        actor,
-        action,
-        ticket,
-        input.internal ? 'Нет прав писать внутренние заметки' : 'Нет прав писать в эту заявку',
-      )
-      if (actor.id === null) throw new DomainError('forbidden', 'Сообщение может написать только пользователь')
-      const fromRequester = actor.id === ticket.requester_id && !input.internal
-      if (fromRequester) refuseLockedForRequester(ticket)
+      const authorId = requireMayWrite(actor, ticket, input.internal)
+      const fromRequester = authorId === ticket.requester_id && !input.internal
       const files = input.attachments ?? []
       checkFiles(files)
       const body = files.length > 0 && !input.body.trim() ? '' : requireText(input.body, 'Сообщение', limits.body)
@@ -55,7 +77,7 @@ export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): 
         .insertInto('ticket_messages')
         .values({
           ticket_id: ticket.id,
-          author_id: actor.id,
+          author_id: authorId,
           kind: input.internal ? 'internal' : 'external',
           body,
           source: sourceOfChannel(actor.channel),
@@ -66,7 +88,7 @@ export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): 
         .returningAll()
         .executeTakeFirstOrThrow()
       if (body !== '') await indexMessage(tx, ticket.id, body, input.internal)
-      await insertAttachments(tx, { ticketId: ticket.id, messageId: message.id, uploaderId: actor.id, at }, files)
+      await insertAttachments(tx, { ticketId: ticket.id, messageId: message.id, uploaderId: authorId, at }, files)
 
       const staffReply = !input.internal && !fromRequester && isStaff(actor)
       const backToWork = fromRequester && ticket.status === 'waiting'

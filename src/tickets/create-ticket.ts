@@ -60,6 +60,36 @@ export async function createTicket(db: Db, actor: Actor, input: CreateTicketInpu
   }
 }
 
+/**
+ * The refusals for lack of rights createTicket would give before it writes anything, journaled as it
+ * journals them. The web asks this before it stores a new ticket's files; createTicket checks again.
+ */
+export async function checkCreateTicket(
+  db: Db,
+  actor: Actor,
+  input: Pick<CreateTicketInput, 'requesterId'>,
+): Promise<void> {
+  const attempt = { action: 'ticket.create', ticketId: null, subjectId: input.requesterId ?? actor.id }
+  await journalingDenials(db, actor, attempt, async () => {
+    requireMayCreate(actor)
+    requireMayFileFor(actor, input.requesterId)
+  })
+}
+
+function requireMayCreate(actor: Actor): void {
+  if (!can(actor, 'ticket.create')) throw new DomainError('forbidden', 'Нет прав создавать заявки')
+}
+
+/** Whose ticket it is: the actor's own, or someone else's when the actor may file for others. */
+function requireMayFileFor(actor: Actor, requesterId: number | undefined): number {
+  const id = requesterId ?? actor.id
+  if (id === null) throw new DomainError('validation', 'Укажите заявителя')
+  if (id !== actor.id && !can(actor, 'ticket.create_on_behalf')) {
+    throw new DomainError('forbidden', 'Нет прав создавать заявки от имени другого пользователя')
+  }
+  return id
+}
+
 interface Idempotency {
   key: string
   requestHash: string
@@ -71,16 +101,12 @@ async function create(
   input: CreateTicketInput,
   idempotency: Idempotency | undefined,
 ): Promise<Ticket> {
-  if (!can(actor, 'ticket.create')) throw new DomainError('forbidden', 'Нет прав создавать заявки')
+  requireMayCreate(actor)
   if (idempotency !== undefined && actor.id !== null) {
     const earlier = await ticketByKey(tx, actor.id, idempotency)
     if (earlier) return earlier
   }
-  const requesterId = input.requesterId ?? actor.id
-  if (requesterId === null) throw new DomainError('validation', 'Укажите заявителя')
-  if (requesterId !== actor.id && !can(actor, 'ticket.create_on_behalf')) {
-    throw new DomainError('forbidden', 'Нет прав создавать заявки от имени другого пользователя')
-  }
+  const requesterId = requireMayFileFor(actor, input.requesterId)
 
   const description = requireText(input.description, 'Описание', limits.description)
   checkFiles(input.attachments)

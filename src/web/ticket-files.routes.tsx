@@ -8,8 +8,9 @@ import {
   MAX_FILE_BYTES,
   openStoredFile,
   type StoredFile,
-  storeFile,
+  safeFileName,
 } from '#src/attachments/file-store.ts'
+import { withStoredFiles } from '#src/attachments/held-files.ts'
 import { DomainError } from '#src/errors.ts'
 import { viewAttachment } from '#src/tickets/view-attachment.ts'
 import type { WebEnv } from './env.ts'
@@ -32,19 +33,35 @@ export function uploadProblem(files: readonly File[]): string | undefined {
     return t('Не больше {n} файлов за один раз', { n: MAX_FILES_PER_MESSAGE })
   }
   const large = files.find((f) => f.size > MAX_FILE_BYTES)
-  if (large) return t('Файл «{name}» больше 20 МБ — выберите файл поменьше', { name: large.name })
+  if (large) return t('Файл «{name}» больше 20 МБ — выберите файл поменьше', { name: shownName(large) })
+  const empty = files.find((f) => f.size === 0)
+  if (empty) return t('Файл «{name}» пустой — выберите файл с содержимым', { name: shownName(empty) })
   return undefined
 }
 
-/** Writes the files to the store (content-addressed); the use case then attaches them in its transaction. */
-export async function storeUploads(dataDir: string, files: readonly File[]): Promise<StoredFile[]> {
-  const stored: StoredFile[] = []
-  for (const file of files) {
-    stored.push(
-      await storeFile(dataDir, new Uint8Array(await file.arrayBuffer()), { fileName: file.name, mimeType: file.type }),
-    )
-  }
-  return stored
+/** A sender's file name as a refusal may repeat it: made safe as a stored one would be. */
+function shownName(file: File): string {
+  return safeFileName(file.name, '0'.repeat(64), file.type)
+}
+
+/**
+ * Stores the files (content-addressed) and runs the use case that attaches them in its transaction; a
+ * refusal or failure takes the files it stored back off the disk (attachments/held-files.ts).
+ */
+export async function withUploads<T>(
+  c: Context<WebEnv>,
+  files: readonly File[],
+  use: (stored: StoredFile[]) => Promise<T>,
+): Promise<T> {
+  const { db, config } = c.get('deps')
+  const incoming = await Promise.all(
+    files.map(async (file) => ({
+      bytes: new Uint8Array(await file.arrayBuffer()),
+      fileName: file.name,
+      mimeType: file.type,
+    })),
+  )
+  return withStoredFiles(db, config.dataDir, incoming, use)
 }
 
 /** GET /tickets/:id/files/:fileId — a preview (images) or a download; visible as its ticket and message are. */
@@ -62,7 +79,9 @@ export function ticketFileRoutes(): Hono<WebEnv> {
     // from our origin with the sender's content type.
     const inline = isPreviewableImage(attachment.mime_type)
     c.header('content-type', inline ? attachment.mime_type : 'application/octet-stream')
-    c.header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', attachment.file_name))
+    // Names stored before they were made safe on the way in are made safe on the way out.
+    const name = safeFileName(attachment.file_name, attachment.sha256, attachment.mime_type)
+    c.header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', name))
     c.header('content-length', String(attachment.size))
     c.header('x-content-type-options', 'nosniff')
     // The content behind this address never changes; kept in the browser's private cache only, and briefly,

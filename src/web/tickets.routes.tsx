@@ -9,10 +9,10 @@ import { listDepartments } from '#src/departments/department-store.ts'
 import { toCsv } from '#src/export/csv.ts'
 import { listGroups } from '#src/groups/group-store.ts'
 import { type Sheet, wallClock, workbookBuffer, XLSX_TYPE } from '#src/stats/workbook.ts'
-import { addMessage } from '#src/tickets/add-message.ts'
+import { addMessage, checkAddMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
-import { createTicket } from '#src/tickets/create-ticket.ts'
+import { checkCreateTicket, createTicket } from '#src/tickets/create-ticket.ts'
 import { onBehalfRequester } from '#src/tickets/on-behalf-requester.ts'
 import { isStaff, priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
@@ -26,7 +26,7 @@ import { readForm } from './forms.ts'
 import { msg, t } from './i18n.ts'
 import { activeStaff } from './lookups.ts'
 import { requireSession } from './session.ts'
-import { formFiles, storeUploads, ticketFileRoutes, uploadProblem } from './ticket-files.routes.tsx'
+import { formFiles, ticketFileRoutes, uploadProblem, withUploads } from './ticket-files.routes.tsx'
 import { ticketLiveRoutes } from './ticket-live.routes.tsx'
 import { parseListQuery, readyViews, toFilter } from './ticket-query.ts'
 import { NewTicketPage, type NewTicketValues } from './views/new-ticket.tsx'
@@ -137,7 +137,8 @@ export function ticketRoutes(): Hono<WebEnv> {
       lookups: partial
         ? { categories: [], departments: [], groups: [], staff: [] }
         : {
-            categories: await listCategories(db),
+            // A requester filters among the categories they could choose; staff also find the disabled ones.
+            categories: await listCategories(db, { activeOnly: !staff }),
             departments: staff ? await listDepartments(db) : [],
             groups: staff ? await listGroups(db) : [],
             staff: staff ? await activeStaff(db) : [],
@@ -197,7 +198,7 @@ export function ticketRoutes(): Hono<WebEnv> {
   })
 
   routes.post('/new', async (c) => {
-    const { db, config } = c.get('deps')
+    const { db } = c.get('deps')
     const form = await readForm(c)
     const files = await formFiles(c)
     const priority = priorities.find((p) => p === form.text('priority'))
@@ -211,17 +212,23 @@ export function ticketRoutes(): Hono<WebEnv> {
     let created: number | undefined
     const refused = await attempt(
       async () => {
-        if (values.category === undefined) throw new FormProblem(t('Выберите категорию'))
+        const categoryId = values.category
+        if (categoryId === undefined) throw new FormProblem(t('Выберите категорию'))
         const problem = uploadProblem(files)
         if (problem) throw new FormProblem(problem)
-        const ticket = await createTicket(db, c.get('actor'), {
-          title: values.title === '' ? undefined : values.title,
-          description: values.description ?? '',
-          categoryId: values.category,
-          priority: values.priority,
-          requesterId: values.requester,
-          attachments: await storeUploads(config.dataDir, files),
-        })
+        const actor = c.get('actor')
+        // Refused for lack of rights before a byte is stored; any later refusal takes the files back.
+        if (files.length > 0) await checkCreateTicket(db, actor, { requesterId: values.requester })
+        const ticket = await withUploads(c, files, (attachments) =>
+          createTicket(db, actor, {
+            title: values.title === '' ? undefined : values.title,
+            description: values.description ?? '',
+            categoryId,
+            priority: values.priority,
+            requesterId: values.requester,
+            attachments,
+          }),
+        )
         created = ticket.id
       },
       async (message) => {
@@ -258,7 +265,7 @@ export function ticketRoutes(): Hono<WebEnv> {
   })
 
   routes.post('/:id/messages', async (c) => {
-    const { db, config } = c.get('deps')
+    const { db } = c.get('deps')
     const ticketId = idParam(c)
     const form = await readForm(c)
     const files = await formFiles(c)
@@ -270,12 +277,11 @@ export function ticketRoutes(): Hono<WebEnv> {
       async () => {
         const problem = uploadProblem(files)
         if (problem) throw new FormProblem(problem)
-        return addMessage(db, c.get('actor'), {
-          ticketId,
-          body,
-          internal: form.text('kind') === 'internal',
-          attachments: await storeUploads(config.dataDir, files),
-        })
+        const actor = c.get('actor')
+        const internal = form.text('kind') === 'internal'
+        // Refused (hidden ticket, no right, closed) before a byte is stored; any later refusal takes the files back.
+        if (files.length > 0) await checkAddMessage(db, actor, { ticketId, internal })
+        return withUploads(c, files, (attachments) => addMessage(db, actor, { ticketId, body, internal, attachments }))
       },
       body,
     )

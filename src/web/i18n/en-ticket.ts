@@ -55,6 +55,7 @@ export const enTicket: Readonly<Record<string, string>> = {
     'The files are too large: at most 20 MB each and 50 MB together. Go back and choose smaller files.',
   'Запрос слишком большой. Вернитесь назад и сократите текст.':
     'The request is too large. Go back and shorten the text.',
+  'Файл «{name}» пустой — выберите файл с содержимым': 'The file «{name}» is empty — choose a file with content',
   '{n} Б': '{n} B',
   '{n} КБ': '{n} KB',
   '{n} МБ': '{n} MB',

@@ -1,4 +1,4 @@
-import { isPreviewableImage, MAX_FILE_BYTES } from '#src/attachments/file-store.ts'
+import { isPreviewableImage, MAX_FILE_BYTES, safeFileName } from '#src/attachments/file-store.ts'
 import type { Attachment, Category, TicketStatus, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { lockedStatuses, priorityLabels, statusChangeAction, statusLabels, transitions } from '#src/tickets/rules.ts'
@@ -169,10 +169,10 @@ function Attachments(props: { ticketId: number; files: Attachment[] }) {
         <ul class="attachments__images">
           {images.map((f) => (
             <li>
-              <a href={fileUrl(props.ticketId, f)} target="_blank" rel="noopener" title={f.file_name}>
+              <a href={fileUrl(props.ticketId, f)} target="_blank" rel="noopener" title={shownName(f)}>
                 <img
                   src={fileUrl(props.ticketId, f)}
-                  alt={f.file_name}
+                  alt={shownName(f)}
                   class="attachment-thumb"
                   loading="lazy"
                   decoding="async"
@@ -186,8 +186,8 @@ function Attachments(props: { ticketId: number; files: Attachment[] }) {
         <ul class="attachments__files">
           {others.map((f) => (
             <li>
-              <a href={fileUrl(props.ticketId, f)} download={f.file_name} class="attachment-file">
-                {f.file_name}
+              <a href={fileUrl(props.ticketId, f)} download={shownName(f)} class="attachment-file">
+                {shownName(f)}
               </a>{' '}
               <span class="muted small">{fileSize(f.size)}</span>
             </li>
@@ -196,6 +196,11 @@ function Attachments(props: { ticketId: number; files: Attachment[] }) {
       ) : null}
     </div>
   )
+}
+
+/** Names kept before they were made safe on the way in (bidi overrides, controls) are made safe here. */
+function shownName(file: Attachment): string {
+  return safeFileName(file.file_name, file.sha256, file.mime_type)
 }
 
 function fileUrl(ticketId: number, file: Attachment): string {
