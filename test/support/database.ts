@@ -56,6 +56,21 @@ export async function testDatabase(): Promise<TestDatabase> {
   return { db, dialect: 'postgres' }
 }
 
+/**
+ * PostgreSQL only: the address of a fresh migrated database, dropped after the test file, for code that
+ * opens its own connections (a worker thread).
+ */
+export async function testDatabaseUrl(): Promise<string> {
+  const url = process.env.TEST_DATABASE_URL
+  if (!url) throw new Error('TEST_DB=postgres needs TEST_DATABASE_URL')
+  const { name, admin } = await cloneTemplate(url)
+  opened.push(async () => {
+    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
+    await admin.destroy()
+  })
+  return withDatabase(url, name)
+}
+
 let template: Promise<string> | undefined
 let prefetched: Promise<{ name: string; admin: Db }> | undefined
 
