@@ -4,6 +4,7 @@ import { buildActor } from '../../test/support/factories.ts'
 import { auditRows, expectRefusal } from '../../test/support/state.ts'
 import { actorFromUser } from './actor.ts'
 import { changePassword } from './change-password.ts'
+import { defaultRules, LoginThrottle } from './login-throttle.ts'
 import { hashPassword, verifyPassword } from './passwords.ts'
 import { createSession, resolveSession } from './sessions.ts'
 
@@ -55,5 +56,29 @@ describe('changePassword', () => {
     await expect(changePassword(db, actorFromUser(user, 'web'), { current: OLD, next: NEW })).rejects.toMatchObject({
       code: 'forbidden',
     })
+  })
+})
+
+describe('guesses at the current password', () => {
+  test('are throttled per person and address like logins, journaled, and another address is not affected', async () => {
+    const { db } = await testDatabase()
+    const { user } = await buildActor(db, { login: 'ivanova', passwordHash: await hashPassword(OLD) }, 'web')
+    const at = (ip: string) => actorFromUser(user, 'web', ip)
+    const throttle = new LoginThrottle()
+    for (let i = 0; i < defaultRules.pair.free; i++) {
+      await expect(
+        changePassword(db, at('10.4.0.1'), { current: `guess-${i}`, next: NEW }, throttle),
+      ).rejects.toMatchObject({ code: 'validation' })
+    }
+    // Now even the right password is not checked from there.
+    for (let i = 0; i < 3; i++) {
+      await expect(changePassword(db, at('10.4.0.1'), { current: OLD, next: NEW }, throttle)).rejects.toMatchObject({
+        code: 'rate_limited',
+        message: expect.stringMatching(/Слишком много неверных попыток/),
+      })
+    }
+    const denied = (await auditRows(db)).map((r) => JSON.parse(r.details ?? '{}').reason)
+    expect(denied).toEqual([...Array(defaultRules.pair.free).fill('wrong_password'), 'throttled'])
+    expect(await changePassword(db, at('10.4.0.2'), { current: OLD, next: NEW }, throttle)).toEqual({ revoked: 0 })
   })
 })

@@ -26,7 +26,7 @@ export async function createAdmin(db: Db, actor: Actor, input: CreateAdminInput)
     'Нет прав создавать администраторов',
   )
   const login = normalizeLogin(input.login)
-  const problem = passwordProblem(input.password)
+  const problem = await passwordProblem(input.password, { login })
   if (problem) throw new DomainError('validation', problem)
   const fullName = optionalText(input.fullName, { label: 'ФИО', max: NAME_MAX }) ?? 'Администратор'
   const passwordHash = await hashPassword(input.password)

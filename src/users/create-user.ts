@@ -38,7 +38,7 @@ export async function createUser(db: Db, actor: Actor, input: CreateUserInput): 
   const password = input.password ?? ''
   if (login !== null && password === '') throw new DomainError('validation', 'Для входа по логину нужен пароль')
   if (login === null && password !== '') throw new DomainError('validation', 'Пароль задаётся только вместе с логином')
-  const problem = login === null ? null : passwordProblem(password)
+  const problem = login === null ? null : await passwordProblem(password, { login })
   if (problem) throw new DomainError('validation', problem)
   const phone = input.phone ? normalizePhone(input.phone) : null
   const position = optionalText(input.position, { label: 'Должность', max: NAME_MAX })

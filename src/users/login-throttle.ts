@@ -104,6 +104,7 @@ export class LoginThrottle {
   readonly refusals: RefusalJournal
   /** How long a checked, failed attempt takes (argon2 and the journal): a refusal takes as long. */
   #typicalMs = 60
+  #reservations = 0
 
   constructor(options: ThrottleOptions = {}) {
     this.rules = options.rules ?? defaultRules
@@ -151,6 +152,8 @@ export class LoginThrottle {
    */
   async reserve(db: Db, keys: readonly ThrottleKey[]): Promise<boolean> {
     const at = nowDate().getTime()
+    // Now and then, rows forgotten anyway go: the table holds what the last day's failures left.
+    if (++this.#reservations % 1000 === 0) await this.#prune(db, at)
     try {
       await transact(db, async (tx) => {
         for (const key of keys) {
@@ -180,7 +183,16 @@ export class LoginThrottle {
         .where('key', '=', key)
         .where('failures', '>', 0)
         .execute()
+      await db.deleteFrom('login_throttle').where('key', '=', key).where('failures', '<=', 0).execute()
     }
+  }
+
+  async #prune(db: Db, at: number): Promise<void> {
+    const longest = Math.max(this.rules.pair.forgetAfterMs, this.rules.wide.forgetAfterMs)
+    await db
+      .deleteFrom('login_throttle')
+      .where('last_failure_at', '<', new Date(at - longest).toISOString())
+      .execute()
   }
 
   /** Records how long a checked attempt took, for `pace`. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { commonPasswords } from './common-passwords.ts'
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts'
+import { breachedPasswords, SHORTEST } from './breached-passwords.ts'
+import { hashPassword, PASSWORD_MIN, passwordProblem, verifyPassword } from './passwords.ts'
 
 describe('passwords', () => {
   test('a password is hashed with argon2id, salted, and verifies', async () => {
@@ -21,26 +21,49 @@ describe('passwords', () => {
     ['', 'не менее 8'],
     ['1234567', 'не менее 8'],
     ['пароль', 'не менее 8'],
+    ['x'.repeat(257), 'не более 256'],
+    ['aaaaaaaa', 'повторяющихся'],
+    ['        ', 'повторяющихся'],
+    ['abababab', 'повторяющихся'],
+    ['ivanova-m', 'логином'],
+    ['IVANOVA-M2026', 'логином'],
+    ['kgkbsmp2024', 'названия больницы'],
+    ['КГКБСМП_2024!', 'названия больницы'],
+    ['helpdesk1', 'названия больницы'],
+    ['Курск2026', 'названия больницы'],
     ['password', 'распространён'],
     ['PassWord123', 'распространён'],
     ['йцукенгшщз', 'распространён'],
     ['12345678', 'распространён'],
-    ['x'.repeat(257), 'не более 256'],
-  ])('%j is refused', (plain, message) => {
-    expect(passwordProblem(plain)).toContain(message)
+    ['QWERTYUIOP', 'распространён'],
+    ['iloveyou2', 'распространён'],
+  ])('%j is refused, saying why', async (plain, why) => {
+    expect(await passwordProblem(plain, { login: 'ivanova-m' })).toContain(why)
   })
 
-  test.each(['correct horse', 'Шёл снег 1999', 'скорая-помощь', 'aB3$zz9!'])('%j is accepted', (plain) => {
-    expect(passwordProblem(plain)).toBeNull()
+  test.each(['correct horse', 'Шёл снег 1999', 'скорая-помощь', 'aB3$zz9!', 'Курск — мой город', '739184625'])(
+    '%j is accepted',
+    async (plain) => {
+      expect(await passwordProblem(plain, { login: 'ivanova-m' })).toBeNull()
+    },
+  )
+
+  test('length counts characters, not bytes or UTF-16 units', async () => {
+    expect(await passwordProblem('😀😁😂🤣😃😄😅')).toContain('не менее 8')
+    expect(await passwordProblem('😀😁😂🤣😃😄😅😆')).toBeNull()
+    expect(await passwordProblem('😀😁😀😁😀😁😀😁')).toContain('повторяющихся')
   })
 
-  test('length counts characters, not bytes or UTF-16 units', () => {
-    expect(passwordProblem('😀😀😀😀😀😀😀')).toContain('не менее 8')
-    expect(passwordProblem('😀😀😀😀😀😀😀😀')).toBeNull()
-  })
-
-  test('the list of common passwords holds about a hundred lower-case entries', () => {
-    expect(commonPasswords.length).toBeGreaterThanOrEqual(100)
-    for (const p of commonPasswords) expect(p).toBe(p.toLowerCase())
+  test('the breached list is offline, large, lower case, and loaded once', async () => {
+    const list = await breachedPasswords()
+    expect(list.size).toBeGreaterThanOrEqual(100_000)
+    expect(await breachedPasswords()).toBe(list)
+    expect(SHORTEST).toBe(PASSWORD_MIN)
+    let checked = 0
+    for (const entry of list) {
+      expect(entry).toBe(entry.toLowerCase())
+      expect(entry.length).toBeGreaterThanOrEqual(SHORTEST)
+      if (++checked === 1000) break
+    }
   })
 })
