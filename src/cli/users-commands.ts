@@ -11,7 +11,9 @@ import { type Column, formatTable } from './output.ts'
 export function registerUserCommands(program: Command, context: CliContext): void {
   const users = program
     .command('users')
-    .description('пользователи: список, подтверждение, роли, деактивация, первый администратор')
+    .description(
+      'пользователи: список, подтверждение, роли, деактивация, снятие ограничения входа, первый администратор',
+    )
     .addHelpText(
       'after',
       `
@@ -20,6 +22,7 @@ export function registerUserCommands(program: Command, context: CliContext): voi
   helpdesk users confirm --id 123
   helpdesk users deactivate --chat_id 456789012
   helpdesk users role --id 123 --role admin
+  helpdesk users unlock --id 123
   helpdesk users create-admin --login admin`,
     )
 
@@ -133,6 +136,25 @@ export function registerUserCommands(program: Command, context: CliContext): voi
         })
       })
   }
+
+  users
+    .command('unlock')
+    .description('снять ограничение входа: забыть неудачные попытки пароля этого пользователя со всех адресов')
+    .requiredOption('--id <id>', 'номер пользователя')
+    .addHelpText('after', '\nПример:\n  helpdesk users unlock --id 123')
+    .action(async (opts: { id: string }) => {
+      const userId = parseId(opts.id, '--id')
+      await withDatabase(context.output, async (session) => {
+        const { unlockLogin } = await import('#src/users/unlock-login.ts')
+        const user = await requireUser(session, userId)
+        const { cleared } = await unlockLogin(session.db, session.actor, { userId: user.id })
+        context.output.out(
+          cleared === 0
+            ? `Пользователь ${user.id}: ограничений входа не было`
+            : `Пользователь ${user.id}: ограничение входа снято, может входить`,
+        )
+      })
+    })
 
   users
     .command('role')

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest'
+import { LoginThrottle } from '#src/users/login-throttle.ts'
 import { buildDepartment, buildUser } from '../support/factories.ts'
 import { CLI_TIMEOUT, type CliEnv, freshEnv, helpdesk, lines, withFileDatabase } from './helpers.ts'
 
@@ -103,6 +104,42 @@ describe('helpdesk migrate, users and tokens', { timeout: CLI_TIMEOUT }, () => {
       expect(status.get(pendingChatId)).toBe('active')
       expect(status.get(otherChatId)).toBe('deactivated')
     })
+  })
+
+  test('unlock forgets a person’s throttled password attempts from every address and journals it', async () => {
+    const throttle = new LoginThrottle()
+    const { userId, before } = await withFileDatabase(env, async (db) => {
+      const user = await buildUser(db, { login: 'zabyvchivaya', fullName: 'Забывчивая Ольга Ивановна' })
+      // Six counted attempts from two addresses: both wait now.
+      for (const ip of ['10.0.0.7', '10.0.0.8']) {
+        for (let i = 0; i < 6; i++) await throttle.reserve(db, throttle.loginKeys(ip, 'Zabyvchivaya'))
+      }
+      const blocked = await throttle.isBlocked(db, throttle.loginKeys('10.0.0.7', 'zabyvchivaya'))
+      return { userId: user.id, before: blocked }
+    })
+    expect(before).toBe(true)
+    const run = await helpdesk(env, ['users', 'unlock', '--id', String(userId)])
+    expect(run).toMatchObject({ code: 0, stderr: '' })
+    expect(run.stdout).toContain(`Пользователь ${userId}: ограничение входа снято`)
+    const again = await helpdesk(env, ['users', 'unlock', '--id', String(userId)])
+    expect(again.stdout).toContain('ограничений входа не было')
+    await withFileDatabase(env, async (db) => {
+      for (const ip of ['10.0.0.7', '10.0.0.8']) {
+        expect(await throttle.isBlocked(db, throttle.loginKeys(ip, 'zabyvchivaya'))).toBe(false)
+      }
+      const entries = await db
+        .selectFrom('audit_log')
+        .select(['action', 'channel', 'subject_id', 'details'])
+        .where('action', '=', 'user.unlock')
+        .orderBy('id')
+        .execute()
+      expect(entries).toMatchObject([
+        { channel: 'cli', subject_id: userId, details: JSON.stringify({ cleared: 2 }) },
+        { channel: 'cli', subject_id: userId, details: JSON.stringify({ cleared: 0 }) },
+      ])
+    })
+    const unknown = await helpdesk(env, ['users', 'unlock', '--id', '99999'])
+    expect(unknown).toMatchObject({ code: 1, stderr: 'Ошибка: Пользователь 99999 не найден\n' })
   })
 
   test('role changes the role; a bad role is exit 2 listing the valid ones', async () => {
