@@ -2,10 +2,14 @@ import { request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { AppEnv } from '#src/api/env.ts'
+import { createApp } from '#src/app.ts'
+import type { UpdateApplier } from '#src/bot/apply-update.ts'
+import { WEBHOOK_PATH } from '#src/bot/webhook.ts'
 import type { Db } from '#src/db/schema.ts'
-import { testApp } from '../../test/support/api.ts'
+import { testApp, testConfig } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { type WebUser, webUser } from '../../test/support/web.ts'
@@ -179,6 +183,58 @@ describe('form bodies are limited before they are read', () => {
     expect(chunked.status).toBe(413)
     expect(await chunked.json()).toMatchObject({ error: { code: 'payload_too_large' } })
     expect(body.pulled()).toBeLessThan(2 * MB)
+  })
+})
+
+describe('the Telegram webhook', () => {
+  test('reads at most 1 MB of an update, and a normal update over the web’s 64 KB still arrives', async () => {
+    const applied: unknown[] = []
+    const config = testConfig({
+      telegram: {
+        enabled: true,
+        token: '123:abc',
+        mode: 'webhook',
+        webhookSecret: 'webhook-secret',
+        apiRoot: undefined,
+        proxy: undefined,
+      },
+    })
+    // The applier is the bot's (tested with it); here only whether the update reached it counts.
+    const applier: UpdateApplier = {
+      apply: async (update) => {
+        applied.push(update)
+        return 'applied'
+      },
+    }
+    const webhook = createApp(
+      { db, config, logger: pino({ level: 'silent' }) },
+      { telegram: { applier, ready: () => true } },
+    )
+    const headers = { 'x-telegram-bot-api-secret-token': 'webhook-secret', 'content-type': 'application/json' }
+
+    const big = generatedBody(HUGE)
+    const refused = await webhook.request(WEBHOOK_PATH, {
+      method: 'POST',
+      headers,
+      body: big.stream,
+      duplex: 'half',
+    } as RequestInit)
+    expect(refused.status).toBe(413)
+    expect(big.pulled()).toBeLessThan(2 * MB)
+
+    const update = {
+      update_id: 1,
+      message: {
+        message_id: 1,
+        date: 0,
+        chat: { id: 1, type: 'private' },
+        text: 'я'.repeat(4096),
+        pad: 'x'.repeat(FORM_BODY_LIMIT),
+      },
+    }
+    const accepted = await webhook.request(WEBHOOK_PATH, { method: 'POST', headers, body: JSON.stringify(update) })
+    expect(accepted.status).toBe(200)
+    expect(applied).toHaveLength(1)
   })
 })
 
