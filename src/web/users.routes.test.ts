@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
+import { LoginThrottle } from '#src/users/login-throttle.ts'
 import { createSession } from '#src/users/sessions.ts'
 import { testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
@@ -208,6 +209,23 @@ describe('a person’s page', () => {
       { subject_id: person.user.id, actor_id: admin.user.id },
       { subject_id: person.user.id, actor_id: admin.user.id },
     ])
+  })
+
+  test('an admin lifts a person’s sign-in limit from their page', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const admin = await webUser(db, { role: 'admin' })
+    const person = await buildUser(db, { login: 'zabyla' })
+    const throttle = new LoginThrottle()
+    const keys = throttle.loginKeys('10.6.0.2', 'zabyla')
+    for (let i = 0; i < 6; i++) await throttle.reserve(db, keys)
+    const page = await getPage(app, `/users/${person.id}`, admin)
+    expect(page.text).toContain(`action="/users/${person.id}/unlock"`)
+    const lifted = await postForm(app, `/users/${person.id}/unlock`, admin)
+    expect(lifted.location).toBe(`/users/${person.id}?done=unlocked`)
+    expect(await throttle.isBlocked(db, keys)).toBe(false)
+    expect(await journalOf(db, 'user.unlock')).toMatchObject([{ subject_id: person.id, actor_id: admin.user.id }])
+    expect((await getPage(app, lifted.location ?? '', admin)).text).toContain('Ограничение входа снято')
   })
 
   test('an unknown person or a malformed id is a 404', async () => {

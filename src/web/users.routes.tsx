@@ -11,6 +11,7 @@ import { reactivateUser } from '#src/users/reactivate-user.ts'
 import { revokeSessions } from '#src/users/revoke-sessions.ts'
 import { searchUsers } from '#src/users/search-users.ts'
 import { activeSessions } from '#src/users/session-list.ts'
+import { unlockLogin } from '#src/users/unlock-login.ts'
 import { updateUser } from '#src/users/update-user.ts'
 import { viewUser } from '#src/users/view-user.ts'
 import { attempt, FormProblem, type WebContext } from './curator-forms.ts'
@@ -101,6 +102,11 @@ export function userRoutes(): Hono<WebEnv> {
   routes.post('/:id/reactivate', async (c) => {
     const userId = idParam(c)
     return act(c, userId, 'status', 'reactivated', () => reactivateUser(c.get('deps').db, c.get('actor'), { userId }))
+  })
+
+  routes.post('/:id/unlock', async (c) => {
+    const userId = idParam(c)
+    return act(c, userId, 'status', 'unlocked', () => unlockLogin(c.get('deps').db, c.get('actor'), { userId }))
   })
 
   routes.post('/:id/sessions/revoke', async (c) => {

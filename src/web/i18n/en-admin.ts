@@ -21,6 +21,10 @@ export const enAdmin: Readonly<Record<string, string>> = {
   'Учётная запись снова активна': 'Account active again',
   'Сеанс завершён': 'Session ended',
   'Все сеансы завершены': 'All sessions ended',
+  'Ограничение входа снято: человек может войти сразу': 'Sign-in limit lifted: the person can sign in at once',
+  'После нескольких неверных паролей вход с того же адреса задерживается. Снимите ограничение, если человек вспомнил пароль.':
+    'After a few wrong passwords, sign-in from the same address is delayed. Lift the limit if the person remembers the password.',
+  'Снять ограничение входа': 'Lift the sign-in limit',
   Должность: 'Position',
   Telegram: 'Telegram',
   привязан: 'linked',

@@ -208,6 +208,7 @@ const doneTexts = (): Record<string, string> => ({
   reactivated: t('Учётная запись снова активна'),
   session: t('Сеанс завершён'),
   sessions: t('Все сеансы завершены'),
+  unlocked: t('Ограничение входа снято: человек может войти сразу'),
 })
 
 export function UserPage(props: UserViewProps) {
@@ -376,6 +377,21 @@ function StatusForm(props: UserViewProps) {
           {t('Регистрацию подтверждает или отклоняет куратор:')} <a href="/registrations">{t('Регистрации')}</a>
         </p>
       )}
+      {person.status === 'active' && person.login !== null ? (
+        <form method="post" action={`/users/${person.id}/unlock`} class="stack">
+          <CsrfField token={props.csrf} />
+          <p class="muted">
+            {t(
+              'После нескольких неверных паролей вход с того же адреса задерживается. Снимите ограничение, если человек вспомнил пароль.',
+            )}
+          </p>
+          <div class="actions">
+            <button type="submit" class="button">
+              {t('Снять ограничение входа')}
+            </button>
+          </div>
+        </form>
+      ) : null}
     </div>
   )
 }
