@@ -224,7 +224,8 @@ const operations: Operation[] = [
     public: true,
     body: loginBody,
     ok: { status: 200, description: '{ user, expires_at } и Set-Cookie' },
-    errors: [403, 429],
+    // Every refusal of the credentials is one 401 (throttled ones too): no answer tells accounts apart.
+    errors: [401, 403],
   },
   { method: 'post', path: '/auth/logout', tag: 'auth', summary: 'Выход: завершает сессию', ok: { status: 204 } },
   { method: 'get', path: '/me', tag: 'me', summary: 'Текущий пользователь', ok: { status: 200, item: 'User' } },

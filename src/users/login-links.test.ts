@@ -188,5 +188,15 @@ describe('login links', () => {
       code: 'rate_limited',
     })
     expect(await loginLinkProblem(db, link.token)).toBeUndefined()
+    // A flood of refused attempts is one journal row, then one summary when its window ends.
+    const before = (await auditRows(db)).length
+    await Promise.allSettled(
+      Array.from({ length: 300 }, () => consumeLoginLink(db, { token: link.token, ...meta }, throttle)),
+    )
+    expect((await auditRows(db)).length - before).toBe(0)
+    await throttle.refusals.close(db, true)
+    const summary = (await auditRows(db)).slice(before)
+    expect(summary).toHaveLength(1)
+    expect(JSON.parse(summary[0]?.details ?? '{}')).toMatchObject({ reason: 'throttled', repeated: 300 })
   })
 })
