@@ -64,6 +64,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATA_DIR: tempDir(), ...env })).toThrow(message)
   })
 
+  test('TRUST_PROXY: none unless set; addresses and ranges by commas or spaces; a bad entry stops the start', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).trustProxy).toEqual([])
+    const config = loadConfig({ DATA_DIR: tempDir(), TRUST_PROXY: 'loopback, 10.0.0.0/8  fd00::1' })
+    expect(config.trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1'])
+    expect(() => loadConfig({ DATA_DIR: tempDir(), TRUST_PROXY: 'nginx' })).toThrow(ConfigError)
+  })
+
   test('sqlite urls', () => {
     expect(parseDatabaseUrl(':memory:', '/d')).toEqual({ kind: 'sqlite', file: ':memory:' })
     expect(parseDatabaseUrl('sqlite:/var/hd.sqlite', '/d')).toEqual({ kind: 'sqlite', file: '/var/hd.sqlite' })
