@@ -217,6 +217,11 @@ const routes: Record<string, Route> = {
     refusal: 404,
     call: async (f) => ({ path: `/users/${await freshUser(f)}/sessions/revoke-all` }),
   },
+  'POST /users/:id/unlock': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}/unlock` }),
+  },
   'GET /audit': { need: 'audit.view', refusal: 404 },
   'POST /audit/verify': { need: 'audit.view', refusal: 404 },
   'GET /audit/export.csv': { need: 'audit.view', refusal: 404 },

@@ -208,7 +208,7 @@ interface Operation {
   /** The success status and what it returns: one item, a page (`{items,total,page,per_page}`), a list (`{items}`). */
   ok: { status: 200 | 201 | 204; item?: ResponseName; page?: ResponseName; list?: ResponseName; description?: string }
   /** Error statuses besides 401 (and 422 for operations with input). */
-  errors?: Array<400 | 403 | 404 | 409 | 413 | 429>
+  errors?: Array<400 | 401 | 403 | 404 | 409 | 413>
   headers?: Array<{ name: string; description: string }>
 }
 
@@ -467,13 +467,12 @@ const operations: Operation[] = [
 
 const errorDescriptions: Record<number, string> = {
   400: 'Неверный запрос: тело не JSON или не application/json',
-  401: 'Нужен вход: cookie сессии или Authorization: Bearer <токен>',
+  401: 'Нужен вход (cookie сессии или Authorization: Bearer <токен>); у /auth/login — вход не удался',
   403: 'Нет прав',
   404: 'Не найдено (чужая заявка для заявителя — тоже 404)',
   409: 'Конфликт или недопустимый переход статуса',
   413: 'Тело запроса больше 1 МБ',
   422: 'Данные не прошли проверку: неизвестные поля, неверные типы или значения',
-  429: 'Слишком много попыток входа',
   503: 'Временно недоступно: база данных (code unavailable) или место на диске (code disk_full); повторите позже',
 }
 
