@@ -11,13 +11,34 @@ import pretty from 'pino-pretty'
 export type Logger = pino.Logger
 
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  const options = { level, base: { app: 'helpdesk' }, redact: ['password', '*.password', 'token', '*.token'] }
+  const options = loggerOptions(level)
   const format = process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')
   if (format !== 'pretty') return pino(options, resilientStdout())
   return pino(
     options,
     pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', singleLine: true, ignore: 'pid,hostname,app', sync: true }),
   )
+}
+
+/** The options of every logger of the app: secrets redacted, errors reduced to what may be logged. */
+export function loggerOptions(level: string): pino.LoggerOptions {
+  return {
+    level,
+    base: { app: 'helpdesk' },
+    redact: ['password', '*.password', 'token', '*.token'],
+    serializers: { err: loggableError },
+  }
+}
+
+/**
+ * What of an error goes to the log (every `{ err }` passes through here): its kind, message, code and stack.
+ * Not the whole object: a database error's `detail` and `parameters` carry row values (a login, a phone),
+ * which are ПДн.
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error }
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined
+  return { type: error.name, message: error.message, code, stack: error.stack }
 }
 
 /** Lines kept while the output refuses them (a full disk); past this they are dropped. */

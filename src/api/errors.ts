@@ -44,21 +44,12 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
   const outage = outageOf(error)
   if (outage) {
     // Not a bug but the database or the disk away: 503 (try again), with the real cause in the log.
-    log?.error({ err: loggableError(error), path: c.req.path, outage }, 'unavailable')
+    log?.error({ err: error, path: c.req.path, outage }, 'unavailable')
     const code = outage === 'database' ? 'unavailable' : 'disk_full'
     return c.json(errorBody(code, outageMessage[outage]), 503, { 'retry-after': '10' })
   }
-  log?.error({ err: loggableError(error), path: c.req.path }, 'unhandled error')
+  log?.error({ err: error, path: c.req.path }, 'unhandled error')
   return c.json(errorBody('internal', 'Внутренняя ошибка'), 500)
-}
-
-/**
- * What of an unexpected error goes to the log: its kind, message, code and stack. Not the whole object:
- * a database error's `detail` and `parameters` carry row values (a login, a phone), which are ПДн.
- */
-export function loggableError(error: Error): Record<string, unknown> {
-  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined
-  return { type: error.name, message: error.message, code, stack: error.stack }
 }
 
 function fieldsOf(details: Record<string, unknown> | undefined): FieldProblem[] | undefined {

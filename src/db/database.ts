@@ -79,6 +79,9 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     connectionString: config.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
+    // A server that vanished without closing the socket (a dead host, a dropped route) is noticed by TCP
+    // keep-alive instead of leaving the connection, and the request on it, waiting for ever.
+    keepAlive: true,
     options: [
       options.searchPath ? `-c search_path=${options.searchPath}` : '',
       options.asyncCommit ? '-c synchronous_commit=off' : '',

@@ -2,7 +2,6 @@ import { type Context, Hono } from 'hono'
 import { compress } from 'hono/compress'
 import { getCookie } from 'hono/cookie'
 import type { AppDeps, AppEnv } from '#src/api/env.ts'
-import { loggableError } from '#src/api/errors.ts'
 import type { User } from '#src/db/schema.ts'
 import { outageOf } from '#src/db/unavailable.ts'
 import { isDomainError } from '#src/errors.ts'
@@ -63,7 +62,7 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.onError(async (error, c) => {
     const outage = outageOf(error)
     if (outage) {
-      c.get('log').error({ err: loggableError(error), path: c.req.path, outage }, 'unavailable')
+      c.get('log').error({ err: error, path: c.req.path, outage }, 'unavailable')
       // Without the database the session cannot be read (and trying would wait for the pool's timeout).
       const { user, csrf, language } = outage === 'database' ? { language: 'ru' as const } : await visitorOf(c)
       c.header('retry-after', '10')
@@ -82,7 +81,7 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
       const message = () => t('Форма пришла повреждённой: обновите страницу и отправьте её снова')
       return inLanguage(language, () => c.html(refusedPage(message(), user, csrf), 400))
     }
-    c.get('log').error({ err: loggableError(error), path: c.req.path }, 'unhandled error')
+    c.get('log').error({ err: error, path: c.req.path }, 'unhandled error')
     return inLanguage(language, () => c.html(errorPage(user, csrf), 500))
   })
   return web
