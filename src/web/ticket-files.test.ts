@@ -1,61 +1,17 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Hono } from 'hono'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { AppEnv } from '#src/api/env.ts'
 import { MAX_FILE_BYTES } from '#src/attachments/file-store.ts'
 import type { Db } from '#src/db/schema.ts'
-import { testApp, testConfig } from '../../test/support/api.ts'
-import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
+import { appWithDataFolder, PNG, postMultipart, removeDataFolders } from '../../test/support/uploads.ts'
 import { getPage, inlineProblems, type WebUser, webUser } from '../../test/support/web.ts'
 import { contentDisposition } from './ticket-files.routes.tsx'
 
-const folders: string[] = []
-afterAll(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true })
-})
-
-/** The real app over a test database with its own data folder for files. */
-async function setUp() {
-  const { db } = await testDatabase()
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'helpdesk-files-'))
-  folders.push(dataDir)
-  const { app } = testApp(db, testConfig({ dataDir }))
-  return { db, app, dataDir }
-}
-
-/** A 1×1 PNG. */
-const PNG = Uint8Array.from(
-  Buffer.from(
-    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-    'base64',
-  ),
-)
-
-interface Upload {
-  name: string
-  type: string
-  bytes: Uint8Array
-}
-
-/** A multipart form as a browser sends it, with the person's CSRF token. */
-async function postMultipart(
-  app: Hono<AppEnv>,
-  url: string,
-  who: WebUser,
-  fields: Record<string, string>,
-  files: Upload[] = [],
-) {
-  const form = new FormData()
-  form.set('_csrf', who.csrf)
-  for (const [name, value] of Object.entries(fields)) form.set(name, value)
-  for (const f of files) form.append('files', new File([f.bytes], f.name, { type: f.type }))
-  const response = await app.request(url, { method: 'POST', body: form, headers: { cookie: who.cookie } })
-  return { status: response.status, location: response.headers.get('location'), text: await response.text() }
-}
+afterAll(removeDataFolders)
 
 async function attachmentsOf(db: Db, ticketId: number) {
   return db.selectFrom('attachments').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute()
@@ -77,7 +33,7 @@ async function download(app: Hono<AppEnv>, url: string, who: WebUser) {
 
 describe('files on the web', () => {
   test('a requester files a ticket with a photo and a document: both are stored, the page previews the photo', async () => {
-    const { db, app, dataDir } = await setUp()
+    const { db, app, dataDir } = await appWithDataFolder()
     const who = await webUser(db)
     const category = await buildCategory(db, { name: 'Принтеры' })
     const pdf = new TextEncoder().encode('%PDF-1.4 тест')
@@ -131,7 +87,7 @@ describe('files on the web', () => {
   })
 
   test('content that a browser would run is only ever a download, never shown with its own type', async () => {
-    const { db, app } = await setUp()
+    const { db, app } = await appWithDataFolder()
     const who = await webUser(db)
     const ticket = await buildTicket(db, { requesterId: who.user.id })
     const html = new TextEncoder().encode('<script>alert(1)</script>')
@@ -149,7 +105,7 @@ describe('files on the web', () => {
   })
 
   test('a reply carries several files; files of an internal note reach staff only; other tickets 404', async () => {
-    const { db, app } = await setUp()
+    const { db, app } = await appWithDataFolder()
     const executor = await webUser(db, { role: 'executor' })
     const requester = await webUser(db)
     const stranger = await webUser(db)
@@ -208,7 +164,7 @@ describe('files on the web', () => {
   })
 
   test('a file over 20 MB is refused in Russian with the draft kept, and nothing is stored', async () => {
-    const { db, app, dataDir } = await setUp()
+    const { db, app, dataDir } = await appWithDataFolder()
     const who = await webUser(db)
     const ticket = await buildTicket(db, { requesterId: who.user.id })
     const big = new Uint8Array(MAX_FILE_BYTES + 1)
@@ -244,7 +200,7 @@ describe('files on the web', () => {
   })
 
   test('an upload larger than the whole-form limit is cut off before it is read', async () => {
-    const { db, app, dataDir } = await setUp()
+    const { db, app, dataDir } = await appWithDataFolder()
     const who = await webUser(db)
     const ticket = await buildTicket(db, { requesterId: who.user.id })
     const part = new Uint8Array(18 * 1024 * 1024)
@@ -266,7 +222,7 @@ describe('files on the web', () => {
   })
 
   test('a file of a missing ticket is 404; without a session the address leads to the login', async () => {
-    const { db, app } = await setUp()
+    const { db, app } = await appWithDataFolder()
     const requester = await webUser(db)
     const ticket = await buildTicket(db, { requesterId: requester.user.id })
     expect((await download(app, `/tickets/${ticket.id + 100}/files/1`, requester)).status).toBe(404)
@@ -289,7 +245,7 @@ describe('content-disposition', () => {
 
 describe('the ticket pages in English', () => {
   test('the ticket page and the new ticket form speak the person’s language', async () => {
-    const { db, app } = await setUp()
+    const { db, app } = await appWithDataFolder()
     const who = await webUser(db)
     await db.updateTable('users').set({ language: 'en' }).where('id', '=', who.user.id).execute()
     const ticket = await buildTicket(db, { requesterId: who.user.id })

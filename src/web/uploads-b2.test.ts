@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -7,10 +6,16 @@ import type { AppEnv } from '#src/api/env.ts'
 import { MAX_FILES_PER_MESSAGE } from '#src/attachments/attach-files.ts'
 import { MAX_FILE_BYTES, MAX_FILE_NAME } from '#src/attachments/file-store.ts'
 import type { Attachment, Db } from '#src/db/schema.ts'
-import { testApp, testConfig } from '../../test/support/api.ts'
-import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
+import {
+  appWithDataFolder,
+  multipartForm,
+  PNG,
+  postMultipart,
+  removeDataFolders,
+  type Upload,
+} from '../../test/support/uploads.ts'
 import { getPage, type WebUser, webUser } from '../../test/support/web.ts'
 
 /**
@@ -28,46 +33,20 @@ let executor: WebUser
 let categoryId: number
 
 beforeAll(async () => {
-  db = (await testDatabase()).db
-  dataDir = mkdtempSync(path.join(tmpdir(), 'helpdesk-b2-'))
-  app = testApp(db, testConfig({ dataDir })).app
+  const world = await appWithDataFolder('helpdesk-b2-')
+  db = world.db
+  app = world.app
+  dataDir = world.dataDir
   requester = await webUser(db)
   stranger = await webUser(db)
   executor = await webUser(db, { role: 'executor' })
   categoryId = (await buildCategory(db)).id
 })
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+afterAll(removeDataFolders)
 
 const text = (s: string) => new TextEncoder().encode(s)
-/** A 1×1 PNG. */
-const PNG = Uint8Array.from(
-  Buffer.from(
-    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-    'base64',
-  ),
-)
-
-interface Upload {
-  name: string
-  type: string
-  bytes: Uint8Array
-}
-
-function formOf(who: WebUser, fields: Record<string, string>, files: readonly Upload[], csrf: boolean): FormData {
-  const form = new FormData()
-  if (csrf) form.set('_csrf', who.csrf)
-  for (const [name, value] of Object.entries(fields)) form.set(name, value)
-  for (const f of files) form.append('files', new File([f.bytes], f.name, { type: f.type }))
-  return form
-}
-
-async function post(url: string, who: WebUser, fields: Record<string, string>, files: Upload[], csrf = true) {
-  const response = await app.request(url, {
-    method: 'POST',
-    body: formOf(who, fields, files, csrf),
-    headers: { cookie: who.cookie },
-  })
-  return { status: response.status, location: response.headers.get('location'), text: await response.text() }
+function post(url: string, who: WebUser, fields: Record<string, string>, files: Upload[], csrf = true) {
+  return postMultipart(app, url, who, fields, files, { csrf })
 }
 
 /** What a refused upload must not change: every file under DATA_DIR/files (temporary ones too) and the rows. */
@@ -230,7 +209,7 @@ describe('B2: refused uploads leave no file and no row', () => {
     const ticket = await own()
     const before = await footprint()
     const encoded = new Response(
-      formOf(requester, { body: 'Вот' }, [{ name: 'a.bin', type: '', bytes: new Uint8Array(256 * 1024) }], true),
+      multipartForm(requester, { body: 'Вот' }, [{ name: 'a.bin', type: '', bytes: new Uint8Array(256 * 1024) }]),
     )
     const contentType = encoded.headers.get('content-type') ?? ''
     const whole = new Uint8Array(await encoded.arrayBuffer())

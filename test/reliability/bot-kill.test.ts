@@ -7,6 +7,7 @@ import { callback } from '#src/notify/callback-data.ts'
 import { currentConsentText } from '#src/users/consent.ts'
 import { type CliEnv, databaseFile, freshEnv, withFileDatabase } from '../cli/helpers.ts'
 import { startFakeTelegram } from '../support/fake-telegram.ts'
+import { expectSqliteIntact, expireLeases, waitUntil, withServerFile } from '../support/reliability.ts'
 import { seededRandom, startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 /**
@@ -54,23 +55,11 @@ function inboxCounter(env: CliEnv): { count: () => number; close: () => void } {
  * The test lets it expire at once instead — what a minute of waiting would do.
  */
 function expirePollerLease(env: CliEnv): void {
-  const db = new Database(databaseFile(env), { fileMustExist: true })
-  try {
-    db.pragma('busy_timeout = 5000')
-    db.prepare("update leases set expires_at = '1970-01-01T00:00:00.000Z' where name = 'telegram-poller'").run()
-  } finally {
-    db.close()
-  }
+  withServerFile(env, (db) => expireLeases(db, ['telegram-poller']))
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    // Not a busy loop: the fake Telegram server answers the bot from this same process.
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+/** Checked often, so that a kill lands soon after its target, inside the batch. */
+const waitFor = (condition: () => boolean, what: string) => waitUntil(condition, what, { intervalMs: 20 })
 
 test(`kill -9 while the bot applies a polled batch: every update has exactly one effect (${KILLS} kills, seed ${seed})`, async () => {
   const env = await freshEnv()
@@ -139,8 +128,7 @@ test(`kill -9 while the bot applies a polled batch: every update has exactly one
       // Each last update was a refusal, which ends the dialogue.
       expect(await db.selectFrom('bot_conversations').selectAll().execute()).toEqual([])
       expect(await db.selectFrom('users').select('id').execute()).toEqual([])
-      const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db)
-      expect(integrity.rows).toEqual([{ integrity_check: 'ok' }])
+      await expectSqliteIntact(db)
     })
   } finally {
     await fake.close()

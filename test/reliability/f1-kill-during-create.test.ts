@@ -1,8 +1,12 @@
-import { sql } from 'kysely'
 import { expect, test } from 'vitest'
-import { setAuditKey, verifyJournal } from '#src/audit/journal.ts'
-import { loadConfig } from '#src/config.ts'
-import { freshEnv, helpdesk, withFileDatabase } from '../cli/helpers.ts'
+import { freshEnv, withFileDatabase } from '../cli/helpers.ts'
+import {
+  adminApiHeaders,
+  createCategory,
+  expectAcknowledgedTickets,
+  expectJournalVerifies,
+  expectSqliteIntact,
+} from '../support/reliability.ts'
 import { seededRandom, startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 /**
@@ -19,25 +23,11 @@ const { seed, random } = seededRandom()
 test(`kill -9 during ticket creation loses no acknowledged ticket and duplicates none (${CYCLES} cycles, seed ${seed})`, async () => {
   const env = await freshEnv()
   const base = `http://127.0.0.1:${env.port}`
-  expect(
-    (
-      await helpdesk(env, ['users', 'create-admin', '--login', 'admin', '--password-stdin'], {
-        input: 'reliable-pass-2026\n',
-      })
-    ).code,
-  ).toBe(0)
-  const token = (await helpdesk(env, ['tokens', 'create', '--login', 'admin'])).stdout.trim()
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const headers = await adminApiHeaders(env)
 
   let server = startServer(env, { worker: 'off' })
   await waitReady(base)
-  const category = await fetch(`${base}/api/v1/categories`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ name: 'Принтеры' }),
-  })
-  expect(category.status).toBe(201)
-  const categoryId = ((await category.json()) as { id: number }).id
+  const categoryId = await createCategory(base, headers)
 
   const acknowledged = new Map<string, number>()
   let running = true
@@ -87,24 +77,8 @@ test(`kill -9 during ticket creation loses no acknowledged ticket and duplicates
   expect(acknowledged.size).toBeGreaterThan(CYCLES)
   process.stdout.write(`F1: ${acknowledged.size} tickets acknowledged in ${attempts} attempts over ${CYCLES} kills\n`)
   await withFileDatabase(env, async (db) => {
-    setAuditKey(loadConfig({ DATA_DIR: env.dataDir }).auditKey)
-    const rows = await db.selectFrom('tickets').select(['id', 'title']).execute()
-    const byTitle = new Map<string, number[]>()
-    for (const row of rows) byTitle.set(row.title, [...(byTitle.get(row.title) ?? []), row.id])
-    for (const [key, id] of acknowledged) expect(byTitle.get(`Надёжность ${key}`)).toEqual([id])
-    for (const [title, ids] of byTitle) expect(ids, title).toHaveLength(1)
-
-    const journaled = await db
-      .selectFrom('audit_log')
-      .select('object_id')
-      .where('action', '=', 'ticket.create')
-      .where('result', '=', 'success')
-      .execute()
-    const journaledIds = new Set(journaled.map((r) => Number(r.object_id)))
-    for (const row of rows) expect(journaledIds.has(row.id), `audit row of ticket ${row.id}`).toBe(true)
-
-    expect(await verifyJournal(db)).toMatchObject({ ok: true })
-    const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db)
-    expect(integrity.rows).toEqual([{ integrity_check: 'ok' }])
+    await expectAcknowledgedTickets(db, acknowledged, (key) => `Надёжность ${key}`)
+    await expectJournalVerifies(db, env.dataDir)
+    await expectSqliteIntact(db)
   })
 }, 600_000)

@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3'
 import { expect, test } from 'vitest'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import { enqueueBotMessage } from '#src/notify/outbox.ts'
-import { type CliEnv, databaseFile, freshEnv, withFileDatabase } from '../cli/helpers.ts'
+import { type CliEnv, freshEnv, withFileDatabase } from '../cli/helpers.ts'
 import { startFakeTelegram } from '../support/fake-telegram.ts'
+import { expireLeases, waitUntil, withServerFile } from '../support/reliability.ts'
 import { seededRandom, startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 /**
@@ -44,34 +44,19 @@ interface OutboxState {
 }
 
 function readOutbox(env: CliEnv): OutboxState[] {
-  const db = new Database(databaseFile(env), { readonly: true, fileMustExist: true })
-  try {
-    db.pragma('busy_timeout = 5000')
-    return db.prepare('select id, status, payload from outbox order by id').all() as OutboxState[]
-  } finally {
-    db.close()
-  }
+  return withServerFile(
+    env,
+    (db) => db.prepare('select id, status, payload from outbox order by id').all() as OutboxState[],
+    { readonly: true },
+  )
 }
 
 /** What waiting would do after a kill: the dead sender's claims and its scheduler lease run out. */
 function expireDeadSender(env: CliEnv): void {
-  const db = new Database(databaseFile(env), { fileMustExist: true })
-  try {
-    db.pragma('busy_timeout = 5000')
-    const past = '1970-01-01T00:00:00.000Z'
-    db.prepare("update outbox set next_attempt_at = ? where status = 'sending'").run(past)
-    db.prepare("update leases set expires_at = ? where name in ('scheduler', 'telegram-poller')").run(past)
-  } finally {
-    db.close()
-  }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  withServerFile(env, (db) => {
+    db.prepare("update outbox set next_attempt_at = '1970-01-01T00:00:00.000Z' where status = 'sending'").run()
+    expireLeases(db, ['scheduler', 'telegram-poller'])
+  })
 }
 
 test(`kill -9 of the sender between send and mark: every notice sent, duplicates only of what was in flight (${KILLS} kills, seed ${seed})`, async () => {
@@ -111,7 +96,10 @@ test(`kill -9 of the sender between send and mark: every notice sent, duplicates
       server = start()
     }
     await waitReady(`http://127.0.0.1:${env.port}`)
-    await until(() => readOutbox(env).every((r) => r.status === 'sent' || r.status === 'failed'), 'the outbox to drain')
+    await waitUntil(
+      () => readOutbox(env).every((r) => r.status === 'sent' || r.status === 'failed'),
+      'the outbox to drain',
+    )
     await stopServer(server)
 
     const final = readOutbox(env)

@@ -1,10 +1,15 @@
 import { sql } from 'kysely'
 import { afterAll, expect, test } from 'vitest'
-import { setAuditKey, verifyJournal } from '#src/audit/journal.ts'
-import { loadConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
-import { freePort, freshEnv, helpdesk } from '../cli/helpers.ts'
+import { freePort, freshEnv } from '../cli/helpers.ts'
 import { startFakeTelegram } from '../support/fake-telegram.ts'
+import {
+  adminApiHeaders,
+  createCategory,
+  expectAcknowledgedTickets,
+  expectJournalVerifies,
+  watchExit,
+} from '../support/reliability.ts'
 import { pgBinaries, type ScratchPostgres, startScratchPostgres } from '../support/scratch-postgres.ts'
 import { seededRandom, startServer, stopServer, waitReady } from '../support/server-process.ts'
 
@@ -48,32 +53,16 @@ test.skipIf(!pgBinaries)(
     const databaseUrl = pg.url('helpdesk')
     const env = await freshEnv()
     const base = `http://127.0.0.1:${env.port}`
-    const cli = { env: { DATABASE_URL: databaseUrl } }
-    const created = await helpdesk(env, ['users', 'create-admin', '--login', 'admin', '--password-stdin'], {
-      ...cli,
-      input: 'reliable-pass-2026\n',
-    })
-    expect(created.code, created.stderr).toBe(0)
-    const token = (await helpdesk(env, ['tokens', 'create', '--login', 'admin'], cli)).stdout.trim()
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+    const headers = await adminApiHeaders(env, databaseUrl)
 
     // The bot polls a fake Telegram through the outage too: its loop must outlive the database's absence.
     const fake = await startFakeTelegram()
     cleanups.push(() => fake.close())
     const server = startServer(env, { databaseUrl, telegram: fake })
     cleanups.unshift(() => stopServer(server, 'SIGKILL'))
-    let exited: string | undefined
-    server.once('exit', (code, signal) => {
-      exited = `exited with ${code ?? signal}`
-    })
+    const exited = watchExit(server)
     await waitReady(base)
-    const category = await fetch(`${base}/api/v1/categories`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ name: 'Принтеры' }),
-    })
-    expect(category.status).toBe(201)
-    const categoryId = ((await category.json()) as { id: number }).id
+    const categoryId = await createCategory(base, headers)
 
     const acknowledged = new Map<string, number>()
     const statuses = new Map<number | string, number>()
@@ -151,7 +140,7 @@ test.skipIf(!pgBinaries)(
 
     running = false
     await Promise.all(clients)
-    expect(exited).toBeUndefined()
+    expect(exited()).toBeUndefined()
     // The server serves normally after the faults.
     const after = await fetch(`${base}/api/v1/tickets`, {
       method: 'POST',
@@ -177,24 +166,9 @@ test.skipIf(!pgBinaries)(
 
     const db = openDatabase({ kind: 'postgres', url: databaseUrl }, { poolSize: 1 })
     try {
-      setAuditKey(loadConfig({ DATA_DIR: env.dataDir }).auditKey)
-      const rows = await db.selectFrom('tickets').select(['id', 'title']).execute()
-      const byTitle = new Map<string, number[]>()
-      for (const row of rows) byTitle.set(row.title, [...(byTitle.get(row.title) ?? []), row.id])
-      for (const [key, id] of acknowledged) expect(byTitle.get(`Надёжность ${key}`), key).toEqual([id])
-      for (const [title, ids] of byTitle) expect(ids, title).toHaveLength(1)
-      expect(byTitle.has('Во время остановки')).toBe(false)
-
-      const journaled = await db
-        .selectFrom('audit_log')
-        .select('object_id')
-        .where('action', '=', 'ticket.create')
-        .where('result', '=', 'success')
-        .execute()
-      const journaledIds = journaled.map((r) => Number(r.object_id))
-      expect(new Set(journaledIds).size).toBe(journaledIds.length)
-      expect(journaledIds.sort((a, b) => a - b)).toEqual(rows.map((r) => r.id).sort((a, b) => a - b))
-      expect(await verifyJournal(db)).toMatchObject({ ok: true })
+      const tickets = await expectAcknowledgedTickets(db, acknowledged, (key) => `Надёжность ${key}`)
+      expect(tickets.map((t) => t.title)).not.toContain('Во время остановки')
+      await expectJournalVerifies(db, env.dataDir)
     } finally {
       await db.destroy()
       await admin.destroy()

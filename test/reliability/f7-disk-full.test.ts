@@ -3,13 +3,19 @@ import { createHash } from 'node:crypto'
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { sql } from 'kysely'
 import { afterAll, expect, test } from 'vitest'
-import { setAuditKey, verifyJournal } from '#src/audit/journal.ts'
 import { loadConfig } from '#src/config.ts'
 import { createSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 import { csrfToken } from '#src/web/csrf.ts'
-import { type CliEnv, freePort, helpdesk, withFileDatabase } from '../cli/helpers.ts'
+import { type CliEnv, freePort, withFileDatabase } from '../cli/helpers.ts'
+import {
+  adminApiHeaders,
+  createCategory,
+  expectAcknowledgedTickets,
+  expectJournalVerifies,
+  expectSqliteIntact,
+  watchExit,
+} from '../support/reliability.ts'
 import { startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 /**
@@ -100,12 +106,7 @@ test.skipIf(mountError !== undefined)(
     const base = `http://127.0.0.1:${env.port}`
     const logFile = path.join(mountPoint, 'server.log')
     const filler = path.join(mountPoint, 'filler')
-    const created = await helpdesk(env, ['users', 'create-admin', '--login', 'admin', '--password-stdin'], {
-      input: 'reliable-pass-2026\n',
-    })
-    expect(created.code, created.stderr).toBe(0)
-    const token = (await helpdesk(env, ['tokens', 'create', '--login', 'admin'])).stdout.trim()
-    const api = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+    const api = await adminApiHeaders(env)
     const config = loadConfig({ DATA_DIR: env.dataDir })
     // A signed-in web session for the uploads (the login form is tested elsewhere).
     const session = await withFileDatabase(env, async (db) => {
@@ -116,18 +117,9 @@ test.skipIf(mountError !== undefined)(
     const csrf = csrfToken(config.secretKey, session.sessionId)
 
     server = startServer(env, { logFile })
-    let exited: string | undefined
-    server.once('exit', (code, signal) => {
-      exited = `exited with ${code ?? signal}`
-    })
+    const exited = watchExit(server)
     await waitReady(base)
-    const categoryRes = await request(`${base}/api/v1/categories`, {
-      method: 'POST',
-      headers: api,
-      body: JSON.stringify({ name: 'Принтеры' }),
-    })
-    expect(categoryRes.status).toBe(201)
-    const categoryId = ((await categoryRes.json()) as { id: number }).id
+    const categoryId = await createCategory(base, api)
 
     const acknowledged = new Map<string, number>()
     const refused: string[] = []
@@ -211,7 +203,7 @@ test.skipIf(mountError !== undefined)(
     const readyz = await request(`${base}/readyz`)
     expect(readyz.status).toBe(503)
     expect(await readyz.json()).toMatchObject({ reason: 'disk_full' })
-    expect(exited).toBeUndefined()
+    expect(exited()).toBeUndefined()
     const journalBeforeSpace = await lastAuditId(env)
 
     // Space returns: ready again, writes and uploads work.
@@ -219,7 +211,7 @@ test.skipIf(mountError !== undefined)(
     await waitReady(base)
     for (let i = 0; i < 3; i++) expect(await createTicket(`after-${i}`)).toBe(201)
     expect((await upload(firstTicket, 300_000)).status).toBe(303)
-    expect(exited).toBeUndefined()
+    expect(exited()).toBeUndefined()
     await stopServer(server)
     server = undefined
 
@@ -236,24 +228,9 @@ test.skipIf(mountError !== undefined)(
     for (const line of logged) expect(line.outage).toBe('disk_full')
     expect(new Set(logged.map((line) => line.err.code))).toEqual(new Set(['SQLITE_FULL', 'ENOSPC']))
     await withFileDatabase(env, async (db) => {
-      setAuditKey(config.auditKey)
-      const tickets = await db.selectFrom('tickets').select(['id', 'title']).execute()
+      const tickets = await expectAcknowledgedTickets(db, acknowledged, (key) => `Диск ${key}`)
       const titles = tickets.map((t) => t.title)
-      for (const [key, id] of acknowledged)
-        expect(
-          tickets.filter((t) => t.title === `Диск ${key}`),
-          key,
-        ).toEqual([{ id, title: `Диск ${key}` }])
       for (const key of refused) expect(titles).not.toContain(`Диск ${key}`)
-      const journaled = await db
-        .selectFrom('audit_log')
-        .select('object_id')
-        .where('action', '=', 'ticket.create')
-        .where('result', '=', 'success')
-        .execute()
-      expect(journaled.map((r) => Number(r.object_id)).sort((a, b) => a - b)).toEqual(
-        tickets.map((t) => t.id).sort((a, b) => a - b),
-      )
       // Two uploads acknowledged, the refused one left nothing: each row has its whole file, no file is extra.
       const rows = await db.selectFrom('attachments').select(['sha256', 'size']).execute()
       expect(rows).toHaveLength(2)
@@ -281,9 +258,8 @@ test.skipIf(mountError !== undefined)(
           .sort(),
       ).toEqual(expected.sort())
       expect(duringFull.filter((r) => r.action === 'ticket.create')).toHaveLength(created)
-      expect(await verifyJournal(db)).toMatchObject({ ok: true })
-      const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db)
-      expect(integrity.rows).toEqual([{ integrity_check: 'ok' }])
+      await expectJournalVerifies(db, env.dataDir)
+      await expectSqliteIntact(db)
     })
   },
   120_000,
