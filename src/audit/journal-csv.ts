@@ -1,5 +1,5 @@
 import type { Channel } from '#src/db/schema.ts'
-import { type CsvDelimiter, toCsv } from '#src/export/csv.ts'
+import { type CsvDelimiter, csvStream, toCsv } from '#src/export/csv.ts'
 import { formatDateTime } from '#src/format/zone-days.ts'
 import type { JournalEntry } from './read-journal.ts'
 
@@ -15,8 +15,8 @@ export const channelLabels: Record<Channel, string> = {
 
 export const resultLabels = { success: 'успех', denied: 'отказ', error: 'ошибка' } as const
 
-export function journalCsv(entries: readonly JournalEntry[], timeZone: string, delimiter: CsvDelimiter = ';'): string {
-  const header = [
+function journalHeader(timeZone: string): string[] {
+  return [
     '№',
     'Время (UTC)',
     `Время (${timeZone})`,
@@ -34,7 +34,10 @@ export function journalCsv(entries: readonly JournalEntry[], timeZone: string, d
     'Подробности',
     'Хеш',
   ]
-  const rows = entries.map((e) => [
+}
+
+function journalRow(e: JournalEntry, timeZone: string): unknown[] {
+  return [
     e.id,
     e.at,
     formatDateTime(e.at, timeZone),
@@ -51,6 +54,25 @@ export function journalCsv(entries: readonly JournalEntry[], timeZone: string, d
     e.description,
     e.details,
     e.hash,
-  ])
-  return toCsv(header, rows, { delimiter })
+  ]
+}
+
+export function journalCsv(entries: readonly JournalEntry[], timeZone: string, delimiter: CsvDelimiter = ';'): string {
+  return toCsv(
+    journalHeader(timeZone),
+    entries.map((e) => journalRow(e, timeZone)),
+    { delimiter },
+  )
+}
+
+/** The same document as `journalCsv`, byte for byte, streamed from an export's pages (`exportJournal`). */
+export function journalCsvStream(
+  pages: AsyncIterable<readonly JournalEntry[]>,
+  timeZone: string,
+  delimiter: CsvDelimiter = ';',
+): ReadableStream<Uint8Array> {
+  async function* rows() {
+    for await (const page of pages) yield page.map((e) => journalRow(e, timeZone))
+  }
+  return csvStream(journalHeader(timeZone), rows(), { delimiter })
 }

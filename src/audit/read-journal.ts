@@ -1,6 +1,7 @@
+import { setImmediate } from 'node:timers/promises'
 import { sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
-import type { AuditRow, Db } from '#src/db/schema.ts'
+import type { AuditRow, Db, Tx } from '#src/db/schema.ts'
 import { containsText, escapeLike } from '#src/db/text-match.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -47,46 +48,129 @@ export async function readJournal(
     throw new DomainError('forbidden', 'Журнал аудита доступен только администратору')
   }
   return db.transaction().execute(async (tx) => {
-    let query = tx
-      .selectFrom('audit_log')
-      .leftJoin('users', 'users.id', 'audit_log.actor_id')
-      .selectAll('audit_log')
-      .select('users.full_name as actor_name')
-    if (filter.pdnOnly) query = query.where('audit_log.pdn_related', '=', 1)
-    if (filter.from) query = query.where('audit_log.at', '>=', filter.from)
-    if (filter.to) query = query.where('audit_log.at', '<', filter.to)
-    if (filter.actorId === 'system') query = query.where('audit_log.actor_id', 'is', null)
-    else if (filter.actorId !== undefined) query = query.where('audit_log.actor_id', '=', filter.actorId)
-    if (filter.action) {
-      const action = filter.action
-      query = action.endsWith('.')
-        ? query.where(sql<boolean>`audit_log.action like ${`${escapeLike(action)}%`} escape '\\'`)
-        : query.where('audit_log.action', '=', action)
-    }
-    if (filter.search) {
-      query = query.where(
-        sql<boolean>`(${containsText(dialectOf(tx), 'audit_log.description', filter.search)} or ${containsText(dialectOf(tx), 'audit_log.action', filter.search)})`,
-      )
-    }
-    query = query.orderBy('audit_log.id', 'desc')
+    let query = matching(tx, filter)
     if (filter.limit !== undefined) query = query.limit(filter.limit)
-    const rows = await query.execute()
-    const entries: JournalEntry[] = rows.map((row) => ({
-      ...row,
-      id: Number(row.id),
-      pdn_related: Number(row.pdn_related) === 1 ? 1 : 0,
-    }))
-    await audit(tx, actor, {
-      action: purpose === 'export' ? 'audit.export' : 'audit.read',
-      objectType: 'audit_log',
-      pdn: true,
-      description:
-        purpose === 'export'
-          ? `Выгрузка журнала аудита, записей: ${entries.length}`
-          : `Просмотр журнала аудита, записей: ${entries.length}`,
-      details: describeFilter(filter, entries.length),
-    })
+    const entries = (await query.execute()).map(toEntry)
+    await journalRead(tx, actor, purpose, filter, entries.length)
     return entries
+  })
+}
+
+export interface JournalExport {
+  /** How many rows the export carries (already journaled). */
+  count: number
+  /** The rows, newest first, a page at a time; the event loop is let go between pages. */
+  pages: AsyncIterable<JournalEntry[]>
+}
+
+/** Rows per query of an export: a page is read and formatted well within one event-loop turn. */
+export const EXPORT_PAGE_SIZE = 1000
+
+/**
+ * An export of the journal read page by page, newest first, so that a big export never holds the event
+ * loop: better-sqlite3 reads synchronously, and the journal only grows. Each query is bounded twice: at
+ * most `pageSize` rows, from a window of at most `pageSize × 10` ids (a filter that matches rarely
+ * would otherwise scan the whole journal in one query). The set is fixed first by the journal's last id,
+ * so rows written meanwhile (this export's own journal row among them) are not in it; it is counted
+ * and the export journaled with that count before a row leaves.
+ */
+export async function exportJournal(
+  db: Db,
+  actor: Actor,
+  filter: JournalFilter,
+  options: { pageSize?: number } = {},
+): Promise<JournalExport> {
+  const pageSize = Math.max(1, Math.floor(options.pageSize ?? EXPORT_PAGE_SIZE))
+  const window = pageSize * 10
+  if (!can(actor, 'audit.view')) {
+    await auditDenied(db, actor, { action: 'audit.read', pdn: true, description: 'Отказ в просмотре журнала аудита' })
+    throw new DomainError('forbidden', 'Журнал аудита доступен только администратору')
+  }
+  const bounds = await db
+    .selectFrom('audit_log')
+    .select((eb) => [eb.fn.min('id').as('first'), eb.fn.max('id').as('last')])
+    .executeTakeFirst()
+  const first = Number(bounds?.first ?? 1)
+  const last = Number(bounds?.last ?? 0)
+  const within = (top: number) =>
+    matching(db, filter)
+      .where('audit_log.id', '<=', top)
+      .where('audit_log.id', '>', top - window)
+  let matched = 0
+  for (let top = last; top >= first && (filter.limit === undefined || matched < filter.limit); top -= window) {
+    const found = await db
+      .selectFrom(within(top).clearSelect().clearOrderBy().select('audit_log.id').as('m'))
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst()
+    matched += Number(found?.n ?? 0)
+    await setImmediate()
+  }
+  const count = filter.limit === undefined ? matched : Math.min(matched, filter.limit)
+  await db.transaction().execute((tx) => journalRead(tx, actor, 'export', filter, count))
+  async function* pages(): AsyncGenerator<JournalEntry[]> {
+    let top = last
+    let left = count
+    while (left > 0 && top >= first) {
+      const limit = Math.min(pageSize, left)
+      const entries = (await within(top).limit(limit).execute()).map(toEntry)
+      // A full page may leave rows in its window; a short one has emptied it.
+      top = entries.length === limit ? (entries[entries.length - 1]?.id ?? top) - 1 : top - window
+      left -= entries.length
+      if (entries.length > 0) yield entries
+      // Other requests run between two queries.
+      await setImmediate()
+    }
+  }
+  return { count, pages: pages() }
+}
+
+/** The filtered journal, newest first, with the actor's name. */
+function matching(db: Tx, filter: JournalFilter) {
+  let query = db
+    .selectFrom('audit_log')
+    .leftJoin('users', 'users.id', 'audit_log.actor_id')
+    .selectAll('audit_log')
+    .select('users.full_name as actor_name')
+  if (filter.pdnOnly) query = query.where('audit_log.pdn_related', '=', 1)
+  if (filter.from) query = query.where('audit_log.at', '>=', filter.from)
+  if (filter.to) query = query.where('audit_log.at', '<', filter.to)
+  if (filter.actorId === 'system') query = query.where('audit_log.actor_id', 'is', null)
+  else if (filter.actorId !== undefined) query = query.where('audit_log.actor_id', '=', filter.actorId)
+  if (filter.action) {
+    const action = filter.action
+    query = action.endsWith('.')
+      ? query.where(sql<boolean>`audit_log.action like ${`${escapeLike(action)}%`} escape '\\'`)
+      : query.where('audit_log.action', '=', action)
+  }
+  if (filter.search) {
+    query = query.where(
+      sql<boolean>`(${containsText(dialectOf(db), 'audit_log.description', filter.search)} or ${containsText(dialectOf(db), 'audit_log.action', filter.search)})`,
+    )
+  }
+  return query.orderBy('audit_log.id', 'desc')
+}
+
+function toEntry(row: AuditRow & { actor_name: string | null }): JournalEntry {
+  return { ...row, id: Number(row.id), pdn_related: Number(row.pdn_related) === 1 ? 1 : 0 }
+}
+
+/** The reading itself, journaled (ПДн): a view or an export, with what was asked and how many rows. */
+async function journalRead(
+  tx: Tx,
+  actor: Actor,
+  purpose: 'view' | 'export',
+  filter: JournalFilter,
+  count: number,
+): Promise<void> {
+  await audit(tx, actor, {
+    action: purpose === 'export' ? 'audit.export' : 'audit.read',
+    objectType: 'audit_log',
+    pdn: true,
+    description:
+      purpose === 'export'
+        ? `Выгрузка журнала аудита, записей: ${count}`
+        : `Просмотр журнала аудита, записей: ${count}`,
+    details: describeFilter(filter, count),
   })
 }
 

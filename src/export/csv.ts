@@ -31,7 +31,8 @@ function quote(text: string, delimiter: CsvDelimiter): string {
   return needsQuotes ? `"${text.replaceAll('"', '""')}"` : text
 }
 
-function line(cells: readonly unknown[], delimiter: CsvDelimiter): string {
+/** One row as a CSV line, without its line end. */
+export function csvLine(cells: readonly unknown[], delimiter: CsvDelimiter): string {
   return cells.map((cell) => quote(csvCellText(cell), delimiter)).join(delimiter)
 }
 
@@ -42,6 +43,39 @@ export function toCsv(
   options: CsvOptions = {},
 ): string {
   const delimiter = options.delimiter ?? ','
-  const lines = [line(header, delimiter), ...rows.map((row) => line(row, delimiter))]
+  const lines = [csvLine(header, delimiter), ...rows.map((row) => csvLine(row, delimiter))]
   return `${CSV_BOM}${lines.join('\r\n')}\r\n`
+}
+
+/**
+ * The same document as `toCsv`, byte for byte, as a stream: the BOM and header at once, then each batch of
+ * rows as it comes, so that a big export is neither built in memory nor formatted in one event-loop turn.
+ */
+export function csvStream(
+  header: readonly string[],
+  batches: AsyncIterable<readonly (readonly unknown[])[]>,
+  options: CsvOptions = {},
+): ReadableStream<Uint8Array> {
+  const delimiter = options.delimiter ?? ','
+  const encoder = new TextEncoder()
+  const iterator = batches[Symbol.asyncIterator]()
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(`${CSV_BOM}${csvLine(header, delimiter)}\r\n`))
+    },
+    async pull(controller) {
+      // A pull that enqueues nothing is not called again: empty batches are skipped here.
+      for (;;) {
+        const next = await iterator.next()
+        if (next.done) return controller.close()
+        if (next.value.length === 0) continue
+        controller.enqueue(encoder.encode(next.value.map((row) => `${csvLine(row, delimiter)}\r\n`).join('')))
+        return
+      }
+    },
+    async cancel() {
+      // The reader went away (a closed download): the source stops reading pages.
+      await iterator.return?.()
+    },
+  })
 }
