@@ -18,6 +18,8 @@ import { migrateToLatest } from '#src/db/migrate.ts'
 import type { AuditRow, Channel, Db } from '#src/db/schema.ts'
 import { createSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 
+const say = (line: string) => process.stdout.write(`${line}\n`)
+
 const { values } = parseArgs({
   options: {
     'data-dir': { type: 'string', default: '/tmp/hd-export-bench' },
@@ -99,7 +101,7 @@ async function fillJournal(db: Db, wanted: number): Promise<void> {
       .where('key', '=', AUDIT_HEAD_KEY)
       .execute()
   })
-  console.log(`journal: +${missing} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  say(`journal: +${missing} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 
 await fillJournal(db, Number(values.journal))
@@ -140,9 +142,9 @@ const journalRows = (
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .execute()
 )[0]
-console.log(`journal rows: ${journalRows?.n}; runs per export: ${values.runs}`)
-console.log('| request | status | bytes | time ms | max event-loop delay ms | p99 ms |')
-console.log('|---|---|---|---|---|---|')
+say(`journal rows: ${journalRows?.n}; runs per export: ${values.runs}`)
+say('| request | status | bytes | time ms | max event-loop delay ms | p99 ms |')
+say('|---|---|---|---|---|---|')
 for (const path of paths) {
   for (let run = 0; run < Number(values.runs); run++) {
     const histogram = monitorEventLoopDelay({ resolution: 10 })
@@ -157,7 +159,7 @@ for (const path of paths) {
     await new Promise((resolve) => setTimeout(resolve, 50))
     histogram.disable()
     const ms = (ns: number) => (ns / 1e6).toFixed(0)
-    console.log(
+    say(
       `| ${path} | ${response.status} | ${body.length} | ${elapsed.toFixed(0)} | ${ms(histogram.max)} | ${ms(histogram.percentile(99))} |`,
     )
   }
