@@ -5,6 +5,7 @@ import {
   type Finding,
   type FuzzOptions,
   type FuzzStats,
+  noStats,
   STALL_MS,
   type WorkerMessage,
 } from '../test/support/fuzz-run.ts'
@@ -85,15 +86,7 @@ function merge(into: FuzzStats, piece: FuzzStats): void {
 /** Runs the inputs; a worker that hangs or dies is replaced and the run goes on after the input that did it. */
 async function fuzz(from: number, to: number): Promise<FuzzStats> {
   const url = dialect === 'postgres' ? await testDatabaseUrl() : undefined
-  const total: FuzzStats = {
-    inputs: 0,
-    perRoute: {},
-    findings: [],
-    maxLoopDelayMs: 0,
-    p99LoopDelayMs: 0,
-    stalls: [],
-    phaseMs: {},
-  }
+  const total = noStats()
   let start = from
   while (start < to) {
     const piece = await runWorker({ dialect, ...(url ? { url } : {}), seed, from: start, to })

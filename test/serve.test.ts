@@ -1,24 +1,12 @@
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { Writable } from 'node:stream'
 import pino from 'pino'
 import { describe, expect, test } from 'vitest'
 import { loadConfig } from '#src/config.ts'
 import { now } from '#src/db/time.ts'
 import { FIRST_ADMIN_HINT, serve } from '#src/main.ts'
-
-/** A logger whose lines the test can read. */
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = []
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)))
-      done()
-    },
-  })
-  return { logger: pino({ level: 'info' }, sink), lines }
-}
+import { capturedLogger } from './support/logger.ts'
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

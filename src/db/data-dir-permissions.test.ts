@@ -1,26 +1,14 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { afterAll, describe, expect, test } from 'vitest'
+import { capturedLogger } from '../../test/support/logger.ts'
 import { secureDataDir } from './data-dir-permissions.ts'
 
 const folders: string[] = []
 afterAll(() => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true })
 })
-
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = []
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)))
-      done()
-    },
-  })
-  return { logger: pino({ level: 'info' }, sink), lines }
-}
 
 const modeOf = (file: string) => statSync(file).mode & 0o777
 

@@ -80,6 +80,11 @@ export interface FuzzStats {
   phaseMs: Record<string, number>
 }
 
+/** Statistics before any input: a run's start, and the total the test adds its workers' pieces to. */
+export function noStats(): FuzzStats {
+  return { inputs: 0, perRoute: {}, findings: [], maxLoopDelayMs: 0, p99LoopDelayMs: 0, stalls: [], phaseMs: {} }
+}
+
 /** Messages from the worker: one before each input (so a hang is named), one at the end. */
 export type WorkerMessage =
   | { type: 'start'; index: number; label: string }
@@ -128,10 +133,16 @@ const formFieldsOf: Record<string, string[]> = {
   '/groups/:id/active': ['active'],
 }
 
+/** The ticket list's filters, which its exports take too (a link's filters carry over). */
+const ticketFilters = ['status', 'priority', 'category', 'assignee', 'department', 'from', 'to', 'q', 'overdue', 'sort']
+/** The statistics page's filters, which its exports take too. */
+const statsFilters = ['period', 'from', 'to', 'by', 'department', 'category', 'group']
+
 /** Query keys each web page reads (lists and reports share a link's filters). */
 const queryFieldsOf: Record<string, string[]> = {
   '/': ['q'],
   '/login': ['next'],
+  // Written out: the order is what a seed replays against.
   '/tickets': [
     'status',
     'priority',
@@ -146,36 +157,14 @@ const queryFieldsOf: Record<string, string[]> = {
     'sort',
     'page',
   ],
-  '/tickets/export.csv': [
-    'status',
-    'priority',
-    'category',
-    'assignee',
-    'department',
-    'from',
-    'to',
-    'q',
-    'overdue',
-    'sort',
-  ],
-  '/tickets/export.xlsx': [
-    'status',
-    'priority',
-    'category',
-    'assignee',
-    'department',
-    'from',
-    'to',
-    'q',
-    'overdue',
-    'sort',
-  ],
+  '/tickets/export.csv': ticketFilters,
+  '/tickets/export.xlsx': ticketFilters,
   '/tickets/new': ['requester', 'category'],
   '/tickets/:id/events': ['after'],
   '/people': ['q'],
-  '/stats': ['period', 'from', 'to', 'by', 'department', 'category', 'group'],
-  '/stats/export.xlsx': ['period', 'from', 'to', 'by', 'department', 'category', 'group'],
-  '/stats/export.csv': ['period', 'from', 'to', 'by', 'department', 'category', 'group'],
+  '/stats': statsFilters,
+  '/stats/export.xlsx': statsFilters,
+  '/stats/export.csv': statsFilters,
   '/users': ['q', 'role', 'status', 'page'],
   '/users/:id': ['done'],
   '/audit': ['pdn', 'page', 'q', 'from', 'to', 'actor', 'action'],
@@ -918,15 +907,7 @@ export async function runFuzz(
   const world = await buildWorld(options)
   const routes = routeTable(world.app)
   const arbs = inputArbs(routes)
-  const stats: FuzzStats = {
-    inputs: 0,
-    perRoute: {},
-    findings: [],
-    maxLoopDelayMs: 0,
-    p99LoopDelayMs: 0,
-    stalls: [],
-    phaseMs: {},
-  }
+  const stats = noStats()
   let mark = performance.now()
   const phase = (name: string) => {
     const at = performance.now()
