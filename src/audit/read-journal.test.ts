@@ -4,7 +4,7 @@ import { systemActor } from '#src/users/actor.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildActor } from '../../test/support/factories.ts'
 import { audit } from './journal.ts'
-import { readJournal } from './read-journal.ts'
+import { exportJournal, type JournalEntry, type JournalFilter, readJournal } from './read-journal.ts'
 
 async function arranged() {
   const { db } = await testDatabase()
@@ -63,5 +63,87 @@ describe('readJournal', () => {
     const denied = await db.selectFrom('audit_log').selectAll().where('result', '=', 'denied').execute()
     expect(denied).toHaveLength(1)
     expect(await readJournal(db, systemActor('cli'), { limit: 1 })).toHaveLength(1)
+  })
+})
+
+/** Every page of an export, as read. */
+async function drain(pages: AsyncIterable<JournalEntry[]>, between?: () => Promise<void>): Promise<JournalEntry[][]> {
+  const read: JournalEntry[][] = []
+  for await (const page of pages) {
+    read.push(page)
+    await between?.()
+  }
+  return read
+}
+
+describe('exportJournal', () => {
+  test('read in small pages it carries exactly the single read, newest first, none twice, rows written meanwhile left out', async () => {
+    const { db, admin } = await arranged()
+    for (let i = 1; i <= 20; i++) {
+      await audit(db, systemActor(), { action: 'test.tick', pdn: i % 2 === 0, description: `Отметка ${i}` })
+    }
+    const { count, pages } = await exportJournal(db, admin, {}, { pageSize: 3 })
+    // Rows journaled while the export is read (between its pages) are after its own row, not in it.
+    const read = await drain(pages, async () => {
+      await audit(db, systemActor(), { action: 'test.late', description: 'Запись во время выгрузки' })
+    })
+    const [exportRow, ...others] = await db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('action', '=', 'audit.export')
+      .execute()
+    expect(others).toEqual([])
+    const whole = (await readJournal(db, admin, {})).filter((e) => e.id < Number(exportRow?.id))
+    const ids = read.flat().map((e) => e.id)
+    expect(whole.length).toBeGreaterThan(20)
+    expect(ids).toEqual(whole.map((e) => e.id))
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(read.flat()).toEqual(whole)
+    expect(read.length).toBeGreaterThan(5)
+    expect(read.every((page) => page.length <= 3)).toBe(true)
+    expect(count).toBe(whole.length)
+    expect(
+      await db.selectFrom('audit_log').select('description').where('action', '=', 'audit.export').execute(),
+    ).toEqual([{ description: `Выгрузка журнала аудита, записей: ${whole.length}` }])
+  })
+
+  test('the filters and the row cap read in pages select what one read selects, a rare match found across windows', async () => {
+    const { db, admin } = await arranged()
+    for (let i = 1; i <= 40; i++) {
+      await audit(db, systemActor(), {
+        action: i === 3 ? 'test.rare' : 'test.tick',
+        pdn: i % 3 === 0,
+        description: `Отметка ${i}`,
+      })
+    }
+    // None of these matches the export's or the read's own journal row.
+    const filters: JournalFilter[] = [
+      { action: 'test.' },
+      { action: 'test.', limit: 7 },
+      { action: 'test.tick', pdnOnly: true, limit: 5 },
+      { search: 'ОТМЕТКА 1' },
+      { action: 'test.rare' },
+      { actorId: 'system', action: 'user.' },
+      { action: 'nothing.' },
+    ]
+    for (const filter of filters) {
+      for (const pageSize of [1, 2, 1000]) {
+        const { count, pages } = await exportJournal(db, admin, filter, { pageSize })
+        const ids = (await drain(pages)).flat().map((e) => e.id)
+        const single = (await readJournal(db, admin, filter)).map((e) => e.id)
+        expect({ filter, pageSize, ids }).toEqual({ filter, pageSize, ids: single })
+        expect(count).toBe(single.length)
+      }
+    }
+  })
+
+  test('only an admin (or the console) may export; a refusal is journaled and nothing is read', async () => {
+    const { db } = await arranged()
+    const { actor: curator } = await buildActor(db, { role: 'curator' })
+    await expect(exportJournal(db, curator, {})).rejects.toMatchObject({ code: 'forbidden' })
+    expect(await db.selectFrom('audit_log').select('action').where('result', '=', 'denied').execute()).toEqual([
+      { action: 'audit.read' },
+    ])
+    expect(await db.selectFrom('audit_log').select('id').where('action', '=', 'audit.export').execute()).toEqual([])
   })
 })

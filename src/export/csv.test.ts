@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { CSV_BOM, type CsvDelimiter, csvCellText, toCsv } from './csv.ts'
+import { CSV_BOM, type CsvDelimiter, csvCellText, csvStream, toCsv } from './csv.ts'
 
 /** A strict RFC 4180 reader, independent of the writer, to read our output back. */
 function parseCsv(text: string, delimiter: CsvDelimiter): string[][] {
@@ -116,5 +116,56 @@ describe('toCsv', () => {
       }),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('csvStream', () => {
+  test('streams the same bytes as toCsv, whatever the batches (empty ones and none included)', async () => {
+    const cell = fc.oneof(
+      fc.string(),
+      fc.constantFrom('=SUM(A1)', '-1', 'a;b', 'x\r\ny', '"q"'),
+      fc.integer(),
+      fc.constant(null),
+    )
+    const row = fc.array(cell, { minLength: 3, maxLength: 3 })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(row, { maxLength: 4 }), { maxLength: 5 }),
+        fc.constantFrom<CsvDelimiter>(';', ','),
+        async (batches, delimiter) => {
+          async function* source() {
+            for (const batch of batches) yield batch
+          }
+          const streamed = Buffer.from(
+            await new Response(csvStream(['a', 'б', '=c'], source(), { delimiter })).arrayBuffer(),
+          )
+          expect(streamed.equals(Buffer.from(toCsv(['a', 'б', '=c'], batches.flat(), { delimiter }), 'utf8'))).toBe(
+            true,
+          )
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  test('a reader that goes away stops the source', async () => {
+    let read = 0
+    let stopped = false
+    async function* source() {
+      try {
+        for (;;) {
+          read++
+          yield [[read]]
+        }
+      } finally {
+        stopped = true
+      }
+    }
+    const reader = csvStream(['n'], source()).getReader()
+    await reader.read()
+    await reader.read()
+    await reader.cancel()
+    expect(stopped).toBe(true)
+    expect(read).toBeLessThan(5)
   })
 })

@@ -1,13 +1,19 @@
+import { Hono } from 'hono'
 import { sql } from 'kysely'
+import pino from 'pino'
 import { describe, expect, test } from 'vitest'
+import type { AppEnv } from '#src/api/env.ts'
 import { audit } from '#src/audit/journal.ts'
+import { journalCsv } from '#src/audit/journal-csv.ts'
+import { readJournal } from '#src/audit/read-journal.ts'
 import type { Db } from '#src/db/schema.ts'
 import { actorFromUser, systemActor } from '#src/users/actor.ts'
-import { testApp } from '../../test/support/api.ts'
+import { testApp, testConfig } from '../../test/support/api.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
 import { journalOf } from '../../test/support/state.ts'
 import { getPage, inlineProblems, postForm, webUser } from '../../test/support/web.ts'
+import { auditRoutes } from './audit.routes.tsx'
 
 /** A small journal: a deactivation (ПДн) by an admin, a login, and a system job. */
 async function seedJournal(db: Db) {
@@ -123,6 +129,41 @@ describe('the audit journal page', () => {
       pdn_related: 1,
       description: 'Выгрузка журнала аудита, записей: 2',
     })
+  })
+
+  test('the export read in pages is byte for byte the single-read CSV, and journaled once with its count', async () => {
+    const { db } = await testDatabase()
+    const who = await webUser(db, { role: 'admin' })
+    await seedJournal(db)
+    for (let i = 1; i <= 9; i++) {
+      await audit(db, systemActor(), {
+        action: 'test.tick',
+        pdn: true,
+        description: i === 5 ? '=1+2; "x"\nдалее' : `Отметка ${i}`,
+      })
+    }
+    // The routes with tiny pages, behind the same session check; the app mounts them with the default size.
+    const app = new Hono<AppEnv>()
+    app.use(async (c, next) => {
+      c.set('deps', { db, config: testConfig(), logger: pino({ level: 'silent' }) })
+      await next()
+    })
+    app.route('/audit', auditRoutes({ exportPageSize: 2 }))
+    const response = await app.request('/audit/export.csv?pdn=1', { headers: { cookie: who.cookie } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(response.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="audit-\d{4}-\d{2}-\d{2}-pdn\.csv"$/,
+    )
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    const body = new Uint8Array(await response.arrayBuffer())
+    const [exported] = await journalOf(db, 'audit.export')
+    const single = (await readJournal(db, actorFromUser(who.user, 'web', null), { pdnOnly: true })).filter(
+      (e) => e.id < Number(exported?.id),
+    )
+    expect(single.length).toBeGreaterThanOrEqual(10)
+    expect(Buffer.from(body).equals(Buffer.from(journalCsv(single, 'Europe/Moscow'), 'utf8'))).toBe(true)
+    expect(exported?.description).toBe(`Выгрузка журнала аудита, записей: ${single.length}`)
   })
 
   test('the integrity check runs on demand, says the chain is intact, and names the first bad row', async () => {
