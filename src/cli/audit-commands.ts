@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { createWriteStream, existsSync } from 'node:fs'
 import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import type { Command } from 'commander'
-import { channelLabels, journalCsv, resultLabels } from '#src/audit/journal-csv.ts'
+import { channelLabels, journalCsvStream, resultLabels } from '#src/audit/journal-csv.ts'
 import type { JournalEntry, JournalFilter } from '#src/audit/read-journal.ts'
 import type { CsvDelimiter } from '#src/export/csv.ts'
 import { dayEndUtc, dayStartUtc, formatDateTime, parseDay } from '#src/format/zone-days.ts'
@@ -61,15 +63,20 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
       parseFilter(opts, 'UTC', true)
       await withDatabase(context.output, async ({ config, db, actor }) => {
         const filter = parseFilter(opts, config.tzDisplay, !exporting || limitGiven)
-        const { readJournal } = await import('#src/audit/read-journal.ts')
-        const entries = await readJournal(db, actor, filter, { purpose: exporting ? 'export' : 'view' })
+        const { exportJournal, readJournal } = await import('#src/audit/read-journal.ts')
         const tz = config.tzDisplay
         if (opts.export_csv !== undefined) {
           const file = path.resolve(opts.export_csv)
-          await writeFile(file, journalCsv(entries, tz, delimiter), 'utf8')
-          context.output.err(`Выгружено записей: ${entries.length} → ${file}`)
+          // The web's export path: page by page to the file, never the whole journal in memory.
+          const { count, pages } = await exportJournal(db, actor, filter)
+          await pipeline(
+            Readable.fromWeb(journalCsvStream(pages, tz, delimiter) as WebReadableStream),
+            createWriteStream(file),
+          )
+          context.output.err(`Выгружено записей: ${count} → ${file}`)
           return
         }
+        const entries = await readJournal(db, actor, filter)
         if (opts.json) {
           context.output.out(JSON.stringify(entries, null, 2))
           return
