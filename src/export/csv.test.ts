@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { CSV_BOM, type CsvDelimiter, csvCellText, csvStream, toCsv } from './csv.ts'
+import { CSV_BOM, type CsvDelimiter, csvCellText, csvStream, inBatches, toCsv } from './csv.ts'
 
 /** A strict RFC 4180 reader, independent of the writer, to read our output back. */
 function parseCsv(text: string, delimiter: CsvDelimiter): string[][] {
@@ -168,4 +168,23 @@ describe('csvStream', () => {
     expect(stopped).toBe(true)
     expect(read).toBeLessThan(5)
   })
+})
+
+test('inBatches hands rows over in order, a batch at a time, taking each row only when its batch is due', async () => {
+  let taken = 0
+  function* rows() {
+    for (let i = 1; i <= 7; i++) {
+      taken = i
+      yield i
+    }
+  }
+  const seen: number[][] = []
+  for await (const batch of inBatches(rows(), 3)) {
+    seen.push(batch)
+    expect(taken).toBe(Math.min(seen.length * 3, 7))
+  }
+  expect(seen).toEqual([[1, 2, 3], [4, 5, 6], [7]])
+  const empty: number[][] = []
+  for await (const batch of inBatches([], 3)) empty.push(batch)
+  expect(empty).toEqual([])
 })

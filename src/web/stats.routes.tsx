@@ -172,7 +172,7 @@ function russianDay(day: string): string {
 /** A sheet in the CSV's long form: section, what, value (the first column names the row). */
 function sheetAsRows(sheet: Sheet): unknown[][] {
   const headers = sheet.columns.map((c) => c.header)
-  return sheet.rows.flatMap((row) =>
+  return [...sheet.rows].flatMap((row) =>
     headers
       .slice(1)
       .map((header, i) => [
