@@ -134,6 +134,8 @@ const paths = [
   '/tickets/export.xlsx',
   '/stats/export.csv?period=quarter',
   '/stats/export.xlsx?period=quarter',
+  '/stats?period=quarter',
+  '/audit?page=200',
 ].filter((p) => values.only === undefined || p.includes(values.only))
 
 const journalRows = (
