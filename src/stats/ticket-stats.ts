@@ -1,4 +1,5 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
+import { readsInTurns } from '#src/db/reads-in-turns.ts'
 import type { Database, TicketStatus, Tx } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
@@ -112,69 +113,87 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
   const scope = (eb: ExpressionBuilder<Database, 'tickets'>) => eb.and(scopeConditions(eb, input, assigneeId))
 
   const at = now()
-  const [statusRows, categoryRows, departmentRows, executorRows, outcomes, times, resolvedTimes] = await Promise.all([
-    db
-      .selectFrom('tickets')
-      .where(scope)
-      .select((eb) => ['tickets.status', eb.fn.countAll<number>().as('count')])
-      .groupBy('tickets.status')
-      .execute(),
-    db
-      .selectFrom('tickets')
-      .leftJoin('categories', 'categories.id', 'tickets.category_id')
-      .where(scope)
-      .select((eb) => ['tickets.category_id as id', 'categories.name as name', eb.fn.countAll<number>().as('count')])
-      .groupBy(['tickets.category_id', 'categories.name'])
-      .execute(),
-    db
-      .selectFrom('tickets')
-      .leftJoin('departments', 'departments.id', 'tickets.department_id')
-      .where(scope)
-      .select((eb) => ['tickets.department_id as id', 'departments.name as name', eb.fn.countAll<number>().as('count')])
-      .groupBy(['tickets.department_id', 'departments.name'])
-      .execute(),
-    db
-      .selectFrom('tickets')
-      .leftJoin('users', 'users.id', 'tickets.assignee_id')
-      .where(scope)
-      .select((eb) => [
-        'tickets.assignee_id as id',
-        'users.full_name as name',
-        eb.fn.countAll<number>().as('count'),
-        eb.fn.count<number>('tickets.resolved_at').as('resolved'),
-        eb.fn.avg<number | string | null>('tickets.rating').as('rating'),
-      ])
-      .groupBy(['tickets.assignee_id', 'users.full_name'])
-      .execute(),
-    db
-      .selectFrom('tickets')
-      .where(scope)
-      .select((eb) => [
-        ...deadlineSums(eb, 'response', at),
-        ...deadlineSums(eb, 'resolution', at),
-        eb.fn.avg<number | string | null>('tickets.rating').as('rating'),
-        eb.fn.count<number>('tickets.rating').as('ratings'),
-      ])
-      .executeTakeFirstOrThrow(),
-    // Only what the percentiles and the trend need: each column read costs on a year of tickets.
-    db
-      .selectFrom('tickets')
-      .where(scope)
-      .select(['tickets.created_at', 'tickets.first_response_at', 'tickets.resolved_at'])
-      .execute(),
-    // The trend's «resolved» counts what was resolved in the period, whenever it was created.
-    db
-      .selectFrom('tickets')
-      .where((eb) =>
-        eb.and([
-          ...scopeConditions(eb, input, assigneeId, false),
-          eb('tickets.resolved_at', '>=', from),
-          eb('tickets.resolved_at', '<', to),
-        ]),
-      )
-      .select('tickets.resolved_at')
-      .execute(),
-  ])
+  const [statusRows, categoryRows, departmentRows, executorRows, outcomes, times, resolvedTimes] = await readsInTurns(
+    db,
+    [
+      () =>
+        db
+          .selectFrom('tickets')
+          .where(scope)
+          .select((eb) => ['tickets.status', eb.fn.countAll<number>().as('count')])
+          .groupBy('tickets.status')
+          .execute(),
+      () =>
+        db
+          .selectFrom('tickets')
+          .leftJoin('categories', 'categories.id', 'tickets.category_id')
+          .where(scope)
+          .select((eb) => [
+            'tickets.category_id as id',
+            'categories.name as name',
+            eb.fn.countAll<number>().as('count'),
+          ])
+          .groupBy(['tickets.category_id', 'categories.name'])
+          .execute(),
+      () =>
+        db
+          .selectFrom('tickets')
+          .leftJoin('departments', 'departments.id', 'tickets.department_id')
+          .where(scope)
+          .select((eb) => [
+            'tickets.department_id as id',
+            'departments.name as name',
+            eb.fn.countAll<number>().as('count'),
+          ])
+          .groupBy(['tickets.department_id', 'departments.name'])
+          .execute(),
+      () =>
+        db
+          .selectFrom('tickets')
+          .leftJoin('users', 'users.id', 'tickets.assignee_id')
+          .where(scope)
+          .select((eb) => [
+            'tickets.assignee_id as id',
+            'users.full_name as name',
+            eb.fn.countAll<number>().as('count'),
+            eb.fn.count<number>('tickets.resolved_at').as('resolved'),
+            eb.fn.avg<number | string | null>('tickets.rating').as('rating'),
+          ])
+          .groupBy(['tickets.assignee_id', 'users.full_name'])
+          .execute(),
+      () =>
+        db
+          .selectFrom('tickets')
+          .where(scope)
+          .select((eb) => [
+            ...deadlineSums(eb, 'response', at),
+            ...deadlineSums(eb, 'resolution', at),
+            eb.fn.avg<number | string | null>('tickets.rating').as('rating'),
+            eb.fn.count<number>('tickets.rating').as('ratings'),
+          ])
+          .executeTakeFirstOrThrow(),
+      // Only what the percentiles and the trend need: each column read costs on a year of tickets.
+      () =>
+        db
+          .selectFrom('tickets')
+          .where(scope)
+          .select(['tickets.created_at', 'tickets.first_response_at', 'tickets.resolved_at'])
+          .execute(),
+      // The trend's «resolved» counts what was resolved in the period, whenever it was created.
+      () =>
+        db
+          .selectFrom('tickets')
+          .where((eb) =>
+            eb.and([
+              ...scopeConditions(eb, input, assigneeId, false),
+              eb('tickets.resolved_at', '>=', from),
+              eb('tickets.resolved_at', '<', to),
+            ]),
+          )
+          .select('tickets.resolved_at')
+          .execute(),
+    ],
+  )
 
   const byStatus = Object.fromEntries(ticketStatuses.map((s) => [s, 0])) as Record<TicketStatus, number>
   for (const row of statusRows) byStatus[row.status] = Number(row.count)
