@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 import { trustProxyProblem } from '#src/api/client-address.ts'
+import { type Role, roles } from '#src/db/schema.ts'
 
 /** Where the data lives: the embedded SQLite file (or `:memory:`), or a PostgreSQL server. */
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -49,6 +50,26 @@ export interface Config {
    * none unless set, so that a client cannot choose its own address for the login throttle and the journal.
    */
   readonly trustProxy?: readonly string[]
+  /** LDAP / Active Directory sign-in (LDAP_URL and friends); absent when LDAP_URL is unset. */
+  readonly ldap?: LdapConfig
+  /** AUTH_REQUIRE_2FA: roles that must use TOTP (enrol before anything else, cannot turn it off); none if absent. */
+  readonly require2fa?: readonly Role[]
+}
+
+export interface LdapConfig {
+  /** Tried in order until one answers (failover). */
+  readonly urls: readonly string[]
+  readonly startTls: boolean
+  /** PEM of the CA that signed the directory's certificate (ldaps:// or StartTLS); the system's CAs unless set. */
+  readonly caFile?: string
+  readonly bindDn: string
+  readonly bindPassword: string
+  readonly baseDn: string
+  /** With `{login}`, replaced by the login escaped per RFC 4515. */
+  readonly userFilter: string
+  /** Group DN (compared case-insensitively) → role; the highest mapped role wins. */
+  readonly groupRoles: Readonly<Record<string, Role>>
+  readonly timeoutMs: number
 }
 
 const envSchema = z.object({
@@ -75,6 +96,16 @@ const envSchema = z.object({
   TELEGRAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
   NOTICE_RETRY_SECONDS: z.coerce.number().positive().max(3600).default(15),
   TRUST_PROXY: z.string().default(''),
+  LDAP_URL: z.string().optional(),
+  LDAP_STARTTLS: z.enum(['true', 'false', '1', '0', 'on', 'off']).default('false'),
+  LDAP_CA_FILE: z.string().min(1).optional(),
+  LDAP_BIND_DN: z.string().default(''),
+  LDAP_BIND_PASSWORD: z.string().default(''),
+  LDAP_BASE_DN: z.string().default(''),
+  LDAP_USER_FILTER: z.string().default('(&(objectClass=user)(sAMAccountName={login}))'),
+  LDAP_GROUP_ROLES: z.string().default('{}'),
+  LDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  AUTH_REQUIRE_2FA: z.string().default('none'),
 })
 
 export class ConfigError extends Error {}
@@ -129,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production: e.NODE_ENV === 'production',
     ...(migrationDatabase ? { migrationDatabase } : {}),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    ...(e.LDAP_URL?.trim() ? { ldap: parseLdap(e) } : {}),
+    require2fa: parseRequire2fa(e.AUTH_REQUIRE_2FA),
   })
 }
 
@@ -156,6 +189,61 @@ function keyFrom(name: string, value: string | undefined, file: string | undefin
 export function auditKeyWarning(config: Pick<Config, 'auditKeySource' | 'production' | 'dataDir'>): string | undefined {
   if (!config.production || config.auditKeySource !== 'generated') return undefined
   return `the audit journal's HMAC key is the one generated into ${path.join(config.dataDir, 'secrets.json')}: anyone who reads the data folder can re-sign the journal; set AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE outside DATA_DIR`
+}
+
+/** `none`, or roles separated by commas (`curator,admin`); an unknown role stops the start. */
+export function parseRequire2fa(text: string): Role[] {
+  const items = text
+    .split(',')
+    .map((r) => r.trim().toLowerCase())
+    .filter((r) => r !== '')
+  if (items.length === 0 || (items.length === 1 && items[0] === 'none')) return []
+  for (const item of items) {
+    if (!(roles as readonly string[]).includes(item)) {
+      throw new ConfigError(`Неверная настройка AUTH_REQUIRE_2FA: неизвестная роль ${item} (ожидается none или роли через запятую)`)
+    }
+  }
+  return items as Role[]
+}
+
+/** LDAP_*: the URLs, the service account and the group → role map, checked at start rather than at a login. */
+function parseLdap(e: z.infer<typeof envSchema>): LdapConfig {
+  const urls = (e.LDAP_URL ?? '').split(/\s+/).filter((u) => u !== '')
+  for (const url of urls) {
+    if (!/^ldaps?:\/\/[^\s/]+\/?$/i.test(url)) throw new ConfigError(`Неверная настройка LDAP_URL: ${url}`)
+  }
+  if (e.LDAP_BASE_DN.trim() === '') throw new ConfigError('Для входа через LDAP нужен LDAP_BASE_DN')
+  if (!e.LDAP_USER_FILTER.includes('{login}')) throw new ConfigError('LDAP_USER_FILTER должен содержать {login}')
+  let raw: unknown
+  try {
+    raw = JSON.parse(e.LDAP_GROUP_ROLES)
+  } catch {
+    throw new ConfigError('LDAP_GROUP_ROLES: не JSON-объект вида {"<DN группы>": "executor"}')
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('LDAP_GROUP_ROLES: не JSON-объект вида {"<DN группы>": "executor"}')
+  }
+  const groupRoles: Record<string, Role> = {}
+  for (const [dn, role] of Object.entries(raw)) {
+    if (!(roles as readonly unknown[]).includes(role)) {
+      throw new ConfigError(`LDAP_GROUP_ROLES: неизвестная роль ${String(role)} у группы ${dn}`)
+    }
+    groupRoles[dn.trim().toLowerCase()] = role as Role
+  }
+  if (e.LDAP_CA_FILE !== undefined && !existsSync(e.LDAP_CA_FILE)) {
+    throw new ConfigError(`LDAP_CA_FILE: файл ${e.LDAP_CA_FILE} не найден`)
+  }
+  return Object.freeze({
+    urls,
+    startTls: ['true', '1', 'on'].includes(e.LDAP_STARTTLS),
+    ...(e.LDAP_CA_FILE !== undefined ? { caFile: e.LDAP_CA_FILE } : {}),
+    bindDn: e.LDAP_BIND_DN,
+    bindPassword: e.LDAP_BIND_PASSWORD,
+    baseDn: e.LDAP_BASE_DN,
+    userFilter: e.LDAP_USER_FILTER,
+    groupRoles: Object.freeze(groupRoles),
+    timeoutMs: e.LDAP_TIMEOUT_MS,
+  })
 }
 
 /** TRUST_PROXY: entries separated by commas or spaces, each checked, frozen. */

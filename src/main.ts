@@ -23,6 +23,8 @@ import { createLogger, type Logger } from '#src/logger.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
 import { createLoggingChannel } from '#src/notify/logging-channel.ts'
 import { createTelegramChannel, telegramClientOptions } from '#src/notify/telegram-channel.ts'
+import { LdapDirectory } from '#src/users/ldap-directory.ts'
+import { useDirectory } from '#src/users/login.ts'
 import { stopLiveUpdates } from '#src/web/live-updates.ts'
 
 /**
@@ -63,6 +65,8 @@ export async function serve(
     const applied = await migrateDatabase(db, config)
     for (const m of applied) logger.info({ migration: m.migrationName, status: m.status }, 'migration')
     setAuditKey(config.auditKey)
+    useDirectory(config.ldap ? new LdapDirectory(config.ldap) : undefined)
+    if (config.ldap) logger.info({ urls: config.ldap.urls }, 'LDAP sign-in on')
     const keyWarning = auditKeyWarning(config)
     if (keyWarning) logger.warn(keyWarning)
 

@@ -5,6 +5,9 @@ import * as telegramAlbums from './migrations/0003-telegram-albums.ts'
 import * as dashboard from './migrations/0004-dashboard.ts'
 import * as loginThrottle from './migrations/0005-login-throttle.ts'
 import * as idempotencyFingerprint from './migrations/0007-idempotency-fingerprint.ts'
+import * as totp from './migrations/0008-totp.ts'
+import * as passwordLinks from './migrations/0009-password-links.ts'
+import * as ldap from './migrations/0010-ldap.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -15,6 +18,9 @@ const migrations: Record<string, Migration> = {
   '0004-dashboard': dashboard,
   '0005-login-throttle': loginThrottle,
   '0007-idempotency-fingerprint': idempotencyFingerprint,
+  '0008-totp': totp,
+  '0009-password-links': passwordLinks,
+  '0010-ldap': ldap,
 }
 
 const provider: MigrationProvider = {

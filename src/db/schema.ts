@@ -56,6 +56,10 @@ export interface UsersTable {
   deactivated_at: string | null
   pseudonymised_at: string | null
   last_login_at: string | null
+  /** Where the password is checked: here, or by the LDAP directory (migration 0010; no local password then). */
+  auth_source: Generated<'local' | 'ldap'>
+  /** The directory entry an LDAP account comes from. */
+  external_dn: Generated<string | null>
 }
 
 export interface DepartmentsTable {
@@ -320,6 +324,16 @@ export interface LoginLinksTable {
   used_at: string | null
 }
 
+/** One-time «установить пароль» links (only the token's sha256 is kept). */
+export interface PasswordLinksTable {
+  token_hash: string
+  user_id: number
+  created_by: number | null
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 /** The staff dashboard's last visits (one row a person). */
 export interface DashboardVisitsTable {
   user_id: number
@@ -334,6 +348,15 @@ export interface LoginThrottleTable {
   failures: number
   blocked_until: string | null
   last_failure_at: string
+}
+
+/** One-time TOTP recovery codes: a SHA-256 digest each; used_at set when spent. */
+export interface TotpRecoveryCodesTable {
+  id: Generated<number>
+  user_id: number
+  code_hash: string
+  used_at: string | null
+  created_at: string
 }
 
 export interface Database {
@@ -363,6 +386,8 @@ export interface Database {
   login_links: LoginLinksTable
   dashboard_visits: DashboardVisitsTable
   login_throttle: LoginThrottleTable
+  totp_recovery_codes: TotpRecoveryCodesTable
+  password_links: PasswordLinksTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */

@@ -5,9 +5,12 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
+import { type Directory, DirectoryUnavailableError } from './ldap-directory.ts'
+import { LDAP_UNAVAILABLE, ldapFirstFactor } from './ldap-login.ts'
 import { LoginThrottle } from './login-throttle.ts'
 import { hashPassword, verifyPassword } from './passwords.ts'
 import { createSession, revokeSession } from './sessions.ts'
+import { checkSecondFactor } from './totp.ts'
 import { findUserByLogin } from './user-store.ts'
 
 /**
@@ -27,6 +30,12 @@ export const LOGIN_REFUSED =
 
 const defaultThrottle = new LoginThrottle()
 
+/** The LDAP directory of LDAP_URL (set at start); without it every password is checked here. */
+let defaultDirectory: Directory | undefined
+export function useDirectory(directory: Directory | undefined): void {
+  defaultDirectory = directory
+}
+
 export interface LoginInput {
   login: string
   password: string
@@ -34,6 +43,10 @@ export interface LoginInput {
   userAgent: string | null
   /** Where the attempt comes from, for the journal; the web form unless said. */
   channel?: Channel
+  /** The second factor, asked of accounts with TOTP on: six digits from the app or a recovery code. */
+  totpCode?: string
+  /** SECRET_KEY, which seals TOTP secrets; without it an account with TOTP on is refused (fail closed). */
+  secretKey?: string
 }
 
 export interface LoginResult {
@@ -49,6 +62,7 @@ export async function loginWithPassword(
   db: Db,
   input: LoginInput,
   throttle: LoginThrottle = defaultThrottle,
+  directory: Directory | undefined = defaultDirectory,
 ): Promise<LoginResult> {
   const started = performance.now()
   const channel = input.channel ?? 'web'
@@ -68,16 +82,24 @@ export async function loginWithPassword(
     throw new DomainError('unauthorized', LOGIN_REFUSED)
   }
 
-  const user = login === '' ? undefined : await findUserByLogin(db, login)
-  const ok = await checkPassword(user?.password_hash ?? null, input.password)
+  const local = login === '' ? undefined : await findUserByLogin(db, login)
+  // With LDAP, an account with a local password (the break-glass admin) is still checked here, so that it
+  // signs in while the directory is down; every other login is the directory's to check.
+  const { user, ok, ldapReason } =
+    directory && !local?.password_hash
+      ? await checkWithDirectory(db, directory, anonymous, login, input.password, started, throttle)
+      : { user: local, ok: await checkPassword(local?.password_hash ?? null, input.password), ldapReason: undefined }
   if (!user || !ok || user.status !== 'active') {
     // A right password of an account that is not active stays counted: giving it back would let the
     // throttle tell a right guess from a wrong one.
-    const reason = !user ? 'unknown_login' : !ok ? 'wrong_password' : `status_${user.status}`
+    const reason = ldapReason ?? (!user ? 'unknown_login' : !ok ? 'wrong_password' : `status_${user.status}`)
     await journalFailure(db, anonymous, user, reason)
     throttle.observe(started)
     throw new DomainError('unauthorized', LOGIN_REFUSED)
   }
+
+  // Second factor, only after a right password: a right code never rescues a wrong password.
+  if (user.totp_enabled === 1) await requireSecondFactor(db, input, user, anonymous, keys, throttle, started)
 
   return transact(db, async (tx) => {
     await throttle.release(tx, keys)
@@ -97,6 +119,36 @@ export async function loginWithPassword(
     })
     return { user: updated, ...session }
   })
+}
+
+/**
+ * The directory's check, beside a dummy hash verification so that it takes no less time than a local one.
+ * A directory that does not answer fails the login closed with its own message (nothing about the login
+ * or the password is known then); the attempt stays counted by the throttle.
+ */
+async function checkWithDirectory(
+  db: Db,
+  directory: Directory,
+  actor: Actor,
+  login: string,
+  password: string,
+  started: number,
+  throttle: LoginThrottle,
+): Promise<{ user: User | undefined; ok: boolean; ldapReason: string | undefined }> {
+  try {
+    const [outcome] = await Promise.all([
+      ldapFirstFactor(db, directory, actor, login, password),
+      checkPassword(null, password),
+    ])
+    return outcome.ok
+      ? { user: outcome.user, ok: true, ldapReason: undefined }
+      : { user: outcome.user, ok: false, ldapReason: outcome.reason }
+  } catch (error) {
+    if (!(error instanceof DirectoryUnavailableError)) throw error
+    await journalFailure(db, actor, undefined, 'ldap_unavailable')
+    throttle.observe(started)
+    throw new DomainError('unavailable', LDAP_UNAVAILABLE)
+  }
 }
 
 /** Ends the actor's session (the cookie's token) and journals the logout. */
@@ -136,4 +188,33 @@ async function journalFailure(db: Db, actor: Actor, user: User | undefined, reas
     description: user ? `Неудачный вход пользователя № ${user.id}` : 'Неудачный вход: неизвестный логин',
     details: { reason },
   })
+}
+
+export const TOTP_REQUIRED = 'Введите код из приложения-аутентификатора или резервный код'
+export const TOTP_REFUSED = 'Неверный или уже использованный код из приложения'
+
+/**
+ * No code: 401 `totp_required`, the attempt given back without forgetting earlier failures (the password
+ * was right; the two-step form sends it again with the code). A wrong or reused code stays counted in the throttle, like a wrong password.
+ */
+async function requireSecondFactor(
+  db: Db,
+  input: LoginInput,
+  user: User,
+  anonymous: Actor,
+  keys: ReturnType<LoginThrottle['loginKeys']>,
+  throttle: LoginThrottle,
+  started: number,
+): Promise<void> {
+  const code = input.totpCode?.trim() ?? ''
+  if (code === '') {
+    await throttle.giveBack(db, keys)
+    throw new DomainError('totp_required', TOTP_REQUIRED)
+  }
+  const ok = input.secretKey !== undefined && (await checkSecondFactor(db, user, input.secretKey, code))
+  if (!ok) {
+    await journalFailure(db, anonymous, user, 'wrong_totp')
+    throttle.observe(started)
+    throw new DomainError('unauthorized', TOTP_REFUSED)
+  }
 }

@@ -20,6 +20,8 @@ export async function requireUser(db: Tx, id: number): Promise<User> {
 
 /** Logins are stored in lower case; the lookup ignores case and surrounding spaces. */
 export async function findUserByLogin(db: Tx, login: string): Promise<User | undefined> {
+  // No login holds NUL, and PostgreSQL refuses it in text outright (an error, not "no such row").
+  if (login.includes('\u0000')) return undefined
   return db.selectFrom('users').selectAll().where('login', '=', login.trim().toLowerCase()).executeTakeFirst()
 }
 
