@@ -126,6 +126,8 @@ const routes: Record<string, Route> = {
   'POST /login': { need: 'public', call: async () => ({ path: '', form: { login: 'x', password: 'y' } }) },
   'GET /login/telegram/:token': { need: 'public', call: async () => ({ path: '/login/telegram/not-a-token' }) },
   'POST /login/telegram/:token': { need: 'public', call: async () => ({ path: '/login/telegram/not-a-token' }) },
+  'GET /password/set/:token': { need: 'public', call: async () => ({ path: '/password/set/not-a-token' }) },
+  'POST /password/set/:token': { need: 'public', call: async () => ({ path: '/password/set/not-a-token' }) },
   'POST /logout': { need: 'public', self: true },
   'POST /api/v1/auth/logout': { need: 'signed-in', self: true },
 

@@ -8,4 +8,9 @@ describe('the request log', () => {
     expect(loggablePath('/tickets/15')).toBe('/tickets/15')
     expect(loggablePath('/login')).toBe('/login')
   })
+
+  test('never carries the secret of a set-password link', () => {
+    expect(loggablePath('/password/set/Zm9vYmFyLXNlY3JldC10b2tlbg')).toBe('/password/set/…')
+    expect(loggablePath('/password/set')).toBe('/password/set')
+  })
 })

@@ -106,7 +106,12 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
   return app
 }
 
-/** A path fit for the log: the secret of a one-time login link (/login/telegram/<token>) is cut out. */
+/**
+ * A path fit for the log: the secret of a one-time link (/login/telegram/<token>, /password/set/<token>)
+ * is cut out.
+ */
 export function loggablePath(path: string): string {
-  return path.replace(/^\/login\/telegram\/[^/]+/, '/login/telegram/…')
+  return path
+    .replace(/^\/login\/telegram\/[^/]+/, '/login/telegram/…')
+    .replace(/^\/password\/set\/[^/]+/, '/password/set/…')
 }

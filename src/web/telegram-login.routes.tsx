@@ -87,12 +87,12 @@ function loginPageWith(c: Context<AppEnv>, message: string, status: 403 | 410 | 
   return c.html(<LoginPage token={token} next="/tickets" error={message} />, status)
 }
 
-function csrfFor(c: Context<AppEnv>, prelogin: string): string {
+export function csrfFor(c: Context<AppEnv>, prelogin: string): string {
   return csrfToken(c.get('deps').config.secretKey, `prelogin:${prelogin}`)
 }
 
 /** The pre-login cookie the form is bound to, as GET /login sets it (kept when the browser has one). */
-function preloginCookie(c: Context<AppEnv>): string {
+export function preloginCookie(c: Context<AppEnv>): string {
   const existing = getCookie(c, PRELOGIN_COOKIE)
   const pre = existing && /^[A-Za-z0-9_-]{22}$/.test(existing) ? existing : randomBytes(16).toString('base64url')
   const options = sessionCookieOptions(c.get('deps').config.baseUrl)

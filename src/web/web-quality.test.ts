@@ -120,7 +120,7 @@ describe('every page and asset', () => {
     }
 
     // Pages before the sign-in, and our assets.
-    for (const url of ['/login', '/login/telegram/not-a-token', '/no-such-page']) {
+    for (const url of ['/login', '/login/telegram/not-a-token', '/password/set/not-a-token', '/no-such-page']) {
       const page = await getPage(app, url)
       expect(headerProblems(page.headers), url).toEqual([])
       expect(inlineProblems(page.text), url).toEqual([])

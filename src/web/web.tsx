@@ -17,6 +17,7 @@ import { departmentRoutes } from './departments.routes.tsx'
 import { groupRoutes } from './groups.routes.tsx'
 import { inLanguage, type Language, t } from './i18n.ts'
 import { errorPage, notFoundPage, refusedPage, unavailablePage } from './pages.tsx'
+import { passwordSetRoutes } from './password-set.routes.tsx'
 import { peopleRoutes } from './people.routes.tsx'
 import { profileRoutes } from './profile.routes.tsx'
 import { registrationRoutes } from './registrations.routes.tsx'
@@ -48,6 +49,7 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/', dashboardRoutes())
   web.route('/', authRoutes(options.throttle))
   web.route('/login/telegram', telegramLoginRoutes())
+  web.route('/password/set', passwordSetRoutes())
   web.route('/tickets', ticketRoutes())
   web.route('/people', peopleRoutes())
   web.route('/stats', statsRoutes())
