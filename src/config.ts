@@ -200,7 +200,9 @@ export function parseRequire2fa(text: string): Role[] {
   if (items.length === 0 || (items.length === 1 && items[0] === 'none')) return []
   for (const item of items) {
     if (!(roles as readonly string[]).includes(item)) {
-      throw new ConfigError(`Неверная настройка AUTH_REQUIRE_2FA: неизвестная роль ${item} (ожидается none или роли через запятую)`)
+      throw new ConfigError(
+        `Неверная настройка AUTH_REQUIRE_2FA: неизвестная роль ${item} (ожидается none или роли через запятую)`,
+      )
     }
   }
   return items as Role[]

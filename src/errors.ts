@@ -14,6 +14,10 @@ export type ErrorCode =
   | 'unavailable'
   /** An Idempotency-Key sent again with a different request (IETF draft: 422). */
   | 'idempotency_key_reused'
+  /** Login: the password was right, the account's TOTP code is missing (401). */
+  | 'totp_required'
+  /** AUTH_REQUIRE_2FA: the account must enrol in 2FA before anything else (403). */
+  | 'totp_enrollment_required'
 
 export class DomainError extends Error {
   readonly code: ErrorCode
@@ -38,6 +42,8 @@ export const httpStatusOf: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 422 |
   rate_limited: 429,
   unavailable: 503,
   idempotency_key_reused: 422,
+  totp_required: 401,
+  totp_enrollment_required: 403,
 }
 
 export function isDomainError(error: unknown): error is DomainError {

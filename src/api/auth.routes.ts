@@ -15,6 +15,8 @@ export const loginBody = z
   .object({
     login: text(200).min(1),
     password: text(1000).min(1),
+    /** Six digits from the app, or a recovery code; asked of accounts with TOTP on. */
+    totp_code: text(32).optional(),
   })
   .strict()
 
@@ -30,9 +32,17 @@ export function authRoutes(throttle?: LoginThrottle): Hono<AppEnv> {
     // Login CSRF: a foreign page must not sign the browser in as someone else.
     if (isCrossSiteWrite(c, config.baseUrl)) throw new DomainError('forbidden', CROSS_SITE_REFUSAL)
     const body = await jsonBody(c, loginBody)
+    const { totp_code: totpCode, ...credentials } = body
     const result = await loginWithPassword(
       db,
-      { ...body, ip: clientIp(c), userAgent: userAgentOf(c), channel: 'api' },
+      {
+        ...credentials,
+        ...(totpCode === undefined ? {} : { totpCode }),
+        secretKey: config.secretKey,
+        ip: clientIp(c),
+        userAgent: userAgentOf(c),
+        channel: 'api',
+      },
       throttle,
     )
     // A browser that was signed in as someone else leaves that session behind, ended.

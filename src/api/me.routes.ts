@@ -1,7 +1,14 @@
 import { Hono } from 'hono'
+import { z } from 'zod'
+import { beginTotp } from '#src/users/begin-totp.ts'
+import { confirmTotp } from '#src/users/confirm-totp.ts'
+import { disableTotp } from '#src/users/disable-totp.ts'
 import { authenticate } from './authenticate.ts'
 import type { ApiEnv } from './env.ts'
 import { presentUser } from './present.ts'
+import { jsonBody, text } from './validate.ts'
+
+const codeBody = z.object({ code: text(32).min(1) }).strict()
 
 /** GET /me: the signed-in user's own account. */
 export function meRoutes(): Hono<ApiEnv> {
@@ -9,5 +16,24 @@ export function meRoutes(): Hono<ApiEnv> {
   routes.use(authenticate)
   // One's own profile is not journaled: the subject reading their own data is not a disclosure.
   routes.get('/', (c) => c.json(presentUser(c.get('user'))))
+
+  // TOTP enrolment (issue 9): a pending secret, confirmed by a code, which returns the recovery codes once.
+  routes.post('/totp', async (c) => {
+    const { db, config } = c.get('deps')
+    const enrolment = await beginTotp(db, c.get('actor'), config.secretKey)
+    return c.json({ secret: enrolment.secret, otpauth_url: enrolment.otpauthUrl }, 201)
+  })
+  routes.post('/totp/confirm', async (c) => {
+    const { db, config } = c.get('deps')
+    const { code } = await jsonBody(c, codeBody)
+    const codes = await confirmTotp(db, c.get('actor'), config.secretKey, code)
+    return c.json({ recovery_codes: codes })
+  })
+  routes.delete('/totp', async (c) => {
+    const { db, config } = c.get('deps')
+    const { code } = await jsonBody(c, codeBody)
+    await disableTotp(db, c.get('actor'), { code, secretKey: config.secretKey, requiredRoles: config.require2fa ?? [] })
+    return c.body(null, 204)
+  })
   return routes
 }

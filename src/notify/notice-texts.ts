@@ -94,6 +94,7 @@ export const userNoticeKinds = [
   'registration_rejected',
   'account_deactivated',
   'consent_withdrawn',
+  'totp_reset',
 ] as const satisfies readonly NoticeKind[]
 export type UserNoticeKind = (typeof userNoticeKinds)[number]
 
@@ -341,6 +342,15 @@ export function renderUserNotice(kind: UserNoticeKind, subject: SubjectFacts, op
         [[{ text: noticeTexts.open, url }]],
       )
     }
+    case 'totp_reset':
+      // Told to the person: if they did not ask IT for it, someone is trying their account.
+      return finish(
+        [
+          'Двухфакторная защита Вашей учётной записи сброшена администратором, все сеансы завершены.',
+          'При следующем входе подключите приложение заново. Если Вы об этом не просили, сообщите в ИТ-отдел.',
+        ],
+        [],
+      )
   }
 }
 

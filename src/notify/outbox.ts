@@ -26,6 +26,7 @@ export const noticeKinds = [
   'deadline_breached',
   'account_deactivated',
   'consent_withdrawn',
+  'totp_reset',
 ] as const
 export type NoticeKind = (typeof noticeKinds)[number]
 

@@ -174,17 +174,29 @@ export class LoginThrottle {
         await db.deleteFrom('login_throttle').where('key', '=', key).execute()
         continue
       }
-      await db
-        .updateTable('login_throttle')
-        .set((eb) => ({
-          failures: eb('failures', '-', 1),
-          blocked_until: eb.case().when('failures', '<=', rule.free).then(null).else(eb.ref('blocked_until')).end(),
-        }))
-        .where('key', '=', key)
-        .where('failures', '>', 0)
-        .execute()
-      await db.deleteFrom('login_throttle').where('key', '=', key).where('failures', '<=', 0).execute()
+      await this.#giveBackOne(db, key, rule)
     }
+  }
+
+  /**
+   * Gives one attempt back on every key without forgetting earlier failures: a right password that still
+   * lacks its second factor must not wipe the count of wrong codes guessed before it.
+   */
+  async giveBack(db: Db, keys: readonly ThrottleKey[]): Promise<void> {
+    for (const { key, rule } of keys) await this.#giveBackOne(db, key, rule)
+  }
+
+  async #giveBackOne(db: Db, key: string, rule: ThrottleRule): Promise<void> {
+    await db
+      .updateTable('login_throttle')
+      .set((eb) => ({
+        failures: eb('failures', '-', 1),
+        blocked_until: eb.case().when('failures', '<=', rule.free).then(null).else(eb.ref('blocked_until')).end(),
+      }))
+      .where('key', '=', key)
+      .where('failures', '>', 0)
+      .execute()
+    await db.deleteFrom('login_throttle').where('key', '=', key).where('failures', '<=', 0).execute()
   }
 
   async #prune(db: Db, at: number): Promise<void> {
