@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { LdapConfig } from '#src/config.ts'
 import type { Db } from '#src/db/schema.ts'
 import { isDomainError } from '#src/errors.ts'
+import { csrfToken, PRELOGIN_COOKIE } from '#src/web/csrf.ts'
+import { call, expectCleanError, testApp, testConfig } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
 import {
@@ -18,7 +20,7 @@ import {
 } from '../../test/support/slapd.ts'
 import { escapeFilterValue, LdapDirectory, roleOfGroups, userFilter } from './ldap-directory.ts'
 import { LDAP_UNAVAILABLE } from './ldap-login.ts'
-import { LOGIN_REFUSED, loginWithPassword } from './login.ts'
+import { LOGIN_REFUSED, loginWithPassword, useDirectory } from './login.ts'
 import { LoginThrottle } from './login-throttle.ts'
 import { hashPassword } from './passwords.ts'
 
@@ -284,6 +286,43 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
         await slapd.start()
       }
     })
+  })
+
+  test('over HTTP: the API answers 503 `unavailable`, the web form 503 with the message; a right LDAP password signs in', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    useDirectory(new LdapDirectory(config({ urls: [`ldap://127.0.0.1:${silent.port}`], timeoutMs: 300 })))
+    try {
+      const api = await call(app, 'POST', '/api/v1/auth/login', {
+        body: { login: 'petrova', password: PEOPLE.petrova.password },
+        headers: { 'content-type': 'application/json' },
+        ip: '10.7.7.1',
+      })
+      expectCleanError(api, 503, 'unavailable')
+      const pre = 'ldapldapldapldapldapld'
+      const form = new URLSearchParams({
+        login: 'petrova',
+        password: PEOPLE.petrova.password,
+        _csrf: csrfToken(testConfig().secretKey, `prelogin:${pre}`),
+      })
+      const web = await app.request('/login', {
+        method: 'POST',
+        body: form.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `${PRELOGIN_COOKIE}=${pre}` },
+      })
+      expect(web.status).toBe(503)
+      expect(await web.text()).toContain(LDAP_UNAVAILABLE.slice(0, 40))
+      useDirectory(new LdapDirectory(config()))
+      const ok = await call(app, 'POST', '/api/v1/auth/login', {
+        body: { login: 'petrova', password: PEOPLE.petrova.password },
+        headers: { 'content-type': 'application/json' },
+        ip: '10.7.7.2',
+      })
+      expect(ok.status).toBe(200)
+      expect(ok.body).toMatchObject({ user: { login: 'petrova', role: 'curator' } })
+    } finally {
+      useDirectory(undefined)
+    }
   })
 
   // Last: it changes the directory.

@@ -52,7 +52,15 @@ export function authRoutes(throttle?: LoginThrottle): Hono<AppEnv> {
       return c.redirect(next, 303)
     } catch (error) {
       if (!isDomainError(error)) throw error
-      const status = error.code === 'rate_limited' ? 429 : error.code === 'forbidden' ? 403 : 401
+      // 503 when the LDAP directory does not answer: nothing was refused, the sign-in could not be checked.
+      const status =
+        error.code === 'rate_limited'
+          ? 429
+          : error.code === 'forbidden'
+            ? 403
+            : error.code === 'unavailable'
+              ? 503
+              : 401
       return c.html(<LoginPage token={given ?? ''} next={next} login={login} error={error.message} />, status)
     }
   })
