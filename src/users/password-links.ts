@@ -5,6 +5,7 @@ import type { Db, Tx, User } from '#src/db/schema.ts'
 import { addMinutes, now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
+import { enqueueBotMessage } from '#src/notify/outbox.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
 import { currentConsentText, latestConsent } from './consent.ts'
 import { LinkThrottle } from './login-links.ts'
@@ -78,6 +79,23 @@ export async function issuePasswordLink(tx: Tx, actor: Actor, user: User): Promi
     details: { expiresAt },
   })
   return { token, expiresAt }
+}
+
+/**
+ * Sends the link in the person's Telegram chat through the outbox, where they have one the bot can reach.
+ * True when queued.
+ */
+export async function sendPasswordLink(tx: Tx, user: User, url: string): Promise<boolean> {
+  if (user.telegram_chat_id === null || user.telegram_blocked_at !== null) return false
+  await enqueueBotMessage(
+    tx,
+    user.telegram_chat_id,
+    {
+      text: `Ссылка для установки пароля на сайте службы поддержки (логин ${user.login ?? ''}). Она одноразовая и действует ${PASSWORD_LINK_HOURS} часа:\n${url}`,
+    },
+    { userId: user.id },
+  )
+  return true
 }
 
 export interface PasswordLinkView {
