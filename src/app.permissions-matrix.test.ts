@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { generate } from 'otplib'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { insertAttachments } from '#src/attachments/attach-files.ts'
 import { type StoredFile, storeFile } from '#src/attachments/file-store.ts'
@@ -8,6 +9,8 @@ import type { Category, Db, Role, Ticket, TicketStatus, User, UserStatus } from 
 import { now } from '#src/db/time.ts'
 import { type Actor, actorFromUser } from '#src/users/actor.ts'
 import { createApiToken } from '#src/users/api-tokens.ts'
+import { beginTotp } from '#src/users/begin-totp.ts'
+import { confirmTotp } from '#src/users/confirm-totp.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { type Action, can } from '#src/users/permissions.ts'
 import { createSession, SESSION_COOKIE } from '#src/users/sessions.ts'
@@ -358,6 +361,27 @@ const routes: Record<string, Route> = {
 
   // API.
   'GET /api/v1/me': { need: 'signed-in' },
+  'POST /api/v1/me/totp': { need: 'signed-in', self: true },
+  'POST /api/v1/me/totp/confirm': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      if (who.user?.status !== 'active') return { path: '', json: { code: '000000' } }
+      const { secret } = await beginTotp(f.db, actorFromUser(who.user, 'api'), testConfig().secretKey)
+      return { path: '', json: { code: await generate({ secret }) } }
+    },
+  },
+  'DELETE /api/v1/me/totp': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      if (who.user?.status !== 'active') return { path: '', json: { code: '000000' } }
+      const actor = actorFromUser(who.user, 'api')
+      const { secret } = await beginTotp(f.db, actor, testConfig().secretKey)
+      const [recovery] = await confirmTotp(f.db, actor, testConfig().secretKey, await generate({ secret }))
+      return { path: '', json: { code: recovery } }
+    },
+  },
   'GET /api/v1/audit': { need: 'audit.view', refusal: 403 },
   'GET /api/v1/tickets': { need: 'signed-in' },
   'POST /api/v1/tickets': {

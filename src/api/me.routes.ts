@@ -8,7 +8,7 @@ import type { ApiEnv } from './env.ts'
 import { presentUser } from './present.ts'
 import { jsonBody, text } from './validate.ts'
 
-const codeBody = z.object({ code: text(32).min(1) }).strict()
+export const totpCodeBody = z.object({ code: text(32).min(1) }).strict()
 
 /** GET /me: the signed-in user's own account. */
 export function meRoutes(): Hono<ApiEnv> {
@@ -25,13 +25,13 @@ export function meRoutes(): Hono<ApiEnv> {
   })
   routes.post('/totp/confirm', async (c) => {
     const { db, config } = c.get('deps')
-    const { code } = await jsonBody(c, codeBody)
+    const { code } = await jsonBody(c, totpCodeBody)
     const codes = await confirmTotp(db, c.get('actor'), config.secretKey, code)
     return c.json({ recovery_codes: codes })
   })
   routes.delete('/totp', async (c) => {
     const { db, config } = c.get('deps')
-    const { code } = await jsonBody(c, codeBody)
+    const { code } = await jsonBody(c, totpCodeBody)
     await disableTotp(db, c.get('actor'), { code, secretKey: config.secretKey, requiredRoles: config.require2fa ?? [] })
     return c.body(null, 204)
   })

@@ -5,6 +5,7 @@ import { loginBody } from './auth.routes.ts'
 import { categoryListQuery, createCategoryBody, updateCategoryBody } from './categories.routes.ts'
 import { createDepartmentBody, departmentListQuery, updateDepartmentBody } from './departments.routes.ts'
 import { createGroupBody, updateGroupBody } from './groups.routes.ts'
+import { totpCodeBody } from './me.routes.ts'
 import {
   assignBody,
   createTicketBody,
@@ -193,7 +194,7 @@ export const pageSchemas = {
   }),
 }
 
-type Method = 'get' | 'post' | 'patch'
+type Method = 'get' | 'post' | 'patch' | 'delete'
 type ResponseName = keyof typeof responseSchemas | keyof typeof pageSchemas
 
 interface Operation {
@@ -229,6 +230,33 @@ const operations: Operation[] = [
   },
   { method: 'post', path: '/auth/logout', tag: 'auth', summary: 'Выход: завершает сессию', ok: { status: 204 } },
   { method: 'get', path: '/me', tag: 'me', summary: 'Текущий пользователь', ok: { status: 200, item: 'User' } },
+  {
+    method: 'post',
+    path: '/me/totp',
+    tag: 'me',
+    summary: 'Начать подключение двухфакторной защиты (TOTP): новый ключ, ожидающий подтверждения кодом',
+    ok: { status: 201, description: '{ secret, otpauth_url }' },
+    errors: [409],
+  },
+  {
+    method: 'post',
+    path: '/me/totp/confirm',
+    tag: 'me',
+    summary: 'Подтвердить подключение кодом из приложения; неверный код — 422',
+    body: totpCodeBody,
+    ok: { status: 200, description: '{ recovery_codes: [...] } — десять резервных кодов, показываются один раз' },
+    errors: [409],
+  },
+  {
+    method: 'delete',
+    path: '/me/totp',
+    tag: 'me',
+    summary:
+      'Отключить двухфакторную защиту кодом из приложения или резервным кодом, если политика AUTH_REQUIRE_2FA позволяет',
+    body: totpCodeBody,
+    ok: { status: 204 },
+    errors: [403, 409],
+  },
   {
     method: 'get',
     path: '/tickets',
