@@ -325,6 +325,25 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
     }
   })
 
+  test('an LDAP account given a local password somehow is still checked by the directory, not by that password', async () => {
+    const { db } = await testDatabase()
+    const { user } = await signIn(db, 'petrova', PEOPLE.petrova.password)
+    if (!user) throw new Error('no account made')
+    await db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword('локальный-пароль-2026') })
+      .where('id', '=', user.id)
+      .execute()
+    expect(await signIn(db, 'petrova', 'локальный-пароль-2026')).toEqual(refused)
+    // Nor does it sign in past a directory that is down.
+    const down = config({ urls: [`ldap://127.0.0.1:${silent.port}`], timeoutMs: 300 })
+    expect((await signIn(db, 'petrova', 'локальный-пароль-2026', down)).error?.code).toBe('unavailable')
+    expect((await signIn(db, 'petrova', PEOPLE.petrova.password)).user?.id).toBe(user.id)
+    expect(await failedReasons(db)).toEqual(['wrong_password', 'ldap_unavailable'])
+    const unavailable = (await journal(db)).find((r) => r.details.reason === 'ldap_unavailable')
+    expect(unavailable?.subject_id).toBe(user.id)
+  })
+
   // Last: it changes the directory.
   test('removed from its group → refused at the next sign-in', async () => {
     const { db } = await testDatabase()

@@ -42,8 +42,11 @@ export async function ldapFirstFactor(
     return { ok: false, user: existing, reason: `status_${existing.status}` }
   }
   // A local account with a password never reaches here (login.ts checks it itself); one with a password
-  // set meanwhile is not taken over by a directory entry of the same name.
-  if (existing && existing.password_hash !== null) return { ok: false, user: existing, reason: 'local_account' }
+  // set meanwhile is not taken over by a directory entry of the same name. An LDAP account that somehow
+  // got a local password is still the directory's: its groups keep deciding.
+  if (existing && existing.auth_source === 'local' && existing.password_hash !== null) {
+    return { ok: false, user: existing, reason: 'local_account' }
+  }
   if (person.role === null) return { ok: false, user: existing, reason: 'ldap_no_group' }
   const role = person.role
 

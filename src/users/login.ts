@@ -86,8 +86,8 @@ export async function loginWithPassword(
   // With LDAP, an account with a local password (the break-glass admin) is still checked here, so that it
   // signs in while the directory is down; every other login is the directory's to check.
   const { user, ok, ldapReason } =
-    directory && !local?.password_hash
-      ? await checkWithDirectory(db, directory, anonymous, login, input.password, started, throttle)
+    directory && (local?.auth_source === 'ldap' || !local?.password_hash)
+      ? await checkWithDirectory(db, directory, anonymous, local, login, input.password, started, throttle)
       : { user: local, ok: await checkPassword(local?.password_hash ?? null, input.password), ldapReason: undefined }
   if (!user || !ok || user.status !== 'active') {
     // A right password of an account that is not active stays counted: giving it back would let the
@@ -130,6 +130,7 @@ async function checkWithDirectory(
   db: Db,
   directory: Directory,
   actor: Actor,
+  local: User | undefined,
   login: string,
   password: string,
   started: number,
@@ -145,7 +146,7 @@ async function checkWithDirectory(
       : { user: outcome.user, ok: false, ldapReason: outcome.reason }
   } catch (error) {
     if (!(error instanceof DirectoryUnavailableError)) throw error
-    await journalFailure(db, actor, undefined, 'ldap_unavailable')
+    await journalFailure(db, actor, local, 'ldap_unavailable')
     throttle.observe(started)
     throw new DomainError('unavailable', LDAP_UNAVAILABLE)
   }
