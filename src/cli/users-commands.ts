@@ -23,6 +23,9 @@ export function registerUserCommands(program: Command, context: CliContext): voi
   helpdesk users deactivate --chat_id 456789012
   helpdesk users role --id 123 --role admin
   helpdesk users unlock --id 123
+  helpdesk users reset-2fa --id 123
+  helpdesk users create --login a.smirnova --full-name "Смирнова Анна Петровна" --role executor
+  helpdesk users reset-password --id 123
   helpdesk users create-admin --login admin`,
     )
 
@@ -157,6 +160,23 @@ export function registerUserCommands(program: Command, context: CliContext): voi
     })
 
   users
+    .command('reset-2fa')
+    .description('сбросить двухфакторную защиту (потерян телефон и резервные коды): сеансы завершаются')
+    .requiredOption('--id <id>', 'номер пользователя')
+    .addHelpText('after', '\nПример:\n  helpdesk users reset-2fa --id 123')
+    .action(async (opts: { id: string }) => {
+      const userId = parseId(opts.id, '--id')
+      await withDatabase(context.output, async (session) => {
+        const { resetTotp } = await import('#src/users/reset-totp.ts')
+        const user = await requireUser(session, userId)
+        const ended = await resetTotp(session.db, session.actor, user.id)
+        context.output.out(
+          `Пользователь ${user.id}: двухфакторная защита сброшена, завершено сеансов: ${ended}; при входе подключит приложение заново`,
+        )
+      })
+    })
+
+  users
     .command('role')
     .description('изменить роль')
     .requiredOption('--id <id>', 'номер пользователя')
@@ -170,6 +190,75 @@ export function registerUserCommands(program: Command, context: CliContext): voi
         const user = await requireUser(session, userId)
         await changeRole(session.db, session.actor, { userId: user.id, role })
         context.output.out(`Пользователь ${user.id}: роль ${role} (${roleLabels[role]})`)
+      })
+    })
+
+  users
+    .command('create')
+    .description(
+      'создать пользователя с логином без пароля; печатает одноразовую ссылку для установки пароля (24 часа)',
+    )
+    .requiredOption('--login <логин>', 'логин для входа на сайт')
+    .requiredOption('--full-name <ФИО>', 'ФИО')
+    .requiredOption('--role <роль>', `роль: ${roles.join(', ')}`)
+    .option('--department <отделение>', 'номер или точное название отделения')
+    .option('--position <должность>', 'должность')
+    .option('--phone <телефон>', 'телефон')
+    .option('--chat_id <id>', 'чат Telegram: ссылка будет отправлена и туда')
+    .addHelpText(
+      'after',
+      '\nПример:\n  helpdesk users create --login a.smirnova --full-name "Смирнова Анна Петровна" --role executor --department "Приёмное отделение"',
+    )
+    .action(
+      async (opts: {
+        login: string
+        fullName: string
+        role: string
+        department?: string
+        position?: string
+        phone?: string
+        chat_id?: string
+      }) => {
+        const role = parseRole(opts.role)
+        await withDatabase(context.output, async (session) => {
+          const { createAccount } = await import('#src/users/create-account.ts')
+          const departmentId = opts.department === undefined ? null : await findDepartment(session, opts.department)
+          const created = await createAccount(session.db, session.actor, {
+            fullName: opts.fullName,
+            login: opts.login,
+            role,
+            departmentId,
+            position: opts.position ?? null,
+            phone: opts.phone ?? null,
+            telegramChatId: opts.chat_id ?? null,
+            baseUrl: session.config.baseUrl,
+          })
+          context.output.out(
+            `Пользователь создан: ${created.user.login ?? ''} (№ ${created.user.id}). Ссылка для установки пароля${created.sentToTelegram ? ' (отправлена и в Telegram)' : ''}:`,
+          )
+          context.output.out(created.url)
+        })
+      },
+    )
+
+  users
+    .command('reset-password')
+    .description('сбросить пароль: завершить сеансы и напечатать одноразовую ссылку для установки нового (24 часа)')
+    .requiredOption('--id <id>', 'номер пользователя')
+    .addHelpText('after', '\nПример:\n  helpdesk users reset-password --id 123')
+    .action(async (opts: { id: string }) => {
+      const userId = parseId(opts.id, '--id')
+      await withDatabase(context.output, async (session) => {
+        const { resetPassword } = await import('#src/users/reset-password.ts')
+        const user = await requireUser(session, userId)
+        const reset = await resetPassword(session.db, session.actor, {
+          userId: user.id,
+          baseUrl: session.config.baseUrl,
+        })
+        context.output.out(
+          `Пользователь ${user.id}: сеансы завершены. Ссылка для установки пароля${reset.sentToTelegram ? ' (отправлена и в Telegram)' : ''}:`,
+        )
+        context.output.out(reset.url)
       })
     })
 
@@ -234,6 +323,16 @@ function parseStatus(value: string): UserStatus {
 
 function notFound(message: string): DomainError {
   return new DomainError('not_found', message)
+}
+
+/** A department by its number or its exact name. */
+async function findDepartment(session: Session, value: string): Promise<number> {
+  const query = session.db.selectFrom('departments').select('id')
+  const found = /^\d+$/.test(value.trim())
+    ? await query.where('id', '=', parseId(value.trim(), '--department')).executeTakeFirst()
+    : await query.where('name', '=', value.trim()).executeTakeFirst()
+  if (!found) throw notFound(`Отделение «${value}» не найдено`)
+  return found.id
 }
 
 async function requireUser(session: Session, id: number): Promise<User> {
