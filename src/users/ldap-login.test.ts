@@ -344,6 +344,20 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
     expect(unavailable?.subject_id).toBe(user.id)
   })
 
+  test('memberOf (as in AD): groups read from the person, with the groups themselves unreadable', async () => {
+    const ad = await startSlapd({ memberOf: true })
+    try {
+      const directory = new LdapDirectory(config({ urls: [ad.url] }))
+      const petrova = await directory.authenticate('petrova', PEOPLE.petrova.password)
+      expect(petrova.kind === 'ok' && petrova.user.role).toBe('curator')
+      const sidorov = await directory.authenticate('sidorov', PEOPLE.sidorov.password)
+      expect(sidorov.kind === 'ok' && sidorov.user.groups).toEqual([GROUPS.other])
+      expect(sidorov.kind === 'ok' && sidorov.user.role).toBeNull()
+    } finally {
+      await ad.dispose()
+    }
+  })
+
   // Last: it changes the directory.
   test('removed from its group → refused at the next sign-in', async () => {
     const { db } = await testDatabase()

@@ -84,7 +84,7 @@ export interface Slapd {
   removeFromGroup(uid: string, group: keyof typeof GROUPS): void
 }
 
-function ldif(): string {
+function ldif(part: 'all' | 'people' | 'groups' = 'all'): string {
   const entries: string[] = [
     `dn: ${BASE_DN}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example Hospital`,
     `dn: ou=people,${BASE_DN}\nobjectClass: organizationalUnit\nou: people`,
@@ -93,7 +93,8 @@ function ldif(): string {
     `dn: ${SERVICE_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: helpdesk\nuserPassword: ${SERVICE_PASSWORD}`,
   ]
   const people = Object.values(PEOPLE) as DirectoryPerson[]
-  for (const p of people) {
+  if (part === 'groups') entries.length = 0
+  for (const p of part === 'groups' ? [] : people) {
     // Base64 (`::`) for anything not plain ASCII or with LDIF's special characters.
     const lines = [
       `dn:: ${b64(personDn(p.uid))}`,
@@ -109,7 +110,7 @@ function ldif(): string {
     if (p.department) lines.push(`ou:: ${b64(p.department)}`)
     entries.push(lines.join('\n'))
   }
-  for (const [key, dn] of Object.entries(GROUPS)) {
+  for (const [key, dn] of Object.entries(part === 'people' ? {} : GROUPS)) {
     const members = people.filter((p) => (p.groups as string[]).includes(key)).map((p) => personDn(p.uid))
     // groupOfNames needs a member: an empty group holds the service account.
     if (members.length === 0) members.push(SERVICE_DN)
@@ -130,13 +131,14 @@ export function personDn(uid: string): string {
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 
-function conf(dir: string): string {
+function conf(dir: string, memberOf: boolean): string {
   return [
     'include /etc/ldap/schema/core.schema',
     'include /etc/ldap/schema/cosine.schema',
     'include /etc/ldap/schema/inetorgperson.schema',
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
+    ...(memberOf ? ['moduleload memberof'] : []),
     `pidfile ${dir}/slapd.pid`,
     `argsfile ${dir}/slapd.args`,
     'database mdb',
@@ -145,6 +147,9 @@ function conf(dir: string): string {
     'rootpw root-secret',
     `directory ${dir}/db`,
     'maxsize 10485760',
+    // AD's way: memberOf on the person, and the groups themselves out of the service account's sight, so
+    // that only the memberOf path can find them.
+    ...(memberOf ? ['overlay memberof', `access to dn.subtree="ou=groups,${BASE_DN}" by * none`] : []),
     'access to attrs=userPassword by anonymous auth by * none',
     'access to * by users read by * none',
     '',
@@ -174,15 +179,19 @@ async function accepts(port: number): Promise<boolean> {
   })
 }
 
-/** Starts a fresh slapd with the test directory loaded. */
-export async function startSlapd(): Promise<Slapd> {
+/**
+ * Starts a fresh slapd with the test directory loaded. `memberOf`: the memberof overlay keeps each person's
+ * memberOf (groups are then added over LDAP, as the overlay does not see slapadd) and groups are unreadable.
+ */
+export async function startSlapd(options: { memberOf?: boolean } = {}): Promise<Slapd> {
+  const memberOf = options.memberOf ?? false
   if (!hasSlapd) throw new Error(`${SLAPD} is required in CI: apt-get install -y slapd ldap-utils`)
   const dir = mkdtempSync(path.join(tmpdir(), 'helpdesk-slapd-'))
   mkdirSync(path.join(dir, 'db'))
   const confFile = path.join(dir, 'slapd.conf')
   const ldifFile = path.join(dir, 'data.ldif')
-  writeFileSync(confFile, conf(dir))
-  writeFileSync(ldifFile, ldif())
+  writeFileSync(confFile, conf(dir, memberOf))
+  writeFileSync(ldifFile, ldif(memberOf ? 'people' : 'all'))
   execFileSync(SLAPADD, ['-f', confFile, '-l', ldifFile], { stdio: 'pipe' })
   const port = await freePort()
   const url = `ldap://127.0.0.1:${port}`
@@ -210,6 +219,12 @@ export async function startSlapd(): Promise<Slapd> {
     clearTimeout(timer)
   }
   await start()
+  if (memberOf) {
+    execFileSync('ldapadd', ['-x', '-H', url, '-D', `cn=root,${BASE_DN}`, '-w', 'root-secret'], {
+      input: ldif('groups'),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+  }
   return {
     url,
     port,
