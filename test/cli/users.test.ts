@@ -178,6 +178,73 @@ describe('helpdesk migrate, users and tokens', { timeout: CLI_TIMEOUT }, () => {
       expect(user).toEqual({ status: 'rejected', rejection_reason: 'Не сотрудник больницы' })
     })
   })
+
+  test('users create prints a set-password link (department by name), reset-password a new one; both journaled', async () => {
+    const created = await helpdesk(env, [
+      'users',
+      'create',
+      '--login',
+      'a.smirnova',
+      '--full-name',
+      'Смирнова Анна Петровна',
+      '--role',
+      'executor',
+      '--department',
+      'Приёмное отделение',
+    ])
+    expect(created).toMatchObject({ code: 0, stderr: '' })
+    const link = /(https?:\/\/\S+\/password\/set\/([A-Za-z0-9_-]{43}))$/m.exec(created.stdout)
+    expect(created.stdout).toMatch(/Пользователь создан: a\.smirnova/)
+    expect(link).not.toBeNull()
+
+    const id = /№ (\d+)/.exec(created.stdout)?.[1] ?? ''
+    const reset = await helpdesk(env, ['users', 'reset-password', '--id', id])
+    expect(reset).toMatchObject({ code: 0, stderr: '' })
+    const second = /\/password\/set\/([A-Za-z0-9_-]{43})$/m.exec(reset.stdout)?.[1]
+    expect(second).toBeDefined()
+    expect(second).not.toBe(link?.[2])
+
+    await withFileDatabase(env, async (db) => {
+      const user = await db.selectFrom('users').selectAll().where('login', '=', 'a.smirnova').executeTakeFirstOrThrow()
+      expect(user).toMatchObject({ role: 'executor', status: 'active', password_hash: null })
+      expect(user.department_id).not.toBeNull()
+      const links = await db.selectFrom('password_links').select('user_id').execute()
+      expect(links).toEqual([{ user_id: user.id }])
+      const actions = await db.selectFrom('audit_log').select('action').where('subject_id', '=', user.id).execute()
+      expect(actions.map((a) => a.action)).toEqual([
+        'user.create',
+        'user.password_link.create',
+        'user.password_link.create',
+        'user.password_reset',
+      ])
+    })
+
+    const taken = await helpdesk(env, [
+      'users',
+      'create',
+      '--login',
+      'A.Smirnova',
+      '--full-name',
+      'Другая',
+      '--role',
+      'requester',
+    ])
+    expect(taken.code).not.toBe(0)
+    expect(taken.stderr).toContain('Такой логин уже занят')
+    const noDepartment = await helpdesk(env, [
+      'users',
+      'create',
+      '--login',
+      'b.petrov',
+      '--full-name',
+      'Петров',
+      '--role',
+      'requester',
+      '--department',
+      'Нет такого',
+    ])
+    expect(noDepartment).toMatchObject({ code: 1, stderr: 'Ошибка: Отделение «Нет такого» не найдено\n' })
+  })
 })
 
 describe.concurrent('helpdesk users: refusals change nothing and say why in one line', { timeout: CLI_TIMEOUT }, () => {
