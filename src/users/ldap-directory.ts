@@ -184,10 +184,20 @@ export class LdapDirectory implements Directory {
     let last = 'no LDAP_URL'
     for (const url of this.#config.urls) {
       const remaining = Math.max(1, deadline - Date.now())
-      const client = new Client({ url, timeout: remaining, connectTimeout: remaining, tlsOptions: this.#tls })
+      // tlsOptions only for ldaps://: ldapts opens TLS at once whenever they are given, which a plain
+      // ldap:// server (StartTLS) drops.
+      const secure = url.toLowerCase().startsWith('ldaps:')
+      const client = new Client({
+        url,
+        timeout: remaining,
+        connectTimeout: remaining,
+        ...(secure && this.#tls ? { tlsOptions: { ...this.#tls } } : {}),
+      })
       clients.push(client)
       try {
-        if (this.#config.startTls) await client.startTLS(this.#tls)
+        // A fresh object each time (ldapts stores the socket in it), and the host named: without it Node
+        // checks the certificate against `localhost`.
+        if (this.#config.startTls) await client.startTLS({ ...this.#tls, host: new URL(url).hostname })
         await client.bind(this.#config.bindDn, this.#config.bindPassword)
         return client
       } catch (error) {

@@ -18,7 +18,13 @@ import {
   startSlapd,
   USER_FILTER,
 } from '../../test/support/slapd.ts'
-import { escapeFilterValue, LdapDirectory, roleOfGroups, userFilter } from './ldap-directory.ts'
+import {
+  DirectoryUnavailableError,
+  escapeFilterValue,
+  LdapDirectory,
+  roleOfGroups,
+  userFilter,
+} from './ldap-directory.ts'
 import { LDAP_UNAVAILABLE } from './ldap-login.ts'
 import { LOGIN_REFUSED, loginWithPassword, useDirectory } from './login.ts'
 import { LoginThrottle } from './login-throttle.ts'
@@ -355,6 +361,22 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
       expect(sidorov.kind === 'ok' && sidorov.user.role).toBeNull()
     } finally {
       await ad.dispose()
+    }
+  })
+
+  test('StartTLS and ldaps://: trusted through LDAP_CA_FILE; an untrusted certificate fails closed', async () => {
+    const secure = await startSlapd({ tls: true })
+    try {
+      const trusted = new LdapDirectory(config({ urls: [secure.url], startTls: true, caFile: secure.certFile }))
+      expect((await trusted.authenticate('petrova', PEOPLE.petrova.password)).kind).toBe('ok')
+      const ldaps = new LdapDirectory(config({ urls: [secure.ldapsUrl], caFile: secure.certFile }))
+      expect((await ldaps.authenticate('petrova', PEOPLE.petrova.password)).kind).toBe('ok')
+      const untrusted = new LdapDirectory(config({ urls: [secure.url], startTls: true }))
+      await expect(untrusted.authenticate('petrova', PEOPLE.petrova.password)).rejects.toBeInstanceOf(
+        DirectoryUnavailableError,
+      )
+    } finally {
+      await secure.dispose()
     }
   })
 

@@ -73,6 +73,10 @@ export const PEOPLE = {
 
 export interface Slapd {
   url: string
+  /** With `tls`: the self-signed certificate, to be given as LDAP_CA_FILE. */
+  certFile: string
+  /** With `tls`: the same directory over ldaps://. */
+  ldapsUrl: string
   port: number
   /** Takes the directory down (the port then refuses connections). */
   stop(): Promise<void>
@@ -131,8 +135,9 @@ export function personDn(uid: string): string {
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 
-function conf(dir: string, memberOf: boolean): string {
+function conf(dir: string, memberOf: boolean, tls: boolean): string {
   return [
+    ...(tls ? [`TLSCertificateFile ${dir}/cert.pem`, `TLSCertificateKeyFile ${dir}/key.pem`] : []),
     'include /etc/ldap/schema/core.schema',
     'include /etc/ldap/schema/cosine.schema',
     'include /etc/ldap/schema/inetorgperson.schema',
@@ -183,23 +188,50 @@ async function accepts(port: number): Promise<boolean> {
  * Starts a fresh slapd with the test directory loaded. `memberOf`: the memberof overlay keeps each person's
  * memberOf (groups are then added over LDAP, as the overlay does not see slapadd) and groups are unreadable.
  */
-export async function startSlapd(options: { memberOf?: boolean } = {}): Promise<Slapd> {
+export async function startSlapd(options: { memberOf?: boolean; tls?: boolean } = {}): Promise<Slapd> {
   const memberOf = options.memberOf ?? false
+  const tls = options.tls ?? false
   if (!hasSlapd) throw new Error(`${SLAPD} is required in CI: apt-get install -y slapd ldap-utils`)
   const dir = mkdtempSync(path.join(tmpdir(), 'helpdesk-slapd-'))
   mkdirSync(path.join(dir, 'db'))
   const confFile = path.join(dir, 'slapd.conf')
   const ldifFile = path.join(dir, 'data.ldif')
-  writeFileSync(confFile, conf(dir, memberOf))
+  if (tls) {
+    // A self-signed certificate for 127.0.0.1: StartTLS and ldaps:// trust it only through LDAP_CA_FILE.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'pipe' },
+    )
+  }
+  writeFileSync(confFile, conf(dir, memberOf, tls))
   writeFileSync(ldifFile, ldif(memberOf ? 'people' : 'all'))
   execFileSync(SLAPADD, ['-f', confFile, '-l', ldifFile], { stdio: 'pipe' })
   const port = await freePort()
   const url = `ldap://127.0.0.1:${port}`
+  const ldapsUrl = tls ? `ldaps://127.0.0.1:${await freePort()}` : ''
   let child: ChildProcess | undefined
 
   const start = async () => {
     // `-d 0` keeps slapd in the foreground, so that it is this process's child and dies with the test.
-    const proc = spawn(SLAPD, ['-f', confFile, '-h', `${url}/`, '-d', '0'], { stdio: 'ignore' })
+    const listen = tls ? `${url}/ ${ldapsUrl}/` : `${url}/`
+    const proc = spawn(SLAPD, ['-f', confFile, '-h', listen, '-d', '0'], { stdio: 'ignore' })
     child = proc
     const deadline = Date.now() + 10_000
     while (!(await accepts(port))) {
@@ -227,6 +259,8 @@ export async function startSlapd(options: { memberOf?: boolean } = {}): Promise<
   }
   return {
     url,
+    certFile: path.join(dir, 'cert.pem'),
+    ldapsUrl,
     port,
     start,
     stop,
