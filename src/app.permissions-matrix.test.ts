@@ -127,6 +127,8 @@ const routes: Record<string, Route> = {
   'POST /api/v1/auth/login': { need: 'public', call: async () => ({ path: '', json: { login: 'x', password: 'y' } }) },
   'GET /login': { need: 'public' },
   'POST /login': { need: 'public', call: async () => ({ path: '', form: { login: 'x', password: 'y' } }) },
+  'GET /login/code': { need: 'public' },
+  'POST /login/code': { need: 'public', call: async () => ({ path: '', form: { code: '123456' } }) },
   'GET /login/telegram/:token': { need: 'public', call: async () => ({ path: '/login/telegram/not-a-token' }) },
   'POST /login/telegram/:token': { need: 'public', call: async () => ({ path: '/login/telegram/not-a-token' }) },
   'GET /password/set/:token': { need: 'public', call: async () => ({ path: '/password/set/not-a-token' }) },
@@ -221,6 +223,23 @@ const routes: Record<string, Route> = {
     need: 'user.manage',
     refusal: 404,
     call: async (f) => ({ path: `/users/${await freshUser(f)}/sessions/revoke-all` }),
+  },
+  'GET /users/new': { need: 'registration.decide', refusal: 404 },
+  'POST /users/new': {
+    need: 'registration.decide',
+    refusal: 404,
+    call: async () => {
+      counter += 1
+      return { path: '', form: { full_name: unique('Новый'), login: `matrix${counter}`, role: 'requester' } }
+    },
+  },
+  'POST /users/:id/password-reset': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => {
+      counter += 1
+      return { path: `/users/${(await buildUser(f.db, { login: `matrix${counter}` })).id}/password-reset` }
+    },
   },
   'POST /users/:id/unlock': {
     need: 'user.manage',

@@ -8,6 +8,7 @@ import { authorize } from '#src/users/authorize.ts'
 import { changeRole } from '#src/users/change-role.ts'
 import { deactivateUser } from '#src/users/deactivate-user.ts'
 import { reactivateUser } from '#src/users/reactivate-user.ts'
+import { type IssuedPasswordLink, resetPassword } from '#src/users/reset-password.ts'
 import { revokeSessions } from '#src/users/revoke-sessions.ts'
 import { searchUsers } from '#src/users/search-users.ts'
 import { activeSessions } from '#src/users/session-list.ts'
@@ -18,6 +19,7 @@ import { attempt, FormProblem, type WebContext } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { readForm } from './forms.ts'
 import { requireSession } from './session.ts'
+import { PasswordLinkIssuedPage } from './views/user-new.tsx'
 import { USERS_PER_PAGE, type UserForm, UserPage, type UserQuery, UserResults, UsersPage } from './views/users.tsx'
 
 /**
@@ -107,6 +109,31 @@ export function userRoutes(): Hono<WebEnv> {
   routes.post('/:id/unlock', async (c) => {
     const userId = idParam(c)
     return act(c, userId, 'status', 'unlocked', () => unlockLogin(c.get('deps').db, c.get('actor'), { userId }))
+  })
+
+  // The link is shown on the answer itself (once), so no redirect after this post.
+  routes.post('/:id/password-reset', async (c) => {
+    const userId = idParam(c)
+    const { db, config } = c.get('deps')
+    let issued: IssuedPasswordLink | undefined
+    const refused = await attempt(
+      async () => {
+        issued = await resetPassword(db, c.get('actor'), { userId, baseUrl: config.baseUrl })
+      },
+      (message) => renderUser(c, userId, { errors: { status: message } }, 422),
+    )
+    if (refused || !issued) return refused ?? renderUser(c, userId, {}, 422)
+    c.header('cache-control', 'no-store')
+    return c.html(
+      <PasswordLinkIssuedPage
+        user={c.get('user')}
+        csrf={c.get('csrf')}
+        person={issued.user}
+        url={issued.url}
+        sentToTelegram={issued.sentToTelegram}
+        created={false}
+      />,
+    )
   })
 
   routes.post('/:id/sessions/revoke', async (c) => {

@@ -26,6 +26,7 @@ import { statsRoutes } from './stats.routes.tsx'
 import { telegramLoginRoutes } from './telegram-login.routes.tsx'
 import { ticketRoutes } from './tickets.routes.tsx'
 import { unreadableForm } from './unreadable-form.ts'
+import { newUserRoutes } from './user-new.routes.tsx'
 import { userRoutes } from './users.routes.tsx'
 
 export interface WebOptions {
@@ -53,6 +54,7 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/tickets', ticketRoutes())
   web.route('/people', peopleRoutes())
   web.route('/stats', statsRoutes())
+  web.route('/users/new', newUserRoutes())
   web.route('/users', userRoutes())
   web.route('/audit', auditRoutes())
   web.route('/profile', profileRoutes())

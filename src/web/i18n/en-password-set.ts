@@ -16,3 +16,25 @@ export const enPasswordSet: Readonly<Record<string, string>> = {
   'Форма устарела — откройте ссылку для установки пароля заново':
     'The form has expired — open the set-password link again',
 }
+
+/** English for «Новый пользователь» and «Сбросить пароль» (src/web/user-new.routes.tsx, users.routes.tsx). */
+export const enUserNew: Readonly<Record<string, string>> = {
+  'Новый пользователь': 'New user',
+  'Данные пользователя': 'User details',
+  'Создать и получить ссылку': 'Create and get the link',
+  'Пароль не задаётся: после создания появится одноразовая ссылка для его установки (действует 24 часа).':
+    'No password is typed: after creation a one-time link to set it appears (valid for 24 hours).',
+  ФИО: 'Full name',
+  'Чат Telegram (необязательно)': 'Telegram chat (optional)',
+  'Пользователь создан': 'User created',
+  'Пароль сброшен': 'Password reset',
+  'Передайте эту ссылку пользователю {name} (логин {login}): по ней он установит пароль и войдёт.':
+    'Hand this link to {name} (login {login}): with it they set a password and sign in.',
+  'Ссылка одноразовая и действует 24 часа; она показывается только сейчас.':
+    'The link works once and for 24 hours; it is shown only now.',
+  'Она также отправлена пользователю в Telegram.': 'It was also sent to the user in Telegram.',
+  'К странице пользователя': "To the user's page",
+  'Сброс пароля завершает сеансы человека и выдаёт одноразовую ссылку для установки нового пароля.':
+    "A password reset ends the person's sessions and issues a one-time link to set a new password.",
+  'Сбросить пароль': 'Reset password',
+}

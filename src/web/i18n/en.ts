@@ -1,7 +1,7 @@
 import { enAdmin } from './en-admin.ts'
 import { enCommon } from './en-common.ts'
 import { enCurator } from './en-curator.ts'
-import { enPasswordSet } from './en-password-set.ts'
+import { enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
 import { enStats } from './en-stats.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
@@ -17,6 +17,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enCurator,
   ...enTelegramLogin,
   ...enPasswordSet,
+  ...enUserNew,
   ...enTicket,
   ...enStats,
   ...enPolish,

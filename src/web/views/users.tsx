@@ -65,7 +65,11 @@ export function UsersPage(props: UsersViewProps) {
   const { query } = props
   return (
     <Layout title={t('Пользователи')} user={props.user} csrf={props.csrf} section="users">
-      <PageHead title={t('Пользователи')} />
+      <PageHead title={t('Пользователи')}>
+        <a class="button button--primary" href="/users/new">
+          {t('Новый пользователь')}
+        </a>
+      </PageHead>
       <form
         class="filters"
         method="get"
@@ -388,6 +392,19 @@ function StatusForm(props: UserViewProps) {
           <div class="actions">
             <button type="submit" class="button">
               {t('Снять ограничение входа')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {person.status === 'active' && person.login !== null ? (
+        <form method="post" action={`/users/${person.id}/password-reset`} class="stack">
+          <CsrfField token={props.csrf} />
+          <p class="muted">
+            {t('Сброс пароля завершает сеансы человека и выдаёт одноразовую ссылку для установки нового пароля.')}
+          </p>
+          <div class="actions">
+            <button type="submit" class="button">
+              {t('Сбросить пароль')}
             </button>
           </div>
         </form>
