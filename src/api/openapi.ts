@@ -226,7 +226,8 @@ const operations: Operation[] = [
     body: loginBody,
     ok: { status: 200, description: '{ user, expires_at } и Set-Cookie' },
     // Every refusal of the credentials is one 401 (throttled ones too): no answer tells accounts apart.
-    errors: [401, 403],
+    // 503 `unavailable`: the LDAP directory did not answer, so the password could not be checked.
+    errors: [401, 403, 503],
   },
   { method: 'post', path: '/auth/logout', tag: 'auth', summary: 'Выход: завершает сессию', ok: { status: 204 } },
   { method: 'get', path: '/me', tag: 'me', summary: 'Текущий пользователь', ok: { status: 200, item: 'User' } },
@@ -501,7 +502,7 @@ const errorDescriptions: Record<number, string> = {
   409: 'Конфликт или недопустимый переход статуса',
   413: 'Тело запроса больше 1 МБ',
   422: 'Данные не прошли проверку: неизвестные поля, неверные типы или значения',
-  503: 'Временно недоступно: база данных (code unavailable) или место на диске (code disk_full); повторите позже',
+  503: 'Временно недоступно: база данных или каталог LDAP при входе (code unavailable) или место на диске (code disk_full); повторите позже',
 }
 
 type JsonSchema = Record<string, unknown>
