@@ -210,7 +210,8 @@ async function requireSecondFactor(
   const code = input.totpCode?.trim() ?? ''
   if (code === '') {
     await throttle.giveBack(db, keys)
-    throw new DomainError('totp_required', TOTP_REQUIRED)
+    // The web's second step needs to know whose code it asks for; the API never shows details.
+    throw new DomainError('totp_required', TOTP_REQUIRED, { userId: user.id })
   }
   const ok = input.secretKey !== undefined && (await checkSecondFactor(db, user, input.secretKey, code))
   if (!ok) {

@@ -9,4 +9,11 @@ export const enCommon: Readonly<Record<string, string>> = {
   '{h} ч {m} мин': '{h} h {m} min',
   'просрочена на {span}': 'overdue by {span}',
   'осталось {span}': '{span} left',
+  // TOTP second factor (src/web/views/login-code.tsx)
+  'Код из приложения': 'Code from the app',
+  'Двухфакторная защита': 'Two-factor protection',
+  'Ввести резервный код': 'Enter a recovery code',
+  'Ввести код из приложения': 'Enter the code from the app',
+  'Резервный код': 'Recovery code',
+  'Время на ввод кода истекло — войдите заново': 'The time to enter the code has run out — sign in again',
 }

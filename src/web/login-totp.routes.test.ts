@@ -1,0 +1,149 @@
+import { generate } from 'otplib'
+import { describe, expect, test } from 'vitest'
+import type { Db } from '#src/db/schema.ts'
+import { actorFromUser } from '#src/users/actor.ts'
+import { beginTotp } from '#src/users/begin-totp.ts'
+import { confirmTotp } from '#src/users/confirm-totp.ts'
+import { hashPassword } from '#src/users/passwords.ts'
+import { TOTP_PERIOD_S } from '#src/users/totp.ts'
+import { testApp, testConfig } from '../../test/support/api.ts'
+import { setTestClock, T0 } from '../../test/support/clock.ts'
+import { testDatabase } from '../../test/support/database.ts'
+import { buildUser } from '../../test/support/factories.ts'
+import { inlineProblems } from '../../test/support/web.ts'
+
+const PASSWORD = 'длинный-пароль-42'
+const config = testConfig()
+const LATER = T0 + 10 * TOTP_PERIOD_S * 1000
+
+type App = ReturnType<typeof testApp>['app']
+
+/** A browser's cookie jar, enough for these pages. */
+class Browser {
+  jar = new Map<string, string>()
+  readonly app: App
+  constructor(app: App) {
+    this.app = app
+  }
+  get cookie() {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+  async request(path: string, init: RequestInit = {}) {
+    const response = await this.app.request(path, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), cookie: this.cookie },
+    })
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';')
+      const [name = '', value = ''] = pair.split('=')
+      if (/Max-Age=0/i.test(line) || value === '') this.jar.delete(name)
+      else this.jar.set(name, value)
+    }
+    return { status: response.status, location: response.headers.get('location'), text: await response.text() }
+  }
+  post(path: string, fields: Record<string, string>) {
+    return this.request(path, {
+      method: 'POST',
+      body: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+  }
+}
+
+function csrfOf(html: string): string {
+  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+}
+
+async function enrolledUser(db: Db) {
+  const user = await buildUser(db, { role: 'admin', login: 'glavnyi', passwordHash: await hashPassword(PASSWORD) })
+  setTestClock(T0)
+  const { secret } = await beginTotp(db, actorFromUser(user, 'web'), config.secretKey)
+  const recovery = await confirmTotp(
+    db,
+    actorFromUser(user, 'web'),
+    config.secretKey,
+    await generate({ secret, epoch: T0 / 1000 }),
+  )
+  setTestClock(LATER)
+  return { user, secret, recovery }
+}
+
+/** The password step: ends on the code page. */
+async function passwordStep(browser: Browser) {
+  const form = await browser.request('/login')
+  const step = await browser.post('/login?next=%2Ftickets', {
+    _csrf: csrfOf(form.text),
+    login: 'glavnyi',
+    password: PASSWORD,
+  })
+  expect(step.status).toBe(303)
+  expect(step.location).toBe('/login/code?next=%2Ftickets')
+  expect(browser.jar.has('helpdesk_session')).toBe(false)
+  return browser.request(step.location ?? '')
+}
+
+describe('web login with a TOTP code', () => {
+  test('password, then «Код из приложения»: a wrong code stays on the step, the right one signs in, once', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db, config)
+    const { secret } = await enrolledUser(db)
+    const browser = new Browser(app)
+    const page = await passwordStep(browser)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('name="code"')
+    expect(page.text).toContain('Ввести резервный код')
+    expect(inlineProblems(page.text)).toEqual([])
+    const code = await generate({ secret, epoch: LATER / 1000 })
+    const wrong = await browser.post('/login/code?next=%2Ftickets', {
+      _csrf: csrfOf(page.text),
+      code: code === '000000' ? '111111' : '000000',
+    })
+    expect(wrong.status).toBe(401)
+    expect(wrong.text).toContain('Неверный или уже использованный код')
+    const right = await browser.post('/login/code?next=%2Ftickets', { _csrf: csrfOf(page.text), code })
+    expect([right.status, right.location]).toEqual([303, '/tickets'])
+    expect(browser.jar.has('helpdesk_session')).toBe(true)
+    expect(browser.jar.has('helpdesk_2fa')).toBe(false)
+
+    // The same code from another browser is refused: a step is used once.
+    const other = new Browser(app)
+    const again = await passwordStep(other)
+    const replay = await other.post('/login/code?next=%2Ftickets', { _csrf: csrfOf(again.text), code })
+    expect(replay.status).toBe(401)
+    expect(other.jar.has('helpdesk_session')).toBe(false)
+  })
+
+  test('«Ввести резервный код»: a recovery code signs in once', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db, config)
+    const { recovery } = await enrolledUser(db)
+    for (const expected of [303, 401]) {
+      const browser = new Browser(app)
+      await passwordStep(browser)
+      const page = await browser.request('/login/code?recovery=1&next=%2Ftickets')
+      expect(page.text).toContain('Резервный код')
+      const result = await browser.post('/login/code?next=%2Ftickets', {
+        _csrf: csrfOf(page.text),
+        code: recovery[0] ?? '',
+      })
+      expect(result.status).toBe(expected)
+    }
+  })
+
+  test('without a right password there is no code step: no ticket, a forged one is refused', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db, config)
+    const { user, secret } = await enrolledUser(db)
+    const browser = new Browser(app)
+    expect((await browser.request('/login/code')).location).toBe('/login?next=%2Ftickets')
+    const form = await browser.request('/login')
+    const wrong = await browser.post('/login', { _csrf: csrfOf(form.text), login: 'glavnyi', password: 'не тот' })
+    expect(wrong.status).toBe(401)
+    expect(browser.jar.has('helpdesk_2fa')).toBe(false)
+    browser.jar.set('helpdesk_2fa', `${user.id}.${LATER + 60_000}.${'A'.repeat(43)}`)
+    const code = await generate({ secret, epoch: LATER / 1000 })
+    const forged = await browser.post('/login/code', { _csrf: csrfOf(form.text), code })
+    expect(forged.status).toBe(401)
+    expect(browser.jar.has('helpdesk_session')).toBe(false)
+  })
+})
