@@ -307,6 +307,51 @@ export function registerTokenCommands(program: Command, context: CliContext): vo
         context.output.out(token)
       })
     })
+
+  tokens
+    .command('list')
+    .description('показать API-токены (название, выпущен, последнее использование; сам токен не показывается)')
+    .option('--login <логин>', 'только токены этого пользователя')
+    .addHelpText('after', '\nПримеры:\n  helpdesk tokens list\n  helpdesk tokens list --login admin')
+    .action(async (opts: { login?: string }) => {
+      await withDatabase(context.output, async (session) => {
+        const [{ findUserByLogin }, { listApiTokens }] = await Promise.all([
+          import('#src/users/user-store.ts'),
+          import('#src/users/list-api-tokens.ts'),
+        ])
+        let userId: number | undefined
+        if (opts.login !== undefined) {
+          const user = await findUserByLogin(session.db, opts.login.trim().toLowerCase())
+          if (!user) throw notFound(messages.userByLoginNotFound(opts.login))
+          userId = user.id
+        }
+        const rows = await listApiTokens(session.db, session.actor, { userId })
+        const day = (at: string | null) => (at === null ? '—' : at.slice(0, 16).replace('T', ' '))
+        const columns: Column<(typeof rows)[number]>[] = [
+          { header: 'ID', value: (r) => String(r.id), align: 'right' },
+          { header: 'Логин', value: (r) => r.login ?? `№ ${r.userId}` },
+          { header: 'Название', value: (r) => r.name, shrink: true, min: 12 },
+          { header: 'Выпущен (UTC)', value: (r) => day(r.createdAt) },
+          { header: 'Использован (UTC)', value: (r) => day(r.lastUsedAt) },
+          { header: 'Отозван (UTC)', value: (r) => day(r.revokedAt) },
+        ]
+        context.output.out(rows.length === 0 ? 'Токенов нет' : formatTable(rows, columns, context.output))
+      })
+    })
+
+  tokens
+    .command('revoke')
+    .description('отозвать API-токен')
+    .requiredOption('--id <id>', 'номер токена (из helpdesk tokens list)')
+    .addHelpText('after', '\nПример:\n  helpdesk tokens revoke --id 12')
+    .action(async (opts: { id: string }) => {
+      const tokenId = parseId(opts.id, '--id')
+      await withDatabase(context.output, async (session) => {
+        const { revokeApiToken } = await import('#src/users/api-tokens.ts')
+        await revokeApiToken(session.db, session.actor, { tokenId })
+        context.output.out(`Токен ${tokenId} отозван`)
+      })
+    })
 }
 
 function parseRole(value: string): Role {

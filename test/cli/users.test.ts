@@ -245,6 +245,43 @@ describe('helpdesk migrate, users and tokens', { timeout: CLI_TIMEOUT }, () => {
     ])
     expect(noDepartment).toMatchObject({ code: 1, stderr: 'Ошибка: Отделение «Нет такого» не найдено\n' })
   })
+
+  test('tokens list shows tokens without the secret (all, or one login); tokens revoke revokes and is journaled', async () => {
+    const issued = await helpdesk(env, ['tokens', 'create', '--login', 'admin', '--name', 'Для отзыва'])
+    expect(issued.code).toBe(0)
+    const secret = issued.stdout.trim()
+
+    const all = await helpdesk(env, ['tokens', 'list'])
+    expect(all).toMatchObject({ code: 0, stderr: '' })
+    expect(all.stdout).toContain('Zabbix')
+    expect(all.stdout).toContain('Для отзыва')
+    expect(all.stdout).not.toContain(secret)
+    const id = /^\s*(\d+)\s+admin\s+Для отзыва/m.exec(all.stdout)?.[1] ?? ''
+    expect(id).not.toBe('')
+
+    const revoked = await helpdesk(env, ['tokens', 'revoke', '--id', id])
+    expect(revoked).toEqual({ code: 0, stdout: `Токен ${id} отозван\n`, stderr: '' })
+    const mine = await helpdesk(env, ['tokens', 'list', '--login', 'ADMIN'])
+    expect(mine.stdout).toMatch(
+      new RegExp(`^\\s*${id}\\s+admin\\s+Для отзыва.*\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s*$`, 'm'),
+    )
+    await withFileDatabase(env, async (db) => {
+      const row = await db
+        .selectFrom('api_tokens')
+        .select('revoked_at')
+        .where('id', '=', Number(id))
+        .executeTakeFirstOrThrow()
+      expect(row.revoked_at).not.toBeNull()
+      expect(await db.selectFrom('audit_log').select('id').where('action', '=', 'token.revoke').execute()).toHaveLength(
+        1,
+      )
+    })
+
+    const unknown = await helpdesk(env, ['tokens', 'list', '--login', 'nobody'])
+    expect(unknown.code).toBe(1)
+    const missing = await helpdesk(env, ['tokens', 'revoke', '--id', '99999'])
+    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'Ошибка: Токен не найден\n' })
+  })
 })
 
 describe.concurrent('helpdesk users: refusals change nothing and say why in one line', { timeout: CLI_TIMEOUT }, () => {
