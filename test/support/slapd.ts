@@ -233,6 +233,10 @@ export async function startSlapd(options: { memberOf?: boolean; tls?: boolean } 
     const listen = tls ? `${url}/ ${ldapsUrl}/` : `${url}/`
     const proc = spawn(SLAPD, ['-f', confFile, '-h', listen, '-d', '0'], { stdio: 'ignore' })
     child = proc
+    // Should the test process end without afterAll (a crash, a timeout), slapd is not left running.
+    const orphaned = () => proc.kill('SIGKILL')
+    process.once('exit', orphaned)
+    proc.once('exit', () => process.removeListener('exit', orphaned))
     const deadline = Date.now() + 10_000
     while (!(await accepts(port))) {
       if (proc.exitCode !== null) throw new Error(`slapd exited with ${proc.exitCode}`)
