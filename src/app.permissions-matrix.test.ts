@@ -99,6 +99,16 @@ const OLD_PASSWORD = 'Матрица-старый-пароль-7341'
 let oldPasswordHash: Promise<string> | undefined
 const NEW_PASSWORD = 'Матрица-новый-пароль-9128'
 
+/** A pending TOTP enrolment of the principal, whatever an earlier cell left on its account. */
+async function freshTotp(db: Db, actor: Actor) {
+  await db
+    .updateTable('users')
+    .set({ totp_enabled: 0, totp_secret: null, totp_last_step: null })
+    .where('id', '=', actor.id ?? 0)
+    .execute()
+  return beginTotp(db, actor, testConfig().secretKey)
+}
+
 /** A ticket number that does not exist. */
 const MISSING = 9_999_999
 
@@ -273,6 +283,16 @@ const routes: Record<string, Route> = {
       return { path: '', form: { current: OLD_PASSWORD, next: NEW_PASSWORD, repeat: NEW_PASSWORD } }
     },
   },
+  'GET /profile/tokens': { need: 'signed-in' },
+  'POST /profile/tokens': { need: 'signed-in', call: async () => ({ path: '', form: { name: 'Матрица' } }) },
+  'POST /profile/tokens/revoke': {
+    need: 'signed-in',
+    call: async (f, who) => {
+      if (who.user?.status !== 'active') return { path: '', form: { token: '1' } }
+      const own = await createApiToken(f.db, actorFromUser(who.user, 'web'), { userId: who.user.id, name: 'Матрица' })
+      return { path: '', form: { token: String(own.id) } }
+    },
+  },
   'POST /profile/sessions/revoke': {
     need: 'signed-in',
     self: true,
@@ -379,6 +399,28 @@ const routes: Record<string, Route> = {
   },
 
   // API.
+  'GET /profile/2fa': { need: 'signed-in' },
+  'POST /profile/2fa/begin': { need: 'signed-in', self: true },
+  'POST /profile/2fa/confirm': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      if (who.user?.status !== 'active') return { path: '', form: { code: '000000' } }
+      const { secret } = await freshTotp(f.db, actorFromUser(who.user, 'web'))
+      return { path: '', form: { code: await generate({ secret }) } }
+    },
+  },
+  'POST /profile/2fa/disable': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      if (who.user?.status !== 'active') return { path: '', form: { code: '000000' } }
+      const actor = actorFromUser(who.user, 'web')
+      const { secret } = await freshTotp(f.db, actor)
+      const [recovery] = await confirmTotp(f.db, actor, testConfig().secretKey, await generate({ secret }))
+      return { path: '', form: { code: recovery ?? '' } }
+    },
+  },
   'GET /api/v1/me': { need: 'signed-in' },
   'POST /api/v1/me/totp': { need: 'signed-in', self: true },
   'POST /api/v1/me/totp/confirm': {
@@ -386,7 +428,7 @@ const routes: Record<string, Route> = {
     self: true,
     call: async (f, who) => {
       if (who.user?.status !== 'active') return { path: '', json: { code: '000000' } }
-      const { secret } = await beginTotp(f.db, actorFromUser(who.user, 'api'), testConfig().secretKey)
+      const { secret } = await freshTotp(f.db, actorFromUser(who.user, 'api'))
       return { path: '', json: { code: await generate({ secret }) } }
     },
   },
@@ -396,7 +438,7 @@ const routes: Record<string, Route> = {
     call: async (f, who) => {
       if (who.user?.status !== 'active') return { path: '', json: { code: '000000' } }
       const actor = actorFromUser(who.user, 'api')
-      const { secret } = await beginTotp(f.db, actor, testConfig().secretKey)
+      const { secret } = await freshTotp(f.db, actor)
       const [recovery] = await confirmTotp(f.db, actor, testConfig().secretKey, await generate({ secret }))
       return { path: '', json: { code: recovery } }
     },

@@ -7,6 +7,7 @@ import { outageOf } from '#src/db/unavailable.ts'
 import { isDomainError } from '#src/errors.ts'
 import type { LoginThrottle } from '#src/users/login-throttle.ts'
 import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
+import { apiTokenRoutes } from './api-tokens.routes.tsx'
 import { auditRoutes } from './audit.routes.tsx'
 import { authRoutes } from './auth.routes.tsx'
 import { webBodyLimit } from './body-limit.ts'
@@ -25,6 +26,7 @@ import { staticRoutes } from './static.ts'
 import { statsRoutes } from './stats.routes.tsx'
 import { telegramLoginRoutes } from './telegram-login.routes.tsx'
 import { ticketRoutes } from './tickets.routes.tsx'
+import { totpRoutes } from './totp.routes.tsx'
 import { unreadableForm } from './unreadable-form.ts'
 import { newUserRoutes } from './user-new.routes.tsx'
 import { userRoutes } from './users.routes.tsx'
@@ -57,6 +59,8 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/users/new', newUserRoutes())
   web.route('/users', userRoutes())
   web.route('/audit', auditRoutes())
+  web.route('/profile/2fa', totpRoutes())
+  web.route('/profile/tokens', apiTokenRoutes())
   web.route('/profile', profileRoutes())
   web.route('/registrations', registrationRoutes())
   web.route('/categories', categoryRoutes())

@@ -38,3 +38,26 @@ export const enUserNew: Readonly<Record<string, string>> = {
     "A password reset ends the person's sessions and issues a one-time link to set a new password.",
   'Сбросить пароль': 'Reset password',
 }
+
+/** English for «Профиль → API-токены» (src/web/api-tokens.routes.tsx). */
+export const enApiTokens: Readonly<Record<string, string>> = {
+  'API-токены': 'API tokens',
+  'Токены для программ, которые работают с заявками от вашего имени через API.':
+    'Tokens for programs that work with tickets on your behalf through the API.',
+  'Мои API-токены': 'My API tokens',
+  'Токенов нет': 'No tokens',
+  Выпущен: 'Issued',
+  'Последнее использование': 'Last used',
+  Состояние: 'State',
+  'не использовался': 'never used',
+  Отозвать: 'Revoke',
+  отозван: 'revoked',
+  'Новый токен — скопируйте его сейчас: он больше не будет показан.':
+    'The new token — copy it now: it will not be shown again.',
+  'Токен отозван': 'Token revoked',
+  'Новый токен': 'New token',
+  'Выпустить токен': 'Issue a token',
+  'Токен даёт программе те же права, что и вам. Храните его как пароль.':
+    'A token gives a program the same rights as you. Keep it like a password.',
+  'Для чего токен': 'What the token is for',
+}

@@ -1,7 +1,7 @@
 import { enAdmin } from './en-admin.ts'
 import { enCommon } from './en-common.ts'
 import { enCurator } from './en-curator.ts'
-import { enPasswordSet, enUserNew } from './en-password-set.ts'
+import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
 import { enStats } from './en-stats.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
@@ -18,6 +18,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enTelegramLogin,
   ...enPasswordSet,
   ...enUserNew,
+  ...enApiTokens,
   ...enTicket,
   ...enStats,
   ...enPolish,

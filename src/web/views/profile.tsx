@@ -51,6 +51,11 @@ export function ProfilePage(props: ProfileViewProps) {
           <Fact label={t('Логин')} value={user.login} />
         </dl>
         <p class="muted small">{t('ФИО, отделение и должность исправляет администратор.')}</p>
+        <p>
+          <a href="/profile/2fa">{t('Двухфакторная защита')}</a>
+          {': '}
+          {user.totp_enabled === 1 ? t('включена') : t('не включена')}
+        </p>
       </section>
       <div class="admin-grid">
         <ContactsForm {...props} />
@@ -74,6 +79,13 @@ export function ProfilePage(props: ProfileViewProps) {
           />
         </section>
       </div>
+      <section class="card stack">
+        <h2>{t('API-токены')}</h2>
+        <p class="muted">{t('Токены для программ, которые работают с заявками от вашего имени через API.')}</p>
+        <p>
+          <a href="/profile/tokens">{t('Мои API-токены')}</a>
+        </p>
+      </section>
       <ConsentCard {...props} />
     </Layout>
   )

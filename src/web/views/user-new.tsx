@@ -109,7 +109,7 @@ export function PasswordLinkIssuedPage(props: {
           })}
         </p>
         <p>
-          <code class="secret">{props.url}</code>
+          <code>{props.url}</code>
         </p>
         <p class="muted">
           {t('Ссылка одноразовая и действует 24 часа; она показывается только сейчас.')}{' '}
