@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import { generateSecret, generateURI, verify } from 'otplib'
-import type { Tx, User } from '#src/db/schema.ts'
+import type { Role, Tx, User } from '#src/db/schema.ts'
 import { now, nowDate } from '#src/db/time.ts'
 
 /**
@@ -153,3 +153,17 @@ export async function checkSecondFactor(tx: Tx, user: User, secretKey: string, c
   if (/^\d{6}$/.test(trimmed)) return checkTotpCode(tx, user, secretKey, trimmed)
   return useRecoveryCode(tx, user.id, trimmed)
 }
+
+/**
+ * AUTH_REQUIRE_2FA: a session of such an account without 2FA may only enrol (and see itself, sign out).
+ * Bearer API tokens are not asked: they are made by a signed-in person and revocable.
+ */
+export function enrolmentRequired(
+  user: Pick<User, 'role' | 'totp_enabled'>,
+  roles: readonly Role[] | undefined,
+): boolean {
+  return (roles ?? []).includes(user.role) && user.totp_enabled !== 1
+}
+
+export const ENROLMENT_REQUIRED =
+  'Для Вашей роли обязательна двухфакторная защита: подключите приложение-аутентификатор в профиле'

@@ -10,7 +10,7 @@ import { testApp, testConfig } from '../../test/support/api.ts'
 import { setTestClock, T0 } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
-import { inlineProblems } from '../../test/support/web.ts'
+import { getPage, inlineProblems, postForm, signIn } from '../../test/support/web.ts'
 
 const PASSWORD = 'длинный-пароль-42'
 const config = testConfig()
@@ -145,5 +145,43 @@ describe('web login with a TOTP code', () => {
     const forged = await browser.post('/login/code', { _csrf: csrfOf(form.text), code })
     expect(forged.status).toBe(401)
     expect(browser.jar.has('helpdesk_session')).toBe(false)
+  })
+})
+
+describe('«Профиль → Двухфакторная защита»', () => {
+  test('QR as inline SVG and the key, a wrong code refused beside the form, then ten recovery codes shown once with «Скачать»', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db, config)
+    const user = await buildUser(db, {
+      role: 'executor',
+      login: 'ispolnitel',
+      passwordHash: await hashPassword(PASSWORD),
+    })
+    const who = await signIn(db, user)
+    setTestClock(T0)
+    const profile = await getPage(app, '/profile', who)
+    expect(profile.text).toContain('href="/profile/2fa"')
+    const start = await getPage(app, '/profile/2fa', who)
+    expect(start.text).toContain('action="/profile/2fa/begin"')
+    const begun = await postForm(app, '/profile/2fa/begin', who)
+    expect(begun.status).toBe(200)
+    expect(begun.headers.get('cache-control')).toBe('no-store')
+    expect(begun.text).toContain('<svg')
+    expect(inlineProblems(begun.text)).toEqual([])
+    const secret = /<code>([A-Z2-7]+)<\/code>/.exec(begun.text)?.[1] ?? ''
+    expect(secret).not.toBe('')
+    const code = await generate({ secret, epoch: T0 / 1000 })
+    const wrong = await postForm(app, '/profile/2fa/confirm', who, { code: code === '000000' ? '111111' : '000000' })
+    expect(wrong.status).toBe(422)
+    expect(wrong.text).toContain('Неверный или уже использованный код')
+    const done = await postForm(app, '/profile/2fa/confirm', who, { code })
+    expect(done.status).toBe(200)
+    const codes = /<pre>([^<]+)<\/pre>/.exec(done.text)?.[1]?.trim().split('\n') ?? []
+    expect(codes).toHaveLength(10)
+    expect(done.text).toContain('download="helpdesk-recovery-codes.txt"')
+    expect((await getPage(app, '/profile/2fa', who)).text).not.toContain(codes[0] ?? '-')
+    // Turned off with a recovery code (the policy names no role here).
+    const off = await postForm(app, '/profile/2fa/disable', who, { code: codes[0] ?? '' })
+    expect([off.status, off.location]).toEqual([303, '/profile/2fa?done=off'])
   })
 })
