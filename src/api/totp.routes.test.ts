@@ -80,3 +80,27 @@ describe('TOTP over the API', () => {
     }
   })
 })
+
+describe('AUTH_REQUIRE_2FA over the API', () => {
+  test('a curator session without 2FA gets 403 totp_enrollment_required except /me, enrolment and logout; a bearer token is not asked', async () => {
+    const { app, person } = await setup(['curator'])
+    setTestClock(T0)
+    const login = await call(app, 'POST', '/api/v1/auth/login', { headers: json, body: { login: 'petrova', password } })
+    expect(login.status).toBe(200)
+    const cookie = /helpdesk_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? ''
+    const session = { cookie, 'content-type': 'application/json' }
+    expectCleanError(await call(app, 'GET', '/api/v1/tickets', { headers: session }), 403, 'totp_enrollment_required')
+    expect((await call(app, 'GET', '/api/v1/me', { headers: session })).status).toBe(200)
+    expect((await call(app, 'GET', '/api/v1/tickets', { headers: person.headers })).status).toBe(200)
+    const begun = await call(app, 'POST', '/api/v1/me/totp', { headers: session })
+    expect(begun.status).toBe(201)
+    const { secret } = begun.body as { secret: string }
+    const confirmed = await call(app, 'POST', '/api/v1/me/totp/confirm', {
+      headers: session,
+      body: { code: await codeAt(secret, T0) },
+    })
+    expect(confirmed.status).toBe(200)
+    expect((await call(app, 'GET', '/api/v1/tickets', { headers: session })).status).toBe(200)
+    expect((await call(app, 'POST', '/api/v1/auth/logout', { headers: session })).status).toBe(204)
+  })
+})

@@ -185,3 +185,26 @@ describe('«Профиль → Двухфакторная защита»', () =>
     expect([off.status, off.location]).toEqual([303, '/profile/2fa?done=off'])
   })
 })
+
+describe('AUTH_REQUIRE_2FA on the web', () => {
+  test('a curator without 2FA is sent to the enrolment from every page until enrolled; a requester is not', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db, testConfig({ require2fa: ['curator', 'admin'] }))
+    const curator = await signIn(db, await buildUser(db, { role: 'curator' }))
+    const requester = await signIn(db, await buildUser(db, { role: 'requester' }))
+    expect((await getPage(app, '/tickets', requester)).status).toBe(200)
+    for (const path of ['/tickets', '/profile', '/users']) {
+      const page = await getPage(app, path, curator)
+      expect([page.status, page.location]).toEqual([303, '/profile/2fa'])
+    }
+    expect((await postForm(app, '/profile/contacts', curator, { room: '1' })).status).toBe(403)
+    setTestClock(T0)
+    const begun = await postForm(app, '/profile/2fa/begin', curator)
+    const secret = /<code>([A-Z2-7]+)<\/code>/.exec(begun.text)?.[1] ?? ''
+    const done = await postForm(app, '/profile/2fa/confirm', curator, {
+      code: await generate({ secret, epoch: T0 / 1000 }),
+    })
+    expect(done.status).toBe(200)
+    expect((await getPage(app, '/tickets', curator)).status).toBe(200)
+  })
+})
