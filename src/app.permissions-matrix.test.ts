@@ -243,6 +243,15 @@ const routes: Record<string, Route> = {
       return { path: '', form: { full_name: unique('Новый'), login: `matrix${counter}`, role: 'requester' } }
     },
   },
+  'POST /users/:id/tokens/revoke': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => {
+      const owner = await buildUser(f.db)
+      const issued = await createApiToken(f.db, actorFromUser(owner, 'web'), { userId: owner.id, name: 'Матрица' })
+      return { path: `/users/${owner.id}/tokens/revoke`, form: { token: String(issued.id) } }
+    },
+  },
   'POST /users/:id/password-reset': {
     need: 'user.manage',
     refusal: 404,

@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest'
+import { actorFromUser } from '#src/users/actor.ts'
+import { createApiToken, resolveApiToken } from '#src/users/api-tokens.ts'
 import { createSession, resolveSession } from '#src/users/sessions.ts'
 import { testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
@@ -82,6 +84,31 @@ describe('«Новый пользователь»', () => {
     }
     expect(await journalOf(db, 'user.create', 'denied')).toHaveLength(4)
     expect(await db.selectFrom('users').select('id').where('login', 'like', 'x%').execute()).toEqual([])
+  })
+})
+
+describe("API tokens on a user's page", () => {
+  test("the admin sees the person's tokens (never the secret) and revokes one; another person's token id is refused", async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const admin = await webUser(db, { role: 'admin' })
+    const person = await buildUser(db, { login: 'ivanov' })
+    const other = await buildUser(db, { login: 'petrov' })
+    const issued = await createApiToken(db, actorFromUser(person, 'web'), { userId: person.id, name: 'Отчёты' })
+    const theirs = await createApiToken(db, actorFromUser(other, 'web'), { userId: other.id, name: 'Чужой' })
+
+    const page = await getPage(app, `/users/${person.id}`, admin)
+    expect(page.text).toContain('Отчёты')
+    expect(page.text).not.toContain('Чужой')
+    expect(page.text).not.toContain(issued.token)
+
+    const wrong = await postForm(app, `/users/${person.id}/tokens/revoke`, admin, { token: String(theirs.id) })
+    expect(wrong.status).toBe(422)
+    expect(await resolveApiToken(db, theirs.token)).toMatchObject({ id: other.id })
+    const done = await postForm(app, `/users/${person.id}/tokens/revoke`, admin, { token: String(issued.id) })
+    expect(done.status).toBe(303)
+    expect(await resolveApiToken(db, issued.token)).toBeUndefined()
+    expect(await journalOf(db, 'token.revoke')).toMatchObject([{ actor_id: admin.user.id, subject_id: person.id }])
   })
 })
 

@@ -4,9 +4,11 @@ import { idParam } from '#src/api/validate.ts'
 import { roles, userStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
+import { revokeApiToken } from '#src/users/api-tokens.ts'
 import { authorize } from '#src/users/authorize.ts'
 import { changeRole } from '#src/users/change-role.ts'
 import { deactivateUser } from '#src/users/deactivate-user.ts'
+import { listApiTokens } from '#src/users/list-api-tokens.ts'
 import { reactivateUser } from '#src/users/reactivate-user.ts'
 import { type IssuedPasswordLink, resetPassword } from '#src/users/reset-password.ts'
 import { revokeSessions } from '#src/users/revoke-sessions.ts'
@@ -111,6 +113,21 @@ export function userRoutes(): Hono<WebEnv> {
     return act(c, userId, 'status', 'unlocked', () => unlockLogin(c.get('deps').db, c.get('actor'), { userId }))
   })
 
+  routes.post('/:id/tokens/revoke', async (c) => {
+    const userId = idParam(c)
+    const form = await readForm(c)
+    const tokenId = form.id('token')
+    return act(c, userId, 'tokens', 'token_revoked', async () => {
+      const { db } = c.get('deps')
+      const found =
+        tokenId === undefined
+          ? undefined
+          : await db.selectFrom('api_tokens').select('user_id').where('id', '=', tokenId).executeTakeFirst()
+      if (tokenId === undefined || found?.user_id !== userId) throw new FormProblem('Токен не найден')
+      await revokeApiToken(db, c.get('actor'), { tokenId })
+    })
+  })
+
   // The link is shown on the answer itself (once), so no redirect after this post.
   routes.post('/:id/password-reset', async (c) => {
     const userId = idParam(c)
@@ -189,6 +206,7 @@ async function renderUser(
       person={person}
       departments={await listDepartments(db)}
       sessions={await activeSessions(db, person.id)}
+      tokens={await listApiTokens(db, c.get('actor'), { userId: person.id })}
       errors={extras.errors}
       done={extras.done}
       now={now()}

@@ -1,8 +1,10 @@
 import type { Department, Role, User, UserStatus } from '#src/db/schema.ts'
 import { roles, userStatuses } from '#src/db/schema.ts'
+import type { ApiTokenRow } from '#src/users/list-api-tokens.ts'
 import type { SessionInfo } from '#src/users/session-list.ts'
 import { dateTime } from '../format.ts'
 import { t, tn } from '../i18n.ts'
+import { ApiTokenTable } from './api-tokens.tsx'
 import { Layout } from './layout.tsx'
 import { CardForm, CsrfField, Empty, Fact, FilterButtons, FormError, Notice, PageHead, Pager, When } from './parts.tsx'
 
@@ -190,7 +192,7 @@ export function UserResults(props: UsersViewProps) {
 }
 
 /** The forms of the person's page, for errors shown beside them. */
-export type UserForm = 'details' | 'role' | 'status' | 'sessions'
+export type UserForm = 'details' | 'role' | 'status' | 'sessions' | 'tokens'
 
 export interface UserViewProps {
   user: User
@@ -198,6 +200,8 @@ export interface UserViewProps {
   person: User
   departments: Department[]
   sessions: SessionInfo[]
+  /** The person's API tokens (never the secrets). */
+  tokens?: ApiTokenRow[] | undefined
   errors?: Partial<Record<UserForm, string>> | undefined
   /** What was just done, from the redirect after a form. */
   done?: string | undefined
@@ -213,6 +217,7 @@ const doneTexts = (): Record<string, string> => ({
   session: t('Сеанс завершён'),
   sessions: t('Все сеансы завершены'),
   unlocked: t('Ограничение входа снято: человек может войти сразу'),
+  token_revoked: t('Токен отозван'),
 })
 
 export function UserPage(props: UserViewProps) {
@@ -266,6 +271,19 @@ export function UserPage(props: UserViewProps) {
         </div>
       </div>
       <SessionsCard {...props} />
+      {props.tokens ? (
+        <section class="card stack">
+          <h2>{t('API-токены')}</h2>
+          <FormError message={props.errors?.tokens} />
+          <ApiTokenTable
+            tokens={props.tokens}
+            csrf={props.csrf}
+            revokeAction={`/users/${person.id}/tokens/revoke`}
+            now={props.now}
+            tz={props.tz}
+          />
+        </section>
+      ) : null}
     </Layout>
   )
 }
