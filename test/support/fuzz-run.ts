@@ -687,6 +687,7 @@ const readActions = [
   'ticket.list',
   'ticket.view',
   'ticket.watch',
+  'token.list',
   'user.list',
   'user.search',
   'user.view',
