@@ -265,6 +265,11 @@ const routes: Record<string, Route> = {
     refusal: 404,
     call: async (f) => ({ path: `/users/${await freshUser(f)}/unlock` }),
   },
+  'POST /users/:id/totp-reset': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}/totp-reset` }),
+  },
   'GET /audit': { need: 'audit.view', refusal: 404 },
   'POST /audit/verify': { need: 'audit.view', refusal: 404 },
   'GET /audit/export.csv': { need: 'audit.view', refusal: 404 },

@@ -208,3 +208,23 @@ describe('AUTH_REQUIRE_2FA on the web', () => {
     expect((await getPage(app, '/tickets', curator)).status).toBe(200)
   })
 })
+
+describe('«Сбросить 2FA» on a user’s page', () => {
+  test('an admin resets an enrolled person’s 2FA: the person’s sessions end and the password alone signs in again', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db, config)
+    const { user } = await enrolledUser(db)
+    const person = await signIn(db, user)
+    const admin = await signIn(db, await buildUser(db, { role: 'admin' }))
+    const page = await getPage(app, `/users/${user.id}`, admin)
+    expect(page.text).toContain(`action="/users/${user.id}/totp-reset"`)
+    const reset = await postForm(app, `/users/${user.id}/totp-reset`, admin)
+    expect(reset.status).toBe(303)
+    expect((await getPage(app, '/tickets', person)).status).toBe(303)
+    expect((await getPage(app, `/users/${user.id}`, admin)).text).not.toContain('totp-reset"')
+    const browser = new Browser(app)
+    const form = await browser.request('/login')
+    const login = await browser.post('/login', { _csrf: csrfOf(form.text), login: 'glavnyi', password: PASSWORD })
+    expect([login.status, login.location]).toEqual([303, '/tickets'])
+  })
+})

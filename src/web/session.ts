@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory'
 import { clientIp } from '#src/api/request.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
-import { ENROLMENT_REQUIRED, enrolmentRequired } from '#src/users/totp.ts'
+import { enrolmentRequired } from '#src/users/totp.ts'
 import { csrfToken, foreignOrigin, givenToken, isSafeMethod, sameToken } from './csrf.ts'
 import type { WebEnv } from './env.ts'
 import { inLanguage, t } from './i18n.ts'
@@ -43,7 +43,16 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   // AUTH_REQUIRE_2FA: until this person enrols, every page leads to the enrolment (signing out still works).
   if (enrolmentRequired(session.user, config.require2fa) && !/^\/(profile\/2fa(\/.*)?|logout)$/.test(c.req.path)) {
     if (isSafeMethod(c.req.method)) return c.redirect('/profile/2fa', 303)
-    return inLanguage(session.user.language, () => c.html(refusedPage(t(ENROLMENT_REQUIRED), session.user, csrf), 403))
+    return inLanguage(session.user.language, () =>
+      c.html(
+        refusedPage(
+          t('Для Вашей роли обязательна двухфакторная защита: подключите приложение-аутентификатор в профиле'),
+          session.user,
+          csrf,
+        ),
+        403,
+      ),
+    )
   }
   c.set('user', session.user)
   c.set('actor', actorFromUser(session.user, 'web', clientIp(c)))

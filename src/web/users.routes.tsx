@@ -11,6 +11,7 @@ import { deactivateUser } from '#src/users/deactivate-user.ts'
 import { listApiTokens } from '#src/users/list-api-tokens.ts'
 import { reactivateUser } from '#src/users/reactivate-user.ts'
 import { type IssuedPasswordLink, resetPassword } from '#src/users/reset-password.ts'
+import { resetTotp } from '#src/users/reset-totp.ts'
 import { revokeSessions } from '#src/users/revoke-sessions.ts'
 import { searchUsers } from '#src/users/search-users.ts'
 import { activeSessions } from '#src/users/session-list.ts'
@@ -111,6 +112,12 @@ export function userRoutes(): Hono<WebEnv> {
   routes.post('/:id/unlock', async (c) => {
     const userId = idParam(c)
     return act(c, userId, 'status', 'unlocked', () => unlockLogin(c.get('deps').db, c.get('actor'), { userId }))
+  })
+
+  // A lost phone and lost recovery codes: the admin clears the factor (sessions end, the person is told).
+  routes.post('/:id/totp-reset', async (c) => {
+    const userId = idParam(c)
+    return act(c, userId, 'status', 'totp_reset', () => resetTotp(c.get('deps').db, c.get('actor'), userId))
   })
 
   routes.post('/:id/tokens/revoke', async (c) => {

@@ -37,6 +37,11 @@ export const enCommon: Readonly<Record<string, string>> = {
   Скачать: 'Download',
   включена: 'on',
   'не включена': 'off',
+  'Двухфакторная защита сброшена, сеансы завершены: при входе человек подключит приложение заново':
+    'Two-factor protection reset, sessions ended: the person connects the app again at the next sign-in',
+  'Если телефон и резервные коды потеряны: сброс 2FA завершает сеансы человека, при входе он подключит приложение заново.':
+    "If the phone and the recovery codes are lost: a 2FA reset ends the person's sessions; they connect the app again at the next sign-in.",
+  'Сбросить 2FA': 'Reset 2FA',
   'Для Вашей роли обязательна двухфакторная защита: подключите приложение-аутентификатор в профиле':
     'Two-factor protection is required for your role: connect an authenticator app in your profile',
 }

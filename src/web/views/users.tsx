@@ -217,6 +217,7 @@ const doneTexts = (): Record<string, string> => ({
   session: t('Сеанс завершён'),
   sessions: t('Все сеансы завершены'),
   unlocked: t('Ограничение входа снято: человек может войти сразу'),
+  totp_reset: t('Двухфакторная защита сброшена, сеансы завершены: при входе человек подключит приложение заново'),
   token_revoked: t('Токен отозван'),
 })
 
@@ -410,6 +411,21 @@ function StatusForm(props: UserViewProps) {
           <div class="actions">
             <button type="submit" class="button">
               {t('Снять ограничение входа')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {person.totp_enabled === 1 || person.totp_secret !== null ? (
+        <form method="post" action={`/users/${person.id}/totp-reset`} class="stack">
+          <CsrfField token={props.csrf} />
+          <p class="muted">
+            {t(
+              'Если телефон и резервные коды потеряны: сброс 2FA завершает сеансы человека, при входе он подключит приложение заново.',
+            )}
+          </p>
+          <div class="actions">
+            <button type="submit" class="button">
+              {t('Сбросить 2FA')}
             </button>
           </div>
         </form>
