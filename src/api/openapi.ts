@@ -209,7 +209,7 @@ interface Operation {
   /** The success status and what it returns: one item, a page (`{items,total,page,per_page}`), a list (`{items}`). */
   ok: { status: 200 | 201 | 204; item?: ResponseName; page?: ResponseName; list?: ResponseName; description?: string }
   /** Error statuses besides 401 (and 422 for operations with input). */
-  errors?: Array<400 | 401 | 403 | 404 | 409 | 413>
+  errors?: Array<400 | 401 | 403 | 404 | 409 | 413 | 503>
   headers?: Array<{ name: string; description: string }>
 }
 
@@ -221,7 +221,8 @@ const operations: Operation[] = [
     method: 'post',
     path: '/auth/login',
     tag: 'auth',
-    summary: 'Вход по логину и паролю: ставит cookie сессии helpdesk_session',
+    summary:
+      'Вход по логину и паролю: ставит cookie сессии helpdesk_session. С включённой двухфакторной защитой без totp_code — 401 totp_required; неверный или повторный код — 401; резервный код принимается в totp_code один раз',
     public: true,
     body: loginBody,
     ok: { status: 200, description: '{ user, expires_at } и Set-Cookie' },
