@@ -106,7 +106,7 @@ describe('files stored for a request that is then refused', () => {
     // as on a full disk (EFBIG here, ENOSPC there), after the temporary file was created.
     const folder = mkdtempSync(path.join(tmpdir(), 'helpdesk-efbig-'))
     const script = `import { storeFile } from '#src/attachments/file-store.ts'
-      try { await storeFile(process.argv[1], new Uint8Array(65536), {}) } catch (e) { console.log(e.code) }`
+      try { await storeFile(process.argv[1], new Uint8Array(65536), {}) } catch (e) { process.stdout.write(String(e.code)) }`
     const run = spawnSync(
       'bash',
       ['-c', 'trap "" XFSZ; ulimit -f 16; exec node --import tsx --input-type=module -e "$0" "$1"', script, folder],
