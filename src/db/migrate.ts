@@ -8,6 +8,7 @@ import * as idempotencyFingerprint from './migrations/0007-idempotency-fingerpri
 import * as totp from './migrations/0008-totp.ts'
 import * as passwordLinks from './migrations/0009-password-links.ts'
 import * as ldap from './migrations/0010-ldap.ts'
+import * as telegramLinks from './migrations/0011-telegram-links.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0008-totp': totp,
   '0009-password-links': passwordLinks,
   '0010-ldap': ldap,
+  '0011-telegram-links': telegramLinks,
 }
 
 const provider: MigrationProvider = {

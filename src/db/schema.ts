@@ -334,6 +334,15 @@ export interface PasswordLinksTable {
   used_at: string | null
 }
 
+/** One-time codes linking a Telegram chat to an account (migration 0011): one per account, digest only. */
+export interface TelegramLinksTable {
+  user_id: number
+  code_hash: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 /** The staff dashboard's last visits (one row a person). */
 export interface DashboardVisitsTable {
   user_id: number
@@ -388,6 +397,7 @@ export interface Database {
   login_throttle: LoginThrottleTable
   totp_recovery_codes: TotpRecoveryCodesTable
   password_links: PasswordLinksTable
+  telegram_links: TelegramLinksTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */
