@@ -9,6 +9,7 @@ import * as totp from './migrations/0008-totp.ts'
 import * as passwordLinks from './migrations/0009-password-links.ts'
 import * as ldap from './migrations/0010-ldap.ts'
 import * as telegramLinks from './migrations/0011-telegram-links.ts'
+import * as userEmail from './migrations/0012-user-email.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0009-password-links': passwordLinks,
   '0010-ldap': ldap,
   '0011-telegram-links': telegramLinks,
+  '0012-user-email': userEmail,
 }
 
 const provider: MigrationProvider = {

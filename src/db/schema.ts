@@ -60,6 +60,8 @@ export interface UsersTable {
   auth_source: Generated<'local' | 'ldap'>
   /** The directory entry an LDAP account comes from. */
   external_dn: Generated<string | null>
+  /** The directory's `mail`, refreshed at each LDAP sign-in (migration 0012); personal data like the phone. */
+  email: Generated<string | null>
 }
 
 export interface DepartmentsTable {
