@@ -90,6 +90,48 @@ export async function currentConsentText(db: Tx): Promise<ConsentText> {
   return found
 }
 
+export interface GivenConsent {
+  userId: number
+  /** The version of the text the person agreed to. */
+  text: Pick<ConsentText, 'id' | 'version'>
+  channel: 'bot' | 'web'
+  /** Proof of the consent: Telegram `update_id`/`message_id`, or the browser's address and user agent. */
+  evidence: Record<string, unknown>
+  at: string
+}
+
+const consentChannelWords: Record<GivenConsent['channel'], string> = { bot: 'через бот', web: 'на сайте' }
+
+/**
+ * Records a person's consent to a text version and journals it, inside the caller's transaction (the
+ * registration in the bot, the set-password link on the web). Returns the record's id.
+ */
+export async function recordConsentGiven(tx: Tx, actor: Actor, consent: GivenConsent): Promise<number> {
+  const record = await tx
+    .insertInto('consent_records')
+    .values({
+      user_id: consent.userId,
+      consent_text_id: consent.text.id,
+      channel: consent.channel,
+      status: 'given',
+      evidence: JSON.stringify(consent.evidence),
+      created_at: consent.at,
+      withdrawn_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await audit(tx, actor, {
+    action: 'consent.give',
+    objectType: 'consent_record',
+    objectId: record.id,
+    subjectId: consent.userId,
+    pdn: true,
+    description: `Пользователь № ${consent.userId} дал согласие на обработку ПДн (версия текста ${consent.text.version}, ${consentChannelWords[consent.channel]})`,
+    details: { consentTextId: consent.text.id, version: consent.text.version, channel: consent.channel },
+  })
+  return record.id
+}
+
 export interface PublishConsentTextInput {
   text: string
 }

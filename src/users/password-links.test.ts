@@ -163,6 +163,28 @@ describe('set-password links', () => {
     expect((await userRow(db, user.id)).password_hash).toBeNull()
   })
 
+  test("an account that became the directory's (LDAP) cannot use a link issued before, nor get a new one", async () => {
+    const { db } = await testDatabase()
+    const { admin, user, link } = await personWithLink(db)
+    await db.updateTable('users').set({ auth_source: 'ldap' }).where('id', '=', user.id).execute()
+
+    expect(await viewPasswordLink(db, link.token)).toEqual({ problem: passwordLinkMessages.ldap })
+    await expect(consumePasswordLink(db, post(link.token), new LinkThrottle())).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: passwordLinkMessages.ldap,
+    })
+    expect((await userRow(db, user.id)).password_hash).toBeNull()
+    expect((await linkRow(db)).used_at).toBeNull()
+    const refused = await journalOf(db, 'user.password_link.refused', 'denied')
+    expect(refused.map((r) => JSON.parse(r.details ?? '{}'))).toEqual([{ reason: 'ldap' }])
+
+    const ldapUser = await userRow(db, user.id)
+    await expect(transact(db, (tx) => issuePasswordLink(tx, admin, ldapUser))).rejects.toMatchObject({
+      code: 'conflict',
+      message: passwordLinkMessages.ldap,
+    })
+  })
+
   test('two uses at once set one password and open one session', async () => {
     const { db } = await testDatabase()
     const { user, link } = await personWithLink(db)

@@ -7,7 +7,7 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { enqueueBotMessage } from '#src/notify/outbox.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
-import { currentConsentText, latestConsent } from './consent.ts'
+import { currentConsentText, latestConsent, recordConsentGiven } from './consent.ts'
 import { LinkThrottle } from './login-links.ts'
 import { hashPassword, passwordProblem } from './passwords.ts'
 import { createSession, hashToken, revokeUserSessions } from './sessions.ts'
@@ -30,6 +30,8 @@ export const passwordLinkMessages = {
   expired: `Срок действия ссылки для установки пароля истёк (${PASSWORD_LINK_HOURS} часа). Попросите администратора выдать новую`,
   inactive: 'Учётная запись не активна: обратитесь к администратору',
   noLogin: 'У учётной записи нет логина для входа на сайт: обратитесь к администратору',
+  /** An LDAP account (auth_source 'ldap'): its password is the directory's; ours is never set. */
+  ldap: 'Пароль этой учётной записи задаётся в Active Directory',
   mismatch: 'Пароли не совпадают',
   consent: 'Чтобы пользоваться службой поддержки, подтвердите согласие на обработку персональных данных',
   throttled: 'Слишком много попыток с этого адреса. Повторите позже',
@@ -51,6 +53,7 @@ export function passwordLinkUrl(baseUrl: string, token: string): string {
  */
 export async function issuePasswordLink(tx: Tx, actor: Actor, user: User): Promise<NewPasswordLink> {
   if (user.login === null) throw new DomainError('validation', passwordLinkMessages.noLogin)
+  if (user.auth_source === 'ldap') throw new DomainError('conflict', passwordLinkMessages.ldap)
   const token = randomBytes(32).toString('base64url')
   const at = now()
   const expiresAt = addMinutes(at, PASSWORD_LINK_HOURS * 60)
@@ -122,6 +125,8 @@ export async function viewPasswordLink(db: Db, token: string): Promise<{ problem
   const user = await findUser(db, link.user_id)
   if (user?.status !== 'active') return { problem: passwordLinkMessages.inactive }
   if (user.login === null) return { problem: passwordLinkMessages.noLogin }
+  // A link issued before the account became the directory's (its first LDAP sign-in) is dead with it.
+  if (user.auth_source === 'ldap') return { problem: passwordLinkMessages.ldap }
   const consent = await consentToConfirm(db, user.id)
   return {
     login: user.login,
@@ -179,7 +184,14 @@ export async function consumePasswordLink(
       objectType: null,
       objectId: null,
       description: 'Отклонена установка пароля по недействительной ссылке',
-      details: { reason: view.problem === passwordLinkMessages.unknown ? 'unknown' : 'unusable' },
+      details: {
+        reason:
+          view.problem === passwordLinkMessages.unknown
+            ? 'unknown'
+            : view.problem === passwordLinkMessages.ldap
+              ? 'ldap'
+              : 'unusable',
+      },
     })
     throw new DomainError('unauthorized', view.problem)
   }
@@ -203,6 +215,7 @@ export async function consumePasswordLink(
     if (!claimed) throw new DomainError('unauthorized', passwordLinkMessages.used)
     const user = await findUser(tx, claimed.user_id)
     if (user?.status !== 'active') throw new DomainError('forbidden', passwordLinkMessages.inactive)
+    if (user.auth_source === 'ldap') throw new DomainError('forbidden', passwordLinkMessages.ldap)
     const updated = await tx
       .updateTable('users')
       .set({ password_hash: passwordHash, last_login_at: at, updated_at: at })
@@ -223,27 +236,12 @@ export async function consumePasswordLink(
     const consent = await consentToConfirm(tx, user.id)
     if (consent) {
       if (!input.consent) throw new DomainError('validation', passwordLinkMessages.consent)
-      const record = await tx
-        .insertInto('consent_records')
-        .values({
-          user_id: user.id,
-          consent_text_id: consent.id,
-          channel: 'web',
-          status: 'given',
-          evidence: JSON.stringify({ ip: input.ip, userAgent: input.userAgent }),
-          created_at: at,
-          withdrawn_at: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      await audit(tx, actor, {
-        action: 'consent.give',
-        objectType: 'consent_record',
-        objectId: record.id,
-        subjectId: user.id,
-        pdn: true,
-        description: `Пользователь № ${user.id} дал согласие на обработку ПДн (версия текста ${consent.version}, на сайте)`,
-        details: { version: consent.version, channel: 'web' },
+      await recordConsentGiven(tx, actor, {
+        userId: user.id,
+        text: consent,
+        channel: 'web',
+        evidence: { ip: input.ip, userAgent: input.userAgent },
+        at,
       })
     }
     const session = await createSession(tx, user.id, { ip: input.ip, userAgent: input.userAgent })

@@ -5,6 +5,7 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { activeUserIdsWithRoles, notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from './actor.ts'
+import { recordConsentGiven } from './consent.ts'
 import { NAME_MAX, normalizeChatId, normalizePhone, optionalText, requiredText } from './fields.ts'
 import { refuseDuplicate } from './unique.ts'
 import { findUserByChatId, insertUser } from './user-store.ts'
@@ -77,28 +78,12 @@ export async function registerUser(db: Db, actor: Actor, input: RegisterUserInpu
             .executeTakeFirstOrThrow()
         : await insertUser(tx, profile)
 
-      const record = await tx
-        .insertInto('consent_records')
-        .values({
-          user_id: user.id,
-          consent_text_id: consentText.id,
-          channel: 'bot',
-          status: 'given',
-          evidence: JSON.stringify(input.evidence),
-          created_at: at,
-          withdrawn_at: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-
-      await audit(tx, actor, {
-        action: 'consent.give',
-        objectType: 'consent_record',
-        objectId: record.id,
-        subjectId: user.id,
-        pdn: true,
-        description: `Пользователь № ${user.id} дал согласие на обработку ПДн (версия текста ${consentText.version}, через бот)`,
-        details: { consentTextId: consentText.id, version: consentText.version, channel: 'bot' },
+      await recordConsentGiven(tx, actor, {
+        userId: user.id,
+        text: consentText,
+        channel: 'bot',
+        evidence: input.evidence,
+        at,
       })
       await audit(tx, actor, {
         action: existing ? 'user.reregister' : 'user.register',

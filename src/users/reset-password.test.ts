@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildActor, buildUser } from '../../test/support/factories.ts'
 import { expectRefusal, journalOf, outboxOf } from '../../test/support/state.ts'
-import { viewPasswordLink } from './password-links.ts'
+import { passwordLinkMessages, viewPasswordLink } from './password-links.ts'
 import { resetPassword } from './reset-password.ts'
 import { createSession, resolveSession } from './sessions.ts'
 
@@ -41,5 +41,19 @@ describe('resetPassword', () => {
     await expectRefusal(db, 'validation', () => resetPassword(db, admin, { userId: noLogin.id, baseUrl }))
     await expectRefusal(db, 'validation', () => resetPassword(db, admin, { userId: gone.id, baseUrl }))
     await expectRefusal(db, 'not_found', () => resetPassword(db, admin, { userId: 999_999, baseUrl }))
+  })
+
+  test('an LDAP account is refused: its password is set in Active Directory; no link, its sessions stay', async () => {
+    const { db } = await testDatabase()
+    const { actor: admin } = await buildActor(db, { role: 'admin' }, 'web')
+    const user = await buildUser(db, { login: 'sidorov', telegramChatId: '555000222' })
+    await db.updateTable('users').set({ auth_source: 'ldap' }).where('id', '=', user.id).execute()
+    const session = await createSession(db, user.id, { ip: null, userAgent: null })
+
+    // Nothing changes (no link, no session ended, no message) and nothing is journaled.
+    await expectRefusal(db, 'conflict', () => resetPassword(db, admin, { userId: user.id, baseUrl }))
+    await expect(resetPassword(db, admin, { userId: user.id, baseUrl })).rejects.toThrow(passwordLinkMessages.ldap)
+    expect(await resolveSession(db, session.token)).toBeDefined()
+    expect(await outboxOf(db, 'bot_message')).toEqual([])
   })
 })

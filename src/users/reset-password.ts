@@ -4,7 +4,13 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
-import { issuePasswordLink, type NewPasswordLink, passwordLinkUrl, sendPasswordLink } from './password-links.ts'
+import {
+  issuePasswordLink,
+  type NewPasswordLink,
+  passwordLinkMessages,
+  passwordLinkUrl,
+  sendPasswordLink,
+} from './password-links.ts'
 import { revokeUserSessions } from './sessions.ts'
 import { findUser } from './user-store.ts'
 
@@ -25,6 +31,7 @@ export interface IssuedPasswordLink {
 /**
  * «Сбросить пароль» (admin): the account's sessions end, the old password stays until the person sets a
  * new one by the link (a reset by mistake locks no one out of the web for a day, the sessions aside).
+ * An LDAP account is refused (its password is the directory's), and its sessions stay.
  */
 export async function resetPassword(db: Db, actor: Actor, input: ResetPasswordInput): Promise<IssuedPasswordLink> {
   await authorize(
@@ -48,6 +55,7 @@ export async function resetPassword(db: Db, actor: Actor, input: ResetPasswordIn
     if (user.login === null) {
       throw new DomainError('validation', 'У пользователя нет логина: вход на сайт для него не предусмотрен')
     }
+    if (user.auth_source === 'ldap') throw new DomainError('conflict', passwordLinkMessages.ldap)
     const ended = await revokeUserSessions(tx, user.id)
     const link = await issuePasswordLink(tx, actor, user)
     const url = passwordLinkUrl(input.baseUrl, link.token)
