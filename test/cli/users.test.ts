@@ -340,6 +340,23 @@ describe.concurrent('helpdesk users: refusals change nothing and say why in one 
     for (const run of runs) expect(run).toEqual({ code: 1, stdout: '', stderr: 'Ошибка: Пользователь 123 не найден\n' })
   })
 
+  test('reset-password of an LDAP account is refused in one line, exit 1, and issues no link', async () => {
+    const id = await withFileDatabase(env, async (db) => {
+      const user = await buildUser(db, { login: 'ldap.person' })
+      await db.updateTable('users').set({ auth_source: 'ldap' }).where('id', '=', user.id).execute()
+      return user.id
+    })
+    const run = await helpdesk(env, ['users', 'reset-password', '--id', String(id)])
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Ошибка: Пароль этой учётной записи задаётся в Active Directory\n',
+    })
+    await withFileDatabase(env, async (db) => {
+      expect(await db.selectFrom('password_links').select('user_id').where('user_id', '=', id).execute()).toEqual([])
+    })
+  })
+
   test('a malformed id is a usage error', async () => {
     const run = await helpdesk(env, ['users', 'confirm', '--id', 'abc'])
     expect(run.code).toBe(2)

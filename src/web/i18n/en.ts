@@ -1,6 +1,7 @@
 import { enAdmin } from './en-admin.ts'
 import { enCommon } from './en-common.ts'
 import { enCurator } from './en-curator.ts'
+import { enLdap } from './en-ldap.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
 import { enStats } from './en-stats.ts'
@@ -22,6 +23,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enTicket,
   ...enStats,
   ...enPolish,
+  ...enLdap,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

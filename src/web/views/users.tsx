@@ -243,6 +243,7 @@ export function UserPage(props: UserViewProps) {
           <Fact label={t('Должность')} value={person.position} />
           <Fact label={t('Кабинет')} value={person.room} />
           <Fact label={t('Телефон')} value={person.phone} />
+          <Fact label={t('Эл. почта')} value={person.email} />
           <Fact label={t('Логин')} value={person.login} />
           <Fact
             label={t('Telegram')}
@@ -430,7 +431,9 @@ function StatusForm(props: UserViewProps) {
           </div>
         </form>
       ) : null}
-      {person.status === 'active' && person.login !== null ? (
+      {person.auth_source === 'ldap' ? (
+        <p class="muted">{t('Пароль этой учётной записи задаётся в Active Directory')}</p>
+      ) : person.status === 'active' && person.login !== null ? (
         <form method="post" action={`/users/${person.id}/password-reset`} class="stack">
           <CsrfField token={props.csrf} />
           <p class="muted">
