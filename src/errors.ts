@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'totp_required'
   /** AUTH_REQUIRE_2FA: the account must enrol in 2FA before anything else (403). */
   | 'totp_enrollment_required'
+  /** LDAP login: the password bound, but no group of the person is mapped to a role (403). */
+  | 'ldap_no_access'
 
 export class DomainError extends Error {
   readonly code: ErrorCode
@@ -44,6 +46,7 @@ export const httpStatusOf: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 422 |
   idempotency_key_reused: 422,
   totp_required: 401,
   totp_enrollment_required: 403,
+  ldap_no_access: 403,
 }
 
 export function isDomainError(error: unknown): error is DomainError {

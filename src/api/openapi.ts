@@ -41,13 +41,14 @@ export const responseSchemas = {
     full_name: z.string(),
     login: z.string().nullable(),
     phone: z.string().nullable(),
+    email: z.string().nullable().describe('Из атрибута mail каталога LDAP, обновляется при каждом входе; иначе null'),
     position: z.string().nullable(),
     room: z.string().nullable(),
     department_id: z.number().int().nullable(),
     telegram_chat_id: z.string().nullable(),
     telegram_username: z.string().nullable(),
     rejection_reason: z.string().nullable(),
-    totp_enabled: z.boolean(),
+    totp_enabled: z.boolean().describe('Включена ли двухфакторная защита (TOTP)'),
     created_at: time,
     confirmed_at: nullableTime,
     deactivated_at: nullableTime,
@@ -222,16 +223,24 @@ const operations: Operation[] = [
     path: '/auth/login',
     tag: 'auth',
     summary:
-      'Вход по логину и паролю: ставит cookie сессии helpdesk_session. С включённой двухфакторной защитой без totp_code — 401 totp_required; неверный или повторный код — 401; резервный код принимается в totp_code один раз',
+      'Вход по логину и паролю: ставит cookie сессии helpdesk_session. С включённой двухфакторной защитой без totp_code — 401 totp_required; неверный или повторный код — 401; резервный код принимается в totp_code один раз. С каталогом LDAP логин можно писать и как DOMAIN\\user или user@domain; верный пароль без группы с доступом — 403 ldap_no_access («Нет доступа к системе заявок»)',
     public: true,
     body: loginBody,
     ok: { status: 200, description: '{ user, expires_at } и Set-Cookie' },
     // Every refusal of the credentials is one 401 (throttled ones too): no answer tells accounts apart.
     // 503 `unavailable`: the LDAP directory did not answer, so the password could not be checked.
+    // 403 `ldap_no_access`: the directory's password bound, but no group of the person is mapped to a role
+    // (said only after a right password); 403 `forbidden`: a cross-site form.
     errors: [401, 403, 503],
   },
   { method: 'post', path: '/auth/logout', tag: 'auth', summary: 'Выход: завершает сессию', ok: { status: 204 } },
-  { method: 'get', path: '/me', tag: 'me', summary: 'Текущий пользователь', ok: { status: 200, item: 'User' } },
+  {
+    method: 'get',
+    path: '/me',
+    tag: 'me',
+    summary: 'Текущий пользователь, с totp_enabled (включена ли двухфакторная защита) и email (из каталога LDAP)',
+    ok: { status: 200, item: 'User' },
+  },
   {
     method: 'post',
     path: '/me/totp',
@@ -498,7 +507,7 @@ const operations: Operation[] = [
 const errorDescriptions: Record<number, string> = {
   400: 'Неверный запрос: тело не JSON или не application/json',
   401: 'Нужен вход (cookie сессии или Authorization: Bearer <токен>); у /auth/login — вход не удался',
-  403: 'Нет прав',
+  403: 'Нет прав; у /auth/login — ldap_no_access: пароль верен, но в каталоге LDAP нет группы с доступом',
   404: 'Не найдено (чужая заявка для заявителя — тоже 404)',
   409: 'Конфликт или недопустимый переход статуса',
   413: 'Тело запроса больше 1 МБ',

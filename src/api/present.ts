@@ -15,6 +15,8 @@ export interface UserView {
   full_name: string
   login: string | null
   phone: string | null
+  /** From the LDAP directory's `mail`; null for other accounts. */
+  email: string | null
   position: string | null
   room: string | null
   department_id: number | null
@@ -36,6 +38,7 @@ export function presentUser(user: User): UserView {
     full_name: user.full_name,
     login: user.login,
     phone: user.phone,
+    email: user.email,
     position: user.position,
     room: user.room,
     department_id: user.department_id,

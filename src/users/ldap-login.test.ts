@@ -18,6 +18,9 @@ import {
   startSlapd,
   USER_FILTER,
 } from '../../test/support/slapd.ts'
+import { actorFromUser } from './actor.ts'
+import { createApiToken, resolveApiToken } from './api-tokens.ts'
+import { createAccount } from './create-account.ts'
 import {
   DirectoryUnavailableError,
   escapeFilterValue,
@@ -25,10 +28,12 @@ import {
   roleOfGroups,
   userFilter,
 } from './ldap-directory.ts'
-import { LDAP_UNAVAILABLE } from './ldap-login.ts'
+import { directoryLogin, LDAP_NO_ACCESS, LDAP_UNAVAILABLE } from './ldap-login.ts'
 import { LOGIN_REFUSED, loginWithPassword, useDirectory } from './login.ts'
 import { LoginThrottle } from './login-throttle.ts'
+import { passwordLinkMessages, viewPasswordLink } from './password-links.ts'
 import { hashPassword } from './passwords.ts'
+import { createSession, resolveSession } from './sessions.ts'
 
 describe('RFC 4515 escaping of {login}', () => {
   test('*, (, ), \\ and NUL become \\XX; other characters stay', () => {
@@ -42,6 +47,20 @@ describe('RFC 4515 escaping of {login}', () => {
   test('every {login} is replaced, and `$&` in a login is not a replacement pattern', () => {
     expect(userFilter('(|(uid={login})(mail={login}))', 'a*')).toBe('(|(uid=a\\2a)(mail=a\\2a))')
     expect(userFilter('(uid={login})', '$&$1')).toBe('(uid=$&$1)')
+  })
+
+  test('DOMAIN\\user and user@domain (UPN) become user; a name whose prefix is no domain stays whole', () => {
+    expect(directoryLogin('ivanov')).toBe('ivanov')
+    expect(directoryLogin(' EXAMPLE\\Ivanov ')).toBe('Ivanov')
+    expect(directoryLogin('example.org\\ivanov')).toBe('ivanov')
+    expect(directoryLogin('ivanov@example.org')).toBe('ivanov')
+    expect(directoryLogin('Ivanov@EXAMPLE')).toBe('Ivanov')
+    // The stripped name is escaped like any other: a metacharacter behind a domain widens nothing.
+    expect(directoryLogin('EXAMPLE\\*')).toBe('*')
+    expect(userFilter('(uid={login})', directoryLogin('a*)(uid=*@example.org'))).toBe('(uid=a\\2a\\29\\28uid=\\2a)')
+    for (const whole of ['o*brien(x)\\y', '\\', 'EXAMPLE\\', '\\ivanov', 'ivanov@', '@example.org', 'a@b c']) {
+      expect(directoryLogin(whole)).toBe(whole)
+    }
   })
 
   test('the highest mapped role wins; DNs compare without case or spaces', () => {
@@ -60,6 +79,12 @@ test('a NUL in the login is the one refusal on both databases (PostgreSQL reject
     message: LOGIN_REFUSED,
   })
 })
+
+/** An admin acting on the web, for use cases that need one. */
+async function buildActorFor(db: Db) {
+  const admin = await buildUser(db, { login: 'admin', role: 'admin' })
+  return { actor: actorFromUser(admin, 'web') }
+}
 
 /** A TCP server on loopback that accepts connections and never answers (a hung directory). */
 async function silentServer(): Promise<{ server: Server; port: number; connections: () => number }> {
@@ -136,6 +161,7 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
     (await journal(db)).filter((r) => r.action === 'auth.login_failed').map((r) => r.details.reason)
 
   const refused = { user: undefined, error: { code: 'unauthorized', message: LOGIN_REFUSED } }
+  const noAccess = { user: undefined, error: { code: 'ldap_no_access', message: LDAP_NO_ACCESS } }
 
   test('a first sign-in creates an active LDAP account from the directory; a later one refreshes it', async () => {
     const { db } = await testDatabase()
@@ -152,6 +178,7 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
       login: 'ivanov',
       full_name: 'Иванов Иван Иванович',
       phone: '+79001112233',
+      email: 'ivanov@example.org',
       department_id: dept.id,
       role: 'executor',
       status: 'active',
@@ -166,11 +193,23 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
     ])
     // Changed here meanwhile: the next sign-in brings the directory's values back, and says so.
     if (id === undefined) throw new Error('no account made')
-    await db.updateTable('users').set({ full_name: 'Старое имя', role: 'requester' }).where('id', '=', id).execute()
+    await db
+      .updateTable('users')
+      .set({ full_name: 'Старое имя', role: 'requester', email: 'old@example.org' })
+      .where('id', '=', id)
+      .execute()
     const again = await signIn(db, 'ivanov', PEOPLE.ivanov.password)
-    expect(again.user).toMatchObject({ id, full_name: 'Иванов Иван Иванович', role: 'executor' })
+    expect(again.user).toMatchObject({
+      id,
+      full_name: 'Иванов Иван Иванович',
+      role: 'executor',
+      email: 'ivanov@example.org',
+    })
     const update = (await journal(db)).find((r) => r.action === 'user.update')
-    expect(update?.details).toMatchObject({ source: 'ldap', fields: expect.arrayContaining(['full_name', 'role']) })
+    expect(update).toMatchObject({ subject_id: id })
+    expect(update?.details).toEqual({ source: 'ldap', fields: ['full_name', 'role', 'email'], role: 'executor' })
+    // The journal names the fields, never their values.
+    expect(JSON.stringify(await journal(db))).not.toContain('example.org')
     expect(await db.selectFrom('users').select('id').execute()).toHaveLength(1)
   })
 
@@ -184,12 +223,66 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
     })
   })
 
-  test('no mapped group (only an unmapped one, or none) → the one refusal, no account, journaled', async () => {
+  test('no mapped group (only an unmapped one, or none) → «Нет доступа к системе заявок», no account, journaled', async () => {
     const { db } = await testDatabase()
-    expect(await signIn(db, 'sidorov', PEOPLE.sidorov.password)).toEqual(refused)
-    expect(await signIn(db, 'loner', PEOPLE.loner.password)).toEqual(refused)
+    expect(await signIn(db, 'sidorov', PEOPLE.sidorov.password)).toEqual(noAccess)
+    expect(await signIn(db, 'loner', PEOPLE.loner.password)).toEqual(noAccess)
     expect(await db.selectFrom('users').select('id').execute()).toEqual([])
     expect(await failedReasons(db)).toEqual(['ldap_no_group', 'ldap_no_group'])
+    expect((await journal(db)).map((r) => r.result)).toEqual(['denied', 'denied'])
+  })
+
+  test('without a mapped group a wrong password is still the one refusal: «no access» only after the bind', async () => {
+    const { db } = await testDatabase()
+    expect(await signIn(db, 'sidorov', 'wrong-password')).toEqual(refused)
+    expect(await signIn(db, 'nobody-here', PEOPLE.sidorov.password)).toEqual(refused)
+    expect(await failedReasons(db)).toEqual(['wrong_password', 'unknown_login'])
+  })
+
+  test('DOMAIN\\user and user@domain sign in to the one account of the bare login', async () => {
+    const { db } = await testDatabase()
+    const first = await signIn(db, 'EXAMPLE\\Petrova', PEOPLE.petrova.password)
+    expect(first.user).toMatchObject({ login: 'petrova', role: 'curator', auth_source: 'ldap' })
+    expect((await signIn(db, 'petrova@example.org', PEOPLE.petrova.password)).user?.id).toBe(first.user?.id)
+    expect((await signIn(db, 'example.org\\petrova', PEOPLE.petrova.password)).user?.id).toBe(first.user?.id)
+    expect((await signIn(db, 'PETROVA', PEOPLE.petrova.password)).user?.id).toBe(first.user?.id)
+    expect(await db.selectFrom('users').select('login').execute()).toEqual([{ login: 'petrova' }])
+    // Injection behind a domain is escaped like any other login.
+    expect(await signIn(db, 'EXAMPLE\\*', PEOPLE.petrova.password)).toEqual(refused)
+    expect(await signIn(db, 'petrov*@example.org', PEOPLE.petrova.password)).toEqual(refused)
+    expect(await failedReasons(db)).toEqual(['unknown_login', 'unknown_login'])
+  })
+
+  test('the throttle counts every spelling of a name as that name', async () => {
+    const { db } = await testDatabase()
+    const throttle = new LoginThrottle()
+    for (const spelling of [
+      'A\\petrova',
+      'B\\petrova',
+      'petrova@a.org',
+      'petrova@b.org',
+      'C\\petrova',
+      'petrova@c.org',
+    ]) {
+      expect(await signIn(db, spelling, 'wrong', config(), throttle)).toEqual(refused)
+    }
+    expect(await signIn(db, 'petrova', PEOPLE.petrova.password, config(), throttle)).toEqual(refused)
+  })
+
+  test("a local account still waiting for its set-password link becomes the directory's at its first LDAP sign-in; the link dies", async () => {
+    const { db } = await testDatabase()
+    const { actor: admin } = await buildActorFor(db)
+    const made = await createAccount(db, admin, {
+      login: 'ivanov',
+      fullName: 'Иванов И.',
+      role: 'requester',
+      baseUrl: 'https://helpdesk.example',
+    })
+    const token = made.link.token
+    expect(await viewPasswordLink(db, token)).toMatchObject({ login: 'ivanov' })
+    const { user } = await signIn(db, 'EXAMPLE\\ivanov', PEOPLE.ivanov.password)
+    expect(user).toMatchObject({ id: made.user.id, auth_source: 'ldap', role: 'executor', email: 'ivanov@example.org' })
+    expect(await viewPasswordLink(db, token)).toEqual({ problem: passwordLinkMessages.ldap })
   })
 
   test('filter injection in the login finds nobody and never binds as someone else', async () => {
@@ -331,6 +424,56 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
     }
   })
 
+  test('over HTTP: no mapped group is 403 `ldap_no_access` on the API and «Нет доступа к системе заявок» on the web form; /me shows the e-mail and totp_enabled', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    useDirectory(new LdapDirectory(config()))
+    try {
+      const api = await call(app, 'POST', '/api/v1/auth/login', {
+        body: { login: 'sidorov', password: PEOPLE.sidorov.password },
+        headers: { 'content-type': 'application/json' },
+        ip: '10.7.8.1',
+      })
+      expectCleanError(api, 403, 'ldap_no_access')
+      expect(api.body).toEqual({ error: { code: 'ldap_no_access', message: LDAP_NO_ACCESS } })
+      const wrong = await call(app, 'POST', '/api/v1/auth/login', {
+        body: { login: 'sidorov', password: 'wrong-password' },
+        headers: { 'content-type': 'application/json' },
+        ip: '10.7.8.1',
+      })
+      expectCleanError(wrong, 401, 'unauthorized')
+
+      const pre = 'noaccessnoaccessnoacce'
+      const form = new URLSearchParams({
+        login: 'EXAMPLE\\loner',
+        password: PEOPLE.loner.password,
+        _csrf: csrfToken(testConfig().secretKey, `prelogin:${pre}`),
+      })
+      const web = await app.request('/login', {
+        method: 'POST',
+        body: form.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `${PRELOGIN_COOKIE}=${pre}` },
+      })
+      expect(web.status).toBe(403)
+      const page = await web.text()
+      expect(page).toContain(LDAP_NO_ACCESS)
+      expect(page).not.toContain(LOGIN_REFUSED)
+
+      const ok = await call(app, 'POST', '/api/v1/auth/login', {
+        body: { login: 'ivanov@example.org', password: PEOPLE.ivanov.password },
+        headers: { 'content-type': 'application/json' },
+        ip: '10.7.8.2',
+      })
+      expect(ok.status).toBe(200)
+      const cookie = /helpdesk_session=[^;]+/.exec(ok.headers.get('set-cookie') ?? '')?.[0] ?? ''
+      const me = await call(app, 'GET', '/api/v1/me', { headers: { cookie } })
+      expect(me.status).toBe(200)
+      expect(me.body).toMatchObject({ login: 'ivanov', email: 'ivanov@example.org', totp_enabled: false })
+    } finally {
+      useDirectory(undefined)
+    }
+  })
+
   test('an LDAP account given a local password somehow is still checked by the directory, not by that password', async () => {
     const { db } = await testDatabase()
     const { user } = await signIn(db, 'petrova', PEOPLE.petrova.password)
@@ -381,11 +524,32 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
   })
 
   // Last: it changes the directory.
-  test('removed from its group → refused at the next sign-in', async () => {
+  test('removed from its group → «no access» at the next sign-in, and its sessions and API tokens end', async () => {
     const { db } = await testDatabase()
-    expect((await signIn(db, 'ivanov', PEOPLE.ivanov.password)).user?.role).toBe('executor')
+    const { user } = await signIn(db, 'ivanov', PEOPLE.ivanov.password)
+    if (!user) throw new Error('no account made')
+    expect(user.role).toBe('executor')
+    const other = await createSession(db, user.id, { ip: null, userAgent: 'another browser' })
+    const token = await createApiToken(db, actorFromUser(user, 'web'), { userId: user.id, name: 'Скрипт' })
     slapd.removeFromGroup('ivanov', 'executors')
-    expect(await signIn(db, 'ivanov', PEOPLE.ivanov.password)).toEqual(refused)
+    expect(await signIn(db, 'ivanov', PEOPLE.ivanov.password)).toEqual(noAccess)
+    expect(await resolveSession(db, other.token)).toBeUndefined()
+    expect(await resolveApiToken(db, token.token)).toBeUndefined()
     expect(await failedReasons(db)).toEqual(['ldap_no_group'])
+    const entries = await journal(db)
+    expect(entries.find((r) => r.action === 'auth.session_revoke')).toMatchObject({
+      subject_id: user.id,
+      result: 'success',
+      details: { source: 'ldap', reason: 'ldap_no_group', sessionsRevoked: 2, apiTokensRevoked: 1 },
+    })
+    expect(entries.find((r) => r.action === 'auth.login_failed')).toMatchObject({
+      subject_id: user.id,
+      result: 'denied',
+    })
+    // The account itself stays as it was (IT may put the person back in the group).
+    expect((await db.selectFrom('users').select(['status', 'role']).where('id', '=', user.id).execute())[0]).toEqual({
+      status: 'active',
+      role: 'executor',
+    })
   })
 })

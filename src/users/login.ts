@@ -6,7 +6,7 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
 import { type Directory, DirectoryUnavailableError } from './ldap-directory.ts'
-import { LDAP_UNAVAILABLE, ldapFirstFactor } from './ldap-login.ts'
+import { directoryLogin, LDAP_UNAVAILABLE, ldapFirstFactor } from './ldap-login.ts'
 import { LoginThrottle } from './login-throttle.ts'
 import { hashPassword, verifyPassword } from './passwords.ts'
 import { createSession, revokeSession } from './sessions.ts'
@@ -68,7 +68,7 @@ export async function loginWithPassword(
   const channel = input.channel ?? 'web'
   const anonymous: Actor = { ...systemActor(channel), ip: input.ip }
   const login = input.login.trim()
-  const keys = throttle.loginKeys(input.ip, login)
+  const keys = throttle.loginKeys(input.ip, directory ? directoryLogin(login) : login)
 
   // The read refuses a waiting key without writing; the reservation counts the attempt atomically.
   if ((await throttle.isBlocked(db, keys)) || !(await throttle.reserve(db, keys))) {

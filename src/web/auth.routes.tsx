@@ -71,7 +71,7 @@ export function authRoutes(throttle?: LoginThrottle): Hono<AppEnv> {
       const status =
         error.code === 'rate_limited'
           ? 429
-          : error.code === 'forbidden'
+          : error.code === 'forbidden' || error.code === 'ldap_no_access'
             ? 403
             : error.code === 'unavailable'
               ? 503
