@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest'
+import { assert, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { clockAt } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
@@ -62,6 +62,7 @@ describe('login links', () => {
     const { user, link } = await personWithLink(db)
 
     const first = await consumeLoginLink(db, { token: link.token, ...meta })
+    assert(!first.codeRequired)
     expect(first.user.id).toBe(user.id)
     expect((await resolveSession(db, first.token))?.user.id).toBe(user.id)
     expect((await auditRows(db)).at(-1)).toMatchObject({ action: 'auth.login', actor_id: user.id, ip: meta.ip })

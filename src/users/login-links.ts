@@ -5,9 +5,10 @@ import type { Db, User, UserStatus } from '#src/db/schema.ts'
 import { addMinutes, now, nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
-import { type Actor, actorFromUser, systemActor } from './actor.ts'
+import { type Actor, systemActor } from './actor.ts'
 import { RefusalJournal } from './login-throttle.ts'
-import { createSession, hashToken } from './sessions.ts'
+import { hashToken } from './sessions.ts'
+import { type LoginResult, openSignedInSession } from './sign-in.ts'
 import { findUser } from './user-store.ts'
 
 /**
@@ -84,13 +85,11 @@ export interface ConsumeLoginLinkInput {
   userAgent: string | null
 }
 
-export interface LinkLoginResult {
-  user: User
-  /** The session cookie's value. */
-  token: string
-  sessionId: string
-  expiresAt: string
-}
+/**
+ * A session, or — for an account with TOTP on — the link used up and the code still to be asked: a link
+ * from Telegram stands for the password, never for the second factor.
+ */
+export type LinkLoginResult = (LoginResult & { codeRequired?: false }) | { codeRequired: true; user: User }
 
 /**
  * Failed link attempts per address within a sliding window, in memory: unguessable tokens need no shared
@@ -173,22 +172,14 @@ export async function consumeLoginLink(
       const user = await findUser(tx, claimed.user_id)
       if (!user) throw new RefusedLink('unknown', null)
       if (user.status !== 'active') throw new RefusedLink(`status_${user.status}`, user.id, refusedStatus[user.status])
-      const updated = await tx
-        .updateTable('users')
-        .set({ last_login_at: at })
-        .where('id', '=', user.id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
-      const session = await createSession(tx, user.id, { ip: input.ip, userAgent: input.userAgent })
-      await audit(tx, actorFromUser(updated, 'web', input.ip), {
-        action: 'auth.login',
-        objectType: 'user',
-        objectId: user.id,
-        subjectId: user.id,
+      if (user.totp_enabled === 1) return { codeRequired: true as const, user }
+      return openSignedInSession(tx, user.id, {
+        channel: 'web',
+        ip: input.ip,
+        userAgent: input.userAgent,
         description: `Вход пользователя № ${user.id} по одноразовой ссылке из Telegram`,
         details: { method: 'telegram_link' },
       })
-      return { user: updated, ...session }
     })
   } catch (error) {
     if (!(error instanceof RefusedLink)) throw error

@@ -1,14 +1,13 @@
 import { createHmac } from 'node:crypto'
 import { auditDenied } from '#src/audit/denied.ts'
-import { audit } from '#src/audit/journal.ts'
 import type { Db } from '#src/db/schema.ts'
-import { now, nowDate } from '#src/db/time.ts'
+import { nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
-import { type Actor, actorFromUser, systemActor } from './actor.ts'
+import { type Actor, systemActor } from './actor.ts'
 import { LOGIN_REFUSED, type LoginResult, TOTP_REFUSED } from './login.ts'
 import { LoginThrottle } from './login-throttle.ts'
-import { createSession } from './sessions.ts'
+import { openSignedInSession } from './sign-in.ts'
 import { checkSecondFactor } from './totp.ts'
 import { findUser } from './user-store.ts'
 
@@ -80,20 +79,11 @@ export async function loginWithSecondStep(
   }
   return transact(db, async (tx) => {
     await throttle.release(tx, keys)
-    const updated = await tx
-      .updateTable('users')
-      .set({ last_login_at: now() })
-      .where('id', '=', user.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    const session = await createSession(tx, user.id, { ip: input.ip, userAgent: input.userAgent })
-    await audit(tx, actorFromUser(updated, 'web', input.ip), {
-      action: 'auth.login',
-      objectType: 'user',
-      objectId: user.id,
-      subjectId: user.id,
+    return openSignedInSession(tx, user.id, {
+      channel: 'web',
+      ip: input.ip,
+      userAgent: input.userAgent,
       description: `Вход пользователя № ${user.id} по паролю и коду двухфакторной защиты`,
     })
-    return { user: updated, ...session }
   })
 }

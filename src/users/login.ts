@@ -1,15 +1,15 @@
 import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
 import type { Channel, Db, User } from '#src/db/schema.ts'
-import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
-import { type Actor, actorFromUser, systemActor } from './actor.ts'
+import { type Actor, systemActor } from './actor.ts'
 import { type Directory, DirectoryUnavailableError } from './ldap-directory.ts'
 import { directoryLogin, LDAP_UNAVAILABLE, ldapFirstFactor } from './ldap-login.ts'
 import { LoginThrottle } from './login-throttle.ts'
 import { hashPassword, verifyPassword } from './passwords.ts'
-import { createSession, revokeSession } from './sessions.ts'
+import { revokeSession } from './sessions.ts'
+import { type LoginResult, openSignedInSession } from './sign-in.ts'
 import { checkSecondFactor } from './totp.ts'
 import { findUserByLogin } from './user-store.ts'
 
@@ -49,13 +49,7 @@ export interface LoginInput {
   secretKey?: string
 }
 
-export interface LoginResult {
-  user: User
-  /** The session cookie's value. */
-  token: string
-  sessionId: string
-  expiresAt: string
-}
+export type { LoginResult }
 
 /** Checks a login and password and opens a session. Every checked attempt is journaled; refusals per window. */
 export async function loginWithPassword(
@@ -103,21 +97,12 @@ export async function loginWithPassword(
 
   return transact(db, async (tx) => {
     await throttle.release(tx, keys)
-    const updated = await tx
-      .updateTable('users')
-      .set({ last_login_at: now() })
-      .where('id', '=', user.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    const session = await createSession(tx, user.id, { ip: input.ip, userAgent: input.userAgent })
-    await audit(tx, actorFromUser(updated, channel, input.ip), {
-      action: 'auth.login',
-      objectType: 'user',
-      objectId: user.id,
-      subjectId: user.id,
+    return openSignedInSession(tx, user.id, {
+      channel,
+      ip: input.ip,
+      userAgent: input.userAgent,
       description: `Вход пользователя № ${user.id} по паролю`,
     })
-    return { user: updated, ...session }
   })
 }
 

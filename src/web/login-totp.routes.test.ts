@@ -4,6 +4,7 @@ import type { Db } from '#src/db/schema.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { beginTotp } from '#src/users/begin-totp.ts'
 import { confirmTotp } from '#src/users/confirm-totp.ts'
+import { createLoginLink } from '#src/users/login-links.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { TOTP_PERIOD_S } from '#src/users/totp.ts'
 import { testApp, testConfig } from '../../test/support/api.ts'
@@ -128,6 +129,35 @@ describe('web login with a TOTP code', () => {
       })
       expect(result.status).toBe(expected)
     }
+  })
+
+  test('the bot’s one-time link stands for the password only: an account with 2FA is asked its code next', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db, config)
+    const { user, secret } = await enrolledUser(db)
+    const link = await createLoginLink(db, actorFromUser(user, 'bot'), { userId: user.id })
+    const browser = new Browser(app)
+    const page = await browser.request(`/login/telegram/${link.token}`)
+    const step = await browser.post(`/login/telegram/${link.token}`, { _csrf: csrfOf(page.text) })
+    expect([step.status, step.location]).toEqual([303, '/login/code?next=%2F'])
+    expect(browser.jar.has('helpdesk_session')).toBe(false)
+    expect(await db.selectFrom('sessions').select('id').execute()).toEqual([])
+    // The link is spent either way: it cannot be opened again to skip the code.
+    const again = await browser.post(`/login/telegram/${link.token}`, { _csrf: csrfOf(page.text) })
+    expect(again.status).toBe(410)
+
+    const codePage = await browser.request(step.location ?? '')
+    expect(codePage.text).toContain('name="code"')
+    const code = await generate({ secret, epoch: LATER / 1000 })
+    const done = await browser.post('/login/code?next=%2F', { _csrf: csrfOf(codePage.text), code })
+    expect([done.status, done.location]).toEqual([303, '/'])
+    expect(browser.jar.has('helpdesk_session')).toBe(true)
+    const login = await db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_id'])
+      .where('action', '=', 'auth.login')
+      .execute()
+    expect(login).toEqual([{ action: 'auth.login', actor_id: user.id }])
   })
 
   test('without a right password there is no code step: no ticket, a forged one is refused', async () => {

@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono'
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { AppEnv } from '#src/api/env.ts'
 import { clientIp, userAgentOf } from '#src/api/request.ts'
 import { isDomainError } from '#src/errors.ts'
@@ -11,11 +10,9 @@ import {
   type PasswordLinkView,
   viewPasswordLink,
 } from '#src/users/password-links.ts'
-import { revokeSession, SESSION_COOKIE, sessionCookieOptions } from '#src/users/sessions.ts'
-import { CSRF_FIELD, foreignOrigin, PRELOGIN_COOKIE, sameToken } from './csrf.ts'
 import { t } from './i18n.ts'
 import { refusedPage } from './pages.tsx'
-import { csrfFor, preloginCookie } from './telegram-login.routes.tsx'
+import { checkPreloginForm, csrfFor, preloginCookie, setSignedIn } from './prelogin.ts'
 import { LoginPage } from './views/login.tsx'
 import { PasswordSetPage } from './views/password-set.tsx'
 
@@ -35,13 +32,11 @@ export function passwordSetRoutes(throttle?: LinkThrottle): Hono<AppEnv> {
   })
 
   routes.post('/:token', async (c) => {
-    const { db, config } = c.get('deps')
+    const { db } = c.get('deps')
     const token = c.req.param('token')
     const form = await c.req.parseBody()
-    const pre = getCookie(c, PRELOGIN_COOKIE)
-    const expected = pre ? csrfFor(c, pre) : undefined
     const field = (name: string) => (typeof form[name] === 'string' ? form[name] : '')
-    if (!expected || foreignOrigin(c, config.baseUrl) || !sameToken(expected, field(CSRF_FIELD))) {
+    if (!checkPreloginForm(c, form)) {
       return c.html(refusedPage(t('Форма устарела — откройте ссылку для установки пароля заново')), 403)
     }
     try {
@@ -57,10 +52,7 @@ export function passwordSetRoutes(throttle?: LinkThrottle): Hono<AppEnv> {
         },
         throttle,
       )
-      const previous = getCookie(c, SESSION_COOKIE)
-      if (previous) await revokeSession(db, previous)
-      setCookie(c, SESSION_COOKIE, result.token, sessionCookieOptions(config.baseUrl))
-      deleteCookie(c, PRELOGIN_COOKIE, { path: '/' })
+      await setSignedIn(c, result)
       return c.redirect('/', 303)
     } catch (error) {
       if (!isDomainError(error)) throw error

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto'
 import { type Context, Hono } from 'hono'
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { AppEnv } from '#src/api/env.ts'
 import { clientIp, userAgentOf } from '#src/api/request.ts'
 import { isDomainError } from '#src/errors.ts'
@@ -11,10 +9,9 @@ import {
   LOGIN_LINK_PATH,
   loginLinkProblem,
 } from '#src/users/login-links.ts'
-import { revokeSession, SESSION_COOKIE, sessionCookieOptions } from '#src/users/sessions.ts'
-import { CSRF_FIELD, csrfToken, foreignOrigin, PRELOGIN_COOKIE, sameToken } from './csrf.ts'
 import { t } from './i18n.ts'
 import { refusedPage } from './pages.tsx'
+import { askForCode, checkPreloginForm, csrfFor, preloginCookie, setSignedIn } from './prelogin.ts'
 import { LoginCard, LoginPage } from './views/login.tsx'
 
 /**
@@ -36,24 +33,18 @@ export function telegramLoginRoutes(throttle?: LinkThrottle): Hono<AppEnv> {
   })
 
   routes.post('/:token', async (c) => {
-    const { db, config } = c.get('deps')
-    const form = await c.req.parseBody()
-    const pre = getCookie(c, PRELOGIN_COOKIE)
-    const expected = pre ? csrfFor(c, pre) : undefined
-    const given = typeof form[CSRF_FIELD] === 'string' ? form[CSRF_FIELD] : undefined
-    if (!expected || foreignOrigin(c, config.baseUrl) || !sameToken(expected, given)) {
-      return c.html(refusedPage(t('Форма входа устарела — откройте ссылку из Telegram заново')), 403)
-    }
+    const { db } = c.get('deps')
+    const checked = checkPreloginForm(c, await c.req.parseBody())
+    if (!checked) return c.html(refusedPage(t('Форма входа устарела — откройте ссылку из Telegram заново')), 403)
     try {
       const result = await consumeLoginLink(
         db,
         { token: c.req.param('token'), ip: clientIp(c), userAgent: userAgentOf(c) },
         throttle,
       )
-      const previous = getCookie(c, SESSION_COOKIE)
-      if (previous) await revokeSession(db, previous)
-      setCookie(c, SESSION_COOKIE, result.token, sessionCookieOptions(config.baseUrl))
-      deleteCookie(c, PRELOGIN_COOKIE, { path: '/' })
+      // The link stands for the password only: an account with TOTP on is asked its code next.
+      if (result.codeRequired) return askForCode(c, checked.pre, result.user.id, '/')
+      await setSignedIn(c, result)
       return c.redirect('/', 303)
     } catch (error) {
       if (!isDomainError(error)) throw error
@@ -85,17 +76,4 @@ function LinkLoginPage(props: { linkToken: string; csrf: string }) {
 function loginPageWith(c: Context<AppEnv>, message: string, status: 403 | 410 | 429) {
   const token = csrfFor(c, preloginCookie(c))
   return c.html(<LoginPage token={token} next="/tickets" error={message} />, status)
-}
-
-export function csrfFor(c: Context<AppEnv>, prelogin: string): string {
-  return csrfToken(c.get('deps').config.secretKey, `prelogin:${prelogin}`)
-}
-
-/** The pre-login cookie the form is bound to, as GET /login sets it (kept when the browser has one). */
-export function preloginCookie(c: Context<AppEnv>): string {
-  const existing = getCookie(c, PRELOGIN_COOKIE)
-  const pre = existing && /^[A-Za-z0-9_-]{22}$/.test(existing) ? existing : randomBytes(16).toString('base64url')
-  const options = sessionCookieOptions(c.get('deps').config.baseUrl)
-  setCookie(c, PRELOGIN_COOKIE, pre, { ...options, sameSite: 'Strict', maxAge: 3600 })
-  return pre
 }

@@ -1,0 +1,45 @@
+import { audit } from '#src/audit/journal.ts'
+import type { Channel, Tx, User } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { actorFromUser } from './actor.ts'
+import { createSession } from './sessions.ts'
+
+export interface LoginResult {
+  user: User
+  /** The session cookie's value. */
+  token: string
+  sessionId: string
+  expiresAt: string
+}
+
+export interface SignIn {
+  channel: Channel
+  ip: string | null
+  userAgent: string | null
+  /** The journal's words for how the person proved who they are. */
+  description: string
+  details?: Record<string, unknown>
+}
+
+/**
+ * The end of every successful sign-in, whatever proved the person (a password, a code, a link): the time of
+ * the last login, a new session, and `auth.login` in the journal — in the caller's transaction.
+ */
+export async function openSignedInSession(tx: Tx, userId: number, how: SignIn): Promise<LoginResult> {
+  const user = await tx
+    .updateTable('users')
+    .set({ last_login_at: now() })
+    .where('id', '=', userId)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  const session = await createSession(tx, userId, { ip: how.ip, userAgent: how.userAgent })
+  await audit(tx, actorFromUser(user, how.channel, how.ip), {
+    action: 'auth.login',
+    objectType: 'user',
+    objectId: userId,
+    subjectId: userId,
+    description: how.description,
+    ...(how.details ? { details: how.details } : {}),
+  })
+  return { user, ...session }
+}
