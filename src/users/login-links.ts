@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
-import type { Db, User, UserStatus } from '#src/db/schema.ts'
+import type { Db, UserStatus } from '#src/db/schema.ts'
 import { addMinutes, now, nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type Actor, systemActor } from './actor.ts'
 import { RefusalJournal } from './login-throttle.ts'
 import { hashToken } from './sessions.ts'
-import { type LoginResult, openSignedInSession } from './sign-in.ts'
+import { type LinkSignIn, openSignedInSession } from './sign-in.ts'
 import { findUser } from './user-store.ts'
 
 /**
@@ -85,11 +85,7 @@ export interface ConsumeLoginLinkInput {
   userAgent: string | null
 }
 
-/**
- * A session, or — for an account with TOTP on — the link used up and the code still to be asked: a link
- * from Telegram stands for the password, never for the second factor.
- */
-export type LinkLoginResult = (LoginResult & { codeRequired?: false }) | { codeRequired: true; user: User }
+export type LinkLoginResult = LinkSignIn
 
 /**
  * Failed link attempts per address within a sliding window, in memory: unguessable tokens need no shared

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest'
+import { assert, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import { clockAt } from '../../test/support/clock.ts'
@@ -80,6 +80,7 @@ describe('set-password links', () => {
     expect((await linkRow(db)).used_at).toBeNull()
 
     const result = await consumePasswordLink(db, post(link.token))
+    assert(!result.codeRequired)
 
     const row = await userRow(db, user.id)
     expect(await verifyPassword(row.password_hash ?? '', GOOD)).toBe(true)
@@ -92,6 +93,21 @@ describe('set-password links', () => {
     const actions = (await auditRows(db)).filter((r) => r.subject_id === user.id).map((r) => r.action)
     expect(actions).toEqual(['user.password_link.create', 'user.password_set', 'consent.give', 'auth.login'])
     expect(JSON.stringify(await auditRows(db))).not.toContain(GOOD)
+  })
+
+  test('an account with 2FA on: the link sets the password but opens no session — the code is asked next', async () => {
+    const { db } = await testDatabase()
+    const { user, link } = await personWithLink(db)
+    await db.updateTable('users').set({ totp_enabled: 1 }).where('id', '=', user.id).execute()
+
+    const result = await consumePasswordLink(db, post(link.token))
+
+    expect(result).toMatchObject({ codeRequired: true, user: { id: user.id } })
+    expect(await verifyPassword((await userRow(db, user.id)).password_hash ?? '', GOOD)).toBe(true)
+    expect(await db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).toEqual([])
+    expect((await linkRow(db)).used_at).not.toBeNull()
+    const actions = (await auditRows(db)).filter((r) => r.subject_id === user.id).map((r) => r.action)
+    expect(actions).toEqual(['user.password_link.create', 'user.password_set', 'consent.give'])
   })
 
   test('a person who has consented to the current text is not asked again', async () => {

@@ -10,7 +10,8 @@ import { type Actor, actorFromUser, systemActor } from './actor.ts'
 import { currentConsentText, latestConsent, recordConsentGiven } from './consent.ts'
 import { LinkThrottle } from './login-links.ts'
 import { hashPassword, passwordProblem } from './passwords.ts'
-import { createSession, hashToken, revokeUserSessions } from './sessions.ts'
+import { hashToken, revokeUserSessions } from './sessions.ts'
+import { type LinkSignIn, openSignedInSession } from './sign-in.ts'
 import { findUser } from './user-store.ts'
 
 /**
@@ -145,13 +146,7 @@ export interface ConsumePasswordLinkInput {
   userAgent: string | null
 }
 
-export interface PasswordLinkResult {
-  user: User
-  /** The session cookie's value. */
-  token: string
-  sessionId: string
-  expiresAt: string
-}
+export type PasswordLinkResult = LinkSignIn
 
 const defaultThrottle = new LinkThrottle()
 
@@ -218,7 +213,7 @@ export async function consumePasswordLink(
     if (user.auth_source === 'ldap') throw new DomainError('forbidden', passwordLinkMessages.ldap)
     const updated = await tx
       .updateTable('users')
-      .set({ password_hash: passwordHash, last_login_at: at, updated_at: at })
+      .set({ password_hash: passwordHash, updated_at: at })
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow()
@@ -244,16 +239,15 @@ export async function consumePasswordLink(
         at,
       })
     }
-    const session = await createSession(tx, user.id, { ip: input.ip, userAgent: input.userAgent })
-    await audit(tx, actor, {
-      action: 'auth.login',
-      objectType: 'user',
-      objectId: user.id,
-      subjectId: user.id,
+    // The link stands for the password only: an account with TOTP on is asked its code next.
+    if (updated.totp_enabled === 1) return { codeRequired: true as const, user: updated }
+    return openSignedInSession(tx, user.id, {
+      channel: 'web',
+      ip: input.ip,
+      userAgent: input.userAgent,
       description: `Вход пользователя № ${user.id} после установки пароля по ссылке`,
       details: { method: 'password_link' },
     })
-    return { user: updated, ...session }
   })
 }
 

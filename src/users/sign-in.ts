@@ -12,6 +12,13 @@ export interface LoginResult {
   expiresAt: string
 }
 
+/**
+ * What a one-time link (the bot's login link, the «установить пароль» link) gives: a session, or — for an
+ * account with TOTP on — the link spent and the code still to be asked. A link stands for the password,
+ * never for the second factor.
+ */
+export type LinkSignIn = (LoginResult & { codeRequired?: false }) | { codeRequired: true; user: User }
+
 export interface SignIn {
   channel: Channel
   ip: string | null

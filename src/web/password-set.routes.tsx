@@ -12,7 +12,7 @@ import {
 } from '#src/users/password-links.ts'
 import { t } from './i18n.ts'
 import { refusedPage } from './pages.tsx'
-import { checkPreloginForm, csrfFor, preloginCookie, setSignedIn } from './prelogin.ts'
+import { askForCode, checkPreloginForm, csrfFor, preloginCookie, setSignedIn } from './prelogin.ts'
 import { LoginPage } from './views/login.tsx'
 import { PasswordSetPage } from './views/password-set.tsx'
 
@@ -36,7 +36,8 @@ export function passwordSetRoutes(throttle?: LinkThrottle): Hono<AppEnv> {
     const token = c.req.param('token')
     const form = await c.req.parseBody()
     const field = (name: string) => (typeof form[name] === 'string' ? form[name] : '')
-    if (!checkPreloginForm(c, form)) {
+    const checked = checkPreloginForm(c, form)
+    if (!checked) {
       return c.html(refusedPage(t('Форма устарела — откройте ссылку для установки пароля заново')), 403)
     }
     try {
@@ -52,6 +53,7 @@ export function passwordSetRoutes(throttle?: LinkThrottle): Hono<AppEnv> {
         },
         throttle,
       )
+      if (result.codeRequired) return askForCode(c, checked.pre, result.user.id, '/')
       await setSignedIn(c, result)
       return c.redirect('/', 303)
     } catch (error) {
