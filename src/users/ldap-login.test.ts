@@ -232,6 +232,15 @@ describe.runIf(runLdap)('LDAP sign-in against a real slapd', () => {
     expect((await journal(db)).map((r) => r.result)).toEqual(['denied', 'denied'])
   })
 
+  test('a local account of the same name is refused too but keeps its sessions: the directory does not own it', async () => {
+    const { db } = await testDatabase()
+    const local = await buildUser(db, { login: 'sidorov' })
+    const session = await createSession(db, local.id, { ip: null, userAgent: 'telegram link' })
+    expect(await signIn(db, 'sidorov', PEOPLE.sidorov.password)).toEqual(noAccess)
+    expect(await resolveSession(db, session.token)).toBeDefined()
+    expect((await journal(db)).map((r) => [r.action, r.subject_id])).toEqual([['auth.login_failed', local.id]])
+  })
+
   test('without a mapped group a wrong password is still the one refusal: «no access» only after the bind', async () => {
     const { db } = await testDatabase()
     expect(await signIn(db, 'sidorov', 'wrong-password')).toEqual(refused)

@@ -133,11 +133,12 @@ export async function ldapFirstFactor(
 
 /**
  * A right password without a mapped group: the person was never given access, or was taken out of the
- * groups since. An account we already have loses its live sessions and API tokens too, so that access ends
- * with the groups and not only at the next sign-in. Both the refusal and the revocation are journaled.
+ * groups since. An LDAP account we already have loses its live sessions and API tokens too, so that access
+ * ends with the groups and not only at the next sign-in (a local account of the same name, which the directory
+ * does not own, keeps them). Both the refusal and the revocation are journaled.
  */
 async function refuseWithoutGroup(db: Db, actor: Actor, existing: User | undefined): Promise<void> {
-  if (existing) {
+  if (existing?.auth_source === 'ldap') {
     await transact(db, async (tx) => {
       const revoked = await revokeAccess(tx, existing.id, now())
       if (revoked.sessionsRevoked + revoked.apiTokensRevoked === 0) return
