@@ -324,6 +324,26 @@ const routes: Record<string, Route> = {
       return { path: '' }
     },
   },
+  'POST /profile/telegram/link': { need: 'signed-in' },
+  'POST /profile/telegram/unlink': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      // Unlinking needs a chat, and a password to sign in with once it is gone.
+      if (who.user?.status === 'active') {
+        await f.db
+          .updateTable('users')
+          .set({
+            login: `matrix-tg-${who.user.id}`,
+            password_hash: 'matrix',
+            telegram_chat_id: String(880_000_000 + who.user.id),
+          })
+          .where('id', '=', who.user.id)
+          .execute()
+      }
+      return { path: '' }
+    },
+  },
   'GET /registrations': { need: 'registration.decide', refusal: 404 },
   'POST /registrations/:id/confirm': {
     need: 'registration.decide',
@@ -457,6 +477,7 @@ const routes: Record<string, Route> = {
       return { path: '', json: { code: recovery } }
     },
   },
+  'POST /api/v1/me/telegram-link': { need: 'signed-in' },
   'GET /api/v1/audit': { need: 'audit.view', refusal: 403 },
   'GET /api/v1/tickets': { need: 'signed-in' },
   'POST /api/v1/tickets': {

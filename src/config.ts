@@ -54,6 +54,8 @@ export interface Config {
   readonly ldap?: LdapConfig
   /** AUTH_REQUIRE_2FA: roles that must use TOTP (enrol before anything else, cannot turn it off); none if absent. */
   readonly require2fa?: readonly Role[]
+  /** TELEGRAM_BOT_USERNAME (without @): for the profile's deep link; else what the bot of this process learnt. */
+  readonly telegramBotUsername?: string
 }
 
 export interface LdapConfig {
@@ -85,6 +87,11 @@ const envSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: z.string().optional(),
   TELEGRAM_API_ROOT: z.string().url().optional(),
   TELEGRAM_PROXY: z.string().optional(),
+  TELEGRAM_BOT_USERNAME: z
+    .string()
+    .transform((name) => name.trim().replace(/^@/, ''))
+    .pipe(z.string().regex(/^([A-Za-z][A-Za-z0-9_]{3,31})?$/, 'имя бота: латиница, цифры и _, 4–32 символа'))
+    .optional(),
   AUDIT_HMAC_KEY: z.string().min(32).optional(),
   SECRET_KEY: z.string().min(32).optional(),
   AUDIT_HMAC_KEY_FILE: z.string().min(1).optional(),
@@ -162,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     ...(e.LDAP_URL?.trim() ? { ldap: parseLdap(e) } : {}),
     require2fa: parseRequire2fa(e.AUTH_REQUIRE_2FA),
+    ...(e.TELEGRAM_BOT_USERNAME ? { telegramBotUsername: e.TELEGRAM_BOT_USERNAME } : {}),
   })
 }
 

@@ -73,7 +73,14 @@ export async function serve(
     // The bot (TELEGRAM_BOT_TOKEN set) exists before the app, which mounts its webhook in webhook mode.
     const telegram = telegramBot(db, config, logger, () => worker?.wake())
     const app = createApp(
-      { db, config, logger },
+      {
+        db,
+        config,
+        logger,
+        ...(telegram
+          ? { botUsername: () => (telegram.bot.isInited() ? telegram.bot.botInfo.username : undefined) }
+          : {}),
+      },
       telegram ? { telegram: { applier: telegram.applier, ready: () => telegram.bot.isInited() } } : {},
     )
     server = await listen(app.fetch, config)

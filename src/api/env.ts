@@ -8,6 +8,8 @@ export interface AppDeps {
   db: Db
   config: Config
   logger: Logger
+  /** The bot's username as getMe told it, when the bot runs in this process and has started. */
+  botUsername?: () => string | undefined
 }
 
 export interface AppVariables {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { beginTotp } from '#src/users/begin-totp.ts'
 import { confirmTotp } from '#src/users/confirm-totp.ts'
 import { disableTotp } from '#src/users/disable-totp.ts'
+import { issueTelegramLink, telegramLinkUrl } from '#src/users/telegram-link.ts'
 import { authenticate } from './authenticate.ts'
 import type { ApiEnv } from './env.ts'
 import { presentUser } from './present.ts'
@@ -34,6 +35,15 @@ export function meRoutes(): Hono<ApiEnv> {
     const { code } = await jsonBody(c, totpCodeBody)
     await disableTotp(db, c.get('actor'), { code, secretKey: config.secretKey, requiredRoles: config.require2fa ?? [] })
     return c.body(null, 204)
+  })
+
+  // Linking Telegram (issue 9): a one-time code for `/start link_<code>`; the link where the bot's name is known.
+  routes.post('/telegram-link', async (c) => {
+    const deps = c.get('deps')
+    const { code, expiresAt } = await issueTelegramLink(deps.db, c.get('actor'), { secretKey: deps.config.secretKey })
+    const bot = deps.config.telegramBotUsername ?? deps.botUsername?.()
+    c.header('cache-control', 'no-store')
+    return c.json({ code, link: bot ? telegramLinkUrl(bot, code) : null, expires_at: expiresAt }, 201)
   })
   return routes
 }

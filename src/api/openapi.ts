@@ -269,6 +269,15 @@ const operations: Operation[] = [
     errors: [403, 409],
   },
   {
+    method: 'post',
+    path: '/me/telegram-link',
+    tag: 'me',
+    summary:
+      'Код привязки Telegram к своей учётной записи: одноразовый, действует 15 минут, новый заменяет прежний. Боту отправляют /start link_<code> (или открывают ссылку link); link — null, если имя бота неизвестно',
+    ok: { status: 201, description: '{ code, link, expires_at } — код показывается один раз' },
+    errors: [403],
+  },
+  {
     method: 'get',
     path: '/tickets',
     tag: 'tickets',

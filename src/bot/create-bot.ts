@@ -14,6 +14,7 @@ import { fallback, help } from './features/help.ts'
 import { newTicket } from './features/new-ticket.ts'
 import { registration } from './features/registration.ts'
 import { registrationDecisions } from './features/registration-decisions.ts'
+import { telegramLink } from './features/telegram-link.ts'
 import { tickets } from './features/tickets.ts'
 
 /**
@@ -49,7 +50,7 @@ export function createBot(deps: BotDependencies): Bot<BotContext> {
 
   bot.use(servedUpdatesOnly)
   bot.use(domainErrorBoundary)
-  bot.use(cancel, help, account, registrationDecisions, registration, newTicket, tickets, fallback)
+  bot.use(cancel, help, account, telegramLink, registrationDecisions, registration, newTicket, tickets, fallback)
 
   // The boundary for errors outside apply-update's own handling (bot.start is never used; kept for safety).
   bot.catch((error) => logBotError(deps.logger, error))

@@ -92,6 +92,7 @@ export const texts = {
     '• /revoke — отозвать согласие на обработку персональных данных.',
     '',
     'Если Вы здесь впервые, отправьте /start: бот попросит согласие, номер телефона, ФИО, отделение и должность. Регистрацию подтверждает куратор ИТ-отдела.',
+    'Если у Вас уже есть учётная запись на сайте службы поддержки, не регистрируйтесь заново: нажмите «Привязать Telegram» в профиле на сайте.',
   ].join('\n'),
 } as const
 
@@ -328,4 +329,13 @@ export const conversationTexts = {
   ratingCommentExpected: 'Напишите, пожалуйста, комментарий текстом — или нажмите «Без комментария».',
   noLongerPossible: 'Это действие уже недоступно.',
   onlyRequester: 'Это действие доступно только автору заявки.',
+} as const
+
+// ---------------------------------------------------------------- /start link_<code> (issue 9)
+
+/** Linking this chat to an account made on the web; the refusals are the use case's (users/telegram-link.ts). */
+export const telegramLinkTexts = {
+  linked: (account: string) =>
+    `✅ Telegram привязан к учётной записи ${account}. Сюда будут приходить уведомления о Ваших заявках; здесь же можно подать новую заявку.`,
+  alreadyLinked: (account: string) => `Этот Telegram уже привязан к учётной записи ${account}.`,
 } as const

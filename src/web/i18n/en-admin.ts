@@ -101,8 +101,6 @@ export const enAdmin: Readonly<Record<string, string>> = {
   'Чтобы войти на сайт без пароля, отправьте боту команду /login — он пришлёт одноразовую ссылку.':
     'To sign in to the site without a password, send /login to the bot: it replies with a one-time link.',
   'Не привязан': 'Not linked',
-  'Уведомления о заявках приходят в Telegram. Найдите бота ИТ-поддержки, нажмите «Старт» и пройдите регистрацию, или обратитесь в ИТ-отдел.':
-    'Ticket notices come through Telegram. Find the IT support bot, press “Start” and register, or ask the IT department.',
   'Вход по паролю для вашей учётной записи не настроен: входите по ссылке из бота (/login).':
     'Password sign-in is not set up for your account: sign in with the link from the bot (/login).',
   'Смена пароля': 'Change password',

@@ -5,6 +5,7 @@ import { enLdap } from './en-ldap.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
 import { enStats } from './en-stats.ts'
+import { enTelegramLink } from './en-telegram-link.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
 import { enTicket } from './en-ticket.ts'
 
@@ -17,6 +18,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enCommon,
   ...enCurator,
   ...enTelegramLogin,
+  ...enTelegramLink,
   ...enPasswordSet,
   ...enUserNew,
   ...enApiTokens,

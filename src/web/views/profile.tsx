@@ -4,6 +4,7 @@ import { date } from '../format.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
 import { CardForm, CsrfField, Fact, FormError, Notice, PageHead } from './parts.tsx'
+import { TelegramCard } from './telegram-link.tsx'
 import { roleLabel, SessionTable } from './users.tsx'
 
 type ConsentShown = Pick<ConsentRecordsTable, 'status' | 'channel' | 'created_at'>
@@ -33,6 +34,7 @@ const doneTexts = (): Record<string, string> => ({
   language: t('Язык интерфейса изменён'),
   password: t('Пароль изменён, другие сеансы завершены'),
   session: t('Сеанс завершён'),
+  telegram_unlinked: t('Telegram отвязан'),
 })
 
 export function ProfilePage(props: ProfileViewProps) {
@@ -61,7 +63,7 @@ export function ProfilePage(props: ProfileViewProps) {
         <ContactsForm {...props} />
         <div class="stack">
           <LanguageForm {...props} />
-          <TelegramCard user={user} />
+          <TelegramCard user={user} csrf={props.csrf} />
         </div>
       </div>
       <div class="admin-grid">
@@ -137,38 +139,6 @@ function LanguageForm(props: ProfileViewProps) {
         </label>
       </fieldset>
     </CardForm>
-  )
-}
-
-function TelegramCard(props: { user: User }) {
-  const { user } = props
-  const linked = user.telegram_chat_id !== null
-  return (
-    <section class="card stack">
-      <h2>Telegram</h2>
-      {linked ? (
-        <>
-          <p>
-            <span class="badge account account--active">{t('Привязан')}</span>{' '}
-            {user.telegram_username ? `@${user.telegram_username}` : null}
-          </p>
-          <p class="muted small">
-            {t('Чтобы войти на сайт без пароля, отправьте боту команду /login — он пришлёт одноразовую ссылку.')}
-          </p>
-        </>
-      ) : (
-        <>
-          <p>
-            <span class="badge account account--deactivated">{t('Не привязан')}</span>
-          </p>
-          <p class="muted small">
-            {t(
-              'Уведомления о заявках приходят в Telegram. Найдите бота ИТ-поддержки, нажмите «Старт» и пройдите регистрацию, или обратитесь в ИТ-отдел.',
-            )}
-          </p>
-        </>
-      )}
-    </section>
   )
 }
 
