@@ -8,10 +8,12 @@ const dir = mkdtempSync(path.join(tmpdir(), 'helpdesk-config-totp-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('AUTH_REQUIRE_2FA', () => {
-  test('none unless set; `none` and an empty value require it of nobody; roles separated by commas', () => {
-    expect(loadConfig({ DATA_DIR: dir }).require2fa).toEqual([])
+  test('curators and admins unless set (an empty value too); `none` requires it of nobody; roles separated by commas', () => {
+    expect(loadConfig({ DATA_DIR: dir }).require2fa).toEqual(['curator', 'admin'])
+    expect(loadConfig({ DATA_DIR: dir, AUTH_REQUIRE_2FA: ' ' }).require2fa).toEqual(['curator', 'admin'])
     expect(loadConfig({ DATA_DIR: dir, AUTH_REQUIRE_2FA: 'none' }).require2fa).toEqual([])
-    expect(loadConfig({ DATA_DIR: dir, AUTH_REQUIRE_2FA: ' ' }).require2fa).toEqual([])
+    expect(loadConfig({ DATA_DIR: dir, AUTH_REQUIRE_2FA: ' None ' }).require2fa).toEqual([])
+    expect(loadConfig({ DATA_DIR: dir, AUTH_REQUIRE_2FA: 'admin' }).require2fa).toEqual(['admin'])
     expect(loadConfig({ DATA_DIR: dir, AUTH_REQUIRE_2FA: 'Curator, admin' }).require2fa).toEqual(['curator', 'admin'])
   })
 

@@ -52,7 +52,7 @@ export interface Config {
   readonly trustProxy?: readonly string[]
   /** LDAP / Active Directory sign-in (LDAP_URL and friends); absent when LDAP_URL is unset. */
   readonly ldap?: LdapConfig
-  /** AUTH_REQUIRE_2FA: roles that must use TOTP (enrol before anything else, cannot turn it off); none if absent. */
+  /** AUTH_REQUIRE_2FA (curators and admins unless set): roles that must use TOTP (enrol first, cannot turn it off). */
   readonly require2fa?: readonly Role[]
   /** TELEGRAM_BOT_USERNAME (without @): for the profile's deep link; else what the bot of this process learnt. */
   readonly telegramBotUsername?: string
@@ -73,6 +73,9 @@ export interface LdapConfig {
   readonly groupRoles: Readonly<Record<string, Role>>
   readonly timeoutMs: number
 }
+
+/** COMPLIANCE.md §5: a second factor is required of curators and admins unless the setting says otherwise. */
+const REQUIRE_2FA_DEFAULT = 'curator,admin'
 
 const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
@@ -112,7 +115,7 @@ const envSchema = z.object({
   LDAP_USER_FILTER: z.string().default('(&(objectClass=user)(sAMAccountName={login}))'),
   LDAP_GROUP_ROLES: z.string().default('{}'),
   LDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
-  AUTH_REQUIRE_2FA: z.string().default('none'),
+  AUTH_REQUIRE_2FA: z.string().default(REQUIRE_2FA_DEFAULT),
 })
 
 export class ConfigError extends Error {}
@@ -199,13 +202,16 @@ export function auditKeyWarning(config: Pick<Config, 'auditKeySource' | 'product
   return `the audit journal's HMAC key is the one generated into ${path.join(config.dataDir, 'secrets.json')}: anyone who reads the data folder can re-sign the journal; set AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE outside DATA_DIR`
 }
 
-/** `none`, or roles separated by commas (`curator,admin`); an unknown role stops the start. */
+/**
+ * Roles separated by commas (`curator,admin`, the default), or `none` said outright: an empty value keeps
+ * the default rather than quietly turning the second factor off. An unknown role stops the start.
+ */
 export function parseRequire2fa(text: string): Role[] {
-  const items = text
+  const items = (text.trim() === '' ? REQUIRE_2FA_DEFAULT : text)
     .split(',')
     .map((r) => r.trim().toLowerCase())
     .filter((r) => r !== '')
-  if (items.length === 0 || (items.length === 1 && items[0] === 'none')) return []
+  if (items.length === 1 && items[0] === 'none') return []
   for (const item of items) {
     if (!(roles as readonly string[]).includes(item)) {
       throw new ConfigError(

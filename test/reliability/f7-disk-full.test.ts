@@ -116,7 +116,8 @@ test.skipIf(mountError !== undefined)(
     const web = { cookie: `${SESSION_COOKIE}=${session.token}`, origin: base }
     const csrf = csrfToken(config.secretKey, session.sessionId)
 
-    server = startServer(env, { logFile })
+    // The admin's session above has no second factor: the disk is what is tested here, not AUTH_REQUIRE_2FA.
+    server = startServer(env, { logFile, env: { AUTH_REQUIRE_2FA: 'none' } })
     const exited = watchExit(server)
     await waitReady(base)
     const categoryId = await createCategory(base, api)

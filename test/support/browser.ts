@@ -51,7 +51,24 @@ export async function startJourneyServer(overrides: Partial<Config> = {}): Promi
     ...overrides,
   } satisfies Config)
   const running = await serve(config, createLogger('silent'), { handleSignals: false, shutdownGraceMs: 0 })
-  const browser = await chromium.launch({
+  const browser = await launchBrowser()
+  return {
+    running,
+    browser,
+    base: running.url,
+    dataDir,
+    async stop() {
+      await browser.close()
+      await running.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Debian's headless chromium, in Russian, with nothing of its own going to the network. */
+export function launchBrowser(): Promise<Browser> {
+  if (!hasChromium) throw new Error(`${CHROMIUM} is required in CI: apt-get install -y chromium`)
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
@@ -65,17 +82,6 @@ export async function startJourneyServer(overrides: Partial<Config> = {}): Promi
       '--lang=ru-RU',
     ],
   })
-  return {
-    running,
-    browser,
-    base: running.url,
-    dataDir,
-    async stop() {
-      await browser.close()
-      await running.stop()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
-  }
 }
 
 export interface OpenPage {
