@@ -72,7 +72,7 @@ export interface ThrottleOptions {
 
 /** The journal's view of a refused attempt. */
 export interface Refusal {
-  action: 'auth.login_failed' | 'auth.password_change' | 'user.telegram_link.refused'
+  action: 'auth.login_failed' | 'auth.password_change'
   actor: Actor
   /** Per-instance window key: refusals are summed per address (and per person for /profile). */
   windowKey: string

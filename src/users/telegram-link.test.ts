@@ -217,7 +217,31 @@ describe('linking Telegram to a web account', () => {
     clockAt(61_000)
     await redeem(db, code, '5040', throttle)
     expect((await userRow(db, user.id)).telegram_chat_id).toBe('5040')
-    await throttle.refusals.close(db, true)
+  })
+
+  test('throttled attempts of a chat are journaled once per 10 minutes; the next row says how many were not', async () => {
+    const { db } = await testDatabase()
+    const throttle = telegramLinkThrottle()
+    const guess = async (at: number, expected: 'validation' | 'rate_limited') => {
+      clockAt(at)
+      await expect(redeem(db, 'WRONG00000', '5045', throttle)).rejects.toMatchObject({ code: expected })
+    }
+    // Five wrong codes block the chat for a minute; then each further one doubles the wait (2, 4, 8 minutes).
+    for (let i = 0; i < 5; i++) await guess(0, 'validation')
+    await guess(1_000, 'rate_limited')
+    await guess(2_000, 'rate_limited')
+    await guess(3_000, 'rate_limited')
+    await guess(61_000, 'validation')
+    await guess(181_000, 'validation')
+    await guess(421_000, 'validation')
+    await guess(11 * MINUTE, 'rate_limited')
+    const throttled = (await journalOf(db, 'user.telegram_link.refused', 'denied'))
+      .map((r) => JSON.parse(r.details ?? '{}'))
+      .filter((d) => d.reason === 'throttled')
+    expect(throttled).toEqual([
+      { reason: 'throttled', updateId: 77 },
+      { reason: 'throttled', repeatedBefore: 2, updateId: 77 },
+    ])
   })
 
   test('a right code does not wipe the count of wrong ones before it', async () => {

@@ -2,7 +2,7 @@ import { createHmac, randomInt } from 'node:crypto'
 import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
-import { addMinutes, now } from '#src/db/time.ts'
+import { addMinutes, now, nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { enqueueBotMessage } from '#src/notify/outbox.ts'
@@ -121,9 +121,38 @@ const guessRule: ThrottleRule = {
   onSuccess: 'give_back',
 }
 
-/** A throttle of guesses per chat (its own refusal windows: tests make a fresh one). */
-export function telegramLinkThrottle(): LoginThrottle {
-  return new LoginThrottle({ rules: { pair: guessRule, wide: guessRule } })
+/** Throttled attempts of one chat are journaled once per window this long; the next row says how many more. */
+const REFUSAL_WINDOW_MS = 10 * 60_000
+
+/**
+ * The guesses per chat (counted in the database, shared by every instance) and the journal's windows of
+ * throttled attempts (per process). The login throttle's own refusal windows are kept per database handle;
+ * the bot passes a new transaction with every update, so the windows here are keyed by the chat alone.
+ */
+export class TelegramLinkThrottle {
+  readonly counts = new LoginThrottle({ rules: { pair: guessRule, wide: guessRule } })
+  readonly #windows = new Map<string, { startedAt: number; more: number }>()
+
+  /** Whether to journal this throttled attempt, and how many of the chat's went unjournaled before it. */
+  refused(key: string): { journal: boolean; repeated: number } {
+    const at = nowDate().getTime()
+    const open = this.#windows.get(key)
+    if (open && at - open.startedAt < REFUSAL_WINDOW_MS) {
+      open.more++
+      return { journal: false, repeated: 0 }
+    }
+    this.#windows.set(key, { startedAt: at, more: 0 })
+    // A flood from very many chats forgets the ended windows rather than growing the map without end.
+    if (this.#windows.size > 10_000) {
+      for (const [k, w] of this.#windows) if (at - w.startedAt >= REFUSAL_WINDOW_MS) this.#windows.delete(k)
+    }
+    return { journal: true, repeated: open?.more ?? 0 }
+  }
+}
+
+/** A throttle of its own (tests make a fresh one; the app has one per process). */
+export function telegramLinkThrottle(): TelegramLinkThrottle {
+  return new TelegramLinkThrottle()
 }
 
 const defaultThrottle = telegramLinkThrottle()
@@ -140,19 +169,21 @@ const defaultThrottle = telegramLinkThrottle()
 export async function redeemTelegramLink(
   db: Db,
   input: RedeemTelegramLinkInput,
-  throttle: LoginThrottle = defaultThrottle,
+  guard: TelegramLinkThrottle = defaultThrottle,
 ): Promise<TelegramLinkResult> {
+  const throttle = guard.counts
   const anonymous = systemActor('bot')
   const keys = chatKeys(input.secretKey, input.chatId)
   const details = input.updateId === undefined ? {} : { updateId: input.updateId }
   if (!(await throttle.reserve(db, keys))) {
-    await throttle.refusals.record(db, {
-      action: 'user.telegram_link.refused',
-      actor: anonymous,
-      windowKey: keys[0]?.key ?? '',
-      description: 'Привязка Telegram отклонена: слишком много неверных кодов из этого чата',
-      details,
-    })
+    const { journal, repeated } = guard.refused(keys[0]?.key ?? '')
+    if (journal) {
+      await auditDenied(db, anonymous, {
+        action: 'user.telegram_link.refused',
+        description: 'Привязка Telegram отклонена: слишком много неверных кодов из этого чата',
+        details: { reason: 'throttled', ...(repeated > 0 ? { repeatedBefore: repeated } : {}), ...details },
+      })
+    }
     throw new DomainError('rate_limited', telegramLinkMessages.throttled)
   }
   const hash = codeHash(input.secretKey, normalizeCode(input.code))
