@@ -22,6 +22,28 @@ export const settingSchemas = {
   'privacy.no_pdn_in_telegram': z.boolean(),
   /** Audit journal retention online, in days (≥ 1 year). */
   'audit.retention_days': z.number().int().min(365),
+  /** COMPLIANCE.md §3: closed tickets keep their ПДн this many years after closing, then fall due. */
+  'retention.closed_tickets_years': z.number().int().min(1).max(75),
+  /** Deactivated people fall due this many years after their deactivation. */
+  'retention.deactivated_users_years': z.number().int().min(1).max(75),
+  /** Rejected registrations fall due this many days after the rejection. */
+  'retention.rejected_registrations_days': z.number().int().min(1).max(3650),
+  /** A withdrawn consent: the person's data falls due this many days after the withdrawal (ст. 21 ч. 5). */
+  'retention.withdrawn_consent_days': z.number().int().min(1).max(30),
+  /** The commission that signs destruction acts (Приказ РКН № 179): people chosen from it per act. */
+  'pdn.commission': z
+    .array(z.object({ name: z.string().trim().min(1).max(200), position: z.string().trim().min(1).max(200) }))
+    .max(20),
+  /** The operator's requisites, printed in the documents (consent form, answers, acts). */
+  'org.requisites': z.object({
+    name: z.string().trim().min(1).max(300),
+    shortName: z.string().trim().min(1).max(100),
+    inn: z.string().trim().regex(/^(\d{10})?$/),
+    ogrn: z.string().trim().regex(/^(\d{13})?$/),
+    address: z.string().trim().max(300),
+    /** Who is responsible for the processing of ПДн (ст. 22.1): position and name. */
+    responsible: z.string().trim().max(300),
+  }),
 } as const
 
 export type SettingKey = keyof typeof settingSchemas
@@ -37,6 +59,19 @@ export const settingDefaults: { [K in SettingKey]: SettingValue<K> } = {
   'tickets.auto_close_days': 3,
   'privacy.no_pdn_in_telegram': false,
   'audit.retention_days': 365 * 3,
+  'retention.closed_tickets_years': 5,
+  'retention.deactivated_users_years': 3,
+  'retention.rejected_registrations_days': 30,
+  'retention.withdrawn_consent_days': 30,
+  'pdn.commission': [],
+  'org.requisites': {
+    name: 'Областное бюджетное учреждение здравоохранения «Курская городская клиническая больница скорой медицинской помощи»',
+    shortName: 'ОБУЗ «КГКБСМП»',
+    inn: '',
+    ogrn: '',
+    address: 'г. Курск',
+    responsible: '',
+  },
 }
 
 export async function getSetting<K extends SettingKey>(db: Tx, key: K): Promise<SettingValue<K>> {
