@@ -200,6 +200,8 @@ export interface SessionsTable {
   ip: string | null
   user_agent: string | null
   revoked_at: string | null
+  /** 1: opened for someone without consent to the current text — the consent page comes first (0013). */
+  consent_due: Generated<number>
 }
 
 export interface ApiTokensTable {
@@ -231,6 +233,10 @@ export interface ConsentRecordsTable {
   evidence: string | null
   created_at: string
   withdrawn_at: string | null
+  /** The scan of a paper consent or withdrawal: its SHA-256 in the file store (0013). */
+  evidence_file: string | null
+  evidence_file_name: string | null
+  evidence_file_type: string | null
 }
 
 export interface OutboxTable {
