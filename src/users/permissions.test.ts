@@ -36,6 +36,7 @@ const table: Record<Action, Row> = {
   'department.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'group.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'registration.decide': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
+  'consent.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'report.view_all': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'report.view_own': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
   'user.view': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },

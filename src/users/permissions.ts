@@ -25,6 +25,7 @@ export type Action =
   | 'department.manage'
   | 'group.manage'
   | 'registration.decide'
+  | 'consent.manage'
   | 'report.view_all'
   | 'report.view_own'
   | 'user.view'
@@ -64,6 +65,8 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   'department.manage': (a) => a.role === 'curator',
   'group.manage': (a) => a.role === 'curator',
   'registration.decide': (a) => a.role === 'curator',
+  /** Publishing a new consent text (COMPLIANCE.md §1: curators and admins). */
+  'consent.manage': (a) => a.role === 'curator',
   'report.view_all': (a) => a.role === 'curator',
   'report.view_own': staff,
   'user.view': staff,
