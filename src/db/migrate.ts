@@ -10,6 +10,7 @@ import * as passwordLinks from './migrations/0009-password-links.ts'
 import * as ldap from './migrations/0010-ldap.ts'
 import * as telegramLinks from './migrations/0011-telegram-links.ts'
 import * as userEmail from './migrations/0012-user-email.ts'
+import * as subjectRequests from './migrations/0014-subject-requests.ts'
 import * as consentEvidence from './migrations/0013-consent-evidence.ts'
 import type { Db } from './schema.ts'
 
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0010-ldap': ldap,
   '0011-telegram-links': telegramLinks,
   '0012-user-email': userEmail,
+  '0014-subject-requests': subjectRequests,
   '0013-consent-evidence': consentEvidence,
 }
 

@@ -62,6 +62,10 @@ export interface UsersTable {
   external_dn: Generated<string | null>
   /** The directory's `mail`, refreshed at each LDAP sign-in (migration 0012); personal data like the phone. */
   email: Generated<string | null>
+  /** Blocked at the person's request (ст. 21, migration 0014): their data is neither shown nor sent until unblocked. */
+  blocked_at: Generated<string | null>
+  blocked_by: Generated<number | null>
+  block_reason: Generated<string | null>
 }
 
 export interface DepartmentsTable {
@@ -376,6 +380,47 @@ export interface TotpRecoveryCodesTable {
   created_at: string
 }
 
+export const subjectRequestKinds = ['access', 'correction', 'blocking', 'withdrawal', 'destruction'] as const
+export type SubjectRequestKind = (typeof subjectRequestKinds)[number]
+export const subjectRequestChannels = ['letter', 'in_person', 'email', 'telegram', 'other'] as const
+export type SubjectRequestChannel = (typeof subjectRequestChannels)[number]
+export const subjectRequestStatuses = ['new', 'in_progress', 'answered', 'refused'] as const
+export type SubjectRequestStatus = (typeof subjectRequestStatuses)[number]
+
+/** A person's request under 152-ФЗ ст. 14, 20, 21 (migration 0014); days are `YYYY-MM-DD` (Moscow). */
+export interface SubjectRequestsTable {
+  id: Generated<number>
+  kind: SubjectRequestKind
+  channel: SubjectRequestChannel
+  subject_id: number
+  received_on: string
+  comment: string | null
+  status: SubjectRequestStatus
+  /** The legal deadline in working days of the production calendar (extension included). */
+  due_on: string
+  /** Set once the deadline was extended by 5 working days (ст. 14 ч. 3): why. */
+  extended_reason: string | null
+  answer: string | null
+  answered_on: string | null
+  /** When the admins were told the deadline is near (once per request). */
+  reminded_at: string | null
+  created_by: number | null
+  created_at: string
+  updated_at: string
+}
+
+/** The documents of an access answer (the PDF and the ZIP), kept as they were given. */
+export interface SubjectRequestDocumentsTable {
+  id: Generated<number>
+  request_id: number
+  file_name: string
+  mime_type: string
+  content: Buffer
+  sha256: string
+  created_by: number | null
+  created_at: string
+}
+
 export interface Database {
   users: UsersTable
   departments: DepartmentsTable
@@ -406,6 +451,8 @@ export interface Database {
   totp_recovery_codes: TotpRecoveryCodesTable
   password_links: PasswordLinksTable
   telegram_links: TelegramLinksTable
+  subject_requests: SubjectRequestsTable
+  subject_request_documents: SubjectRequestDocumentsTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */
