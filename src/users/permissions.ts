@@ -34,6 +34,8 @@ export type Action =
   | 'audit.view'
   | 'settings.manage'
   | 'backup.manage'
+  /** A person's requests under 152-ФЗ ст. 14, 20, 21, their access answer, blocking their data (admin). */
+  | 'subject_request.manage'
 
 /** The parts of a ticket that permissions look at. */
 export interface TicketSubject {
@@ -75,6 +77,7 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   'audit.view': () => false,
   'settings.manage': () => false,
   'backup.manage': () => false,
+  'subject_request.manage': () => false,
 }
 
 /**
