@@ -228,8 +228,9 @@ describe('loginWithPassword', () => {
     }
     const throttled = await median(() => attempt(user.login ?? '', password, '10.9.5.1'))
     expect((await reasons(db)).at(-1)).toBe('throttled')
-    // Generous bounds for a loaded machine: without the dummy verify and the pacing these are 5–10× apart.
-    for (const other of [unknown, inactive, throttled]) expect(other).toBeGreaterThanOrEqual(0.5 * wrong)
+    // Generous bounds for a loaded machine (CI once measured 17.9 ms against 35.7 ms with other suites running):
+    // without the dummy verify and the pacing these are 5–10× apart, which 0.3 still catches.
+    for (const other of [unknown, inactive, throttled]) expect(other).toBeGreaterThanOrEqual(0.3 * wrong)
   })
 
   test('a user without a password cannot log in', async () => {
