@@ -12,6 +12,7 @@ import * as telegramLinks from './migrations/0011-telegram-links.ts'
 import * as userEmail from './migrations/0012-user-email.ts'
 import * as subjectRequests from './migrations/0014-subject-requests.ts'
 import * as consentEvidence from './migrations/0013-consent-evidence.ts'
+import * as destruction from './migrations/0015-destruction.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0012-user-email': userEmail,
   '0014-subject-requests': subjectRequests,
   '0013-consent-evidence': consentEvidence,
+  '0015-destruction': destruction,
 }
 
 const provider: MigrationProvider = {

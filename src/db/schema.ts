@@ -355,6 +355,47 @@ export interface TelegramLinksTable {
   used_at: string | null
 }
 
+/**
+ * A destruction asked for outright (a person's request registered under «Запросы субъектов»), beside those
+ * the retention rules compute (migration 0015). Done once the act is made.
+ */
+export interface DestructionQueueTable {
+  id: Generated<number>
+  user_id: number
+  /** `request`: a destruction request; the retention reasons are computed, not queued. */
+  reason: string
+  /** Why, in a few words without personal data («Запрос субъекта № 12»). */
+  note: string | null
+  request_id: number | null
+  due_at: string
+  created_at: string
+  created_by: number | null
+  done_at: string | null
+  act_id: number | null
+}
+
+/** An act of destruction (Приказ РКН № 179) and the extract of the journal, as PDFs kept 3 years (0015). */
+export interface DestructionActsTable {
+  id: Generated<number>
+  /** The subject, now «Субъект № N». */
+  user_id: number
+  created_at: string
+  created_by: number | null
+  reason: string
+  /** JSON: the categories of data destroyed (Russian labels). */
+  categories: string
+  /** JSON: the members of the commission who sign, [{name, position}]. */
+  commission: string
+  texts_deleted: Generated<number>
+  /** JSON: the ids of the journal rows of this destruction. */
+  audit_ids: string
+  /** JSON: the backup files made before the act, to be destroyed by their retention. */
+  backups: string
+  act_pdf: Buffer
+  extract_pdf: Buffer
+  keep_until: string
+}
+
 /** The staff dashboard's last visits (one row a person). */
 export interface DashboardVisitsTable {
   user_id: number
@@ -451,6 +492,8 @@ export interface Database {
   totp_recovery_codes: TotpRecoveryCodesTable
   password_links: PasswordLinksTable
   telegram_links: TelegramLinksTable
+  destruction_queue: DestructionQueueTable
+  destruction_acts: DestructionActsTable
   subject_requests: SubjectRequestsTable
   subject_request_documents: SubjectRequestDocumentsTable
 }

@@ -45,6 +45,7 @@ const table: Record<Action, Row> = {
   'audit.view': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'settings.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'backup.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
+  'pdn.destroy': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'subject_request.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
 }
 

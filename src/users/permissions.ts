@@ -34,6 +34,7 @@ export type Action =
   | 'audit.view'
   | 'settings.manage'
   | 'backup.manage'
+  | 'pdn.destroy'
   /** A person's requests under 152-ФЗ ст. 14, 20, 21, their access answer, blocking their data (admin). */
   | 'subject_request.manage'
 
@@ -77,6 +78,7 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   'audit.view': () => false,
   'settings.manage': () => false,
   'backup.manage': () => false,
+  'pdn.destroy': () => false,
   'subject_request.manage': () => false,
 }
 
