@@ -52,11 +52,21 @@ export async function discardFiles(db: Db, dataDir: string, sha256s: readonly st
   return removed
 }
 
-/** Which of these files a row refers to: an attachment, or a bot dialogue holding files until it is done. */
+/**
+ * Which of these files a row refers to: an attachment, a consent record's scan, or a bot dialogue holding
+ * files until it is done.
+ */
 export async function referencedFiles(db: Db, sha256s: readonly string[]): Promise<Set<string>> {
   if (sha256s.length === 0) return new Set()
   const attached = await db.selectFrom('attachments').select('sha256').where('sha256', 'in', sha256s).execute()
   const found = new Set(attached.map((row) => row.sha256))
+  // The scans of paper consents and withdrawals (issue 10) live in the same store.
+  const scans = await db
+    .selectFrom('consent_records')
+    .select('evidence_file')
+    .where('evidence_file', 'in', sha256s)
+    .execute()
+  for (const row of scans) if (row.evidence_file) found.add(row.evidence_file)
   const waiting = await db
     .selectFrom('bot_conversations')
     .select('state')

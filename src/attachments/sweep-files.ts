@@ -50,6 +50,13 @@ export async function sweepFiles(db: Db, dataDir: string, olderThanMs = SWEEP_AF
   // ticket between the two reads is seen in the second.
   const dialogues = await db.selectFrom('bot_conversations').select('state').execute()
   for (const row of dialogues) for (const sha256 of row.state.match(/[0-9a-f]{64}/g) ?? []) candidates.delete(sha256)
+  // Scans of paper consents and withdrawals (issue 10): few, read whole.
+  const scans = await db
+    .selectFrom('consent_records')
+    .select('evidence_file')
+    .where('evidence_file', 'is not', null)
+    .execute()
+  for (const row of scans) if (row.evidence_file) candidates.delete(row.evidence_file)
   for (let after = 0; candidates.size > 0; ) {
     const page = await db
       .selectFrom('attachments')

@@ -12,6 +12,7 @@ import { account } from './features/account.ts'
 import { cancel } from './features/cancel.ts'
 import { fallback, help } from './features/help.ts'
 import { newTicket } from './features/new-ticket.ts'
+import { reconsent } from './features/reconsent.ts'
 import { registration } from './features/registration.ts'
 import { registrationDecisions } from './features/registration-decisions.ts'
 import { telegramLink } from './features/telegram-link.ts'
@@ -50,7 +51,18 @@ export function createBot(deps: BotDependencies): Bot<BotContext> {
 
   bot.use(servedUpdatesOnly)
   bot.use(domainErrorBoundary)
-  bot.use(cancel, help, account, telegramLink, registrationDecisions, registration, newTicket, tickets, fallback)
+  bot.use(
+    cancel,
+    help,
+    account,
+    telegramLink,
+    reconsent,
+    registrationDecisions,
+    registration,
+    newTicket,
+    tickets,
+    fallback,
+  )
 
   // The boundary for errors outside apply-update's own handling (bot.start is never used; kept for safety).
   bot.catch((error) => logBotError(deps.logger, error))

@@ -339,3 +339,33 @@ export const telegramLinkTexts = {
     `✅ Telegram привязан к учётной записи ${account}. Сюда будут приходить уведомления о Ваших заявках; здесь же можно подать новую заявку.`,
   alreadyLinked: (account: string) => `Этот Telegram уже привязан к учётной записи ${account}.`,
 } as const
+
+/**
+ * A new consent text (issue 10): an active person whose consent is to an older version reads the new one
+ * and agrees again before anything else; «Не согласен» is a withdrawal, and the question says so.
+ */
+export const reconsentTexts = {
+  intro: (version: number) =>
+    `Текст согласия на обработку персональных данных изменился (версия ${version}). Чтобы продолжить работу с ботом, прочитайте его и подтвердите согласие.`,
+  question:
+    'Вы согласны с новым текстом согласия на обработку персональных данных? Если Вы не согласны, согласие будет отозвано, а учётная запись отключена.',
+  agreedMark: '✅ Вы дали согласие.',
+  refusedMark: 'Вы не дали согласие: оно отозвано.',
+  thanks: 'Спасибо! Согласие записано, можно продолжать.',
+  answerFirst: 'Сначала, пожалуйста, ответьте на вопрос о согласии на обработку персональных данных.',
+  changed: 'Текст согласия снова изменился. Прочитайте, пожалуйста, новую версию.',
+} as const
+
+/** The new text (in parts if long, never clipped) and the question with «Согласен» / «Не согласен» under it. */
+export function reconsentPrompt(consent: { id: number; version: number; text: string }): BotMessage[] {
+  const answers: BotButton[][] = [
+    [
+      { text: buttons.agree, callbackData: callback.reconsent(consent.id, 'yes') },
+      { text: buttons.disagree, callbackData: callback.reconsent(consent.id, 'no') },
+    ],
+  ]
+  const intro = `${reconsentTexts.intro(consent.version)}\n\n`
+  const whole = `${intro}${consent.text}`
+  const parts = [...whole].length <= MESSAGE_MAX ? [whole] : [intro.trim(), ...splitText(consent.text, MESSAGE_MAX)]
+  return [...parts.map((text) => ({ text })), { text: reconsentTexts.question, buttons: answers }]
+}

@@ -16,6 +16,7 @@ import { z } from 'zod'
  *   u:<urgency>                    new ticket: normal | high | critical
  *   x                              cancel the dialogue
  *   w:yes | w:no                   /revoke: withdraw consent, or not
+ *   a:<textId>:yes | a:<textId>:no a new consent text: agree again, or not (a withdrawal)
  */
 const id = z.coerce.number().int().positive().max(2_147_483_647)
 
@@ -38,6 +39,7 @@ export const callbackSchemas = {
   urgency: z.tuple([z.literal('u'), z.enum(['normal', 'high', 'critical'])]),
   cancel: z.tuple([z.literal('x')]),
   withdraw: z.tuple([z.literal('w'), z.enum(['yes', 'no'])]),
+  reconsent: z.tuple([z.literal('a'), id, z.enum(['yes', 'no'])]),
 } as const
 
 export type CallbackKind = keyof typeof callbackSchemas
@@ -66,4 +68,5 @@ export const callback = {
   urgency: (urgency: 'normal' | 'high' | 'critical') => `u:${urgency}`,
   cancel: () => 'x',
   withdraw: (answer: 'yes' | 'no') => `w:${answer}`,
+  reconsent: (consentTextId: number, answer: 'yes' | 'no') => `a:${consentTextId}:${answer}`,
 } as const

@@ -90,17 +90,73 @@ export async function currentConsentText(db: Tx): Promise<ConsentText> {
   return found
 }
 
+/**
+ * Whether the person's latest consent record is a consent to the current text: false with none at all (an
+ * account made on the web or by an admin), after a withdrawal, and once a newer text is published.
+ */
+export async function hasCurrentConsent(db: Tx, userId: number): Promise<boolean> {
+  const latest = await latestConsent(db, userId)
+  if (latest?.status !== 'given') return false
+  return latest.consent_text_id === (await currentConsentText(db)).id
+}
+
+/**
+ * The current text when the person consented to an older one (a curator published a new version since):
+ * the bot asks them again before anything else. Undefined when their consent is current, or when there is
+ * no consent to renew (none given — the web asks at sign-in — or withdrawn).
+ */
+export async function outdatedConsent(db: Tx, userId: number): Promise<ConsentText | undefined> {
+  const latest = await latestConsent(db, userId)
+  if (latest?.status !== 'given') return undefined
+  const current = await currentConsentText(db)
+  return latest.consent_text_id === current.id ? undefined : current
+}
+
+/** Every version of the consent text, newest first, with how many consents each one holds now. */
+export interface ConsentTextVersion extends ConsentText {
+  /** People whose latest record is a consent to this version. */
+  consents: number
+}
+
+export async function listConsentTexts(db: Tx): Promise<ConsentTextVersion[]> {
+  await currentConsentText(db)
+  const texts = await db.selectFrom('consent_texts').selectAll().orderBy('version', 'desc').execute()
+  const latest = db
+    .selectFrom('consent_records')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('user_id', 'is not', null)
+    .groupBy('user_id')
+  const counts = await db
+    .selectFrom('consent_records')
+    .select(['consent_text_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('id', 'in', latest)
+    .where('status', '=', 'given')
+    .groupBy('consent_text_id')
+    .execute()
+  const byText = new Map(counts.map((row) => [row.consent_text_id, Number(row.n)]))
+  return texts.map((text) => ({ ...text, consents: byText.get(text.id) ?? 0 }))
+}
+
 export interface GivenConsent {
   userId: number
   /** The version of the text the person agreed to. */
   text: Pick<ConsentText, 'id' | 'version'>
-  channel: 'bot' | 'web'
-  /** Proof of the consent: Telegram `update_id`/`message_id`, or the browser's address and user agent. */
+  channel: 'bot' | 'web' | 'paper'
+  /**
+   * Proof of the consent: Telegram `update_id`/`message_id`, the browser's address and user agent, or for
+   * paper the date it was signed and the admin who uploaded the scan.
+   */
   evidence: Record<string, unknown>
   at: string
+  /** The scan of a signed paper consent, in the file store. */
+  file?: { sha256: string; fileName: string; mimeType: string }
 }
 
-const consentChannelWords: Record<GivenConsent['channel'], string> = { bot: 'через бот', web: 'на сайте' }
+const consentChannelWords: Record<GivenConsent['channel'], string> = {
+  bot: 'через бот',
+  web: 'на сайте',
+  paper: 'на бумаге',
+}
 
 /**
  * Records a person's consent to a text version and journals it, inside the caller's transaction (the
@@ -117,9 +173,14 @@ export async function recordConsentGiven(tx: Tx, actor: Actor, consent: GivenCon
       evidence: JSON.stringify(consent.evidence),
       created_at: consent.at,
       withdrawn_at: null,
+      evidence_file: consent.file?.sha256 ?? null,
+      evidence_file_name: consent.file?.fileName ?? null,
+      evidence_file_type: consent.file?.mimeType ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
+  // Signed in without it: the consent page no longer stands in the way.
+  await tx.updateTable('sessions').set({ consent_due: 0 }).where('user_id', '=', consent.userId).execute()
   await audit(tx, actor, {
     action: 'consent.give',
     objectType: 'consent_record',
@@ -127,7 +188,12 @@ export async function recordConsentGiven(tx: Tx, actor: Actor, consent: GivenCon
     subjectId: consent.userId,
     pdn: true,
     description: `Пользователь № ${consent.userId} дал согласие на обработку ПДн (версия текста ${consent.text.version}, ${consentChannelWords[consent.channel]})`,
-    details: { consentTextId: consent.text.id, version: consent.text.version, channel: consent.channel },
+    details: {
+      consentTextId: consent.text.id,
+      version: consent.text.version,
+      channel: consent.channel,
+      ...(consent.file ? { file: consent.file.sha256 } : {}),
+    },
   })
   return record.id
 }
@@ -138,11 +204,10 @@ export interface PublishConsentTextInput {
 
 /** Publishes the next version of the consent text (curator or admin); the bot asks everyone again. */
 export async function publishConsentText(db: Db, actor: Actor, input: PublishConsentTextInput): Promise<ConsentText> {
-  // Deciding on registrations is the curator's consent-related right; there is no separate action yet.
   await authorize(
     db,
     actor,
-    'registration.decide',
+    'consent.manage',
     {
       action: 'consent.text_publish',
       objectType: 'consent_text',

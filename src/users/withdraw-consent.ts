@@ -18,6 +18,8 @@ export interface WithdrawConsentInput {
    * web, a document's reference for paper. Never a name or a chat id.
    */
   evidence: Record<string, unknown>
+  /** The scan of a written withdrawal an admin recorded (issue 10), in the file store. */
+  file?: { sha256: string; fileName: string; mimeType: string }
 }
 
 export interface WithdrawnConsent {
@@ -73,6 +75,9 @@ export async function withdrawConsent(db: Db, actor: Actor, input: WithdrawConse
         evidence: JSON.stringify(input.evidence),
         created_at: at,
         withdrawn_at: at,
+        evidence_file: input.file?.sha256 ?? null,
+        evidence_file_name: input.file?.fileName ?? null,
+        evidence_file_type: input.file?.mimeType ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow()
@@ -86,7 +91,13 @@ export async function withdrawConsent(db: Db, actor: Actor, input: WithdrawConse
       description: self
         ? `Пользователь № ${user.id} отозвал согласие на обработку ПДн`
         : `Согласие пользователя № ${user.id} на обработку ПДн отозвано по его заявлению`,
-      details: { channel: actor.channel, from: user.status, to: access.user.status, ...access.revoked },
+      details: {
+        channel: actor.channel,
+        from: user.status,
+        to: access.user.status,
+        ...access.revoked,
+        ...(input.file ? { file: input.file.sha256 } : {}),
+      },
     })
     const staff = await activeUserIdsWithRoles(tx, ['curator', 'admin'])
     await notifyUsers(tx, staff, { kind: 'consent_withdrawn', data: { subjectId: user.id } })
