@@ -1,6 +1,7 @@
 import type { Channel } from '#src/db/schema.ts'
 import { type CsvDelimiter, csvStream, toCsv } from '#src/export/csv.ts'
 import { formatDateTime } from '#src/format/zone-days.ts'
+import { consoleOperatorOf } from './journal.ts'
 import type { JournalEntry } from './read-journal.ts'
 
 /** The journal as CSV: one layout for the console (`audit --export_csv`) and the web (/audit export). */
@@ -42,7 +43,7 @@ function journalRow(e: JournalEntry, timeZone: string): unknown[] {
     e.at,
     formatDateTime(e.at, timeZone),
     e.actor_id ?? 'system',
-    e.actor_id === null ? 'система' : (e.actor_name ?? ''),
+    e.actor_id === null ? (consoleOperatorOf(e.details) ?? 'система') : (e.actor_name ?? ''),
     channelLabels[e.channel],
     e.ip,
     e.action,

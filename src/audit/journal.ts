@@ -67,7 +67,7 @@ export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<Au
     pdn_related: entry.pdn ? 1 : 0,
     result: entry.result ?? 'success',
     description: entry.description,
-    details: entry.details ? JSON.stringify(entry.details) : null,
+    details: detailsOf(actor, entry),
     prev_hash: head.hash,
   }
   const full: AuditRow = { ...row, hash: chainHash(row) }
@@ -78,6 +78,36 @@ export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<Au
     .where('key', '=', AUDIT_HEAD_KEY)
     .execute()
   return full
+}
+
+/** The entry's details; a console command's rows also name the OS account and host that ran it. */
+function detailsOf(actor: Actor, entry: AuditEntry): string | null {
+  const details = actor.console
+    ? { ...entry.details, cli: { user: actor.console.user, host: actor.console.host } }
+    : entry.details
+  return details ? JSON.stringify(details) : null
+}
+
+/**
+ * A name as the journal may hold it: a keyed digest, never the text (rows hold no names). Equal names give
+ * equal digests, so a change is visible; the name cannot be read back, and once destroyed elsewhere it is gone.
+ */
+export function journalPseudonym(text: string): string {
+  return `hmac:${createHmac('sha256', key()).update('pseudonym\n').update(text).digest('hex').slice(0, 16)}`
+}
+
+/** «user@host» of a row written by a console command (`details.cli`), for the journal's viewers. */
+export function consoleOperatorOf(details: string | null): string | undefined {
+  if (!details) return undefined
+  try {
+    const parsed: unknown = JSON.parse(details)
+    if (typeof parsed !== 'object' || parsed === null || !('cli' in parsed)) return undefined
+    const cli: unknown = parsed.cli
+    if (typeof cli !== 'object' || cli === null || !('user' in cli) || !('host' in cli)) return undefined
+    return typeof cli.user === 'string' && typeof cli.host === 'string' ? `${cli.user}@${cli.host}` : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Reads the chain's head, locking it on PostgreSQL so that concurrent writers queue up behind it. */

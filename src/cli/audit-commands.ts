@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import type { Command } from 'commander'
+import { consoleOperatorOf } from '#src/audit/journal.ts'
 import { channelLabels, journalCsvStream, resultLabels } from '#src/audit/journal-csv.ts'
 import type { JournalEntry, JournalFilter } from '#src/audit/read-journal.ts'
 import type { CsvDelimiter } from '#src/export/csv.ts'
@@ -202,7 +203,7 @@ function parseDayFlag(flag: string, value: string): [number, number, number] {
 }
 
 function actorText(entry: JournalEntry): string {
-  if (entry.actor_id === null) return 'система'
+  if (entry.actor_id === null) return consoleOperatorOf(entry.details) ?? 'система'
   return entry.actor_name ? `${entry.actor_name} (${entry.actor_id})` : `№ ${entry.actor_id}`
 }
 

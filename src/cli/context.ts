@@ -23,7 +23,7 @@ export interface CliContext {
 export interface Session {
   readonly config: Config
   readonly db: Db
-  /** The person at the server's console is its operator: journaled as the system, channel `cli`. */
+  /** The person at the server's console: channel `cli`, journaled with the OS account and host (`cliActor`). */
   readonly actor: Actor
   readonly output: Output
 }
@@ -45,7 +45,7 @@ export async function loadCliConfig(): Promise<Config> {
  */
 export async function withDatabase<T>(output: Output, work: (session: Session) => Promise<T>): Promise<T> {
   const config = await loadCliConfig()
-  const [{ setAuditKey }, { openDatabase }, { migrateDatabase }, { systemActor }] = await Promise.all([
+  const [{ setAuditKey }, { openDatabase }, { migrateDatabase }, { cliActor }] = await Promise.all([
     import('#src/audit/journal.ts'),
     import('#src/db/database.ts'),
     import('#src/db/app-role.ts'),
@@ -55,7 +55,7 @@ export async function withDatabase<T>(output: Output, work: (session: Session) =
   const db = openDatabase(config.database, { poolSize: 2 })
   try {
     await migrateDatabase(db, config)
-    return await work({ config, db, actor: systemActor('cli'), output })
+    return await work({ config, db, actor: cliActor(), output })
   } finally {
     await db.destroy()
   }

@@ -35,7 +35,7 @@ export function registerDbCommands(program: Command, context: CliContext): void 
         for (const statement of appRoleGrants(opts.role)) context.output.out(`${statement};`)
         return
       }
-      const [{ openDatabase }, { migrateToLatest }, { audit, setAuditKey }, { systemActor }] = await Promise.all([
+      const [{ openDatabase }, { migrateToLatest }, { audit, setAuditKey }, { cliActor }] = await Promise.all([
         import('#src/db/database.ts'),
         import('#src/db/migrate.ts'),
         import('#src/audit/journal.ts'),
@@ -49,7 +49,7 @@ export function registerDbCommands(program: Command, context: CliContext): void 
           throw new UsageError(`роль ${opts.role} — владелец таблиц: приложению нужна другая роль`)
         }
         const statements = await grantAppRole(handle, opts.role)
-        await audit(handle, systemActor('cli'), {
+        await audit(handle, cliActor(), {
           action: 'db.grant',
           objectType: 'database',
           objectId: opts.role,

@@ -6,6 +6,7 @@ import { type CliContext, loadCliConfig, UsageError, withDatabase } from './cont
 import { registerDbCommands } from './db-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
 import { processOutput } from './output.ts'
+import { registerSettingsCommands } from './settings-commands.ts'
 import { registerTokenCommands, registerUserCommands } from './users-commands.ts'
 
 /**
@@ -80,6 +81,7 @@ function buildProgram(context: CliContext): Command {
   helpdesk audit verify
   helpdesk audit checkpoint
   helpdesk db grant --role helpdesk_app
+  helpdesk settings set tickets.auto_close_days 5
   helpdesk backup
   helpdesk restore data/backups/helpdesk-20261126-140305.sqlite
   helpdesk <команда> --help`,
@@ -120,6 +122,7 @@ function buildProgram(context: CliContext): Command {
   registerDemoCommand(program, context)
   registerBackupCommands(program, context)
   registerDbCommands(program, context)
+  registerSettingsCommands(program, context)
 
   // Every command and subcommand reports usage errors the same way.
   const inherit = (command: Command) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { audit } from '#src/audit/journal.ts'
-import type { Tx } from '#src/db/schema.ts'
+import { audit, journalPseudonym } from '#src/audit/journal.ts'
+import type { Db, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import type { Actor } from '#src/users/actor.ts'
 
@@ -38,8 +38,14 @@ export const settingSchemas = {
   'org.requisites': z.object({
     name: z.string().trim().min(1).max(300),
     shortName: z.string().trim().min(1).max(100),
-    inn: z.string().trim().regex(/^(\d{10})?$/),
-    ogrn: z.string().trim().regex(/^(\d{13})?$/),
+    inn: z
+      .string()
+      .trim()
+      .regex(/^(\d{10})?$/),
+    ogrn: z
+      .string()
+      .trim()
+      .regex(/^(\d{13})?$/),
     address: z.string().trim().max(300),
     /** Who is responsible for the processing of ПДн (ст. 22.1): position and name. */
     responsible: z.string().trim().max(300),
@@ -81,14 +87,19 @@ export async function getSetting<K extends SettingKey>(db: Tx, key: K): Promise<
   return parsed.success ? (parsed.data as SettingValue<K>) : settingDefaults[key]
 }
 
-/** Changes a setting (the caller checks `settings.manage`); journaled in the same transaction. */
+/**
+ * Changes a setting (the caller checks `settings.manage`); journaled in the same transaction with the old
+ * value and the new one (the old is what was in force: the default when no row was stored).
+ */
 export async function setSetting<K extends SettingKey>(
   db: Tx,
   actor: Actor,
   key: K,
   value: SettingValue<K>,
 ): Promise<void> {
-  const valid = settingSchemas[key].parse(value)
+  if (!db.isTransaction) return (db as Db).transaction().execute((tx) => setSetting(tx, actor, key, value))
+  const valid = settingSchemas[key].parse(value) as SettingValue<K>
+  const old = await getSetting(db, key)
   const at = now()
   const text = JSON.stringify(valid)
   await db
@@ -101,6 +112,22 @@ export async function setSetting<K extends SettingKey>(
     objectType: 'setting',
     objectId: key,
     description: `Изменена настройка ${key}`,
-    details: { value: valid },
+    details: { old: journaled(key, old), new: journaled(key, valid) },
   })
+}
+
+/**
+ * A value as the journal holds it: the names in it (the commission's, the person responsible for ПДн) as
+ * digests, since the journal is never rewritten and a name must be destroyable.
+ */
+function journaled<K extends SettingKey>(key: K, value: SettingValue<K>): unknown {
+  if (key === 'pdn.commission') {
+    const members = value as SettingValue<'pdn.commission'>
+    return members.map((m) => ({ name: journalPseudonym(m.name), position: m.position }))
+  }
+  if (key === 'org.requisites') {
+    const requisites = value as SettingValue<'org.requisites'>
+    return { ...requisites, responsible: requisites.responsible ? journalPseudonym(requisites.responsible) : '' }
+  }
+  return value
 }

@@ -1,3 +1,4 @@
+import { hostname, userInfo } from 'node:os'
 import type { Channel, Role, User, UserStatus } from '#src/db/schema.ts'
 
 /**
@@ -10,6 +11,13 @@ export interface Actor {
   readonly status: UserStatus
   readonly channel: Channel
   readonly ip: string | null
+  /** Who ran a `helpdesk` command: the OS account and host, journaled with each of its rows (`details.cli`). */
+  readonly console?: ConsoleOperator
+}
+
+export interface ConsoleOperator {
+  readonly user: string
+  readonly host: string
 }
 
 export function actorFromUser(
@@ -22,4 +30,21 @@ export function actorFromUser(
 
 export function systemActor(channel: Channel = 'system'): Actor {
   return { id: null, role: 'system', status: 'active', channel, ip: null }
+}
+
+/**
+ * The person at the server's console: no account of ours, so the journal names the OS account and the host
+ * instead of «система» (channel `cli`).
+ */
+export function cliActor(): Actor {
+  return { ...systemActor('cli'), console: { user: osUser(), host: hostname() } }
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username
+  } catch {
+    // A uid without a passwd entry (a container run with --user 1234): the uid is what there is.
+    return process.env.USER || process.env.LOGNAME || `uid ${process.getuid?.() ?? '?'}`
+  }
 }

@@ -1,3 +1,4 @@
+import { hostname, userInfo } from 'node:os'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { LoginThrottle } from '#src/users/login-throttle.ts'
 import { buildDepartment, buildUser } from '../support/factories.ts'
@@ -134,8 +135,13 @@ describe('helpdesk migrate, users and tokens', { timeout: CLI_TIMEOUT }, () => {
         .orderBy('id')
         .execute()
       expect(entries).toMatchObject([
-        { channel: 'cli', subject_id: userId, details: JSON.stringify({ cleared: 2 }) },
-        { channel: 'cli', subject_id: userId, details: JSON.stringify({ cleared: 0 }) },
+        { channel: 'cli', subject_id: userId },
+        { channel: 'cli', subject_id: userId },
+      ])
+      // Each row names the OS account and host that ran the command (channel cli).
+      expect(entries.map((e) => JSON.parse(e.details ?? '{}'))).toEqual([
+        { cleared: 2, cli: { user: userInfo().username, host: hostname() } },
+        { cleared: 0, cli: { user: userInfo().username, host: hostname() } },
       ])
     })
     const unknown = await helpdesk(env, ['users', 'unlock', '--id', '99999'])

@@ -1,4 +1,5 @@
 import type { JournalCheck } from '#src/audit/check-journal.ts'
+import { consoleOperatorOf } from '#src/audit/journal.ts'
 import type { JournalEntry } from '#src/audit/read-journal.ts'
 import type { Channel, User } from '#src/db/schema.ts'
 import { dateTime } from '../format.ts'
@@ -202,7 +203,7 @@ function AuditResults(props: AuditViewProps) {
                   <td class="fit nowrap audit__time">{dateTime(e.at, props.tz)}</td>
                   <td class="person-cell audit__actor">
                     {e.actor_id === null ? (
-                      <span class="muted">{t('система')}</span>
+                      <span class="muted">{consoleOperatorOf(e.details) ?? t('система')}</span>
                     ) : (
                       <>
                         {e.actor_name ?? `№ ${e.actor_id}`}
