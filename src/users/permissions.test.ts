@@ -46,6 +46,7 @@ const table: Record<Action, Row> = {
   'settings.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'backup.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'pdn.destroy': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
+  'pdn.access_list': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'subject_request.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
 }
 

@@ -35,6 +35,7 @@ export type Action =
   | 'settings.manage'
   | 'backup.manage'
   | 'pdn.destroy'
+  | 'pdn.access_list'
   /** A person's requests under 152-ФЗ ст. 14, 20, 21, their access answer, blocking their data (admin). */
   | 'subject_request.manage'
 
@@ -79,6 +80,8 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   'settings.manage': () => false,
   'backup.manage': () => false,
   'pdn.destroy': () => false,
+  /** «Перечень лиц, имеющих доступ к ПДн» (ПП № 1119 п. 13): the admin's document. */
+  'pdn.access_list': () => false,
   'subject_request.manage': () => false,
 }
 
