@@ -19,6 +19,7 @@ import { groupRoutes } from './groups.routes.tsx'
 import { inLanguage, type Language, t } from './i18n.ts'
 import { errorPage, notFoundPage, refusedPage, unavailablePage } from './pages.tsx'
 import { passwordSetRoutes } from './password-set.routes.tsx'
+import { destructionActRoutes, destructionRoutes } from './pdn-destruction.routes.tsx'
 import { peopleRoutes } from './people.routes.tsx'
 import { profileRoutes } from './profile.routes.tsx'
 import { registrationRoutes } from './registrations.routes.tsx'
@@ -68,6 +69,8 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/categories', categoryRoutes())
   web.route('/departments', departmentRoutes())
   web.route('/groups', groupRoutes())
+  web.route('/pdn/destruction', destructionRoutes())
+  web.route('/pdn/acts', destructionActRoutes())
 
   web.onError(async (error, c) => {
     const outage = outageOf(error)

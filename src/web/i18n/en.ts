@@ -1,6 +1,7 @@
 import { enAdmin } from './en-admin.ts'
 import { enCommon } from './en-common.ts'
 import { enCurator } from './en-curator.ts'
+import { enDestruction } from './en-destruction.ts'
 import { enLdap } from './en-ldap.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
@@ -26,6 +27,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enStats,
   ...enPolish,
   ...enLdap,
+  ...enDestruction,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',
