@@ -1,6 +1,8 @@
 import { sweepFiles } from '#src/attachments/sweep-files.ts'
 import { writeCheckpoint } from '#src/audit/checkpoints.ts'
 import type { Db } from '#src/db/schema.ts'
+import { recordDueDestructions } from '#src/pdn/destruction-due.ts'
+import { remindSubjectRequests } from '#src/pdn/remind-subject-requests.ts'
 import { autoCloseResolved } from '#src/tickets/auto-close.ts'
 import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
 import { deleteOldIdempotencyKeys, scrubFinishedNotices } from './retention.ts'
@@ -17,6 +19,10 @@ export const defaultSchedules: readonly Schedule[] = [
   { name: 'auto-close', everyMs: 10 * 60_000, run: autoCloseResolved },
   { name: 'outbox-payloads-scrubbed', everyMs: 60 * 60_000, run: scrubFinishedNotices },
   { name: 'idempotency-keys-old', everyMs: 60 * 60_000, run: deleteOldIdempotencyKeys },
+  // Daily: who fell due for destruction is journaled; nothing is destroyed without an admin (src/pdn).
+  { name: 'destruction-due', everyMs: 24 * 60 * 60_000, run: recordDueDestructions },
+  // Daily: the deadlines of a person's requests are whole working days (once per request, see reminded_at).
+  { name: 'subject-request-reminders', everyMs: 24 * 60 * 60_000, run: remindSubjectRequests },
 ]
 
 /**

@@ -1,0 +1,54 @@
+import { audit } from '#src/audit/journal.ts'
+import type { Db } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
+import { DomainError } from '#src/errors.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { authorizeSubjectRequests } from './authorize-requests.ts'
+import { canExtend, EXTENSION_WORKING_DAYS } from './subject-request-rules.ts'
+import type { SubjectRequest } from './subject-request-store.ts'
+import { addWorkingDays } from './working-days.ts'
+
+const REASON_MAX = 2000
+
+/**
+ * Extends a request's deadline by 5 working days (ст. 14 ч. 3), once, with the reason the person is sent
+ * in a reasoned notice. A correction's 7 days cannot be extended.
+ */
+export async function extendSubjectRequest(
+  db: Db,
+  actor: Actor,
+  input: { requestId: number; reason: string },
+): Promise<SubjectRequest> {
+  await authorizeSubjectRequests(db, actor, 'subject_request.extend', input.requestId)
+  const reason = input.reason.trim()
+  if (reason === '') throw new DomainError('validation', 'Укажите причину продления срока')
+  if (reason.length > REASON_MAX) throw new DomainError('validation', `Причина — не длиннее ${REASON_MAX} символов`)
+  return transact(db, async (tx) => {
+    const request = await tx
+      .selectFrom('subject_requests')
+      .selectAll()
+      .where('id', '=', input.requestId)
+      .executeTakeFirst()
+    if (!request) throw new DomainError('not_found', 'Запрос не найден')
+    if (!canExtend(request)) throw new DomainError('invalid_transition', 'Срок этого запроса продлить нельзя')
+    const due = addWorkingDays(request.due_on, EXTENSION_WORKING_DAYS)
+    const extended = await tx
+      .updateTable('subject_requests')
+      // A new deadline deserves its own reminder.
+      .set({ due_on: due, extended_reason: reason, reminded_at: null, updated_at: now() })
+      .where('id', '=', request.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await audit(tx, actor, {
+      action: 'subject_request.extend',
+      objectType: 'subject_request',
+      objectId: request.id,
+      subjectId: request.subject_id,
+      pdn: true,
+      description: `Срок ответа на запрос субъекта № ${request.id} продлён на ${EXTENSION_WORKING_DAYS} рабочих дней`,
+      details: { from: request.due_on, to: due },
+    })
+    return extended
+  })
+}
