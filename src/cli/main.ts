@@ -7,6 +7,7 @@ import { registerDbCommands } from './db-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
 import { processOutput } from './output.ts'
 import { registerSettingsCommands } from './settings-commands.ts'
+import { registerSubjectCommands } from './subjects-commands.ts'
 import { registerTokenCommands, registerUserCommands } from './users-commands.ts'
 
 /**
@@ -122,6 +123,7 @@ function buildProgram(context: CliContext): Command {
   registerDemoCommand(program, context)
   registerBackupCommands(program, context)
   registerDbCommands(program, context)
+  registerSubjectCommands(program, context)
   registerSettingsCommands(program, context)
 
   // Every command and subcommand reports usage errors the same way.
