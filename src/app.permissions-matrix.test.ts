@@ -127,6 +127,31 @@ function json(body: unknown): Route['call'] {
   return async () => ({ path: '', json: body })
 }
 
+/** Pages of the destruction (admin): a commission to sign, a person to destroy, an act to download. */
+const MATRIX_COMMISSION = [{ name: 'Матричная Комиссия Ивановна', position: 'Председатель комиссии' }]
+async function withCommission(f: Fixtures): Promise<void> {
+  const { setSetting } = await import('#src/settings/settings.ts')
+  const { systemActor } = await import('#src/users/actor.ts')
+  await setSetting(f.db, systemActor(), 'pdn.commission', MATRIX_COMMISSION)
+}
+let matrixAct: Promise<number> | undefined
+function destructionAct(f: Fixtures): Promise<number> {
+  matrixAct ??= (async () => {
+    await withCommission(f)
+    const { destroySubject } = await import('#src/pdn/destroy-subject.ts')
+    const { systemActor } = await import('#src/users/actor.ts')
+    const userId = await freshUser(f, 'deactivated')
+    const act = await destroySubject(f.db, systemActor(), testConfig(), {
+      userId,
+      reason: 'Матрица прав',
+      commission: MATRIX_COMMISSION,
+      deleteTexts: false,
+    })
+    return act.actId
+  })()
+  return matrixAct
+}
+
 /** The route table: every `METHOD path` of `app.routes`. */
 const routes: Record<string, Route> = {
   // Probes, static files and the ways in: nobody needs an account.
@@ -430,6 +455,36 @@ const routes: Record<string, Route> = {
     need: 'group.manage',
     refusal: 404,
     call: async (f) => ({ path: `/groups/${f.catalogue.group}/active`, form: { active: '1' } }),
+  },
+
+  // Web: destruction of personal data (issue 10).
+  'GET /pdn/destruction': { need: 'pdn.destroy', refusal: 404 },
+  'GET /pdn/destruction/:id': {
+    need: 'pdn.destroy',
+    refusal: 404,
+    call: async (f) => ({ path: `/pdn/destruction/${await freshUser(f, 'deactivated')}` }),
+  },
+  'POST /pdn/destruction/:id': {
+    need: 'pdn.destroy',
+    refusal: 404,
+    call: async (f) => {
+      await withCommission(f)
+      return {
+        path: `/pdn/destruction/${await freshUser(f, 'deactivated')}`,
+        form: { reason: 'Матрица прав', member_0: '1' },
+      }
+    },
+  },
+  'GET /pdn/acts': { need: 'pdn.destroy', refusal: 404 },
+  'GET /pdn/acts/:id/act.pdf': {
+    need: 'pdn.destroy',
+    refusal: 404,
+    call: async (f) => ({ path: `/pdn/acts/${await destructionAct(f)}/act.pdf` }),
+  },
+  'GET /pdn/acts/:id/journal.pdf': {
+    need: 'pdn.destroy',
+    refusal: 404,
+    call: async (f) => ({ path: `/pdn/acts/${await destructionAct(f)}/journal.pdf` }),
   },
 
   // API.
