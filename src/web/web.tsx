@@ -25,6 +25,7 @@ import { profileRoutes } from './profile.routes.tsx'
 import { registrationRoutes } from './registrations.routes.tsx'
 import { staticRoutes } from './static.ts'
 import { statsRoutes } from './stats.routes.tsx'
+import { subjectRequestRoutes } from './subject-requests.routes.tsx'
 import { telegramLinkRoutes } from './telegram-link.routes.tsx'
 import { telegramLoginRoutes } from './telegram-login.routes.tsx'
 import { ticketRoutes } from './tickets.routes.tsx'
@@ -61,6 +62,7 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/users/new', newUserRoutes())
   web.route('/users', userRoutes())
   web.route('/audit', auditRoutes())
+  web.route('/pdn/requests', subjectRequestRoutes())
   web.route('/profile/2fa', totpRoutes())
   web.route('/profile/tokens', apiTokenRoutes())
   web.route('/profile/telegram', telegramLinkRoutes())

@@ -6,6 +6,7 @@ import { enLdap } from './en-ldap.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
 import { enStats } from './en-stats.ts'
+import { enSubjectRequests } from './en-subject-requests.ts'
 import { enTelegramLink } from './en-telegram-link.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
 import { enTicket } from './en-ticket.ts'
@@ -27,6 +28,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enStats,
   ...enPolish,
   ...enLdap,
+  ...enSubjectRequests,
   ...enDestruction,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
