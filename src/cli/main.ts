@@ -6,6 +6,7 @@ import { type CliContext, loadCliConfig, UsageError, withDatabase } from './cont
 import { registerDbCommands } from './db-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
 import { processOutput } from './output.ts'
+import { registerPdnCommands } from './pdn-commands.ts'
 import { registerSettingsCommands } from './settings-commands.ts'
 import { registerSubjectCommands } from './subjects-commands.ts'
 import { registerTokenCommands, registerUserCommands } from './users-commands.ts'
@@ -83,6 +84,7 @@ function buildProgram(context: CliContext): Command {
   helpdesk audit checkpoint
   helpdesk db grant --role helpdesk_app
   helpdesk settings set tickets.auto_close_days 5
+  helpdesk pdn access-list --export_csv access-list.csv
   helpdesk backup
   helpdesk restore data/backups/helpdesk-20261126-140305.sqlite
   helpdesk <команда> --help`,
@@ -125,6 +127,7 @@ function buildProgram(context: CliContext): Command {
   registerDbCommands(program, context)
   registerSubjectCommands(program, context)
   registerSettingsCommands(program, context)
+  registerPdnCommands(program, context)
 
   // Every command and subcommand reports usage errors the same way.
   const inherit = (command: Command) => {

@@ -27,7 +27,18 @@ describe.concurrent('helpdesk --help', { timeout: CLI_TIMEOUT }, () => {
   test('lists every command with examples', async () => {
     const run = await helpdesk(await freshEnv(), ['--help'])
     expect(run.code).toBe(0)
-    for (const command of ['serve', 'migrate', 'users', 'tokens', 'audit', 'demo', 'backup', 'restore']) {
+    for (const command of [
+      'serve',
+      'migrate',
+      'users',
+      'tokens',
+      'audit',
+      'demo',
+      'backup',
+      'restore',
+      'settings',
+      'pdn',
+    ]) {
       expect(run.stdout).toContain(`  ${command}`)
     }
     expect(run.stdout).toContain('Примеры:')
@@ -64,6 +75,22 @@ describe.concurrent('helpdesk --help', { timeout: CLI_TIMEOUT }, () => {
       expect(run.stdout).toContain(`helpdesk users ${verbs[i]}`)
     })
     expect(runs[3]?.stdout).toContain('--chat_id')
+  })
+
+  test('settings and pdn subcommands have help with an example', async () => {
+    const env = await freshEnv()
+    const commands = [
+      ['settings', 'list'],
+      ['settings', 'get'],
+      ['settings', 'set'],
+      ['pdn', 'access-list'],
+    ]
+    const runs = await Promise.all(commands.map((command) => helpdesk(env, [...command, '--help'])))
+    runs.forEach((run, i) => {
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain(`helpdesk ${commands[i]?.join(' ')}`)
+    })
+    expect(runs[3]?.stdout).toContain('--export_csv')
   })
 
   test('an unknown flag or command is one Russian line and exit 2', async () => {
