@@ -89,6 +89,11 @@ export function registerSubjectCommands(program: Command, context: CliContext): 
           `Данные пользователя № ${userId} уничтожены, составлен акт № ${result.actId}; удалено файлов: ${result.filesRemoved}`,
         )
         context.output.err(`Выгрузка из журнала: ${extract}`)
+        if (!result.purged) {
+          context.output.err(
+            'Внимание: журнал упреждающей записи SQLite занят другим процессом; старые копии страниц уйдут при следующей контрольной точке',
+          )
+        }
         if (result.backups.length > 0) {
           context.output.err(
             `Резервные копии до акта (уничтожаются по сроку их хранения): ${result.backups.length}, перечислены в акте`,

@@ -71,6 +71,39 @@ async function personWithHistory(db: Db, dir: string) {
   const message = await addMessage(db, actor, { ticketId: ticket.id, body: 'Добавляю фото', internal: false })
   await insertAttachments(db, { ticketId: ticket.id, messageId: message.id, uploaderId: person.id, at: now() }, [photo])
   await createSession(db, person.id, { ip: '10.0.0.5', userAgent: 'test' })
+  // An access answer given earlier carries a copy of the data.
+  const request = await db
+    .insertInto('subject_requests')
+    .values({
+      kind: 'access',
+      channel: 'letter',
+      subject_id: person.id,
+      received_on: '2026-11-02',
+      comment: null,
+      status: 'answered',
+      due_on: '2026-11-16',
+      extended_reason: null,
+      answer: null,
+      answered_on: '2026-11-10',
+      reminded_at: null,
+      created_by: null,
+      created_at: now(),
+      updated_at: now(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await db
+    .insertInto('subject_request_documents')
+    .values({
+      request_id: request.id,
+      file_name: 'answer.json',
+      mime_type: 'application/json',
+      content: Buffer.from(JSON.stringify({ fullName: NAME, phone: PHONE })),
+      sha256: '0'.repeat(64),
+      created_by: null,
+      created_at: now(),
+    })
+    .execute()
   const admin = await buildUser(db, { role: 'admin' })
   return { person, ticket, scan, photo, admin: actorFromUser(admin, 'web') }
 }
@@ -117,6 +150,8 @@ describe('destroying a person’s data', () => {
     expect(await db.selectFrom('sessions').select('id').where('user_id', '=', person.id).execute()).toEqual([])
     const consents = await db.selectFrom('consent_records').selectAll().where('user_id', '=', person.id).execute()
     expect(consents.map((c) => [c.evidence, c.evidence_file])).toEqual([[null, null]])
+    const documents = await db.selectFrom('subject_request_documents').select(['content', 'sha256']).execute()
+    expect(documents.map((d) => [d.content.length, d.sha256])).toEqual([[0, '0'.repeat(64)]])
 
     const act = await db
       .selectFrom('destruction_acts')

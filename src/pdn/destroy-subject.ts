@@ -46,6 +46,11 @@ export interface DestroyedSubject {
   categories: string[]
   filesRemoved: number
   backups: string[]
+  /**
+   * False when the old copies could not be purged yet (SQLite: a reader kept the WAL; or called inside a
+   * transaction): the next checkpoint purges them.
+   */
+  purged: boolean
 }
 
 type DestroyConfig = Pick<Config, 'dataDir' | 'tzDisplay'>
@@ -105,6 +110,7 @@ export async function destroySubject(
         fields: erased.fields,
         attachments: erased.attachmentIds.length,
         consentFiles: erased.consentFiles,
+        answerDocuments: erased.answerDocuments,
         textsDeleted: input.deleteTexts,
         ticketsRewritten: erased.ticketsRewritten,
         messagesRewritten: erased.messagesRewritten,
@@ -173,8 +179,8 @@ export async function destroySubject(
   for (const sha256 of done.files) {
     if (await removeStoredFile(config.dataDir, sha256, () => fileStillWanted(db, sha256))) filesRemoved++
   }
-  await purgeFreedSpace(db)
-  return { actId: done.actId, userId: done.userId, categories: done.categories, filesRemoved, backups }
+  const purged = await purgeFreedSpace(db)
+  return { actId: done.actId, userId: done.userId, categories: done.categories, filesRemoved, backups, purged }
 }
 
 interface Erased {
@@ -182,6 +188,8 @@ interface Erased {
   fields: string[]
   attachmentIds: number[]
   consentFiles: number
+  /** Documents of answers to their requests whose contents were erased. */
+  answerDocuments: number
   /** File hashes no longer referred to by the person's rows (removed after the commit if nobody else has them). */
   files: string[]
   ticketsRewritten: number
@@ -227,6 +235,9 @@ function categoriesOf(user: User, erased: Erased): string[] {
   if (erased.attachmentIds.length > 0) list.push(`вложения к заявкам (файлов: ${erased.attachmentIds.length})`)
   if (erased.consentFiles > 0) list.push('сведения о согласии на обработку ПДн (сканы, IP-адреса, идентификаторы)')
   else list.push('сведения о согласии на обработку ПДн (IP-адреса, идентификаторы сообщений)')
+  if (erased.answerDocuments > 0) {
+    list.push(`копии данных в ответах на запросы субъекта (документов: ${erased.answerDocuments})`)
+  }
   if (erased.messagesRewritten > 0 || erased.ticketsRewritten > 0) {
     list.push(`тексты обращений (заявок: ${erased.ticketsRewritten}, сообщений: ${erased.messagesRewritten})`)
   }
@@ -292,6 +303,7 @@ async function eraseSubject(tx: Tx, user: User, at: string, deleteTexts: boolean
       totp_enabled: 0,
       totp_last_step: null,
       rejection_reason: null,
+      block_reason: null,
       email: null,
       external_dn: null,
       failed_logins: 0,
@@ -303,6 +315,14 @@ async function eraseSubject(tx: Tx, user: User, at: string, deleteTexts: boolean
     })
     .where('id', '=', user.id)
     .execute()
+
+  // The answers given to their requests are copies of their data (PDF and ZIP): the rows stay as a record
+  // of what was given (name, hash, date), the contents go.
+  const answered = await tx
+    .updateTable('subject_request_documents')
+    .set({ content: Buffer.alloc(0) })
+    .where('request_id', 'in', tx.selectFrom('subject_requests').select('id').where('subject_id', '=', user.id))
+    .executeTakeFirst()
 
   // Where they were: their tickets' place is their room.
   await tx.updateTable('tickets').set({ location: null }).where('requester_id', '=', user.id).execute()
@@ -338,6 +358,7 @@ async function eraseSubject(tx: Tx, user: User, at: string, deleteTexts: boolean
     fields,
     attachmentIds: attachments.map((a) => a.id),
     consentFiles: consentScans.length,
+    answerDocuments: Number(answered.numUpdatedRows),
     files,
     ticketsRewritten,
     messagesRewritten,
@@ -432,6 +453,7 @@ const VACUUMED = [
   'bot_conversations',
   'telegram_messages',
   'login_throttle',
+  'subject_request_documents',
 ] as const
 
 /**
@@ -439,14 +461,20 @@ const VACUUMED = [
  * still holds old pages until a checkpoint copies them back and truncates it. PostgreSQL keeps dead row
  * versions until VACUUM, which cannot run inside a transaction.
  */
-async function purgeFreedSpace(db: Db): Promise<void> {
-  if (db.isTransaction) return
+async function purgeFreedSpace(db: Db): Promise<boolean> {
+  if (db.isTransaction) return false
   if (dialectOf(db) === 'sqlite') {
     await sql`insert into ticket_fts (ticket_fts) values ('optimize')`.execute(db)
-    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db)
-    return
+    // A reader of another connection (a CLI command beside the server) can hold the WAL for a moment.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const result = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db)
+      if (Number(result.rows[0]?.busy ?? 0) === 0) return true
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    return false
   }
   for (const table of VACUUMED) await sql`vacuum ${sql.table(table)}`.execute(db)
+  return true
 }
 
 /** Backup files in DATA_DIR/backups made before now: they still carry the data, until their retention ends. */
