@@ -1,10 +1,13 @@
 import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { setClock } from '#src/db/time.ts'
+import { actorFromUser } from '#src/users/actor.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildConsent, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
-import { listDueForDestruction, recordDueDestructions } from './destruction-due.ts'
+import { listDueForDestruction, queueDestruction, recordDueDestructions } from './destruction-due.ts'
+import { registerSubjectRequest } from './register-subject-request.ts'
+import { setSubjectRequestStatus } from './set-subject-request-status.ts'
 
 const DAY = 24 * 60 * 60_000
 
@@ -80,5 +83,33 @@ describe('«К уничтожению»: what falls due by the retention setting
     // Nothing was destroyed: the job only lists.
     const row = await db.selectFrom('users').select('pseudonymised_at').where('id', '=', rejected.id).executeTakeFirst()
     expect(row?.pseudonymised_at).toBeNull()
+  })
+
+  test('a destruction request registered under «Запросы субъектов» is due by its deadline until refused; queued once', async () => {
+    const { db } = await testDatabase()
+    const admin = actorFromUser(await buildUser(db, { role: 'admin' }), 'web')
+    const person = await buildUser(db)
+    const other = await buildUser(db)
+    const request = await registerSubjectRequest(db, admin, {
+      kind: 'destruction',
+      channel: 'letter',
+      subjectId: person.id,
+      receivedOn: new Date().toISOString().slice(0, 10),
+    })
+    const refused = await registerSubjectRequest(db, admin, {
+      kind: 'destruction',
+      channel: 'letter',
+      subjectId: other.id,
+      receivedOn: new Date().toISOString().slice(0, 10),
+    })
+    await setSubjectRequestStatus(db, admin, { requestId: refused.id, status: 'refused', answer: 'Нет оснований' })
+    // The same request queued as well (R's code may do both): one reason, not two.
+    await db
+      .transaction()
+      .execute((tx) => queueDestruction(tx, admin, { userId: person.id, reason: 'Запрос', requestId: request.id }))
+    const due = await listDueForDestruction(db)
+    expect(due.map((d) => [d.userId, d.reasons.map((r) => [r.reason, r.note, r.dueAt.slice(0, 10)])])).toEqual([
+      [person.id, [['request', `запрос № ${request.id}`, request.due_on]]],
+    ])
   })
 })

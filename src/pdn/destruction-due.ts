@@ -9,8 +9,8 @@ import { type Actor, systemActor } from '#src/users/actor.ts'
 /**
  * «К уничтожению» (COMPLIANCE.md §3, issue 10): whose data falls due for destruction, why, and by when.
  * Computed from the data each time (withdrawn consents, deactivations, rejections, closed tickets, against
- * the retention settings), plus the destructions asked for outright (`destruction_queue`, filled by a
- * person's request). Nothing here destroys anything: an admin approves each destruction (destroy-subject.ts).
+ * the retention settings), plus the destructions asked for outright: a destruction request registered under
+ * «Запросы субъектов» (`subject_requests`, not refused) and `destruction_queue` (queueDestruction). Nothing here destroys anything: an admin approves each destruction (destroy-subject.ts).
  */
 
 export const dueReasons = [
@@ -133,15 +133,37 @@ export async function listDueForDestruction(db: Tx, at: string = now()): Promise
     if (dueAt <= at) add(user.id, { reason: 'rejected', dueAt, note: null })
   }
 
+  // A destruction request registered under «Запросы субъектов» and not refused: due by its legal deadline.
+  const requested = await db
+    .selectFrom('subject_requests as r')
+    .innerJoin('users as u', 'u.id', 'r.subject_id')
+    .select(['r.id', 'r.subject_id', 'r.due_on'])
+    .where('r.kind', '=', 'destruction')
+    .where('r.status', '<>', 'refused')
+    .where('u.pseudonymised_at', 'is', null)
+    .orderBy('r.id')
+    .execute()
+  for (const row of requested) {
+    add(row.subject_id, {
+      reason: 'request',
+      dueAt: new Date(`${row.due_on}T00:00:00Z`).toISOString(),
+      note: `запрос № ${row.id}`,
+    })
+  }
+  const fromRequests = new Set(requested.map((r) => r.id))
+
   const queued = await db
     .selectFrom('destruction_queue as q')
     .innerJoin('users as u', 'u.id', 'q.user_id')
-    .select(['q.user_id', 'q.due_at', 'q.note'])
+    .select(['q.user_id', 'q.due_at', 'q.note', 'q.request_id'])
     .where('q.done_at', 'is', null)
     .where('u.pseudonymised_at', 'is', null)
     .orderBy('q.id')
     .execute()
-  for (const row of queued) add(row.user_id, { reason: 'request', dueAt: row.due_at, note: row.note })
+  for (const row of queued) {
+    if (row.request_id !== null && fromRequests.has(row.request_id)) continue
+    add(row.user_id, { reason: 'request', dueAt: row.due_at, note: row.note })
+  }
 
   return [...found.entries()]
     .map(([userId, reasons]) => {
