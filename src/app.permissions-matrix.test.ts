@@ -11,6 +11,7 @@ import { type Actor, actorFromUser } from '#src/users/actor.ts'
 import { createApiToken } from '#src/users/api-tokens.ts'
 import { beginTotp } from '#src/users/begin-totp.ts'
 import { confirmTotp } from '#src/users/confirm-totp.ts'
+import { currentConsentText } from '#src/users/consent.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { type Action, can } from '#src/users/permissions.ts'
 import { createSession, SESSION_COOKIE } from '#src/users/sessions.ts'
@@ -72,6 +73,8 @@ interface Call {
   path: string
   form?: Record<string, string>
   json?: unknown
+  /** Files to send with the form: it then goes as multipart/form-data. */
+  files?: Record<string, File>
 }
 
 interface Route {
@@ -89,6 +92,8 @@ interface Route {
 }
 
 const text = { body: 'Матрица прав' }
+/** A PDF as its first bytes say (a paper consent's scan). */
+const MATRIX_SCAN = '%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n'
 
 async function freshUser(f: Fixtures, status: UserStatus = 'active', role: Role = 'requester'): Promise<number> {
   return (await buildUser(f.db, { status, role })).id
@@ -235,6 +240,61 @@ const routes: Record<string, Route> = {
     refusal: 404,
     call: async (f) => ({ path: `/users/${await freshUser(f)}/role`, form: { role: 'executor' } }),
   },
+  'GET /users/:id/consent': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}/consent` }),
+  },
+  'GET /users/:id/consent/form.pdf': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}/consent/form.pdf` }),
+  },
+  'GET /users/:id/consent/:recordId/scan': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => {
+      const userId = await freshUser(f)
+      const record = await f.db
+        .insertInto('consent_records')
+        .values({
+          user_id: userId,
+          consent_text_id: (await currentConsentText(f.db)).id,
+          channel: 'paper',
+          status: 'given',
+          evidence: '{}',
+          created_at: now(),
+          withdrawn_at: null,
+          evidence_file: f.file.sha256,
+          evidence_file_name: 'scan.pdf',
+          evidence_file_type: 'application/pdf',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return { path: `/users/${userId}/consent/${record.id}/scan` }
+    },
+  },
+  'POST /users/:id/consent/paper': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => ({
+      path: `/users/${await freshUser(f)}/consent/paper`,
+      form: { signed_on: '2026-11-20' },
+      files: { scan: new File([MATRIX_SCAN], 'scan.pdf', { type: 'application/pdf' }) },
+    }),
+  },
+  'POST /users/:id/consent/withdraw': {
+    need: 'user.manage',
+    refusal: 404,
+    call: async (f) => {
+      const userId = await freshUser(f)
+      await buildConsent(f.db, userId)
+      return {
+        path: `/users/${userId}/consent/withdraw`,
+        form: { reason: 'Заявление матрицы', withdrawn_on: '2026-11-20' },
+      }
+    },
+  },
   'POST /users/:id/deactivate': {
     need: 'user.manage',
     refusal: 404,
@@ -350,6 +410,19 @@ const routes: Record<string, Route> = {
     },
   },
   'POST /profile/telegram/link': { need: 'signed-in' },
+  // Issue 10: the person's own consent (the matrix's sessions are not held at the consent page).
+  'GET /consent': { need: 'signed-in' },
+  'POST /consent/agree': {
+    need: 'signed-in',
+    call: async (f) => ({ path: '', form: { text: String((await currentConsentText(f.db)).id) } }),
+  },
+  'POST /consent/refuse': { need: 'signed-in', self: true },
+  'GET /settings/consent': { need: 'consent.manage', refusal: 404 },
+  'POST /settings/consent': {
+    need: 'consent.manage',
+    refusal: 404,
+    call: async () => ({ path: '', form: { text: unique('Текст согласия') } }),
+  },
   'POST /profile/telegram/unlink': {
     need: 'signed-in',
     self: true,
@@ -824,7 +897,7 @@ describe('the permission matrix (TESTING.md B4)', () => {
     const url = request.path === '' ? base : request.path
 
     const headers: Record<string, string> = {}
-    let body: string | undefined
+    let body: string | FormData | undefined
     if (api) {
       if (who.name === 'revoked session' && who.cookie) headers.cookie = who.cookie
       else if (who.bearer) headers.authorization = `Bearer ${who.bearer}`
@@ -834,9 +907,15 @@ describe('the permission matrix (TESTING.md B4)', () => {
       }
     } else {
       if (who.cookie) headers.cookie = who.cookie
-      if (method !== 'GET') {
+      const fields = { ...request.form, ...(who.csrf ? { _csrf: who.csrf } : {}) }
+      if (method !== 'GET' && request.files) {
+        const data = new FormData()
+        for (const [name, value] of Object.entries(fields)) data.set(name, value)
+        for (const [name, file] of Object.entries(request.files)) data.set(name, file)
+        body = data
+      } else if (method !== 'GET') {
         headers['content-type'] = 'application/x-www-form-urlencoded'
-        body = new URLSearchParams({ ...request.form, ...(who.csrf ? { _csrf: who.csrf } : {}) }).toString()
+        body = new URLSearchParams(fields).toString()
       }
     }
     const before = await lastAuditId(f.db)

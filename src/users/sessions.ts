@@ -17,6 +17,8 @@ const TOUCH_INTERVAL_MS = 60_000
 export interface SessionMeta {
   ip: string | null
   userAgent: string | null
+  /** The person has no consent to the current text: the web shows the consent page first. */
+  consentDue?: boolean
 }
 
 export interface NewSession {
@@ -29,6 +31,8 @@ export interface NewSession {
 export interface ResolvedSession {
   user: User
   sessionId: string
+  /** See SessionMeta.consentDue: cleared when the person consents. */
+  consentDue: boolean
 }
 
 export function hashToken(token: string): string {
@@ -53,6 +57,7 @@ export async function createSession(db: Tx, userId: number, meta: SessionMeta): 
       // A user agent is whatever the client says; keep it bounded.
       user_agent: meta.userAgent ? meta.userAgent.slice(0, 300) : null,
       revoked_at: null,
+      consent_due: meta.consentDue ? 1 : 0,
     })
     .execute()
   return { token, sessionId, expiresAt }
@@ -64,7 +69,7 @@ export async function resolveSession(db: Tx, token: string): Promise<ResolvedSes
   const sessionId = hashToken(token)
   const session = await db
     .selectFrom('sessions')
-    .select(['id', 'user_id', 'last_seen_at', 'expires_at', 'revoked_at'])
+    .select(['id', 'user_id', 'last_seen_at', 'expires_at', 'revoked_at', 'consent_due'])
     .where('id', '=', sessionId)
     .executeTakeFirst()
   if (!session || session.revoked_at !== null) return undefined
@@ -76,7 +81,7 @@ export async function resolveSession(db: Tx, token: string): Promise<ResolvedSes
   if (Date.parse(at) - Date.parse(session.last_seen_at) >= TOUCH_INTERVAL_MS) {
     await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).execute()
   }
-  return { user, sessionId }
+  return { user, sessionId, consentDue: Number(session.consent_due) === 1 }
 }
 
 /** Ends one session; true when it was live. */

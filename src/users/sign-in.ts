@@ -2,6 +2,7 @@ import { audit } from '#src/audit/journal.ts'
 import type { Channel, Tx, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { actorFromUser } from './actor.ts'
+import { hasCurrentConsent } from './consent.ts'
 import { createSession } from './sessions.ts'
 
 export interface LoginResult {
@@ -39,7 +40,10 @@ export async function openSignedInSession(tx: Tx, userId: number, how: SignIn): 
     .where('id', '=', userId)
     .returningAll()
     .executeTakeFirstOrThrow()
-  const session = await createSession(tx, userId, { ip: how.ip, userAgent: how.userAgent })
+  // The web asks for consent to the current text first (issue 10): an account made by an admin or on the
+  // web has none, and a newer text may have been published since the person last agreed.
+  const consentDue = how.channel === 'web' && !(await hasCurrentConsent(tx, userId))
+  const session = await createSession(tx, userId, { ip: how.ip, userAgent: how.userAgent, consentDue })
   await audit(tx, actorFromUser(user, how.channel, how.ip), {
     action: 'auth.login',
     objectType: 'user',

@@ -24,6 +24,9 @@ export const FORM_BODY_LIMIT = 64 * 1024
 /** The two forms that carry files: a new ticket and a message on a ticket. */
 const UPLOAD_ROUTE = /^\/tickets\/(new|[^/]+\/messages)$/
 
+/** Issue 10: a consent's scan (10 MB, checked by the route), and a consent text (50 000 characters, %-encoded). */
+const CONSENT_ROUTE = /^\/(users\/[^/]+\/consent\/(paper|withdraw)|settings\/consent)$/
+
 /** The web's answer when a body is over its limit: a page in the person's language (if signed in). */
 async function tooLarge(c: Context<AppEnv>, upload: boolean): Promise<Response> {
   const { user, csrf, language } = await visitorOf(c)
@@ -54,5 +57,5 @@ export const webBodyLimit = createMiddleware<AppEnv>(async (c, next) => {
   const method = c.req.method
   const path = c.req.path
   if (method === 'GET' || method === 'HEAD' || path.startsWith('/api/') || path === WEBHOOK_PATH) return next()
-  return (UPLOAD_ROUTE.test(path) ? uploadLimit : formLimit)(c, next)
+  return (UPLOAD_ROUTE.test(path) || CONSENT_ROUTE.test(path) ? uploadLimit : formLimit)(c, next)
 })

@@ -54,6 +54,21 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
       ),
     )
   }
+  // Issue 10: signed in without consent to the current text — the consent page comes first (after the 2FA
+  // enrolment, which has its own pages), and only it, signing out and the consent text stay reachable.
+  if (
+    session.consentDue &&
+    !enrolmentRequired(session.user, config.require2fa) &&
+    !/^\/(consent(\/.*)?|logout)$/.test(c.req.path)
+  ) {
+    if (isSafeMethod(c.req.method)) {
+      const url = new URL(c.req.url)
+      return c.redirect(`/consent?next=${encodeURIComponent(`${url.pathname}${url.search}`)}`, 303)
+    }
+    return inLanguage(session.user.language, () =>
+      c.html(refusedPage(t('Сначала подтвердите согласие на обработку персональных данных'), session.user, csrf), 403),
+    )
+  }
   c.set('user', session.user)
   c.set('actor', actorFromUser(session.user, 'web', clientIp(c)))
   c.set('csrf', csrf)

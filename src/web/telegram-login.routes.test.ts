@@ -6,7 +6,7 @@ import { createSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 import { testApp } from '../../test/support/api.ts'
 import { clockAt } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
-import { buildUser } from '../../test/support/factories.ts'
+import { buildConsent, buildUser } from '../../test/support/factories.ts'
 import { getPage } from '../../test/support/web.ts'
 
 type App = ReturnType<typeof testApp>['app']
@@ -78,6 +78,8 @@ describe('POST /login/telegram/:token', () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)
     const user = await buildUser(db)
+    // Registered through the bot, with its consent: nothing stands before the home page (issue 10).
+    await buildConsent(db, user.id)
     const path = await linkFor(db, user)
     const { cookie, csrf } = await openLink(app, path)
 

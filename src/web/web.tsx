@@ -12,6 +12,8 @@ import { auditRoutes } from './audit.routes.tsx'
 import { authRoutes } from './auth.routes.tsx'
 import { webBodyLimit } from './body-limit.ts'
 import { categoryRoutes } from './categories.routes.tsx'
+import { consentRoutes } from './consent.routes.tsx'
+import { consentTextRoutes } from './consent-texts.routes.tsx'
 import { csrfToken } from './csrf.ts'
 import { dashboardRoutes } from './dashboard.routes.tsx'
 import { departmentRoutes } from './departments.routes.tsx'
@@ -31,6 +33,7 @@ import { telegramLoginRoutes } from './telegram-login.routes.tsx'
 import { ticketRoutes } from './tickets.routes.tsx'
 import { totpRoutes } from './totp.routes.tsx'
 import { unreadableForm } from './unreadable-form.ts'
+import { userConsentRoutes } from './user-consent.routes.tsx'
 import { newUserRoutes } from './user-new.routes.tsx'
 import { userRoutes } from './users.routes.tsx'
 
@@ -59,6 +62,10 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/tickets', ticketRoutes())
   web.route('/people', peopleRoutes())
   web.route('/stats', statsRoutes())
+  // Issue 10: a person's own consent, the consent texts (curators), a person's consents (admin, before /users).
+  web.route('/consent', consentRoutes())
+  web.route('/settings/consent', consentTextRoutes())
+  web.route('/users', userConsentRoutes())
   web.route('/users/new', newUserRoutes())
   web.route('/users', userRoutes())
   web.route('/audit', auditRoutes())

@@ -1,10 +1,12 @@
 import { enAdmin } from './en-admin.ts'
 import { enCommon } from './en-common.ts'
+import { enConsent } from './en-consent.ts'
 import { enCurator } from './en-curator.ts'
 import { enDestruction } from './en-destruction.ts'
 import { enLdap } from './en-ldap.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
+import { enSettings } from './en-settings.ts'
 import { enStats } from './en-stats.ts'
 import { enSubjectRequests } from './en-subject-requests.ts'
 import { enTelegramLink } from './en-telegram-link.ts'
@@ -28,7 +30,9 @@ export const en: Readonly<Record<string, string>> = {
   ...enStats,
   ...enPolish,
   ...enLdap,
+  ...enSettings,
   ...enSubjectRequests,
+  ...enConsent,
   ...enDestruction,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',

@@ -264,6 +264,14 @@ export function UserPage(props: UserViewProps) {
             <Fact label={t('Отключён')} value={dateTime(person.deactivated_at, props.tz)} />
           ) : null}
         </dl>
+        <p class="actions">
+          <a class="button" href={`/users/${person.id}/consent`}>
+            {t('Согласие на обработку ПДн')}
+          </a>
+          <a class="button" href={`/users/${person.id}/consent/form.pdf`}>
+            {t('Бланк согласия (PDF)')}
+          </a>
+        </p>
       </section>
       <div class="admin-grid">
         <DetailsForm {...props} />
