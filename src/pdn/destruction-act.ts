@@ -73,12 +73,11 @@ export function renderDestructionAct(facts: ActFacts): Promise<Buffer> {
   const title = `Акт № ${facts.actId} об уничтожении персональных данных`
   return renderPdf({ title, author: facts.operator.shortName, createdAt: new Date(facts.at) }, (pdf) => {
     pdf.title(title)
-    pdf.paragraph(
-      `Форма по требованиям приказа Роскомнадзора от 28.10.2022 № 179. Дата: ${localDate(facts.at, facts.tz)}`,
-      {
-        align: 'center',
-      },
-    )
+    pdf.paragraph('Составлен по требованиям приказа Роскомнадзора от 28.10.2022 № 179', { align: 'center' })
+    pdf.fields([
+      ['Дата и время уничтожения', localDateTime(facts.at, facts.tz)],
+      ['Дата составления акта', localDate(facts.at, facts.tz)],
+    ])
     pdf.heading('1. Оператор персональных данных')
     pdf.paragraph(operatorLine(facts.operator))
     if (facts.operator.responsible)
@@ -124,8 +123,6 @@ export function renderDestructionAct(facts: ActFacts): Promise<Buffer> {
         [0.08, 0.92],
       )
     }
-    pdf.heading('8. Дата уничтожения')
-    pdf.paragraph(localDateTime(facts.at, facts.tz))
     pdf.heading('Подписи членов комиссии')
     pdf.signatures(facts.commission)
   })
@@ -147,8 +144,8 @@ export function renderJournalExtract(facts: ActFacts, rows: readonly AuditRow[])
     pdf.heading('Записи журнала аудита')
     pdf.table(
       ['№ записи', 'Время', 'Действие', 'Описание', 'Хеш записи'],
-      rows.map((r) => [Number(r.id), localDateTime(r.at, facts.tz), r.action, r.description, r.hash.slice(0, 16)]),
-      [0.1, 0.19, 0.17, 0.36, 0.18],
+      rows.map((r) => [Number(r.id), localDateTime(r.at, facts.tz), r.action, r.description, r.hash.slice(0, 12)]),
+      [0.1, 0.19, 0.17, 0.38, 0.16],
     )
     pdf.paragraph(
       'Журнал не изменяется при уничтожении: записи содержат только идентификаторы, их целостность ' +
