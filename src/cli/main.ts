@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { isDomainError } from '#src/errors.ts'
 import { registerAuditCommands } from './audit-commands.ts'
 import { registerBackupCommands } from './backup-commands.ts'
+import { registerConsentCommands } from './consent-commands.ts'
 import { type CliContext, loadCliConfig, UsageError, withDatabase } from './context.ts'
 import { registerDbCommands } from './db-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
@@ -84,6 +85,7 @@ function buildProgram(context: CliContext): Command {
   helpdesk audit checkpoint
   helpdesk db grant --role helpdesk_app
   helpdesk settings set tickets.auto_close_days 5
+  helpdesk consent publish --file soglasie-v2.md
   helpdesk pdn access-list --export_csv access-list.csv
   helpdesk backup
   helpdesk restore data/backups/helpdesk-20261126-140305.sqlite
@@ -128,6 +130,7 @@ function buildProgram(context: CliContext): Command {
   registerSubjectCommands(program, context)
   registerSettingsCommands(program, context)
   registerPdnCommands(program, context)
+  registerConsentCommands(program, context)
 
   // Every command and subcommand reports usage errors the same way.
   const inherit = (command: Command) => {
