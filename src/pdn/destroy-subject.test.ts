@@ -260,66 +260,78 @@ describe('destroying a person’s data', () => {
 })
 
 describe('nothing of the destroyed person remains on disk (SQLite file, WAL, files folder)', () => {
-  test('neither the name nor the phone appears in the database file, its -wal or the files', async () => {
-    const dir = dataDir()
-    const file = path.join(dir, 'helpdesk.sqlite')
-    const db = openDatabase({ kind: 'sqlite', file })
-    try {
-      await migrateToLatest(db)
-      const { person, admin } = await personWithHistory(db, dir)
-      // The name travels where notices and dialogues keep text: it must go from there too.
-      await db
-        .insertInto('bot_conversations')
-        .values({ chat_id: '5550001112', state: JSON.stringify({ name: NAME }), expires_at: now(), updated_at: now() })
-        .execute()
-      await db
-        .insertInto('outbox')
-        .values({
-          channel: 'telegram',
-          recipient: '777000111',
-          kind: 'bot_message',
-          payload: JSON.stringify({ text: `Новая регистрация: ${NAME}, ${PHONE}` }),
-          status: 'sent',
-          next_attempt_at: now(),
-          last_error: null,
-          ticket_id: null,
-          message_id: null,
-          created_at: now(),
-          sent_at: now(),
-          telegram_message_id: null,
-        })
-        .execute()
-      const needles = [Buffer.from(NAME, 'utf8'), Buffer.from(PHONE, 'utf8')]
-      const before = Buffer.concat([readFileSync(file), readFileSync(`${file}-wal`)])
-      expect(needles.some((n) => before.includes(n))).toBe(true)
+  test.each([
+    { deleteTexts: false, words: [NAME, PHONE] },
+    // With the texts, a word only their ticket had goes from the table and the FTS5 index too.
+    { deleteTexts: true, words: [NAME, PHONE, 'мангустин'] },
+  ])(
+    'neither the name nor the phone appears in the database file, its -wal or the files (texts deleted: $deleteTexts)',
+    async ({ deleteTexts, words }) => {
+      const dir = dataDir()
+      const file = path.join(dir, 'helpdesk.sqlite')
+      const db = openDatabase({ kind: 'sqlite', file })
+      try {
+        await migrateToLatest(db)
+        const { person, admin } = await personWithHistory(db, dir)
+        // The name travels where notices and dialogues keep text: it must go from there too.
+        await db
+          .insertInto('bot_conversations')
+          .values({
+            chat_id: '5550001112',
+            state: JSON.stringify({ name: NAME }),
+            expires_at: now(),
+            updated_at: now(),
+          })
+          .execute()
+        await db
+          .insertInto('outbox')
+          .values({
+            channel: 'telegram',
+            recipient: '777000111',
+            kind: 'bot_message',
+            payload: JSON.stringify({ text: `Новая регистрация: ${NAME}, ${PHONE}` }),
+            status: 'sent',
+            next_attempt_at: now(),
+            last_error: null,
+            ticket_id: null,
+            message_id: null,
+            created_at: now(),
+            sent_at: now(),
+            telegram_message_id: null,
+          })
+          .execute()
+        const needles = words.map((w) => Buffer.from(w, 'utf8'))
+        const before = Buffer.concat([readFileSync(file), readFileSync(`${file}-wal`)])
+        for (const needle of needles) expect(before.includes(needle)).toBe(true)
 
-      await destroySubject(
-        db,
-        admin,
-        { dataDir: dir, tzDisplay: 'Europe/Moscow' },
-        {
-          userId: person.id,
-          reason: 'Отзыв согласия',
-          commission: COMMISSION,
-          deleteTexts: false,
-        },
-      )
+        await destroySubject(
+          db,
+          admin,
+          { dataDir: dir, tzDisplay: 'Europe/Moscow' },
+          {
+            userId: person.id,
+            reason: 'Отзыв согласия',
+            commission: COMMISSION,
+            deleteTexts,
+          },
+        )
 
-      const main = readFileSync(file)
-      const wal = existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`) : Buffer.alloc(0)
-      for (const needle of needles) {
-        expect(main.includes(needle)).toBe(false)
-        expect(wal.includes(needle)).toBe(false)
+        const main = readFileSync(file)
+        const wal = existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`) : Buffer.alloc(0)
+        for (const needle of needles) {
+          expect(main.includes(needle)).toBe(false)
+          expect(wal.includes(needle)).toBe(false)
+        }
+        for (const f of filesUnder(path.join(dir, 'files'))) {
+          const bytes = readFileSync(f)
+          for (const needle of needles) expect(bytes.includes(needle)).toBe(false)
+        }
+        expect(await verifyJournal(db)).toMatchObject({ ok: true })
+      } finally {
+        await db.destroy()
       }
-      for (const f of filesUnder(path.join(dir, 'files'))) {
-        const bytes = readFileSync(f)
-        for (const needle of needles) expect(bytes.includes(needle)).toBe(false)
-      }
-      expect(await verifyJournal(db)).toMatchObject({ ok: true })
-    } finally {
-      await db.destroy()
-    }
-  })
+    },
+  )
 })
 
 function filesUnder(root: string): string[] {

@@ -179,7 +179,7 @@ export async function destroySubject(
   for (const sha256 of done.files) {
     if (await removeStoredFile(config.dataDir, sha256, () => fileStillWanted(db, sha256))) filesRemoved++
   }
-  const purged = await purgeFreedSpace(db)
+  const purged = await purgeFreedSpace(db, input.deleteTexts)
   return { actId: done.actId, userId: done.userId, categories: done.categories, filesRemoved, backups, purged }
 }
 
@@ -461,10 +461,13 @@ const VACUUMED = [
  * still holds old pages until a checkpoint copies them back and truncates it. PostgreSQL keeps dead row
  * versions until VACUUM, which cannot run inside a transaction.
  */
-async function purgeFreedSpace(db: Db): Promise<boolean> {
+async function purgeFreedSpace(db: Db, textsDeleted: boolean): Promise<boolean> {
   if (db.isTransaction) return false
   if (dialectOf(db) === 'sqlite') {
-    await sql`insert into ticket_fts (ticket_fts) values ('optimize')`.execute(db)
+    // FTS5 secure-delete (migration 0015) removes a rewritten ticket's old tokens; merging the whole index
+    // as well leaves no old segment behind even where that option is missing. Costly on a large index, so
+    // only when texts were rewritten.
+    if (textsDeleted) await sql`insert into ticket_fts (ticket_fts) values ('optimize')`.execute(db)
     // A reader of another connection (a CLI command beside the server) can hold the WAL for a moment.
     for (let attempt = 0; attempt < 10; attempt++) {
       const result = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db)
