@@ -92,11 +92,39 @@ interface Route {
 }
 
 const text = { body: 'Матрица прав' }
+/** The first bytes of a stored answer document. */
+const MATRIX_PDF = '%PDF-1.4\n%%EOF\n'
 /** A PDF as its first bytes say (a paper consent's scan). */
 const MATRIX_SCAN = '%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n'
 
 async function freshUser(f: Fixtures, status: UserStatus = 'active', role: Role = 'requester'): Promise<number> {
   return (await buildUser(f.db, { status, role })).id
+}
+
+/** A new access request about a fresh person (issue 10), straight into its table. */
+async function freshRequest(f: Fixtures): Promise<number> {
+  const at = new Date().toISOString()
+  const row = await f.db
+    .insertInto('subject_requests')
+    .values({
+      kind: 'access',
+      channel: 'letter',
+      subject_id: await freshUser(f),
+      received_on: '2026-01-12',
+      comment: null,
+      status: 'new',
+      due_on: '2026-01-26',
+      extended_reason: null,
+      answer: null,
+      answered_on: null,
+      reminded_at: null,
+      created_by: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
 }
 
 const STATS_UNJOURNALED = 'the statistics pages refuse with 404 before any journaling (src/web/stats.routes.tsx)'
@@ -358,6 +386,72 @@ const routes: Record<string, Route> = {
   'GET /audit': { need: 'audit.view', refusal: 404 },
   'POST /audit/verify': { need: 'audit.view', refusal: 404 },
   'GET /audit/export.csv': { need: 'audit.view', refusal: 404 },
+
+  // Web: a person's requests and blocking (issue 10).
+  'GET /pdn/requests': { need: 'subject_request.manage', refusal: 404 },
+  'POST /pdn/requests': {
+    need: 'subject_request.manage',
+    refusal: 404,
+    call: async (f) => ({
+      path: '',
+      form: { kind: 'access', subject: String(await freshUser(f)), received_on: '2026-01-12', channel: 'letter' },
+    }),
+  },
+  'GET /pdn/requests/:id': {
+    need: 'subject_request.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/pdn/requests/${await freshRequest(f)}` }),
+  },
+  'POST /pdn/requests/:id/status': {
+    need: 'subject_request.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/pdn/requests/${await freshRequest(f)}/status`, form: { status: 'in_progress' } }),
+  },
+  'POST /pdn/requests/:id/extend': {
+    need: 'subject_request.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/pdn/requests/${await freshRequest(f)}/extend`, form: { reason: 'Матрица' } }),
+  },
+  'POST /pdn/requests/:id/answer-documents': {
+    need: 'subject_request.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/pdn/requests/${await freshRequest(f)}/answer-documents` }),
+  },
+  'GET /pdn/requests/:id/documents/:doc': {
+    need: 'subject_request.manage',
+    refusal: 404,
+    call: async (f) => {
+      const requestId = await freshRequest(f)
+      const doc = await f.db
+        .insertInto('subject_request_documents')
+        .values({
+          request_id: requestId,
+          file_name: 'otvet.pdf',
+          mime_type: 'application/pdf',
+          content: Buffer.from(MATRIX_PDF),
+          sha256: '0'.repeat(64),
+          created_by: null,
+          created_at: new Date().toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return { path: `/pdn/requests/${requestId}/documents/${doc.id}` }
+    },
+  },
+  'POST /users/:id/block': {
+    need: 'subject_request.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/users/${await freshUser(f)}/block`, form: { reason: 'Матрица' } }),
+  },
+  'POST /users/:id/unblock': {
+    need: 'subject_request.manage',
+    refusal: 404,
+    call: async (f) => {
+      const id = await freshUser(f)
+      await f.db.updateTable('users').set({ blocked_at: new Date().toISOString() }).where('id', '=', id).execute()
+      return { path: `/users/${id}/unblock` }
+    },
+  },
   'GET /profile': { need: 'signed-in' },
   'POST /profile/contacts': { need: 'signed-in', self: true, call: async () => ({ path: '', form: { room: '12' } }) },
   'POST /profile/language': {
@@ -559,6 +653,17 @@ const routes: Record<string, Route> = {
     refusal: 404,
     call: async (f) => ({ path: `/pdn/acts/${await destructionAct(f)}/journal.pdf` }),
   },
+  // Web: settings, the «ПДн» hub and the list of people with access to ПДн (issue 10).
+  'GET /settings': { need: 'settings.manage', refusal: 404 },
+  'POST /settings': {
+    need: 'settings.manage',
+    refusal: 404,
+    call: async () => ({ path: '', form: { key: 'tickets.auto_close_days', value: '3' } }),
+  },
+  'GET /pdn': { need: 'settings.manage', refusal: 404 },
+  'GET /pdn/access-list': { need: 'pdn.access_list', refusal: 404 },
+  'GET /pdn/access-list/export.pdf': { need: 'pdn.access_list', refusal: 404 },
+  'GET /pdn/access-list/export.xlsx': { need: 'pdn.access_list', refusal: 404 },
 
   // API.
   'GET /profile/2fa': { need: 'signed-in' },

@@ -21,10 +21,12 @@ import { groupRoutes } from './groups.routes.tsx'
 import { inLanguage, type Language, t } from './i18n.ts'
 import { errorPage, notFoundPage, refusedPage, unavailablePage } from './pages.tsx'
 import { passwordSetRoutes } from './password-set.routes.tsx'
+import { accessListRoutes, pdnHubRoutes } from './pdn-access.routes.tsx'
 import { destructionActRoutes, destructionRoutes } from './pdn-destruction.routes.tsx'
 import { peopleRoutes } from './people.routes.tsx'
 import { profileRoutes } from './profile.routes.tsx'
 import { registrationRoutes } from './registrations.routes.tsx'
+import { settingsRoutes } from './settings.routes.tsx'
 import { staticRoutes } from './static.ts'
 import { statsRoutes } from './stats.routes.tsx'
 import { subjectRequestRoutes } from './subject-requests.routes.tsx'
@@ -80,6 +82,10 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/groups', groupRoutes())
   web.route('/pdn/destruction', destructionRoutes())
   web.route('/pdn/acts', destructionActRoutes())
+  // Issue 10: settings (after /settings/consent) and the «ПДн» hub with the list of people with access.
+  web.route('/settings', settingsRoutes())
+  web.route('/pdn/access-list', accessListRoutes())
+  web.route('/pdn', pdnHubRoutes())
 
   web.onError(async (error, c) => {
     const outage = outageOf(error)

@@ -137,6 +137,7 @@ const formFieldsOf: Record<string, string[]> = {
   '/groups': ['name', 'description', 'member'],
   '/groups/:id': ['name', 'description', 'member'],
   '/groups/:id/active': ['active'],
+  '/settings': ['key', 'value', 'high.responseMinutes', 'name.0', 'position.0', 'remove.0', 'name', 'inn'],
 }
 
 /** The ticket list's filters, which its exports take too (a link's filters carry over). */
@@ -185,6 +186,7 @@ const queryFieldsOf: Record<string, string[]> = {
   '/categories': ['done'],
   '/departments': ['done'],
   '/groups': ['done'],
+  '/settings': ['done'],
 }
 
 const uploadRoutes = new Set(['/tickets/new', '/tickets/:id/messages'])
@@ -693,6 +695,8 @@ const readActions = [
   'audit.verify',
   'dashboard.view',
   'group.list',
+  'pdn.access_list',
+  'settings.view',
   'ticket.export',
   'ticket.file_view',
   'ticket.list',

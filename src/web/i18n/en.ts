@@ -6,6 +6,7 @@ import { enDestruction } from './en-destruction.ts'
 import { enLdap } from './en-ldap.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
+import { enSettings } from './en-settings.ts'
 import { enStats } from './en-stats.ts'
 import { enSubjectRequests } from './en-subject-requests.ts'
 import { enTelegramLink } from './en-telegram-link.ts'
@@ -29,6 +30,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enStats,
   ...enPolish,
   ...enLdap,
+  ...enSettings,
   ...enConsent,
   ...enSubjectRequests,
   ...enDestruction,

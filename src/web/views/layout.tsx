@@ -17,6 +17,7 @@ export type Section =
   | 'users'
   | 'stats'
   | 'audit'
+  | 'pdn'
   | 'profile'
   | 'none'
 
@@ -54,6 +55,8 @@ const navigation: ReadonlyArray<{ section: Section; href: string; label: string;
   { section: 'users', href: '/users', label: msg('Пользователи'), roles: ['admin'] },
   { section: 'stats', href: '/stats', label: msg('Статистика'), roles: staffRoles },
   { section: 'audit', href: '/audit', label: msg('Журнал аудита'), roles: ['admin'] },
+  // Issue 10: settings, the access list, consents, requests, destruction — one hub for the admin.
+  { section: 'pdn', href: '/pdn', label: msg('ПДн'), roles: ['admin'] },
   { section: 'profile', href: '/profile', label: msg('Профиль') },
 ]
 

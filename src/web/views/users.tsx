@@ -192,7 +192,7 @@ export function UserResults(props: UsersViewProps) {
 }
 
 /** The forms of the person's page, for errors shown beside them. */
-export type UserForm = 'details' | 'role' | 'status' | 'sessions' | 'tokens'
+export type UserForm = 'details' | 'role' | 'status' | 'sessions' | 'tokens' | 'block'
 
 export interface UserViewProps {
   user: User
@@ -219,6 +219,8 @@ const doneTexts = (): Record<string, string> => ({
   unlocked: t('Ограничение входа снято: человек может войти сразу'),
   totp_reset: t('Двухфакторная защита сброшена, сеансы завершены: при входе человек подключит приложение заново'),
   token_revoked: t('Токен отозван'),
+  blocked: t('Данные заблокированы: они больше нигде не показываются и не отправляются'),
+  unblocked: t('Блокировка снята'),
 })
 
 export function UserPage(props: UserViewProps) {
@@ -274,10 +276,11 @@ export function UserPage(props: UserViewProps) {
         </p>
       </section>
       <div class="admin-grid">
-        <DetailsForm {...props} />
+        {person.blocked_at === null ? <DetailsForm {...props} /> : null}
         <div class="stack">
           <RoleForm {...props} />
           <StatusForm {...props} />
+          <BlockForm {...props} />
         </div>
       </div>
       <SessionsCard {...props} />
@@ -295,6 +298,47 @@ export function UserPage(props: UserViewProps) {
         </section>
       ) : null}
     </Layout>
+  )
+}
+
+/** Blocking the person's data (152-ФЗ ст. 21): shown nowhere, sent nowhere, until unblocked. */
+function BlockForm(props: UserViewProps) {
+  const { person } = props
+  if (person.blocked_at !== null) {
+    return (
+      <CardForm
+        action={`/users/${person.id}/unblock`}
+        csrf={props.csrf}
+        title={t('Блокирование ПДн')}
+        error={props.errors?.block}
+        submit={t('Снять блокировку')}
+      >
+        <p>
+          {t('Данные человека заблокированы с {date}: они не показываются и не отправляются.', {
+            date: dateTime(person.blocked_at, props.tz),
+          })}
+        </p>
+      </CardForm>
+    )
+  }
+  return (
+    <CardForm
+      action={`/users/${person.id}/block`}
+      csrf={props.csrf}
+      title={t('Блокирование ПДн')}
+      error={props.errors?.block}
+      submit={t('Заблокировать данные')}
+    >
+      <p class="muted">
+        {t(
+          'ФИО, телефон и другие данные человека перестанут показываться на сайте, в API и выгрузках и отправляться в Telegram. Учётная запись не отключается.',
+        )}
+      </p>
+      <label class="field">
+        <span>{t('Основание (номер запроса, проверка)')}</span>
+        <input name="reason" required maxlength={500} />
+      </label>
+    </CardForm>
   )
 }
 
