@@ -162,6 +162,8 @@ export const pageSchemas = {
       phone: z.string().nullable(),
       room: z.string().nullable(),
       position: z.string().nullable(),
+      /** Blocked at the person's request (ст. 21): the fields above say «Данные заблокированы». */
+      blocked: z.boolean(),
     }),
     assignee: person.nullable(),
     category: z.object({ id: z.number().int(), name: z.string() }).nullable(),

@@ -2,6 +2,7 @@ import type { AuditRow, Category, Department, User } from '#src/db/schema.ts'
 import type { GroupWithMembers } from '#src/groups/group-store.ts'
 import type { TicketListItem } from '#src/tickets/ticket-store.ts'
 import type { TicketDetail } from '#src/tickets/view-ticket.ts'
+import { maskBlocked } from '#src/users/blocking.ts'
 
 /**
  * What the API shows of a row: snake_case, booleans as booleans, and never a secret
@@ -30,7 +31,9 @@ export interface UserView {
   last_login_at: string | null
 }
 
-export function presentUser(user: User): UserView {
+/** A blocked person's identifying fields (ст. 21) come out as «Данные заблокированы». */
+export function presentUser(row: User): UserView {
+  const user = maskBlocked(row)
   return {
     id: user.id,
     role: user.role,

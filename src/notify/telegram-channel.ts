@@ -174,7 +174,8 @@ async function renderRow(
   payload: Payload,
   baseUrl: string,
 ): Promise<RenderedNotice | { error: string }> {
-  const privacy = await getSetting(db, 'privacy.no_pdn_in_telegram')
+  // A notice to or about a blocked person (ст. 21) carries only the number, the status and the link.
+  const privacy = (await getSetting(db, 'privacy.no_pdn_in_telegram')) || (await touchesBlockedPerson(db, row, payload))
   const options = { baseUrl, privacy }
   if (isTicketNoticeKind(row.kind)) {
     if (row.ticket_id === null) return { error: `${row.kind} without a ticket` }
@@ -203,6 +204,33 @@ async function renderRow(
     return renderUserNotice(row.kind, subject, options)
   }
   return { error: `unknown notice kind ${row.kind}` }
+}
+
+/** Is anyone this notice goes to or names (recipient, subject, requester, assignee, author) blocked? */
+async function touchesBlockedPerson(db: Db, row: OutboxRow, payload: Payload): Promise<boolean> {
+  const ids = [payload.userId, payload.subjectId, payload.assigneeId].filter((v): v is number => typeof v === 'number')
+  const people = db.selectFrom('users').select('id').where('blocked_at', 'is not', null)
+  const direct = ids.length > 0 ? await people.where('id', 'in', ids).executeTakeFirst() : undefined
+  if (direct) return true
+  if (row.ticket_id !== null) {
+    const ticket = await db
+      .selectFrom('tickets')
+      .select(['requester_id', 'assignee_id'])
+      .where('id', '=', row.ticket_id)
+      .executeTakeFirst()
+    const named = [ticket?.requester_id, ticket?.assignee_id].filter((v): v is number => typeof v === 'number')
+    if (named.length > 0 && (await people.where('id', 'in', named).executeTakeFirst())) return true
+  }
+  if (row.message_id !== null) {
+    const author = await db
+      .selectFrom('ticket_messages as m')
+      .innerJoin('users as u', 'u.id', 'm.author_id')
+      .select('u.blocked_at')
+      .where('m.id', '=', row.message_id)
+      .executeTakeFirst()
+    if (author?.blocked_at) return true
+  }
+  return false
 }
 
 async function ticketFacts(db: Db, ticketId: number): Promise<TicketFacts | undefined> {

@@ -11,6 +11,7 @@ import {
 } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import type { Actor } from '#src/users/actor.ts'
+import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { finalStatuses, priorityRank, statusRank } from './rules.ts'
 import { matchTickets } from './ticket-search.ts'
@@ -180,8 +181,9 @@ export async function listTickets(
     .leftJoin('categories', 'categories.id', 'tickets.category_id')
     .selectAll('tickets')
     .select([
-      'requester.full_name as requester_name',
-      'assignee.full_name as assignee_name',
+      // A blocked person (ст. 21) is named «Данные заблокированы» in every list and export.
+      shownName('requester').as('requester_name'),
+      shownNameOrNull('assignee').as('assignee_name'),
       'departments.name as department_name',
       'categories.name as category_name',
     ])

@@ -57,6 +57,7 @@ describe('viewTicket', () => {
       phone: requester.user.phone,
       room: requester.user.room,
       position: requester.user.position,
+      blocked: false,
     })
     expect(detail.assignee).toEqual({ id: executor.user.id, full_name: executor.user.full_name })
     expect(detail.category?.id).toBe(ticket.category_id)

@@ -1,6 +1,7 @@
 import type { Attachment, Db, Ticket, TicketEvent, TicketMessage } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
+import { maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket } from './ticket-access.ts'
 
@@ -10,6 +11,8 @@ export interface TicketPerson {
 }
 
 export interface TicketRequester extends TicketPerson {
+  /** Their data is blocked (ст. 21): the fields above say «Данные заблокированы»; the page shows a banner. */
+  blocked: boolean
   department_name: string | null
   phone: string | null
   room: string | null
@@ -47,7 +50,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
       const internal = can(actor, 'ticket.view_internal', ticket)
 
-      const requester = await tx
+      const requesterRow = await tx
         .selectFrom('users')
         .leftJoin('departments', 'departments.id', 'users.department_id')
         .select([
@@ -57,15 +60,18 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
           'users.phone',
           'users.room',
           'users.position',
+          'users.blocked_at',
         ])
         .where('users.id', '=', ticket.requester_id)
         .executeTakeFirstOrThrow()
+      const { blocked_at, ...shown } = maskBlocked(requesterRow)
+      const requester = { ...shown, blocked: blocked_at !== null }
       const assignee =
         ticket.assignee_id === null
           ? null
           : ((await tx
               .selectFrom('users')
-              .select(['id', 'full_name'])
+              .select(['id', shownName('users').as('full_name')])
               .where('id', '=', ticket.assignee_id)
               .executeTakeFirst()) ?? null)
       const category =
@@ -81,7 +87,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
         .selectFrom('ticket_messages')
         .innerJoin('users', 'users.id', 'ticket_messages.author_id')
         .selectAll('ticket_messages')
-        .select('users.full_name as author_name')
+        .select(shownName('users').as('author_name'))
         .where('ticket_messages.ticket_id', '=', ticket.id)
       if (!internal) messagesQuery = messagesQuery.where('ticket_messages.kind', '=', 'external')
       const messages = await messagesQuery.orderBy('ticket_messages.id').execute()
@@ -90,7 +96,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
         .selectFrom('ticket_events')
         .leftJoin('users', 'users.id', 'ticket_events.actor_id')
         .selectAll('ticket_events')
-        .select('users.full_name as actor_name')
+        .select(shownNameOrNull('users').as('actor_name'))
         .where('ticket_events.ticket_id', '=', ticket.id)
       if (!internal) eventsQuery = eventsQuery.where('ticket_events.kind', 'not in', internalEventKinds)
       const events = await eventsQuery.orderBy('ticket_events.id').execute()

@@ -10,7 +10,16 @@ export const BLOCKED_TEXT = 'Данные заблокированы'
 
 /** The person's name as it may be shown: `alias.full_name`, or «Данные заблокированы» while blocked. */
 export function shownName(alias: string): RawBuilder<string> {
-  return sql<string>`case when ${sql.ref(`${alias}.blocked_at`)} is null then ${sql.ref(`${alias}.full_name`)} else ${BLOCKED_TEXT} end`
+  return nameOf<string>(alias)
+}
+
+/** The same through a left join: null when there is nobody (no assignee). */
+export function shownNameOrNull(alias: string): RawBuilder<string | null> {
+  return nameOf<string | null>(alias)
+}
+
+function nameOf<T>(alias: string): RawBuilder<T> {
+  return sql<T>`case when ${sql.ref(`${alias}.blocked_at`)} is null then ${sql.ref(`${alias}.full_name`)} else ${BLOCKED_TEXT} end`
 }
 
 export function isBlocked(user: Pick<User, 'blocked_at'>): boolean {

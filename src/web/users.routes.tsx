@@ -6,6 +6,8 @@ import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
 import { revokeApiToken } from '#src/users/api-tokens.ts'
 import { authorize } from '#src/users/authorize.ts'
+import { blockUser, unblockUser } from '#src/users/block-user.ts'
+import { maskBlocked } from '#src/users/blocking.ts'
 import { changeRole } from '#src/users/change-role.ts'
 import { deactivateUser } from '#src/users/deactivate-user.ts'
 import { listApiTokens } from '#src/users/list-api-tokens.ts'
@@ -60,7 +62,7 @@ export function userRoutes(): Hono<WebEnv> {
       user: c.get('user'),
       csrf: c.get('csrf'),
       query,
-      items: result.items,
+      items: result.items.map(maskBlocked),
       total: result.total,
       departments,
       now: now(),
@@ -107,6 +109,19 @@ export function userRoutes(): Hono<WebEnv> {
   routes.post('/:id/reactivate', async (c) => {
     const userId = idParam(c)
     return act(c, userId, 'status', 'reactivated', () => reactivateUser(c.get('deps').db, c.get('actor'), { userId }))
+  })
+
+  // Blocking at a person's request (ст. 21) without a registered request: the reason says why.
+  routes.post('/:id/block', async (c) => {
+    const userId = idParam(c)
+    const form = await readForm(c)
+    const reason = form.text('reason', 1_000) ?? ''
+    return act(c, userId, 'block', 'blocked', () => blockUser(c.get('deps').db, c.get('actor'), { userId, reason }))
+  })
+
+  routes.post('/:id/unblock', async (c) => {
+    const userId = idParam(c)
+    return act(c, userId, 'block', 'unblocked', () => unblockUser(c.get('deps').db, c.get('actor'), { userId }))
   })
 
   routes.post('/:id/unlock', async (c) => {
@@ -210,7 +225,7 @@ async function renderUser(
     <UserPage
       user={c.get('user')}
       csrf={c.get('csrf')}
-      person={person}
+      person={maskBlocked(person)}
       departments={await listDepartments(db)}
       sessions={await activeSessions(db, person.id)}
       tokens={await listApiTokens(db, c.get('actor'), { userId: person.id })}

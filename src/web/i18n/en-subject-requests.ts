@@ -54,4 +54,17 @@ export const enSubjectRequests: Readonly<Record<string, string>> = {
   'Продлить срок на 5 рабочих дней': 'Extend the deadline by 5 working days',
   Продлить: 'Extend',
   'Причина (её сообщают человеку в мотивированном уведомлении)': 'Reason (told to the person in a reasoned notice)',
+  'Данные заблокированы: они больше нигде не показываются и не отправляются':
+    'Data blocked: it is no longer shown or sent anywhere',
+  'Блокировка снята': 'Blocking lifted',
+  'Блокирование ПДн': 'Blocking of personal data',
+  'Снять блокировку': 'Lift the blocking',
+  'Данные человека заблокированы с {date}: они не показываются и не отправляются.':
+    "The person's data has been blocked since {date}: it is not shown or sent.",
+  'Заблокировать данные': 'Block the data',
+  'ФИО, телефон и другие данные человека перестанут показываться на сайте, в API и выгрузках и отправляться в Telegram. Учётная запись не отключается.':
+    "The person's name, phone and other data will no longer be shown on the site, in the API and exports, or sent to Telegram. The account stays active.",
+  'Основание (номер запроса, проверка)': 'Grounds (request number, inspection)',
+  'Данные заявителя заблокированы (152-ФЗ ст. 21): они не показываются и не отправляются до снятия блокировки.':
+    "The requester's data is blocked (152-FZ art. 21): it is not shown or sent until the blocking is lifted.",
 }

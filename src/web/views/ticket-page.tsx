@@ -87,6 +87,13 @@ function TicketHeader(props: TicketViewProps) {
         <PriorityBadge priority={ticket.priority} />
       </div>
       <h1 class="ticket-title">{ticket.title}</h1>
+      {requester.blocked ? (
+        <p class="form-error" role="status">
+          {t(
+            'Данные заявителя заблокированы (152-ФЗ ст. 21): они не показываются и не отправляются до снятия блокировки.',
+          )}
+        </p>
+      ) : null}
       <dl class="facts">
         <div>
           <dt>{t('Категория')}</dt>
