@@ -138,6 +138,10 @@ const formFieldsOf: Record<string, string[]> = {
   '/groups/:id': ['name', 'description', 'member'],
   '/groups/:id/active': ['active'],
   '/settings': ['key', 'value', 'high.responseMinutes', 'name.0', 'position.0', 'remove.0', 'name', 'inn'],
+  '/pdn/requests': ['kind', 'subject', 'received_on', 'channel', 'comment'],
+  '/pdn/requests/:id/status': ['status', 'answer', 'answered_on'],
+  '/pdn/requests/:id/extend': ['reason'],
+  '/users/:id/block': ['reason'],
 }
 
 /** The ticket list's filters, which its exports take too (a link's filters carry over). */
@@ -187,6 +191,8 @@ const queryFieldsOf: Record<string, string[]> = {
   '/departments': ['done'],
   '/groups': ['done'],
   '/settings': ['done'],
+  '/pdn/requests': ['done'],
+  '/pdn/requests/:id': ['done'],
 }
 
 const uploadRoutes = new Set(['/tickets/new', '/tickets/:id/messages'])
@@ -696,6 +702,8 @@ const readActions = [
   'dashboard.view',
   'group.list',
   'pdn.access_list',
+  'subject_request.list',
+  'subject_request.view',
   'settings.view',
   'ticket.export',
   'ticket.file_view',
@@ -730,6 +738,8 @@ async function fingerprint(db: Db): Promise<string> {
       (select count(*) from sessions where revoked_at is null) as sessions_n,
       (select count(*) from api_tokens where revoked_at is null) as tokens_n,
       (select count(*) from consent_records) as consents_n,
+      (select count(*) from subject_requests) as requests_n,
+      (select max(updated_at) from subject_requests) as requests_u,
       (select count(*) from consent_records where withdrawn_at is not null) as withdrawn_n,
       (select max(id) from outbox) as outbox_i,
       (select max(id) from jobs) as jobs_i,
