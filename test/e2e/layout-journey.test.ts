@@ -4,7 +4,7 @@ import type { Db } from '#src/db/schema.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { createSession } from '#src/users/sessions.ts'
 import { desktop, JOURNEY_PASSWORD, openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
-import { buildCategory, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
+import { buildCategory, buildConsent, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
 import { useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
@@ -251,6 +251,7 @@ async function seed(db: Db): Promise<void> {
     login: 'adminova',
     passwordHash,
   })
+  await buildConsent(db, admin.id)
   const surgery = await buildDepartment(db, 'Отделение анестезиологии-реанимации для взрослых № 2')
   const reception = await buildDepartment(db, 'Приёмное отделение')
   const executor = await buildUser(db, { role: 'executor', fullName: 'Чернышёва Виктория Борисовна' })

@@ -6,7 +6,7 @@ import type { Db } from '#src/db/schema.ts'
 import { localDay } from '#src/stats/period.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { desktop, JOURNEY_PASSWORD, openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
-import { buildCategory, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
+import { buildCategory, buildConsent, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
 import { useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
@@ -172,7 +172,8 @@ async function seed(db: Db): Promise<void> {
   const reception = await buildDepartment(db, 'Приёмное отделение')
   const sidorov = await buildUser(db, { role: 'executor', fullName: 'Сидоров Алексей', login: 'sidorov', passwordHash })
   const petrov = await buildUser(db, { role: 'executor', fullName: 'Петров Игорь' })
-  await buildUser(db, { role: 'curator', fullName: 'Кураторова Елена', login: 'kurator', passwordHash })
+  const kurator = await buildUser(db, { role: 'curator', fullName: 'Кураторова Елена', login: 'kurator', passwordHash })
+  for (const person of [sidorov, kurator]) await buildConsent(db, person.id)
   const network = await buildGroup(db, 'Сети', [sidorov.id])
   const mis = await buildCategory(db, { name: 'МИС', defaultGroupId: network.id })
   const lan = await buildCategory(db, { name: 'Сеть и интернет', defaultGroupId: network.id })

@@ -59,7 +59,14 @@ describe('a newcomer’s first steps in chromium, on the default settings', () =
       await admin.page.getByRole('button', { name: 'Подтвердить' }).click()
       await admin.page.getByRole('heading', { name: 'Резервные коды' }).waitFor()
 
-      // Enrolled: «Пользователи → Новый пользователь» opens now.
+      // Enrolled: an account made at the console has no consent yet — the consent page comes next (issue 10).
+      await admin.page.goto(`${base}/users/new`)
+      await admin.page.waitForURL((url) => url.pathname === '/consent')
+      await screenshot(admin.page, JOURNEY, '01b-consent')
+      await admin.page.getByRole('button', { name: 'Согласен', exact: true }).click()
+      await admin.page.waitForURL(`${base}/users/new`)
+
+      // Agreed: «Пользователи → Новый пользователь» opens now.
       await admin.page.goto(`${base}/users/new`)
       await admin.page.getByLabel('ФИО').fill('Смирнов Олег Петрович')
       await admin.page.getByLabel('Логин').fill('smirnov')
@@ -109,9 +116,10 @@ describe('a newcomer’s first steps in chromium, on the default settings', () =
         'auth.login',
         'auth.totp_enroll_begin',
         'auth.totp_enroll',
+        'consent.text_publish',
+        'consent.give',
         'user.create',
         'user.password_link.create',
-        'consent.text_publish',
         'user.password_set',
         'consent.give',
         'auth.login',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest'
 import type { Db, User } from '#src/db/schema.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { JOURNEY_PASSWORD, type JourneyServer, runJourneys, startJourneyServer } from './browser.ts'
-import { buildUser, type UserOverrides } from './factories.ts'
+import { buildConsent, buildUser, type UserOverrides } from './factories.ts'
 
 /**
  * What every browser journey file repeats: one server (and chromium) for the enclosing `describe`,
@@ -30,8 +30,13 @@ export function useJourneyServer(seed?: (db: Db) => Promise<void>): () => Journe
 
 let passwordHash: Promise<string> | undefined
 
-/** A person who signs in on the login form as `login` with JOURNEY_PASSWORD (hashed once per file). */
+/**
+ * A person who signs in on the login form as `login` with JOURNEY_PASSWORD (hashed once per file), having
+ * consented already: the consent page at a first sign-in is the newcomer journey's.
+ */
 export async function buildSignInUser(db: Db, login: string, overrides: UserOverrides = {}): Promise<User> {
   passwordHash ??= hashPassword(JOURNEY_PASSWORD)
-  return buildUser(db, { ...overrides, login, passwordHash: await passwordHash })
+  const user = await buildUser(db, { ...overrides, login, passwordHash: await passwordHash })
+  await buildConsent(db, user.id)
+  return user
 }
