@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { idParam } from '#src/api/validate.ts'
 import { audit } from '#src/audit/journal.ts'
+import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { parseId } from '#src/format/ids.ts'
 import { destroySubject } from '#src/pdn/destroy-subject.ts'
@@ -49,7 +50,7 @@ export function destructionRoutes(): Hono<WebEnv> {
         csrf={c.get('csrf')}
         rows={due.map((d) => ({ due: d, person: people.get(d.userId) }))}
         labels={dueReasonLabels}
-        now={new Date().toISOString()}
+        now={now()}
         tz={config.tzDisplay}
       />,
     )

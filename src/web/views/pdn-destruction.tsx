@@ -27,7 +27,7 @@ export function DestructionDuePage(props: {
   tz: string
 }) {
   return (
-    <Layout title={t('К уничтожению')} user={props.user} csrf={props.csrf}>
+    <Layout title={t('К уничтожению')} user={props.user} csrf={props.csrf} section="pdn">
       <PageHead title={t('К уничтожению')}>
         <a class="button" href="/pdn/acts">
           {t('Акты уничтожения')}
@@ -109,7 +109,7 @@ export function ApproveDestructionPage(props: {
   const { person, values } = props
   const title = t('Уничтожение персональных данных')
   return (
-    <Layout title={title} user={props.user} csrf={props.csrf}>
+    <Layout title={title} user={props.user} csrf={props.csrf} section="pdn">
       <PageHead title={title} />
       <section class="card stack">
         <h2>{person.full_name}</h2>
@@ -194,7 +194,7 @@ export function DestructionActsPage(props: {
   tz: string
 }) {
   return (
-    <Layout title={t('Акты уничтожения')} user={props.user} csrf={props.csrf}>
+    <Layout title={t('Акты уничтожения')} user={props.user} csrf={props.csrf} section="pdn">
       <PageHead title={t('Акты уничтожения')}>
         <a class="button" href="/pdn/destruction">
           {t('К уничтожению')}
