@@ -22,7 +22,7 @@ export const enDestruction: Readonly<Record<string, string>> = {
   'Уничтожить данные и составить акт': 'Destroy the data and draw up the act',
   'Данные уничтожены, составлен акт № {id}': 'The data is destroyed; act no. {id} is drawn up',
   'Актов уничтожения пока нет': 'No destruction acts yet',
-  'Актов: {count}. Акты хранятся 3 года.': 'Acts: {count}. Acts are kept for 3 years.',
+  'Всего: {count}. Акты хранятся 3 года.': 'In all: {count}. Acts are kept for 3 years.',
   Акт: 'Act',
   Дата: 'Date',
   Документы: 'Documents',

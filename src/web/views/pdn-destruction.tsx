@@ -210,7 +210,7 @@ export function DestructionActsPage(props: {
       ) : (
         <>
           <p class="muted small">
-            {t('Актов: {count}. Акты хранятся 3 года.', {
+            {t('Всего: {count}. Акты хранятся 3 года.', {
               count: tn(props.acts.length, ['акт', 'акта', 'актов'], ['act', 'acts']),
             })}
           </p>
