@@ -9,6 +9,7 @@ import { registerDemoCommand } from './demo-command.ts'
 import { processOutput } from './output.ts'
 import { registerPdnCommands } from './pdn-commands.ts'
 import { registerSettingsCommands } from './settings-commands.ts'
+import { registerSubjectExportCommand } from './subject-export-command.ts'
 import { registerSubjectCommands } from './subjects-commands.ts'
 import { registerTokenCommands, registerUserCommands } from './users-commands.ts'
 
@@ -128,6 +129,7 @@ function buildProgram(context: CliContext): Command {
   registerBackupCommands(program, context)
   registerDbCommands(program, context)
   registerSubjectCommands(program, context)
+  registerSubjectExportCommand(program, context)
   registerSettingsCommands(program, context)
   registerPdnCommands(program, context)
   registerConsentCommands(program, context)
