@@ -699,6 +699,7 @@ function decodeURIComponentSafe(text: string): string {
 const readActions = [
   'audit.read',
   'audit.verify',
+  'consent.view',
   'dashboard.view',
   'group.list',
   'pdn.access_list',
