@@ -28,8 +28,8 @@ const migrations: Record<string, Migration> = {
   '0010-ldap': ldap,
   '0011-telegram-links': telegramLinks,
   '0012-user-email': userEmail,
-  '0014-subject-requests': subjectRequests,
   '0013-consent-evidence': consentEvidence,
+  '0014-subject-requests': subjectRequests,
   '0015-destruction': destruction,
 }
 
