@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
+import { renderInThread } from '#src/documents/pdf-thread.ts'
 import { accessList } from '#src/pdn/access-list.ts'
-import { accessListPdf, accessListXlsx } from '#src/pdn/access-list-documents.ts'
+import { accessListXlsx } from '#src/pdn/access-list-documents.ts'
 import { getSetting } from '#src/settings/settings.ts'
 import { XLSX_TYPE } from '#src/stats/workbook.ts'
 import { onlyWith, type WebContext } from './curator-forms.ts'
@@ -35,7 +36,12 @@ export function accessListRoutes(): Hono<WebEnv> {
   routes.get('/export.pdf', async (c) => {
     const { db, config } = c.get('deps')
     const list = await accessList(db, c.get('actor'), 'pdf')
-    const pdf = await accessListPdf(list, await getSetting(db, 'org.requisites'), config.tzDisplay)
+    // Drawn off the event loop: laying out a page of Cyrillic holds it for hundreds of milliseconds.
+    const pdf = await renderInThread(new URL('../pdn/access-list-documents.ts', import.meta.url), 'accessListPdf', [
+      list,
+      await getSetting(db, 'org.requisites'),
+      config.tzDisplay,
+    ])
     download(c, 'application/pdf', list.generatedAt, 'pdf')
     return c.body(new Uint8Array(pdf))
   })

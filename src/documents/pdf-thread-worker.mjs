@@ -1,0 +1,15 @@
+// The thread that draws PDFs (src/documents/pdf-thread.ts): TypeScript through tsx, as bin/helpdesk.js does.
+import { parentPort } from 'node:worker_threads'
+import { register } from 'tsx/esm/api'
+
+register()
+
+parentPort?.on('message', async (job) => {
+  try {
+    const module = await import(job.module)
+    const bytes = await module[job.name](...job.args)
+    parentPort?.postMessage({ id: job.id, bytes: new Uint8Array(bytes) })
+  } catch (error) {
+    parentPort?.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) })
+  }
+})
