@@ -1,16 +1,15 @@
-import { afterEach } from 'vitest'
 import { setClock } from '#src/db/time.ts'
 
 /**
  * Freezes the application's clock (src/db/time.ts) at an instant; call again to move it. The real clock
- * comes back after each test of every file that imports this.
+ * comes back after each test (test/support/setup.ts calls `restoreClock`).
  */
 let restore: (() => void) | undefined
 
-afterEach(() => {
+export function restoreClock(): void {
   restore?.()
   restore = undefined
-})
+}
 
 export function setTestClock(instant: string | number): void {
   const frozen = new Date(instant).getTime()

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { sql } from 'kysely'
-import { afterAll } from 'vitest'
 import { type Dialect, openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
@@ -19,7 +18,8 @@ export interface TestDatabase {
 
 const opened: Array<() => Promise<void>> = []
 
-afterAll(async () => {
+/** After each test file (test/support/setup.ts): everything opened here is closed, PostgreSQL's dropped. */
+export async function closeTestDatabases(): Promise<void> {
   for (const close of opened.splice(0)) await close()
   const unused = prefetched
   prefetched = undefined
@@ -28,7 +28,7 @@ afterAll(async () => {
     await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
     await admin.destroy()
   }
-})
+}
 
 export function testDialect(): Dialect {
   return process.env.TEST_DB === 'postgres' ? 'postgres' : 'sqlite'
