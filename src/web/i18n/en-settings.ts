@@ -55,6 +55,7 @@ export const enSettings: Readonly<Record<string, string>> = {
     'Set by the AUTH_REQUIRE_2FA environment variable when the server starts; shown here only.',
   'Сроки, автозакрытие, ПДн в Telegram, сроки хранения, комиссия по уничтожению, реквизиты оператора':
     'Deadlines, auto-close, personal data in Telegram, retention, the destruction commission, the operator’s details',
+  'Редакции текста согласия и публикация новой': 'Versions of the consent text and publishing a new one',
   'Доступ, уточнение, блокирование, отзыв согласия, уничтожение — со сроками в рабочих днях':
     'Access, correction, blocking, withdrawal, destruction — with deadlines in working days',
   'Чьи данные пора уничтожить и почему; утверждение с комиссией':

@@ -18,6 +18,11 @@ const hubEntries: ReadonlyArray<{ href: string; title: string; text: string }> =
     text: msg('Сроки, автозакрытие, ПДн в Telegram, сроки хранения, комиссия по уничтожению, реквизиты оператора'),
   },
   {
+    href: '/settings/consent',
+    title: msg('Согласие на обработку ПДн'),
+    text: msg('Редакции текста согласия и публикация новой'),
+  },
+  {
     href: '/pdn/requests',
     title: msg('Запросы субъектов'),
     text: msg('Доступ, уточнение, блокирование, отзыв согласия, уничтожение — со сроками в рабочих днях'),
@@ -48,16 +53,16 @@ export function PdnHubPage(props: { user: User; csrf: string }) {
   return (
     <Layout title={t('Персональные данные')} user={props.user} csrf={props.csrf} section="pdn">
       <PageHead title={t('Персональные данные')} />
-      <ul class="stack">
+      <nav class="stack" aria-label={t('Персональные данные')}>
         {hubEntries.map((entry) => (
-          <li class="card">
+          <section class="card">
             <h2>
               <a href={entry.href}>{t(entry.title)}</a>
             </h2>
             <p class="muted">{t(entry.text)}</p>
-          </li>
+          </section>
         ))}
-      </ul>
+      </nav>
     </Layout>
   )
 }

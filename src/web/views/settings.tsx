@@ -114,178 +114,184 @@ export function SettingsPage(props: SettingsProps) {
       </PageHead>
       <Notice>{props.outcome}</Notice>
       <p class="muted">{t('Каждое изменение записывается в журнал аудита со старым и новым значением.')}</p>
-
-      <SettingForm
-        settingKey="privacy.no_pdn_in_telegram"
-        csrf={props.csrf}
-        title={t('Telegram')}
-        error={problem('privacy.no_pdn_in_telegram', '')}
-      >
-        <label>
-          <input type="checkbox" name="value" value="1" checked={props.values['privacy.no_pdn_in_telegram'] === true} />{' '}
-          {t('ПДн не передаются в Telegram')}
-        </label>
-        <p class="hint">
-          {t('Бот сообщает только номер заявки, её статус и ссылку — без ФИО и текста (149-ФЗ ст. 10 ч. 8).')}
-        </p>
-      </SettingForm>
-
-      <SettingForm
-        settingKey="tickets.deadlines"
-        csrf={props.csrf}
-        title={t('Сроки по приоритетам, минут')}
-        error={problem('tickets.deadlines', '')}
-      >
-        <div class="table-wrap">
-          <table class="tickets catalogue">
-            <thead>
-              <tr>
-                <th scope="col">{t('Приоритет')}</th>
-                <th scope="col">{t('Реакция, минут')}</th>
-                <th scope="col">{t('Решение, минут')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {priorities.map(([priority, label]) => {
-                const row = record(deadlines[priority])
-                return (
-                  <tr>
-                    <th scope="row">{t(label)}</th>
-                    {(['responseMinutes', 'resolutionMinutes'] as const).map((field) => {
-                      const path = `${priority}.${field}`
-                      const error = problem('tickets.deadlines', path)
-                      return (
-                        <td>
-                          <input
-                            name={path}
-                            inputmode="numeric"
-                            value={text(row[field])}
-                            aria-label={`${t(label)}: ${field === 'responseMinutes' ? t('реакция') : t('решение')}`}
-                            aria-invalid={error ? 'true' : undefined}
-                          />
-                          <FormError message={error} />
-                        </td>
-                      )
-                    })}
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
-        <p class="hint">{t('Категория может задать свои сроки; эти действуют для остальных.')}</p>
-      </SettingForm>
-
-      {numberSettings.map((s) => (
-        <SettingForm settingKey={s.key} csrf={props.csrf} title={t(s.label)} error={problem(s.key, '')}>
-          <label class="field">
-            <span>{t(s.hint)}</span>
+      <div class="stack">
+        <SettingForm
+          settingKey="privacy.no_pdn_in_telegram"
+          csrf={props.csrf}
+          title={t('Telegram')}
+          error={problem('privacy.no_pdn_in_telegram', '')}
+        >
+          <label>
             <input
+              type="checkbox"
               name="value"
-              inputmode="numeric"
-              required
-              value={text(props.values[s.key])}
-              aria-invalid={problem(s.key, '') ? 'true' : undefined}
-            />
+              value="1"
+              checked={props.values['privacy.no_pdn_in_telegram'] === true}
+            />{' '}
+            {t('ПДн не передаются в Telegram')}
           </label>
+          <p class="hint">
+            {t('Бот сообщает только номер заявки, её статус и ссылку — без ФИО и текста (149-ФЗ ст. 10 ч. 8).')}
+          </p>
         </SettingForm>
-      ))}
 
-      <SettingForm
-        settingKey="pdn.commission"
-        csrf={props.csrf}
-        title={t('Комиссия по уничтожению ПДн')}
-        error={problem('pdn.commission', '')}
-      >
-        <p class="hint">{t('Из этого списка выбираются подписывающие акт об уничтожении (Приказ РКН № 179).')}</p>
-        <div class="table-wrap">
-          <table class="tickets catalogue">
-            <thead>
-              <tr>
-                <th scope="col">{t('ФИО')}</th>
-                <th scope="col">{t('Должность')}</th>
-                <th scope="col" class="fit">
-                  {t('Удалить')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...commission, ...Array.from({ length: COMMISSION_BLANK_ROWS }, () => ({}))].map((member, i) => {
-                const row = record(member)
-                const blank = i >= commission.length
-                return (
-                  <tr>
-                    {(['name', 'position'] as const).map((field) => {
-                      const error = problem('pdn.commission', `${i}.${field}`)
-                      return (
-                        <td>
-                          <input
-                            name={`${field}.${i}`}
-                            maxlength={200}
-                            value={text(row[field])}
-                            placeholder={
-                              blank ? (field === 'name' ? t('Новый член комиссии') : t('Должность')) : undefined
-                            }
-                            aria-label={`${field === 'name' ? t('ФИО') : t('Должность')} ${i + 1}`}
-                            aria-invalid={error ? 'true' : undefined}
-                          />
-                          <FormError message={error} />
-                        </td>
-                      )
-                    })}
-                    <td class="fit">
-                      {blank ? null : (
-                        <label>
-                          <input type="checkbox" name={`remove.${i}`} value="1" />
-                          <span class="visually-hidden">{t('Удалить из комиссии')}</span>
-                        </label>
-                      )}
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
-      </SettingForm>
+        <SettingForm
+          settingKey="tickets.deadlines"
+          csrf={props.csrf}
+          title={t('Сроки по приоритетам, минут')}
+          error={problem('tickets.deadlines', '')}
+        >
+          <div class="table-wrap">
+            <table class="tickets catalogue">
+              <thead>
+                <tr>
+                  <th scope="col">{t('Приоритет')}</th>
+                  <th scope="col">{t('Реакция, минут')}</th>
+                  <th scope="col">{t('Решение, минут')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {priorities.map(([priority, label]) => {
+                  const row = record(deadlines[priority])
+                  return (
+                    <tr>
+                      <th scope="row">{t(label)}</th>
+                      {(['responseMinutes', 'resolutionMinutes'] as const).map((field) => {
+                        const path = `${priority}.${field}`
+                        const error = problem('tickets.deadlines', path)
+                        return (
+                          <td>
+                            <input
+                              name={path}
+                              inputmode="numeric"
+                              value={text(row[field])}
+                              aria-label={`${t(label)}: ${field === 'responseMinutes' ? t('реакция') : t('решение')}`}
+                              aria-invalid={error ? 'true' : undefined}
+                            />
+                            <FormError message={error} />
+                          </td>
+                        )
+                      })}
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
+          <p class="hint">{t('Категория может задать свои сроки; эти действуют для остальных.')}</p>
+        </SettingForm>
 
-      <SettingForm
-        settingKey="org.requisites"
-        csrf={props.csrf}
-        title={t('Реквизиты оператора ПДн')}
-        error={problem('org.requisites', '')}
-      >
-        <p class="hint">{t('Печатаются в согласиях, ответах на запросы и актах об уничтожении.')}</p>
-        {requisiteFields.map(([field, label, max]) => {
-          const error = problem('org.requisites', field)
-          return (
+        {numberSettings.map((s) => (
+          <SettingForm settingKey={s.key} csrf={props.csrf} title={t(s.label)} error={problem(s.key, '')}>
             <label class="field">
-              <span>{t(label)}</span>
+              <span>{t(s.hint)}</span>
               <input
-                name={field}
-                maxlength={max}
-                value={text(requisites[field])}
-                aria-invalid={error ? 'true' : undefined}
+                name="value"
+                inputmode="numeric"
+                required
+                value={text(props.values[s.key])}
+                aria-invalid={problem(s.key, '') ? 'true' : undefined}
               />
-              <FormError message={error} />
             </label>
-          )
-        })}
-      </SettingForm>
+          </SettingForm>
+        ))}
 
-      <section class="card stack">
-        <h2>{t('Двухфакторная аутентификация')}</h2>
-        <p>
-          {props.require2fa.length === 0
-            ? t('Второй фактор ни для кого не обязателен.')
-            : t('Второй фактор (TOTP) обязателен: {roles}.', {
-                roles: props.require2fa.map((r) => t(roleNames[r])).join(', '),
-              })}
-        </p>
-        <p class="hint">
-          {t('Задаётся переменной окружения AUTH_REQUIRE_2FA при запуске сервера; здесь только показывается.')}
-        </p>
-      </section>
+        <SettingForm
+          settingKey="pdn.commission"
+          csrf={props.csrf}
+          title={t('Комиссия по уничтожению ПДн')}
+          error={problem('pdn.commission', '')}
+        >
+          <p class="hint">{t('Из этого списка выбираются подписывающие акт об уничтожении (Приказ РКН № 179).')}</p>
+          <div class="table-wrap">
+            <table class="tickets catalogue">
+              <thead>
+                <tr>
+                  <th scope="col">{t('ФИО')}</th>
+                  <th scope="col">{t('Должность')}</th>
+                  <th scope="col" class="fit">
+                    {t('Удалить')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...commission, ...Array.from({ length: COMMISSION_BLANK_ROWS }, () => ({}))].map((member, i) => {
+                  const row = record(member)
+                  const blank = i >= commission.length
+                  return (
+                    <tr>
+                      {(['name', 'position'] as const).map((field) => {
+                        const error = problem('pdn.commission', `${i}.${field}`)
+                        return (
+                          <td>
+                            <input
+                              name={`${field}.${i}`}
+                              maxlength={200}
+                              value={text(row[field])}
+                              placeholder={
+                                blank ? (field === 'name' ? t('Новый член комиссии') : t('Должность')) : undefined
+                              }
+                              aria-label={`${field === 'name' ? t('ФИО') : t('Должность')} ${i + 1}`}
+                              aria-invalid={error ? 'true' : undefined}
+                            />
+                            <FormError message={error} />
+                          </td>
+                        )
+                      })}
+                      <td class="fit">
+                        {blank ? null : (
+                          <label>
+                            <input type="checkbox" name={`remove.${i}`} value="1" />
+                            <span class="visually-hidden">{t('Удалить из комиссии')}</span>
+                          </label>
+                        )}
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
+        </SettingForm>
+
+        <SettingForm
+          settingKey="org.requisites"
+          csrf={props.csrf}
+          title={t('Реквизиты оператора ПДн')}
+          error={problem('org.requisites', '')}
+        >
+          <p class="hint">{t('Печатаются в согласиях, ответах на запросы и актах об уничтожении.')}</p>
+          {requisiteFields.map(([field, label, max]) => {
+            const error = problem('org.requisites', field)
+            return (
+              <label class="field">
+                <span>{t(label)}</span>
+                <input
+                  name={field}
+                  maxlength={max}
+                  value={text(requisites[field])}
+                  aria-invalid={error ? 'true' : undefined}
+                />
+                <FormError message={error} />
+              </label>
+            )
+          })}
+        </SettingForm>
+
+        <section class="card stack form-narrow">
+          <h2>{t('Двухфакторная аутентификация')}</h2>
+          <p>
+            {props.require2fa.length === 0
+              ? t('Второй фактор ни для кого не обязателен.')
+              : t('Второй фактор (TOTP) обязателен: {roles}.', {
+                  roles: props.require2fa.map((r) => t(roleNames[r])).join(', '),
+                })}
+          </p>
+          <p class="hint">
+            {t('Задаётся переменной окружения AUTH_REQUIRE_2FA при запуске сервера; здесь только показывается.')}
+          </p>
+        </section>
+      </div>
     </Layout>
   )
 }
