@@ -5,6 +5,7 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { finalStatuses, isStaff, priorityRank } from '#src/tickets/rules.ts'
 import type { Actor } from '#src/users/actor.ts'
+import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
 
 /**
  * The staff home page (issue 4, page 11): my open tickets, the unassigned ones in my groups, the overdue
@@ -155,8 +156,8 @@ async function ticketList(
       'tickets.priority',
       'tickets.created_at',
       'tickets.resolution_due_at',
-      'requester.full_name as requester_name',
-      'assignee.full_name as assignee_name',
+      shownName('requester').as('requester_name'),
+      shownNameOrNull('assignee').as('assignee_name'),
     ])
   query =
     order === 'deadline'
@@ -212,7 +213,7 @@ async function changesSince(
         'ticket_events.from_value',
         'ticket_events.to_value',
         'ticket_events.created_at',
-        'users.full_name as actor_name',
+        shownNameOrNull('users').as('actor_name'),
       ])
       .orderBy('ticket_events.created_at', 'desc')
       .orderBy('ticket_events.id', 'desc')

@@ -77,6 +77,8 @@ describe('blocking a person’s data (152-ФЗ ст. 21)', () => {
       '/users',
       '/pdn/requests',
       '/tickets/export.csv',
+      '/',
+      `/people?q=${encodeURIComponent('Журавлёва')}`,
     ]
     for (const path of pages) {
       const page = await getPage(app, path, admin)

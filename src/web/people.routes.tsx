@@ -27,7 +27,11 @@ export function peopleRoutes(): Hono<WebEnv> {
       throw new DomainError('not_found', 'Не найдено')
     }
     const q = (c.req.query('q') ?? '').replaceAll('\u0000', '').trim().slice(0, 100)
-    const found = q.length < 2 ? [] : (await listUsers(db, { q, status: 'active', perPage: 20 })).items
+    // A blocked person (ст. 21) is not offered: nothing new is filed on their behalf until unblocked.
+    const found =
+      q.length < 2
+        ? []
+        : (await listUsers(db, { q, status: 'active', perPage: 20 })).items.filter((u) => u.blocked_at === null)
     const departments = new Map(
       (await db.selectFrom('departments').select(['id', 'name']).execute()).map((d) => [d.id, d.name]),
     )
