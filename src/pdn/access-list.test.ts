@@ -1,8 +1,9 @@
 import ExcelJS from 'exceljs'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
 import { settingDefaults } from '#src/settings/settings.ts'
-import { actorFromUser, cliActor } from '#src/users/actor.ts'
+import { actorFromUser, cliActor, systemActor } from '#src/users/actor.ts'
 import { changeRole } from '#src/users/change-role.ts'
 import { confirmUser } from '#src/users/confirm-user.ts'
 import { createAdmin } from '#src/users/create-admin.ts'
@@ -158,5 +159,39 @@ describe('the list of people with access to ПДн', () => {
     const csv = accessListCsv(list, tz)
     expect(csv.startsWith('\uFEFF№ п/п;ФИО;')).toBe(true)
     expect(csv.split('\r\n').filter(Boolean)).toHaveLength(6)
+  })
+})
+
+describe('access given by the LDAP directory', () => {
+  test('the directory is named as the one who gave it, from the sign-in that created or changed the account', async () => {
+    const fresh = (await testDatabase()).db
+    const boss = await buildUser(fresh, { role: 'admin', fullName: 'Каталогов Админ' })
+    const person = await buildUser(fresh, { role: 'curator', fullName: 'Лдапова Людмила' })
+    setTestClock('2026-04-01T06:00:00.000Z')
+    await audit(fresh, systemActor('web'), {
+      action: 'user.create',
+      objectType: 'user',
+      objectId: person.id,
+      subjectId: person.id,
+      pdn: true,
+      description: `Пользователь № ${person.id} создан при первом входе через каталог LDAP`,
+      details: { source: 'ldap', role: 'executor' },
+    })
+    setTestClock('2026-04-02T06:00:00.000Z')
+    await audit(fresh, systemActor('web'), {
+      action: 'user.update',
+      objectType: 'user',
+      objectId: person.id,
+      subjectId: person.id,
+      pdn: true,
+      description: `Данные пользователя № ${person.id} обновлены из каталога LDAP при входе`,
+      details: { source: 'ldap', fields: ['role'], role: 'curator' },
+    })
+    const list = await accessList(fresh, actorFromUser(boss, 'web'))
+    expect(list.rows.find((r) => r.userId === person.id)).toMatchObject({
+      since: '2026-04-02T06:00:00.000Z',
+      basis: 'роль из группы каталога LDAP',
+      approvedBy: 'каталог LDAP (группа → роль)',
+    })
   })
 })
