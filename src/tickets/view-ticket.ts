@@ -1,7 +1,7 @@
 import type { Attachment, Db, Ticket, TicketEvent, TicketMessage } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
+import { BLOCKED_TEXT, maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket } from './ticket-access.ts'
 
@@ -122,7 +122,9 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       const attachments = await attachmentsQuery.orderBy('id').execute()
 
       await auditTicket(tx, actor, ticket, 'ticket.view', `Просмотр заявки № ${ticket.id}`)
-      return { ticket, requester, assignee, category, messages, events, attachments }
+      // The place is the requester's room when they filed it: theirs to hide while blocked.
+      const shownTicket = requester.blocked && ticket.location !== null ? { ...ticket, location: BLOCKED_TEXT } : ticket
+      return { ticket: shownTicket, requester, assignee, category, messages, events, attachments }
     }),
   )
 }

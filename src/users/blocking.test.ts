@@ -88,6 +88,7 @@ describe('blocking a person’s data (152-ФЗ ст. 21)', () => {
     }
     const ticketPage = await getPage(app, `/tickets/${ticket.id}`, admin)
     expect(ticketPage.text).toContain('Данные заявителя заблокированы')
+    expect(ticketPage.text).not.toContain(person.room ?? 'no room')
     expect((await getPage(app, '/tickets/export.csv', admin)).text).toContain(BLOCKED_TEXT)
 
     const xlsx = await app.request('/tickets/export.xlsx', { headers: { cookie: admin.cookie } })

@@ -67,4 +67,8 @@ export const enSubjectRequests: Readonly<Record<string, string>> = {
   'Основание (номер запроса, проверка)': 'Grounds (request number, inspection)',
   'Данные заявителя заблокированы (152-ФЗ ст. 21): они не показываются и не отправляются до снятия блокировки.':
     "The requester's data is blocked (152-FZ art. 21): it is not shown or sent until the blocking is lifted.",
+  'Уточнить данные на странице пользователя': "Correct the data on the user's page",
+  'Блокирование — на странице пользователя': "Blocking is on the user's page",
+  'Отозвать согласие на странице согласия': 'Withdraw the consent on the consent page',
+  'Уничтожение — в разделе «К уничтожению»': 'Destruction is under «Due for destruction»',
 }

@@ -79,7 +79,7 @@ export interface SubjectRequestsProps {
 export function SubjectRequestsPage(props: SubjectRequestsProps) {
   const form = props.form ?? {}
   return (
-    <Layout title={t('Запросы субъектов')} user={props.user} csrf={props.csrf} section="none">
+    <Layout title={t('Запросы субъектов')} user={props.user} csrf={props.csrf} section="pdn">
       <PageHead title={t('Запросы субъектов')} />
       <p class="muted">
         {t(
@@ -199,6 +199,26 @@ export function SubjectRequestsPage(props: SubjectRequestsProps) {
   )
 }
 
+/** Where the request is carried out: the person's data, their consent, the destruction list. */
+function KindAction(props: { request: SubjectRequestItem }) {
+  const { request } = props
+  const links: Partial<Record<SubjectRequestKind, [string, string]>> = {
+    correction: [`/users/${request.subject_id}`, t('Уточнить данные на странице пользователя')],
+    blocking: [`/users/${request.subject_id}`, t('Блокирование — на странице пользователя')],
+    withdrawal: [`/users/${request.subject_id}/consent`, t('Отозвать согласие на странице согласия')],
+    destruction: ['/pdn/destruction', t('Уничтожение — в разделе «К уничтожению»')],
+  }
+  const link = links[request.kind]
+  if (!link || !openSubjectRequestStatuses.includes(request.status)) return null
+  return (
+    <p class="actions">
+      <a class="button" href={link[0]}>
+        {link[1]}
+      </a>
+    </p>
+  )
+}
+
 export type RequestForm = 'status' | 'extend' | 'documents'
 
 export interface SubjectRequestProps {
@@ -223,7 +243,7 @@ export function SubjectRequestPage(props: SubjectRequestProps) {
   const { request, documents, subjectBlocked } = props.detail
   const open = openSubjectRequestStatuses.includes(request.status)
   return (
-    <Layout title={t('Запрос субъекта № {id}', { id: request.id })} user={props.user} csrf={props.csrf} section="none">
+    <Layout title={t('Запрос субъекта № {id}', { id: request.id })} user={props.user} csrf={props.csrf} section="pdn">
       <p class="crumbs">
         <a href="/pdn/requests">{t('Запросы субъектов')}</a>
       </p>
@@ -253,6 +273,7 @@ export function SubjectRequestPage(props: SubjectRequestProps) {
           <Fact label={t('Данные субъекта')} value={subjectBlocked ? t('заблокированы') : t('не заблокированы')} />
         </dl>
         {request.comment ? <p class="pre">{request.comment}</p> : null}
+        <KindAction request={request} />
       </section>
       {request.answer ? (
         <section class="card stack">
