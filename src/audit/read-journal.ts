@@ -5,6 +5,7 @@ import type { AuditRow, Db, Tx } from '#src/db/schema.ts'
 import { containsText, escapeLike } from '#src/db/text-match.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
+import { shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { auditDenied } from './denied.ts'
 import { audit } from './journal.ts'
@@ -130,7 +131,8 @@ function matching(db: Tx, filter: JournalFilter) {
     .selectFrom('audit_log')
     .leftJoin('users', 'users.id', 'audit_log.actor_id')
     .selectAll('audit_log')
-    .select('users.full_name as actor_name')
+    // A blocked person (ст. 21) is not named even here.
+    .select(shownNameOrNull('users').as('actor_name'))
   if (filter.pdnOnly) query = query.where('audit_log.pdn_related', '=', 1)
   if (filter.from) query = query.where('audit_log.at', '>=', filter.from)
   if (filter.to) query = query.where('audit_log.at', '<', filter.to)

@@ -79,6 +79,7 @@ describe('blocking a person’s data (152-ФЗ ст. 21)', () => {
       '/tickets/export.csv',
       '/',
       `/people?q=${encodeURIComponent('Журавлёва')}`,
+      '/audit',
     ]
     for (const path of pages) {
       const page = await getPage(app, path, admin)

@@ -10,6 +10,7 @@ import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { parseId } from '#src/format/ids.ts'
 import { dayEndUtc, dayStartUtc, parseDay } from '#src/format/zone-days.ts'
+import { shownName } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import type { WebEnv } from './env.ts'
 import { requireSession } from './session.ts'
@@ -108,8 +109,13 @@ async function renderJournal(c: WebContext, check?: JournalCheck) {
 async function subjectNames(c: WebContext, entries: readonly JournalEntry[]): Promise<Map<number, string>> {
   const ids = [...new Set(entries.flatMap((e) => (e.subject_id === null ? [] : [e.subject_id])))]
   if (ids.length === 0) return new Map()
-  const rows = await c.get('deps').db.selectFrom('users').select(['id', 'full_name']).where('id', 'in', ids).execute()
-  return new Map(rows.map((r) => [r.id, r.full_name]))
+  const rows = await c
+    .get('deps')
+    .db.selectFrom('users')
+    .select(['id', shownName('users').as('name')])
+    .where('id', 'in', ids)
+    .execute()
+  return new Map(rows.map((r) => [r.id, r.name]))
 }
 
 /**
