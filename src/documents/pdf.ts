@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import PDFDocument from 'pdfkit'
@@ -12,8 +13,15 @@ import PDFDocument from 'pdfkit'
 
 const require = createRequire(import.meta.url)
 const FONT_DIR = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf')
-const REGULAR = path.join(FONT_DIR, 'DejaVuSans.ttf')
-const BOLD = path.join(FONT_DIR, 'DejaVuSans-Bold.ttf')
+/** Read once per process: each document then parses the bytes in memory instead of reading the disk. */
+let fonts: { regular: Buffer; bold: Buffer } | undefined
+function loadFonts() {
+  fonts ??= {
+    regular: readFileSync(path.join(FONT_DIR, 'DejaVuSans.ttf')),
+    bold: readFileSync(path.join(FONT_DIR, 'DejaVuSans-Bold.ttf')),
+  }
+  return fonts
+}
 const MARGIN = 57 // 2 cm
 const TEXT_SIZE = 10.5
 
@@ -122,15 +130,17 @@ export class PdfWriter {
 
 /** Draws a document and returns its bytes. */
 export function renderPdf(info: PdfInfo, draw: (pdf: PdfWriter) => void): Promise<Buffer> {
+  const { regular, bold } = loadFonts()
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
     info: { Title: info.title, Author: info.author, CreationDate: info.createdAt, ModDate: info.createdAt },
     lang: 'ru-RU',
-    font: REGULAR,
+    // The default font, so that pdfkit never loads its Helvetica metrics (a buffer works as a path does).
+    font: regular as unknown as string,
   })
-  doc.registerFont('regular', REGULAR)
-  doc.registerFont('bold', BOLD)
+  doc.registerFont('regular', regular)
+  doc.registerFont('bold', bold)
   doc.font('regular').fontSize(TEXT_SIZE)
   const chunks: Buffer[] = []
   return new Promise((resolve, reject) => {
