@@ -2,12 +2,13 @@ import { audit } from '#src/audit/journal.ts'
 import type { Db } from '#src/db/schema.ts'
 import { nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
-import { getSetting } from '#src/settings/settings.ts'
+import { getSetting, type SettingValue } from '#src/settings/settings.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
 import { currentConsentText } from '#src/users/consent.ts'
 import { requireUser } from '#src/users/user-store.ts'
 import { renderPdf } from './pdf.ts'
+import { renderInThread } from './pdf-thread.ts'
 
 /** A blank to fill by hand on the printed form. */
 const BLANK = '________________________________________'
@@ -57,9 +58,35 @@ export async function consentFormPdf(
     })
     return { user, department, org, text }
   })
+  const facts: ConsentFormFacts = {
+    fullName: user.full_name,
+    position: user.position,
+    department: department?.name ?? null,
+    org,
+    text: { version: text.version, text: text.text, sha256: text.sha256 },
+    at: nowDate().toISOString(),
+  }
+  // Drawn off the event loop (pdfkit lays out synchronously): the web must not wait behind a document.
+  const bytes = await renderInThread(new URL(import.meta.url), drawConsentForm.name, [facts])
+  return { bytes, fileName: `soglasie-${user.id}.pdf` }
+}
+
+/** What the form prints: plain data, copied to the PDF thread. */
+export interface ConsentFormFacts {
+  fullName: string
+  position: string | null
+  department: string | null
+  org: SettingValue<'org.requisites'>
+  text: { version: number; text: string; sha256: string }
+  /** ISO time the form was made. */
+  at: string
+}
+
+export function drawConsentForm(facts: ConsentFormFacts): Promise<Buffer> {
+  const { org, text } = facts
   const requisites = [org.inn ? `ИНН ${org.inn}` : '', org.ogrn ? `ОГРН ${org.ogrn}` : ''].filter(Boolean).join(', ')
-  const bytes = await renderPdf(
-    { title: 'Согласие на обработку персональных данных', author: org.name, createdAt: nowDate() },
+  return renderPdf(
+    { title: 'Согласие на обработку персональных данных', author: org.name, createdAt: new Date(facts.at) },
     (pdf) => {
       pdf.title('Согласие на обработку персональных данных')
       pdf.paragraph(
@@ -70,9 +97,9 @@ export async function consentFormPdf(
       )
       pdf.heading('Субъект персональных данных')
       pdf.fields([
-        ['Фамилия, имя, отчество', user.full_name],
-        ['Должность', user.position ?? BLANK],
-        ['Отделение', department?.name ?? BLANK],
+        ['Фамилия, имя, отчество', facts.fullName],
+        ['Должность', facts.position ?? BLANK],
+        ['Отделение', facts.department ?? BLANK],
         ['Основной документ, удостоверяющий личность (вид, серия, номер)', BLANK],
         ['Кем и когда выдан', BLANK],
         ['Адрес', BLANK],
@@ -96,8 +123,7 @@ export async function consentFormPdf(
       )
       pdf.doc.moveDown(1)
       pdf.paragraph('Дата: «____» ______________ 20____ г.', { align: 'left' })
-      pdf.signatures([{ position: 'Субъект персональных данных', name: user.full_name }])
+      pdf.signatures([{ position: 'Субъект персональных данных', name: facts.fullName }])
     },
   )
-  return { bytes, fileName: `soglasie-${user.id}.pdf` }
 }

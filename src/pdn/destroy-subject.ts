@@ -8,6 +8,7 @@ import { dialectOf } from '#src/db/database.ts'
 import type { Db, Tx, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
+import { renderInThread } from '#src/documents/pdf-thread.ts'
 import { DomainError } from '#src/errors.ts'
 import { getSetting } from '#src/settings/settings.ts'
 import { reindexTicket } from '#src/tickets/ticket-search.ts'
@@ -151,8 +152,10 @@ export async function destroySubject(
       textsDeleted: input.deleteTexts,
       tz: config.tzDisplay,
     }
-    const actPdf = await renderDestructionAct(facts)
-    const extractPdf = await renderJournalExtract(facts, [row])
+    // Drawn off the event loop (pdfkit lays out synchronously); the same module's exports, in the PDF thread.
+    const documents = new URL('./destruction-act.ts', import.meta.url)
+    const actPdf = await renderInThread(documents, renderDestructionAct.name, [facts])
+    const extractPdf = await renderInThread(documents, renderJournalExtract.name, [facts, [row]])
     await tx
       .updateTable('destruction_acts')
       .set({ act_pdf: actPdf, extract_pdf: extractPdf })
