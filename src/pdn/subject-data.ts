@@ -193,7 +193,7 @@ export async function collectSubjectData(
       status: c.status,
       givenAt: c.created_at,
       withdrawnAt: c.withdrawn_at,
-      evidence: parseJson(c.evidence),
+      evidence: withoutStaffIds(parseJson(c.evidence)),
     })),
     tickets: tickets.map((t) => ({
       id: t.id,
@@ -222,6 +222,15 @@ export async function collectSubjectData(
     })),
   }
   return { data, files }
+}
+
+/**
+ * A paper consent's evidence names the admin who recorded it by id: the answer says who by role, as
+ * everywhere else in it.
+ */
+function withoutStaffIds(evidence: unknown): unknown {
+  if (typeof evidence !== 'object' || evidence === null || !('recorded_by' in evidence)) return evidence
+  return { ...evidence, recorded_by: roleInAnswer.admin }
 }
 
 function parseJson(text: string | null): unknown {

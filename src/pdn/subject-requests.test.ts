@@ -224,6 +224,19 @@ describe('the access answer', () => {
     })
     const stranger = await buildUser(db, { fullName: 'Посторонний Пётр Петрович' })
     await buildConsent(db, person.id)
+    const text = await db.selectFrom('consent_texts').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    await db
+      .insertInto('consent_records')
+      .values({
+        user_id: person.id,
+        consent_text_id: text.id,
+        channel: 'paper',
+        status: 'given',
+        evidence: JSON.stringify({ signed_on: '2026-11-30', recorded_by: 424242 }),
+        created_at: now(),
+        withdrawn_at: null,
+      })
+      .execute()
     const ticket = await buildTicket(db, {
       requesterId: person.id,
       assigneeId: executor.id,
@@ -353,7 +366,9 @@ describe('the access answer', () => {
     expect(data.tickets).toHaveLength(1)
     expect(data.tickets[0]).toMatchObject({ id: ticket.id })
     expect(data.tickets[0].messages.map((m: { author: string }) => m.author)).toEqual(['Вы', 'Исполнитель ИТ-отдела'])
-    expect(data.consents).toHaveLength(1)
+    expect(data.consents).toHaveLength(2)
+    expect(data.consents[1].evidence).toEqual({ signed_on: '2026-11-30', recorded_by: 'Администратор системы' })
+    expect(json).not.toContain('424242')
     expect(data.accessLog.some((j: { who: string }) => j.who === 'Исполнитель ИТ-отдела')).toBe(true)
     for (const other of [
       'Колесников',
