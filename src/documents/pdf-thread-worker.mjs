@@ -7,8 +7,8 @@ register()
 parentPort?.on('message', async (job) => {
   try {
     const module = await import(job.module)
-    const bytes = await module[job.name](...job.args)
-    parentPort?.postMessage({ id: job.id, bytes: new Uint8Array(bytes) })
+    const result = await module[job.name](...job.args)
+    parentPort?.postMessage({ id: job.id, result })
   } catch (error) {
     parentPort?.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) })
   }

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads'
  */
 
 interface Job {
-  resolve: (bytes: Buffer) => void
+  resolve: (result: unknown) => void
   reject: (error: Error) => void
 }
 
@@ -20,12 +20,12 @@ function thread(): Worker {
   if (worker) return worker
   const started = new Worker(new URL('./pdf-thread-worker.mjs', import.meta.url))
   started.unref()
-  started.on('message', (message: { id: number; bytes?: Uint8Array; error?: string }) => {
+  started.on('message', (message: { id: number; result?: unknown; error?: string }) => {
     const job = jobs.get(message.id)
     if (!job) return
     jobs.delete(message.id)
-    if (message.bytes) job.resolve(Buffer.from(message.bytes))
-    else job.reject(new Error(message.error ?? 'PDF thread failed'))
+    if (message.error === undefined) job.resolve(message.result)
+    else job.reject(new Error(message.error))
   })
   started.on('error', (error) => fail(error))
   started.on('exit', (code) => fail(new Error(`PDF thread exited with code ${code}`)))
@@ -40,10 +40,19 @@ function fail(error: Error): void {
   jobs.clear()
 }
 
-export function renderInThread(module: URL, name: string, args: readonly unknown[]): Promise<Buffer> {
+/** A PDF drawn in the thread: the export returns the document's bytes. */
+export async function renderInThread(module: URL, name: string, args: readonly unknown[]): Promise<Buffer> {
+  return Buffer.from(await runInThread<Uint8Array>(module, name, args))
+}
+
+/**
+ * Any export in the thread whose result is plain data (structured clone: a Buffer arrives as a Uint8Array),
+ * e.g. a set of documents with an archive.
+ */
+export function runInThread<T>(module: URL, name: string, args: readonly unknown[]): Promise<T> {
   const id = ++nextId
-  return new Promise<Buffer>((resolve, reject) => {
-    jobs.set(id, { resolve, reject })
+  return new Promise<T>((resolve, reject) => {
+    jobs.set(id, { resolve: resolve as (result: unknown) => void, reject })
     const target = thread()
     // Held open while a job waits: a command that asked for a PDF gets it before the process may end.
     target.ref()

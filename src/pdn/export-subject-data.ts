@@ -3,6 +3,7 @@ import { audit } from '#src/audit/journal.ts'
 import type { Db, Tx } from '#src/db/schema.ts'
 import { now, nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
+import { runInThread } from '#src/documents/pdf-thread.ts'
 import { DomainError } from '#src/errors.ts'
 import { getSetting } from '#src/settings/settings.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -131,11 +132,19 @@ async function buildAnswer(
   requestId: number | null,
 ): Promise<AccessAnswerDocuments> {
   const { data, files } = await collectSubjectData(tx, input.dataDir, input.userId)
-  return renderAccessAnswer(data, files, {
+  const context = {
     org: await getSetting(tx, 'org.requisites'),
     retentionYears: await getSetting(tx, 'retention.closed_tickets_years'),
     createdAt: nowDate(),
     timeZone: input.timeZone,
     requestId,
-  })
+  }
+  // The PDF's layout and the archive are built off the event loop: a person with years of tickets and files
+  // makes a long document.
+  const documents = await runInThread<AccessAnswerDocuments>(
+    new URL('./access-answer.ts', import.meta.url),
+    renderAccessAnswer.name,
+    [data, files, context],
+  )
+  return { pdf: Buffer.from(documents.pdf), zip: documents.zip }
 }
