@@ -128,7 +128,7 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
 
       // The menu: every entry on screen, none behind a sideways scroll.
       const menu = page.getByRole('navigation', { name: 'Разделы' }).getByRole('link')
-      expect(await menu.count()).toBe(11)
+      expect(await menu.count()).toBe(12)
       for (const link of await menu.all()) {
         const box = await link.boundingBox()
         const onScreen = box !== null && box.x >= 0 && box.x + box.width <= phone.width
