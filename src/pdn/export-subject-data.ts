@@ -10,6 +10,7 @@ import type { Actor } from '#src/users/actor.ts'
 import { type AccessAnswerDocuments, renderAccessAnswer } from './access-answer.ts'
 import { authorizeSubjectRequests } from './authorize-requests.ts'
 import { collectSubjectData } from './subject-data.ts'
+import { requireSubjectRequest } from './subject-request-store.ts'
 
 export interface ExportSubjectDataInput {
   userId: number
@@ -54,12 +55,7 @@ export async function answerAccessRequest(
 ): Promise<Array<{ id: number; file_name: string }>> {
   await authorizeSubjectRequests(db, actor, 'subject_request.answer_documents', input.requestId)
   return transact(db, async (tx) => {
-    const request = await tx
-      .selectFrom('subject_requests')
-      .selectAll()
-      .where('id', '=', input.requestId)
-      .executeTakeFirst()
-    if (!request) throw new DomainError('not_found', 'Запрос не найден')
+    const request = await requireSubjectRequest(tx, input.requestId)
     if (request.kind !== 'access')
       throw new DomainError('invalid_transition', 'Ответ формируется только на запрос доступа')
     const documents = await buildAnswer(tx, { ...input, userId: request.subject_id }, request.id)

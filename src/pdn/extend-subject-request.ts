@@ -6,7 +6,7 @@ import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorizeSubjectRequests } from './authorize-requests.ts'
 import { canExtend, EXTENSION_WORKING_DAYS } from './subject-request-rules.ts'
-import type { SubjectRequest } from './subject-request-store.ts'
+import { requireSubjectRequest, type SubjectRequest } from './subject-request-store.ts'
 import { addWorkingDays } from './working-days.ts'
 
 const REASON_MAX = 2000
@@ -25,12 +25,7 @@ export async function extendSubjectRequest(
   if (reason === '') throw new DomainError('validation', 'Укажите причину продления срока')
   if (reason.length > REASON_MAX) throw new DomainError('validation', `Причина — не длиннее ${REASON_MAX} символов`)
   return transact(db, async (tx) => {
-    const request = await tx
-      .selectFrom('subject_requests')
-      .selectAll()
-      .where('id', '=', input.requestId)
-      .executeTakeFirst()
-    if (!request) throw new DomainError('not_found', 'Запрос не найден')
+    const request = await requireSubjectRequest(tx, input.requestId)
     if (!canExtend(request)) throw new DomainError('invalid_transition', 'Срок этого запроса продлить нельзя')
     const due = addWorkingDays(request.due_on, EXTENSION_WORKING_DAYS)
     const extended = await tx

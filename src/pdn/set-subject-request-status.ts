@@ -7,7 +7,7 @@ import { parseDay } from '#src/format/zone-days.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorizeSubjectRequests } from './authorize-requests.ts'
 import { openSubjectRequestStatuses } from './subject-request-rules.ts'
-import type { SubjectRequest } from './subject-request-store.ts'
+import { requireSubjectRequest, type SubjectRequest } from './subject-request-store.ts'
 import { calendarToday } from './working-days.ts'
 
 export interface SetSubjectRequestStatusInput {
@@ -45,12 +45,7 @@ export async function setSubjectRequestStatus(
     }
   }
   return transact(db, async (tx) => {
-    const request = await tx
-      .selectFrom('subject_requests')
-      .selectAll()
-      .where('id', '=', input.requestId)
-      .executeTakeFirst()
-    if (!request) throw new DomainError('not_found', 'Запрос не найден')
+    const request = await requireSubjectRequest(tx, input.requestId)
     if (!openSubjectRequestStatuses.includes(request.status) || request.status === status) {
       throw new DomainError('invalid_transition', 'Запрос уже закрыт или уже в этом состоянии')
     }

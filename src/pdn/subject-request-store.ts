@@ -1,8 +1,16 @@
 import type { Selectable } from 'kysely'
 import type { SubjectRequestsTable, Tx } from '#src/db/schema.ts'
+import { DomainError } from '#src/errors.ts'
 import { shownName } from '#src/users/blocking.ts'
 
 export type SubjectRequest = Selectable<SubjectRequestsTable>
+
+/** The request's row, or `not_found`: what every change of a request starts from. */
+export async function requireSubjectRequest(db: Tx, id: number): Promise<SubjectRequest> {
+  const request = await db.selectFrom('subject_requests').selectAll().where('id', '=', id).executeTakeFirst()
+  if (!request) throw new DomainError('not_found', 'Запрос не найден')
+  return request
+}
 
 /** A request with the person it is about, as the admin's pages show them (a blocked person's name is not). */
 export interface SubjectRequestItem extends SubjectRequest {
