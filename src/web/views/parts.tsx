@@ -331,3 +331,31 @@ export function eventText(
       return null
   }
 }
+
+/**
+ * An irreversible or far-reaching action, folded away: «summary…» opens a form that asks the browser to
+ * confirm (`data-confirm`, app.js) and posts with the red button.
+ */
+export function DangerZone(props: {
+  summary: string
+  action: string
+  confirm: string
+  csrf: string
+  submit: string
+  children?: Child
+}) {
+  return (
+    <details class="danger-zone">
+      <summary>{props.summary}</summary>
+      <form method="post" action={props.action} class="stack" data-confirm={props.confirm}>
+        <CsrfField token={props.csrf} />
+        {props.children}
+        <div class="actions">
+          <button type="submit" class="button button--danger">
+            {props.submit}
+          </button>
+        </div>
+      </form>
+    </details>
+  )
+}

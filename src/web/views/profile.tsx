@@ -3,7 +3,7 @@ import type { SessionInfo } from '#src/users/session-list.ts'
 import { date } from '../format.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CardForm, CsrfField, Fact, FormError, Notice, PageHead } from './parts.tsx'
+import { CardForm, DangerZone, Fact, FormError, Notice, PageHead } from './parts.tsx'
 import { TelegramCard } from './telegram-link.tsx'
 import { roleLabel, SessionTable } from './users.tsx'
 
@@ -196,27 +196,19 @@ function ConsentCard(props: ProfileViewProps) {
         <p>{t('Отозвано {day}.', { day: date(consent.created_at, props.tz) })}</p>
       ) : null}
       {given ? (
-        <details class="danger-zone">
-          <summary>{t('Отозвать согласие…')}</summary>
-          <form
-            method="post"
-            action="/profile/consent/withdraw"
-            class="stack"
-            data-confirm={t('Отозвать согласие? Учётная запись будет сразу отключена, вы выйдете из системы.')}
-          >
-            <CsrfField token={props.csrf} />
-            <p class="muted small">
-              {t(
-                'Без согласия мы не можем обрабатывать ваши данные: учётная запись отключится сразу, данные будут уничтожены в установленный срок. Заявки останутся в истории.',
-              )}
-            </p>
-            <div class="actions">
-              <button type="submit" class="button button--danger">
-                {t('Отозвать согласие')}
-              </button>
-            </div>
-          </form>
-        </details>
+        <DangerZone
+          summary={t('Отозвать согласие…')}
+          action="/profile/consent/withdraw"
+          confirm={t('Отозвать согласие? Учётная запись будет сразу отключена, вы выйдете из системы.')}
+          csrf={props.csrf}
+          submit={t('Отозвать согласие')}
+        >
+          <p class="muted small">
+            {t(
+              'Без согласия мы не можем обрабатывать ваши данные: учётная запись отключится сразу, данные будут уничтожены в установленный срок. Заявки останутся в истории.',
+            )}
+          </p>
+        </DangerZone>
       ) : null}
     </section>
   )

@@ -3,7 +3,7 @@ import type { User } from '#src/db/schema.ts'
 import { dateTime } from '../format.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, FormError, PageHead } from './parts.tsx'
+import { CsrfField, DangerZone, FormError, PageHead } from './parts.tsx'
 
 export interface TelegramLinkViewProps {
   user: User
@@ -103,22 +103,13 @@ export function TelegramCard(props: { user: User; csrf: string }) {
         </button>
       </form>
       {chat !== null && mayUnlink ? (
-        <details class="danger-zone">
-          <summary>{t('Отвязать Telegram…')}</summary>
-          <form
-            method="post"
-            action="/profile/telegram/unlink"
-            class="stack"
-            data-confirm={t('Отвязать Telegram? Уведомления о заявках перестанут приходить в Telegram.')}
-          >
-            <CsrfField token={props.csrf} />
-            <div class="actions">
-              <button type="submit" class="button button--danger">
-                {t('Отвязать')}
-              </button>
-            </div>
-          </form>
-        </details>
+        <DangerZone
+          summary={t('Отвязать Telegram…')}
+          action="/profile/telegram/unlink"
+          confirm={t('Отвязать Telegram? Уведомления о заявках перестанут приходить в Telegram.')}
+          csrf={props.csrf}
+          submit={t('Отвязать')}
+        />
       ) : null}
     </section>
   )

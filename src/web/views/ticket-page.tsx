@@ -9,7 +9,7 @@ import { dateTime, deadlineLeft } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { MAX_UPLOAD_BYTES } from '../ticket-files.routes.tsx'
 import { Layout } from './layout.tsx'
-import { CsrfField, eventText, FormError, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { CsrfField, DangerZone, eventText, FormError, PriorityBadge, StatusBadge, When } from './parts.tsx'
 import type { Person } from './ticket-list.tsx'
 
 /** Which form a refusal belongs to. */
@@ -456,27 +456,19 @@ function Actions(props: TicketViewProps) {
             </form>
           ) : null}
           {targets.includes('cancelled') ? (
-            <details class="danger-zone">
-              <summary>{t('Отменить заявку…')}</summary>
-              <form
-                method="post"
-                action={`/tickets/${id}/status`}
-                class="stack"
-                data-confirm={t('Отменить заявку № {id}? Отменённую заявку нельзя вернуть в работу.', { id })}
-              >
-                <CsrfField token={csrf} />
-                <input type="hidden" name="status" value="cancelled" />
-                <label class="field">
-                  <span>{t('Причина отмены')}</span>
-                  <textarea name="reason" rows={2} required maxlength={1000} />
-                </label>
-                <div class="actions">
-                  <button type="submit" class="button button--danger">
-                    {t('Отменить заявку')}
-                  </button>
-                </div>
-              </form>
-            </details>
+            <DangerZone
+              summary={t('Отменить заявку…')}
+              action={`/tickets/${id}/status`}
+              confirm={t('Отменить заявку № {id}? Отменённую заявку нельзя вернуть в работу.', { id })}
+              csrf={csrf}
+              submit={t('Отменить заявку')}
+            >
+              <input type="hidden" name="status" value="cancelled" />
+              <label class="field">
+                <span>{t('Причина отмены')}</span>
+                <textarea name="reason" rows={2} required maxlength={1000} />
+              </label>
+            </DangerZone>
           ) : null}
         </div>
       ) : null}
