@@ -1010,7 +1010,7 @@ export async function runFuzz(
     histogram.disable()
     stats.maxLoopDelayMs = Math.round(histogram.max / 1e6)
     stats.p99LoopDelayMs = Math.round(histogram.percentile(99) / 1e6)
-    await confirmStalls(world, routes, arbs, options.seed, stalls, stats)
+    await confirmStalls(world, routes, arbs, options.seed, stalls, stats, progress)
     phase('replay')
   } finally {
     clearInterval(probe)
@@ -1033,12 +1033,15 @@ async function confirmStalls(
   seed: number,
   stalls: ReadonlyArray<{ ms: number; indices: number[] }>,
   stats: FuzzStats,
+  progress: (index: number, label: string) => void,
 ): Promise<void> {
   const worst = [...stalls].sort((a, b) => b.ms - a.ms).slice(0, 3)
   for (const stall of worst) {
     let culprit = { ms: 0, label: '(nothing ran)', index: -1, route: '', request: '' }
     for (const index of stall.indices) {
       const { built, go } = await send(world, routes, arbs, seed, index)
+      // Said like any input: a replay of many inputs is not silence (the test's watchdog took it for a hang).
+      progress(index, `${built.label} (replayed)`)
       const histogram = monitorEventLoopDelay({ resolution: 10 })
       histogram.enable()
       await go()
