@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { sql } from 'kysely'
+import { onTestFinished } from 'vitest'
 import { type Dialect, openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
@@ -23,11 +24,11 @@ export async function closeTestDatabases(): Promise<void> {
   for (const close of opened.splice(0)) await close()
   const unused = prefetched
   prefetched = undefined
-  if (unused) {
-    const { name, admin } = await unused
-    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
-    await admin.destroy()
-  }
+  const url = process.env.TEST_DATABASE_URL
+  if (unused && url) await dropDatabase(url, (await unused).name)
+  const pool = adminPool
+  adminPool = undefined
+  await pool?.db.destroy()
 }
 
 export function testDialect(): Dialect {
@@ -38,7 +39,7 @@ export async function testDatabase(): Promise<TestDatabase> {
   if (testDialect() === 'sqlite') {
     const db = openDatabase({ kind: 'sqlite', file: ':memory:' })
     await migrateToLatest(db)
-    opened.push(() => db.destroy())
+    closeAfter(() => db.destroy())
     return { db, dialect: 'sqlite' }
   }
   const url = process.env.TEST_DATABASE_URL
@@ -46,14 +47,38 @@ export async function testDatabase(): Promise<TestDatabase> {
   // The next test's database is cloned while this test runs.
   const clone = prefetched ?? cloneTemplate(url)
   prefetched = cloneTemplate(url)
-  const { name, admin } = await clone
+  const { name } = await clone
   const db = openDatabase({ kind: 'postgres', url: withDatabase(url, name) }, { poolSize: 4, asyncCommit: true })
-  opened.push(async () => {
+  closeAfter(async () => {
     await db.destroy()
-    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
-    await admin.destroy()
+    await dropDatabase(url, name)
   })
   return { db, dialect: 'postgres' }
+}
+
+/**
+ * A database made inside a test is closed (and dropped) when that test ends, one made in a `beforeAll` when
+ * the file ends: a file of thirty tests used to hold thirty databases' connections to its end, and two
+ * workers side by side came near PostgreSQL's `max_connections` (100).
+ */
+function closeAfter(close: () => Promise<void>): void {
+  try {
+    onTestFinished(close)
+  } catch {
+    // Not inside a test (a beforeAll): the file's end closes it.
+    opened.push(close)
+  }
+}
+
+/** One connection of the process creates and drops the test databases. */
+let adminPool: { url: string; db: Db } | undefined
+function admin(url: string): Db {
+  if (adminPool?.url !== url) adminPool = { url, db: openDatabase({ kind: 'postgres', url }, { poolSize: 1 }) }
+  return adminPool.db
+}
+
+async function dropDatabase(url: string, name: string): Promise<void> {
+  await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin(url))
 }
 
 /**
@@ -63,23 +88,19 @@ export async function testDatabase(): Promise<TestDatabase> {
 export async function testDatabaseUrl(): Promise<string> {
   const url = process.env.TEST_DATABASE_URL
   if (!url) throw new Error('TEST_DB=postgres needs TEST_DATABASE_URL')
-  const { name, admin } = await cloneTemplate(url)
-  opened.push(async () => {
-    await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
-    await admin.destroy()
-  })
+  const { name } = await cloneTemplate(url)
+  closeAfter(() => dropDatabase(url, name))
   return withDatabase(url, name)
 }
 
 let template: Promise<string> | undefined
-let prefetched: Promise<{ name: string; admin: Db }> | undefined
+let prefetched: Promise<{ name: string }> | undefined
 
-async function cloneTemplate(url: string): Promise<{ name: string; admin: Db }> {
+async function cloneTemplate(url: string): Promise<{ name: string }> {
   const source = await migratedTemplate(url)
   const name = `hd_test_${randomBytes(6).toString('hex')}`
-  const admin = openDatabase({ kind: 'postgres', url }, { poolSize: 1 })
-  await sql`create database ${sql.id(name)} template ${sql.id(source)}`.execute(admin)
-  return { name, admin }
+  await sql`create database ${sql.id(name)} template ${sql.id(source)}`.execute(admin(url))
+  return { name }
 }
 
 /**
