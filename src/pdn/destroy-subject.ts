@@ -497,7 +497,8 @@ function backupsBefore(dataDir: string): string[] {
     .filter((n) => /\.(sqlite|dump|sql|gz|zst|age|enc)$/.test(n))
     .filter((n) => {
       try {
-        return statSync(path.join(dir, n)).mtimeMs <= cutoff
+        // A file of this very millisecond is before the act too (mtimeMs has fractions, Date.now() has not).
+        return Math.floor(statSync(path.join(dir, n)).mtimeMs) <= cutoff
       } catch {
         return false
       }
