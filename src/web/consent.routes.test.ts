@@ -8,6 +8,7 @@ import { systemActor } from '#src/users/actor.ts'
 import { currentConsentText, publishConsentText } from '#src/users/consent.ts'
 import { hashPassword } from '#src/users/passwords.ts'
 import { testApp, testConfig } from '../../test/support/api.ts'
+import { CookieBrowser, csrfOf } from '../../test/support/cookie-browser.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildConsent, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { pdfText } from '../../test/support/pdf.ts'
@@ -22,44 +23,15 @@ const PASSWORD = 'длинный-пароль-42'
 const BROWSER = 'TestBrowser/1.0 (consent)'
 type App = ReturnType<typeof testApp>['app']
 
-/** A browser's cookie jar, enough for these pages. */
-class Browser {
-  jar = new Map<string, string>()
-  readonly app: App
+/** A browser that signs in with the test password, as the consent pages need. */
+class Browser extends CookieBrowser {
   constructor(app: App) {
-    this.app = app
-  }
-  get cookie() {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
-  }
-  async request(target: string, init: RequestInit = {}) {
-    const response = await this.app.request(target, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string>), cookie: this.cookie, 'user-agent': BROWSER },
-    })
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';')
-      const [name = '', value = ''] = pair.split('=')
-      if (/Max-Age=0/i.test(line) || value === '') this.jar.delete(name)
-      else this.jar.set(name, value)
-    }
-    return { status: response.status, location: response.headers.get('location'), text: await response.text() }
-  }
-  post(target: string, fields: Record<string, string>) {
-    return this.request(target, {
-      method: 'POST',
-      body: new URLSearchParams(fields).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    })
+    super(app, BROWSER)
   }
   async signIn(login: string) {
     const form = await this.request('/login')
     return this.post('/login?next=%2Ftickets', { _csrf: csrfOf(form.text), login, password: PASSWORD })
   }
-}
-
-function csrfOf(html: string): string {
-  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
 }
 
 async function withPassword(db: Db, login: string) {

@@ -9,6 +9,7 @@ import { hashPassword } from '#src/users/passwords.ts'
 import { TOTP_PERIOD_S } from '#src/users/totp.ts'
 import { testApp, testConfig } from '../../test/support/api.ts'
 import { setTestClock, T0 } from '../../test/support/clock.ts'
+import { CookieBrowser, csrfOf } from '../../test/support/cookie-browser.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
 import { getPage, inlineProblems, postForm, signIn } from '../../test/support/web.ts'
@@ -16,44 +17,6 @@ import { getPage, inlineProblems, postForm, signIn } from '../../test/support/we
 const PASSWORD = 'длинный-пароль-42'
 const config = testConfig()
 const LATER = T0 + 10 * TOTP_PERIOD_S * 1000
-
-type App = ReturnType<typeof testApp>['app']
-
-/** A browser's cookie jar, enough for these pages. */
-class Browser {
-  jar = new Map<string, string>()
-  readonly app: App
-  constructor(app: App) {
-    this.app = app
-  }
-  get cookie() {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
-  }
-  async request(path: string, init: RequestInit = {}) {
-    const response = await this.app.request(path, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string>), cookie: this.cookie },
-    })
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';')
-      const [name = '', value = ''] = pair.split('=')
-      if (/Max-Age=0/i.test(line) || value === '') this.jar.delete(name)
-      else this.jar.set(name, value)
-    }
-    return { status: response.status, location: response.headers.get('location'), text: await response.text() }
-  }
-  post(path: string, fields: Record<string, string>) {
-    return this.request(path, {
-      method: 'POST',
-      body: new URLSearchParams(fields).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    })
-  }
-}
-
-function csrfOf(html: string): string {
-  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
-}
 
 async function enrolledUser(db: Db) {
   const user = await buildUser(db, { role: 'admin', login: 'glavnyi', passwordHash: await hashPassword(PASSWORD) })
@@ -70,7 +33,7 @@ async function enrolledUser(db: Db) {
 }
 
 /** The password step: ends on the code page. */
-async function passwordStep(browser: Browser) {
+async function passwordStep(browser: CookieBrowser) {
   const form = await browser.request('/login')
   const step = await browser.post('/login?next=%2Ftickets', {
     _csrf: csrfOf(form.text),
@@ -88,7 +51,7 @@ describe('web login with a TOTP code', () => {
     const { db } = await testDatabase()
     const { app } = testApp(db, config)
     const { secret } = await enrolledUser(db)
-    const browser = new Browser(app)
+    const browser = new CookieBrowser(app)
     const page = await passwordStep(browser)
     expect(page.status).toBe(200)
     expect(page.text).toContain('name="code"')
@@ -107,7 +70,7 @@ describe('web login with a TOTP code', () => {
     expect(browser.jar.has('helpdesk_2fa')).toBe(false)
 
     // The same code from another browser is refused: a step is used once.
-    const other = new Browser(app)
+    const other = new CookieBrowser(app)
     const again = await passwordStep(other)
     const replay = await other.post('/login/code?next=%2Ftickets', { _csrf: csrfOf(again.text), code })
     expect(replay.status).toBe(401)
@@ -119,7 +82,7 @@ describe('web login with a TOTP code', () => {
     const { app } = testApp(db, config)
     const { recovery } = await enrolledUser(db)
     for (const expected of [303, 401]) {
-      const browser = new Browser(app)
+      const browser = new CookieBrowser(app)
       await passwordStep(browser)
       const page = await browser.request('/login/code?recovery=1&next=%2Ftickets')
       expect(page.text).toContain('Резервный код')
@@ -136,7 +99,7 @@ describe('web login with a TOTP code', () => {
     const { app } = testApp(db, config)
     const { user, secret } = await enrolledUser(db)
     const link = await createLoginLink(db, actorFromUser(user, 'bot'), { userId: user.id })
-    const browser = new Browser(app)
+    const browser = new CookieBrowser(app)
     const page = await browser.request(`/login/telegram/${link.token}`)
     const step = await browser.post(`/login/telegram/${link.token}`, { _csrf: csrfOf(page.text) })
     expect([step.status, step.location]).toEqual([303, '/login/code?next=%2F'])
@@ -164,7 +127,7 @@ describe('web login with a TOTP code', () => {
     const { db } = await testDatabase()
     const { app } = testApp(db, config)
     const { user, secret } = await enrolledUser(db)
-    const browser = new Browser(app)
+    const browser = new CookieBrowser(app)
     expect((await browser.request('/login/code')).location).toBe('/login?next=%2Ftickets')
     const form = await browser.request('/login')
     const wrong = await browser.post('/login', { _csrf: csrfOf(form.text), login: 'glavnyi', password: 'не тот' })
@@ -252,7 +215,7 @@ describe('«Сбросить 2FA» on a user’s page', () => {
     expect(reset.status).toBe(303)
     expect((await getPage(app, '/tickets', person)).status).toBe(303)
     expect((await getPage(app, `/users/${user.id}`, admin)).text).not.toContain('totp-reset"')
-    const browser = new Browser(app)
+    const browser = new CookieBrowser(app)
     const form = await browser.request('/login')
     const login = await browser.post('/login', { _csrf: csrfOf(form.text), login: 'glavnyi', password: PASSWORD })
     expect([login.status, login.location]).toEqual([303, '/tickets'])

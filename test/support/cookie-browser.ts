@@ -1,0 +1,50 @@
+import type { testApp } from './api.ts'
+
+type App = ReturnType<typeof testApp>['app']
+
+/** A browser's cookie jar over the in-process app: enough for the login, code and consent pages. */
+export class CookieBrowser {
+  jar = new Map<string, string>()
+  readonly app: App
+  readonly userAgent: string | undefined
+
+  constructor(app: App, userAgent?: string) {
+    this.app = app
+    this.userAgent = userAgent
+  }
+
+  get cookie() {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  async request(target: string, init: RequestInit = {}) {
+    const response = await this.app.request(target, {
+      ...init,
+      headers: {
+        ...(init.headers as Record<string, string>),
+        cookie: this.cookie,
+        ...(this.userAgent ? { 'user-agent': this.userAgent } : {}),
+      },
+    })
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';')
+      const [name = '', value = ''] = pair.split('=')
+      if (/Max-Age=0/i.test(line) || value === '') this.jar.delete(name)
+      else this.jar.set(name, value)
+    }
+    return { status: response.status, location: response.headers.get('location'), text: await response.text() }
+  }
+
+  post(target: string, fields: Record<string, string>) {
+    return this.request(target, {
+      method: 'POST',
+      body: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+  }
+}
+
+/** The CSRF token of the first form of a page. */
+export function csrfOf(html: string): string {
+  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+}
