@@ -14,6 +14,7 @@ import { getSetting } from '#src/settings/settings.ts'
 import { reindexTicket } from '#src/tickets/ticket-search.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
+import { requiredText } from '#src/users/fields.ts'
 import { loginSubject } from '#src/users/login-throttle.ts'
 import { type CommissionMember, renderDestructionAct, renderJournalExtract, subjectLabel } from './destruction-act.ts'
 
@@ -77,11 +78,11 @@ export async function destroySubject(
     },
     'Уничтожать персональные данные может только администратор',
   )
-  const reason = input.reason.trim()
-  if (reason === '') throw new DomainError('validation', 'Укажите причину уничтожения')
-  if (reason.length > DESTRUCTION_REASON_MAX) {
-    throw new DomainError('validation', `Причина длиннее ${DESTRUCTION_REASON_MAX} символов`)
-  }
+  const reason = requiredText(input.reason, {
+    label: 'Причина уничтожения',
+    max: DESTRUCTION_REASON_MAX,
+    empty: 'Укажите причину уничтожения',
+  })
   if (input.commission.length === 0) {
     throw new DomainError('validation', 'Выберите членов комиссии, подписывающих акт')
   }

@@ -4,6 +4,7 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
+import { requiredText } from '#src/users/fields.ts'
 import { authorizeSubjectRequests } from './authorize-requests.ts'
 import { canExtend, EXTENSION_WORKING_DAYS } from './subject-request-rules.ts'
 import { requireSubjectRequest, type SubjectRequest } from './subject-request-store.ts'
@@ -21,9 +22,11 @@ export async function extendSubjectRequest(
   input: { requestId: number; reason: string },
 ): Promise<SubjectRequest> {
   await authorizeSubjectRequests(db, actor, 'subject_request.extend', input.requestId)
-  const reason = input.reason.trim()
-  if (reason === '') throw new DomainError('validation', 'Укажите причину продления срока')
-  if (reason.length > REASON_MAX) throw new DomainError('validation', `Причина — не длиннее ${REASON_MAX} символов`)
+  const reason = requiredText(input.reason, {
+    label: 'Причина продления',
+    max: REASON_MAX,
+    empty: 'Укажите причину продления срока',
+  })
   return transact(db, async (tx) => {
     const request = await requireSubjectRequest(tx, input.requestId)
     if (!canExtend(request)) throw new DomainError('invalid_transition', 'Срок этого запроса продлить нельзя')

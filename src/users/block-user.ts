@@ -5,6 +5,7 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
+import { requiredText } from './fields.ts'
 import { findUser } from './user-store.ts'
 
 export interface BlockUserInput {
@@ -23,9 +24,11 @@ const REASON_MAX = 500
  */
 export async function blockUser(db: Db, actor: Actor, input: BlockUserInput): Promise<User> {
   await authorizeBlocking(db, actor, input.userId, 'user.block')
-  const reason = input.reason.trim()
-  if (reason === '') throw new DomainError('validation', 'Укажите основание блокирования')
-  if (reason.length > REASON_MAX) throw new DomainError('validation', `Основание — не длиннее ${REASON_MAX} символов`)
+  const reason = requiredText(input.reason, {
+    label: 'Основание блокирования',
+    max: REASON_MAX,
+    empty: 'Укажите основание блокирования',
+  })
   return transact(db, (tx) => blockInTransaction(tx, actor, { ...input, reason }))
 }
 

@@ -9,12 +9,14 @@ export interface TextRule {
   /** Russian name of the field for the message, in the nominative: «ФИО», «Название». */
   label: string
   max: number
+  /** What to say of an empty value, where the field's name alone would not tell the person what to write. */
+  empty?: string
 }
 
 /** Trims; refuses empty or too long text. */
 export function requiredText(value: string, rule: TextRule): string {
   const text = value.trim()
-  if (text === '') throw new DomainError('validation', `Поле «${rule.label}» не заполнено`)
+  if (text === '') throw new DomainError('validation', rule.empty ?? `Поле «${rule.label}» не заполнено`)
   return limited(text, rule)
 }
 

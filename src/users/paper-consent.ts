@@ -8,6 +8,7 @@ import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
 import { currentConsentText, recordConsentGiven } from './consent.ts'
 import { scanTypes } from './consent-scan.ts'
+import { requiredText } from './fields.ts'
 import { requireUser } from './user-store.ts'
 import { type WithdrawnConsent, withdrawConsent } from './withdraw-consent.ts'
 
@@ -111,11 +112,11 @@ export async function withdrawConsentOnPaper(
     },
     'Отозвать согласие по заявлению может только администратор',
   )
-  const reason = input.reason.trim()
-  if (reason === '') throw new DomainError('validation', 'Укажите причину или основание отзыва')
-  if (reason.length > WITHDRAWAL_REASON_MAX) {
-    throw new DomainError('validation', `Причина длиннее ${WITHDRAWAL_REASON_MAX} символов`)
-  }
+  const reason = requiredText(input.reason, {
+    label: 'Причина отзыва',
+    max: WITHDRAWAL_REASON_MAX,
+    empty: 'Укажите причину или основание отзыва',
+  })
   const withdrawnOn = paperDay(input.withdrawnOn, 'заявления')
   const file = input.scan ? scanFile(input.scan) : undefined
   return withdrawConsent(db, actor, {
