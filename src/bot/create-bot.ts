@@ -110,6 +110,8 @@ const messageShape = z.looseObject({
   message_id: z.number().int().positive(),
   chat: chatShape,
   text: z.string().optional(),
+  caption: z.string().optional(),
+  media_group_id: z.string().optional(),
   contact: z.looseObject({ phone_number: z.string(), user_id: z.number().int().optional() }).optional(),
 })
 /** The fields the features read, with the types they rely on. */

@@ -132,16 +132,14 @@ newTicket.on('message', async (ctx, next) => {
   const message = ctx.message
   const prepared = preparedFiles(ctx)
   const told = await reportFileProblems(ctx)
-  // Telegram's types are trusted only as far as create-bot.ts checked them: caption and album id are not.
-  const album = typeof message.media_group_id === 'string' ? message.media_group_id : undefined
+  const album = message.media_group_id
   const sameAlbum = album !== undefined && album === state.mediaGroupId
   const files = [...state.files, ...prepared.files]
   if (files.length > MAX_FILES_PER_MESSAGE) {
     files.length = MAX_FILES_PER_MESSAGE
     if (!sameAlbum) await ctx.say({ text: newTicketTexts.tooManyFiles(MAX_FILES_PER_MESSAGE) })
   }
-  const caption: unknown = message.caption
-  const words = (text ?? (typeof caption === 'string' ? caption : '')).trim()
+  const words = (text ?? message.caption ?? '').trim()
   const description = joinText(state.description, words)
   // Three full Telegram messages outgrow a ticket's description: the ticket would be refused at the
   // urgency press, again and again. The message that does not fit is refused instead, the rest kept.
