@@ -39,6 +39,8 @@ export interface Config {
   readonly noticeRetryMs?: number
   /** Where the journal's head is anchored (AUDIT_CHECKPOINT_FILE); DATA_DIR/audit-checkpoints.log unless set. */
   readonly auditCheckpointFile?: string
+  /** Where `helpdesk audit archive` writes the journal's archives (AUDIT_ARCHIVE_DIR); DATA_DIR/audit-archive unless set. */
+  readonly auditArchiveDir?: string
   /** Where the audit key came from: the environment, a file (AUDIT_HMAC_KEY_FILE), or generated into DATA_DIR. */
   readonly auditKeySource?: 'env' | 'file' | 'generated'
   /** NODE_ENV=production: a generated audit key is worth a warning there. */
@@ -100,6 +102,7 @@ const envSchema = z.object({
   AUDIT_HMAC_KEY_FILE: z.string().min(1).optional(),
   SECRET_KEY_FILE: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  AUDIT_ARCHIVE_DIR: z.string().min(1).optional(),
   MIGRATION_DATABASE_URL: z.string().min(1).optional(),
   NODE_ENV: z.string().optional(),
   WORKER: z.enum(['on', 'off']).default('on'),
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerEnabled: e.WORKER === 'on',
     noticeRetryMs: e.NOTICE_RETRY_SECONDS * 1000,
     auditCheckpointFile: path.resolve(e.AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoints.log')),
+    auditArchiveDir: path.resolve(e.AUDIT_ARCHIVE_DIR ?? path.join(dataDir, 'audit-archive')),
     auditKeySource: e.AUDIT_HMAC_KEY ? 'env' : e.AUDIT_HMAC_KEY_FILE ? 'file' : 'generated',
     production: e.NODE_ENV === 'production',
     ...(migrationDatabase ? { migrationDatabase } : {}),

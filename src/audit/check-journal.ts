@@ -3,6 +3,7 @@ import type { Db } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
+import { journalAnchor, listArchives, verifyArchives } from './archive.ts'
 import { readCheckpoints, verifyCheckpoints } from './checkpoints.ts'
 import { auditDenied } from './denied.ts'
 import { audit, type VerifyResult, verifyJournal } from './journal.ts'
@@ -14,6 +15,8 @@ export interface CheckOptions {
   checkpointFileRequired?: boolean
   /** For the checkpoints' times in the reasons. */
   timeZone?: string
+  /** Where the journal's archives are (archive.ts); without it, archived rows are not checked. */
+  archiveDir?: string
 }
 
 /** Which checkpoint file the check used: `count` is null when the file does not exist (yet). */
@@ -24,7 +27,20 @@ export interface CheckpointsUsed {
   superseded?: number
 }
 
-export type JournalCheck = VerifyResult & { checkpoints?: CheckpointsUsed }
+/** The archives the journal records: rows in them, files verified, files not at hand. */
+export interface ArchivesUsed {
+  rows: number
+  files: number
+  verified: number
+  missing: string[]
+}
+
+export type JournalCheck = VerifyResult & {
+  checkpoints?: CheckpointsUsed
+  archives?: ArchivesUsed
+  /** Checkpoints of archived rows whose archive file was not at hand. */
+  uncheckedCheckpoints?: number
+}
 
 /**
  * Verifies the journal's chain for an admin (or the console: `helpdesk audit verify`) and journals the
@@ -51,11 +67,39 @@ export async function checkJournal(db: Db, actor: Actor, options: CheckOptions =
     throw new DomainError('validation', `Файл контрольных точек ${file} повреждён: строка ${checkpoints.line}`)
   }
   let result: VerifyResult = await verifyJournal(db)
+  const anchor = await journalAnchor(db)
+  let archives: ArchivesUsed | undefined
+  let hashes: ReadonlyMap<number, string> = new Map()
+  if (result.ok && anchor.id > 0) {
+    const wanted = new Set(checkpoints.map((c) => c.id).filter((id) => id > 0 && id <= anchor.id))
+    const files = await listArchives(db)
+    const checked = options.archiveDir
+      ? await verifyArchives(db, options.archiveDir, wanted)
+      : { verified: 0, missing: files.map((a) => a.file_name), hashes: new Map<number, string>() }
+    archives = { rows: anchor.archived, files: files.length, verified: checked.verified, missing: checked.missing }
+    hashes = checked.hashes
+    if ('broken' in checked && checked.broken) {
+      const { broken } = checked
+      result = {
+        ok: false,
+        count: result.count,
+        firstBadId: broken.firstId,
+        reason: `архив ${broken.file}: ${broken.reason}`,
+      }
+    }
+  }
   let superseded = 0
+  let unchecked = 0
   if (result.ok && checkpoints.length > 0) {
-    const anchored = await verifyCheckpoints(db, checkpoints, options.timeZone ?? 'Europe/Moscow')
+    const anchored = await verifyCheckpoints(db, checkpoints, options.timeZone ?? 'Europe/Moscow', {
+      lastId: anchor.id,
+      hashes,
+    })
     if (!anchored.ok) result = { ...anchored, count: result.count }
-    else superseded = anchored.superseded
+    else {
+      superseded = anchored.superseded
+      unchecked = anchored.unchecked
+    }
   }
   const used: CheckpointsUsed | undefined =
     file === undefined
@@ -63,7 +107,8 @@ export async function checkJournal(db: Db, actor: Actor, options: CheckOptions =
       : { file, count: found ? checkpoints.length : null, ...(superseded > 0 ? { superseded } : {}) }
   const anchoredText =
     (used?.count ? `, контрольных точек: ${used.count}` : '') +
-    (superseded > 0 ? `, из них до восстановления из копии: ${superseded}` : '')
+    (superseded > 0 ? `, из них до восстановления из копии: ${superseded}` : '') +
+    (archives ? `, в архивах: ${archives.rows} (файлов сверено: ${archives.verified} из ${archives.files})` : '')
   const journaled = audit(db, actor, {
     action: 'audit.verify',
     objectType: 'audit_log',
@@ -75,6 +120,9 @@ export async function checkJournal(db: Db, actor: Actor, options: CheckOptions =
       count: result.count,
       ...(result.ok ? {} : { firstBadId: result.firstBadId }),
       ...(used ? { checkpoints: used.count } : {}),
+      ...(archives
+        ? { archived: archives.rows, archivesVerified: archives.verified, archivesMissing: archives.missing }
+        : {}),
     },
   })
   if (result.ok) await journaled
@@ -87,5 +135,10 @@ export async function checkJournal(db: Db, actor: Actor, options: CheckOptions =
     )
     if (failure) result = { ...result, reason: `${result.reason}; ${failure}` }
   }
-  return used ? { ...result, checkpoints: used } : result
+  return {
+    ...result,
+    ...(used ? { checkpoints: used } : {}),
+    ...(archives ? { archives } : {}),
+    ...(unchecked > 0 ? { uncheckedCheckpoints: unchecked } : {}),
+  }
 }

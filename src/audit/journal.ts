@@ -158,14 +158,40 @@ export function chainHash(row: Omit<AuditRow, 'hash'>): string {
   return createHmac('sha256', key()).update(row.prev_hash).update('\n').update(canonical(row)).digest('hex')
 }
 
+/** The signature of an archive of the journal (archive.ts): a keyed digest of its content's SHA-256. */
+export function signArchive(contentSha256: string): string {
+  return createHmac('sha256', key()).update('audit-archive\n').update(contentSha256).digest('hex')
+}
+
 export type VerifyResult =
   | { ok: true; count: number }
   | { ok: false; count: number; firstBadId: number; reason: string }
 
-/** Walks the whole chain in id order and names the first row that breaks it. */
+/** Why this row does not continue the chain, or undefined when it does. */
+export function chainBreak(row: AuditRow, expectedId: number, prevHash: string): string | undefined {
+  const id = Number(row.id)
+  if (id !== expectedId) return `запись № ${expectedId} отсутствует`
+  if (row.prev_hash !== prevHash) return `запись № ${id} не продолжает цепочку`
+  const { hash, ...rest } = row
+  if (chainHash({ ...rest, id, pdn_related: Number(row.pdn_related) === 1 ? 1 : 0 }) !== hash) {
+    return `запись № ${id} изменена`
+  }
+  return undefined
+}
+
+/**
+ * Walks the chain in the table in id order and names the first row that breaks it. Rows an archive took
+ * (archive.ts) are checked in its file; the chain in the table continues from the last archive's end.
+ */
 export async function verifyJournal(db: Db, pageSize = 2000): Promise<VerifyResult> {
-  let expectedId = 1
-  let prevHash = GENESIS_HASH
+  const anchor = await db
+    .selectFrom('audit_archives')
+    .select(['last_id', 'last_hash'])
+    .orderBy('last_id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  let expectedId = anchor ? Number(anchor.last_id) + 1 : 1
+  let prevHash = anchor?.last_hash ?? GENESIS_HASH
   let count = 0
   for (;;) {
     const rows = await db
@@ -176,32 +202,24 @@ export async function verifyJournal(db: Db, pageSize = 2000): Promise<VerifyResu
       .limit(pageSize)
       .execute()
     for (const row of rows) {
-      const id = Number(row.id)
-      if (id !== expectedId) {
-        return { ok: false, count, firstBadId: expectedId, reason: `запись № ${expectedId} отсутствует` }
-      }
-      if (row.prev_hash !== prevHash) {
-        return { ok: false, count, firstBadId: id, reason: `запись № ${id} не продолжает цепочку` }
-      }
-      const { hash, ...rest } = row
-      if (chainHash({ ...rest, id, pdn_related: Number(row.pdn_related) === 1 ? 1 : 0 }) !== hash) {
-        return { ok: false, count, firstBadId: id, reason: `запись № ${id} изменена` }
-      }
-      prevHash = hash
-      expectedId = id + 1
+      const broken = chainBreak(row, expectedId, prevHash)
+      if (broken) return { ok: false, count, firstBadId: expectedId, reason: broken }
+      prevHash = row.hash
+      expectedId++
       count++
     }
     if (rows.length < pageSize) break
   }
   const headRow = await db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY).executeTakeFirst()
   const head = headRow ? parseHead(headRow.value) : null
-  if (!head || head.id !== count || head.hash !== prevHash) {
+  const last = expectedId - 1
+  if (!head || head.id !== last || head.hash !== prevHash) {
     const claimed = head?.id ?? 0
     return {
       ok: false,
       count,
-      firstBadId: count + 1,
-      reason: `журнал обрывается на записи № ${count}, а должен содержать ${claimed}`,
+      firstBadId: expectedId,
+      reason: `журнал обрывается на записи № ${last}, а должен содержать ${claimed}`,
     }
   }
   return { ok: true, count }

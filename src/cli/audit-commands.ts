@@ -30,7 +30,9 @@ interface AuditOptions {
 export function registerAuditCommands(program: Command, context: CliContext): void {
   const command = program
     .command('audit')
-    .description('журнал аудита: просмотр, фильтры, CSV; verify — проверка целостности, checkpoint — контрольная точка')
+    .description(
+      'журнал аудита: просмотр, фильтры, CSV; verify — проверка целостности, checkpoint — контрольная точка, archive — архив старых записей',
+    )
     .option('--limit <N>', 'сколько последних записей показать', '50')
     .option('--pdn_related', 'только действия с персональными данными (можно и --pdn-related)')
     .option('--search <текст>', 'текст в описании или коде действия')
@@ -54,7 +56,8 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
   helpdesk audit --date_from 2023-01-01 --date_to 2023-01-31
   helpdesk audit --actor 12 --action user. --limit 200
   helpdesk audit verify
-  helpdesk audit checkpoint`,
+  helpdesk audit checkpoint
+  helpdesk audit archive --yes`,
     )
     .action(async (opts: AuditOptions, cmd: Command) => {
       const limitGiven = cmd.getOptionValueSource('limit') !== 'default'
@@ -98,30 +101,43 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
       '--checkpoints <файл>',
       'файл контрольных точек (по умолчанию AUDIT_CHECKPOINT_FILE или DATA_DIR/audit-checkpoints.log, если он есть)',
     )
+    .option(
+      '--archive-dir <папка>',
+      'где лежат архивы журнала (по умолчанию AUDIT_ARCHIVE_DIR или DATA_DIR/audit-archive)',
+    )
     .addHelpText(
       'after',
       `
 Контрольные точки (helpdesk audit checkpoint, ежедневно — сервер) хранят номер и хеш последней записи
 вне базы: по ним видно, что журнал обрезали или переподписали украденным ключом.
 
+Записи, перенесённые в архив (helpdesk audit archive), сверяются по файлам архива: их подпись, хеш
+файла и цепочка до первой записи в базе.
+
 Примеры:
   helpdesk audit verify
-  helpdesk audit verify --checkpoints /var/log/helpdesk/audit-checkpoints.log`,
+  helpdesk audit verify --checkpoints /var/log/helpdesk/audit-checkpoints.log
+  helpdesk audit verify --archive-dir /mnt/archive/helpdesk`,
     )
-    .action(async (opts: { checkpoints?: string }) => {
+    .action(async (opts: { checkpoints?: string; archiveDir?: string }) => {
       if (opts.checkpoints !== undefined && !existsSync(opts.checkpoints)) {
         throw new UsageError(`--checkpoints: файл ${path.resolve(opts.checkpoints)} не найден`)
       }
+      if (opts.archiveDir !== undefined && !existsSync(opts.archiveDir)) {
+        throw new UsageError(`--archive-dir: папка ${path.resolve(opts.archiveDir)} не найдена`)
+      }
       await withDatabase(context.output, async ({ config, db, actor }) => {
-        const [{ checkJournal }, { checkpointFileOf }] = await Promise.all([
+        const [{ checkJournal }, { checkpointFileOf }, { archiveDirOf }] = await Promise.all([
           import('#src/audit/check-journal.ts'),
           import('#src/audit/checkpoints.ts'),
+          import('#src/audit/archive.ts'),
         ])
         const file = opts.checkpoints === undefined ? checkpointFileOf(config) : path.resolve(opts.checkpoints)
         const result = await checkJournal(db, actor, {
           checkpointFile: file,
           checkpointFileRequired: opts.checkpoints !== undefined,
           timeZone: config.tzDisplay,
+          archiveDir: opts.archiveDir === undefined ? archiveDirOf(config) : path.resolve(opts.archiveDir),
         })
         if (result.ok) {
           context.output.out(`Журнал аудита цел: ${countOf(result.count, recordWords)}, цепочка хешей сходится`)
@@ -135,6 +151,72 @@ export function registerAuditCommands(program: Command, context: CliContext): vo
         } else if (used) {
           const set = used.superseded ? `, ${used.superseded} из них — прежней базы до восстановления из копии` : ''
           context.output.out(`Контрольные точки: ${used.file} (${used.count} шт.${set})`)
+        }
+        const archives = result.archives
+        if (archives) {
+          context.output.out(
+            `В архивах: ${countOf(archives.rows, recordWords)}; файлов сверено: ${archives.verified} из ${archives.files}`,
+          )
+          for (const name of archives.missing) context.output.out(`Файла архива ${name} нет: его записи не сверены`)
+        }
+        if (result.uncheckedCheckpoints) {
+          context.output.out(`Контрольных точек в архивах без файла: ${result.uncheckedCheckpoints} (не сверены)`)
+        }
+      })
+    })
+
+  command
+    .command('archive')
+    .description('перенести записи старше срока хранения (audit.retention_days) в подписанный файл архива')
+    .option('--yes', 'действительно архивировать (без флага команда только говорит, что будет перенесено)')
+    .addHelpText(
+      'after',
+      `
+Записи старше срока хранения (настройка audit.retention_days, по умолчанию 3 года) пишутся в файл
+AUDIT_ARCHIVE_DIR (по умолчанию DATA_DIR/audit-archive) — сжатые строки JSON с подписью ключом журнала —
+и только после проверки файла удаляются из базы. Цепочка оставшихся записей продолжается от архива:
+helpdesk audit verify сверяет и то, и другое. Храните архивы вне сервера (например, на томе для копий).
+На PostgreSQL удаляет владелец таблиц (MIGRATION_DATABASE_URL): роль приложения удалять не может.
+
+Примеры:
+  helpdesk audit archive
+  helpdesk audit archive --yes`,
+    )
+    .action(async (opts: { yes?: true }) => {
+      await withDatabase(context.output, async ({ config, db, actor }) => {
+        const [{ archiveDirOf, archiveJournal, journalArchiveDue }, { openDatabase }] = await Promise.all([
+          import('#src/audit/archive.ts'),
+          import('#src/db/database.ts'),
+        ])
+        const { out, err } = context.output
+        const due = await journalArchiveDue(db)
+        const dir = archiveDirOf(config)
+        if (!opts.yes) {
+          if (due.count === 0) {
+            out(`Записей старше ${due.retentionDays} дней нет: архивировать нечего`)
+            return
+          }
+          out(
+            `К архивированию: ${countOf(due.count, recordWords)} старше ${formatDateTime(due.before, config.tzDisplay)} (по № ${due.lastId}) → ${dir}`,
+          )
+          err('Ошибка: ничего не перенесено — повторите команду с --yes, чтобы архивировать')
+          context.exitCode = 1
+          return
+        }
+        const owner = config.migrationDatabase ? openDatabase(config.migrationDatabase, { poolSize: 1 }) : db
+        try {
+          const made = await archiveJournal(db, owner, actor, { dir })
+          if (!made) {
+            out(`Записей старше ${due.retentionDays} дней нет: архивировать нечего`)
+            return
+          }
+          const { archive } = made
+          out(made.file)
+          err(
+            `Архив журнала: записи № ${archive.first_id}–${archive.last_id} (${countOf(archive.count, recordWords)}), SHA-256 ${archive.sha256}; удалено из базы: ${made.removed}`,
+          )
+        } finally {
+          if (owner !== db) await owner.destroy()
         }
       })
     })

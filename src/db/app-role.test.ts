@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { verifyJournal } from '#src/audit/journal.ts'
+import { archiveJournal } from '#src/audit/archive.ts'
+import { checkJournal } from '#src/audit/check-journal.ts'
+import { audit, verifyJournal } from '#src/audit/journal.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
+import { systemActor } from '#src/users/actor.ts'
+import { setTestClock } from '../../test/support/clock.ts'
 import { testDialect } from '../../test/support/database.ts'
 import { buildActor, buildCategory } from '../../test/support/factories.ts'
 import { appRoleGrants, migrateDatabase } from './app-role.ts'
@@ -83,5 +90,34 @@ if (testDialect() === 'postgres')
     ])('the app role may not %s', async ([, statement]) => {
       await expect(sql.raw(statement ?? '').execute(appDb)).rejects.toThrow(/permission denied|must be owner/)
       expect((await verifyJournal(appDb)).ok).toBe(true)
+    })
+
+    test('archiving the journal: the app role may not record an archive or delete rows; the owner does both', async () => {
+      setTestClock('2022-01-10T10:00:00.000Z')
+      const { actor: admin } = await buildActor(appDb, { role: 'admin' }, 'cli')
+      await audit(appDb, systemActor(), { action: 'test.entry', description: 'Старая запись' })
+      setTestClock('2026-03-01T10:00:00.000Z')
+      const dir = mkdtempSync(path.join(tmpdir(), 'helpdesk-archive-roles-'))
+      try {
+        await expect(archiveJournal(appDb, appDb, admin, { dir })).rejects.toThrow(/permission denied/)
+        await expect(
+          sql`insert into audit_archives (first_id, last_id, prev_hash, last_hash, count, first_at, last_at, file_name, sha256, created_at, created_by)
+            values (1, 1000000, '', '', 1, '', '', 'x', 'x', '', 'x')`.execute(appDb),
+        ).rejects.toThrow(/permission denied/)
+        const ownerDb = openDatabase({ kind: 'postgres', url: urlAs(owner) }, { poolSize: 1 })
+        try {
+          const made = await archiveJournal(appDb, ownerDb, admin, { dir })
+          expect(made?.removed).toBeGreaterThan(0)
+        } finally {
+          await ownerDb.destroy()
+        }
+        await expect(sql`delete from audit_log`.execute(appDb)).rejects.toThrow(/permission denied/)
+        expect(await checkJournal(appDb, admin, { archiveDir: dir })).toMatchObject({
+          ok: true,
+          archives: { verified: 1 },
+        })
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
   })

@@ -11,8 +11,11 @@ import type { Db } from './schema.ts'
  * journal append-only even for someone who takes over the running app.
  */
 
-/** Tables the app reads but never changes. */
-const READ_ONLY = ['kysely_migration', 'kysely_migration_lock'] as const
+/**
+ * Tables the app reads but never changes: Kysely's, and the journal's archives (written by the owner,
+ * `helpdesk audit archive`, since an archive is what lets the owner delete journal rows).
+ */
+const READ_ONLY = ['kysely_migration', 'kysely_migration_lock', 'audit_archives'] as const
 
 /** Quoted as PostgreSQL identifiers (for the statements printed to the operator). */
 function ident(name: string): string {

@@ -13,6 +13,7 @@ import * as userEmail from './migrations/0012-user-email.ts'
 import * as consentEvidence from './migrations/0013-consent-evidence.ts'
 import * as subjectRequests from './migrations/0014-subject-requests.ts'
 import * as destruction from './migrations/0015-destruction.ts'
+import * as auditArchives from './migrations/0016-audit-archives.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0013-consent-evidence': consentEvidence,
   '0014-subject-requests': subjectRequests,
   '0015-destruction': destruction,
+  '0016-audit-archives': auditArchives,
 }
 
 const provider: MigrationProvider = {

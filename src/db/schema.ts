@@ -396,6 +396,27 @@ export interface DestructionActsTable {
   keep_until: string
 }
 
+/**
+ * An archive of the journal's oldest rows (0016): the rows `first_id`..`last_id` left the table for the
+ * signed file `file_name` (its SHA-256 here); the chain of the rows that stay continues from `last_hash`.
+ */
+export interface AuditArchivesTable {
+  id: Generated<number>
+  first_id: number
+  last_id: number
+  /** The hash the archive's first row continues (the previous archive's last, or the genesis). */
+  prev_hash: string
+  last_hash: string
+  count: number
+  first_at: string
+  last_at: string
+  file_name: string
+  sha256: string
+  created_at: string
+  /** Who made it: «user@host» of the console. */
+  created_by: string
+}
+
 /** The staff dashboard's last visits (one row a person). */
 export interface DashboardVisitsTable {
   user_id: number
@@ -473,6 +494,7 @@ export interface Database {
   ticket_events: TicketEventsTable
   attachments: AttachmentsTable
   audit_log: AuditLogTable
+  audit_archives: AuditArchivesTable
   sessions: SessionsTable
   api_tokens: ApiTokensTable
   consent_texts: ConsentTextsTable
@@ -514,5 +536,6 @@ export type TicketMessage = Selectable<TicketMessagesTable>
 export type TicketEvent = Selectable<TicketEventsTable>
 export type Attachment = Selectable<AttachmentsTable>
 export type AuditRow = Selectable<AuditLogTable>
+export type AuditArchive = Selectable<AuditArchivesTable>
 export type OutboxRow = Selectable<OutboxTable>
 export type Job = Selectable<JobsTable>

@@ -1,4 +1,5 @@
 import { sweepFiles } from '#src/attachments/sweep-files.ts'
+import { recordArchiveDue } from '#src/audit/archive.ts'
 import { writeCheckpoint } from '#src/audit/checkpoints.ts'
 import type { Db } from '#src/db/schema.ts'
 import { recordDueDestructions } from '#src/pdn/destruction-due.ts'
@@ -21,6 +22,8 @@ export const defaultSchedules: readonly Schedule[] = [
   { name: 'idempotency-keys-old', everyMs: 60 * 60_000, run: deleteOldIdempotencyKeys },
   // Daily: who fell due for destruction is journaled; nothing is destroyed without an admin (src/pdn).
   { name: 'destruction-due', everyMs: 24 * 60 * 60_000, run: recordDueDestructions },
+  // Daily: journal rows past their retention are named; `helpdesk audit archive` moves them to a signed file.
+  { name: 'audit-archive-due', everyMs: 24 * 60 * 60_000, run: recordArchiveDue },
   // Daily: the deadlines of a person's requests are whole working days (once per request, see reminded_at).
   { name: 'subject-request-reminders', everyMs: 24 * 60 * 60_000, run: remindSubjectRequests },
 ]

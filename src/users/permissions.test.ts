@@ -43,6 +43,7 @@ const table: Record<Action, Row> = {
   'user.create': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'user.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'audit.view': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
+  'audit.archive': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'settings.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'backup.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'pdn.destroy': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },

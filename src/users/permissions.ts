@@ -32,6 +32,8 @@ export type Action =
   | 'user.create'
   | 'user.manage'
   | 'audit.view'
+  /** Moving the journal's rows past their retention to a signed archive file (admin). */
+  | 'audit.archive'
   | 'settings.manage'
   | 'backup.manage'
   | 'pdn.destroy'
@@ -77,6 +79,7 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   'user.create': () => false,
   'user.manage': () => false,
   'audit.view': () => false,
+  'audit.archive': () => false,
   'settings.manage': () => false,
   'backup.manage': () => false,
   'pdn.destroy': () => false,

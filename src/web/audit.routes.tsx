@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
+import { archiveDirOf } from '#src/audit/archive.ts'
 import { checkJournal, type JournalCheck } from '#src/audit/check-journal.ts'
 import { checkpointFileOf } from '#src/audit/checkpoints.ts'
 import { auditDenied } from '#src/audit/denied.ts'
@@ -56,6 +57,7 @@ export function auditRoutes(options: AuditRoutesOptions = {}): Hono<WebEnv> {
     const check = await checkJournal(db, c.get('actor'), {
       checkpointFile: checkpointFileOf(config),
       timeZone: config.tzDisplay,
+      archiveDir: archiveDirOf(config),
     })
     if (c.req.header('hx-request') === 'true') return c.html(<IntegrityCheck csrf={c.get('csrf')} check={check} />)
     return renderJournal(c, check)

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { idParam } from '#src/api/validate.ts'
+import { journalArchiveDue, listArchives } from '#src/audit/archive.ts'
 import { audit } from '#src/audit/journal.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
@@ -36,6 +37,7 @@ export function destructionRoutes(): Hono<WebEnv> {
     const { db, config } = c.get('deps')
     const due = await listDueForDestruction(db)
     const people = await dueUsers(db, due)
+    const journal = { due: await journalArchiveDue(db), archives: await listArchives(db) }
     // Names of the people on the list: a read of ПДн, journaled.
     await audit(db, c.get('actor'), {
       action: 'user.list',
@@ -52,6 +54,7 @@ export function destructionRoutes(): Hono<WebEnv> {
         labels={dueReasonLabels}
         now={now()}
         tz={config.tzDisplay}
+        journal={journal}
       />,
     )
   })

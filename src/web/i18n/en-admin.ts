@@ -79,6 +79,9 @@ export const enAdmin: Readonly<Record<string, string>> = {
     'There is no checkpoint file {file}: only the hash chain was checked.',
   'Сверено с контрольными точками вне базы: {count} (файл {file}).':
     'Checked against checkpoints kept outside the database: {count} (file {file}).',
+  'В архивах журнала: {rows}; файлов сверено {verified} из {files}.':
+    'In the journal archives: {rows}; files checked {verified} of {files}.',
+  'Нет файлов: {names} — их записи не сверены.': 'Files missing: {names}: their records were not checked.',
   'Записей по этим условиям нет —': 'No records match these conditions —',
   Время: 'Time',
   Кто: 'Who',

@@ -32,4 +32,16 @@ export const enDestruction: Readonly<Record<string, string>> = {
   'Акт (PDF)': 'Act (PDF)',
   'Выгрузка из журнала (PDF)': 'Journal extract (PDF)',
   'хранить до {date}': 'keep until {date}',
+  'Журнал аудита': 'Audit journal',
+  'Записей журнала старше срока хранения ({days} дн.) нет.':
+    'No journal records are older than the retention period ({days} days).',
+  'Записей журнала старше срока хранения ({days} дн.): {count}, самая ранняя — {date}.':
+    'Journal records older than the retention period ({days} days): {count}, the earliest of {date}.',
+  'Они переносятся в подписанный файл архива командой на сервере:':
+    'They are moved to a signed archive file by a command on the server:',
+  Записи: 'Records',
+  Период: 'Period',
+  Файл: 'File',
+  Архивировано: 'Archived',
+  '№ {first}–{last}': 'No. {first}–{last}',
 }

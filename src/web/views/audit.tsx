@@ -161,6 +161,18 @@ export function IntegrityCheck(props: { csrf: string; check?: JournalCheck | und
               })}
         </p>
       )}
+      {check?.archives && (
+        <p class="muted">
+          {t('В архивах журнала: {rows}; файлов сверено {verified} из {files}.', {
+            rows: check.archives.rows,
+            verified: check.archives.verified,
+            files: check.archives.files,
+          })}
+          {check.archives.missing.length > 0
+            ? ` ${t('Нет файлов: {names} — их записи не сверены.', { names: check.archives.missing.join(', ') })}`
+            : ''}
+        </p>
+      )}
     </section>
   )
 }

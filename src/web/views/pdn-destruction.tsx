@@ -1,4 +1,5 @@
-import type { User } from '#src/db/schema.ts'
+import type { ArchiveDue } from '#src/audit/archive.ts'
+import type { AuditArchive, User } from '#src/db/schema.ts'
 import { DESTRUCTION_REASON_MAX } from '#src/pdn/destroy-subject.ts'
 import type { DueSubject } from '#src/pdn/destruction-due.ts'
 import type { SettingValue } from '#src/settings/settings.ts'
@@ -18,6 +19,12 @@ export interface DueRow {
 /** The Russian label of a due reason (labels live in src/pdn/destruction-due.ts). */
 export type ReasonLabels = Record<string, string>
 
+/** The journal's part of the list: rows past their retention, and the archives made. */
+export interface JournalRetention {
+  due: ArchiveDue
+  archives: AuditArchive[]
+}
+
 export function DestructionDuePage(props: {
   user: User
   csrf: string
@@ -25,6 +32,7 @@ export function DestructionDuePage(props: {
   labels: ReasonLabels
   now: string
   tz: string
+  journal: JournalRetention
 }) {
   return (
     <Layout title={t('К уничтожению')} user={props.user} csrf={props.csrf} section="pdn">
@@ -86,7 +94,67 @@ export function DestructionDuePage(props: {
           </table>
         </div>
       )}
+      <JournalArchives journal={props.journal} tz={props.tz} />
     </Layout>
+  )
+}
+
+/**
+ * The journal is not destroyed but archived (COMPLIANCE.md §4): rows past `audit.retention_days` go to a
+ * signed file on the server's console, where the file is made and can be moved to long-term storage.
+ */
+function JournalArchives(props: { journal: JournalRetention; tz: string }) {
+  const { due, archives } = props.journal
+  return (
+    <section class="card stack" id="audit-archive">
+      <h2>{t('Журнал аудита')}</h2>
+      {due.count === 0 ? (
+        <p class="muted">{t('Записей журнала старше срока хранения ({days} дн.) нет.', { days: due.retentionDays })}</p>
+      ) : (
+        <p data-archive-due={String(due.count)}>
+          {t('Записей журнала старше срока хранения ({days} дн.): {count}, самая ранняя — {date}.', {
+            days: due.retentionDays,
+            count: due.count,
+            date: date(due.oldestAt ?? due.before, props.tz),
+          })}{' '}
+          {t('Они переносятся в подписанный файл архива командой на сервере:')}{' '}
+          <code>helpdesk audit archive --yes</code>
+        </p>
+      )}
+      {archives.length > 0 ? (
+        <div class="table-wrap">
+          <table class="tickets">
+            <thead>
+              <tr>
+                <th scope="col">{t('Записи')}</th>
+                <th scope="col">{t('Период')}</th>
+                <th scope="col">{t('Файл')}</th>
+                <th scope="col">{t('Архивировано')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {archives.map((a) => (
+                <tr data-archive={a.file_name}>
+                  <td>
+                    {t('№ {first}–{last}', { first: a.first_id, last: a.last_id })}
+                    <span class="sub">{tn(a.count, ['запись', 'записи', 'записей'], ['record', 'records'])}</span>
+                  </td>
+                  <td>{`${date(a.first_at, props.tz)} – ${date(a.last_at, props.tz)}`}</td>
+                  <td>
+                    {a.file_name}
+                    <span class="sub">{`SHA-256 ${a.sha256.slice(0, 16)}…`}</span>
+                  </td>
+                  <td>
+                    {dateTime(a.created_at, props.tz)}
+                    <span class="sub">{a.created_by}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
   )
 }
 
