@@ -2,13 +2,24 @@ import type { testApp } from './api.ts'
 
 type App = ReturnType<typeof testApp>['app']
 
-/** A browser's cookie jar over the in-process app: enough for the login, code and consent pages. */
+/** What answers the browser's requests: the in-process app, or a server over HTTP (`overHttp`). */
+interface HttpRequester {
+  request(target: string, init: RequestInit): Promise<Response>
+}
+type Requester = Pick<App, 'request'> | HttpRequester
+
+/** A server process at `base`, asked as a browser would (redirects are the browser's to follow). */
+export function overHttp(base: string): HttpRequester {
+  return { request: (target: string, init: RequestInit) => fetch(`${base}${target}`, { ...init, redirect: 'manual' }) }
+}
+
+/** A browser's cookie jar over the in-process app or a real server: enough for the login, code and consent pages. */
 export class CookieBrowser {
   jar = new Map<string, string>()
-  readonly app: App
+  readonly app: Requester
   readonly userAgent: string | undefined
 
-  constructor(app: App, userAgent?: string) {
+  constructor(app: Requester, userAgent?: string) {
     this.app = app
     this.userAgent = userAgent
   }
