@@ -6,6 +6,7 @@ import { registerConsentCommands } from './consent-commands.ts'
 import { type CliContext, loadCliConfig, UsageError, withDatabase } from './context.ts'
 import { registerDbCommands } from './db-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
+import { registerImportCommand } from './import-commands.ts'
 import { processOutput } from './output.ts'
 import { registerPdnCommands } from './pdn-commands.ts'
 import { registerSettingsCommands } from './settings-commands.ts'
@@ -133,6 +134,7 @@ function buildProgram(context: CliContext): Command {
   registerSettingsCommands(program, context)
   registerPdnCommands(program, context)
   registerConsentCommands(program, context)
+  registerImportCommand(program, context)
 
   // Every command and subcommand reports usage errors the same way.
   const inherit = (command: Command) => {

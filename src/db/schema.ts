@@ -66,6 +66,8 @@ export interface UsersTable {
   blocked_at: Generated<string | null>
   blocked_by: Generated<number | null>
   block_reason: Generated<string | null>
+  /** The табельный номер from the HR export (migration 0018): what a repeated import matches a person by. */
+  employee_number: Generated<string | null>
 }
 
 export interface DepartmentsTable {
@@ -483,6 +485,20 @@ export interface SubjectRequestDocumentsTable {
   created_at: string
 }
 
+/**
+ * A file uploaded on «Пользователи → Импорт» between its preview and the confirmation (migration 0018):
+ * `id` is the SHA-256 of the random key the page carries; `content` is the file, base64; gone at expiry.
+ */
+export interface ImportUploadsTable {
+  id: string
+  user_id: number
+  kind: 'departments' | 'categories' | 'users'
+  file_name: string
+  content: string
+  created_at: string
+  expires_at: string
+}
+
 export interface Database {
   users: UsersTable
   departments: DepartmentsTable
@@ -518,6 +534,7 @@ export interface Database {
   destruction_acts: DestructionActsTable
   subject_requests: SubjectRequestsTable
   subject_request_documents: SubjectRequestDocumentsTable
+  import_uploads: ImportUploadsTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */
