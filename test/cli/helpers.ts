@@ -61,8 +61,9 @@ export interface RunOptions {
 
 export function helpdesk(env: CliEnv, args: string[], options: RunOptions = {}): Promise<Run> {
   // A clean environment: vitest's own variables (BASE_URL, MODE…) must not reach the command's config.
+  // HELPDESK_FROM_DIST: the run's own build (test/build/global-setup.ts).
   const inherited = Object.fromEntries(
-    ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT'].flatMap((name) => {
+    ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT', 'HELPDESK_FROM_DIST', 'HELPDESK_FROM_SOURCE'].flatMap((name) => {
       const value = process.env[name]
       return value === undefined ? [] : [[name, value]]
     }),

@@ -29,6 +29,8 @@ export function startServer(env: CliEnv, options: ServerOptions = {}): ChildProc
   const child = spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
     env: {
       PATH: process.env.PATH,
+      // The run's own build (test/build/global-setup.ts), or the sources if asked for.
+      ...pick(process.env, ['HELPDESK_FROM_DIST', 'HELPDESK_FROM_SOURCE']),
       DATA_DIR: env.dataDir,
       PORT: String(port),
       LOG_LEVEL: logFile === undefined ? 'silent' : 'info',
@@ -43,6 +45,10 @@ export function startServer(env: CliEnv, options: ServerOptions = {}): ChildProc
   // The child holds its own copy of the log's descriptor.
   if (typeof log === 'number') closeSync(log)
   return child
+}
+
+function pick(from: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (from[name] === undefined ? [] : [[name, from[name]]])))
 }
 
 /** Waits (up to half a minute) until the server at `base` answers /readyz. */
