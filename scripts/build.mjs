@@ -21,7 +21,17 @@ const ROOT = path.resolve(import.meta.dirname, '..')
  * our imports of it point there. Packages with native code or files of their own (better-sqlite3, pino's
  * transport threads, pdfkit's fonts) stay in node_modules.
  */
-const VENDORED = ['kysely', 'zod', 'pg', 'prom-client', 'commander']
+const VENDORED = ['kysely', 'zod', 'prom-client', 'commander', 'grammy']
+
+/**
+ * Packages that only some commands need and that cost every start to load: pg (only with
+ * DATABASE_URL=postgres://…; 50–90 ms, its stream setup wakes Node's fetch), exceljs (only for an XLSX; 0.6 s
+ * of `serve`), pdfkit (drawn in the PDF thread; its line breaker inflates tables at load), qrcode. Our code
+ * uses their default export only inside functions (`new pg.Pool`, `new PDFDocument(…)`), so our import of
+ * one gets a stand-in that requires the package from node_modules on first use. The build refuses a named
+ * import of one of them (that would need the package at load).
+ */
+const LAZY = ['pg', 'exceljs', 'pdfkit', 'qrcode']
 
 /** Source files that are compiled; everything else under src/ (CSS, SVG, the thread's .mjs) is copied. */
 const COMPILED = /\.tsx?$/
@@ -54,7 +64,7 @@ function ownImports(src, outdir) {
   return {
     name: 'helpdesk-own-imports',
     setup(build) {
-      build.onResolve({ filter: new RegExp(`^(${VENDORED.join('|')})$`) }, (args) => {
+      build.onResolve({ filter: new RegExp(`^(${[...VENDORED, ...LAZY].join('|')})$`) }, (args) => {
         const importerOutput = path.join(outdir, path.relative(src, args.importer))
         const target = path.join(outdir, 'vendor', `${args.path}.js`)
         return { path: relativeImport(path.dirname(importerOutput), target), external: true }
@@ -72,6 +82,11 @@ function ownImports(src, outdir) {
       // A module handed to the PDF thread by URL is named by its source file; point it at the output.
       build.onLoad({ filter: COMPILED }, (args) => {
         const text = readFileSync(args.path, 'utf8')
+        for (const name of LAZY) {
+          if (new RegExp(`import\\s+(?!type\\b)[^;'"]*[{*][^;'"]*from\\s+'${name}'`).test(text)) {
+            return { errors: [{ text: `${name} is loaded lazily: import its default export only (import x from '${name}')` }] }
+          }
+        }
         const rewritten = text.replace(
           /new URL\((['"])(\.{1,2}\/[^'"]+)\.tsx?\1, import\.meta\.url\)/g,
           (_match, quote, name) => `new URL(${quote}${name}.js${quote}, import.meta.url)`,
@@ -135,20 +150,25 @@ async function bundleVendored(root, outdir) {
     if ('default' in loaded) lines.push(`export { default } from '${name}'`)
     stubs.set(name, lines.join('\n'))
   }
-  // pg is needed only with DATABASE_URL=postgres://…, yet loading it cost every SQLite start 50–90 ms (its
-  // stream setup wakes Node's fetch). Our code only reads `pg.Pool` and `pg.types` when it connects: the
-  // default export loads the package on that first read. `import pg from 'pg'` is the only form in src/.
-  stubs.set(
-    'pg',
-    [
-      'let pg',
-      "const load = () => (pg ??= require('pg'))",
-      'export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() })',
-    ].join('\n'),
-  )
+  for (const name of LAZY) {
+    stubs.set(
+      name,
+      [
+        'let loaded',
+        `const load = () => (loaded ??= require('${name}'))`,
+        // A function as the target, so that `new PDFDocument(…)` reaches the construct trap.
+        'export default new Proxy(function lazy() {}, {',
+        '  get: (_, key) => load()[key],',
+        '  has: (_, key) => key in load(),',
+        '  construct: (_, args) => Reflect.construct(load(), args),',
+        '  apply: (_, self, args) => Reflect.apply(load(), self, args),',
+        '})',
+      ].join('\n'),
+    )
+  }
   return esbuild.build({
     absWorkingDir: root,
-    entryPoints: VENDORED.map((name) => ({ in: `vendor:${name}`, out: name })),
+    entryPoints: [...VENDORED, ...LAZY].map((name) => ({ in: `vendor:${name}`, out: name })),
     outdir: path.join(outdir, 'vendor'),
     bundle: true,
     splitting: true,
@@ -159,8 +179,8 @@ async function bundleVendored(root, outdir) {
     sourcesContent: false,
     // Smaller to parse on every start; the maps still lead to the packages' own lines.
     minify: true,
-    // pg's optional native driver is required only if asked for.
-    external: ['pg-native'],
+    // The lazy ones stay in node_modules (required on first use); pg's native driver only if asked for.
+    external: [...LAZY, 'pg-native'],
     // CommonJS code inside an ES module: its require() of Node's own modules needs a real require.
     banner: {
       js: [
