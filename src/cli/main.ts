@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander'
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError, Help } from 'commander'
 import { isDomainError } from '#src/errors.ts'
 import { registerAuditCommands } from './audit-commands.ts'
 import { registerBackupCommands } from './backup-commands.ts'
@@ -50,11 +51,25 @@ function translateCommanderMessage(text: string): string {
     [/^required option '(.+?)' not specified/, 'не указан обязательный флаг $1'],
     [/^option '(.+?)' argument missing/, 'у флага $1 нет значения'],
     [/^missing required argument '(.+?)'/, 'не указан аргумент $1'],
-    [/^too many arguments(?: for '(.+?)')?\. Expected (\d+) arguments? but got (\d+)\./, 'лишние аргументы'],
+    [
+      /^too many arguments for '(.+?)'\. Expected (\d+) arguments? but got (\d+)\./,
+      'лишние аргументы у команды $1: ожидается $2, указано $3',
+    ],
+    [/^too many arguments\. Expected (\d+) arguments? but got (\d+)\./, 'лишние аргументы: ожидается $1, указано $2'],
     [
       /^option '(.+?)' argument '(.+?)' is invalid\. Allowed choices are (.+)\./,
       'флаг $1: недопустимое значение «$2», возможны: $3',
     ],
+    [/^option '(.+?)' argument '(.+?)' is invalid\.\s*(.*)$/, 'флаг $1: недопустимое значение «$2». $3'],
+    [
+      /^command-argument value '(.+?)' is invalid for argument '(.+?)'\. Allowed choices are (.+)\./,
+      'аргумент $2: недопустимое значение «$1», возможны: $3',
+    ],
+    [
+      /^command-argument value '(.+?)' is invalid for argument '(.+?)'\.\s*(.*)$/,
+      'аргумент $2: недопустимое значение «$1». $3',
+    ],
+    [/^(.+?) cannot be used with (.+)$/, '$1 нельзя указывать вместе с $2'],
   ]
   for (const [pattern, replacement] of rules) {
     if (pattern.test(message)) return message.replace(pattern, replacement)
@@ -62,11 +77,58 @@ function translateCommanderMessage(text: string): string {
   return message
 }
 
+/** Commander's own words in the help: the section titles, `[options]`, and what it adds to a description. */
+const helpTitles: Record<string, string> = {
+  'Usage:': 'Использование:',
+  'Options:': 'Параметры:',
+  'Global Options:': 'Общие параметры:',
+  'Commands:': 'Команды:',
+  'Arguments:': 'Аргументы:',
+}
+const helpExtras: Record<string, string> = {
+  default: 'по умолчанию',
+  choices: 'возможны',
+  preset: 'без значения',
+  env: 'переменная окружения',
+}
+const russianHelp: Partial<Help> = {
+  styleTitle: (title) => helpTitles[title] ?? title,
+  commandUsage(command) {
+    return Help.prototype.commandUsage
+      .call(this, command)
+      .replace('[options]', '[параметры]')
+      .replace('[command]', '[команда]')
+  },
+  subcommandTerm(command) {
+    return Help.prototype.subcommandTerm.call(this, command).replace(' [options]', ' [параметры]')
+  },
+  optionDescription(option) {
+    return translateHelpExtras(Help.prototype.optionDescription.call(this, option))
+  },
+  argumentDescription(argument) {
+    return translateHelpExtras(Help.prototype.argumentDescription.call(this, argument))
+  },
+}
+
+function translateHelpExtras(description: string): string {
+  return description.replace(/(\(|, )(default|choices|preset|env): /g, (_, lead: string, word: string) => {
+    return `${lead}${helpExtras[word] ?? word}: `
+  })
+}
+
+/** The version `helpdesk -V` shows: package.json is two folders up from src/cli/ and from dist/cli/ alike. */
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url)
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '?'
+}
+
 function buildProgram(context: CliContext): Command {
   const program = new Command('helpdesk')
   program
     .description('Служба ИТ-поддержки ОБУЗ КГКБСМП: сервер, пользователи, журнал аудита, резервные копии')
     .option('--debug', 'при ошибке показать подробности (стек вызовов)')
+    .version(packageVersion(), '-V, --version', 'показать версию')
+    .configureHelp(russianHelp)
     .helpOption('-h, --help', 'показать справку')
     .helpCommand('help [команда]', 'показать справку по команде')
     .addHelpText(
@@ -141,6 +203,7 @@ function buildProgram(context: CliContext): Command {
     for (const sub of command.commands) {
       sub.exitOverride().showSuggestionAfterError(true)
       sub.configureOutput(program.configureOutput())
+      sub.configureHelp(program.configureHelp())
       inherit(sub)
     }
   }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { normaliseArgv } from '#src/cli/main.ts'
 import { CLI_TIMEOUT, freshEnv, helpdesk } from './helpers.ts'
@@ -91,6 +93,52 @@ describe.concurrent('helpdesk --help', { timeout: CLI_TIMEOUT }, () => {
       expect(run.stdout).toContain(`helpdesk ${commands[i]?.join(' ')}`)
     })
     expect(runs[3]?.stdout).toContain('--export_csv')
+  })
+
+  test("commander's own words are Russian too: titles, usage, -V/--version, help [команда]", async () => {
+    const env = await freshEnv()
+    const [top, settings, helpUsers, version, shortVersion] = await Promise.all([
+      helpdesk(env, ['--help']),
+      helpdesk(env, ['settings', 'set', '--help']),
+      helpdesk(env, ['help', 'users']),
+      helpdesk(env, ['--version']),
+      helpdesk(env, ['-V']),
+    ])
+    expect(top.stdout).toMatch(/^Использование: helpdesk \[параметры\] \[команда\]\n/)
+    expect(top.stdout).toContain('\nПараметры:\n')
+    expect(top.stdout).toContain('\nКоманды:\n')
+    expect(top.stdout).toMatch(/ -V, --version +показать версию\n/)
+    expect(top.stdout).toMatch(/ -h, --help +показать справку\n/)
+    expect(top.stdout).toMatch(/ help \[команда\] +показать справку по команде\n/)
+    expect(settings.stdout).toMatch(/^Использование: helpdesk settings set \[параметры\] <ключ> <значение>\n/)
+    expect(settings.stdout).toContain('\nАргументы:\n')
+    expect(helpUsers).toMatchObject({ code: 0, stderr: '' })
+    expect(helpUsers.stdout).toMatch(/^Использование: helpdesk users \[параметры\] \[команда\]\n/)
+    for (const run of [top, settings, helpUsers]) {
+      expect(run.stdout).not.toMatch(/Usage:|Options:|Commands:|Arguments:|\[options\]|\[command\]|display help/)
+    }
+    const { version: expected } = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8'))
+    expect(version).toEqual({ code: 0, stdout: `${expected}\n`, stderr: '' })
+    expect(shortVersion).toEqual(version)
+  })
+
+  test("commander's errors are one Russian line each, exit 2", async () => {
+    const env = await freshEnv()
+    const runs = await Promise.all([
+      helpdesk(env, ['settings', 'set']),
+      helpdesk(env, ['settings', 'get', 'a', 'b', 'c']),
+      helpdesk(env, ['users', 'confirm', '--id']),
+      helpdesk(env, ['restore']),
+      helpdesk(env, ['userz', 'list']),
+    ])
+    expect(runs.map((run) => run.stderr)).toEqual([
+      'Ошибка: не указан аргумент ключ\n',
+      'Ошибка: лишние аргументы у команды get: ожидается 1, указано 3\n',
+      'Ошибка: у флага --id <id> нет значения\n',
+      'Ошибка: не указан аргумент файл\n',
+      'Ошибка: неизвестная команда userz (может быть, users?)\n',
+    ])
+    for (const run of runs) expect(run).toMatchObject({ code: 2, stdout: '' })
   })
 
   test('an unknown flag or command is one Russian line and exit 2', async () => {
