@@ -190,6 +190,8 @@ const routes: Record<string, Route> = {
   // Probes, static files and the ways in: nobody needs an account.
   'GET /healthz': { need: 'public' },
   'GET /readyz': { need: 'public' },
+  // METRICS_ALLOW or METRICS_TOKEN, not an account: a 404 to everyone here (no socket, no token).
+  'GET /metrics': { need: 'public' },
   'GET /static/:name': { need: 'public', call: async () => ({ path: '/static/app.css' }) },
   'GET /api/v1/openapi.json': { need: 'public' },
   'POST /api/v1/auth/login': { need: 'public', call: async () => ({ path: '', json: { login: 'x', password: 'y' } }) },

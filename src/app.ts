@@ -10,6 +10,8 @@ import { telegramWebhookHandler, WEBHOOK_PATH, webhookSecretOf } from '#src/bot/
 import { ping } from '#src/db/database.ts'
 import { migrationsCurrent } from '#src/db/migrate.ts'
 import { diskHasRoom } from '#src/db/unavailable.ts'
+import { metricsAccess } from '#src/metrics/access.ts'
+import { createMetrics } from '#src/metrics/metrics.ts'
 import { createWeb, webNotFound } from '#src/web/web.tsx'
 
 export type { AppDeps } from '#src/api/env.ts'
@@ -30,8 +32,11 @@ export interface AppExtras {
  */
 export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+  const metrics = createMetrics({ db: deps.db })
+  const mayReadMetrics = metricsAccess(deps.config)
 
   app.use(requestId({ limitLength: 64 }))
+  app.use(metrics.observe)
   app.use(async (c, next) => {
     const log = deps.logger.child({ reqId: c.get('requestId') })
     c.set('deps', deps)
@@ -82,6 +87,13 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
     // Reads would still work, but an instance that cannot save a ticket should not be sent people.
     if (!(await diskHasRoom(deps.config.dataDir))) return c.json({ status: 'unavailable', reason: 'disk_full' }, 503)
     return c.json({ status: 'ready' })
+  })
+
+  // Prometheus: from METRICS_ALLOW or with METRICS_TOKEN; anyone else gets the ordinary 404 page.
+  app.get('/metrics', async (c) => {
+    if (!mayReadMetrics(c)) return c.notFound()
+    const { body, contentType } = await metrics.scrape()
+    return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-store' })
   })
 
   app.route('/api/v1', createApi())

@@ -52,6 +52,13 @@ export interface Config {
    * none unless set, so that a client cannot choose its own address for the login throttle and the journal.
    */
   readonly trustProxy?: readonly string[]
+  /**
+   * METRICS_ALLOW: who may read GET /metrics without a token (addresses, CIDR ranges, `loopback`), judged
+   * by the client's address as TRUST_PROXY makes it; loopback only unless set, nobody when set empty.
+   */
+  readonly metricsAllow?: readonly string[]
+  /** METRICS_TOKEN: a scraper elsewhere may read GET /metrics with `Authorization: Bearer <token>`. */
+  readonly metricsToken?: string
   /** LDAP / Active Directory sign-in (LDAP_URL and friends); absent when LDAP_URL is unset. */
   readonly ldap?: LdapConfig
   /** AUTH_REQUIRE_2FA (curators and admins unless set): roles that must use TOTP (enrol first, cannot turn it off). */
@@ -109,6 +116,8 @@ const envSchema = z.object({
   TELEGRAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
   NOTICE_RETRY_SECONDS: z.coerce.number().positive().max(3600).default(15),
   TRUST_PROXY: z.string().default(''),
+  METRICS_ALLOW: z.string().default('loopback'),
+  METRICS_TOKEN: z.string().trim().min(16, 'не короче 16 символов').optional(),
   LDAP_URL: z.string().optional(),
   LDAP_STARTTLS: z.enum(['true', 'false', '1', '0', 'on', 'off']).default('false'),
   LDAP_CA_FILE: z.string().min(1).optional(),
@@ -174,6 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production: e.NODE_ENV === 'production',
     ...(migrationDatabase ? { migrationDatabase } : {}),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    metricsAllow: parseAddressList('METRICS_ALLOW', e.METRICS_ALLOW),
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(e.LDAP_URL?.trim() ? { ldap: parseLdap(e) } : {}),
     require2fa: parseRequire2fa(e.AUTH_REQUIRE_2FA),
     ...(e.TELEGRAM_BOT_USERNAME ? { telegramBotUsername: e.TELEGRAM_BOT_USERNAME } : {}),
@@ -268,10 +279,15 @@ function parseLdap(e: z.infer<typeof envSchema>): LdapConfig {
 
 /** TRUST_PROXY: entries separated by commas or spaces, each checked, frozen. */
 export function parseTrustProxy(value: string): readonly string[] {
+  return parseAddressList('TRUST_PROXY', value)
+}
+
+/** A list of addresses, CIDR ranges and `loopback` (TRUST_PROXY, METRICS_ALLOW): commas or spaces, each checked. */
+export function parseAddressList(name: string, value: string): readonly string[] {
   const entries = value.split(/[\s,]+/).filter((entry) => entry !== '')
   for (const entry of entries) {
     const problem = trustProxyProblem(entry)
-    if (problem) throw new ConfigError(`Неверная настройка TRUST_PROXY: ${problem}`)
+    if (problem) throw new ConfigError(`Неверная настройка ${name}: ${problem}`)
   }
   return Object.freeze(entries)
 }

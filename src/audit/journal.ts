@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import { dialectOf } from '#src/db/database.ts'
 import type { AuditRow, Db, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { auditWriteSeconds } from '#src/metrics/meters.ts'
 import type { Actor } from '#src/users/actor.ts'
 
 /**
@@ -71,12 +72,14 @@ export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<Au
     prev_hash: head.hash,
   }
   const full: AuditRow = { ...row, hash: chainHash(row) }
+  const endTimer = auditWriteSeconds.startTimer()
   await db.insertInto('audit_log').values(full).execute()
   await db
     .updateTable('settings')
     .set({ value: JSON.stringify({ id: full.id, hash: full.hash }), updated_at: full.at })
     .where('key', '=', AUDIT_HEAD_KEY)
     .execute()
+  endTimer()
   return full
 }
 

@@ -5,6 +5,7 @@ import type { Db } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import type { Logger } from '#src/logger.ts'
+import { botUpdates } from '#src/metrics/meters.ts'
 import { clip } from '#src/notify/notice-texts.ts'
 import { type BotContext, bindScope, type UpdateScope } from './context.ts'
 import { logBotError } from './create-bot.ts'
@@ -86,7 +87,10 @@ export function createUpdateApplier(deps: UpdateApplierDeps): UpdateApplier {
   return {
     async apply(update) {
       const kind = updateKind(update)
-      if (deps.prepare && (await alreadyApplied(db, update.update_id))) return 'replayed'
+      if (deps.prepare && (await alreadyApplied(db, update.update_id))) {
+        botUpdates.inc({ outcome: 'replayed' })
+        return 'replayed'
+      }
       let answer: UpdateScope['callbackAnswer']
       let outcome: ApplyOutcome
       try {
@@ -123,6 +127,7 @@ export function createUpdateApplier(deps: UpdateApplierDeps): UpdateApplier {
         if (attempts >= maxAttempts) {
           failures.delete(update.update_id)
           await giveUp(update, kind)
+          botUpdates.inc({ outcome: 'gave_up' })
           return 'gave_up'
         }
         if (failures.size >= MAX_TRACKED_FAILURES) failures.clear()
@@ -130,6 +135,7 @@ export function createUpdateApplier(deps: UpdateApplierDeps): UpdateApplier {
         throw error
       }
       failures.delete(update.update_id)
+      botUpdates.inc({ outcome })
       if (outcome === 'applied') {
         deps.onCommitted?.()
         await answerCallback(update, answer)

@@ -5,6 +5,8 @@ import {
   Kysely,
   PostgresAdapter,
   PostgresDialect,
+  type PostgresDialectConfig,
+  PostgresDriver,
   SqliteDialect,
   SqliteDriver,
   sql,
@@ -16,14 +18,52 @@ import type { Db, Database as Schema, Tx } from './schema.ts'
 export type Dialect = 'sqlite' | 'postgres'
 
 /**
+ * How long queries waited for a connection (read by /metrics at scrape time). On SQLite there is one
+ * connection and Kysely hands it out in turns: a transaction holds it to its end, so this is the time
+ * spent queued behind other transactions in this process (the write lock as this process sees it;
+ * another process's lock is waited for inside SQLite, by busy_timeout, and is not counted here). On
+ * PostgreSQL it is the time to check a client out of the pool.
+ */
+export interface ConnectionWaits {
+  readonly dialect: Dialect
+  /** Connections handed out. */
+  acquired: number
+  /** Seconds spent waiting for them, in total. */
+  waitedSeconds: number
+  /** PostgreSQL: the pool, for its total / idle / waiting counts. */
+  readonly pool?: pg.Pool
+}
+
+const connectionWaits = new WeakMap<Db, ConnectionWaits>()
+
+/** The connection waits of a handle made by `openDatabase` (undefined for anything else). */
+export function connectionWaitsOf(db: Db): ConnectionWaits | undefined {
+  return connectionWaits.get(db)
+}
+
+async function timed(waits: ConnectionWaits, acquire: () => Promise<DatabaseConnection>): Promise<DatabaseConnection> {
+  const started = performance.now()
+  const connection = await acquire()
+  waits.acquired++
+  waits.waitedSeconds += (performance.now() - started) / 1000
+  return connection
+}
+
+/**
  * SQLite's default `begin` is deferred: two writers that both read first then deadlock on the upgrade
  * (SQLITE_BUSY without waiting). `begin immediate` takes the write lock up front, so busy_timeout works.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #database: Database.Database
-  constructor(database: Database.Database) {
+  readonly #waits: ConnectionWaits
+  constructor(database: Database.Database, waits: ConnectionWaits) {
     super({ database })
     this.#database = database
+    this.#waits = waits
+  }
+
+  override acquireConnection(): Promise<DatabaseConnection> {
+    return timed(this.#waits, () => super.acquireConnection())
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -42,12 +82,38 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #database: Database.Database
-  constructor(database: Database.Database) {
+  readonly #waits: ConnectionWaits
+  constructor(database: Database.Database, waits: ConnectionWaits) {
     super({ database })
     this.#database = database
+    this.#waits = waits
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.#database)
+    return new ImmediateSqliteDriver(this.#database, this.#waits)
+  }
+}
+
+class TimedPostgresDriver extends PostgresDriver {
+  readonly #waits: ConnectionWaits
+  constructor(config: PostgresDialectConfig, waits: ConnectionWaits) {
+    super(config)
+    this.#waits = waits
+  }
+  override acquireConnection(): Promise<DatabaseConnection> {
+    return timed(this.#waits, () => super.acquireConnection())
+  }
+}
+
+class TimedPostgresDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig
+  readonly #waits: ConnectionWaits
+  constructor(config: PostgresDialectConfig, waits: ConnectionWaits) {
+    super(config)
+    this.#config = config
+    this.#waits = waits
+  }
+  override createDriver() {
+    return new TimedPostgresDriver(this.#config, this.#waits)
   }
 }
 
@@ -73,7 +139,10 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     // a 64 MB page cache and reads through a memory map instead of a system call per page.
     database.pragma('cache_size = -65536')
     database.pragma('mmap_size = 268435456')
-    return new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(database) })
+    const waits: ConnectionWaits = { dialect: 'sqlite', acquired: 0, waitedSeconds: 0 }
+    const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(database, waits) })
+    connectionWaits.set(db, waits)
+    return db
   }
   const pool = new pg.Pool({
     connectionString: config.url,
@@ -96,7 +165,10 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   pool.on('connect', (client) => {
     client.on('error', () => {})
   })
-  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
+  const waits: ConnectionWaits = { dialect: 'postgres', acquired: 0, waitedSeconds: 0, pool }
+  const db = new Kysely<Schema>({ dialect: new TimedPostgresDialect({ pool }, waits) })
+  connectionWaits.set(db, waits)
+  return db
 }
 
 const INT8 = 20

@@ -7,6 +7,7 @@ import type { Config, TelegramConfig } from '#src/config.ts'
 import type { Db, OutboxRow } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import type { Logger } from '#src/logger.ts'
+import { telegramErrorLabel, telegramErrors } from '#src/metrics/meters.ts'
 import { getSetting } from '#src/settings/settings.ts'
 import type { NoticeChannel, SendResult } from './channel.ts'
 import {
@@ -484,6 +485,15 @@ function isBadRequest(error: unknown, fragment: string): boolean {
 
 /** Maps an error of the Bot API call onto the outbox's outcome. */
 export function toSendResult(error: unknown): SendResult {
+  // Every failed send and edit ends here: the one place to count Telegram's errors for /metrics.
+  telegramErrors.inc({
+    code:
+      error instanceof GrammyError
+        ? telegramErrorLabel(error.error_code)
+        : error instanceof HttpError
+          ? 'network'
+          : 'other',
+  })
   if (error instanceof GrammyError) {
     const code = error.error_code
     const described = `${code} ${error.description}`.slice(0, 300)
