@@ -37,6 +37,7 @@ import { totpRoutes } from './totp.routes.tsx'
 import { unreadableForm } from './unreadable-form.ts'
 import { userConsentRoutes } from './user-consent.routes.tsx'
 import { newUserRoutes } from './user-new.routes.tsx'
+import { usersImportRoutes } from './users-import.routes.tsx'
 import { userRoutes } from './users.routes.tsx'
 
 export interface WebOptions {
@@ -69,6 +70,7 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/settings/consent', consentTextRoutes())
   web.route('/users', userConsentRoutes())
   web.route('/users/new', newUserRoutes())
+  web.route('/users/import', usersImportRoutes())
   web.route('/users', userRoutes())
   web.route('/audit', auditRoutes())
   web.route('/pdn/requests', subjectRequestRoutes())

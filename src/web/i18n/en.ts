@@ -3,6 +3,7 @@ import { enCommon } from './en-common.ts'
 import { enConsent } from './en-consent.ts'
 import { enCurator } from './en-curator.ts'
 import { enDestruction } from './en-destruction.ts'
+import { enImport } from './en-import.ts'
 import { enLdap } from './en-ldap.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
@@ -34,6 +35,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enConsent,
   ...enSubjectRequests,
   ...enDestruction,
+  ...enImport,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

@@ -68,6 +68,9 @@ export function UsersPage(props: UsersViewProps) {
   return (
     <Layout title={t('Пользователи')} user={props.user} csrf={props.csrf} section="users">
       <PageHead title={t('Пользователи')}>
+        <a class="button" href="/users/import">
+          {t('Импорт')}
+        </a>
         <a class="button button--primary" href="/users/new">
           {t('Новый пользователь')}
         </a>
