@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 import { trustProxyProblem } from '#src/api/client-address.ts'
+import { cronProblem, keepRulesProblem } from '#src/backup/rules.ts'
 import { type Role, roles } from '#src/db/schema.ts'
 
 /** Where the data lives: the embedded SQLite file (or `:memory:`), or a PostgreSQL server. */
@@ -65,6 +66,21 @@ export interface Config {
   readonly require2fa?: readonly Role[]
   /** TELEGRAM_BOT_USERNAME (without @): for the profile's deep link; else what the bot of this process learnt. */
   readonly telegramBotUsername?: string
+  /** Automatic backups (BACKUP_*, src/backup); the defaults below when unset. */
+  readonly backup?: BackupConfig
+}
+
+export interface BackupConfig {
+  /** BACKUP_DIR: DATA_DIR/backups unless set (may be a mounted share). */
+  readonly dir: string
+  /** BACKUP_SCHEDULE: cron syntax in TZ_DISPLAY; `30 2 * * *` unless set, `off` for none. */
+  readonly schedule: string | null
+  /** BACKUP_KEEP: `7d,4w,12m` unless set (see src/backup/rotation.ts). */
+  readonly keep: string
+  /** BACKUP_PASSPHRASE or the content of BACKUP_KEY_FILE; without it bundles are unencrypted tar files. */
+  readonly passphrase?: string
+  /** PG_BIN_DIR: where pg_dump and pg_restore are; PATH unless set. */
+  readonly pgBinDir?: string
 }
 
 export interface LdapConfig {
@@ -128,6 +144,12 @@ const envSchema = z.object({
   LDAP_GROUP_ROLES: z.string().default('{}'),
   LDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   AUTH_REQUIRE_2FA: z.string().default(REQUIRE_2FA_DEFAULT),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_SCHEDULE: z.string().default('30 2 * * *'),
+  BACKUP_KEEP: z.string().default('7d,4w,12m'),
+  BACKUP_PASSPHRASE: z.string().min(1).optional(),
+  BACKUP_KEY_FILE: z.string().min(1).optional(),
+  PG_BIN_DIR: z.string().min(1).optional(),
 })
 
 export class ConfigError extends Error {}
@@ -188,7 +210,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.LDAP_URL?.trim() ? { ldap: parseLdap(e) } : {}),
     require2fa: parseRequire2fa(e.AUTH_REQUIRE_2FA),
     ...(e.TELEGRAM_BOT_USERNAME ? { telegramBotUsername: e.TELEGRAM_BOT_USERNAME } : {}),
+    backup: parseBackup(e, dataDir),
   })
+}
+
+/**
+ * BACKUP_*: the schedule and the rotation are checked here, so that a mistyped value stops the start
+ * instead of silently leaving the hospital without backups. The passphrase may come from a file (a
+ * root-owned 0400 file, a systemd credential); one trailing newline is not part of it.
+ */
+function parseBackup(e: z.infer<typeof envSchema>, dataDir: string): BackupConfig {
+  if (e.BACKUP_PASSPHRASE !== undefined && e.BACKUP_KEY_FILE !== undefined) {
+    throw new ConfigError('Задайте что-то одно: BACKUP_PASSPHRASE или BACKUP_KEY_FILE')
+  }
+  let passphrase = e.BACKUP_PASSPHRASE
+  if (e.BACKUP_KEY_FILE !== undefined) {
+    try {
+      passphrase = readFileSync(e.BACKUP_KEY_FILE, 'utf8').replace(/\r?\n$/, '')
+    } catch {
+      throw new ConfigError(`BACKUP_KEY_FILE: файл ${e.BACKUP_KEY_FILE} не читается`)
+    }
+    if (passphrase === '') throw new ConfigError(`BACKUP_KEY_FILE: файл ${e.BACKUP_KEY_FILE} пуст`)
+  }
+  const schedule = e.BACKUP_SCHEDULE.trim()
+  const off = schedule === '' || schedule === 'off'
+  if (!off) {
+    const problem = cronProblem(schedule, e.TZ_DISPLAY)
+    if (problem) throw new ConfigError(`Неверная настройка BACKUP_SCHEDULE: ${problem}`)
+  }
+  const keepProblem = keepRulesProblem(e.BACKUP_KEEP)
+  if (keepProblem) throw new ConfigError(`Неверная настройка BACKUP_KEEP: ${keepProblem}`)
+  return {
+    dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, 'backups')),
+    schedule: off ? null : schedule,
+    keep: e.BACKUP_KEEP,
+    ...(passphrase !== undefined ? { passphrase } : {}),
+    ...(e.PG_BIN_DIR ? { pgBinDir: path.resolve(e.PG_BIN_DIR) } : {}),
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { Api, type Bot } from 'grammy'
 import { createApp } from '#src/app.ts'
 import { checkpointFileOf } from '#src/audit/checkpoints.ts'
 import { setAuditKey } from '#src/audit/journal.ts'
+import { backupSchedule } from '#src/backup/schedule.ts'
 import { createUpdateApplier, type UpdateApplier } from '#src/bot/apply-update.ts'
 import type { BotContext } from '#src/bot/context.ts'
 import { createBot } from '#src/bot/create-bot.ts'
@@ -69,6 +70,13 @@ export async function serve(
     if (config.ldap) logger.info({ urls: config.ldap.urls }, 'LDAP sign-in on')
     const keyWarning = auditKeyWarning(config)
     if (keyWarning) logger.warn(keyWarning)
+    // Backups hold every person's data: unencrypted, a copied backup file is the whole database.
+    if (config.backup && config.backup.passphrase === undefined) {
+      logger.warn(
+        { backupDir: config.backup.dir },
+        'backups are NOT encrypted: set BACKUP_PASSPHRASE or BACKUP_KEY_FILE (age, passphrase) before backups leave this server',
+      )
+    }
 
     // The bot (TELEGRAM_BOT_TOKEN set) exists before the app, which mounts its webhook in webhook mode.
     const telegram = telegramBot(db, config, logger, () => worker?.wake())
@@ -89,6 +97,7 @@ export async function serve(
     const port = typeof address === 'object' && address !== null ? address.port : config.port
     const url = `http://${hostForUrl(config.host)}:${port}`
 
+    const backups = backupSchedule(config, logger)
     if (config.workerEnabled)
       worker = startWorker({
         db,
@@ -100,6 +109,7 @@ export async function serve(
           ...botHousekeeping,
           auditCheckpointSchedule(checkpointFileOf(config)),
           fileSweepSchedule(config.dataDir),
+          ...(backups ? [backups] : []),
         ],
         outbox: outboxOptions(config),
       })
@@ -125,6 +135,8 @@ export async function serve(
         await stopLiveUpdates(db)
         if (server) await closeServer(server, options.shutdownGraceMs ?? 10_000)
         await worker?.stop()
+        // A backup under way finishes (and is recorded) before the database closes under it.
+        await backups?.idle()
         await db.destroy()
         logger.info('stopped')
       })()

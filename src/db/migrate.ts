@@ -14,6 +14,7 @@ import * as consentEvidence from './migrations/0013-consent-evidence.ts'
 import * as subjectRequests from './migrations/0014-subject-requests.ts'
 import * as destruction from './migrations/0015-destruction.ts'
 import * as auditArchives from './migrations/0016-audit-archives.ts'
+import * as backups from './migrations/0017-backups.ts'
 import * as employeeNumber from './migrations/0018-employee-number.ts'
 import type { Db } from './schema.ts'
 
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0014-subject-requests': subjectRequests,
   '0015-destruction': destruction,
   '0016-audit-archives': auditArchives,
+  '0017-backups': backups,
   '0018-employee-number': employeeNumber,
 }
 

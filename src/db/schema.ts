@@ -402,6 +402,24 @@ export interface DestructionActsTable {
  * An archive of the journal's oldest rows (0016): the rows `first_id`..`last_id` left the table for the
  * signed file `file_name` (its SHA-256 here); the chain of the rows that stay continues from `last_hash`.
  */
+/** One backup (migration 0017): written when it starts, completed when it ends; verified_at when its trial restore passed. */
+export interface BackupsTable {
+  id: Generated<number>
+  started_at: string
+  finished_at: string | null
+  /** The bundle's file name (in BACKUP_DIR, or the path the console named). */
+  file: string | null
+  bytes: number | null
+  /** 1 when age-encrypted (BACKUP_PASSPHRASE / BACKUP_KEY_FILE). */
+  encrypted: Generated<number>
+  /** `schedule` (the worker) or `cli`. */
+  trigger: string
+  /** null while it runs; 1 done and verified; 0 failed (see error). */
+  ok: number | null
+  error: string | null
+  verified_at: string | null
+}
+
 export interface AuditArchivesTable {
   id: Generated<number>
   first_id: number
@@ -511,6 +529,7 @@ export interface Database {
   attachments: AttachmentsTable
   audit_log: AuditLogTable
   audit_archives: AuditArchivesTable
+  backups: BackupsTable
   sessions: SessionsTable
   api_tokens: ApiTokensTable
   consent_texts: ConsentTextsTable
@@ -554,5 +573,6 @@ export type TicketEvent = Selectable<TicketEventsTable>
 export type Attachment = Selectable<AttachmentsTable>
 export type AuditRow = Selectable<AuditLogTable>
 export type AuditArchive = Selectable<AuditArchivesTable>
+export type Backup = Selectable<BackupsTable>
 export type OutboxRow = Selectable<OutboxTable>
 export type Job = Selectable<JobsTable>

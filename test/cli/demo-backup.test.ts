@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import * as tar from 'tar'
 import { describe, expect, test } from 'vitest'
 import { CLI_TIMEOUT, type CliEnv, databaseFile, freshEnv, helpdesk, lines, withFileDatabase } from './helpers.ts'
 
@@ -96,7 +98,7 @@ describe.concurrent('helpdesk backup and restore', { timeout: CLI_TIMEOUT }, () 
     expect(backup.code).toBe(0)
     const file = backup.stdout.trim()
     expect(path.dirname(file)).toBe(path.join(env.dataDir, 'backups'))
-    expect(path.basename(file)).toMatch(/^helpdesk-\d{8}-\d{6}\.sqlite$/)
+    expect(path.basename(file)).toMatch(/^helpdesk-\d{8}-\d{6}\.tar$/)
     expect(backup.stderr).toContain('проверена')
 
     const after = await helpdesk(env, ['users', 'create-admin', '--login', 'second', '--password-stdin'], {
@@ -163,22 +165,45 @@ describe.concurrent('helpdesk backup and restore', { timeout: CLI_TIMEOUT }, () 
     ).toBe(0)
     const backup = await helpdesk(env, ['backup'])
     const file = backup.stdout.trim()
-    const raw = new Database(file)
+    // Unpacked, the journal's first row changed, the manifest's hash made to match, packed again: only the
+    // chain can tell.
+    const unpacked = mkdtempSync(path.join(env.dataDir, 'unpacked-'))
+    await tar.extract({ file, cwd: unpacked })
+    const raw = new Database(path.join(unpacked, 'database.sqlite'))
     raw.exec('drop trigger audit_log_no_update')
     raw.prepare("update audit_log set description = 'x' where id = 1").run()
     raw.close()
-    const run = await helpdesk(env, ['restore', file])
+    const manifestFile = path.join(unpacked, 'manifest.json')
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+      parts: Record<string, { bytes: number; sha256: string }>
+    }
+    const db = readFileSync(path.join(unpacked, 'database.sqlite'))
+    manifest.parts['database.sqlite'] = { bytes: db.length, sha256: createHash('sha256').update(db).digest('hex') }
+    writeFileSync(manifestFile, JSON.stringify(manifest))
+    const forged = path.join(env.dataDir, 'forged.tar')
+    await tar.create({ file: forged, cwd: unpacked }, readdirSync(unpacked))
+    const run = await helpdesk(env, ['restore', forged])
     expect(run.code).toBe(2)
+    expect(lines(run.stderr)).toHaveLength(1)
     expect(run.stderr).toContain('запись № 1 изменена')
+
+    // Changed without the manifest: the hash names the part.
+    writeFileSync(path.join(unpacked, 'secrets.json'), '{}')
+    const altered = path.join(env.dataDir, 'altered.tar')
+    await tar.create({ file: altered, cwd: unpacked }, readdirSync(unpacked))
+    const second = await helpdesk(env, ['restore', altered])
+    expect(second.code).toBe(2)
+    expect(second.stderr).toContain('не сходятся с описью: secrets.json')
   })
 
-  test('on PostgreSQL both point to pg_dump / pg_restore with exit 2', async () => {
+  test('on PostgreSQL out of reach: one line, exit 1; a missing file is named before any connection', async () => {
     const env = await freshEnv()
-    for (const args of [['backup'], ['restore', 'x.dump']]) {
-      const run = await helpdesk(env, args, { env: { DATABASE_URL: 'postgres://127.0.0.1:1/none' } })
-      expect(run.code).toBe(2)
-      expect(run.stderr).toContain('pg_dump')
-      expect(lines(run.stderr)).toHaveLength(1)
-    }
+    const backup = await helpdesk(env, ['backup'], { env: { DATABASE_URL: 'postgres://127.0.0.1:1/none' } })
+    expect(backup.code).toBe(1)
+    expect(lines(backup.stderr)).toHaveLength(1)
+    const restore = await helpdesk(env, ['restore', 'x.dump'], { env: { DATABASE_URL: 'postgres://127.0.0.1:1/none' } })
+    expect(restore.code).toBe(1)
+    expect(restore.stderr).toContain('не найден')
+    expect(lines(restore.stderr)).toHaveLength(1)
   })
 })
