@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { GrammyError } from 'grammy'
 import type { Hono } from 'hono'
+import pino from 'pino'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { AppEnv } from '#src/api/env.ts'
 import { audit } from '#src/audit/journal.ts'
+import { createUpdateApplier } from '#src/bot/apply-update.ts'
+import { createBot } from '#src/bot/create-bot.ts'
 import type { Config } from '#src/config.ts'
 import { ConfigError, loadConfig } from '#src/config.ts'
 import type { Db } from '#src/db/schema.ts'
@@ -14,6 +17,7 @@ import { toSendResult } from '#src/notify/telegram-channel.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { apiUser, call, testApp, testConfig } from '../../test/support/api.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
+import { startFakeTelegram } from '../../test/support/fake-telegram.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 
 /**
@@ -239,6 +243,54 @@ describe('GET /metrics', () => {
       expect(grown('helpdesk_audit_write_seconds_count')).toBe(1)
       expect(grown('helpdesk_telegram_errors_total{code="429"}')).toBe(1)
     }
+  })
+
+  test('bot updates are counted by outcome', async () => {
+    const { db } = await testDatabase()
+    const app = metricsApp(db)
+    const fake = await startFakeTelegram()
+    try {
+      const config = testConfig()
+      const logger = pino({ level: 'silent' })
+      const bot = createBot({ db, config, logger, token: fake.token, apiRoot: fake.apiRoot })
+      await bot.init()
+      const applier = createUpdateApplier({ db, bot, config, logger })
+      const before = (await scrape(app)).samples
+      const update = {
+        update_id: 7_000_001,
+        message: {
+          message_id: 1,
+          date: 1_700_000_000,
+          chat: { id: 555, type: 'private' as const, first_name: 'A' },
+          from: { id: 555, is_bot: false, first_name: 'A' },
+          text: 'привет',
+        },
+      }
+      expect(await applier.apply(update)).toBe('applied')
+      expect(await applier.apply(structuredClone(update))).toBe('replayed')
+      const { samples } = await scrape(app)
+      const grown = (outcome: string) => {
+        const key = `helpdesk_bot_updates_total{outcome="${outcome}"}`
+        return (samples.get(key) ?? 0) - (before.get(key) ?? 0)
+      }
+      expect([grown('applied'), grown('replayed'), grown('gave_up')]).toEqual([1, 1, 0])
+    } finally {
+      await fake.close()
+    }
+  })
+
+  test('the example Grafana dashboard asks only for metrics the scrape has', async () => {
+    const { db } = await testDatabase()
+    const { text } = await scrape(metricsApp(db))
+    const dashboard = readFileSync(path.join(import.meta.dirname, '../../deploy/grafana-dashboard.json'), 'utf8')
+    const asked = new Set(
+      [...dashboard.matchAll(/helpdesk_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')),
+    )
+    expect(asked.size).toBeGreaterThan(15)
+    // The backup gauge exists once backups are recorded (src/backup); everything else is always declared.
+    asked.delete('helpdesk_backup_last_success_timestamp_seconds')
+    const declared = [...asked].filter((name) => !text.includes(`# TYPE ${name} `))
+    expect(declared).toEqual([])
   })
 })
 
