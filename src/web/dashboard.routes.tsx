@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { audit } from '#src/audit/journal.ts'
+import { lastFinishedBackup, lastGoodBackupAt } from '#src/backup/backup-log.ts'
 import { now } from '#src/db/time.ts'
 import { openDashboard } from '#src/stats/dashboard.ts'
 import { isStaff } from '#src/tickets/rules.ts'
@@ -31,9 +32,15 @@ export function dashboardRoutes(): Hono<WebEnv> {
       description: `Просмотр главной страницы: ${count(new Set(shown).size, ticketForms)}, изменений: ${dashboard.changes.length}`,
       details: { ids: [...new Set(shown)], changes: dashboard.changes.map((e) => e.ticket_id) },
     })
+    // The admin sees how old the last verified backup is (issue 11): a night without one is noticed the next day.
+    const backup =
+      actor.role === 'admin'
+        ? { lastGoodAt: await lastGoodBackupAt(db), lastFailed: (await lastFinishedBackup(db))?.ok === 0 }
+        : undefined
     c.header('cache-control', 'no-store')
     return c.html(
       <DashboardPage
+        backup={backup}
         user={c.get('user')}
         csrf={c.get('csrf')}
         dashboard={dashboard}

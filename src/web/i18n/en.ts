@@ -1,4 +1,5 @@
 import { enAdmin } from './en-admin.ts'
+import { enBackup } from './en-backup.ts'
 import { enCommon } from './en-common.ts'
 import { enConsent } from './en-consent.ts'
 import { enCurator } from './en-curator.ts'
@@ -36,6 +37,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enSubjectRequests,
   ...enDestruction,
   ...enImport,
+  ...enBackup,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

@@ -18,6 +18,42 @@ export interface DashboardViewProps {
   dashboard: Dashboard
   now: string
   tz: string
+  /** For an admin: the last verified backup's end, and whether the latest attempt failed. */
+  backup?: { lastGoodAt: string | null; lastFailed: boolean } | undefined
+}
+
+/** Older than this, the last good backup is a warning on the admin's dashboard. */
+const BACKUP_STALE_MS = 2 * 24 * 60 * 60_000
+
+/** The last good backup's age; red when there is none, it is over 2 days old, or the latest attempt failed. */
+function BackupState(props: DashboardViewProps) {
+  const backup = props.backup
+  if (!backup) return null
+  if (backup.lastGoodAt === null) {
+    return (
+      <p class="integrity__bad" role="alert" id="backup-state">
+        {t('Проверенных резервных копий ещё нет: см. helpdesk backups list и журнал сервера')}
+      </p>
+    )
+  }
+  const hours = Math.max(0, Math.floor((Date.parse(props.now) - Date.parse(backup.lastGoodAt)) / 3_600_000))
+  const text = t('Последняя проверенная резервная копия: {at} ({hours} ч назад)', {
+    at: dateTime(backup.lastGoodAt, props.tz),
+    hours,
+  })
+  const stale = Date.parse(props.now) - Date.parse(backup.lastGoodAt) > BACKUP_STALE_MS
+  if (!stale && !backup.lastFailed) {
+    return (
+      <p class="notice" role="status" id="backup-state">
+        {text}
+      </p>
+    )
+  }
+  return (
+    <p class="integrity__bad" role="alert" id="backup-state">
+      {text}. {backup.lastFailed ? t('Последняя попытка не удалась.') : t('Она старше двух дней.')}
+    </p>
+  )
 }
 
 const base: ListQuery = { status: [], priority: [], page: 1 }
@@ -34,6 +70,7 @@ export function DashboardPage(props: DashboardViewProps) {
           {t('Новая заявка')}
         </a>
       </PageHead>
+      <BackupState {...props} />
       <div class="dashboard">
         <TicketBlock
           id="mine"
