@@ -358,6 +358,32 @@ const routes: Record<string, Route> = {
       return { path: '', form: { full_name: unique('Новый'), login: `matrix${counter}`, role: 'requester' } }
     },
   },
+  // «Пользователи → Импорт» (issue 11): admin only, hidden from everyone else.
+  'GET /users/import': { need: 'user.create', refusal: 404 },
+  'GET /users/import/template/:name': {
+    need: 'user.create',
+    refusal: 404,
+    call: async () => ({ path: '/users/import/template/users.xlsx' }),
+  },
+  'POST /users/import/preview': {
+    need: 'user.create',
+    refusal: 404,
+    call: async () => ({
+      path: '',
+      form: { kind: 'departments' },
+      files: { file: new File([`Название\n${unique('Отделение')}\n`], 'matrix.csv', { type: 'text/csv' }) },
+    }),
+  },
+  'POST /users/import/confirm': {
+    need: 'user.create',
+    refusal: 404,
+    call: async (f, who) => {
+      const { keepUpload } = await import('#src/import/upload-store.ts')
+      const bytes = new TextEncoder().encode(`Название\n${unique('Отделение')}\n`)
+      const key = await keepUpload(f.db, who.user?.id ?? 0, 'departments', { fileName: 'matrix.csv', bytes })
+      return { path: '', form: { key } }
+    },
+  },
   'POST /users/:id/tokens/revoke': {
     need: 'user.manage',
     refusal: 404,

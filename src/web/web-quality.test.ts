@@ -94,6 +94,7 @@ describe('every page and asset', () => {
       ['/stats/export.csv', 200],
       ['/stats/export.xlsx', 200],
       ['/users', 200],
+      ['/users/import', 200],
       [`/users/${data.requester.id}`, 200],
       ['/audit', 200],
       ['/audit/export.csv', 200],
