@@ -130,7 +130,10 @@ describe('GET /metrics', () => {
     for (const status of ['new', 'new', 'in_progress', 'resolved', 'closed', 'closed', 'closed'] as const) {
       await buildTicket(db, { status, resolvedAt: status === 'resolved' || status === 'closed' ? now() : null })
     }
-    const { samples } = await scrape(metricsApp(db))
+    const app = metricsApp(db)
+    // Two Prometheus servers scraping at once each get every status (the gauges are refilled per scrape).
+    const [{ samples }, other] = await Promise.all([scrape(app), scrape(app)])
+    expect(other.samples.get('helpdesk_tickets{status="closed"}')).toBe(3)
     const rows = await db
       .selectFrom('tickets')
       .select(['status', db.fn.countAll<number>().as('n')])
@@ -201,6 +204,33 @@ describe('GET /metrics', () => {
     expect(samples.get('helpdesk_jobs_failed')).toBe(1)
   })
 
+  test('the last good backup is the newest one verified by a restore; none, no sample', async () => {
+    const { db } = await testDatabase()
+    const app = metricsApp(db)
+    const gauge = 'helpdesk_backup_last_success_timestamp_seconds'
+    expect((await scrape(app)).samples.has(gauge)).toBe(false)
+    const backup = (finished: string, ok: number, verified: boolean) =>
+      db
+        .insertInto('backups')
+        .values({
+          started_at: finished,
+          finished_at: finished,
+          file: 'x.tar.age',
+          bytes: 1,
+          trigger: 'schedule',
+          ok,
+          error: ok ? null : 'disk full',
+          verified_at: verified ? finished : null,
+        })
+        .execute()
+    await backup('2026-12-01T23:31:00.000Z', 1, true)
+    await backup('2026-12-02T23:31:00.000Z', 1, true)
+    // Newer, but failed, or made and never verified: not a good backup.
+    await backup('2026-12-03T23:31:00.000Z', 0, false)
+    await backup('2026-12-04T23:31:00.000Z', 1, false)
+    expect((await scrape(app)).samples.get(gauge)).toBe(Date.parse('2026-12-02T23:31:00.000Z') / 1000)
+  })
+
   test('a database that is gone still gives a scrape, with helpdesk_database_up 0', async () => {
     const { db } = await testDatabase()
     const app = metricsApp(db)
@@ -208,7 +238,8 @@ describe('GET /metrics', () => {
     await db.destroy()
     const { samples } = await scrape(app)
     expect(samples.get('helpdesk_database_up')).toBe(0)
-    expect(samples.get('helpdesk_outbox_depth')).toBeNaN()
+    expect(samples.has('helpdesk_outbox_depth')).toBe(false)
+    expect(samples.has('helpdesk_backup_last_success_timestamp_seconds')).toBe(false)
     expect(samples.has('helpdesk_tickets{status="new"}')).toBe(false)
   })
 
@@ -287,8 +318,6 @@ describe('GET /metrics', () => {
       [...dashboard.matchAll(/helpdesk_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')),
     )
     expect(asked.size).toBeGreaterThan(15)
-    // The backup gauge exists once backups are recorded (src/backup); everything else is always declared.
-    asked.delete('helpdesk_backup_last_success_timestamp_seconds')
     const declared = [...asked].filter((name) => !text.includes(`# TYPE ${name} `))
     expect(declared).toEqual([])
   })

@@ -3,6 +3,7 @@ import { matchedRoutes } from 'hono/route'
 import { sql } from 'kysely'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { AppEnv } from '#src/api/env.ts'
+import { lastGoodBackupAt } from '#src/backup/backup-log.ts'
 import { connectionWaitsOf } from '#src/db/database.ts'
 import { type Db, ticketStatuses } from '#src/db/schema.ts'
 import { nowDate } from '#src/db/time.ts'
@@ -35,8 +36,6 @@ export interface AppMetrics {
 
 export interface MetricsSources {
   db: Db
-  /** The last good backup's time (ISO), when a backup log exists. */
-  lastGoodBackupAt?: (db: Db) => Promise<string | null>
 }
 
 export function createMetrics(sources: MetricsSources): AppMetrics {
@@ -61,7 +60,7 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
 
   const databaseUp = new Gauge({
     name: 'helpdesk_database_up',
-    help: '1 when the scrape could read the database, 0 when it could not (the figures from the database are then NaN or absent).',
+    help: '1 when the scrape could read the database, 0 when it could not (the figures from the database are then absent).',
     registers: [registry],
   })
   const tickets = new Gauge({
@@ -110,13 +109,11 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
     labelNames: ['state'] as const,
     registers: [registry],
   })
-  const backup = sources.lastGoodBackupAt
-    ? new Gauge({
-        name: 'helpdesk_backup_last_success_timestamp_seconds',
-        help: 'Time of the last backup that was made and verified by a restore (Unix seconds); absent when there was none.',
-        registers: [registry],
-      })
-    : undefined
+  const backup = new Gauge({
+    name: 'helpdesk_backup_last_success_timestamp_seconds',
+    help: 'When the last backup that was made and verified by a trial restore finished (Unix seconds); absent when there was none.',
+    registers: [registry],
+  })
 
   /** Counters that mirror running totals kept elsewhere: reset, then set to the total. */
   const mirror = (counter: Counter<'dialect'>, value: number) => {
@@ -147,22 +144,35 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
           : Math.max(0, (nowDate().getTime() - Date.parse(figures.oldestPending)) / 1000),
       )
       jobsFailed.set(figures.jobsFailed)
-      if (backup && sources.lastGoodBackupAt) {
-        backup.reset()
-        const at = await sources.lastGoodBackupAt(db)
-        if (at !== null) backup.set(Date.parse(at) / 1000)
-      }
       databaseUp.set(1)
     } catch {
       // The database is away (a 503 elsewhere): the process's own figures are still worth a scrape, and
-      // what the database would have said is unknown (NaN: a gap on a graph), not a reassuring 0.
-      for (const gauge of [outboxDepth, outboxAge, outboxFailed, jobsFailed]) gauge.set(Number.NaN)
-      backup?.reset()
+      // what the database would have said is unknown: no sample (a gap on a graph), not a reassuring 0.
+      // (`remove()`, not `reset()`: prom-client resets a gauge without labels to 0.)
+      for (const gauge of [outboxDepth, outboxAge, outboxFailed, jobsFailed]) gauge.remove()
       databaseUp.set(0)
     }
+    backup.remove()
+    // No backup yet, or the database away: no sample at all, so that «older than a day» alerts on absence
+    // too rather than on a timestamp of 0.
+    const at = await lastGoodBackupAt(db).catch(() => null)
+    if (at !== null) backup.set(Date.parse(at) / 1000)
   }
 
   let defaultsStarted = false
+  // Two Prometheus servers (an HA pair) may scrape at once; a collection resets the labelled gauges before
+  // it refills them, so scrapes take turns rather than one printing the other's half-filled gauges.
+  let previous: Promise<unknown> = Promise.resolve()
+  const collect = async () => {
+    // The event-loop monitor ticks every 10 ms and a GC observer hears every collection: started with the
+    // first scrape, so that the many apps of a test run that are never scraped cost nothing.
+    if (!defaultsStarted) {
+      defaultsStarted = true
+      collectDefaultMetrics({ register: registry, prefix: 'helpdesk_' })
+    }
+    await collectDatabase()
+    return { body: await registry.metrics(), contentType: registry.contentType }
+  }
   return {
     registry,
     observe: async (c, next) => {
@@ -175,15 +185,10 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
         durations.observe(labels, (performance.now() - started) / 1000)
       }
     },
-    async scrape() {
-      // The event-loop monitor ticks every 10 ms and a GC observer hears every collection: started with the
-      // first scrape, so that the many apps of a test run that are never scraped cost nothing.
-      if (!defaultsStarted) {
-        defaultsStarted = true
-        collectDefaultMetrics({ register: registry, prefix: 'helpdesk_' })
-      }
-      await collectDatabase()
-      return { body: await registry.metrics(), contentType: registry.contentType }
+    scrape() {
+      const turn = previous.then(collect, collect)
+      previous = turn.catch(() => undefined)
+      return turn
     },
   }
 }
