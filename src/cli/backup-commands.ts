@@ -239,7 +239,8 @@ async function leaseHeld(target: RestoreTarget): Promise<boolean> {
   if (target.database.kind === 'sqlite') {
     if (!existsSync(target.database.file)) return false
     const { default: Database } = await import('better-sqlite3')
-    const raw = new Database(target.database.file, { readonly: true, fileMustExist: true })
+    // Read-write, though only read: a read-only connection would leave the WAL's -wal and -shm files behind.
+    const raw = new Database(target.database.file, { fileMustExist: true })
     try {
       const table = raw.prepare("select 1 from sqlite_master where type = 'table' and name = 'leases'").get()
       if (!table) return false
