@@ -30,7 +30,7 @@ if (chooseBuild()) {
   // each file; NODE_OPTIONS=--enable-source-maps does it for `serve`). Not always: Node then reads every map
   // at load, 0.1–0.2 s of each start. Without, a trace names dist/x/y.js, the file built from src/x/y.ts.
   if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true)
-  ;({ runCli } = await import('../dist/cli/main.js'))
+  ;({ runCli } = await import('../dist/cli.main.js'))
 } else {
   const { register } = await import('tsx/esm/api')
   register()

@@ -1,13 +1,19 @@
-// `npm run build` (and `npm ci` through "prepare"): src/ → plain JavaScript in dist/, one file per source
-// file, so that `helpdesk` starts without compiling TypeScript on every run (2–6 s before, issue 11).
+// `npm run build` (and `npm ci` through "prepare"): src/ → plain JavaScript in dist/, so that `helpdesk` starts
+// without compiling TypeScript on every run (2–6 s through tsx, issue 11).
 //
-// Why one file per file and not a bundle: several modules are loaded by URL relative to themselves (the PDF
-// thread's documents, `new URL('./access-answer.ts', import.meta.url)`), static assets are read next to
-// src/web/static.ts, and the CLI loads its commands lazily with `await import('#src/…')`. With the same
-// tree in dist/ all of that keeps working as written; a bundle would move code into chunks whose
-// `import.meta.url` is some other file. Packages stay in node_modules (`packages: 'external'`).
+// One bundle, split into chunks (esbuild `splitting`): the CLI's entry and, for each lazy
+// `await import('#src/…')`, a chunk loaded only when that command runs. Loading ~340 separate modules and
+// ~300 files of packages cost most of a start, so pure-JavaScript packages are bundled too; packages with
+// native code or files of their own stay in node_modules (EXTERNAL), and a few that only some commands need
+// are loaded on first use (LAZY).
+//
+// Every output file sits at the top of dist/, so `import.meta.url` means the same folder in any chunk. What
+// the sources find relative to themselves is rewritten at build time: a module handed to the PDF thread
+// (`new URL('./access-answer.ts', import.meta.url)`, or `new URL(import.meta.url)` for the module itself)
+// becomes an entry of its own with that name, `import.meta.dirname` the source's folder under dist/, and
+// the other files under src/ (static assets, the thread's .mjs) are copied with their folders.
 import { randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import * as esbuild from 'esbuild'
@@ -15,18 +21,19 @@ import { isTestFile, STAMP_FILE, sourceFingerprint } from './source-fingerprint.
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 
+/** The CLI: bin/helpdesk.js imports dist/cli.main.js. */
+const CLI_ENTRY = 'cli/main.ts'
+
 /**
- * Packages made of many small modules, loaded on every start: kysely alone is 263 ES modules and took 0.5 s
- * of a 0.9 s `helpdesk users list`. Each is bundled once into dist/vendor/ (shared chunks between them) and
- * our imports of it point there. Packages with native code or files of their own (better-sqlite3, pino's
- * transport threads, pdfkit's fonts) stay in node_modules.
+ * Left in node_modules: native code (better-sqlite3, argon2), pino (its transports run files of their own in
+ * threads), tsx (development only).
  */
-const VENDORED = ['kysely', 'zod', 'prom-client', 'commander', 'grammy']
+const EXTERNAL = ['better-sqlite3', '@node-rs/argon2', 'pino', 'pino-pretty', 'tsx']
 
 /**
  * Packages that only some commands need and that cost every start to load: pg (only with
  * DATABASE_URL=postgres://…; 50–90 ms, its stream setup wakes Node's fetch), exceljs (only for an XLSX; 0.6 s
- * of `serve`), pdfkit (drawn in the PDF thread; its line breaker inflates tables at load), qrcode. Our code
+ * of `serve`), pdfkit (drawn in the PDF thread; reads its font metrics from its own folder), qrcode. Our code
  * uses their default export only inside functions (`new pg.Pool`, `new PDFDocument(…)`), so our import of
  * one gets a stand-in that requires the package from node_modules on first use. The build refuses a named
  * import of one of them (that would need the package at load).
@@ -36,6 +43,9 @@ const LAZY = ['pg', 'exceljs', 'pdfkit', 'qrcode']
 /** Source files that are compiled; everything else under src/ (CSS, SVG, the thread's .mjs) is copied. */
 const COMPILED = /\.tsx?$/
 
+/** `new URL('./x.ts', import.meta.url)` and `new URL(import.meta.url)`: a file found relative to its source. */
+const MODULE_URL = /new URL\((?:(['"])(\.{1,2}\/[^'"]+)\1, )?import\.meta\.url\)/g
+
 function listFiles(dir, base = dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name)
@@ -44,56 +54,99 @@ function listFiles(dir, base = dir) {
   })
 }
 
-/** `x.ts`/`x.tsx` → `x.js`: where a source file lands in the output. */
-function outputName(file) {
-  return file.replace(COMPILED, '.js')
+/** `pdn/access-answer.ts` → `pdn.access-answer`: an entry's name at the top of dist/. */
+function entryName(relative) {
+  return relative.replace(COMPILED, '').split(path.sep).join('.')
 }
 
-/** `./x.js` or `../y/x.js`: a specifier Node reads as a path, never as a package name. */
-function relativeImport(fromDir, file) {
+/** `./x.js` or `../y/x.js`: a URL or specifier read as a path, never as a package name. */
+function relativeUrl(fromDir, file) {
   const relative = path.relative(fromDir, file).split(path.sep).join('/')
   return relative.startsWith('.') ? relative : `./${relative}`
 }
 
+/** What a `new URL(…, import.meta.url)` in `file` names: the source file (or other file) it points at. */
+function urlTarget(file, name) {
+  return name === undefined ? file : path.resolve(path.dirname(file), name)
+}
+
+/** The sources named by URL in some module: each must be an entry, to be importable by that name. */
+function urlEntries(src, files) {
+  const entries = new Set()
+  for (const relative of files.filter((file) => COMPILED.test(file))) {
+    const file = path.join(src, relative)
+    for (const match of readFileSync(file, 'utf8').matchAll(MODULE_URL)) {
+      const target = urlTarget(file, match[2])
+      if (COMPILED.test(target) && target.startsWith(src + path.sep)) entries.add(path.relative(src, target))
+    }
+  }
+  return [...entries]
+}
+
 /**
- * Every import of our own code becomes an external import of the compiled sibling: `'./context.ts'` →
- * `'./context.js'`, `'#src/errors.ts'` → `'../errors.js'` (dist/ has no "imports" map of its own), so each
- * output file holds its own module only and dynamic imports stay lazy.
+ * `#src/x.ts` is resolved to the source (dist/ has no "imports" map); packages are bundled unless EXTERNAL
+ * or LAZY; a LAZY one becomes a stand-in; the sources' own URLs and folder are rewritten for dist/.
  */
-function ownImports(src, outdir) {
+function helpdeskPlugin(src, outdir) {
+  const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
   return {
-    name: 'helpdesk-own-imports',
+    name: 'helpdesk',
     setup(build) {
-      build.onResolve({ filter: new RegExp(`^(${[...VENDORED, ...LAZY].join('|')})$`) }, (args) => {
-        const importerOutput = path.join(outdir, path.relative(src, args.importer))
-        const target = path.join(outdir, 'vendor', `${args.path}.js`)
-        return { path: relativeImport(path.dirname(importerOutput), target), external: true }
+      build.onResolve({ filter: /^#src\// }, (args) => ({ path: path.join(src, args.path.slice('#src/'.length)) }))
+      build.onResolve({ filter: /^[^./#]/ }, (args) => {
+        if (args.path.startsWith('node:')) return { path: args.path, external: true }
+        const name = packageName(args.path)
+        if (args.namespace === 'lazy' || EXTERNAL.includes(name)) return { path: args.path, external: true }
+        if (LAZY.includes(args.path)) return { path: args.path, namespace: 'lazy' }
+        return undefined
       })
-      build.onResolve({ filter: /^(\.{1,2}\/|#src\/)/ }, (args) => {
-        if (args.kind === 'entry-point') return undefined
-        const target = args.path.startsWith('#src/')
-          ? path.join(src, args.path.slice('#src/'.length))
-          : path.resolve(args.resolveDir, args.path)
-        if (!target.startsWith(src + path.sep) || !existsSync(target)) {
-          return { errors: [{ text: `cannot resolve ${args.path} (from ${args.importer})` }] }
-        }
-        return { path: relativeImport(path.dirname(args.importer), outputName(target)), external: true }
-      })
-      // A module handed to the PDF thread by URL is named by its source file; point it at the output.
+      build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+        contents: [
+          'let loaded',
+          `const load = () => (loaded ??= require('${args.path}'))`,
+          // A function as the target, so that `new PDFDocument(…)` reaches the construct trap.
+          'export default new Proxy(function lazy() {}, {',
+          '  get: (_, key) => load()[key],',
+          '  has: (_, key) => key in load(),',
+          '  construct: (_, args) => Reflect.construct(load(), args),',
+          '  apply: (_, self, args) => Reflect.apply(load(), self, args),',
+          '})',
+        ].join('\n'),
+        resolveDir: src,
+      }))
       build.onLoad({ filter: COMPILED }, (args) => {
         const text = readFileSync(args.path, 'utf8')
+        if (!args.path.startsWith(src + path.sep)) return undefined
         for (const name of LAZY) {
           if (new RegExp(`import\\s+(?!type\\b)[^;'"]*[{*][^;'"]*from\\s+'${name}'`).test(text)) {
             return { errors: [{ text: `${name} is loaded lazily: import its default export only (import x from '${name}')` }] }
           }
         }
-        const rewritten = text.replace(
-          /new URL\((['"])(\.{1,2}\/[^'"]+)\.tsx?\1, import\.meta\.url\)/g,
-          (_match, quote, name) => `new URL(${quote}${name}.js${quote}, import.meta.url)`,
-        )
-        return { contents: rewritten, loader: args.path.endsWith('x') ? 'tsx' : 'ts' }
+        const folder = path.relative(src, path.dirname(args.path)).split(path.sep).join('/')
+        const contents = text
+          .replace(MODULE_URL, (_match, _quote, name) => {
+            const target = urlTarget(args.path, name)
+            const inSrc = target.startsWith(src + path.sep)
+            const output = !inSrc
+              ? target
+              : COMPILED.test(target)
+                ? path.join(outdir, `${entryName(path.relative(src, target))}.js`)
+                : path.join(outdir, path.relative(src, target))
+            return `new URL(${JSON.stringify(relativeUrl(outdir, output))}, import.meta.url)`
+          })
+          .replaceAll('import.meta.dirname', folder === '' ? 'import.meta.dirname' : `(import.meta.dirname + '/${folder}')`)
+        return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' }
       })
     },
+  }
+}
+
+function removeEmptyFolders(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name === '.build-lock') continue
+    const folder = path.join(dir, entry.name)
+    removeEmptyFolders(folder)
+    if (readdirSync(folder).length === 0) rmSync(folder, { recursive: true })
   }
 }
 
@@ -138,77 +191,6 @@ async function withLock(dir, work) {
 }
 
 /**
- * One module per package in dist/vendor/, re-exporting every name the package has at run time (a CommonJS
- * package such as prom-client has no static list of named exports for a bundler to see).
- */
-async function bundleVendored(root, outdir) {
-  const stubs = new Map()
-  for (const name of VENDORED) {
-    const loaded = await import(name)
-    const names = Object.keys(loaded).filter((key) => key !== 'default' && /^[A-Za-z_$][\w$]*$/.test(key))
-    const lines = [`export { ${names.join(', ')} } from '${name}'`]
-    if ('default' in loaded) lines.push(`export { default } from '${name}'`)
-    stubs.set(name, lines.join('\n'))
-  }
-  for (const name of LAZY) {
-    stubs.set(
-      name,
-      [
-        'let loaded',
-        `const load = () => (loaded ??= require('${name}'))`,
-        // A function as the target, so that `new PDFDocument(…)` reaches the construct trap.
-        'export default new Proxy(function lazy() {}, {',
-        '  get: (_, key) => load()[key],',
-        '  has: (_, key) => key in load(),',
-        '  construct: (_, args) => Reflect.construct(load(), args),',
-        '  apply: (_, self, args) => Reflect.apply(load(), self, args),',
-        '})',
-      ].join('\n'),
-    )
-  }
-  return esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [...VENDORED, ...LAZY].map((name) => ({ in: `vendor:${name}`, out: name })),
-    outdir: path.join(outdir, 'vendor'),
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'linked',
-    sourcesContent: false,
-    // Smaller to parse on every start; the maps still lead to the packages' own lines.
-    minify: true,
-    // The lazy ones stay in node_modules (required on first use); pg's native driver only if asked for.
-    external: [...LAZY, 'pg-native'],
-    // CommonJS code inside an ES module: its require() of Node's own modules needs a real require.
-    banner: {
-      js: [
-        "import { createRequire as __helpdeskRequire } from 'node:module'",
-        'const require = __helpdeskRequire(import.meta.url)',
-      ].join('; '),
-    },
-    plugins: [
-      {
-        name: 'helpdesk-vendor-stubs',
-        setup(build) {
-          build.onResolve({ filter: /^vendor:/ }, (args) => ({
-            path: args.path.slice('vendor:'.length),
-            namespace: 'vendor',
-          }))
-          build.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
-            contents: stubs.get(args.path),
-            resolveDir: root,
-          }))
-        },
-      },
-    ],
-    write: false,
-    logLevel: 'silent',
-  })
-}
-
-/**
  * Builds `root`/src into `outdir` (default dist/). Unchanged files are not rewritten, so that processes
  * running the previous build meanwhile never read a half-written module. Resolves to what it did.
  */
@@ -221,26 +203,37 @@ export async function build({ root = ROOT, outdir = path.join(root, 'dist') } = 
     const files = listFiles(src)
     const result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: files.filter((file) => COMPILED.test(file)).map((file) => path.join(src, file)),
-      outbase: src,
+      entryPoints: [CLI_ENTRY, ...urlEntries(src, files)].map((relative) => ({
+        in: path.join(src, relative),
+        out: entryName(relative),
+      })),
       outdir,
+      chunkNames: 'chunk-[hash]',
       bundle: true,
-      packages: 'external',
+      splitting: true,
       platform: 'node',
       format: 'esm',
       target: 'node20',
+      // The PDF thread calls an export by its function's `.name` (consent-form.ts): bundling must not rename.
+      keepNames: true,
       sourcemap: 'linked',
-      // The maps point at src/ (shipped alongside): small maps, quick to read when a trace needs them.
+      // The maps point at src/ and node_modules (shipped alongside): small maps, quick to read when needed.
       sourcesContent: false,
+      // CommonJS packages inside ES modules: their require() of Node's own modules needs a real require.
+      banner: {
+        js: [
+          "import { createRequire as __helpdeskRequire } from 'node:module'",
+          'const require = __helpdeskRequire(import.meta.url)',
+        ].join('; '),
+      },
       tsconfig: path.join(root, 'tsconfig.json'),
-      plugins: [ownImports(src, outdir)],
+      plugins: [helpdeskPlugin(src, outdir)],
       write: false,
       logLevel: 'silent',
     })
-    const vendor = await bundleVendored(root, outdir)
     const expected = new Set([STAMP_FILE])
     let written = 0
-    for (const output of [...result.outputFiles, ...vendor.outputFiles]) {
+    for (const output of result.outputFiles) {
       const relative = path.relative(outdir, output.path)
       expected.add(relative)
       if (output.path.endsWith('.js') && /\.tsx?(['"]), import\.meta\.url\)/.test(output.text)) {
@@ -258,6 +251,7 @@ export async function build({ root = ROOT, outdir = path.join(root, 'dist') } = 
     for (const file of listFiles(outdir)) {
       if (!expected.has(file) && !file.endsWith('.tmp')) rmSync(path.join(outdir, file))
     }
+    removeEmptyFolders(outdir)
     writeIfChanged(
       path.join(outdir, STAMP_FILE),
       Buffer.from(`${JSON.stringify({ fingerprint, builtAt: new Date().toISOString() })}\n`),

@@ -44,7 +44,7 @@ function loaded(log: string): string[] {
 
 /** The modules a process loaded came from dist/, not from src/ through tsx. */
 function expectBuilt(urls: string[]): void {
-  expect(urls).toContain(pathToFileURL(path.join(root, 'dist/cli/main.js')).href)
+  expect(urls).toContain(pathToFileURL(path.join(root, 'dist/cli.main.js')).href)
   expect(urls.filter((url) => url.includes('/node_modules/tsx/'))).toEqual([])
   expect(urls.filter((url) => url.startsWith(pathToFileURL(path.join(root, 'src')).href))).toEqual([])
 }
@@ -91,7 +91,7 @@ describe('helpdesk from the compiled build', { timeout: CLI_TIMEOUT }, () => {
     expectBuilt(urls)
     // The thread's own modules: the worker script and the document it drew, both from dist/.
     expect(urls).toContain(pathToFileURL(path.join(root, 'dist/documents/pdf-thread-worker.mjs')).href)
-    expect(urls).toContain(pathToFileURL(path.join(root, 'dist/pdn/access-answer.js')).href)
+    expect(urls).toContain(pathToFileURL(path.join(root, 'dist/pdn.access-answer.js')).href)
   })
 
   test('serve answers the login page and its static files from the build', async () => {
