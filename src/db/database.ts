@@ -28,7 +28,7 @@ export interface ConnectionWaits {
   readonly dialect: Dialect
   /** Connections handed out. */
   acquired: number
-  /** Seconds spent waiting for them, in total. */
+  /** Seconds spent waiting for them, in total (waits that ended in a timeout included). */
   waitedSeconds: number
   /** PostgreSQL: the pool, for its total / idle / waiting counts. */
   readonly pool?: pg.Pool
@@ -43,10 +43,14 @@ export function connectionWaitsOf(db: Db): ConnectionWaits | undefined {
 
 async function timed(waits: ConnectionWaits, acquire: () => Promise<DatabaseConnection>): Promise<DatabaseConnection> {
   const started = performance.now()
-  const connection = await acquire()
-  waits.acquired++
-  waits.waitedSeconds += (performance.now() - started) / 1000
-  return connection
+  try {
+    const connection = await acquire()
+    waits.acquired++
+    return connection
+  } finally {
+    // A wait that ended in the pool's timeout was waited all the same.
+    waits.waitedSeconds += (performance.now() - started) / 1000
+  }
 }
 
 /**

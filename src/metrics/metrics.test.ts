@@ -243,6 +243,37 @@ describe('GET /metrics', () => {
     expect(samples.has('helpdesk_tickets{status="new"}')).toBe(false)
   })
 
+  test('a database that holds every connection gives up the scrape, and the wait is seen', async () => {
+    const { db, dialect } = await testDatabase()
+    const app = metricsApp(db)
+    await scrape(app)
+    // Transactions that hold every connection (SQLite's one; the test pool's 4 on PostgreSQL) until let go.
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const holders = Array.from({ length: 4 }, () => db.transaction().execute(() => gate))
+    // A query queued behind them; on PostgreSQL it may meet the pool's own 5 s timeout instead.
+    const queued = db
+      .selectFrom('tickets')
+      .select('id')
+      .execute()
+      .catch(() => [])
+    try {
+      const { samples } = await scrape(app)
+      expect(samples.get('helpdesk_database_up')).toBe(0)
+      expect(samples.has('helpdesk_jobs_failed')).toBe(false)
+      if (dialect === 'postgres') expect(samples.get('helpdesk_db_pool_clients{state="waiting"}')).toBeGreaterThan(0)
+    } finally {
+      release()
+      await Promise.all([...holders, queued])
+    }
+    const { samples } = await scrape(app)
+    expect(samples.get('helpdesk_database_up')).toBe(1)
+    // The query that waited for the held connection waited seconds (the scrape gave up after its 3).
+    expect(samples.get(`helpdesk_db_connection_wait_seconds_total{dialect="${dialect}"}`)).toBeGreaterThan(1)
+  })
+
   test('connection waits are measured, and PostgreSQL shows its pool', async () => {
     const { db } = await testDatabase()
     const app = metricsApp(db)

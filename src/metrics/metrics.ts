@@ -23,6 +23,12 @@ import { registerProcessMeters } from './meters.ts'
 /** The route label of a request no route answered (a 404 of an unknown path): one label for all. */
 export const UNMATCHED_ROUTE = 'unmatched'
 
+/**
+ * How long a scrape waits for the database: a hung server (or a pool whose every client waits on one) must
+ * not hold the scrape past Prometheus' own timeout (10 s by default); the scrape then says database_up 0.
+ */
+const DATABASE_TIMEOUT_MS = 3000
+
 /** Request durations: from a cached asset (~1 ms) to a year's statistics or a PDF (seconds). */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
@@ -133,8 +139,11 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
         pool.set({ state: 'waiting' }, waits.pool.waitingCount)
       }
     }
+    // Both asked at once, so that a database that does not answer holds the scrape 3 s, not twice that.
+    const figuresRead = withinTime(readFigures(db), DATABASE_TIMEOUT_MS)
+    const backupRead = withinTime(lastGoodBackupAt(db), DATABASE_TIMEOUT_MS).catch(() => null)
     try {
-      const figures = await readFigures(db)
+      const figures = await figuresRead
       for (const status of ticketStatuses) tickets.set({ status }, figures.tickets.get(status) ?? 0)
       outboxDepth.set(figures.outboxDepth)
       outboxFailed.set(figures.outboxFailed)
@@ -155,7 +164,7 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
     backup.remove()
     // No backup yet, or the database away: no sample at all, so that «older than a day» alerts on absence
     // too rather than on a timestamp of 0.
-    const at = await lastGoodBackupAt(db).catch(() => null)
+    const at = await backupRead
     if (at !== null) backup.set(Date.parse(at) / 1000)
   }
 
@@ -207,6 +216,20 @@ function methodLabel(method: string): string {
  */
 export function routeTemplate(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
   return matchedRoutes(c).findLast((route) => route.method !== 'ALL')?.path ?? UNMATCHED_ROUTE
+}
+
+/** The work's result, or a rejection once `ms` have passed (the work then ends unheard). */
+async function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  work.catch(() => undefined)
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the database in ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 interface Figures {
