@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { Decrypter, Encrypter } from 'age-encryption'
 import { sql } from 'kysely'
 import pino from 'pino'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -222,6 +223,41 @@ describe('backup and restore', { timeout: 120_000 }, () => {
     const report = await restoreInstallation(fresh.config, done.file, restoreTargetOf(fresh.config))
     expect(report.head).toEqual(done.manifest.journal)
   })
+
+  test('the bundle is standard age: the reference decrypter of the age authors opens ours, and a file it encrypted restores', async () => {
+    const inst = await installation()
+    const done = await runBackup(inst.db, inst.config, { trigger: 'cli', actor: systemActor('cli'), scryptLogN: LOG_N })
+    const decrypter = new Decrypter()
+    decrypter.addPassphrase(PASSPHRASE)
+    const tarBytes = await decrypter.decrypt(readFileSync(done.file))
+    expect(Buffer.from(tarBytes.subarray(257, 262)).toString('latin1')).toBe('ustar')
+
+    const encrypter = new Encrypter()
+    encrypter.setPassphrase(PASSPHRASE)
+    encrypter.setScryptWorkFactor(LOG_N)
+    const theirs = path.join(path.dirname(done.file), 'их-шифр.tar.age')
+    writeFileSync(theirs, await encrypter.encrypt(tarBytes))
+    const fresh = await freshMachine()
+    const report = await restoreInstallation(fresh.config, theirs, restoreTargetOf(fresh.config))
+    expect(report.head).toEqual(done.manifest.journal)
+  })
+
+  test.runIf(testDialect() === 'sqlite')(
+    'a database-only .sqlite backup of before issue 11 still restores',
+    async () => {
+      const inst = await installation()
+      const old = path.join(inst.dataDir, 'helpdesk-20261101-023000.sqlite')
+      await sql`vacuum into ${old}`.execute(inst.db)
+      const fresh = await freshMachine()
+      setAuditKey(AUDIT_KEY)
+      const report = await restoreInstallation(
+        { ...fresh.config, auditKey: AUDIT_KEY },
+        old,
+        restoreTargetOf(fresh.config),
+      )
+      expect(report).toMatchObject({ legacy: true, files: 0 })
+    },
+  )
 
   test.runIf(testDialect() === 'postgres')('PostgreSQL: restore goes only into an empty database', async () => {
     const inst = await installation()

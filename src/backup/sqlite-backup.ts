@@ -1,31 +1,18 @@
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect, sql } from 'kysely'
-import type { JournalHead } from '#src/audit/checkpoints.ts'
-import { audit, GENESIS_HASH, type VerifyResult, verifyJournal } from '#src/audit/journal.ts'
+import { Kysely, SqliteDialect } from 'kysely'
+import { type VerifyResult, verifyJournal } from '#src/audit/journal.ts'
 import type { Config } from '#src/config.ts'
-import type { Db, Database as Schema } from '#src/db/schema.ts'
+import type { Database as Schema } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
-import type { Actor } from '#src/users/actor.ts'
 
 /**
- * Backups of the embedded SQLite database (COMPLIANCE.md §7). A backup is `VACUUM INTO` a new file:
- * a consistent snapshot taken while the server keeps writing. A restore first proves that the file is
- * a helpdesk database whose audit journal verifies, then swaps it in with the server stopped, keeping
- * the replaced database beside the backups.
+ * Backups of the SQLite database alone, as `helpdesk backup` wrote them before issue 11 (`….sqlite`, a
+ * `VACUUM INTO` copy): they stay restorable. A restore first proves that the file is a helpdesk database
+ * whose audit journal verifies, then swaps it in with the server stopped, keeping the replaced database
+ * beside the backups. New backups are bundles (backup.ts).
  */
 
 /** The tables every helpdesk database has; a file without them is not one of our backups. */
@@ -49,54 +36,6 @@ export function backupFileName(at: string, prefix = 'helpdesk'): string {
     .replace(/[-:]/g, '')
     .replace('T', '-')
   return `${prefix}-${stamp}.sqlite`
-}
-
-export interface BackupResult {
-  file: string
-  bytes: number
-  /** `<file>.manifest.json` beside the copy: what it is, and its journal's head (an anchor outside the database). */
-  manifest: string
-  head: JournalHead
-}
-
-/** Writes a consistent copy of the live database to `target` (default: a timestamped file in DATA_DIR/backups). */
-export async function createBackup(db: Db, config: Config, actor: Actor, target?: string): Promise<BackupResult> {
-  sqliteFile(config)
-  const file = path.resolve(target ?? path.join(backupDir(config), backupFileName(now())))
-  if (existsSync(file)) throw new DomainError('conflict', `Файл ${file} уже существует`)
-  mkdirSync(path.dirname(file), { recursive: true })
-  await sql`vacuum into ${file}`.execute(db)
-  const bytes = statSync(file).size
-  const head = headOfFile(file)
-  const manifest = `${file}.manifest.json`
-  writeFileSync(
-    manifest,
-    `${JSON.stringify({ file: path.basename(file), createdAt: now(), bytes, journal: head }, null, 2)}\n`,
-    { mode: 0o600, flag: 'wx' },
-  )
-  await audit(db, actor, {
-    action: 'backup.create',
-    objectType: 'backup',
-    objectId: path.basename(file),
-    description: `Создана резервная копия базы данных (${bytes} байт)`,
-    details: { file: path.basename(file), bytes, journalId: head.id, journalHash: head.hash },
-  })
-  return { file, bytes, manifest, head }
-}
-
-/** The journal's head as the copy holds it (the live one has moved on by the backup's own row). */
-function headOfFile(file: string): JournalHead {
-  const raw = new Database(file, { readonly: true, fileMustExist: true })
-  try {
-    const last: unknown = raw.prepare('select id, hash from audit_log order by id desc limit 1').get()
-    const count = Number(raw.prepare('select count(*) from audit_log').pluck().get())
-    if (typeof last === 'object' && last !== null && 'id' in last && 'hash' in last && typeof last.hash === 'string') {
-      return { id: Number(last.id), hash: last.hash, count }
-    }
-    return { id: 0, hash: GENESIS_HASH, count: 0 }
-  } finally {
-    raw.close()
-  }
 }
 
 /**
