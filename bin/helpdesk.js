@@ -5,6 +5,7 @@
 // here: a production install is read-only (systemd ProtectSystem=strict).
 //   HELPDESK_FROM_SOURCE=1  always the sources through tsx (development);
 //   HELPDESK_FROM_DIST=1    the build as it is, without comparing it to the sources (the test run's own build).
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { buildStatus } from '../scripts/source-fingerprint.mjs'
 
@@ -16,7 +17,11 @@ const dist = path.join(root, 'dist')
 
 function chooseBuild() {
   if (process.env.HELPDESK_FROM_SOURCE === '1') return false
-  if (process.env.HELPDESK_FROM_DIST === '1') return true
+  if (process.env.HELPDESK_FROM_DIST === '1') {
+    if (existsSync(path.join(dist, 'cli.main.js'))) return true
+    process.stderr.write('helpdesk: HELPDESK_FROM_DIST=1, но сборки dist/ нет (соберите: npm run build)\n')
+    process.exit(1)
+  }
   const status = buildStatus(root, dist)
   if (status === 'fresh') return true
   const why = status === 'missing' ? 'нет сборки dist/' : 'сборка dist/ старше исходников'
