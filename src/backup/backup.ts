@@ -204,23 +204,31 @@ function ownerUrl(config: Config): string {
  * manifest are read in that very transaction, so they describe exactly what the dump holds, however busy
  * the server. pg_dump is a process of its own; the app's writes go on.
  */
-async function snapshotPostgres(db: Db, config: Config, target: string): Promise<Snapshot> {
+async function snapshotPostgres(config: Config, target: string): Promise<Snapshot> {
   const tools = pgTools(config)
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (tx) => {
-      const { rows } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(tx)
-      const snapshot = rows[0]?.id
-      if (!snapshot) throw new Error('pg_export_snapshot returned nothing')
-      const described = await describe(tx, 'postgres')
-      await runPgTool(
-        tools.dump,
-        ['-Fc', '--no-owner', '--no-privileges', `--snapshot=${snapshot}`, '-f', target],
-        ownerUrl(config),
-      )
-      return described
-    })
+  const url = ownerUrl(config)
+  // The snapshot is exported by the role that dumps (the owner with MIGRATION_DATABASE_URL): it can read
+  // every table, and importing another role's snapshot is not a thing to rely on.
+  const db = openDatabase({ kind: 'postgres', url }, { poolSize: 1 })
+  try {
+    return await db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (tx) => {
+        const { rows } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(tx)
+        const snapshot = rows[0]?.id
+        if (!snapshot) throw new Error('pg_export_snapshot returned nothing')
+        const described = await describe(tx, 'postgres')
+        await runPgTool(
+          tools.dump,
+          ['-Fc', '--no-owner', '--no-privileges', `--snapshot=${snapshot}`, '-f', target],
+          url,
+        )
+        return described
+      })
+  } finally {
+    await db.destroy()
+  }
 }
 
 // --- hashes ----------------------------------------------------------------------------------------------
@@ -286,7 +294,7 @@ export interface BundleMade {
 }
 
 /** Writes the installation's backup bundle. Nothing is left behind but the bundle and its manifest. */
-export async function makeBundle(db: Db, config: Config, options: BundleOptions = {}): Promise<BundleMade> {
+export async function makeBundle(config: Config, options: BundleOptions = {}): Promise<BundleMade> {
   const database = config.database
   if (database.kind === 'sqlite' && database.file === ':memory:') {
     throw new DomainError('bad_request', 'База в памяти (DATABASE_URL=:memory:) не копируется')
@@ -304,7 +312,7 @@ export async function makeBundle(db: Db, config: Config, options: BundleOptions 
     const snapshot =
       database.kind === 'sqlite'
         ? await snapshotSqlite(database.file, path.join(staging, part))
-        : await snapshotPostgres(db, config, path.join(staging, part))
+        : await snapshotPostgres(config, path.join(staging, part))
     const entries: string[] = [part]
     const secrets = path.join(config.dataDir, 'secrets.json')
     if (existsSync(secrets)) {
@@ -513,7 +521,9 @@ export async function verifyBundle(file: string, config: Config): Promise<Verifi
   const { scratch, manifest } = await openBundle(file, path.dirname(file), config.backup?.passphrase)
   try {
     const options = {
-      auditKey: restoredAuditKey(config, scratch),
+      // The installation checks its own fresh backup with its own key: the process's journal key is never
+      // swapped under the server's concurrent writes.
+      auditKey: config.auditKey,
       archiveDir: path.join(scratch, PART.archives),
       requireCurrent: true,
       what: `Проверка резервной копии ${path.basename(file)}`,

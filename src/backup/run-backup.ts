@@ -38,7 +38,7 @@ export async function runBackup(db: Db, config: Config, options: BackupOptions):
   const id = await recordBackupStart(db, options.trigger, encrypted)
   let made: BundleMade | undefined
   try {
-    made = await makeBundle(db, config, {
+    made = await makeBundle(config, {
       ...(options.target !== undefined ? { target: options.target } : {}),
       ...(options.scryptLogN !== undefined ? { scryptLogN: options.scryptLogN } : {}),
     })
