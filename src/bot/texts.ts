@@ -347,8 +347,15 @@ export const telegramLinkTexts = {
 export const reconsentTexts = {
   intro: (version: number) =>
     `Текст согласия на обработку персональных данных изменился (версия ${version}). Чтобы продолжить работу с ботом, прочитайте его и подтвердите согласие.`,
+  firstIntro: (version: number) =>
+    `Прежде чем работать с ботом, прочитайте согласие на обработку персональных данных (версия ${version}) и подтвердите его.`,
   question:
     'Вы согласны с новым текстом согласия на обработку персональных данных? Если Вы не согласны, согласие будет отозвано, а учётная запись отключена.',
+  firstQuestion:
+    'Вы согласны на обработку Ваших персональных данных на этих условиях? Без согласия бот не сможет принимать Ваши заявки.',
+  declinedMark: 'Вы не дали согласие.',
+  withoutConsent:
+    'Без согласия на обработку персональных данных бот не принимает заявки. Когда будете готовы, напишите любое сообщение — бот снова покажет текст согласия.',
   agreedMark: '✅ Вы дали согласие.',
   refusedMark: 'Вы не дали согласие: оно отозвано.',
   thanks: 'Спасибо! Согласие записано, можно продолжать.',
@@ -356,16 +363,20 @@ export const reconsentTexts = {
   changed: 'Текст согласия снова изменился. Прочитайте, пожалуйста, новую версию.',
 } as const
 
-/** The new text (in parts if long, never clipped) and the question with «Согласен» / «Не согласен» under it. */
-export function reconsentPrompt(consent: { id: number; version: number; text: string }): BotMessage[] {
+/**
+ * The text (in parts if long, never clipped) and the question with «Согласен» / «Не согласен» under it: a new
+ * version for someone who consented to an older one, or the first consent of an account made elsewhere.
+ */
+export function reconsentPrompt(consent: { id: number; version: number; text: string }, first = false): BotMessage[] {
   const answers: BotButton[][] = [
     [
       { text: buttons.agree, callbackData: callback.reconsent(consent.id, 'yes') },
       { text: buttons.disagree, callbackData: callback.reconsent(consent.id, 'no') },
     ],
   ]
-  const intro = `${reconsentTexts.intro(consent.version)}\n\n`
+  const intro = `${first ? reconsentTexts.firstIntro(consent.version) : reconsentTexts.intro(consent.version)}\n\n`
   const whole = `${intro}${consent.text}`
   const parts = [...whole].length <= MESSAGE_MAX ? [whole] : [intro.trim(), ...splitText(consent.text, MESSAGE_MAX)]
-  return [...parts.map((text) => ({ text })), { text: reconsentTexts.question, buttons: answers }]
+  const question = first ? reconsentTexts.firstQuestion : reconsentTexts.question
+  return [...parts.map((text) => ({ text })), { text: question, buttons: answers }]
 }

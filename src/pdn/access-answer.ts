@@ -69,6 +69,7 @@ export async function renderAccessAnswer(
           ['ФИО', p.fullName],
           ['Телефон', p.phone],
           ['Электронная почта', p.email],
+          ['Табельный номер', p.employeeNumber],
           ['Отделение', p.department],
           ['Должность', p.position],
           ['Кабинет', p.room],

@@ -47,6 +47,7 @@ async function personWithHistory(db: Db, dir: string) {
     phone: PHONE,
     login: 'shvartskopf',
     telegramChatId: '5550001112',
+    consent: false,
   })
   await db
     .updateTable('users')

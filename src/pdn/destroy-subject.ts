@@ -211,6 +211,7 @@ const identifying = [
   'telegram_chat_id',
   'telegram_username',
   'email',
+  'employee_number',
   'external_dn',
   'totp_secret',
   'password_hash',
@@ -227,6 +228,7 @@ const categoryLabels: Partial<Record<(typeof identifying)[number], string>> = {
   telegram_username: 'имя пользователя Telegram',
   login: 'логин учётной записи',
   email: 'адрес электронной почты',
+  employee_number: 'табельный номер',
   external_dn: 'учётная запись в каталоге Active Directory',
 }
 
@@ -309,6 +311,7 @@ async function eraseSubject(tx: Tx, user: User, at: string, deleteTexts: boolean
       rejection_reason: null,
       block_reason: null,
       email: null,
+      employee_number: null,
       external_dn: null,
       failed_logins: 0,
       locked_until: null,

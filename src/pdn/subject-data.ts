@@ -16,6 +16,7 @@ export interface SubjectData {
     fullName: string
     phone: string | null
     email: string | null
+    employeeNumber: string | null
     position: string | null
     room: string | null
     department: string | null
@@ -174,6 +175,7 @@ export async function collectSubjectData(
       fullName: user.full_name,
       phone: user.phone,
       email: user.email,
+      employeeNumber: user.employee_number,
       position: user.position,
       room: user.room,
       department: user.department_name,

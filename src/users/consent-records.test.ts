@@ -9,13 +9,7 @@ import type { Db } from '#src/db/schema.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildActor, buildConsent, buildUser } from '../../test/support/factories.ts'
 import { actorFromUser, systemActor } from './actor.ts'
-import {
-  currentConsentText,
-  hasCurrentConsent,
-  listConsentTexts,
-  outdatedConsent,
-  publishConsentText,
-} from './consent.ts'
+import { consentToAsk, currentConsentText, hasCurrentConsent, listConsentTexts, publishConsentText } from './consent.ts'
 import { checkScan } from './consent-scan.ts'
 import { recordPaperConsent, withdrawConsentOnPaper } from './paper-consent.ts'
 import { renewConsent } from './renew-consent.ts'
@@ -44,15 +38,15 @@ describe('where a consent stands', () => {
     const withdrawn = await buildUser(db)
     await buildConsent(db, withdrawn.id, 'withdrawn')
     expect(await hasCurrentConsent(db, consented.id)).toBe(true)
-    expect(await outdatedConsent(db, consented.id)).toBeUndefined()
+    expect(await consentToAsk(db, consented.id)).toBeUndefined()
 
     const v2 = await newVersion(db)
     expect(await hasCurrentConsent(db, consented.id)).toBe(false)
-    expect((await outdatedConsent(db, consented.id))?.id).toBe(v2.id)
+    expect(await consentToAsk(db, consented.id)).toMatchObject({ text: { id: v2.id }, first: false })
     for (const user of [never, withdrawn]) {
       expect(await hasCurrentConsent(db, user.id)).toBe(false)
-      // Nothing to renew: the web asks at sign-in, a withdrawn account is off anyway.
-      expect(await outdatedConsent(db, user.id)).toBeUndefined()
+      // No consent in force: the bot asks for a first one (the web at sign-in).
+      expect(await consentToAsk(db, user.id)).toMatchObject({ text: { id: v2.id }, first: true })
     }
     expect((await listConsentTexts(db)).map((v) => [v.version, v.consents])).toEqual([
       [2, 0],

@@ -101,15 +101,16 @@ export async function hasCurrentConsent(db: Tx, userId: number): Promise<boolean
 }
 
 /**
- * The current text when the person consented to an older one (a curator published a new version since):
- * the bot asks them again before anything else. Undefined when their consent is current, or when there is
- * no consent to renew (none given — the web asks at sign-in — or withdrawn).
+ * What the bot asks an active person before anything else (issue 10): the text in force, unless they consented
+ * to it. `first`: no consent in force at all — an account made on the web, by an admin or by an import (the
+ * web asks at sign-in, the bot at the first message), or one given back after a withdrawal — rather than a
+ * consent to an older version.
  */
-export async function outdatedConsent(db: Tx, userId: number): Promise<ConsentText | undefined> {
+export async function consentToAsk(db: Tx, userId: number): Promise<{ text: ConsentText; first: boolean } | undefined> {
   const latest = await latestConsent(db, userId)
-  if (latest?.status !== 'given') return undefined
   const current = await currentConsentText(db)
-  return latest.consent_text_id === current.id ? undefined : current
+  if (latest?.status === 'given' && latest.consent_text_id === current.id) return undefined
+  return { text: current, first: latest?.status !== 'given' }
 }
 
 /** Every version of the consent text, newest first, with how many consents each one holds now. */

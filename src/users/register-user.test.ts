@@ -54,7 +54,7 @@ describe('registerUser', () => {
       password_hash: null,
       confirmed_at: null,
     })
-    const records = await db.selectFrom('consent_records').selectAll().execute()
+    const records = await db.selectFrom('consent_records').selectAll().where('user_id', '=', user.id).execute()
     expect(records).toEqual([
       expect.objectContaining({
         user_id: user.id,

@@ -19,7 +19,7 @@ const NEW_TEXT = 'Согласие на обработку персональн�
 
 /** A person who consented through the bot to version 1, and a newer text published since. */
 async function consentedBeforeNewText(db: Db, chatId: number): Promise<{ user: User; versionId: number }> {
-  const user = await buildUser(db, { telegramChatId: String(chatId) })
+  const user = await buildUser(db, { telegramChatId: String(chatId), consent: false })
   await buildConsent(db, user.id)
   const published = await publishConsentText(db, systemActor(), { text: NEW_TEXT })
   return { user, versionId: published.id }
@@ -122,19 +122,47 @@ describe('re-consent in the bot', () => {
     expect((await recordsOf(h.db, user.id)).map((r) => r.version)).toEqual([1])
   })
 
-  test('people with a current consent, and people who never consented in the bot, are not asked', async () => {
+  test('people with a current consent are not asked; an account with none (made on the web, by an admin, by an import) is asked first', async () => {
     h = await botHarness()
-    const current = await buildUser(h.db, { telegramChatId: '7531' })
-    await buildConsent(h.db, current.id)
-    await buildUser(h.db, { telegramChatId: '7532' })
+    await buildUser(h.db, { telegramChatId: '7531' })
+    const never = await buildUser(h.db, { telegramChatId: '7532', consent: false })
     h.poll()
     const a = h.fake.user(7531)
     const b = h.fake.user(7532)
     a.send(buttons.help)
-    b.send(buttons.help)
+    b.send(buttons.myTickets)
     await h.settle()
-    for (const person of [a, b]) {
-      expect(person.botMessages().some((m) => m.text === reconsentTexts.question)).toBe(false)
-    }
+    expect(a.botMessages().some((m) => m.text === reconsentTexts.question)).toBe(false)
+    const question = last(b)
+    expect(question.text).toBe(reconsentTexts.firstQuestion)
+    const text = await h.db
+      .selectFrom('consent_texts')
+      .select('id')
+      .orderBy('version', 'desc')
+      .executeTakeFirstOrThrow()
+    expect(buttonData(question)).toEqual([callback.reconsent(text.id, 'yes'), callback.reconsent(text.id, 'no')])
+    expect(b.botMessages().some((m) => m.text?.startsWith(reconsentTexts.firstIntro(1)))).toBe(true)
+
+    // «Не согласен» withdraws nothing (there is nothing to withdraw): the account stays, and is asked again.
+    b.press(question.message_id, callback.reconsent(text.id, 'no'))
+    await h.settle()
+    expect(last(b).text).toBe(reconsentTexts.withoutConsent)
+    const marked = b.botMessages().find((m) => m.message_id === question.message_id)
+    expect(marked?.text).toBe(`${reconsentTexts.firstQuestion}\n\n${reconsentTexts.declinedMark}`)
+    const after = await h.db.selectFrom('users').select('status').where('id', '=', never.id).executeTakeFirstOrThrow()
+    expect(after.status).toBe('active')
+    expect(await recordsOf(h.db, never.id)).toEqual([])
+    b.send(buttons.myTickets)
+    await h.settle()
+    const again = last(b)
+    expect(again.text).toBe(reconsentTexts.firstQuestion)
+
+    // «Согласен»: the first consent, with the update and message ids as its evidence; work goes on.
+    const { updateId } = b.press(again.message_id, callback.reconsent(text.id, 'yes'))
+    await h.settle()
+    expect(last(b).text).toBe(reconsentTexts.thanks)
+    const records = await recordsOf(h.db, never.id)
+    expect(records.map((r) => [r.status, r.channel, r.version])).toEqual([['given', 'bot', 1]])
+    expect(JSON.parse(records[0]?.evidence ?? '{}')).toEqual({ update_id: updateId, message_id: again.message_id })
   })
 })

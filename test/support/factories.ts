@@ -20,9 +20,22 @@ export interface UserOverrides {
   telegramChatId?: string | null
   departmentId?: number | null
   phone?: string | null
+  /**
+   * Someone a test writes to the bot as (an explicit `telegramChatId`, active) registered there and so
+   * consented, or the bot would ask for the consent first (src/bot/features/reconsent.ts): a consent record is
+   * made for them unless `consent: false`.
+   */
+  consent?: boolean
 }
 
 export async function buildUser(db: Db, overrides: UserOverrides = {}): Promise<User> {
+  const user = await insertUser(db, overrides)
+  const botUser = typeof overrides.telegramChatId === 'string' && user.status === 'active'
+  if (overrides.consent ?? botUser) await buildConsent(db, user.id)
+  return user
+}
+
+async function insertUser(db: Db, overrides: UserOverrides): Promise<User> {
   const n = next()
   const at = now()
   return db

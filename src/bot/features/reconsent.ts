@@ -2,17 +2,19 @@ import { Composer } from 'grammy'
 import { isDomainError } from '#src/errors.ts'
 import { parseCallback } from '#src/notify/callback-data.ts'
 import { actorFromUser } from '#src/users/actor.ts'
-import { outdatedConsent } from '#src/users/consent.ts'
+import { consentToAsk } from '#src/users/consent.ts'
 import { renewConsent } from '#src/users/renew-consent.ts'
 import { withdrawConsent } from '#src/users/withdraw-consent.ts'
 import type { BotContext } from '../context.ts'
 import { accountTexts, keyboards, reconsentPrompt, reconsentTexts, texts } from '../texts.ts'
 
 /**
- * A new consent text in force (issue 10, COMPLIANCE.md §1): an active person whose latest consent is to an
+ * Consent before anything else (issue 10, COMPLIANCE.md §1): an active person whose latest consent is to an
  * older version is shown the new one at their next message and keeps working only after «Согласен»
- * (`a:<textId>:yes`, the evidence: update_id and message_id). «Не согласен» is a withdrawal, the same as
- * /revoke. /revoke, /login, /help and /cancel still answer (they run before this gate).
+ * (`a:<textId>:yes`, the evidence: update_id and message_id); «Не согласен» is a withdrawal, the same as
+ * /revoke. Someone with no consent in force (an account made on the web, by an admin or by an import) is
+ * asked the same way for the first time; their «Не согласен» withdraws nothing and they are asked again at
+ * their next message. /revoke, /login, /help and /cancel still answer (they run before this gate).
  */
 export const reconsent = new Composer<BotContext>()
 
@@ -26,6 +28,12 @@ reconsent.callbackQuery(/^a:/, async (ctx) => {
   const [, consentTextId, answer] = parsed.parts
   const actor = actorFromUser(person, 'bot')
   const evidence = { update_id: ctx.update.update_id, message_id: ctx.callbackQuery.message?.message_id ?? 0 }
+  if (answer === 'no' && (await consentToAsk(ctx.tx, person.id))?.first) {
+    await markQuestion(ctx, reconsentTexts.declinedMark, reconsentTexts.firstQuestion)
+    ctx.answerLater()
+    await ctx.say({ text: reconsentTexts.withoutConsent, keyboard: 'remove' })
+    return
+  }
   if (answer === 'no') {
     const { user } = await withdrawConsent(ctx.tx, actor, { userId: person.id, evidence })
     ctx.person = user
@@ -42,8 +50,8 @@ reconsent.callbackQuery(/^a:/, async (ctx) => {
     if (!isDomainError(error) || error.code !== 'conflict') throw error
     await markQuestion(ctx, reconsentTexts.changed)
     ctx.answerLater(reconsentTexts.changed, true)
-    const current = await outdatedConsent(ctx.tx, person.id)
-    if (current) for (const message of reconsentPrompt(current)) await ctx.say(message)
+    const asked = await consentToAsk(ctx.tx, person.id)
+    if (asked) for (const message of reconsentPrompt(asked.text, asked.first)) await ctx.say(message)
     return
   }
   await markQuestion(ctx, reconsentTexts.agreedMark)
@@ -51,22 +59,22 @@ reconsent.callbackQuery(/^a:/, async (ctx) => {
   await ctx.say({ text: reconsentTexts.thanks, keyboard: keyboards.mainMenu })
 })
 
-/** The gate: an active person with an out-of-date consent gets the new text, and nothing else happens. */
+/** The gate: an active person without a consent to the text in force gets it, and nothing else happens. */
 reconsent.use(async (ctx, next) => {
   const person = ctx.person
   if (person?.status !== 'active') return next()
-  const current = await outdatedConsent(ctx.tx, person.id)
-  if (!current) return next()
+  const asked = await consentToAsk(ctx.tx, person.id)
+  if (!asked) return next()
   if (ctx.callbackQuery) {
     ctx.answerLater(reconsentTexts.answerFirst, true)
     return
   }
-  for (const message of reconsentPrompt(current)) await ctx.say(message)
+  for (const message of reconsentPrompt(asked.text, asked.first)) await ctx.say(message)
 })
 
 /** The question with the answer under it and no buttons left to press twice. */
-async function markQuestion(ctx: BotContext, mark: string): Promise<void> {
+async function markQuestion(ctx: BotContext, mark: string, question: string = reconsentTexts.question): Promise<void> {
   const messageId = ctx.pressedMessageId
   if (messageId === undefined) return
-  await ctx.say({ text: `${reconsentTexts.question}\n\n${mark}`, editMessageId: messageId })
+  await ctx.say({ text: `${question}\n\n${mark}`, editMessageId: messageId })
 }

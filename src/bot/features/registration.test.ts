@@ -63,6 +63,6 @@ test('register, be refused a forged confirmation, be confirmed by a curator', as
   const confirmed = await h.db.selectFrom('users').selectAll().where('id', '=', registered.id).executeTakeFirst()
   expect(confirmed).toMatchObject({ status: 'active', confirmed_by: curator.id })
   expect(last(person).text).toBe(texts.mainMenu)
-  const consent = await h.db.selectFrom('consent_records').selectAll().execute()
+  const consent = await h.db.selectFrom('consent_records').selectAll().where('user_id', '=', registered.id).execute()
   expect(consent).toMatchObject([{ user_id: registered.id, status: 'given' }])
 })
