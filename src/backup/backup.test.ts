@@ -11,6 +11,7 @@ import type { Config, DatabaseConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
+import { startWorker } from '#src/jobs/worker.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { testApp, testConfig } from '../../test/support/api.ts'
 import { setTestClock } from '../../test/support/clock.ts'
@@ -345,6 +346,34 @@ describe('rotation and the schedule', { timeout: 120_000 }, () => {
     const another = backupSchedule(inst.config, pino({ level: 'silent' }), { scryptLogN: LOG_N })
     setTestClock('2026-12-02T23:31:00.000Z')
     expect(await another?.run(inst.db)).toBe(0)
+  })
+
+  test('the worker runs it under the scheduler lease', async () => {
+    const inst = await installation()
+    setTestClock('2026-12-02T23:29:00.000Z')
+    const schedule = backupSchedule(inst.config, pino({ level: 'silent' }), { scryptLogN: LOG_N })
+    if (!schedule) throw new Error('no schedule')
+    setTestClock('2026-12-02T23:30:05.000Z')
+    const worker = startWorker({
+      db: inst.db,
+      config: inst.config,
+      logger: pino({ level: 'silent' }),
+      channels: [],
+      schedules: [schedule],
+      pollIntervalMs: 20,
+    })
+    try {
+      for (let i = 0; i < 500 && (await lastGoodBackupAt(inst.db)) === null; i++) {
+        await new Promise((r) => setTimeout(r, 20))
+        await schedule.idle()
+      }
+    } finally {
+      await worker.stop()
+      await schedule.idle()
+    }
+    expect(await lastGoodBackupAt(inst.db)).toBe('2026-12-02T23:30:05.000Z')
+    const record = await inst.db.selectFrom('backups').select('trigger').executeTakeFirstOrThrow()
+    expect(record.trigger).toBe('schedule')
   })
 
   test('a failed nightly backup is recorded and told to the admins in Telegram', async () => {
