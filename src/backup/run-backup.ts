@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { readdir, rename, rm } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { audit, setAuditKey } from '#src/audit/journal.ts'
 import type { Config } from '#src/config.ts'
@@ -76,8 +76,12 @@ export async function runBackup(db: Db, config: Config, options: BackupOptions):
     return { ...made, verification, rotated }
   } catch (error) {
     const reason = isDomainError(error) ? error.message : `внутренняя ошибка (${errorText(error)})`
-    // A bundle that did not pass its trial restore must not pass for a backup (nor be rotated in).
-    if (made && existsSync(made.file)) await rename(made.file, `${made.file}.failed`).catch(() => undefined)
+    // A bundle that did not pass its trial restore must not pass for a backup, nor pile up night after night
+    // on the backup disk: it goes, the reason stays in `backups` and the journal.
+    if (made) {
+      await rm(made.file, { force: true }).catch(() => undefined)
+      await rm(made.manifestFile, { force: true }).catch(() => undefined)
+    }
     await recordBackupEnd(db, id, { ok: false, ...(made ? { file: made.file } : {}), error: reason }).catch(
       () => undefined,
     )
