@@ -152,7 +152,7 @@ function buildProgram(context: CliContext): Command {
   helpdesk consent publish --file soglasie-v2.md
   helpdesk pdn access-list --export_csv access-list.csv
   helpdesk backup
-  helpdesk restore data/backups/helpdesk-20261126-140305.sqlite
+  helpdesk restore data/backups/helpdesk-20261126-140305.tar.age
   helpdesk <команда> --help`,
     )
     .showSuggestionAfterError(true)
