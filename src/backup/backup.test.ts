@@ -243,9 +243,9 @@ describe('backup and restore', { timeout: 120_000 }, () => {
     expect(report.head).toEqual(done.manifest.journal)
   })
 
-  test.runIf(testDialect() === 'sqlite')(
-    'a database-only .sqlite backup of before issue 11 still restores',
-    async () => {
+  // Defined only where it applies: a skipped test would read as a gap in CI.
+  if (testDialect() === 'sqlite')
+    test('a database-only .sqlite backup of before issue 11 still restores', async () => {
       const inst = await installation()
       const old = path.join(inst.dataDir, 'helpdesk-20261101-023000.sqlite')
       await sql`vacuum into ${old}`.execute(inst.db)
@@ -257,20 +257,24 @@ describe('backup and restore', { timeout: 120_000 }, () => {
         restoreTargetOf(fresh.config),
       )
       expect(report).toMatchObject({ legacy: true, files: 0 })
-    },
-  )
+    })
 
-  test.runIf(testDialect() === 'postgres')('PostgreSQL: restore goes only into an empty database', async () => {
-    const inst = await installation()
-    const done = await runBackup(inst.db, inst.config, { trigger: 'cli', actor: systemActor('cli'), scryptLogN: LOG_N })
-    expect(done.manifest.database.kind).toBe('postgres')
-    const dataDir = folder('helpdesk-backup-full-')
-    const busy = configFor(dataDir, { kind: 'postgres', url: await testDatabaseUrl() })
-    await expect(restoreInstallation(busy, done.file, restoreTargetOf(busy))).rejects.toThrow(
-      /База PostgreSQL не пуста/,
-    )
-    expect(readdirSync(dataDir)).toEqual([])
-  })
+  if (testDialect() === 'postgres')
+    test('PostgreSQL: restore goes only into an empty database', async () => {
+      const inst = await installation()
+      const done = await runBackup(inst.db, inst.config, {
+        trigger: 'cli',
+        actor: systemActor('cli'),
+        scryptLogN: LOG_N,
+      })
+      expect(done.manifest.database.kind).toBe('postgres')
+      const dataDir = folder('helpdesk-backup-full-')
+      const busy = configFor(dataDir, { kind: 'postgres', url: await testDatabaseUrl() })
+      await expect(restoreInstallation(busy, done.file, restoreTargetOf(busy))).rejects.toThrow(
+        /База PostgreSQL не пуста/,
+      )
+      expect(readdirSync(dataDir)).toEqual([])
+    })
 })
 
 describe('rotation and the schedule', { timeout: 120_000 }, () => {
