@@ -24,7 +24,7 @@ function buttons(message: TgMessage) {
 
 /** A registered person who consented through the bot. */
 async function consented(db: Db, chatId: number, overrides: Parameters<typeof buildUser>[1] = {}): Promise<User> {
-  const user = await buildUser(db, { telegramChatId: String(chatId), ...overrides })
+  const user = await buildUser(db, { telegramChatId: String(chatId), consent: false, ...overrides })
   await buildConsent(db, user.id)
   return user
 }

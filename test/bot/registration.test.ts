@@ -82,7 +82,7 @@ describe('registration through the bot', () => {
       telegram_username: 'maria',
     })
     if (!registered) throw new Error('not registered')
-    const consent = await h.db.selectFrom('consent_records').selectAll().execute()
+    const consent = await h.db.selectFrom('consent_records').selectAll().where('user_id', '=', registered.id).execute()
     expect(consent).toHaveLength(1)
     expect(consent[0]).toMatchObject({ user_id: registered.id, status: 'given', channel: 'bot' })
     const evidence = JSON.parse(consent[0]?.evidence ?? '{}') as Record<string, unknown>
