@@ -410,9 +410,17 @@ export async function openBundle(
     }
     return { scratch, manifest }
   } catch (error) {
-    await rm(scratch, { recursive: true, force: true })
+    await removeScratch(scratch)
     throw error
   }
+}
+
+/**
+ * Removes a scratch folder. An extraction cut short by a bad byte still has file writes in flight, which can
+ * put a file back into a folder being emptied (ENOTEMPTY): retried, as `rm` does for that error.
+ */
+export async function removeScratch(scratch: string): Promise<void> {
+  await rm(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
 }
 
 export interface DatabaseCheck {
@@ -564,6 +572,6 @@ export async function verifyBundle(file: string, config: Config): Promise<Verifi
       await target.drop()
     }
   } finally {
-    await rm(scratch, { recursive: true, force: true })
+    await removeScratch(scratch)
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import { rename } from 'node:fs/promises'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
@@ -9,7 +9,15 @@ import type { Config, DatabaseConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
-import { checkRestoredDatabase, type Manifest, openBundle, PART, pgRestore, restoredAuditKey } from './backup.ts'
+import {
+  checkRestoredDatabase,
+  type Manifest,
+  openBundle,
+  PART,
+  pgRestore,
+  removeScratch,
+  restoredAuditKey,
+} from './backup.ts'
 import { sniffBundle } from './bundle.ts'
 import { restoreBackup } from './sqlite-backup.ts'
 
@@ -131,7 +139,7 @@ export async function restoreInstallation(
       aside,
     }
   } finally {
-    await rm(scratch, { recursive: true, force: true })
+    await removeScratch(scratch)
   }
 }
 

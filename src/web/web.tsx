@@ -37,8 +37,8 @@ import { totpRoutes } from './totp.routes.tsx'
 import { unreadableForm } from './unreadable-form.ts'
 import { userConsentRoutes } from './user-consent.routes.tsx'
 import { newUserRoutes } from './user-new.routes.tsx'
-import { usersImportRoutes } from './users-import.routes.tsx'
 import { userRoutes } from './users.routes.tsx'
+import { usersImportRoutes } from './users-import.routes.tsx'
 
 export interface WebOptions {
   /** The per-IP login throttle (the process's own unless given). */
