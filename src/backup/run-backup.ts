@@ -7,7 +7,7 @@ import type { Db } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError, isDomainError } from '#src/errors.ts'
 import { formatDateTime } from '#src/format/zone-days.ts'
-import { enqueueBotMessage } from '#src/notify/outbox.ts'
+import { tellAdmins } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { type BundleMade, backupDirOf, bundleTime, makeBundle, type Verification, verifyBundle } from './backup.ts'
 import { lastGoodBackupAt, recordBackupEnd, recordBackupStart } from './backup-log.ts'
@@ -112,22 +112,7 @@ export async function notifyAdminsOfFailure(db: Db, config: Config, reason: stri
     lastGood ? `Последняя удачная: ${formatDateTime(lastGood, config.tzDisplay)}.` : 'Удачных резервных копий ещё нет.',
     'Проверьте журнал сервера и место в BACKUP_DIR; вручную: helpdesk backup.',
   ].join('\n')
-  return transact(db, async (tx) => {
-    const admins = await tx
-      .selectFrom('users')
-      .select(['id', 'telegram_chat_id'])
-      .where('role', '=', 'admin')
-      .where('status', '=', 'active')
-      .where('telegram_chat_id', 'is not', null)
-      .where('telegram_blocked_at', 'is', null)
-      .execute()
-    for (const admin of admins) {
-      if (admin.telegram_chat_id !== null) {
-        await enqueueBotMessage(tx, admin.telegram_chat_id, { text }, { userId: admin.id })
-      }
-    }
-    return admins.length
-  })
+  return transact(db, (tx) => tellAdmins(tx, text))
 }
 
 /**

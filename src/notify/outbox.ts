@@ -91,6 +91,27 @@ export async function activeUserIdsWithRoles(
   return rows.map((r) => r.id)
 }
 
+/**
+ * A message of the system to every active admin reachable in Telegram (a failed backup, a person's request
+ * near its deadline). Returns how many were told.
+ */
+export async function tellAdmins(tx: Tx, text: string): Promise<number> {
+  const admins = await tx
+    .selectFrom('users')
+    .select(['id', 'telegram_chat_id'])
+    .where('role', '=', 'admin')
+    .where('status', '=', 'active')
+    .where('telegram_chat_id', 'is not', null)
+    .where('telegram_blocked_at', 'is', null)
+    .execute()
+  for (const admin of admins) {
+    if (admin.telegram_chat_id !== null) {
+      await enqueueBotMessage(tx, admin.telegram_chat_id, { text }, { userId: admin.id })
+    }
+  }
+  return admins.length
+}
+
 /** A button under a bot message: its callback data is parsed by src/notify/callback-data.ts. */
 export interface BotButton {
   text: string

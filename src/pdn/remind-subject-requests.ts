@@ -1,7 +1,7 @@
 import type { Db } from '#src/db/schema.ts'
 import { now, nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
-import { enqueueBotMessage } from '#src/notify/outbox.ts'
+import { tellAdmins } from '#src/notify/outbox.ts'
 import { openSubjectRequestStatuses, REMINDER_WORKING_DAYS, subjectRequestKindLabels } from './subject-request-rules.ts'
 import { addWorkingDays, calendarToday, workingDaysBetween } from './working-days.ts'
 
@@ -32,20 +32,7 @@ export async function remindSubjectRequests(db: Db): Promise<number> {
         .where('reminded_at', 'is', null)
         .executeTakeFirst()
       if (Number(claimed.numUpdatedRows) === 0) return
-      const admins = await tx
-        .selectFrom('users')
-        .select(['id', 'telegram_chat_id'])
-        .where('role', '=', 'admin')
-        .where('status', '=', 'active')
-        .where('telegram_chat_id', 'is not', null)
-        .where('telegram_blocked_at', 'is', null)
-        .execute()
-      const text = reminderText(request, today)
-      for (const admin of admins) {
-        if (admin.telegram_chat_id !== null) {
-          await enqueueBotMessage(tx, admin.telegram_chat_id, { text }, { userId: admin.id })
-        }
-      }
+      await tellAdmins(tx, reminderText(request, today))
       reminded++
     })
   }
