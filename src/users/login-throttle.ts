@@ -207,6 +207,11 @@ export class LoginThrottle {
       .execute()
   }
 
+  /** How long a refused attempt is made to take: what a checked one typically takes lately. */
+  get typicalMs(): number {
+    return this.#typicalMs
+  }
+
   /** Records how long a checked attempt took, for `pace`. */
   observe(startedAt: number): void {
     const took = performance.now() - startedAt
