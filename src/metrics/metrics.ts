@@ -21,7 +21,7 @@ import { registerProcessMeters } from './meters.ts'
  */
 
 /** The route label of a request no route answered (a 404 of an unknown path): one label for all. */
-export const UNMATCHED_ROUTE = 'unmatched'
+const UNMATCHED_ROUTE = 'unmatched'
 
 /**
  * How long a scrape waits for the database: a hung server (or a pool whose every client waits on one) must
@@ -33,19 +33,13 @@ const DATABASE_TIMEOUT_MS = 3000
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 export interface AppMetrics {
-  readonly registry: Registry
   /** Middleware that counts every request under its route template and status. */
   readonly observe: MiddlewareHandler<AppEnv>
   /** The text of a scrape (and its content type). */
   scrape(): Promise<{ body: string; contentType: string }>
 }
 
-export interface MetricsSources {
-  db: Db
-}
-
-export function createMetrics(sources: MetricsSources): AppMetrics {
-  const { db } = sources
+export function createMetrics({ db }: { db: Db }): AppMetrics {
   const registry = new Registry()
   registerProcessMeters(registry)
 
@@ -183,7 +177,6 @@ export function createMetrics(sources: MetricsSources): AppMetrics {
     return { body: await registry.metrics(), contentType: registry.contentType }
   }
   return {
-    registry,
     observe: async (c, next) => {
       const started = performance.now()
       try {
@@ -214,7 +207,7 @@ function methodLabel(method: string): string {
  * middleware (`use`) matched a path no route knows: `unmatched`, whatever the path, so that a scan of
  * random paths cannot grow the label set.
  */
-export function routeTemplate(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+function routeTemplate(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
   return matchedRoutes(c).findLast((route) => route.method !== 'ALL')?.path ?? UNMATCHED_ROUTE
 }
 
