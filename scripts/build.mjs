@@ -115,8 +115,9 @@ function helpdeskPlugin(src, outdir) {
         resolveDir: src,
       }))
       build.onLoad({ filter: COMPILED }, (args) => {
-        const text = readFileSync(args.path, 'utf8')
+        // A package's own .ts files are esbuild's to load: read only ours.
         if (!args.path.startsWith(src + path.sep)) return undefined
+        const text = readFileSync(args.path, 'utf8')
         for (const name of LAZY) {
           if (new RegExp(`import\\s+(?!type\\b)[^;'"]*[{*][^;'"]*from\\s+'${name}'`).test(text)) {
             return { errors: [{ text: `${name} is loaded lazily: import its default export only (import x from '${name}')` }] }

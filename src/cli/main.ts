@@ -116,7 +116,7 @@ function translateHelpExtras(description: string): string {
   })
 }
 
-/** The version `helpdesk -V` shows: package.json is two folders up from src/cli/ and from dist/cli/ alike. */
+/** The version `helpdesk -V` shows (the build rewrites this URL for dist/, where the module sits one level up). */
 function packageVersion(): string {
   const file = new URL('../../package.json', import.meta.url)
   return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '?'

@@ -59,15 +59,25 @@ export interface RunOptions {
   env?: Record<string, string>
 }
 
-export function helpdesk(env: CliEnv, args: string[], options: RunOptions = {}): Promise<Run> {
-  // A clean environment: vitest's own variables (BASE_URL, MODE…) must not reach the command's config.
-  // HELPDESK_FROM_DIST: the run's own build (test/build/global-setup.ts).
-  const inherited = Object.fromEntries(
-    ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT', 'HELPDESK_FROM_DIST', 'HELPDESK_FROM_SOURCE'].flatMap((name) => {
+/**
+ * The variables that choose how `helpdesk` runs: the run's own build (HELPDESK_FROM_DIST, set by
+ * test/build/global-setup.ts) or the sources. Every command and server a test starts passes them on.
+ */
+export const BUILD_CHOICE = ['HELPDESK_FROM_DIST', 'HELPDESK_FROM_SOURCE'] as const
+
+/** Those of `names` that this process's environment sets, with their values. */
+export function inheritedEnv(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((name) => {
       const value = process.env[name]
       return value === undefined ? [] : [[name, value]]
     }),
   )
+}
+
+export function helpdesk(env: CliEnv, args: string[], options: RunOptions = {}): Promise<Run> {
+  // A clean environment: vitest's own variables (BASE_URL, MODE…) must not reach the command's config.
+  const inherited = inheritedEnv(['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT', ...BUILD_CHOICE])
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? root,

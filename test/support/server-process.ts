@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import path from 'node:path'
-import type { CliEnv } from '../cli/helpers.ts'
+import { BUILD_CHOICE, type CliEnv, inheritedEnv } from '../cli/helpers.ts'
 import type { FakeTelegram } from './fake-telegram.ts'
 
 const root = path.resolve(import.meta.dirname, '../..')
@@ -29,8 +29,7 @@ export function startServer(env: CliEnv, options: ServerOptions = {}): ChildProc
   const child = spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
     env: {
       PATH: process.env.PATH,
-      // The run's own build (test/build/global-setup.ts), or the sources if asked for.
-      ...pick(process.env, ['HELPDESK_FROM_DIST', 'HELPDESK_FROM_SOURCE']),
+      ...inheritedEnv(BUILD_CHOICE),
       DATA_DIR: env.dataDir,
       PORT: String(port),
       LOG_LEVEL: logFile === undefined ? 'silent' : 'info',
@@ -45,10 +44,6 @@ export function startServer(env: CliEnv, options: ServerOptions = {}): ChildProc
   // The child holds its own copy of the log's descriptor.
   if (typeof log === 'number') closeSync(log)
   return child
-}
-
-function pick(from: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(names.flatMap((name) => (from[name] === undefined ? [] : [[name, from[name]]])))
 }
 
 /** Waits (up to half a minute) until the server at `base` answers /readyz. */
