@@ -66,13 +66,17 @@ export function backupDirOf(config: Pick<Config, 'dataDir' | 'backup'>): string 
   return config.backup?.dir ?? path.join(config.dataDir, 'backups')
 }
 
-/** `helpdesk-20261203-023000.tar.age` (UTC: names sort and never repeat an hour at a clock change). */
-export function bundleFileName(at: string, encrypted: boolean): string {
-  const stamp = at
+/** `20261203-023000` from an instant, for file names (UTC: names sort and never repeat an hour at a clock change). */
+export function fileStamp(at: string): string {
+  return at
     .replace(/\.\d+Z$/, '')
     .replace(/[-:]/g, '')
     .replace('T', '-')
-  return `helpdesk-${stamp}.tar${encrypted ? '.age' : ''}`
+}
+
+/** `helpdesk-20261203-023000.tar.age`. */
+export function bundleFileName(at: string, encrypted: boolean): string {
+  return `helpdesk-${fileStamp(at)}.tar${encrypted ? '.age' : ''}`
 }
 
 /** The instant a bundle's (or an older `.sqlite` backup's) name was stamped with; undefined for other names. */
@@ -275,6 +279,11 @@ export async function partsThatDiffer(root: string, manifest: Manifest): Promise
     }
   }
   return bad
+}
+
+/** How many files of a folder part (`files`, `audit-archive`) a manifest lists. */
+export function filesIn(manifest: Manifest, folder: typeof PART.files | typeof PART.archives): number {
+  return Object.keys(manifest.parts).filter((p) => p.startsWith(`${folder}/`)).length
 }
 
 // --- making a bundle -------------------------------------------------------------------------------------

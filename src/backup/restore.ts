@@ -11,6 +11,8 @@ import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import {
   checkRestoredDatabase,
+  fileStamp,
+  filesIn,
   type Manifest,
   openBundle,
   PART,
@@ -19,7 +21,7 @@ import {
   restoredAuditKey,
 } from './backup.ts'
 import { sniffBundle } from './bundle.ts'
-import { restoreBackup } from './sqlite-backup.ts'
+import { quiesce, restoreBackup } from './sqlite-backup.ts'
 
 /**
  * A restore, also on a fresh machine: the bundle is decrypted, extracted and checked in a scratch folder
@@ -127,15 +129,14 @@ export async function restoreInstallation(
     moves.push({ from: path.join(scratch, PART.files), to: target.filesDir })
     moves.push({ from: path.join(scratch, PART.archives), to: target.archiveDir })
     const aside = await swapIn(target, moves)
-    const parts = Object.keys(manifest.parts)
     return {
       legacy: false,
       manifest,
       journalCount: check.journalCount,
       head: check.head,
-      files: parts.filter((p) => p.startsWith(`${PART.files}/`)).length,
-      secrets: parts.includes(PART.secrets),
-      archives: parts.filter((p) => p.startsWith(`${PART.archives}/`)).length,
+      files: filesIn(manifest, PART.files),
+      secrets: PART.secrets in manifest.parts,
+      archives: filesIn(manifest, PART.archives),
       aside,
     }
   } finally {
@@ -165,11 +166,7 @@ async function refuseNonEmptyPostgres(url: string): Promise<void> {
  * fails puts back everything done so far: the target is either as it was or fully restored.
  */
 async function swapIn(target: RestoreTarget, moves: Array<{ from: string; to: string }>): Promise<string | null> {
-  const stamp = now()
-    .replace(/\.\d+Z$/, '')
-    .replace(/[-:]/g, '')
-    .replace('T', '-')
-  const aside = path.join(target.dataDir, 'backups', `helpdesk-before-restore-${stamp}`)
+  const aside = path.join(target.dataDir, 'backups', `helpdesk-before-restore-${fileStamp(now())}`)
   const done: Array<{ from: string; to: string }> = []
   const move = async (from: string, to: string) => {
     mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 })
@@ -180,7 +177,12 @@ async function swapIn(target: RestoreTarget, moves: Array<{ from: string; to: st
     for (const { to } of moves) {
       if (!existsSync(to)) continue
       if (target.database.kind === 'sqlite' && to === target.database.file) {
-        quiesceSqlite(to)
+        const live = new Database(to, { fileMustExist: true })
+        try {
+          quiesce(live)
+        } finally {
+          live.close()
+        }
         for (const suffix of ['-wal', '-shm', '-journal']) {
           if (existsSync(`${to}${suffix}`))
             await move(`${to}${suffix}`, path.join(aside, `${path.basename(to)}${suffix}`))
@@ -194,21 +196,6 @@ async function swapIn(target: RestoreTarget, moves: Array<{ from: string; to: st
     throw error
   }
   return existsSync(aside) ? aside : null
-}
-
-/** Nothing left in the live database's WAL, and no other process in it (a server, a command). */
-function quiesceSqlite(file: string): void {
-  const db = new Database(file, { fileMustExist: true })
-  try {
-    db.pragma('busy_timeout = 2000')
-    const rows: unknown = db.pragma('wal_checkpoint(TRUNCATE)')
-    const first: unknown = Array.isArray(rows) ? rows[0] : undefined
-    if (typeof first === 'object' && first !== null && 'busy' in first && first.busy !== 0) {
-      throw new DomainError('conflict', 'База данных занята другим процессом: остановите сервер и повторите')
-    }
-  } finally {
-    db.close()
-  }
 }
 
 /** A `.sqlite` of the earlier `helpdesk backup` (database only), restored as it always was. */

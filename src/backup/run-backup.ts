@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { audit, setAuditKey } from '#src/audit/journal.ts'
+import { audit } from '#src/audit/journal.ts'
 import type { Config } from '#src/config.ts'
 import type { Db } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
@@ -9,7 +9,16 @@ import { DomainError, isDomainError } from '#src/errors.ts'
 import { formatDateTime } from '#src/format/zone-days.ts'
 import { tellAdmins } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { type BundleMade, backupDirOf, bundleTime, makeBundle, type Verification, verifyBundle } from './backup.ts'
+import {
+  type BundleMade,
+  backupDirOf,
+  bundleTime,
+  filesIn,
+  makeBundle,
+  PART,
+  type Verification,
+  verifyBundle,
+} from './backup.ts'
 import { lastGoodBackupAt, recordBackupEnd, recordBackupStart } from './backup-log.ts'
 import { backupsToKeep, parseKeepRules } from './rules.ts'
 
@@ -42,13 +51,7 @@ export async function runBackup(db: Db, config: Config, options: BackupOptions):
       ...(options.target !== undefined ? { target: options.target } : {}),
       ...(options.scryptLogN !== undefined ? { scryptLogN: options.scryptLogN } : {}),
     })
-    let verification: Verification
-    try {
-      verification = await verifyBundle(made.file, config)
-    } finally {
-      // The trial restore checked the journal with the bundle's key; this process goes on with its own.
-      setAuditKey(config.auditKey)
-    }
+    const verification = await verifyBundle(made.file, config)
     await recordBackupEnd(db, id, {
       ok: true,
       file: made.file,
@@ -56,7 +59,7 @@ export async function runBackup(db: Db, config: Config, options: BackupOptions):
       verifiedAt: verification.verifiedAt,
     })
     const { manifest } = made
-    const files = Object.keys(manifest.parts).filter((p) => p.startsWith('files/')).length
+    const files = filesIn(manifest, PART.files)
     await audit(db, options.actor, {
       action: 'backup.create',
       objectType: 'backup',

@@ -7,6 +7,7 @@ import type { Config } from '#src/config.ts'
 import type { Database as Schema } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
+import { fileStamp } from './backup.ts'
 
 /**
  * Backups of the SQLite database alone, as `helpdesk backup` wrote them before issue 11 (`….sqlite`, a
@@ -27,15 +28,6 @@ function sqliteFile(config: Config): string {
     throw new DomainError('bad_request', 'Резервное копирование этой командой — только для SQLite')
   }
   return config.database.file
-}
-
-/** `helpdesk-20261126-140305.sqlite` from an instant (UTC, so names sort and never repeat an hour). */
-export function backupFileName(at: string, prefix = 'helpdesk'): string {
-  const stamp = at
-    .replace(/\.\d+Z$/, '')
-    .replace(/[-:]/g, '')
-    .replace('T', '-')
-  return `${prefix}-${stamp}.sqlite`
 }
 
 /**
@@ -102,12 +94,9 @@ export async function restoreBackup(config: Config, source: string): Promise<Res
   if (existsSync(live)) {
     const current = new Database(live, { fileMustExist: true })
     try {
-      current.pragma('busy_timeout = 2000')
-      if (checkpointBusy(current.pragma('wal_checkpoint(TRUNCATE)'))) {
-        throw new DomainError('conflict', 'База данных занята другим процессом: остановите сервер и повторите')
-      }
+      quiesce(current)
       mkdirSync(backupDir(config), { recursive: true })
-      safetyCopy = path.join(backupDir(config), backupFileName(now(), 'helpdesk-before-restore'))
+      safetyCopy = path.join(backupDir(config), `helpdesk-before-restore-${fileStamp(now())}.sqlite`)
       current.prepare('vacuum into ?').run(safetyCopy)
     } finally {
       current.close()
@@ -127,9 +116,16 @@ export async function restoreBackup(config: Config, source: string): Promise<Res
   return { live, safetyCopy, journalCount: verified.count }
 }
 
-/** `PRAGMA wal_checkpoint` answers one row `{ busy, log, checkpointed }`; busy = 1 when others held it up. */
-function checkpointBusy(rows: unknown): boolean {
-  if (!Array.isArray(rows)) return false
-  const first: unknown = rows[0]
-  return typeof first === 'object' && first !== null && 'busy' in first && first.busy !== 0
+/**
+ * Nothing left in a live database's WAL, and no other process in it (a server, a command): a restore may
+ * then replace the file. `PRAGMA wal_checkpoint` answers one row `{ busy, log, checkpointed }`; busy = 1
+ * when others held it up.
+ */
+export function quiesce(db: Database.Database): void {
+  db.pragma('busy_timeout = 2000')
+  const rows: unknown = db.pragma('wal_checkpoint(TRUNCATE)')
+  const first: unknown = Array.isArray(rows) ? rows[0] : undefined
+  if (typeof first === 'object' && first !== null && 'busy' in first && first.busy !== 0) {
+    throw new DomainError('conflict', 'База данных занята другим процессом: остановите сервер и повторите')
+  }
 }

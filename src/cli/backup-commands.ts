@@ -36,8 +36,9 @@ export function registerBackupCommands(program: Command, context: CliContext): v
         throw new UsageError('Укажите файл один раз: либо аргументом, либо --out')
       }
       const target = options.out ?? positional
-      const [{ runBackup }, { appendCheckpoint, checkpointFileOf }] = await Promise.all([
+      const [{ runBackup }, { filesIn, PART }, { appendCheckpoint, checkpointFileOf }] = await Promise.all([
         import('#src/backup/run-backup.ts'),
+        import('#src/backup/backup.ts'),
         import('#src/audit/checkpoints.ts'),
       ])
       await withDatabase(context.output, async ({ config, db, actor }) => {
@@ -50,7 +51,7 @@ export function registerBackupCommands(program: Command, context: CliContext): v
         // The copy's head is a true state of the journal: an anchor as good as the daily one.
         const checkpoints = checkpointFileOf(config)
         await appendCheckpoint(checkpoints, { at: now(), ...head, reason: 'backup' })
-        const files = Object.keys(done.manifest.parts).filter((p) => p.startsWith('files/')).length
+        const files = filesIn(done.manifest, PART.files)
         context.output.out(done.file)
         context.output.err(
           `Резервная копия создана и проверена: ${formatBytes(done.bytes)}, записей журнала: ${done.verification.check?.journalCount ?? head.count}, вложений: ${files}`,
@@ -117,9 +118,9 @@ export function registerBackupCommands(program: Command, context: CliContext): v
             context.output,
           ),
         )
-        const failed = records.find((r) => r.ok === 0)
-        if (failed && records[0] === failed) {
-          context.output.err(`Последняя попытка не удалась (${failed.started_at}): ${failed.error ?? ''}`)
+        const latest = records[0]
+        if (latest?.ok === 0) {
+          context.output.err(`Последняя попытка не удалась (${latest.started_at}): ${latest.error ?? ''}`)
         }
       })
     })
