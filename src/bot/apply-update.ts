@@ -84,62 +84,64 @@ export function createUpdateApplier(deps: UpdateApplierDeps): UpdateApplier {
     await answerCallback(update, { text: texts.failed, showAlert: true })
   }
 
+  const applyOnce = async (update: Update): Promise<ApplyOutcome> => {
+    const kind = updateKind(update)
+    if (deps.prepare && (await alreadyApplied(db, update.update_id))) return 'replayed'
+    let answer: UpdateScope['callbackAnswer']
+    let outcome: ApplyOutcome
+    try {
+      const lastTry = (failures.get(update.update_id) ?? 0) + 1 >= maxAttempts
+      const prepared = await deps.prepare?.(update, { lastTry })
+      outcome = await transact(db, async (tx) => {
+        const recorded = await tx
+          .insertInto('telegram_inbox')
+          .values({ update_id: update.update_id, kind, received_at: now() })
+          .onConflict((oc) => oc.column('update_id').doNothing())
+          .returning('update_id')
+          .executeTakeFirst()
+        if (!recorded) return 'replayed'
+        const scope: UpdateScope = {
+          tx,
+          config,
+          logger,
+          person: undefined,
+          callbackAnswer: undefined,
+          prepared,
+        }
+        const unbind = bindScope(update, scope)
+        try {
+          await bot.handleUpdate(update)
+        } finally {
+          unbind()
+        }
+        answer = scope.callbackAnswer
+        return 'applied'
+      })
+    } catch (error) {
+      const attempts = (failures.get(update.update_id) ?? 0) + 1
+      logBotError(logger, error, { updateId: update.update_id, kind, attempt: attempts })
+      if (attempts >= maxAttempts) {
+        failures.delete(update.update_id)
+        await giveUp(update, kind)
+        return 'gave_up'
+      }
+      if (failures.size >= MAX_TRACKED_FAILURES) failures.clear()
+      failures.set(update.update_id, attempts)
+      throw error
+    }
+    failures.delete(update.update_id)
+    if (outcome === 'applied') {
+      deps.onCommitted?.()
+      await answerCallback(update, answer)
+    }
+    return outcome
+  }
+
   return {
     async apply(update) {
-      const kind = updateKind(update)
-      if (deps.prepare && (await alreadyApplied(db, update.update_id))) {
-        botUpdates.inc({ outcome: 'replayed' })
-        return 'replayed'
-      }
-      let answer: UpdateScope['callbackAnswer']
-      let outcome: ApplyOutcome
-      try {
-        const lastTry = (failures.get(update.update_id) ?? 0) + 1 >= maxAttempts
-        const prepared = await deps.prepare?.(update, { lastTry })
-        outcome = await transact(db, async (tx) => {
-          const recorded = await tx
-            .insertInto('telegram_inbox')
-            .values({ update_id: update.update_id, kind, received_at: now() })
-            .onConflict((oc) => oc.column('update_id').doNothing())
-            .returning('update_id')
-            .executeTakeFirst()
-          if (!recorded) return 'replayed'
-          const scope: UpdateScope = {
-            tx,
-            config,
-            logger,
-            person: undefined,
-            callbackAnswer: undefined,
-            prepared,
-          }
-          const unbind = bindScope(update, scope)
-          try {
-            await bot.handleUpdate(update)
-          } finally {
-            unbind()
-          }
-          answer = scope.callbackAnswer
-          return 'applied'
-        })
-      } catch (error) {
-        const attempts = (failures.get(update.update_id) ?? 0) + 1
-        logBotError(logger, error, { updateId: update.update_id, kind, attempt: attempts })
-        if (attempts >= maxAttempts) {
-          failures.delete(update.update_id)
-          await giveUp(update, kind)
-          botUpdates.inc({ outcome: 'gave_up' })
-          return 'gave_up'
-        }
-        if (failures.size >= MAX_TRACKED_FAILURES) failures.clear()
-        failures.set(update.update_id, attempts)
-        throw error
-      }
-      failures.delete(update.update_id)
+      const outcome = await applyOnce(update)
+      // Counted once here, whichever way the update went (a throw is retried, and counted then).
       botUpdates.inc({ outcome })
-      if (outcome === 'applied') {
-        deps.onCommitted?.()
-        await answerCallback(update, answer)
-      }
       return outcome
     },
   }
