@@ -4,14 +4,15 @@ import path from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
+import { acquireLease, releaseLease } from '#src/jobs/lease.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildActor } from '../../test/support/factories.ts'
 import {
+  ARCHIVE_LEASE,
   archiveJournal,
-  journalAnchor,
   journalArchiveDue,
   listArchives,
   recordArchiveDue,
@@ -19,7 +20,7 @@ import {
 } from './archive.ts'
 import { checkJournal } from './check-journal.ts'
 import { writeCheckpoint } from './checkpoints.ts'
-import { audit } from './journal.ts'
+import { audit, journalAnchor } from './journal.ts'
 
 /**
  * The end of the journal's retention (issue 10): rows older than `audit.retention_days` (3 years) go to a
@@ -206,17 +207,20 @@ describe('the journal archive', () => {
   })
 })
 
-test('two archivings at once: one archives, the other is told the journal is busy; the journal verifies', async () => {
+test('an archiving while another command archives is told the journal is busy, changing nothing; then it archives', async () => {
   const { db } = await testDatabase()
   setTestClock('2021-05-04T09:00:00.000Z')
   const { actor } = await buildActor(db, { role: 'admin' }, 'cli')
   await journalAt(db, '2021-05-04T10:00:00.000Z', 3, 'Запись')
   setTestClock('2026-03-01T10:00:00.000Z')
   const dir = freshDir()
-  const outcomes = await Promise.allSettled([
-    archiveJournal(db, db, actor, { dir }),
-    archiveJournal(db, db, actor, { dir }),
-  ])
+  // The other command is in the middle of its archiving: it holds the lease (taken here, so the overlap is sure).
+  const other = 'archive-of-another-command'
+  expect(await acquireLease(db, ARCHIVE_LEASE, other, 60_000)).toBe(true)
+  const outcomes = await Promise.allSettled([archiveJournal(db, db, actor, { dir })])
+  expect(await listArchives(db)).toHaveLength(0)
+  await releaseLease(db, ARCHIVE_LEASE, other)
+  outcomes.push(...(await Promise.allSettled([archiveJournal(db, db, actor, { dir })])))
   const made = outcomes.filter((o) => o.status === 'fulfilled' && o.value !== undefined)
   const refused = outcomes.filter((o) => o.status === 'rejected')
   expect(made).toHaveLength(1)

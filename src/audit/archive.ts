@@ -1,20 +1,21 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
+import { once } from 'node:events'
+import { createReadStream, existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { finished } from 'node:stream/promises'
 import { StringDecoder } from 'node:string_decoder'
 import { createGunzip, createGzip } from 'node:zlib'
 import type { Config } from '#src/config.ts'
 import type { AuditArchive, AuditRow, Db, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
+import { writeDurably } from '#src/files/durable-write.ts'
 import { acquireLease, releaseLease } from '#src/jobs/lease.ts'
 import { getSetting } from '#src/settings/settings.ts'
 import { type Actor, systemActor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { auditDenied } from './denied.ts'
-import { audit, chainBreak, GENESIS_HASH, signArchive } from './journal.ts'
+import { audit, chainBreak, GENESIS_HASH, journalAnchor, signArchive } from './journal.ts'
 
 /**
  * The end of the journal's retention (COMPLIANCE.md §4, issue 10): rows older than `audit.retention_days`
@@ -27,33 +28,13 @@ import { audit, chainBreak, GENESIS_HASH, signArchive } from './journal.ts'
  * it. On PostgreSQL the app's role may not delete journal rows: the owner (MIGRATION_DATABASE_URL) does.
  */
 
-export const ARCHIVE_FORMAT = 'helpdesk-audit-archive'
+const ARCHIVE_FORMAT = 'helpdesk-audit-archive'
 const PAGE = 2000
 const DELETE_BATCH = 5000
 const DAY_MS = 24 * 60 * 60_000
 
-/** Where the chain of the rows in the table starts: the last archive's end, or the genesis. */
-export interface JournalAnchor {
-  /** The last archived row's id (0 when nothing is archived). */
-  id: number
-  hash: string
-  /** Rows archived in all. */
-  archived: number
-}
-
-export async function journalAnchor(db: Tx): Promise<JournalAnchor> {
-  const last = await db.selectFrom('audit_archives').selectAll().orderBy('last_id', 'desc').limit(1).executeTakeFirst()
-  if (!last) return { id: 0, hash: GENESIS_HASH, archived: 0 }
-  const { total } = await db
-    .selectFrom('audit_archives')
-    .select((eb) => eb.fn.sum<number>('count').as('total'))
-    .executeTakeFirstOrThrow()
-  return { id: Number(last.last_id), hash: last.last_hash, archived: Number(total) }
-}
-
 export async function listArchives(db: Tx): Promise<AuditArchive[]> {
-  const rows = await db.selectFrom('audit_archives').selectAll().orderBy('first_id').execute()
-  return rows.map((r) => ({ ...r, first_id: Number(r.first_id), last_id: Number(r.last_id), count: Number(r.count) }))
+  return db.selectFrom('audit_archives').selectAll().orderBy('first_id').execute()
 }
 
 /** The rows past their retention that are still in the table. */
@@ -139,7 +120,8 @@ export async function archiveJournal(
   }
 }
 
-const ARCHIVE_LEASE = 'audit-archive'
+/** One archiving at a time, across processes (a lease, as the scheduler's). */
+export const ARCHIVE_LEASE = 'audit-archive'
 const ARCHIVE_LEASE_MS = 6 * 60 * 60_000
 const BUSY = 'Журнал уже архивирует другая команда: повторите позже'
 
@@ -153,7 +135,7 @@ async function archiveUnderLease(db: Db, owner: Db, actor: Actor, dir: string): 
   const file = path.join(dir, name)
   const written = await writeArchiveFile(db, file, { firstId, lastId: due.lastId, prevHash: anchor.hash })
   const check = await verifyArchiveFile(file)
-  if (!check.ok || check.lastHash !== written.lastHash || check.sha256 !== written.sha256) {
+  if (!check.ok || check.lastHash !== written.lastHash) {
     await rm(file, { force: true })
     throw new Error(`the archive ${file} did not read back: ${check.ok ? 'another content' : check.reason}`)
   }
@@ -168,7 +150,7 @@ async function archiveUnderLease(db: Db, owner: Db, actor: Actor, dir: string): 
       first_at: written.firstAt,
       last_at: written.lastAt,
       file_name: name,
-      sha256: written.sha256,
+      sha256: check.sha256,
       created_at: now(),
       created_by: operator,
     }
@@ -230,8 +212,6 @@ interface Written {
   lastHash: string
   firstAt: string
   lastAt: string
-  /** Of the gzip'd file. */
-  sha256: string
 }
 
 interface ArchiveHeader {
@@ -244,25 +224,20 @@ interface ArchiveHeader {
 }
 
 /**
- * Writes the rows `firstId`..`lastId` to `file` (through a temporary name, synced, mode 0600), checking the
- * chain as it goes: a journal that does not verify is not archived.
+ * Writes the rows `firstId`..`lastId` to `file` durably (files/durable-write.ts), checking the chain as it goes:
+ * a journal that does not verify is not archived.
  */
 async function writeArchiveFile(
   db: Db,
   file: string,
   range: { firstId: number; lastId: number; prevHash: string },
 ): Promise<Written> {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-  const partial = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.part`
-  const out = createWriteStream(partial, { mode: 0o600 })
   const gzip = createGzip()
-  const fileHash = createHash('sha256')
-  gzip.on('data', (chunk: Buffer) => fileHash.update(chunk))
-  gzip.pipe(out)
+  const stored = writeDurably(file, gzip)
   const content = createHash('sha256')
   const write = async (line: string) => {
     content.update(line)
-    if (!gzip.write(line)) await new Promise((resolve) => gzip.once('drain', resolve))
+    if (!gzip.write(line)) await once(gzip, 'drain')
   }
   try {
     const header: ArchiveHeader = {
@@ -307,31 +282,12 @@ async function writeArchiveFile(
     }
     const digest = content.digest('hex')
     gzip.end(`${JSON.stringify({ sha256: digest, signature: signArchive(digest) })}\n`)
-    await finished(out)
-    const handle = await open(partial, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await rename(partial, file)
-    const folder = await open(path.dirname(file), 'r')
-    try {
-      await folder.sync()
-    } finally {
-      await folder.close()
-    }
-    return {
-      count: range.lastId - range.firstId + 1,
-      lastHash: prevHash,
-      firstAt,
-      lastAt,
-      sha256: fileHash.digest('hex'),
-    }
+    await stored
+    return { count: range.lastId - range.firstId + 1, lastHash: prevHash, firstAt, lastAt }
   } catch (error) {
-    gzip.destroy()
-    out.destroy()
-    await rm(partial, { force: true })
+    // The half-written file goes with the stream (writeDurably removes it).
+    gzip.destroy(error instanceof Error ? error : new Error(String(error)))
+    await stored.catch(() => {})
     throw error
   }
 }
@@ -346,9 +302,7 @@ export type ArchiveFileCheck =
       ok: true
       firstId: number
       lastId: number
-      prevHash: string
       lastHash: string
-      count: number
       /** Of the file as it is on disk. */
       sha256: string
       /** The hashes of the rows asked for (`wanted`). */
@@ -410,9 +364,7 @@ export async function verifyArchiveFile(
     ok: true,
     firstId: header.first_id,
     lastId: header.last_id,
-    prevHash: header.prev_hash,
     lastHash: prevHash,
-    count: header.last_id - header.first_id + 1,
     sha256: fileHash.digest('hex'),
     hashes,
   }
@@ -486,11 +438,14 @@ export interface ArchivesCheck {
 }
 
 /**
- * Checks each recorded archive against its file: the SHA-256 recorded, the chain from one archive to the
- * next and on to the table. `wanted`: the checkpoints' ids, whose hashes are collected.
+ * Checks each recorded archive against its file in `dir`: the SHA-256 recorded, the chain from one archive to
+ * the next. `wanted`: the checkpoints' ids, whose hashes are collected. Without a folder every file is missing.
  */
-export async function verifyArchives(db: Tx, dir: string, wanted: ReadonlySet<number>): Promise<ArchivesCheck> {
-  const archives = await listArchives(db)
+export async function verifyArchives(
+  archives: readonly AuditArchive[],
+  dir: string | undefined,
+  wanted: ReadonlySet<number>,
+): Promise<ArchivesCheck> {
   const result: ArchivesCheck = { verified: 0, missing: [], hashes: new Map() }
   let prevHash = GENESIS_HASH
   let nextId = 1
@@ -505,8 +460,11 @@ export async function verifyArchives(db: Tx, dir: string, wanted: ReadonlySet<nu
     }
     prevHash = archive.last_hash
     nextId = archive.last_id + 1
-    const file = path.join(dir, archive.file_name)
-    const check = await verifyArchiveFile(file, wanted)
+    const check = dir === undefined ? undefined : await verifyArchiveFile(path.join(dir, archive.file_name), wanted)
+    if (!check) {
+      result.missing.push(archive.file_name)
+      continue
+    }
     if (!check.ok && check.reason === 'файла нет') {
       result.missing.push(archive.file_name)
       continue

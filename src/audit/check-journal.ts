@@ -3,10 +3,10 @@ import type { Db } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
-import { journalAnchor, listArchives, verifyArchives } from './archive.ts'
+import { listArchives, verifyArchives } from './archive.ts'
 import { readCheckpoints, verifyCheckpoints } from './checkpoints.ts'
 import { auditDenied } from './denied.ts'
-import { audit, type VerifyResult, verifyJournal } from './journal.ts'
+import { audit, journalAnchor, type VerifyResult, verifyJournal } from './journal.ts'
 
 export interface CheckOptions {
   /** The checkpoint file to hold the journal against (see checkpoints.ts). */
@@ -73,12 +73,11 @@ export async function checkJournal(db: Db, actor: Actor, options: CheckOptions =
   if (result.ok && anchor.id > 0) {
     const wanted = new Set(checkpoints.map((c) => c.id).filter((id) => id > 0 && id <= anchor.id))
     const files = await listArchives(db)
-    const checked = options.archiveDir
-      ? await verifyArchives(db, options.archiveDir, wanted)
-      : { verified: 0, missing: files.map((a) => a.file_name), hashes: new Map<number, string>() }
-    archives = { rows: anchor.archived, files: files.length, verified: checked.verified, missing: checked.missing }
+    const checked = await verifyArchives(files, options.archiveDir, wanted)
+    const rows = files.reduce((sum, a) => sum + a.count, 0)
+    archives = { rows, files: files.length, verified: checked.verified, missing: checked.missing }
     hashes = checked.hashes
-    if ('broken' in checked && checked.broken) {
+    if (checked.broken) {
       const { broken } = checked
       result = {
         ok: false,

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { Config } from '#src/config.ts'
 import type { Db } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { syncFolder } from '#src/files/durable-write.ts'
 import { formatDateTime } from '#src/format/zone-days.ts'
 import { GENESIS_HASH } from './journal.ts'
 
@@ -71,14 +72,7 @@ export async function appendCheckpoint(file: string, checkpoint: Checkpoint): Pr
   } finally {
     await handle.close()
   }
-  if (created) {
-    const folder = await open(dir, 'r')
-    try {
-      await folder.sync()
-    } finally {
-      await folder.close()
-    }
-  }
+  if (created) await syncFolder(dir)
 }
 
 /** Reads the journal's head and appends it to the checkpoint file. */

@@ -182,19 +182,25 @@ export function chainBreak(row: AuditRow, expectedId: number, prevHash: string):
   return undefined
 }
 
-/**
- * Walks the chain in the table in id order and names the first row that breaks it. Rows an archive took
- * (archive.ts) are checked in its file; the chain in the table continues from the last archive's end.
- */
-export async function verifyJournal(db: Db, pageSize = 2000): Promise<VerifyResult> {
-  const anchor = await db
+/** Where the chain of the rows in the table starts: the last archive's end (archive.ts), or the genesis. */
+export async function journalAnchor(db: Tx): Promise<AuditHead> {
+  const last = await db
     .selectFrom('audit_archives')
     .select(['last_id', 'last_hash'])
     .orderBy('last_id', 'desc')
     .limit(1)
     .executeTakeFirst()
-  let expectedId = anchor ? Number(anchor.last_id) + 1 : 1
-  let prevHash = anchor?.last_hash ?? GENESIS_HASH
+  return last ? { id: last.last_id, hash: last.last_hash } : { id: 0, hash: GENESIS_HASH }
+}
+
+/**
+ * Walks the chain in the table in id order and names the first row that breaks it. Rows an archive took
+ * (archive.ts) are checked in its file; the chain in the table continues from the last archive's end.
+ */
+export async function verifyJournal(db: Db, pageSize = 2000): Promise<VerifyResult> {
+  const anchor = await journalAnchor(db)
+  let expectedId = anchor.id + 1
+  let prevHash = anchor.hash
   let count = 0
   for (;;) {
     const rows = await db

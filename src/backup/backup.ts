@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
-import { verifyArchives } from '#src/audit/archive.ts'
+import { listArchives, verifyArchives } from '#src/audit/archive.ts'
 import { type JournalHead, journalHead } from '#src/audit/checkpoints.ts'
 import { setAuditKey, verifyJournal } from '#src/audit/journal.ts'
 import type { Config } from '#src/config.ts'
@@ -460,7 +460,7 @@ export async function checkRestoredDatabase(
   const journal = await verifyJournal(db)
   if (!journal.ok) throw fail(`журнал аудита не проходит проверку — ${journal.reason}`)
   if (options.archiveDir && existsSync(options.archiveDir)) {
-    const archives = await verifyArchives(db, options.archiveDir, new Set())
+    const archives = await verifyArchives(await listArchives(db), options.archiveDir, new Set())
     if (archives.broken) throw fail(`архив журнала ${archives.broken.file}: ${archives.broken.reason}`)
   }
   const head = await journalHead(db)
