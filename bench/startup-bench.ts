@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { percentile } from '#src/stats/ticket-stats.ts'
 import { build } from '../scripts/build.mjs'
 import { buildStatus } from '../scripts/source-fingerprint.mjs'
 
@@ -35,8 +36,7 @@ interface Row {
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
+  return percentile(sorted, 0.5)
 }
 
 /** Wall time of one process from spawn to exit; a failed command stops the bench (a figure of an error lies). */
