@@ -154,7 +154,10 @@ export function ToggleForm(props: { action: string; csrf: string; active: boolea
   )
 }
 
-/** A form in a card: its heading, a refusal beside it, the fields, then the `submit` button (if any). */
+/**
+ * A form in a card: its heading, a refusal beside it, the fields, then the `submit` button (if any). A form
+ * with a file field gives `multipart`.
+ */
 export function CardForm(props: {
   action: string
   csrf: string
@@ -162,10 +165,16 @@ export function CardForm(props: {
   error: string | undefined
   submit?: string | undefined
   primary?: boolean
+  multipart?: boolean
   children: Child
 }) {
   return (
-    <form method="post" action={props.action} class="card stack">
+    <form
+      method="post"
+      action={props.action}
+      enctype={props.multipart ? 'multipart/form-data' : undefined}
+      class="card stack"
+    >
       <CsrfField token={props.csrf} />
       <h2>{props.title}</h2>
       <FormError message={props.error} />

@@ -4,7 +4,7 @@ import type { ImportResult } from '#src/import/import-file.ts'
 import type { PlanAction } from '#src/import/plan.ts'
 import { msg, t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, FormError, Notice, PageHead } from './parts.tsx'
+import { CardForm, CsrfField, Notice, PageHead } from './parts.tsx'
 
 export const kindLabels: Record<ImportKind, string> = {
   departments: msg('Отделения'),
@@ -23,16 +23,15 @@ export function ImportPage(props: { user: User; csrf: string; kind: ImportKind; 
   return (
     <Layout title={t('Импорт')} user={props.user} csrf={props.csrf} section="users">
       <PageHead title={t('Импорт')} />
-      <form
-        method="post"
+      <CardForm
         action="/users/import/preview"
-        enctype="multipart/form-data"
-        class="card stack"
-        aria-labelledby="import-upload"
+        csrf={props.csrf}
+        title={t('Загрузить файл')}
+        error={props.error}
+        submit={t('Проверить')}
+        primary
+        multipart
       >
-        <h2 id="import-upload">{t('Загрузить файл')}</h2>
-        <CsrfField token={props.csrf} />
-        <FormError message={props.error} />
         <p class="muted">
           {t(
             'CSV (UTF-8 или Windows-1251, разделитель «;» или «,») или XLSX (первый лист). Первая строка — названия столбцов. Сначала покажем, что изменится; импорт — после подтверждения.',
@@ -52,12 +51,7 @@ export function ImportPage(props: { user: User; csrf: string; kind: ImportKind; 
           <span>{t('Файл')}</span>
           <input type="file" name="file" required accept=".csv,.xlsx,text/csv" />
         </label>
-        <div class="form-actions">
-          <button type="submit" class="button button--primary">
-            {t('Проверить')}
-          </button>
-        </div>
-      </form>
+      </CardForm>
       {importKinds.map((kind) => (
         <section class="card stack" aria-labelledby={`import-${kind}`}>
           <h2 id={`import-${kind}`}>{t(kindLabels[kind])}</h2>
@@ -100,7 +94,7 @@ export function ImportPreviewPage(props: { user: User; csrf: string; result: Imp
           <CsrfField token={props.csrf} />
           <input type="hidden" name="key" value={props.uploadKey} />
           <p>{t('Ничего ещё не изменено. Импорт выполнится одной транзакцией и запишется в журнал.')}</p>
-          <div class="form-actions">
+          <div class="actions">
             <button type="submit" class="button button--primary">
               {t('Импортировать')}
             </button>
