@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
+import { importKinds as kinds, kindTitles } from '#src/import/columns.ts'
 import type { ImportResult } from '#src/import/import-file.ts'
 import { type CliContext, UsageError, withDatabase } from './context.ts'
 import { type Output, paint } from './output.ts'
-
-const kinds = ['departments', 'categories', 'users'] as const
-type Kind = (typeof kinds)[number]
 
 const actionWords = { create: 'создать', update: 'изменить', unchanged: 'без изменений' } as const
 
@@ -54,7 +52,7 @@ export function registerImportCommand(program: Command, context: CliContext): vo
           dryRun: opts.dryRun === true,
         })
         if (opts.json) context.output.out(JSON.stringify(result, null, 2))
-        else report(context.output, kind, result)
+        else report(context.output, result)
         if (result.counts.bad > 0) context.exitCode = 1
       })
     })
@@ -72,7 +70,7 @@ async function readInput(file: string): Promise<Uint8Array> {
   }
 }
 
-function report(output: Output, kind: Kind, result: ImportResult): void {
+function report(output: Output, result: ImportResult): void {
   const { counts, plan } = result
   if (result.dryRun) {
     for (const row of plan.rows) {
@@ -100,8 +98,7 @@ function report(output: Output, kind: Kind, result: ImportResult): void {
     )
     return
   }
-  const noun = { departments: 'отделений', categories: 'категорий', users: 'пользователей' }[kind]
   output.out(
-    `Импорт ${noun} выполнен: создано ${counts.created}, изменено ${counts.updated}, без изменений ${counts.unchanged}`,
+    `Импорт ${kindTitles[result.kind]} выполнен: создано ${counts.created}, изменено ${counts.updated}, без изменений ${counts.unchanged}`,
   )
 }

@@ -11,6 +11,13 @@ import { DomainError } from '#src/errors.ts'
 export const importKinds = ['departments', 'categories', 'users'] as const
 export type ImportKind = (typeof importKinds)[number]
 
+/** «Импорт …»: the kind in the genitive, for the journal and the console. */
+export const kindTitles: Record<ImportKind, string> = {
+  departments: 'отделений',
+  categories: 'категорий',
+  users: 'пользователей',
+}
+
 export interface ColumnSpec<F extends string = string> {
   field: F
   /** The column's name in the template and in messages. */

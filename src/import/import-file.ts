@@ -5,7 +5,7 @@ import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
 import type { Action } from '#src/users/permissions.ts'
-import type { ImportKind } from './columns.ts'
+import { type ImportKind, kindTitles } from './columns.ts'
 import { type Counts, countsOf, type ImportPlan, type Planned } from './plan.ts'
 import { planCategories } from './plan-categories.ts'
 import { planDepartments } from './plan-departments.ts'
@@ -33,12 +33,6 @@ const permissions: Record<ImportKind, { action: Action; refusal: string; pdn: bo
   departments: { action: 'department.manage', refusal: 'Нет прав изменять список отделений', pdn: false },
   categories: { action: 'category.manage', refusal: 'Нет прав изменять категории', pdn: false },
   users: { action: 'user.create', refusal: 'Нет прав создавать пользователей', pdn: true },
-}
-
-export const kindTitles: Record<ImportKind, string> = {
-  departments: 'отделений',
-  categories: 'категорий',
-  users: 'пользователей',
 }
 
 /**

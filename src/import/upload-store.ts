@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Tx } from '#src/db/schema.ts'
-import { now } from '#src/db/time.ts'
+import { addMinutes, now } from '#src/db/time.ts'
 import type { ImportKind } from './columns.ts'
 import type { ImportFile } from './read-table.ts'
 
@@ -31,7 +31,7 @@ export async function keepUpload(db: Tx, userId: number, kind: ImportKind, file:
       file_name: file.fileName.slice(0, 255),
       content: Buffer.from(file.bytes).toString('base64'),
       created_at: at,
-      expires_at: new Date(Date.parse(at) + UPLOAD_MINUTES * 60_000).toISOString(),
+      expires_at: addMinutes(at, UPLOAD_MINUTES),
     })
     .execute()
   return key
