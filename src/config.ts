@@ -75,7 +75,7 @@ export interface BackupConfig {
   readonly dir: string
   /** BACKUP_SCHEDULE: cron syntax in TZ_DISPLAY; `30 2 * * *` unless set, `off` for none. */
   readonly schedule: string | null
-  /** BACKUP_KEEP: `7d,4w,12m` unless set (see src/backup/rotation.ts). */
+  /** BACKUP_KEEP: `7d,4w,12m` unless set (the syntax: src/backup/rules.ts). */
   readonly keep: string
   /** BACKUP_PASSPHRASE or the content of BACKUP_KEY_FILE; without it bundles are unencrypted tar files. */
   readonly passphrase?: string

@@ -56,7 +56,7 @@ export async function lastFinishedBackup(db: Tx): Promise<Backup | undefined> {
     .executeTakeFirst()
 }
 
-/** The started-at of the newest backup begun at or after `since` (another instance's run of the same slot). */
+/** Whether a backup was begun at or after `since` (another instance's run of the same slot). */
 export async function backupStartedSince(db: Tx, since: string): Promise<boolean> {
   const row = await db.selectFrom('backups').select('id').where('started_at', '>=', since).limit(1).executeTakeFirst()
   return row !== undefined

@@ -36,13 +36,12 @@ function BackupState(props: DashboardViewProps) {
       </p>
     )
   }
-  const hours = Math.max(0, Math.floor((Date.parse(props.now) - Date.parse(backup.lastGoodAt)) / 3_600_000))
+  const ageMs = Date.parse(props.now) - Date.parse(backup.lastGoodAt)
   const text = t('Последняя проверенная резервная копия: {at} ({hours} ч назад)', {
     at: dateTime(backup.lastGoodAt, props.tz),
-    hours,
+    hours: Math.max(0, Math.floor(ageMs / 3_600_000)),
   })
-  const stale = Date.parse(props.now) - Date.parse(backup.lastGoodAt) > BACKUP_STALE_MS
-  if (!stale && !backup.lastFailed) {
+  if (ageMs <= BACKUP_STALE_MS && !backup.lastFailed) {
     return (
       <p class="notice" role="status" id="backup-state">
         {text}
