@@ -6,7 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, expect, test } from 'vitest'
 import { freePort, freshEnv } from '../cli/helpers.ts'
-import { CookieBrowser, csrfOf } from '../support/cookie-browser.ts'
+import { CookieBrowser, signInFirstTime } from '../support/cookie-browser.ts'
 import { adminApiHeaders, waitUntil } from '../support/reliability.ts'
 import { startServer, stopServer, waitReady } from '../support/server-process.ts'
 
@@ -181,12 +181,7 @@ test('the shipped nginx site: nginx -t accepts it; TLS, the HTTPS redirect, hidd
 
   // Sign in through nginx (the session cookie is Secure: BASE_URL is https) and watch a ticket's page.
   const browser = new CookieBrowser({ request: (target: string, init: RequestInit) => tls(base, target, init) })
-  const form = await browser.request('/login')
-  const step = await browser.post('/login', { _csrf: csrfOf(form.text), login: 'admin', password: PASSWORD })
-  expect(step.status).toBe(303)
-  const consent = await browser.request('/consent')
-  const text = /name="text" value="(\d+)"/.exec(consent.text)?.[1]
-  if (text) expect((await browser.post('/consent/agree', { _csrf: csrfOf(consent.text), text })).status).toBe(303)
+  await signInFirstTime(browser, 'admin', PASSWORD)
 
   const api = (target: string, body: unknown) =>
     tls(base, `/api/v1${target}`, { method: 'POST', headers, body: JSON.stringify(body) })

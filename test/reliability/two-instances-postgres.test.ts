@@ -5,7 +5,7 @@ import { afterAll, expect, test } from 'vitest'
 import { openDatabase } from '#src/db/database.ts'
 import type { Db } from '#src/db/schema.ts'
 import { freshEnv } from '../cli/helpers.ts'
-import { CookieBrowser, csrfOf, overHttp } from '../support/cookie-browser.ts'
+import { CookieBrowser, overHttp, signInFirstTime } from '../support/cookie-browser.ts'
 import {
   adminApiHeaders,
   createCategory,
@@ -46,22 +46,6 @@ async function scratchDatabase(serverUrl: string): Promise<string> {
   const target = new URL(serverUrl)
   target.pathname = `/${name}`
   return target.toString()
-}
-
-/** Signs the console-made admin in on the web (password, then the consent every web account gives once). */
-async function signIn(base: string): Promise<CookieBrowser> {
-  const browser = new CookieBrowser(overHttp(base))
-  const form = await browser.request('/login')
-  const step = await browser.post('/login', { _csrf: csrfOf(form.text), login: 'admin', password: PASSWORD })
-  expect(step.status).toBe(303)
-  const consent = await browser.request('/consent')
-  const text = /name="text" value="(\d+)"/.exec(consent.text)?.[1]
-  if (text) {
-    const agreed = await browser.post('/consent/agree', { _csrf: csrfOf(consent.text), text })
-    expect(agreed.status).toBe(303)
-  }
-  expect((await browser.request('/tickets')).status).toBe(200)
-  return browser
 }
 
 /** The `change` events a ticket page's stream receives, collected as they come. */
@@ -122,7 +106,8 @@ test.skipIf(!url)(
     })
     expect(created.status).toBe(201)
     const ticketId = ((await created.json()) as { id: number }).id
-    const browser = await signIn(bases[1])
+    const browser = new CookieBrowser(overHttp(bases[1]))
+    await signInFirstTime(browser, 'admin', PASSWORD)
     const page = watchTicket(bases[1], browser, ticketId)
     cleanups.unshift(async () => page.stop())
     // The stream is open once its first poll ran; a message then must reach it.

@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import type { testApp } from './api.ts'
 
 type App = ReturnType<typeof testApp>['app']
@@ -58,4 +59,19 @@ export class CookieBrowser {
 /** The CSRF token of the first form of a page. */
 export function csrfOf(html: string): string {
   return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+}
+
+/**
+ * An account made on the console signs in with its password and gives, once, the consent every web account
+ * gives at its first sign-in; then the ticket list opens.
+ */
+export async function signInFirstTime(browser: CookieBrowser, login: string, password: string): Promise<void> {
+  const form = await browser.request('/login')
+  const step = await browser.post('/login', { _csrf: csrfOf(form.text), login, password })
+  expect(step.status).toBe(303)
+  const consent = await browser.request('/consent')
+  const text = /name="text" value="(\d+)"/.exec(consent.text)?.[1] ?? ''
+  expect(text).not.toBe('')
+  expect((await browser.post('/consent/agree', { _csrf: csrfOf(consent.text), text })).status).toBe(303)
+  expect((await browser.request('/tickets')).status).toBe(200)
 }
