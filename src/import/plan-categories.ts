@@ -6,16 +6,7 @@ import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { priorityLabels } from '#src/tickets/rules.ts'
 import { integerIn, NAME_MAX, optionalText, requiredText } from '#src/users/fields.ts'
-import {
-  type BadRow,
-  checked,
-  isReason,
-  nameKey,
-  type Planned,
-  type PlannedRow,
-  sortByLine,
-  wholeNumber,
-} from './plan.ts'
+import { nameKey, type Planned, type PlannedRow, readRows, sortByLine, wholeNumber } from './plan.ts'
 import type { ImportRow } from './read-table.ts'
 
 /**
@@ -64,17 +55,7 @@ export async function planCategories(tx: Tx, rows: readonly ImportRow[]): Promis
     categories.filter((c) => c.parent_id !== null).map((c) => [`${c.parent_id}/${nameKey(c.name)}`, c]),
   )
 
-  const bad: BadRow[] = []
-  const read: Read[] = []
-  for (const row of rows) {
-    if (row.problem) {
-      bad.push({ line: row.line, reason: row.problem })
-      continue
-    }
-    const result = checked(() => readRow(row, groups))
-    if (isReason(result)) bad.push({ line: row.line, reason: result.reason })
-    else read.push(result)
-  }
+  const { read, bad } = readRows(rows, (row) => readRow(row, groups))
 
   // Top-level rows first: a child may name a parent that a later row of the file creates.
   const fileParents = new Map<string, Read>()

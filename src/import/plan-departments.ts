@@ -3,16 +3,7 @@ import type { Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { SORT_ORDER_LIMIT } from '#src/departments/create-department.ts'
 import { integerIn, NAME_MAX, requiredText } from '#src/users/fields.ts'
-import {
-  type BadRow,
-  checked,
-  isReason,
-  nameKey,
-  type Planned,
-  type PlannedRow,
-  sortByLine,
-  wholeNumber,
-} from './plan.ts'
+import { nameKey, type Planned, type PlannedRow, readRows, sortByLine, wholeNumber } from './plan.ts'
 import type { ImportRow } from './read-table.ts'
 
 /**
@@ -26,45 +17,37 @@ export async function planDepartments(tx: Tx, rows: readonly ImportRow[]): Promi
       d,
     ]),
   )
+  const { read: rowsRead, bad } = readRows(rows, (row) => {
+    const name = requiredText(row.values.name ?? '', { label: 'Название', max: NAME_MAX })
+    const order = wholeNumber(row.values.sort_order, 'Порядок')
+    return {
+      line: row.line,
+      name,
+      sortOrder: order === undefined ? undefined : integerIn(order, -SORT_ORDER_LIMIT, SORT_ORDER_LIMIT, 'Порядок'),
+    }
+  })
   const planned: PlannedRow[] = []
-  const bad: BadRow[] = []
   const seen = new Map<string, number>()
   const creates: Array<{ name: string; sortOrder: number }> = []
   const updates: Array<{ id: number; sortOrder: number }> = []
 
-  for (const row of rows) {
-    if (row.problem) {
-      bad.push({ line: row.line, reason: row.problem })
-      continue
-    }
-    const read = checked(() => {
-      const name = requiredText(row.values.name ?? '', { label: 'Название', max: NAME_MAX })
-      const order = wholeNumber(row.values.sort_order, 'Порядок')
-      return {
-        name,
-        sortOrder: order === undefined ? undefined : integerIn(order, -SORT_ORDER_LIMIT, SORT_ORDER_LIMIT, 'Порядок'),
-      }
-    })
-    if (isReason(read)) {
-      bad.push({ line: row.line, reason: read.reason })
-      continue
-    }
+  for (const read of rowsRead) {
     const key = nameKey(read.name)
     const earlier = seen.get(key)
     if (earlier !== undefined) {
-      bad.push({ line: row.line, reason: `отделение «${read.name}» уже было в строке ${earlier}` })
+      bad.push({ line: read.line, reason: `отделение «${read.name}» уже было в строке ${earlier}` })
       continue
     }
-    seen.set(key, row.line)
+    seen.set(key, read.line)
     const found = existing.get(key)
     if (!found) {
       creates.push({ name: read.name, sortOrder: read.sortOrder ?? 0 })
-      planned.push({ line: row.line, action: 'create', label: read.name, fields: [] })
+      planned.push({ line: read.line, action: 'create', label: read.name, fields: [] })
     } else if (read.sortOrder !== undefined && read.sortOrder !== found.sort_order) {
       updates.push({ id: found.id, sortOrder: read.sortOrder })
-      planned.push({ line: row.line, action: 'update', label: found.name, fields: ['Порядок'] })
+      planned.push({ line: read.line, action: 'update', label: found.name, fields: ['Порядок'] })
     } else {
-      planned.push({ line: row.line, action: 'unchanged', label: found.name, fields: [] })
+      planned.push({ line: read.line, action: 'unchanged', label: found.name, fields: [] })
     }
   }
 

@@ -5,7 +5,7 @@ import { DomainError } from '#src/errors.ts'
 import { NAME_MAX, normalizeChatId, normalizePhone, optionalText, requiredText } from '#src/users/fields.ts'
 import { insertUser } from '#src/users/user-store.ts'
 import { userColumns } from './columns.ts'
-import { type BadRow, checked, isReason, nameKey, type Planned, type PlannedRow, sortByLine } from './plan.ts'
+import { checked, isReason, nameKey, type Planned, type PlannedRow, readRows, sortByLine } from './plan.ts'
 import type { ImportRow } from './read-table.ts'
 
 /**
@@ -88,34 +88,25 @@ export async function planUsers(tx: Tx, rows: readonly ImportRow[]): Promise<Pla
     }
   }
 
+  const { read, bad } = readRows(rows, (row) => ({ line: row.line, person: personOf(row, departments) }))
   const planned: PlannedRow[] = []
-  const bad: BadRow[] = []
   const creates: Person[] = []
   const updates: Array<{ user: Known; changes: Changes }> = []
   const numberLines = new Map<string, number>()
   const chatLines = new Map<string, number>()
 
-  for (const row of rows) {
-    if (row.problem) {
-      bad.push({ line: row.line, reason: row.problem })
-      continue
-    }
-    const person = checked(() => personOf(row, departments))
-    if (isReason(person)) {
-      bad.push({ line: row.line, reason: person.reason })
-      continue
-    }
+  for (const { line, person } of read) {
     const repeated = repeatedKey(person, numberLines, chatLines)
     if (repeated) {
-      bad.push({ line: row.line, reason: repeated })
+      bad.push({ line: line, reason: repeated })
       continue
     }
-    if (person.employeeNumber !== null) numberLines.set(person.employeeNumber, row.line)
-    if (person.chatId !== null) chatLines.set(person.chatId, row.line)
+    if (person.employeeNumber !== null) numberLines.set(person.employeeNumber, line)
+    if (person.chatId !== null) chatLines.set(person.chatId, line)
 
     const match = checked(() => matchPerson(person, byNumber, byChat))
     if (isReason(match)) {
-      bad.push({ line: row.line, reason: match.reason })
+      bad.push({ line: line, reason: match.reason })
       continue
     }
     const title = person.employeeNumber ? `${person.fullName} (таб. № ${person.employeeNumber})` : person.fullName
@@ -123,7 +114,7 @@ export async function planUsers(tx: Tx, rows: readonly ImportRow[]): Promise<Pla
       creates.push(person)
       const same = namesakes.get(nameKey(person.fullName)) ?? []
       planned.push({
-        line: row.line,
+        line: line,
         action: 'create',
         label: title,
         fields: [],
@@ -138,11 +129,11 @@ export async function planUsers(tx: Tx, rows: readonly ImportRow[]): Promise<Pla
     const changes = changesOf(match, person)
     const fields = Object.keys(changes) as Array<keyof Changes>
     if (fields.length === 0) {
-      planned.push({ line: row.line, action: 'unchanged', label: title, fields: [] })
+      planned.push({ line: line, action: 'unchanged', label: title, fields: [] })
       continue
     }
     updates.push({ user: match, changes })
-    planned.push({ line: row.line, action: 'update', label: title, fields: fields.map((f) => columnOfField[f]) })
+    planned.push({ line: line, action: 'update', label: title, fields: fields.map((f) => columnOfField[f]) })
   }
 
   return {

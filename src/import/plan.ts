@@ -1,6 +1,7 @@
 import type { Tx } from '#src/db/schema.ts'
 import { DomainError, isDomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
+import type { ImportRow } from './read-table.ts'
 
 /** What an import would do (a dry run shows it) and, once planned in the import's transaction, does. */
 
@@ -53,6 +54,21 @@ export function checked<T>(run: () => T): T | { reason: string } {
     if (isDomainError(error)) return { reason: error.message }
     throw error
   }
+}
+
+/**
+ * Each row as `read` makes it, in file order, or why not as a bad row: the file's own problem with the row
+ * (a formula cell, say) or the refusal `read` threw. Every kind starts its plan with this.
+ */
+export function readRows<T>(rows: readonly ImportRow[], read: (row: ImportRow) => T): { read: T[]; bad: BadRow[] } {
+  const good: T[] = []
+  const bad: BadRow[] = []
+  for (const row of rows) {
+    const result = row.problem ? { reason: row.problem } : checked(() => read(row))
+    if (isReason(result)) bad.push({ line: row.line, reason: result.reason })
+    else good.push(result)
+  }
+  return { read: good, bad }
 }
 
 export function isReason(value: unknown): value is { reason: string } {
