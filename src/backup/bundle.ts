@@ -1,12 +1,13 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
+import { createReadStream, existsSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable, Transform } from 'node:stream'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { Decrypter, Encrypter } from 'age-encryption'
 import { create as createTar, extract as extractTar } from 'tar'
 import { DomainError } from '#src/errors.ts'
+import { writeDurably } from '#src/files/durable-write.ts'
 import { DEFAULT_LOG_N, NativeScryptIdentity, NativeScryptRecipient } from './age-scrypt.ts'
 
 /**
@@ -45,7 +46,7 @@ export interface WriteBundleOptions {
 
 /**
  * Writes `entries` (paths relative to `staging`; symbolic links followed) as one tar, encrypted when a
- * passphrase is given, to `target`: first to a hidden temporary name (0600), synced, then renamed, so a
+ * passphrase is given, to `target` durably (files/durable-write.ts: a temporary name, synced, renamed), so a
  * crash or a full disk never leaves a file that looks like a backup. Returns its size.
  */
 export async function writeBundle(
@@ -54,7 +55,6 @@ export async function writeBundle(
   target: string,
   options: WriteBundleOptions = {},
 ): Promise<number> {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.partial`)
   const tar = createTar({ cwd: staging, follow: true, portable: true, strict: true }, [...entries])
   let source: Readable = Readable.from(tar)
   if (options.passphrase !== undefined) {
@@ -64,27 +64,7 @@ export async function writeBundle(
     const encrypted = await encrypter.encrypt(web)
     source = Readable.fromWeb(encrypted as unknown as WebReadableStream<Uint8Array>)
   }
-  let bytes = 0
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length
-      done(null, chunk)
-    },
-  })
-  try {
-    await pipeline(source, count, createWriteStream(temporary, { mode: 0o600, flags: 'wx' }))
-    const handle = await open(temporary, 'r+')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await rename(temporary, target)
-  } catch (error) {
-    await rm(temporary, { force: true })
-    throw error
-  }
-  return bytes
+  return writeDurably(target, source)
 }
 
 /** A refusal to read a bundle, as one Russian line (the CLI prints it and exits non-zero). */
