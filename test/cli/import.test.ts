@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs'
+import { hostname, userInfo } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { consoleOperatorOf } from '#src/audit/journal.ts'
 import { CLI_TIMEOUT, freshEnv, helpdesk, lines, withFileDatabase } from './helpers.ts'
 
 describe('helpdesk import', { timeout: CLI_TIMEOUT }, () => {
@@ -40,7 +42,9 @@ describe('helpdesk import', { timeout: CLI_TIMEOUT }, () => {
         { full_name: 'Петров Пётр', status: 'active', role: 'requester', phone: null },
       ])
       const created = await db.selectFrom('audit_log').select('details').where('action', '=', 'user.create').execute()
-      expect(created.map((row) => JSON.parse(row.details ?? '{}').cli?.host)).toHaveLength(2)
+      // Each row names the OS account and host that ran the command (channel cli).
+      const operator = `${userInfo().username}@${hostname()}`
+      expect(created.map((row) => consoleOperatorOf(row.details))).toEqual([operator, operator])
     })
   })
 
