@@ -109,18 +109,22 @@ interface Snapshot {
   journal: JournalHead
 }
 
-async function describe(db: Tx, kind: 'sqlite' | 'postgres'): Promise<Snapshot> {
+/** Rows per table, in one query (a `union all` of counts). */
+async function countRows(db: Tx, kind: 'sqlite' | 'postgres'): Promise<Record<string, number>> {
   const tables =
     kind === 'sqlite'
       ? await sql<{ name: string }>`select name from sqlite_master where type = 'table'
           and name not like 'sqlite_%' order by name`.execute(db)
       : await sql<{ name: string }>`select table_name as name from information_schema.tables
           where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db)
-  const counts: Record<string, number> = {}
-  for (const { name } of tables.rows) {
-    const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.id(name)}`.execute(db)
-    counts[name] = Number(rows[0]?.n ?? 0)
-  }
+  if (tables.rows.length === 0) return {}
+  const selects = tables.rows.map(({ name }) => sql`select ${name} as t, count(*) as n from ${sql.id(name)}`)
+  const { rows } = await sql<{ t: string; n: number | string }>`${sql.join(selects, sql` union all `)}`.execute(db)
+  return Object.fromEntries(rows.map((row) => [row.t, Number(row.n)]))
+}
+
+async function describe(db: Tx, kind: 'sqlite' | 'postgres'): Promise<Snapshot> {
+  const counts = await countRows(db, kind)
   const last = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`.execute(db)
   return { schema: last.rows[0]?.name ?? '', counts, journal: await journalHead(db as Db) }
 }
@@ -467,10 +471,10 @@ export async function checkRestoredDatabase(
   if (head.id !== manifest.journal.id || head.hash !== manifest.journal.hash) {
     throw fail(`последняя запись журнала № ${head.id}, а в описи № ${manifest.journal.id}`)
   }
-  const described = await describe(db, manifest.database.kind)
+  const counts = await countRows(db, manifest.database.kind)
   for (const [table, count] of Object.entries(manifest.counts)) {
-    if (described.counts[table] !== count) {
-      throw fail(`в таблице ${table} строк ${described.counts[table] ?? 0}, а в описи ${count}`)
+    if (counts[table] !== count) {
+      throw fail(`в таблице ${table} строк ${counts[table] ?? 0}, а в описи ${count}`)
     }
   }
   return { journalCount: journal.count, head, migrationsCurrent: current }
