@@ -7,12 +7,6 @@ import { columnsOf, type ImportKind } from './columns.ts'
  * one example row. The CSV is what Russian Excel opens as is (BOM, `;`); the XLSX keeps «000123» as text.
  */
 
-export const templateNames: Record<ImportKind, string> = {
-  departments: 'import-departments',
-  categories: 'import-categories',
-  users: 'import-users',
-}
-
 export function templateCsv(kind: ImportKind): string {
   const columns = columnsOf(kind)
   return toCsv(

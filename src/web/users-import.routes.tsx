@@ -3,7 +3,7 @@ import { DomainError, isDomainError } from '#src/errors.ts'
 import { type ImportKind, importKinds } from '#src/import/columns.ts'
 import { importFile } from '#src/import/import-file.ts'
 import { MAX_IMPORT_BYTES } from '#src/import/read-table.ts'
-import { templateCsv, templateNames, templateXlsx } from '#src/import/templates.ts'
+import { templateCsv, templateXlsx } from '#src/import/templates.ts'
 import { keepUpload, takeUpload } from '#src/import/upload-store.ts'
 import { XLSX_TYPE } from '#src/stats/workbook.ts'
 import { onlyWith } from './curator-forms.ts'
@@ -29,10 +29,10 @@ export function usersImportRoutes(): Hono<WebEnv> {
   )
 
   routes.get('/template/:name', async (c) => {
-    const match = /^(departments|categories|users)\.(csv|xlsx)$/.exec(c.req.param('name'))
+    const match = /^([a-z]+)\.(csv|xlsx)$/.exec(c.req.param('name'))
     const kind = importKinds.find((k) => k === match?.[1])
     if (!match || kind === undefined) throw new DomainError('not_found', 'Не найдено')
-    const fileName = `${templateNames[kind]}.${match[2]}`
+    const fileName = `import-${kind}.${match[2]}`
     c.header('content-disposition', contentDisposition('attachment', fileName))
     c.header('x-content-type-options', 'nosniff')
     if (match[2] === 'csv') {
