@@ -80,7 +80,7 @@ export const userColumns: readonly ColumnSpec<UserField>[] = [
   { field: 'room', header: 'Кабинет', aliases: ['Room', 'Office'], required: false, example: '' },
 ]
 
-export const departmentColumns: readonly ColumnSpec<DepartmentField>[] = [
+const departmentColumns: readonly ColumnSpec<DepartmentField>[] = [
   {
     field: 'name',
     header: 'Название',
@@ -91,7 +91,7 @@ export const departmentColumns: readonly ColumnSpec<DepartmentField>[] = [
   { field: 'sort_order', header: 'Порядок', aliases: ['Sort order', 'Order'], required: false, example: '10' },
 ]
 
-export const categoryColumns: readonly ColumnSpec<CategoryField>[] = [
+const categoryColumns: readonly ColumnSpec<CategoryField>[] = [
   { field: 'name', header: 'Название', aliases: ['Категория', 'Name', 'Category'], required: true, example: 'Принтер' },
   {
     field: 'parent',
@@ -139,7 +139,7 @@ export function columnsOf(kind: ImportKind): readonly ColumnSpec[] {
 }
 
 /** A header as it is compared: its letters, digits and «№», lower case, «ё» as «е». */
-export function headerKey(header: string): string {
+function headerKey(header: string): string {
   return header
     .toLocaleLowerCase('ru')
     .replaceAll('ё', 'е')

@@ -17,7 +17,7 @@ import type { ImportRow } from './read-table.ts'
  * name would otherwise create a department nobody meant.
  */
 
-export const EMPLOYEE_NUMBER_MAX = 50
+const EMPLOYEE_NUMBER_MAX = 50
 
 type Changes = Partial<
   Pick<User, 'full_name' | 'department_id' | 'position' | 'phone' | 'room' | 'employee_number' | 'telegram_chat_id'>

@@ -12,7 +12,7 @@ import { columnLetter, type ImportKind, matchHeader } from './columns.ts'
 /** Bigger than any hospital's staff list as XLSX or CSV (10 000 people are about 1 MB). */
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024
 /** Rows after the header. */
-export const MAX_IMPORT_ROWS = 50_000
+const MAX_IMPORT_ROWS = 50_000
 
 export interface ImportRow {
   /** The line of the file (CSV) or the row of the sheet (XLSX) it came from, 1 being the header. */
@@ -50,7 +50,7 @@ export async function readTable(kind: ImportKind, file: ImportFile): Promise<Imp
 }
 
 /** UTF-8 (with or without a BOM) when the bytes are valid UTF-8; otherwise Windows-1251, as 1С often writes. */
-export function decodeText(bytes: Uint8Array): { text: string; encoding: 'utf-8' | 'windows-1251' } {
+function decodeText(bytes: Uint8Array): { text: string; encoding: 'utf-8' | 'windows-1251' } {
   try {
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
     return { text, encoding: 'utf-8' }
@@ -60,7 +60,7 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: 'utf-8'
 }
 
 /** `;` (Russian Excel, 1С) or `,`: whichever the header line holds more of, outside quotes. */
-export function detectDelimiter(text: string): ',' | ';' {
+function detectDelimiter(text: string): ',' | ';' {
   let semicolons = 0
   let commas = 0
   let quoted = false

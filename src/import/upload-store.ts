@@ -11,7 +11,7 @@ import type { ImportFile } from './read-table.ts'
  * does not stay in the database: it goes when imported, and any left are swept at the next upload.
  */
 
-export const UPLOAD_MINUTES = 30
+const UPLOAD_MINUTES = 30
 
 function keyHash(key: string): string {
   return createHash('sha256').update(key).digest('hex')
