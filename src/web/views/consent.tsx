@@ -7,7 +7,7 @@ import type { UserConsent } from '#src/users/user-consents.ts'
 import { date, dateTime } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, FormError, Notice, PageHead } from './parts.tsx'
+import { CardForm, CsrfField, FormError, Notice, PageHead } from './parts.tsx'
 
 /** A consent text as paragraphs (blank lines between them), escaped like all output. */
 function ConsentBody(props: { text: string }) {
@@ -348,15 +348,20 @@ export function UserConsentPage(props: UserConsentPageProps) {
           </div>
         )}
       </section>
-      <form method="post" action={`/users/${person.id}/consent/paper`} enctype="multipart/form-data" class="card stack">
-        <CsrfField token={props.csrf} />
-        <h2>{t('Бумажное согласие')}</h2>
+      <CardForm
+        action={`/users/${person.id}/consent/paper`}
+        csrf={props.csrf}
+        title={t('Бумажное согласие')}
+        error={props.errors?.paper}
+        submit={t('Записать бумажное согласие')}
+        primary
+        multipart
+      >
         <p class="muted small">
           {t('Распечатайте бланк, дайте подписать и загрузите скан: PDF, JPEG или PNG, не больше {mb} МБ.', {
             mb: MAX_SCAN_BYTES / 1024 / 1024,
           })}
         </p>
-        <FormError message={props.errors?.paper} />
         <label class="field">
           <span>{t('Дата подписания')}</span>
           <input type="date" name="signed_on" required max={today} />
@@ -365,12 +370,7 @@ export function UserConsentPage(props: UserConsentPageProps) {
           <span>{t('Скан подписанного согласия')}</span>
           <input type="file" name="scan" required accept="application/pdf,image/jpeg,image/png" />
         </label>
-        <div class="actions">
-          <button type="submit" class="button button--primary">
-            {t('Записать бумажное согласие')}
-          </button>
-        </div>
-      </form>
+      </CardForm>
       {given ? (
         <form
           method="post"
