@@ -8,7 +8,7 @@ import { sql } from 'kysely'
 import { listArchives, verifyArchives } from '#src/audit/archive.ts'
 import { type JournalHead, journalHead } from '#src/audit/checkpoints.ts'
 import { setAuditKey, verifyJournal } from '#src/audit/journal.ts'
-import type { Config } from '#src/config.ts'
+import type { Config, DatabaseConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { migrationsCurrent } from '#src/db/migrate.ts'
 import type { Db, Tx } from '#src/db/schema.ts'
@@ -550,8 +550,8 @@ export async function verifyBundle(file: string, config: Config): Promise<Verifi
       what: `Проверка резервной копии ${path.basename(file)}`,
     }
     const part = path.join(scratch, manifest.database.part)
-    if (manifest.database.kind === 'sqlite') {
-      const db = openDatabase({ kind: 'sqlite', file: part })
+    const checkIn = async (database: DatabaseConfig): Promise<Verification> => {
+      const db = openDatabase(database, { poolSize: 1 })
       try {
         return {
           verifiedAt: now(),
@@ -563,6 +563,7 @@ export async function verifyBundle(file: string, config: Config): Promise<Verifi
         await db.destroy()
       }
     }
+    if (manifest.database.kind === 'sqlite') return await checkIn({ kind: 'sqlite', file: part })
     const target = await scratchPostgres(config)
     if (!target) {
       await runPgTool(pgTools(config).restore, ['--list', part], ownerUrl(config))
@@ -570,17 +571,7 @@ export async function verifyBundle(file: string, config: Config): Promise<Verifi
     }
     try {
       await pgRestore(config, part, target.url)
-      const db = openDatabase({ kind: 'postgres', url: target.url }, { poolSize: 1 })
-      try {
-        return {
-          verifiedAt: now(),
-          manifest,
-          check: await checkRestoredDatabase(db, manifest, options),
-          listedOnly: false,
-        }
-      } finally {
-        await db.destroy()
-      }
+      return await checkIn({ kind: 'postgres', url: target.url })
     } finally {
       await target.drop()
     }
