@@ -128,6 +128,8 @@ export interface OpenOptions {
   poolSize?: number
   /** PostgreSQL: commit without waiting for the WAL flush (tests only: their data need not survive a crash). */
   asyncCommit?: boolean
+  /** PostgreSQL: every transaction read-only, a write refused (25006); the read handle of `read-only.ts`. */
+  readOnly?: boolean
 }
 
 /** Opens Kysely over the configured engine, with the pragmas our durability rules need. */
@@ -158,6 +160,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     options: [
       options.searchPath ? `-c search_path=${options.searchPath}` : '',
       options.asyncCommit ? '-c synchronous_commit=off' : '',
+      options.readOnly ? '-c default_transaction_read_only=on' : '',
     ].join(' '),
     types: { getTypeParser: pgTypeParser },
   })
