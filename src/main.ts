@@ -18,7 +18,12 @@ import { migrateDatabase } from '#src/db/app-role.ts'
 import { secureDataDir } from '#src/db/data-dir-permissions.ts'
 import { openDatabase } from '#src/db/database.ts'
 import type { Db } from '#src/db/schema.ts'
-import { auditCheckpointSchedule, defaultSchedules, fileSweepSchedule } from '#src/jobs/schedules.ts'
+import {
+  auditCheckpointSchedule,
+  defaultSchedules,
+  fileSweepSchedule,
+  statsDailySchedule,
+} from '#src/jobs/schedules.ts'
 import { startWorker, type Worker, type WorkerDeps } from '#src/jobs/worker.ts'
 import { createLogger, type Logger } from '#src/logger.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
@@ -109,6 +114,7 @@ export async function serve(
           ...botHousekeeping,
           auditCheckpointSchedule(checkpointFileOf(config)),
           fileSweepSchedule(config.dataDir),
+          statsDailySchedule(config.tzDisplay),
           ...(backups ? [backups] : []),
         ],
         outbox: outboxOptions(config),

@@ -517,6 +517,50 @@ export interface ImportUploadsTable {
   expires_at: string
 }
 
+/** How a `stats_daily` row is cut (migration 0020): every dimension, or one of them (-1 in the rest). */
+export const statsGrains = ['full', 'status', 'category', 'department', 'assignee'] as const
+export type StatsGrain = (typeof statsGrains)[number]
+
+/**
+ * The daily summary of the ticket statistics (src/stats/daily-summary.ts): per local day, grain and key the
+ * tickets created that day (counts, deadline outcomes, rating, duration histograms) and those resolved that day.
+ * Ids are 0 for «none» and -1 where the grain rolls the dimension up; status is `*` when rolled up.
+ */
+export interface StatsDailyTable {
+  day: string
+  grain: StatsGrain
+  status: string
+  department_id: number
+  category_id: number
+  group_id: number
+  assignee_id: number
+  created: number
+  resolved: number
+  rating_sum: number
+  rating_count: number
+  response_met: number
+  response_missed: number
+  resolution_met: number
+  resolution_missed: number
+  /** Sparse histograms `bucket:count,…` of minutes to the first response and to resolution. */
+  response_hist: string
+  resolution_hist: string
+  resolved_on_day: number
+}
+
+/** The days `stats_daily` holds, in the zone they were cut in. */
+export interface StatsDailyDaysTable {
+  day: string
+  tz: string
+  computed_at: string
+}
+
+/** Instants whose day's summary is stale, written by triggers on `tickets`. */
+export interface StatsDailyDirtyTable {
+  id: Generated<number>
+  at: string
+}
+
 export interface Database {
   users: UsersTable
   departments: DepartmentsTable
@@ -554,6 +598,9 @@ export interface Database {
   subject_requests: SubjectRequestsTable
   subject_request_documents: SubjectRequestDocumentsTable
   import_uploads: ImportUploadsTable
+  stats_daily: StatsDailyTable
+  stats_daily_days: StatsDailyDaysTable
+  stats_daily_dirty: StatsDailyDirtyTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */

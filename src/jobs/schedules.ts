@@ -4,6 +4,7 @@ import { writeCheckpoint } from '#src/audit/checkpoints.ts'
 import type { Db } from '#src/db/schema.ts'
 import { recordDueDestructions } from '#src/pdn/destruction-due.ts'
 import { remindSubjectRequests } from '#src/pdn/remind-subject-requests.ts'
+import { refreshStatsDaily } from '#src/stats/daily-summary.ts'
 import { autoCloseResolved } from '#src/tickets/auto-close.ts'
 import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
 import { deleteOldIdempotencyKeys, scrubFinishedNotices } from './retention.ts'
@@ -49,4 +50,12 @@ export function auditCheckpointSchedule(file: string): Schedule {
  */
 export function fileSweepSchedule(dataDir: string): Schedule {
   return { name: 'files-unreferenced', everyMs: 24 * 60 * 60_000, run: (db) => sweepFiles(db, dataDir) }
+}
+
+/**
+ * The daily summary of the ticket statistics (src/stats/daily-summary.ts) in the display time zone: days a
+ * ticket change made stale, and past days not summarised yet (a first run fills them a month at a time).
+ */
+export function statsDailySchedule(tz: string): Schedule {
+  return { name: 'stats-daily', everyMs: 60_000, run: (db) => refreshStatsDaily(db, tz) }
 }

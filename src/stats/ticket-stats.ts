@@ -8,6 +8,8 @@ import { FIRST_YEAR, LAST_YEAR, parseDay } from '#src/format/zone-days.ts'
 import { inCategory } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
+import { readSummary, splitPeriod } from './daily-summary.ts'
+import { addToHistogram, type Histogram, histogramCount, histogramPercentile } from './duration-buckets.ts'
 import { bucketOf, bucketsBetween, type Granularity, localDay, type Period } from './period.ts'
 
 /**
@@ -15,9 +17,11 @@ import { bucketOf, bucketsBetween, type Granularity, localDay, type Period } fro
  * department and executor; times to first response and to resolution (median, 90th percentile); the
  * share that met their deadlines; the rating; and a trend of created and resolved tickets.
  *
- * Counts are grouped in SQL over an indexed range of `created_at`. Percentiles need the values
- * themselves: one query selects the time columns of the period's tickets (the period bounds it) and
- * JavaScript sorts them, which reads the same on SQLite and PostgreSQL.
+ * Whole past days the daily summary holds come from it (daily-summary.ts: per-day aggregates and duration
+ * histograms); the rest of the period — today, days not summarised yet or made stale by a ticket change — is
+ * read live: counts grouped in SQL over indexed ranges of `created_at`, and the time columns of those tickets
+ * for the percentiles and the trend. Counts are exact either way; a percentile is exact when the period is all
+ * live, and from the histograms (within BUCKET_RELATIVE_ERROR, about 10 %) once summarised days take part.
  */
 
 export interface StatsFilter {
@@ -110,9 +114,98 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
     )
   }
   const assigneeId = all ? undefined : (actor.id ?? -1)
-  const scope = (eb: ExpressionBuilder<Database, 'tickets'>) => eb.and(scopeConditions(eb, input, assigneeId))
-
   const at = now()
+  const { summary: runs, live: ranges } = await splitPeriod(db, input.period, input.tz)
+  const live = ranges.length > 0 ? await liveStats(db, input, assigneeId, ranges, at) : undefined
+  const summary =
+    runs.length > 0
+      ? await readSummary(
+          db,
+          {
+            departmentId: input.departmentId,
+            categoryId: input.categoryId,
+            groupId: input.groupId,
+            assigneeId,
+          },
+          runs,
+        )
+      : undefined
+
+  const byStatus = Object.fromEntries(ticketStatuses.map((s) => [s, 0])) as Record<TicketStatus, number>
+  for (const row of live?.statusRows ?? []) byStatus[row.status] += Number(row.count)
+  for (const s of ticketStatuses) byStatus[s] += summary?.byStatus[s] ?? 0
+  const executors = mergeById(
+    [
+      ...(live?.executorRows ?? []).map((row) => ({
+        ...breakdown(row),
+        resolved: Number(row.resolved),
+        ratingSum: Number(row.rating_sum ?? 0),
+        ratingCount: Number(row.ratings),
+      })),
+      ...(summary?.byExecutor ?? []),
+    ],
+    (into, from) => {
+      into.count += from.count
+      into.resolved += from.resolved
+      into.ratingSum += from.ratingSum
+      into.ratingCount += from.ratingCount
+    },
+  )
+  const outcomes = live?.outcomes
+  const ratingSum = Number(outcomes?.rating_sum ?? 0) + (summary?.ratingSum ?? 0)
+  const ratingCount = Number(outcomes?.ratings ?? 0) + (summary?.ratingCount ?? 0)
+  const times = live?.times ?? []
+  const firstResponses = times.map((t) => minutesBetween(t.created_at, t.first_response_at))
+  const resolutions = times.map((t) => minutesBetween(t.created_at, t.resolved_at))
+  return {
+    period: input.period,
+    granularity: input.granularity,
+    ownOnly: !all,
+    total: times.length + (summary?.days.reduce((sum, d) => sum + d.created, 0) ?? 0),
+    byStatus,
+    byCategory: sortBreakdown(
+      mergeById([...(live?.categoryRows ?? []).map(breakdown), ...(summary?.byCategory ?? [])]),
+    ),
+    byDepartment: sortBreakdown(
+      mergeById([...(live?.departmentRows ?? []).map(breakdown), ...(summary?.byDepartment ?? [])]),
+    ),
+    byExecutor: sortBreakdown(
+      executors.map(({ ratingSum, ratingCount, ...row }) => ({
+        ...row,
+        averageRating: ratingCount === 0 ? null : round(ratingSum / ratingCount, 2),
+      })),
+    ),
+    // Exact over tickets; from the summary's histograms (within BUCKET_RELATIVE_ERROR) once it takes part.
+    firstResponse: summary ? bucketDurations(summary.response, firstResponses) : durations(firstResponses),
+    resolution: summary ? bucketDurations(summary.resolution, resolutions) : durations(resolutions),
+    responseDeadline: deadlineShare(
+      Number(outcomes?.response_met ?? 0) + (summary?.responseMet ?? 0),
+      Number(outcomes?.response_missed ?? 0) + (summary?.responseMissed ?? 0),
+    ),
+    resolutionDeadline: deadlineShare(
+      Number(outcomes?.resolution_met ?? 0) + (summary?.resolutionMet ?? 0),
+      Number(outcomes?.resolution_missed ?? 0) + (summary?.resolutionMissed ?? 0),
+    ),
+    rating: { average: ratingCount === 0 ? null : round(ratingSum / ratingCount, 2), count: ratingCount },
+    trend: trend(
+      input,
+      times.map((t) => t.created_at),
+      (live?.resolvedTimes ?? []).flatMap((t) => (t.resolved_at === null ? [] : [t.resolved_at])),
+      summary?.days ?? [],
+    ),
+  }
+}
+
+/** The report's figures over the live ranges (everything the summary does not answer for), in SQL. */
+async function liveStats(
+  db: Tx,
+  input: StatsInput,
+  assigneeId: number | undefined,
+  ranges: readonly Period[],
+  at: string,
+) {
+  const scope = (eb: ExpressionBuilder<Database, 'tickets'>) =>
+    eb.and([...scopeConditions(eb, input, assigneeId), inRanges(eb, 'tickets.created_at', ranges)])
   const [statusRows, categoryRows, departmentRows, executorRows, outcomes, times, resolvedTimes] = await readsInTurns(
     db,
     [
@@ -157,7 +250,8 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
             'users.full_name as name',
             eb.fn.countAll<number>().as('count'),
             eb.fn.count<number>('tickets.resolved_at').as('resolved'),
-            eb.fn.avg<number | string | null>('tickets.rating').as('rating'),
+            eb.fn.sum<number | string | null>('tickets.rating').as('rating_sum'),
+            eb.fn.count<number>('tickets.rating').as('ratings'),
           ])
           .groupBy(['tickets.assignee_id', 'users.full_name'])
           .execute(),
@@ -168,7 +262,7 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
           .select((eb) => [
             ...deadlineSums(eb, 'response', at),
             ...deadlineSums(eb, 'resolution', at),
-            eb.fn.avg<number | string | null>('tickets.rating').as('rating'),
+            eb.fn.sum<number | string | null>('tickets.rating').as('rating_sum'),
             eb.fn.count<number>('tickets.rating').as('ratings'),
           ])
           .executeTakeFirstOrThrow(),
@@ -184,61 +278,44 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
         db
           .selectFrom('tickets')
           .where((eb) =>
-            eb.and([
-              ...scopeConditions(eb, input, assigneeId, false),
-              eb('tickets.resolved_at', '>=', from),
-              eb('tickets.resolved_at', '<', to),
-            ]),
+            eb.and([...scopeConditions(eb, input, assigneeId), inRanges(eb, 'tickets.resolved_at', ranges)]),
           )
           .select('tickets.resolved_at')
           .execute(),
     ],
   )
+  return { statusRows, categoryRows, departmentRows, executorRows, outcomes, times, resolvedTimes }
+}
 
-  const byStatus = Object.fromEntries(ticketStatuses.map((s) => [s, 0])) as Record<TicketStatus, number>
-  for (const row of statusRows) byStatus[row.status] = Number(row.count)
-  return {
-    period: input.period,
-    granularity: input.granularity,
-    ownOnly: !all,
-    total: times.length,
-    byStatus,
-    byCategory: sortBreakdown(categoryRows.map(breakdown)),
-    byDepartment: sortBreakdown(departmentRows.map(breakdown)),
-    byExecutor: sortBreakdown(
-      executorRows.map((row) => ({
-        ...breakdown(row),
-        resolved: Number(row.resolved),
-        averageRating: row.rating === null ? null : round(Number(row.rating), 2),
-      })),
-    ),
-    firstResponse: durations(times.map((t) => minutesBetween(t.created_at, t.first_response_at))),
-    resolution: durations(times.map((t) => minutesBetween(t.created_at, t.resolved_at))),
-    responseDeadline: deadlineShare(Number(outcomes.response_met ?? 0), Number(outcomes.response_missed ?? 0)),
-    resolutionDeadline: deadlineShare(Number(outcomes.resolution_met ?? 0), Number(outcomes.resolution_missed ?? 0)),
-    rating: {
-      average: outcomes.rating === null ? null : round(Number(outcomes.rating), 2),
-      count: Number(outcomes.ratings),
-    },
-    trend: trend(
-      input,
-      times.map((t) => t.created_at),
-      resolvedTimes.flatMap((t) => (t.resolved_at === null ? [] : [t.resolved_at])),
-    ),
+function inRanges(
+  eb: ExpressionBuilder<Database, 'tickets'>,
+  column: 'tickets.created_at' | 'tickets.resolved_at',
+  ranges: readonly Period[],
+): Expression<SqlBool> {
+  return eb.or(ranges.map((r) => eb.and([eb(column, '>=', r.from), eb(column, '<', r.to)])))
+}
+
+/** Rows of the live part and of the summary for the same id added up; those that count nothing dropped. */
+function mergeById<T extends Breakdown>(rows: readonly T[], add: (into: T, from: T) => void = addCount): T[] {
+  const merged = new Map<number | null, T>()
+  for (const row of rows) {
+    const seen = merged.get(row.id)
+    if (seen) add(seen, row)
+    else merged.set(row.id, { ...row })
   }
+  return [...merged.values()].filter((row) => row.count > 0)
+}
+
+function addCount(into: Breakdown, from: Breakdown): void {
+  into.count += from.count
 }
 
 function scopeConditions(
   eb: ExpressionBuilder<Database, 'tickets'>,
   input: StatsInput,
   assigneeId: number | undefined,
-  byCreation = true,
 ): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = []
-  if (byCreation) {
-    conditions.push(eb('tickets.created_at', '>=', input.period.from))
-    conditions.push(eb('tickets.created_at', '<', input.period.to))
-  }
   if (assigneeId !== undefined) conditions.push(eb('tickets.assignee_id', '=', assigneeId))
   if (input.departmentId !== undefined) conditions.push(eb('tickets.department_id', '=', input.departmentId))
   if (input.groupId !== undefined) conditions.push(eb('tickets.group_id', '=', input.groupId))
@@ -268,6 +345,16 @@ export function durations(values: ReadonlyArray<number | null>): Durations {
   const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b)
   if (sorted.length === 0) return { count: 0, median: null, p90: null }
   return { count: sorted.length, median: round(percentile(sorted, 0.5), 1), p90: round(percentile(sorted, 0.9), 1) }
+}
+
+/** Durations from the summary's histogram and the live values bucketed alike (within BUCKET_RELATIVE_ERROR). */
+function bucketDurations(histogram: Histogram, live: ReadonlyArray<number | null>): Durations {
+  const all = [...histogram]
+  for (const value of live) if (value !== null) addToHistogram(all, value)
+  const median = histogramPercentile(all, 0.5)
+  const p90 = histogramPercentile(all, 0.9)
+  if (median === null || p90 === null) return { count: 0, median: null, p90: null }
+  return { count: histogramCount(all), median: round(median, 1), p90: round(p90, 1) }
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -325,7 +412,12 @@ function deadlineShare(met: number, missed: number): DeadlineShare {
   return { met, missed, share: met + missed === 0 ? null : round(met / (met + missed), 4) }
 }
 
-function trend(input: StatsInput, created: string[], resolved: string[]): TrendPoint[] {
+function trend(
+  input: StatsInput,
+  created: string[],
+  resolved: string[],
+  days: ReadonlyArray<{ day: string; created: number; resolved: number }>,
+): TrendPoint[] {
   const { period, granularity, tz } = input
   const lastInstant = new Date(Date.parse(period.to) - 1).toISOString()
   const points = new Map<string, TrendPoint>(
@@ -342,6 +434,13 @@ function trend(input: StatsInput, created: string[], resolved: string[]): TrendP
   for (const iso of resolved) {
     const point = bucket(iso)
     if (point) point.resolved++
+  }
+  for (const day of days) {
+    const point = points.get(bucketOf(day.day, granularity))
+    if (point) {
+      point.created += day.created
+      point.resolved += day.resolved
+    }
   }
   return [...points.values()]
 }

@@ -1,0 +1,288 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import type { Db, TicketStatus, Tx } from '#src/db/schema.ts'
+import { addMinutes } from '#src/db/time.ts'
+import { statsDailySchedule } from '#src/jobs/schedules.ts'
+import { type Actor, actorFromUser } from '#src/users/actor.ts'
+import { setTestClock } from '../../test/support/clock.ts'
+import { testDatabase } from '../../test/support/database.ts'
+import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
+import { buildTicket } from '../../test/support/ticket-factory.ts'
+import { refreshStatsDaily, splitPeriod } from './daily-summary.ts'
+import {
+  addToHistogram,
+  BUCKET_RELATIVE_ERROR,
+  bucketIndex,
+  emptyHistogram,
+  histogramPercentile,
+} from './duration-buckets.ts'
+import { daysPeriod } from './period.ts'
+import { percentile, type StatsInput, type TicketStats, ticketStats } from './ticket-stats.ts'
+
+const TZ = 'Europe/Moscow'
+/** «Today» of these tests: 20 May 2026, noon in Moscow. */
+const TODAY = '2026-05-20T09:00:00.000Z'
+const SPRING = daysPeriod('2026-03-01', '2026-05-31', TZ)
+const statuses: TicketStatus[] = ['new', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled']
+
+/** A small deterministic generator (the data must be the same on both databases). */
+function generator(seed: number) {
+  let state = seed
+  const next = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648
+    return state / 2_147_483_648
+  }
+  return { next, pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T }
+}
+
+/**
+ * 160 tickets from 25 February to today, spread over two departments (and none), three categories (one a
+ * subcategory), two groups (and none), two executors (and none), every status; times from under a minute to
+ * weeks, deadlines met, missed and pending, ratings.
+ */
+async function spring(db: Db) {
+  setTestClock(TODAY)
+  const surgery = await buildDepartment(db, 'Хирургия')
+  const cardiology = await buildDepartment(db, 'Кардиология')
+  const network = await buildCategory(db, { name: 'Сеть' })
+  const wifi = await buildCategory(db, { name: 'Wi-Fi', parentId: network.id })
+  const printers = await buildCategory(db, { name: 'Принтеры' })
+  const first = await buildUser(db, { role: 'executor', fullName: 'Первый Исполнитель' })
+  const second = await buildUser(db, { role: 'executor', fullName: 'Второй Исполнитель' })
+  const networks = await buildGroup(db, 'Сети', [first.id])
+  const office = await buildGroup(db, 'Оргтехника', [second.id])
+  const requesters = [
+    await buildUser(db, { departmentId: surgery.id }),
+    await buildUser(db, { departmentId: cardiology.id }),
+    await buildUser(db),
+  ]
+  const random = generator(42)
+  const start = Date.parse('2026-02-25T00:00:00.000Z')
+  for (let i = 0; i < 160; i++) {
+    // The last ones today (read live beside the summarised days).
+    const createdMs =
+      i < 150 ? start + random.next() * 84 * 86_400_000 : Date.parse(TODAY) - random.next() * 8 * 3_600_000
+    const createdAt = new Date(Math.floor(createdMs / 1000) * 1000).toISOString()
+    const requester = random.pick(requesters)
+    const ticket = await buildTicket(db, {
+      requesterId: requester.id,
+      categoryId: random.pick([network.id, wifi.id, printers.id, null]),
+      createdAt,
+      status: 'new',
+    })
+    const status = random.pick(statuses)
+    const response = random.next() < 0.85 ? Math.exp(random.next() * 9) - 0.5 : null
+    const resolved = response !== null && random.next() < 0.7 ? response + Math.exp(random.next() * 11) : null
+    const at = (minutes: number | null) => {
+      if (minutes === null) return null
+      const iso = addMinutes(createdAt, minutes)
+      return iso < TODAY ? iso : null
+    }
+    const responseDue = random.pick([15, 60, 240, null])
+    const resolutionDue = random.pick([240, 1440, 10_080, null])
+    await db
+      .updateTable('tickets')
+      .set({
+        status,
+        department_id: random.next() < 0.1 ? null : requester.department_id,
+        group_id: random.pick([networks.id, office.id, null]),
+        assignee_id: random.pick([first.id, second.id, null]),
+        first_response_at: at(response),
+        resolved_at: at(resolved),
+        response_due_at: responseDue === null ? null : addMinutes(createdAt, responseDue),
+        resolution_due_at: resolutionDue === null ? null : addMinutes(createdAt, resolutionDue),
+        response_breached_at: random.next() < 0.15 ? addMinutes(createdAt, 20) : null,
+        resolution_breached_at: random.next() < 0.1 ? addMinutes(createdAt, 300) : null,
+        rating: random.next() < 0.4 ? 1 + Math.floor(random.next() * 5) : null,
+      })
+      .where('id', '=', ticket.id)
+      .execute()
+  }
+  const curator = actorFromUser(await buildUser(db, { role: 'curator' }), 'web')
+  return { surgery, cardiology, network, wifi, printers, first, second, networks, office, curator }
+}
+
+/** The report read from the tickets alone: the summary's days forgotten inside a transaction rolled back. */
+async function liveReport(db: Db, actor: Actor, input: StatsInput): Promise<TicketStats> {
+  let report: TicketStats | undefined
+  const rollback = new Error('rollback')
+  await db
+    .transaction()
+    .execute(async (tx) => {
+      await tx.deleteFrom('stats_daily_days').execute()
+      report = await ticketStats(tx, actor, input)
+      throw rollback
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error
+    })
+  if (!report) throw new Error('no report')
+  return report
+}
+
+/** Equal in everything but the percentiles, which are within the buckets' error (and the rounding to 0.1). */
+function expectClose(summary: TicketStats, live: TicketStats) {
+  const { firstResponse, resolution, ...counts } = summary
+  const { firstResponse: liveResponse, resolution: liveResolution, ...liveCounts } = live
+  expect(counts).toEqual(liveCounts)
+  for (const [got, exact] of [
+    [firstResponse, liveResponse],
+    [resolution, liveResolution],
+  ] as const) {
+    expect(got.count).toBe(exact.count)
+    for (const key of ['median', 'p90'] as const) {
+      const [value, truth] = [got[key], exact[key]]
+      if (truth === null) {
+        expect(value).toBeNull()
+        continue
+      }
+      expect(value).not.toBeNull()
+      const bound = truth < 1 ? 0.55 : truth * BUCKET_RELATIVE_ERROR + 0.1
+      expect(Math.abs((value ?? 0) - truth), `${key}: ${value} against ${truth}`).toBeLessThanOrEqual(bound)
+    }
+  }
+}
+
+async function summaryRows(db: Tx, day: string) {
+  return db
+    .selectFrom('stats_daily')
+    .select(['status', 'created', 'resolved_on_day'])
+    .where('day', '=', day)
+    .where('grain', '=', 'status')
+    .orderBy('status')
+    .execute()
+}
+
+describe('the daily summary', () => {
+  test('a report from the summary equals the live one in counts, its percentiles within the buckets', async () => {
+    const { db } = await testDatabase()
+    const data = await spring(db)
+    const executor = actorFromUser(data.first, 'web')
+    const inputs: Array<[Actor, StatsInput]> = [
+      [data.curator, { period: SPRING, granularity: 'week', tz: TZ }],
+      [data.curator, { period: SPRING, granularity: 'day', tz: TZ, departmentId: data.surgery.id }],
+      [data.curator, { period: SPRING, granularity: 'month', tz: TZ, categoryId: data.network.id }],
+      [
+        data.curator,
+        { period: SPRING, granularity: 'week', tz: TZ, groupId: data.office.id, categoryId: data.printers.id },
+      ],
+      [executor, { period: SPRING, granularity: 'week', tz: TZ }],
+    ]
+    const live = []
+    for (const [actor, input] of inputs) live.push(await ticketStats(db, actor, input))
+    expect(live[0]?.total).toBeGreaterThan(100)
+
+    // Nothing summarised: every day is read live.
+    expect((await splitPeriod(db, SPRING, TZ)).summary).toEqual([])
+    expect(await refreshStatsDaily(db, TZ, 1000)).toBeGreaterThan(80)
+    // Every past day from the first ticket's is summarised; today on is live.
+    expect(await splitPeriod(db, SPRING, TZ)).toEqual({
+      summary: [{ first: '2026-03-01', last: '2026-05-19' }],
+      live: [{ from: '2026-05-19T21:00:00.000Z', to: SPRING.to }],
+    })
+    for (const [i, [actor, input]] of inputs.entries()) {
+      const report = await ticketStats(db, actor, input)
+      const exact = live[i]
+      if (!exact) throw new Error('no live report')
+      expectClose(report, exact)
+    }
+    // Again: nothing left to do.
+    expect(await refreshStatsDaily(db, TZ, 1000)).toBe(0)
+  })
+
+  test('a change to an old ticket is read live at once and reaches the summary at the next refresh', async () => {
+    const { db } = await testDatabase()
+    const data = await spring(db)
+    const input: StatsInput = { period: SPRING, granularity: 'day', tz: TZ }
+    // Created 2 March (Moscow), resolved 4 March: then reopened and moved to another department.
+    const requester = await buildUser(db, { departmentId: data.surgery.id })
+    const old = await buildTicket(db, {
+      requesterId: requester.id,
+      categoryId: data.printers.id,
+      createdAt: '2026-03-02T08:00:00.000Z',
+      status: 'resolved',
+      resolvedAt: '2026-03-04T08:00:00.000Z',
+    })
+    await refreshStatsDaily(db, TZ, 1000)
+    const before = await ticketStats(db, data.curator, input)
+    const createdDay = await summaryRows(db, '2026-03-02')
+    const resolvedDay = await summaryRows(db, '2026-03-04')
+
+    await db
+      .updateTable('tickets')
+      .set({ status: 'in_progress', resolved_at: null, department_id: data.cardiology.id })
+      .where('id', '=', old.id)
+      .execute()
+    // Both days it touched are stale: read live, so the report is exact before any refresh.
+    const { summary } = await splitPeriod(db, SPRING, TZ)
+    expect(summary).toEqual([
+      { first: '2026-03-01', last: '2026-03-01' },
+      { first: '2026-03-03', last: '2026-03-03' },
+      { first: '2026-03-05', last: '2026-05-19' },
+    ])
+    const changed = await ticketStats(db, data.curator, input)
+    expectClose(changed, await liveReport(db, data.curator, input))
+    expect(changed.byStatus.resolved).toBe(before.byStatus.resolved - 1)
+    expect(changed.byStatus.in_progress).toBe(before.byStatus.in_progress + 1)
+    expect(changed.trend.find((p) => p.start === '2026-03-04')?.resolved).toBe(
+      (before.trend.find((p) => p.start === '2026-03-04')?.resolved ?? 0) - 1,
+    )
+
+    // The worker's schedule recomputes exactly those two days, and the summary now holds the change.
+    expect(await statsDailySchedule(TZ).run(db)).toBe(2)
+    expect((await splitPeriod(db, SPRING, TZ)).summary).toEqual([{ first: '2026-03-01', last: '2026-05-19' }])
+    const moved = (rows: Awaited<ReturnType<typeof summaryRows>>, status: string) =>
+      Number(rows.find((r) => r.status === status)?.created ?? 0)
+    const createdAfter = await summaryRows(db, '2026-03-02')
+    expect(moved(createdAfter, 'resolved')).toBe(moved(createdDay, 'resolved') - 1)
+    expect(moved(createdAfter, 'in_progress')).toBe(moved(createdDay, 'in_progress') + 1)
+    const resolvedOn = (rows: Awaited<ReturnType<typeof summaryRows>>) =>
+      rows.reduce((sum, r) => sum + Number(r.resolved_on_day), 0)
+    expect(resolvedOn(await summaryRows(db, '2026-03-04'))).toBe(resolvedOn(resolvedDay) - 1)
+    expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
+    const byDepartment = await ticketStats(db, data.curator, { ...input, departmentId: data.cardiology.id })
+    expectClose(byDepartment, await liveReport(db, data.curator, { ...input, departmentId: data.cardiology.id }))
+  })
+
+  test('a summary cut in another time zone is dropped and cut again', async () => {
+    const { db } = await testDatabase()
+    const data = await spring(db)
+    await refreshStatsDaily(db, 'Europe/Berlin', 1000)
+    const input: StatsInput = { period: SPRING, granularity: 'week', tz: TZ }
+    // Berlin's days are not Moscow's: none is used.
+    expect((await splitPeriod(db, SPRING, TZ)).summary).toEqual([])
+    expect(await refreshStatsDaily(db, TZ, 1000)).toBeGreaterThan(80)
+    expect(await db.selectFrom('stats_daily_days').select('tz').where('tz', '<>', TZ).execute()).toEqual([])
+    expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
+  })
+})
+
+describe('duration buckets', () => {
+  test('a percentile from the buckets is within BUCKET_RELATIVE_ERROR of the exact one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 129_000, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        fc.constantFrom(0.5, 0.9),
+        (values, p) => {
+          const histogram = emptyHistogram()
+          for (const v of values) addToHistogram(histogram, v)
+          const exact = percentile(
+            [...values].sort((a, b) => a - b),
+            p,
+          )
+          const estimate = histogramPercentile(histogram, p) ?? Number.NaN
+          return Math.abs(estimate - exact) <= exact * BUCKET_RELATIVE_ERROR * (1 + 1e-9)
+        },
+      ),
+    )
+  })
+
+  test('under a minute, 1 minute … 90 days, and beyond have their own buckets', () => {
+    expect(bucketIndex(-5)).toBe(0)
+    expect(bucketIndex(0.99)).toBe(0)
+    expect(bucketIndex(1)).toBe(1)
+    expect(bucketIndex(129_599)).toBe(60)
+    expect(bucketIndex(129_600)).toBe(61)
+    expect(BUCKET_RELATIVE_ERROR).toBeCloseTo(0.103, 3)
+  })
+})

@@ -1,0 +1,549 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
+import { readsInTurns } from '#src/db/reads-in-turns.ts'
+import type { Database, Db, StatsDailyTable, StatsGrain, TicketStatus, Tx } from '#src/db/schema.ts'
+import { ticketStatuses } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
+import {
+  addEncodedHistogram,
+  addToHistogram,
+  emptyHistogram,
+  encodeHistogram,
+  type Histogram,
+} from './duration-buckets.ts'
+import { addDays, localDay, localMidnight, type Period } from './period.ts'
+
+/**
+ * The daily summary behind the ticket report (issue 12: a year of 1 000 000 tickets took 11 s). Each past
+ * local day's tickets are aggregated once into `stats_daily` (migration 0020); the report reads whole
+ * summarised days from there and everything else — today, a day not summarised yet, a day a ticket change
+ * made stale — live from `tickets`, so that its counts are always those of the tickets themselves.
+ *
+ * Staleness is marked by triggers on `tickets` (every writer, ours or a console's SQL): the instants of a
+ * changed ticket's creation and resolution, before and after, land in `stats_daily_dirty`; a day with such a
+ * mark is read live until the worker (`refreshStatsDaily`) recomputes it, deleting its marks and rewriting
+ * its rows in one transaction.
+ *
+ * Grains: `full` rows key every dimension the report filters or breaks down by and serve a filtered report
+ * (an index per filter column); one-dimension rows (`status`, `category`, `department`, `assignee`) serve
+ * the unfiltered one, a few dozen rows a day whatever the number of tickets.
+ */
+
+/** «None» (a ticket without a department, category, group or assignee) in a key column. */
+const NONE = 0
+/** A dimension rolled up by the row's grain. */
+const ALL = -1
+const ALL_STATUSES = '*'
+
+/** Days recomputed per run of the schedule: a first fill of years proceeds a month a minute. */
+export const REFRESH_DAYS_PER_RUN = 31
+
+type Measures = Pick<
+  StatsDailyTable,
+  | 'created'
+  | 'resolved'
+  | 'rating_sum'
+  | 'rating_count'
+  | 'response_met'
+  | 'response_missed'
+  | 'resolution_met'
+  | 'resolution_missed'
+  | 'resolved_on_day'
+>
+type Key = Pick<StatsDailyTable, 'grain' | 'status' | 'department_id' | 'category_id' | 'group_id' | 'assignee_id'>
+interface Aggregate extends Key, Measures {
+  response: Histogram
+  resolution: Histogram
+}
+
+const ticketColumns = [
+  'tickets.status',
+  'tickets.department_id',
+  'tickets.category_id',
+  'tickets.group_id',
+  'tickets.assignee_id',
+  'tickets.created_at',
+  'tickets.first_response_at',
+  'tickets.resolved_at',
+  'tickets.response_due_at',
+  'tickets.resolution_due_at',
+  'tickets.response_breached_at',
+  'tickets.resolution_breached_at',
+  'tickets.rating',
+] as const
+
+interface TicketFacts {
+  status: TicketStatus
+  department_id: number | null
+  category_id: number | null
+  group_id: number | null
+  assignee_id: number | null
+  created_at: string
+  first_response_at: string | null
+  resolved_at: string | null
+  response_due_at: string | null
+  resolution_due_at: string | null
+  response_breached_at: string | null
+  resolution_breached_at: string | null
+  rating: number | null
+}
+
+/**
+ * A deadline's outcome as the report's SQL counts it (ticket-stats.ts `deadlineSums`): met when done by the
+ * deadline and never marked breached; missed when marked, done late, or not done and past it (not cancelled).
+ */
+export function deadlineOutcome(
+  due: string | null,
+  done: string | null,
+  breached: string | null,
+  status: TicketStatus,
+  at: string,
+): 'met' | 'missed' | null {
+  if (due === null) return null
+  if (breached !== null || (done !== null && done > due)) return 'missed'
+  if (done !== null) return 'met'
+  return status !== 'cancelled' && due < at ? 'missed' : null
+}
+
+function emptyAggregate(key: Key): Aggregate {
+  return {
+    ...key,
+    created: 0,
+    resolved: 0,
+    rating_sum: 0,
+    rating_count: 0,
+    response_met: 0,
+    response_missed: 0,
+    resolution_met: 0,
+    resolution_missed: 0,
+    resolved_on_day: 0,
+    response: emptyHistogram(),
+    resolution: emptyHistogram(),
+  }
+}
+
+function minutes(start: string, end: string): number {
+  return (Date.parse(end) - Date.parse(start)) / 60_000
+}
+
+function fullKey(t: TicketFacts): Key {
+  return {
+    grain: 'full',
+    status: t.status,
+    department_id: t.department_id ?? NONE,
+    category_id: t.category_id ?? NONE,
+    group_id: t.group_id ?? NONE,
+    assignee_id: t.assignee_id ?? NONE,
+  }
+}
+
+/** The rolled-up keys of a full key: one dimension kept, the others ALL. */
+function rollups(key: Key): Key[] {
+  const none = { status: ALL_STATUSES, department_id: ALL, category_id: ALL, group_id: ALL, assignee_id: ALL }
+  return [
+    { ...none, grain: 'status', status: key.status },
+    { ...none, grain: 'category', category_id: key.category_id },
+    { ...none, grain: 'department', department_id: key.department_id },
+    { ...none, grain: 'assignee', assignee_id: key.assignee_id },
+  ]
+}
+
+function keyText(key: Key): string {
+  return `${key.grain}|${key.status}|${key.department_id}|${key.category_id}|${key.group_id}|${key.assignee_id}`
+}
+
+/** A day's rows, from the tickets created that day and those resolved that day. */
+function aggregateDay(created: TicketFacts[], resolvedThatDay: TicketFacts[], at: string): Aggregate[] {
+  const rows = new Map<string, Aggregate>()
+  const add = (ticket: TicketFacts, apply: (row: Aggregate) => void) => {
+    const key = fullKey(ticket)
+    for (const k of [key, ...rollups(key)]) {
+      const text = keyText(k)
+      let row = rows.get(text)
+      if (!row) {
+        row = emptyAggregate(k)
+        rows.set(text, row)
+      }
+      apply(row)
+    }
+  }
+  for (const t of created) {
+    const response = deadlineOutcome(t.response_due_at, t.first_response_at, t.response_breached_at, t.status, at)
+    const resolution = deadlineOutcome(t.resolution_due_at, t.resolved_at, t.resolution_breached_at, t.status, at)
+    add(t, (row) => {
+      row.created++
+      if (t.resolved_at !== null) row.resolved++
+      if (t.rating !== null) {
+        row.rating_sum += t.rating
+        row.rating_count++
+      }
+      if (response === 'met') row.response_met++
+      if (response === 'missed') row.response_missed++
+      if (resolution === 'met') row.resolution_met++
+      if (resolution === 'missed') row.resolution_missed++
+      if (t.first_response_at !== null) addToHistogram(row.response, minutes(t.created_at, t.first_response_at))
+      if (t.resolved_at !== null) addToHistogram(row.resolution, minutes(t.created_at, t.resolved_at))
+    })
+  }
+  for (const t of resolvedThatDay) {
+    add(t, (row) => {
+      row.resolved_on_day++
+    })
+  }
+  return [...rows.values()]
+}
+
+/** The UTC instants of a local day's bounds. */
+function dayBounds(day: string, tz: string): Period {
+  return { from: localMidnight(day, tz), to: localMidnight(addDays(day, 1), tz) }
+}
+
+/**
+ * Recomputes one local day's summary from the tickets, in one transaction: its stale marks go first, so
+ * that a change committed after that delete keeps its mark (and is read live, then recomputed next time);
+ * then its rows are replaced and the day recorded. Running it again changes nothing.
+ */
+export async function computeStatsDay(db: Db, day: string, tz: string): Promise<void> {
+  const { from, to } = dayBounds(day, tz)
+  await transact(db, async (tx) => {
+    await tx.deleteFrom('stats_daily_dirty').where('at', '>=', from).where('at', '<', to).execute()
+    const at = now()
+    const created = await tx
+      .selectFrom('tickets')
+      .select(ticketColumns)
+      .where('tickets.created_at', '>=', from)
+      .where('tickets.created_at', '<', to)
+      .execute()
+    const resolved = await tx
+      .selectFrom('tickets')
+      .select(ticketColumns)
+      .where('tickets.resolved_at', '>=', from)
+      .where('tickets.resolved_at', '<', to)
+      .execute()
+    await tx.deleteFrom('stats_daily').where('day', '=', day).execute()
+    const rows = aggregateDay(created, resolved, at).map(({ response, resolution, ...row }) => ({
+      ...row,
+      day,
+      response_hist: encodeHistogram(response),
+      resolution_hist: encodeHistogram(resolution),
+    }))
+    // 18 columns a row: well under either engine's limit of bound parameters per statement.
+    for (let i = 0; i < rows.length; i += 500) {
+      await tx
+        .insertInto('stats_daily')
+        .values(rows.slice(i, i + 500))
+        .execute()
+    }
+    await tx
+      .insertInto('stats_daily_days')
+      .values({ day, tz, computed_at: at })
+      .onConflict((oc) => oc.column('day').doUpdateSet({ tz, computed_at: at }))
+      .execute()
+  })
+}
+
+/** The local days an instant's hour (`YYYY-MM-DDTHH`) overlaps: two where a zone's offset is not whole hours. */
+function daysOfHour(hour: string, tz: string): string[] {
+  const start = Date.parse(`${hour}:00:00.000Z`)
+  if (!Number.isFinite(start)) return []
+  const days = new Set([localDay(start, tz), localDay(start + 3_599_999, tz)])
+  return [...days]
+}
+
+/** The local days in [from, to) that a ticket change made stale. */
+async function staleDays(db: Tx, from: string, to: string, tz: string): Promise<Set<string>> {
+  const hours = await db
+    .selectFrom('stats_daily_dirty')
+    .select((eb) => eb.fn<string>('substr', ['at', eb.val(1), eb.val(13)]).as('hour'))
+    .where('at', '>=', from)
+    .where('at', '<', to)
+    .distinct()
+    .execute()
+  return new Set(hours.flatMap((h) => daysOfHour(h.hour, tz)))
+}
+
+/**
+ * Brings the summary up to date, at most `maxDays` days a run: days a ticket change made stale first, then
+ * past days never summarised, newest first (a first run over years of tickets fills them month by month).
+ * A summary cut in another time zone is dropped whole first. Returns the days computed.
+ */
+export async function refreshStatsDaily(db: Db, tz: string, maxDays = REFRESH_DAYS_PER_RUN): Promise<number> {
+  const today = localDay(now(), tz)
+  const otherZone = await db.selectFrom('stats_daily_days').select('day').where('tz', '<>', tz).executeTakeFirst()
+  if (otherZone) {
+    await transact(db, async (tx) => {
+      await tx.deleteFrom('stats_daily').execute()
+      await tx.deleteFrom('stats_daily_days').execute()
+    })
+  }
+  const todayStart = localMidnight(today, tz)
+  const stale = [...(await staleDays(db, '0000', todayStart, tz))].filter((d) => d < today).sort()
+  const first = await db
+    .selectFrom('tickets')
+    .select((eb) => eb.fn.min('tickets.created_at').as('first'))
+    .executeTakeFirst()
+  const missing: string[] = []
+  if (first?.first) {
+    const done = new Set(
+      (await db.selectFrom('stats_daily_days').select('day').where('day', '<', today).execute()).map((r) => r.day),
+    )
+    const firstDay = localDay(first.first, tz)
+    for (let day = addDays(today, -1); day >= firstDay && missing.length < maxDays; day = addDays(day, -1)) {
+      if (!done.has(day)) missing.push(day)
+    }
+  }
+  const days = [...new Set([...stale.reverse(), ...missing])].slice(0, maxDays)
+  for (const day of days) await computeStatsDay(db, day, tz)
+  return days.length
+}
+
+/** The report's filters in the summary's terms: an executor's own scope is their assignee id. */
+export interface SummaryFilter {
+  departmentId?: number
+  categoryId?: number
+  groupId?: number
+  assigneeId?: number
+}
+
+/** Contiguous runs of summarised days, first and last included. */
+export interface DayRun {
+  first: string
+  last: string
+}
+
+/**
+ * Cuts a period into the whole local days the summary holds and may answer for (before today, summarised in
+ * this zone, not stale) and the rest, which is read live: ranges of instants, in order.
+ */
+export async function splitPeriod(db: Tx, period: Period, tz: string): Promise<{ summary: DayRun[]; live: Period[] }> {
+  const today = localDay(now(), tz)
+  let firstDay = localDay(period.from, tz)
+  if (localMidnight(firstDay, tz) < period.from) firstDay = addDays(firstDay, 1)
+  let lastDay = localDay(Date.parse(period.to) - 1, tz)
+  if (localMidnight(addDays(lastDay, 1), tz) > period.to) lastDay = addDays(lastDay, -1)
+  if (lastDay >= today) lastDay = addDays(today, -1)
+  if (firstDay > lastDay) return { summary: [], live: [period] }
+
+  const [summarised, stale] = await readsInTurns(db, [
+    () =>
+      db
+        .selectFrom('stats_daily_days')
+        .select('day')
+        .where('day', '>=', firstDay)
+        .where('day', '<=', lastDay)
+        .where('tz', '=', tz)
+        .execute(),
+    () => staleDays(db, period.from, period.to, tz),
+  ])
+  const usable = summarised.map((r) => r.day).filter((d) => !stale.has(d))
+  usable.sort()
+  const summary: DayRun[] = []
+  for (const day of usable) {
+    const run = summary.at(-1)
+    if (run && addDays(run.last, 1) === day) run.last = day
+    else summary.push({ first: day, last: day })
+  }
+  const live: Period[] = []
+  let cursor = period.from
+  for (const run of summary) {
+    const start = localMidnight(run.first, tz)
+    if (cursor < start) live.push({ from: cursor, to: start })
+    cursor = localMidnight(addDays(run.last, 1), tz)
+  }
+  if (cursor < period.to) live.push({ from: cursor, to: period.to })
+  return { summary, live }
+}
+
+type SummaryEb = ExpressionBuilder<Database, 'stats_daily'>
+
+function inRuns(eb: SummaryEb, runs: readonly DayRun[]): Expression<SqlBool> {
+  return eb.or(
+    runs.map((run) => eb.and([eb('stats_daily.day', '>=', run.first), eb('stats_daily.day', '<=', run.last)])),
+  )
+}
+
+function hasFilter(filter: SummaryFilter): boolean {
+  return (
+    filter.departmentId !== undefined ||
+    filter.categoryId !== undefined ||
+    filter.groupId !== undefined ||
+    filter.assigneeId !== undefined
+  )
+}
+
+/** The rows of the days that a part of the report reads: the rolled-up grain, or the full one filtered. */
+function source(filter: SummaryFilter, runs: readonly DayRun[], rollup: StatsGrain) {
+  return (eb: SummaryEb): Expression<SqlBool> => {
+    const conditions: Expression<SqlBool>[] = [inRuns(eb, runs)]
+    if (!hasFilter(filter)) {
+      conditions.push(eb('stats_daily.grain', '=', rollup))
+      return eb.and(conditions)
+    }
+    conditions.push(eb('stats_daily.grain', '=', 'full'))
+    if (filter.assigneeId !== undefined) conditions.push(eb('stats_daily.assignee_id', '=', filter.assigneeId))
+    if (filter.departmentId !== undefined) conditions.push(eb('stats_daily.department_id', '=', filter.departmentId))
+    if (filter.groupId !== undefined) conditions.push(eb('stats_daily.group_id', '=', filter.groupId))
+    if (filter.categoryId !== undefined) {
+      const id = filter.categoryId
+      conditions.push(
+        eb(
+          'stats_daily.category_id',
+          'in',
+          eb
+            .selectFrom('categories')
+            .select('categories.id')
+            .where((c) => c.or([c('categories.id', '=', id), c('categories.parent_id', '=', id)])),
+        ),
+      )
+    }
+    return eb.and(conditions)
+  }
+}
+
+/** A breakdown's row: id null for «none». */
+export interface SummaryBreakdown {
+  id: number | null
+  name: string | null
+  count: number
+}
+
+export interface SummaryExecutor extends SummaryBreakdown {
+  resolved: number
+  ratingSum: number
+  ratingCount: number
+}
+
+/** What the summarised days add to a report (ticket-stats.ts merges it with the live part). */
+export interface SummaryPart {
+  byStatus: Partial<Record<TicketStatus, number>>
+  byCategory: SummaryBreakdown[]
+  byDepartment: SummaryBreakdown[]
+  byExecutor: SummaryExecutor[]
+  responseMet: number
+  responseMissed: number
+  resolutionMet: number
+  resolutionMissed: number
+  ratingSum: number
+  ratingCount: number
+  response: Histogram
+  resolution: Histogram
+  /** Per summarised day: created that day, resolved that day. */
+  days: Array<{ day: string; created: number; resolved: number }>
+}
+
+const idOf = (value: number | string) => (Number(value) === NONE ? null : Number(value))
+
+/** The report's figures over the summarised days. */
+export async function readSummary(db: Tx, filter: SummaryFilter, runs: readonly DayRun[]): Promise<SummaryPart> {
+  const [totals, histograms, categories, departments, executors] = await readsInTurns(db, [
+    () =>
+      db
+        .selectFrom('stats_daily')
+        .where(source(filter, runs, 'status'))
+        .select((eb) => [
+          'stats_daily.day',
+          'stats_daily.status',
+          eb.fn.sum<number | string>('stats_daily.created').as('created'),
+          eb.fn.sum<number | string>('stats_daily.resolved_on_day').as('resolved_on_day'),
+          eb.fn.sum<number | string>('stats_daily.rating_sum').as('rating_sum'),
+          eb.fn.sum<number | string>('stats_daily.rating_count').as('rating_count'),
+          eb.fn.sum<number | string>('stats_daily.response_met').as('response_met'),
+          eb.fn.sum<number | string>('stats_daily.response_missed').as('response_missed'),
+          eb.fn.sum<number | string>('stats_daily.resolution_met').as('resolution_met'),
+          eb.fn.sum<number | string>('stats_daily.resolution_missed').as('resolution_missed'),
+        ])
+        .groupBy(['stats_daily.day', 'stats_daily.status'])
+        .execute(),
+    () =>
+      db
+        .selectFrom('stats_daily')
+        .where(source(filter, runs, 'status'))
+        .where((eb) => eb.or([eb('response_hist', '<>', ''), eb('resolution_hist', '<>', '')]))
+        .select(['stats_daily.response_hist', 'stats_daily.resolution_hist'])
+        .execute(),
+    () =>
+      db
+        .selectFrom('stats_daily')
+        .leftJoin('categories', 'categories.id', 'stats_daily.category_id')
+        .where(source(filter, runs, 'category'))
+        .select((eb) => [
+          'stats_daily.category_id as id',
+          'categories.name as name',
+          eb.fn.sum<number | string>('stats_daily.created').as('count'),
+        ])
+        .groupBy(['stats_daily.category_id', 'categories.name'])
+        .execute(),
+    () =>
+      db
+        .selectFrom('stats_daily')
+        .leftJoin('departments', 'departments.id', 'stats_daily.department_id')
+        .where(source(filter, runs, 'department'))
+        .select((eb) => [
+          'stats_daily.department_id as id',
+          'departments.name as name',
+          eb.fn.sum<number | string>('stats_daily.created').as('count'),
+        ])
+        .groupBy(['stats_daily.department_id', 'departments.name'])
+        .execute(),
+    () =>
+      db
+        .selectFrom('stats_daily')
+        .leftJoin('users', 'users.id', 'stats_daily.assignee_id')
+        .where(source(filter, runs, 'assignee'))
+        .select((eb) => [
+          'stats_daily.assignee_id as id',
+          'users.full_name as name',
+          eb.fn.sum<number | string>('stats_daily.created').as('count'),
+          eb.fn.sum<number | string>('stats_daily.resolved').as('resolved'),
+          eb.fn.sum<number | string>('stats_daily.rating_sum').as('rating_sum'),
+          eb.fn.sum<number | string>('stats_daily.rating_count').as('rating_count'),
+        ])
+        .groupBy(['stats_daily.assignee_id', 'users.full_name'])
+        .execute(),
+  ])
+
+  const part: SummaryPart = {
+    byStatus: {},
+    byCategory: categories.map((r) => ({ id: idOf(r.id), name: r.name, count: Number(r.count) })),
+    byDepartment: departments.map((r) => ({ id: idOf(r.id), name: r.name, count: Number(r.count) })),
+    byExecutor: executors.map((r) => ({
+      id: idOf(r.id),
+      name: r.name,
+      count: Number(r.count),
+      resolved: Number(r.resolved),
+      ratingSum: Number(r.rating_sum),
+      ratingCount: Number(r.rating_count),
+    })),
+    responseMet: 0,
+    responseMissed: 0,
+    resolutionMet: 0,
+    resolutionMissed: 0,
+    ratingSum: 0,
+    ratingCount: 0,
+    response: emptyHistogram(),
+    resolution: emptyHistogram(),
+    days: [],
+  }
+  const days = new Map<string, { day: string; created: number; resolved: number }>()
+  for (const row of totals) {
+    const created = Number(row.created)
+    const status = ticketStatuses.find((s) => s === row.status)
+    if (status) part.byStatus[status] = (part.byStatus[status] ?? 0) + created
+    part.responseMet += Number(row.response_met)
+    part.responseMissed += Number(row.response_missed)
+    part.resolutionMet += Number(row.resolution_met)
+    part.resolutionMissed += Number(row.resolution_missed)
+    part.ratingSum += Number(row.rating_sum)
+    part.ratingCount += Number(row.rating_count)
+    const day = days.get(row.day) ?? { day: row.day, created: 0, resolved: 0 }
+    day.created += created
+    day.resolved += Number(row.resolved_on_day)
+    days.set(row.day, day)
+  }
+  part.days = [...days.values()]
+  for (const row of histograms) {
+    addEncodedHistogram(part.response, row.response_hist)
+    addEncodedHistogram(part.resolution, row.resolution_hist)
+  }
+  return part
+}
