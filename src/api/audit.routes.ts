@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { readJournal } from '#src/audit/read-journal.ts'
 import { authenticate } from './authenticate.ts'
-import type { ApiEnv } from './env.ts'
+import { type ApiEnv, readDbOf } from './env.ts'
 import { presentAudit } from './present.ts'
 import { q, queryOf, text } from './validate.ts'
 
@@ -29,15 +29,21 @@ export function auditRoutes(): Hono<ApiEnv> {
   routes.use(authenticate)
   routes.get('/', async (c) => {
     const query = queryOf(c, auditQuery)
-    const rows = await readJournal(c.get('deps').db, c.get('actor'), {
-      limit: query.limit ?? AUDIT_DEFAULT_LIMIT,
-      pdnOnly: query.pdn_related,
-      search: query.search,
-      from: query.date_from,
-      to: query.date_to,
-      actorId: query.actor_id,
-      action: query.action,
-    })
+    const deps = c.get('deps')
+    const rows = await readJournal(
+      deps.db,
+      c.get('actor'),
+      {
+        limit: query.limit ?? AUDIT_DEFAULT_LIMIT,
+        pdnOnly: query.pdn_related,
+        search: query.search,
+        from: query.date_from,
+        to: query.date_to,
+        actorId: query.actor_id,
+        action: query.action,
+      },
+      { reads: readDbOf(deps) },
+    )
     return c.json({ items: rows.map(presentAudit) })
   })
   return routes

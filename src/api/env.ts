@@ -6,6 +6,12 @@ import type { Actor } from '#src/users/actor.ts'
 /** What every request handler may use: the app's dependencies, the request's logger and id. */
 export interface AppDeps {
   db: Db
+  /**
+   * Where the heavy reads go (reports, the journal, exports): the read-only handle of `db/read-only.ts`, whose
+   * SQLite reads run on threads. Without it they run on `db`. Writes, the journal rows of those reads
+   * included, always go to `db`.
+   */
+  readDb?: Db
   config: Config
   logger: Logger
   /** The bot's username as getMe told it, when the bot runs in this process and has started. */
@@ -33,4 +39,9 @@ export interface AppEnv {
 
 export interface ApiEnv {
   Variables: AuthVariables
+}
+
+/** The handle for the heavy reads: the read-only one when the app has it, else the main one. */
+export function readDbOf(deps: AppDeps): Db {
+  return deps.readDb ?? deps.db
 }

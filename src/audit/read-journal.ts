@@ -34,6 +34,11 @@ export interface JournalEntry extends AuditRow {
 export interface ReadJournalOptions {
   /** Journaled as an export (the rows leave the system in a file). */
   purpose?: 'view' | 'export'
+  /**
+   * Where the rows are read: the read-only handle (`db/read-only.ts`), off the event loop. The reading is
+   * journaled on `db` all the same, in a transaction of its own after the read; without it, both in one.
+   */
+  reads?: Db
 }
 
 /** Reads journal entries for an admin; the reading itself is journaled (`audit.read`, ПДн). */
@@ -48,13 +53,22 @@ export async function readJournal(
     await auditDenied(db, actor, { action: 'audit.read', pdn: true, description: 'Отказ в просмотре журнала аудита' })
     throw new DomainError('forbidden', 'Журнал аудита доступен только администратору')
   }
-  return db.transaction().execute(async (tx) => {
-    let query = matching(tx, filter)
+  const read = async (from: Tx) => {
+    let query = matching(from, filter)
     if (filter.limit !== undefined) query = query.limit(filter.limit)
-    const entries = (await query.execute()).map(toEntry)
-    await journalRead(tx, actor, purpose, filter, entries.length)
-    return entries
-  })
+    return (await query.execute()).map(toEntry)
+  }
+  const reads = options.reads ?? db
+  if (reads === db) {
+    return db.transaction().execute(async (tx) => {
+      const entries = await read(tx)
+      await journalRead(tx, actor, purpose, filter, entries.length)
+      return entries
+    })
+  }
+  const entries = await read(reads)
+  await db.transaction().execute((tx) => journalRead(tx, actor, purpose, filter, entries.length))
+  return entries
 }
 
 export interface JournalExport {
@@ -79,7 +93,11 @@ export async function exportJournal(
   db: Db,
   actor: Actor,
   filter: JournalFilter,
-  options: { pageSize?: number } = {},
+  options: {
+    pageSize?: number
+    /** Where the rows are counted and read (a read-only handle); the export is journaled on `db`. */
+    reads?: Db
+  } = {},
 ): Promise<JournalExport> {
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? EXPORT_PAGE_SIZE))
   const window = pageSize * 10
@@ -87,19 +105,20 @@ export async function exportJournal(
     await auditDenied(db, actor, { action: 'audit.read', pdn: true, description: 'Отказ в просмотре журнала аудита' })
     throw new DomainError('forbidden', 'Журнал аудита доступен только администратору')
   }
-  const bounds = await db
+  const reads = options.reads ?? db
+  const bounds = await reads
     .selectFrom('audit_log')
     .select((eb) => [eb.fn.min('id').as('first'), eb.fn.max('id').as('last')])
     .executeTakeFirst()
   const first = Number(bounds?.first ?? 1)
   const last = Number(bounds?.last ?? 0)
   const within = (top: number) =>
-    matching(db, filter)
+    matching(reads, filter)
       .where('audit_log.id', '<=', top)
       .where('audit_log.id', '>', top - window)
   let matched = 0
   for (let top = last; top >= first && (filter.limit === undefined || matched < filter.limit); top -= window) {
-    const found = await db
+    const found = await reads
       .selectFrom(within(top).clearSelect().clearOrderBy().select('audit_log.id').as('m'))
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirst()

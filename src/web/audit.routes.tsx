@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
+import { readDbOf } from '#src/api/env.ts'
 import { archiveDirOf } from '#src/audit/archive.ts'
 import { checkJournal, type JournalCheck } from '#src/audit/check-journal.ts'
 import { checkpointFileOf } from '#src/audit/checkpoints.ts'
@@ -67,12 +68,13 @@ export function auditRoutes(options: AuditRoutesOptions = {}): Hono<WebEnv> {
     const { db, config } = c.get('deps')
     const { query, filter } = parseAuditQuery(new URL(c.req.url).searchParams, config.tzDisplay)
     if (!filter) return renderJournal(c)
-    // Read and sent page by page: up to 100 000 rows read at once would hold the event loop for seconds.
+    // Read (on the read-only handle's threads) and sent page by page: up to 100 000 rows formatted at once
+    // would hold the event loop for seconds.
     const { pages } = await exportJournal(
       db,
       c.get('actor'),
       { ...filter, limit: EXPORT_LIMIT },
-      { pageSize: options.exportPageSize },
+      { pageSize: options.exportPageSize, reads: readDbOf(c.get('deps')) },
     )
     c.header('content-type', 'text/csv; charset=utf-8')
     c.header('content-disposition', `attachment; filename="audit-${now().slice(0, 10)}${query.pdn ? '-pdn' : ''}.csv"`)
@@ -88,7 +90,12 @@ async function renderJournal(c: WebContext, check?: JournalCheck) {
   const { query, filter, problem } = parseAuditQuery(new URL(c.req.url).searchParams, config.tzDisplay)
   // One row more than the page shows tells whether a next page exists; the reading is journaled by readJournal.
   const rows = filter
-    ? await readJournal(db, c.get('actor'), { ...filter, limit: query.page * AUDIT_PER_PAGE + 1 })
+    ? await readJournal(
+        db,
+        c.get('actor'),
+        { ...filter, limit: query.page * AUDIT_PER_PAGE + 1 },
+        { reads: readDbOf(c.get('deps')) },
+      )
     : []
   const entries = rows.slice((query.page - 1) * AUDIT_PER_PAGE, query.page * AUDIT_PER_PAGE)
   return c.html(

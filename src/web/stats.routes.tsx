@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono'
+import { readDbOf } from '#src/api/env.ts'
 import { audit } from '#src/audit/journal.ts'
 import { listCategories } from '#src/categories/category-store.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
@@ -72,10 +73,11 @@ export function statsRoutes(): Hono<WebEnv> {
 }
 
 async function report(c: WebContext): Promise<{ query: StatsQuery; stats: TicketStats }> {
-  const { db, config } = c.get('deps')
-  const tz = config.tzDisplay
+  const deps = c.get('deps')
+  const tz = deps.config.tzDisplay
   const query = parseStatsQuery(new URL(c.req.url).searchParams, localDay(now(), tz))
-  const stats = await ticketStats(db, c.get('actor'), {
+  // Read on the read-only handle (threads on SQLite): a year's report held the event loop for seconds.
+  const stats = await ticketStats(readDbOf(deps), c.get('actor'), {
     period: daysPeriod(query.from, query.to, tz),
     granularity: query.by,
     tz,
