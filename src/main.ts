@@ -17,6 +17,7 @@ import { auditKeyWarning, type Config } from '#src/config.ts'
 import { migrateDatabase } from '#src/db/app-role.ts'
 import { secureDataDir } from '#src/db/data-dir-permissions.ts'
 import { openDatabase } from '#src/db/database.ts'
+import { closeReadOnlyDb, openReadOnlyDb } from '#src/db/read-only.ts'
 import type { Db } from '#src/db/schema.ts'
 import {
   auditCheckpointSchedule,
@@ -62,6 +63,8 @@ export async function serve(
   // Before the database opens: its files (and the WAL, backups, uploads) are created private.
   secureDataDir(config.dataDir, config.database, logger)
   const db = openDatabase(config.database)
+  // Reports, the journal and exports read here: on SQLite in threads (nothing on the event loop), opened on first use.
+  const readDb = openReadOnlyDb(config.database, db)
   let worker: Worker | undefined
   let server: Server | undefined
   let runningBot: RunningBot | undefined
@@ -88,6 +91,7 @@ export async function serve(
     const app = createApp(
       {
         db,
+        readDb,
         config,
         logger,
         ...(telegram
@@ -143,6 +147,7 @@ export async function serve(
         await worker?.stop()
         // A backup under way finishes (and is recorded) before the database closes under it.
         await backups?.idle()
+        await closeReadOnlyDb(readDb, db)
         await db.destroy()
         logger.info('stopped')
       })()
@@ -158,6 +163,7 @@ export async function serve(
     await runningBot?.stop()
     if (server) await closeServer(server, 0)
     await worker?.stop()
+    await closeReadOnlyDb(readDb, db)
     await db.destroy()
     throw error
   }
