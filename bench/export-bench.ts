@@ -6,6 +6,10 @@
  *
  *   DATA_DIR=/tmp/hd-export-bench helpdesk demo --tickets 100000 --seed 42
  *   npx tsx bench/export-bench.ts --data-dir /tmp/hd-export-bench [--journal 100000] [--runs 3]
+ *     [--reads threads|main] [--period quarter|year|…]
+ *
+ * --reads: the app's heavy reads on the read-only threads as `serve` has them (default), or on the main
+ * connection as before them (issue 12); --period: the statistics' period.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
@@ -14,6 +18,7 @@ import { createApp } from '#src/app.ts'
 import { AUDIT_HEAD_KEY, chainHash, setAuditKey } from '#src/audit/journal.ts'
 import { loadConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
+import { closeReadOnlyDb, openReadOnlyDb } from '#src/db/read-only.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { AuditRow, Channel, Db } from '#src/db/schema.ts'
 import { createSession, SESSION_COOKIE } from '#src/users/sessions.ts'
@@ -26,8 +31,11 @@ const { values } = parseArgs({
     journal: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '3' },
     only: { type: 'string' },
+    reads: { type: 'string', default: 'threads' },
+    period: { type: 'string', default: 'quarter' },
   },
 })
+if (values.reads !== 'threads' && values.reads !== 'main') throw new Error('--reads: threads or main')
 
 // The bench's admin has a session without a second factor: AUTH_REQUIRE_2FA is not what is measured.
 const config = loadConfig({
@@ -113,7 +121,8 @@ async function fillJournal(db: Db, wanted: number): Promise<void> {
 
 await fillJournal(db, Number(values.journal))
 
-const app = createApp({ db, config, logger: pino({ level: 'silent' }) })
+const readDb = values.reads === 'threads' ? openReadOnlyDb(config.database, db) : db
+const app = createApp({ db, readDb, config, logger: pino({ level: 'silent' }) })
 const admin = await db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirst()
 const adminId =
   admin?.id ??
@@ -139,9 +148,9 @@ const paths = [
   '/audit/export.csv?pdn=1&q=заявки',
   '/tickets/export.csv',
   '/tickets/export.xlsx',
-  '/stats/export.csv?period=quarter',
-  '/stats/export.xlsx?period=quarter',
-  '/stats?period=quarter',
+  `/stats/export.csv?period=${values.period}`,
+  `/stats/export.xlsx?period=${values.period}`,
+  `/stats?period=${values.period}`,
   '/audit?page=200',
 ].filter((p) => values.only === undefined || p.includes(values.only))
 
@@ -151,7 +160,7 @@ const journalRows = (
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .execute()
 )[0]
-say(`journal rows: ${journalRows?.n}; runs per export: ${values.runs}`)
+say(`journal rows: ${journalRows?.n}; runs per export: ${values.runs}; reads: ${values.reads}`)
 say('| request | status | bytes | time ms | max event-loop delay ms | p99 ms |')
 say('|---|---|---|---|---|---|')
 for (const path of paths) {
@@ -173,4 +182,5 @@ for (const path of paths) {
     )
   }
 }
+await closeReadOnlyDb(readDb, db)
 await db.destroy()
