@@ -15,11 +15,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { createApp } from '#src/app.ts'
-import { AUDIT_HEAD_KEY, chainHash, setAuditKey } from '#src/audit/journal.ts'
+import { AUDIT_HEAD_KEY, type ChainedRow, chainHash, setAuditKey } from '#src/audit/journal.ts'
 import { loadConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
-import { closeReadOnlyDb, openReadOnlyDb } from '#src/db/read-only.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
+import { closeReadOnlyDb, openReadOnlyDb } from '#src/db/read-only.ts'
 import type { AuditRow, Channel, Db } from '#src/db/schema.ts'
 import { createSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 
@@ -74,7 +74,7 @@ async function fillJournal(db: Db, wanted: number): Promise<void> {
       const actor = channel === 'system' ? null : (users[(i * 7919) % users.length] as number)
       const ticket = (i % 100_000) + 1
       const kind = i % 5
-      const row: Omit<AuditRow, 'hash'> = {
+      const row: ChainedRow = {
         id: head.id + 1,
         at: new Date(day + i * 60_000).toISOString(),
         actor_id: actor,

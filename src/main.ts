@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import { serve as serveHttp } from '@hono/node-server'
 import { Api, type Bot } from 'grammy'
 import { createApp } from '#src/app.ts'
+import { type JournalChainer, startJournalChainer } from '#src/audit/chainer.ts'
 import { checkpointFileOf } from '#src/audit/checkpoints.ts'
 import { setAuditKey } from '#src/audit/journal.ts'
 import { backupSchedule } from '#src/backup/schedule.ts'
@@ -68,12 +69,14 @@ export async function serve(
   let worker: Worker | undefined
   let server: Server | undefined
   let runningBot: RunningBot | undefined
+  let chainer: JournalChainer | undefined
   try {
     // Several instances may start at once: Kysely's migration lock lets one migrate, the others wait.
     // MIGRATION_DATABASE_URL: the journal's owner migrates; this process's role owns nothing.
     const applied = await migrateDatabase(db, config)
     for (const m of applied) logger.info({ migration: m.migrationName, status: m.status }, 'migration')
     setAuditKey(config.auditKey)
+    chainer = startJournalChainer(db, logger)
     useDirectory(config.ldap ? new LdapDirectory(config.ldap) : undefined)
     if (config.ldap) logger.info({ urls: config.ldap.urls }, 'LDAP sign-in on')
     const keyWarning = auditKeyWarning(config)
@@ -147,6 +150,7 @@ export async function serve(
         await worker?.stop()
         // A backup under way finishes (and is recorded) before the database closes under it.
         await backups?.idle()
+        await chainer?.stop()
         await closeReadOnlyDb(readDb, db)
         await db.destroy()
         logger.info('stopped')
@@ -163,6 +167,7 @@ export async function serve(
     await runningBot?.stop()
     if (server) await closeServer(server, 0)
     await worker?.stop()
+    await chainer?.stop()
     await closeReadOnlyDb(readDb, db)
     await db.destroy()
     throw error

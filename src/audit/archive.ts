@@ -15,7 +15,7 @@ import { getSetting } from '#src/settings/settings.ts'
 import { type Actor, systemActor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { auditDenied } from './denied.ts'
-import { audit, chainBreak, GENESIS_HASH, journalAnchor, signArchive } from './journal.ts'
+import { audit, chainBreak, chainJournal, GENESIS_HASH, journalAnchor, signArchive } from './journal.ts'
 
 /**
  * The end of the journal's retention (COMPLIANCE.md §4, issue 10): rows older than `audit.retention_days`
@@ -57,6 +57,7 @@ export async function journalArchiveDue(db: Tx, at: string = now()): Promise<Arc
     .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('id').as('last'), eb.fn.min('at').as('oldest')])
     .where('id', '>', anchor.id)
     .where('at', '<', before)
+    .where('hash', 'is not', null)
     .executeTakeFirstOrThrow()
   const count = Number(found.count)
   return {
@@ -127,6 +128,8 @@ const BUSY = 'Журнал уже архивирует другая команд
 
 async function archiveUnderLease(db: Db, owner: Db, actor: Actor, dir: string): Promise<ArchiveMade | undefined> {
   const leftover = await removeArchived(owner)
+  // An archive takes sealed rows only (PostgreSQL writes them unsealed: journal.ts).
+  await chainJournal(db)
   const due = await journalArchiveDue(db)
   if (due.lastId === null) return leftover > 0 ? await lastArchiveMade(db, dir, leftover) : undefined
   const anchor = await journalAnchor(db)
@@ -249,15 +252,16 @@ async function writeArchiveFile(
       created_at: now(),
     }
     await write(`${JSON.stringify(header)}\n`)
-    let expectedId = range.firstId
+    let lastId = range.firstId - 1
     let prevHash = range.prevHash
+    let count = 0
     let firstAt = ''
     let lastAt = ''
-    while (expectedId <= range.lastId) {
+    while (lastId < range.lastId) {
       const rows = await db
         .selectFrom('audit_log')
         .selectAll()
-        .where('id', '>=', expectedId)
+        .where('id', '>', lastId)
         .where('id', '<=', range.lastId)
         .orderBy('id')
         .limit(PAGE)
@@ -265,25 +269,26 @@ async function writeArchiveFile(
       if (rows.length === 0) break
       for (const raw of rows) {
         const row = normalised(raw)
-        const broken = chainBreak(row, expectedId, prevHash)
+        const broken = chainBreak(row, lastId, prevHash)
         if (broken) throw new DomainError('conflict', `Журнал аудита нарушен (${broken}): архивирование невозможно`)
         if (firstAt === '') firstAt = row.at
         lastAt = row.at
         prevHash = row.hash
-        expectedId++
+        lastId = row.id
+        count++
         await write(`${JSON.stringify(row)}\n`)
       }
     }
-    if (expectedId !== range.lastId + 1) {
+    if (lastId !== range.lastId) {
       throw new DomainError(
         'conflict',
-        `Журнал аудита нарушен (запись № ${expectedId} отсутствует): архивирование невозможно`,
+        `Журнал аудита нарушен (запись № ${range.lastId} отсутствует): архивирование невозможно`,
       )
     }
     const digest = content.digest('hex')
     gzip.end(`${JSON.stringify({ sha256: digest, signature: signArchive(digest) })}\n`)
     await stored
-    return { count: range.lastId - range.firstId + 1, lastHash: prevHash, firstAt, lastAt }
+    return { count, lastHash: prevHash, firstAt, lastAt }
   } catch (error) {
     // The half-written file goes with the stream (writeDurably removes it).
     gzip.destroy(error instanceof Error ? error : new Error(String(error)))
@@ -292,9 +297,20 @@ async function writeArchiveFile(
   }
 }
 
-/** A row as the chain hashes it (PostgreSQL returns ids as numbers already, SQLite the flag as a number). */
-function normalised(row: AuditRow): AuditRow {
-  return { ...row, id: Number(row.id), pdn_related: Number(row.pdn_related) === 1 ? 1 : 0 }
+/** An archived row: chained (the archive takes only sealed rows), in the types the chain hashes. */
+type SealedRow = AuditRow & { prev_hash: string; hash: string }
+
+function normalised(row: AuditRow): SealedRow {
+  if (row.hash === null || row.prev_hash === null) {
+    throw new DomainError('conflict', `Журнал аудита: запись № ${row.id} ещё не заверена цепочкой`)
+  }
+  return {
+    ...row,
+    prev_hash: row.prev_hash,
+    hash: row.hash,
+    id: Number(row.id),
+    pdn_related: Number(row.pdn_related) === 1 ? 1 : 0,
+  }
 }
 
 export type ArchiveFileCheck =
@@ -323,7 +339,8 @@ export async function verifyArchiveFile(
   const content = createHash('sha256')
   let header: ArchiveHeader | undefined
   let trailer: { sha256?: unknown; signature?: unknown } | undefined
-  let expectedId = 0
+  let lastId = 0
+  let count = 0
   let prevHash = ''
   const hashes = new Map<number, string>()
   try {
@@ -333,19 +350,20 @@ export async function verifyArchiveFile(
       if (!header) {
         if (!isHeader(value)) return { ok: false, reason: 'нет заголовка архива журнала' }
         header = value
-        expectedId = value.first_id
+        lastId = value.first_id - 1
         prevHash = value.prev_hash
       } else if (typeof value === 'object' && value !== null && 'signature' in value) {
         trailer = value
         continue
       } else {
         if (typeof value !== 'object' || value === null) return { ok: false, reason: 'строка не читается' }
-        const row = value as AuditRow
-        const broken = chainBreak(row, expectedId, prevHash)
+        const row = value as SealedRow
+        const broken = chainBreak(row, lastId, prevHash)
         if (broken) return { ok: false, reason: broken }
         if (wanted.has(row.id)) hashes.set(row.id, row.hash)
         prevHash = row.hash
-        expectedId++
+        lastId = row.id
+        count++
       }
       content.update(`${line}\n`)
     }
@@ -354,8 +372,8 @@ export async function verifyArchiveFile(
   }
   if (!header) return { ok: false, reason: 'файл пуст' }
   if (!trailer) return { ok: false, reason: 'нет подписи: файл обрезан' }
-  if (expectedId !== header.last_id + 1)
-    return { ok: false, reason: `записей меньше, чем в заголовке: нет № ${expectedId}` }
+  if (lastId !== header.last_id)
+    return { ok: false, reason: `записей меньше, чем в заголовке: нет № ${header.last_id}` }
   const digest = content.digest('hex')
   if (trailer.sha256 !== digest || !signatureMatches(digest, trailer.signature)) {
     return { ok: false, reason: 'подпись не сходится' }

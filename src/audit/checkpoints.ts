@@ -6,7 +6,7 @@ import type { Db } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { syncFolder } from '#src/files/durable-write.ts'
 import { formatDateTime } from '#src/format/zone-days.ts'
-import { GENESIS_HASH } from './journal.ts'
+import { chainJournal, GENESIS_HASH } from './journal.ts'
 
 /**
  * Anchors of the journal outside the database. The chain proves that no row was changed by someone
@@ -42,12 +42,22 @@ export function checkpointFileOf(config: Pick<Config, 'dataDir' | 'auditCheckpoi
 
 /** The last row's id and hash, as the journal holds them now. */
 export async function journalHead(db: Db): Promise<JournalHead> {
-  const last = await db.selectFrom('audit_log').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst()
+  await chainJournal(db)
+  const last = await db
+    .selectFrom('audit_log')
+    .select(['id', 'hash'])
+    .where('hash', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
   const { count } = await db
     .selectFrom('audit_log')
     .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('hash', 'is not', null)
     .executeTakeFirstOrThrow()
-  return last ? { id: Number(last.id), hash: last.hash, count: Number(count) } : { id: 0, hash: GENESIS_HASH, count: 0 }
+  return last?.hash
+    ? { id: Number(last.id), hash: last.hash, count: Number(count) }
+    : { id: 0, hash: GENESIS_HASH, count: 0 }
 }
 
 /**

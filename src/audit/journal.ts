@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import type { AuditRow, Db, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
@@ -11,6 +12,12 @@ import type { Actor } from '#src/users/actor.ts'
  * `settings` as well, so that removing rows from the end, or all of them, is detected too.
  *
  * Rows hold ids, never names or phones: destroying a person's data never touches the journal.
+ *
+ * On SQLite every writer already holds the database's one write lock, so a row is chained as it is written.
+ * On PostgreSQL a row is written unchained (`prev_hash` and `hash` null, its id from the table's sequence) and
+ * `chainJournal` chains such rows in id order shortly after (the chainer, chainer.ts): readers that journal
+ * no longer queue behind one head row for their whole transaction (issue 12). The row is committed with its
+ * action all the same: nothing acknowledged is unjournaled, only its seal comes a moment later.
  */
 
 export const GENESIS_HASH = '0'.repeat(64)
@@ -54,9 +61,28 @@ interface AuditHead {
  */
 export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
   if (!db.isTransaction) return (db as Db).transaction().execute((tx) => audit(tx, actor, entry))
+  if (dialectOf(db) === 'postgres') return appendUnchained(db, actor, entry)
   const head = await lockHead(db)
-  const row: Omit<AuditRow, 'hash'> = {
+  const row: ChainedRow = {
     id: head.id + 1,
+    ...fieldsOf(actor, entry),
+    prev_hash: head.hash,
+  }
+  const full: AuditRow & { hash: string } = { ...row, hash: chainHash(row) }
+  const endTimer = auditWriteSeconds.startTimer()
+  await db.insertInto('audit_log').values(full).execute()
+  await writeHead(db, full)
+  endTimer()
+  return full
+}
+
+/** A row as the chain hashes it: every column but the hash. */
+export type ChainedRow = Omit<AuditRow, 'hash' | 'prev_hash'> & { prev_hash: string }
+
+type RowFields = Omit<AuditRow, 'id' | 'prev_hash' | 'hash'>
+
+function fieldsOf(actor: Actor, entry: AuditEntry): RowFields {
+  return {
     at: now(),
     actor_id: actor.id,
     channel: actor.channel,
@@ -69,18 +95,120 @@ export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<Au
     result: entry.result ?? 'success',
     description: entry.description,
     details: detailsOf(actor, entry),
-    prev_hash: head.hash,
   }
-  const full: AuditRow = { ...row, hash: chainHash(row) }
-  const endTimer = auditWriteSeconds.startTimer()
-  await db.insertInto('audit_log').values(full).execute()
-  await db
+}
+
+async function writeHead(tx: Tx, head: AuditHead): Promise<void> {
+  await tx
     .updateTable('settings')
-    .set({ value: JSON.stringify({ id: full.id, hash: full.hash }), updated_at: full.at })
+    .set({ value: JSON.stringify({ id: head.id, hash: head.hash }), updated_at: now() })
     .where('key', '=', AUDIT_HEAD_KEY)
     .execute()
+}
+
+/**
+ * PostgreSQL's advisory lock of the journal: every writer holds it shared from before its row takes an id until
+ * it commits, the chainer takes it exclusively for a moment to learn up to which id every row is final.
+ */
+const JOURNAL_LOCK = 0x6a6f75726e616c // 'journal'
+
+let onUnchained: (() => void) | undefined
+
+/** The chainer's doorbell (chainer.ts): rung after a row is written unchained. */
+export function whenUnchained(ring: (() => void) | undefined): void {
+  onUnchained = ring
+}
+
+async function appendUnchained(tx: Tx, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
+  const endTimer = auditWriteSeconds.startTimer()
+  // The lock first, then the id, in one statement (and so per row: a savepoint rolled back lets the lock go).
+  const id = sql<number>`(select nextval('audit_log_id_seq')
+    from (select pg_advisory_xact_lock_shared(${JOURNAL_LOCK}::bigint)) as writer)`
+  const row = await tx
+    .insertInto('audit_log')
+    .values({ id, ...fieldsOf(actor, entry), prev_hash: null, hash: null })
+    .returningAll()
+    .executeTakeFirstOrThrow()
   endTimer()
-  return full
+  onUnchained?.()
+  return { ...row, id: Number(row.id) }
+}
+
+/** Rows chained per transaction of the chainer. */
+const CHAIN_BATCH = 2000
+
+/**
+ * Chains the rows written unchained (PostgreSQL), in id order, and moves the head; returns how many it chained.
+ * A no-op on SQLite, where rows are chained as they are written. Safe to run anywhere at any time: chainers
+ * queue on the head row, and a row whose writer has not committed yet waits for the next run.
+ */
+export async function chainJournal(db: Db): Promise<number> {
+  if (dialectOf(db) !== 'postgres') return 0
+  // Under the exclusive lock no writer is between taking an id and committing: every id up to the largest
+  // visible one is final (committed, or rolled back and never coming). Writers wait only for this moment.
+  const horizon = await db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${JOURNAL_LOCK}::bigint)`.execute(tx)
+    return lastId(tx)
+  })
+  let chained = 0
+  for (;;) {
+    const batch = await db.transaction().execute((tx) => sealUpTo(tx, horizon))
+    chained += batch
+    if (batch < CHAIN_BATCH) return chained
+  }
+}
+
+async function lastId(tx: Tx): Promise<number> {
+  const found = await tx
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.max('id').as('last'))
+    .executeTakeFirst()
+  return Number(found?.last ?? 0)
+}
+
+/** Chains up to CHAIN_BATCH unsealed rows with ids up to `horizon`, after the head; returns how many. */
+async function sealUpTo(tx: Tx, horizon: number): Promise<number> {
+  const head = await lockHead(tx)
+  const rows = await tx
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('id', '>', head.id)
+    .where('id', '<=', horizon)
+    .where('hash', 'is', null)
+    .orderBy('id')
+    .limit(CHAIN_BATCH)
+    .execute()
+  if (rows.length === 0) return 0
+  let prevHash = head.hash
+  const seals = rows.map((found) => {
+    const row: ChainedRow = { ...comparable(found), prev_hash: prevHash }
+    prevHash = chainHash(row)
+    return sql`(${row.id}::integer, ${row.prev_hash}, ${prevHash})`
+  })
+  await sql`update audit_log set prev_hash = sealed.prev_hash, hash = sealed.hash
+    from (values ${sql.join(seals)}) as sealed (id, prev_hash, hash)
+    where audit_log.id = sealed.id and audit_log.hash is null`.execute(tx)
+  await writeHead(tx, { id: Number(rows.at(-1)?.id), hash: prevHash })
+  return rows.length
+}
+
+/**
+ * Like `audit`, but the row comes back sealed (its hash is printed in a document, e.g. the destruction act's
+ * journal extract). On PostgreSQL it holds the journal's lock exclusively until its transaction ends: for rare
+ * actions only, never on a request path that many people take.
+ */
+export async function auditSealed(tx: Tx, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
+  if (dialectOf(tx) !== 'postgres') return audit(tx, actor, entry)
+  await sql`select pg_advisory_xact_lock(${JOURNAL_LOCK}::bigint)`.execute(tx)
+  const row = await appendUnchained(tx, actor, entry)
+  while ((await sealUpTo(tx, row.id)) === CHAIN_BATCH) {}
+  const sealed = await tx.selectFrom('audit_log').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()
+  return comparable(sealed)
+}
+
+/** A row as read back, in the types the chain hashes (PostgreSQL returns ids as numbers, SQLite the flag as one). */
+function comparable(row: AuditRow): AuditRow {
+  return { ...row, id: Number(row.id), pdn_related: Number(row.pdn_related) === 1 ? 1 : 0 }
 }
 
 /** The entry's details; a console command's rows also name the OS account and host that ran it. */
@@ -139,7 +267,7 @@ function parseHead(value: string): AuditHead {
 }
 
 /** Every column but the hash itself, in a fixed order. */
-function canonical(row: Omit<AuditRow, 'hash'>): string {
+function canonical(row: ChainedRow): string {
   return JSON.stringify([
     row.id,
     row.at,
@@ -157,7 +285,7 @@ function canonical(row: Omit<AuditRow, 'hash'>): string {
   ])
 }
 
-export function chainHash(row: Omit<AuditRow, 'hash'>): string {
+export function chainHash(row: ChainedRow): string {
   return createHmac('sha256', key()).update(row.prev_hash).update('\n').update(canonical(row)).digest('hex')
 }
 
@@ -170,15 +298,19 @@ export type VerifyResult =
   | { ok: true; count: number }
   | { ok: false; count: number; firstBadId: number; reason: string }
 
-/** Why this row does not continue the chain, or undefined when it does. */
-export function chainBreak(row: AuditRow, expectedId: number, prevHash: string): string | undefined {
-  const id = Number(row.id)
-  if (id !== expectedId) return `запись № ${expectedId} отсутствует`
-  if (row.prev_hash !== prevHash) return `запись № ${id} не продолжает цепочку`
-  const { hash, ...rest } = row
-  if (chainHash({ ...rest, id, pdn_related: Number(row.pdn_related) === 1 ? 1 : 0 }) !== hash) {
-    return `запись № ${id} изменена`
+/**
+ * Why this row does not continue the chain after row `prevId` (whose hash is `prevHash`), or undefined when it
+ * does. Ids may skip (on PostgreSQL a writer that rolled back took an id too): the chain bridges such a gap,
+ * so a skipped id is a missing row only when the chain does not continue.
+ */
+export function chainBreak(row: AuditRow, prevId: number, prevHash: string): string | undefined {
+  const { hash, prev_hash, ...rest } = comparable(row)
+  if (rest.id <= prevId) return `запись № ${rest.id} стоит не на своём месте`
+  if (hash === null || prev_hash === null) return `запись № ${rest.id} не заверена цепочкой`
+  if (prev_hash !== prevHash) {
+    return rest.id > prevId + 1 ? `запись № ${prevId + 1} отсутствует` : `запись № ${rest.id} не продолжает цепочку`
   }
+  if (chainHash({ ...rest, prev_hash }) !== hash) return `запись № ${rest.id} изменена`
   return undefined
 }
 
@@ -198,37 +330,39 @@ export async function journalAnchor(db: Tx): Promise<AuditHead> {
  * (archive.ts) are checked in its file; the chain in the table continues from the last archive's end.
  */
 export async function verifyJournal(db: Db, pageSize = 2000): Promise<VerifyResult> {
+  await chainJournal(db)
   const anchor = await journalAnchor(db)
-  let expectedId = anchor.id + 1
+  const headRow = await db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY).executeTakeFirst()
+  const head = headRow ? parseHead(headRow.value) : null
+  let lastId = anchor.id
   let prevHash = anchor.hash
   let count = 0
-  for (;;) {
+  walk: for (;;) {
     const rows = await db
       .selectFrom('audit_log')
       .selectAll()
-      .where('id', '>=', expectedId)
+      .where('id', '>', lastId)
       .orderBy('id')
       .limit(pageSize)
       .execute()
     for (const row of rows) {
-      const broken = chainBreak(row, expectedId, prevHash)
-      if (broken) return { ok: false, count, firstBadId: expectedId, reason: broken }
-      prevHash = row.hash
-      expectedId++
+      // Rows written after the head was read wait for the next chaining, unsealed: the walk ends there.
+      if (row.hash === null && head !== null && Number(row.id) > head.id) break walk
+      const broken = chainBreak(row, lastId, prevHash)
+      if (broken) return { ok: false, count, firstBadId: Math.min(Number(row.id), lastId + 1), reason: broken }
+      prevHash = row.hash ?? ''
+      lastId = Number(row.id)
       count++
     }
     if (rows.length < pageSize) break
   }
-  const headRow = await db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY).executeTakeFirst()
-  const head = headRow ? parseHead(headRow.value) : null
-  const last = expectedId - 1
-  if (!head || head.id !== last || head.hash !== prevHash) {
+  if (!head || head.id !== lastId || head.hash !== prevHash) {
     const claimed = head?.id ?? 0
     return {
       ok: false,
       count,
-      firstBadId: expectedId,
-      reason: `журнал обрывается на записи № ${last}, а должен содержать ${claimed}`,
+      firstBadId: lastId + 1,
+      reason: `журнал обрывается на записи № ${lastId}, а должен содержать ${claimed}`,
     }
   }
   return { ok: true, count }

@@ -41,11 +41,11 @@ export async function loadCliConfig(): Promise<Config> {
 
 /**
  * Opens the configured database, brings it up to date (as MIGRATION_DATABASE_URL's owner when set), sets
- * the journal's key, runs `work` and closes the database again whatever happens.
+ * the journal's key, runs `work`, seals its journal rows and closes the database again whatever happens.
  */
 export async function withDatabase<T>(output: Output, work: (session: Session) => Promise<T>): Promise<T> {
   const config = await loadCliConfig()
-  const [{ setAuditKey }, { openDatabase }, { migrateDatabase }, { cliActor }] = await Promise.all([
+  const [{ chainJournal, setAuditKey }, { openDatabase }, { migrateDatabase }, { cliActor }] = await Promise.all([
     import('#src/audit/journal.ts'),
     import('#src/db/database.ts'),
     import('#src/db/app-role.ts'),
@@ -55,7 +55,10 @@ export async function withDatabase<T>(output: Output, work: (session: Session) =
   const db = openDatabase(config.database, { poolSize: 2 })
   try {
     await migrateDatabase(db, config)
-    return await work({ config, db, actor: cliActor(), output })
+    const result = await work({ config, db, actor: cliActor(), output })
+    // PostgreSQL: the command's journal rows are sealed before it ends, with or without a server running.
+    await chainJournal(db)
+    return result
   } finally {
     await db.destroy()
   }

@@ -82,13 +82,16 @@ if (testDialect() === 'postgres')
     test.for([
       ['delete', 'delete from audit_log'],
       ['update', "update audit_log set description = 'Подмена'"],
+      ['seal a sealed row again', "update audit_log set prev_hash = repeat('0', 64), hash = repeat('0', 64)"],
       ['truncate', 'truncate audit_log'],
       ['drop the trigger', 'drop trigger audit_log_no_change on audit_log'],
       ['disable the triggers', 'alter table audit_log disable trigger all'],
       ['drop the table', 'drop table audit_log'],
       ['change a migration record', "delete from kysely_migration where name = '0001-initial'"],
     ])('the app role may not %s', async ([, statement]) => {
-      await expect(sql.raw(statement ?? '').execute(appDb)).rejects.toThrow(/permission denied|must be owner/)
+      await expect(sql.raw(statement ?? '').execute(appDb)).rejects.toThrow(
+        /permission denied|must be owner|append-only/,
+      )
       expect((await verifyJournal(appDb)).ok).toBe(true)
     })
 

@@ -23,9 +23,10 @@ function ident(name: string): string {
 }
 
 /**
- * What the app's role needs: ordinary DML everywhere, but only SELECT and INSERT on the journal (no
- * UPDATE, DELETE or TRUNCATE: the trigger refuses them too, and an owner could drop the trigger, the
- * app cannot), and reading Kysely's migration tables (the migrator checks them at every start).
+ * What the app's role needs: ordinary DML everywhere, but only SELECT and INSERT on the journal, and UPDATE of
+ * its two seal columns (no DELETE or TRUNCATE: the trigger refuses them, and any update but the sealing of an
+ * unsealed row; an owner could drop the trigger, the app cannot), and reading Kysely's migration tables (the
+ * migrator checks them at every start).
  */
 export function appRoleGrants(role: string, schema = 'public'): string[] {
   const r = ident(role)
@@ -35,6 +36,8 @@ export function appRoleGrants(role: string, schema = 'public'): string[] {
     `revoke create on schema ${s} from ${r}`,
     `grant select, insert, update, delete on all tables in schema ${s} to ${r}`,
     `revoke update, delete, truncate, references, trigger on ${s}.audit_log from ${r}`,
+    // Sealing a row written unchained (the chainer, src/audit/journal.ts); the trigger refuses anything else.
+    `grant update (prev_hash, hash) on ${s}.audit_log to ${r}`,
     ...READ_ONLY.map((t) => `revoke insert, update, delete, truncate on ${s}.${t} from ${r}`),
     `grant usage, select on all sequences in schema ${s} to ${r}`,
   ]

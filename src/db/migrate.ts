@@ -16,6 +16,7 @@ import * as destruction from './migrations/0015-destruction.ts'
 import * as auditArchives from './migrations/0016-audit-archives.ts'
 import * as backups from './migrations/0017-backups.ts'
 import * as employeeNumber from './migrations/0018-employee-number.ts'
+import * as journalUnchained from './migrations/0019-journal-unchained.ts'
 import * as statsDaily from './migrations/0020-stats-daily.ts'
 import type { Db } from './schema.ts'
 
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0016-audit-archives': auditArchives,
   '0017-backups': backups,
   '0018-employee-number': employeeNumber,
+  '0019-journal-unchained': journalUnchained,
   '0020-stats-daily': statsDaily,
 }
 

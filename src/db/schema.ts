@@ -178,8 +178,11 @@ export interface AttachmentsTable {
 }
 
 export interface AuditLogTable {
-  /** Assigned by the journal itself (previous id + 1) so that a deleted row leaves a gap. */
-  id: number
+  /**
+   * SQLite: assigned by the journal itself (previous id + 1), so that a deleted row leaves a gap. PostgreSQL: from
+   * the table's sequence (migration 0019); a rolled-back writer leaves a gap the chain bridges (journal.ts).
+   */
+  id: Generated<number>
   at: string
   actor_id: number | null
   channel: Channel
@@ -192,8 +195,9 @@ export interface AuditLogTable {
   result: 'success' | 'denied' | 'error'
   description: string
   details: string | null
-  prev_hash: string
-  hash: string
+  /** Null until the chaining job takes the row (PostgreSQL writes rows unchained: journal.ts). */
+  prev_hash: string | null
+  hash: string | null
 }
 
 export interface SessionsTable {

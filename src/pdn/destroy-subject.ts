@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { removeStoredFile } from '#src/attachments/file-store.ts'
-import { audit } from '#src/audit/journal.ts'
+import { audit, auditSealed } from '#src/audit/journal.ts'
 import type { Config } from '#src/config.ts'
 import { dialectOf } from '#src/db/database.ts'
 import type { Db, Tx, User } from '#src/db/schema.ts'
@@ -101,7 +101,7 @@ export async function destroySubject(
     const at = now()
     const erased = await eraseSubject(tx, user, at, input.deleteTexts)
     const categories = categoriesOf(user, erased)
-    const row = await audit(tx, actor, {
+    const row = await auditSealed(tx, actor, {
       action: 'pdn.destroy',
       objectType: 'user',
       objectId: user.id,

@@ -144,7 +144,13 @@ export function renderJournalExtract(facts: ActFacts, rows: readonly AuditRow[])
     pdf.heading('Записи журнала аудита')
     pdf.table(
       ['№ записи', 'Время', 'Действие', 'Описание', 'Хеш записи'],
-      rows.map((r) => [Number(r.id), localDateTime(r.at, facts.tz), r.action, r.description, r.hash.slice(0, 12)]),
+      rows.map((r) => [
+        Number(r.id),
+        localDateTime(r.at, facts.tz),
+        r.action,
+        r.description,
+        r.hash?.slice(0, 12) ?? '—',
+      ]),
       [0.1, 0.19, 0.17, 0.38, 0.16],
     )
     pdf.paragraph(
