@@ -35,8 +35,11 @@ const NONE = 0
 const ALL = -1
 const ALL_STATUSES = '*'
 
-/** Days recomputed per run of the schedule: a first fill of years proceeds a month a minute. */
-export const REFRESH_DAYS_PER_RUN = 31
+/**
+ * How long one run of the schedule may recompute days (at least one day a run): a first fill over years of
+ * tickets proceeds in short turns instead of holding the worker's round (notices wait behind it) for minutes.
+ */
+export const REFRESH_BUDGET_MS = 2_000
 
 type Measures = Pick<
   StatsDailyTable,
@@ -263,11 +266,12 @@ async function staleDays(db: Tx, from: string, to: string, tz: string): Promise<
 }
 
 /**
- * Brings the summary up to date, at most `maxDays` days a run: days a ticket change made stale first, then
- * past days never summarised, newest first (a first run over years of tickets fills them month by month).
- * A summary cut in another time zone is dropped whole first. Returns the days computed.
+ * Brings the summary up to date, for at most `budgetMs` (one day at least): days a ticket change made stale
+ * first, then past days never summarised, newest first. A summary cut in another time zone is dropped whole
+ * first. Returns the days computed; 0 when the summary is current.
  */
-export async function refreshStatsDaily(db: Db, tz: string, maxDays = REFRESH_DAYS_PER_RUN): Promise<number> {
+export async function refreshStatsDaily(db: Db, tz: string, budgetMs = REFRESH_BUDGET_MS): Promise<number> {
+  const started = performance.now()
   const today = localDay(now(), tz)
   const otherZone = await db.selectFrom('stats_daily_days').select('day').where('tz', '<>', tz).executeTakeFirst()
   if (otherZone) {
@@ -288,13 +292,17 @@ export async function refreshStatsDaily(db: Db, tz: string, maxDays = REFRESH_DA
       (await db.selectFrom('stats_daily_days').select('day').where('day', '<', today).execute()).map((r) => r.day),
     )
     const firstDay = localDay(first.first, tz)
-    for (let day = addDays(today, -1); day >= firstDay && missing.length < maxDays; day = addDays(day, -1)) {
+    for (let day = addDays(today, -1); day >= firstDay; day = addDays(day, -1)) {
       if (!done.has(day)) missing.push(day)
     }
   }
-  const days = [...new Set([...stale.reverse(), ...missing])].slice(0, maxDays)
-  for (const day of days) await computeStatsDay(db, day, tz)
-  return days.length
+  let computed = 0
+  for (const day of new Set([...stale.reverse(), ...missing])) {
+    if (computed > 0 && performance.now() - started >= budgetMs) break
+    await computeStatsDay(db, day, tz)
+    computed++
+  }
+  return computed
 }
 
 /** The report's filters in the summary's terms: an executor's own scope is their assignee id. */
