@@ -141,8 +141,9 @@ export const responseSchemas = {
     result: z.enum(['success', 'denied', 'error']),
     description: z.string(),
     details: z.unknown(),
-    prev_hash: z.string(),
-    hash: z.string(),
+    // Null for a moment on PostgreSQL: the row is written, its seal comes from the chainer (src/audit/journal.ts).
+    prev_hash: z.string().nullable(),
+    hash: z.string().nullable(),
   }),
 }
 
@@ -209,8 +210,18 @@ interface Operation {
   public?: boolean
   query?: z.ZodObject
   body?: z.ZodType
-  /** The success status and what it returns: one item, a page (`{items,total,page,per_page}`), a list (`{items}`). */
-  ok: { status: 200 | 201 | 204; item?: ResponseName; page?: ResponseName; list?: ResponseName; description?: string }
+  /**
+   * The success status and what it returns: one item, a page (`{items,total,page,per_page}`), a list (`{items}`);
+   * `keyset`: the page also goes by cursor and its total is capped (the tickets list).
+   */
+  ok: {
+    status: 200 | 201 | 204
+    item?: ResponseName
+    page?: ResponseName
+    keyset?: boolean
+    list?: ResponseName
+    description?: string
+  }
   /** Error statuses besides 401 (and 422 for operations with input). */
   errors?: Array<400 | 401 | 403 | 404 | 409 | 413 | 503>
   headers?: Array<{ name: string; description: string }>
@@ -283,9 +294,15 @@ const operations: Operation[] = [
     method: 'get',
     path: '/tickets',
     tag: 'tickets',
-    summary: 'Список заявок (заявитель видит только свои); status и priority — повторяющиеся или через запятую',
+    summary:
+      'Список заявок (заявитель видит только свои); status и priority — повторяющиеся или через запятую. ' +
+      'Страницы — по курсору: следующая — cursor=next_cursor, предыдущая — cursor=prev_cursor (null — страницы нет) ' +
+      'с теми же фильтрами и sort; page (по смещению, не глубже 10 000 заявок) оставлен для старых клиентов, ' +
+      'вместе с cursor — 400. total считается до 1 000: больше — total_capped=true и total=1000 («более 1 000»). ' +
+      'С поиском q без sort — по номеру, новые первыми',
     query: ticketListQuery,
-    ok: { status: 200, page: 'TicketListItem' },
+    ok: { status: 200, page: 'TicketListItem', keyset: true },
+    errors: [400],
   },
   {
     method: 'post',
@@ -516,7 +533,7 @@ const operations: Operation[] = [
 ]
 
 const errorDescriptions: Record<number, string> = {
-  400: 'Неверный запрос: тело не JSON или не application/json',
+  400: 'Неверный запрос: тело не JSON или не application/json; у списка заявок — неверный cursor, cursor вместе с page или page глубже 10 000 заявок',
   401: 'Нужен вход (cookie сессии или Authorization: Bearer <токен>); у /auth/login — вход не удался',
   403: 'Нет прав; у /auth/login — ldap_no_access: пароль верен, но в каталоге LDAP нет группы с доступом',
   404: 'Не найдено (чужая заявка для заявителя — тоже 404)',
@@ -539,6 +556,21 @@ function successContent(ok: Operation['ok']): JsonSchema | undefined {
   if (ok.item) return ref(ok.item)
   if (ok.list)
     return { type: 'object', properties: { items: { type: 'array', items: ref(ok.list) } }, required: ['items'] }
+  if (ok.page && ok.keyset) {
+    return {
+      type: 'object',
+      properties: {
+        items: { type: 'array', items: ref(ok.page) },
+        total: { type: 'integer', description: 'Сколько подходит, но не больше 1000' },
+        total_capped: { type: 'boolean', description: 'Подходит больше, чем total' },
+        page: { type: ['integer', 'null'], description: 'null, когда страница выбрана курсором' },
+        per_page: { type: 'integer' },
+        next_cursor: { type: ['string', 'null'] },
+        prev_cursor: { type: ['string', 'null'] },
+      },
+      required: ['items', 'total', 'total_capped', 'page', 'per_page', 'next_cursor', 'prev_cursor'],
+    }
+  }
   if (ok.page) {
     return {
       type: 'object',

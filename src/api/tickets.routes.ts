@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { audit } from '#src/audit/journal.ts'
 import { priorities, ticketStatuses } from '#src/db/schema.ts'
+import { DomainError } from '#src/errors.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
@@ -19,6 +20,9 @@ import { dbId, idParam, jsonBody, q, queryOf, text } from './validate.ts'
 
 const id = dbId()
 
+/** How deep `page` reaches (page × per_page): past it, pages go by cursor, whose cost does not grow. */
+export const MAX_OFFSET = 10_000
+
 export const ticketListQuery = z
   .object({
     status: z.array(z.enum(ticketStatuses)).optional(),
@@ -34,6 +38,9 @@ export const ticketListQuery = z
     q: text(200).optional(),
     overdue: q.bool().optional(),
     sort: z.enum(ticketSorts).optional(),
+    /** `next_cursor` or `prev_cursor` of an earlier answer (with the same filters and sort). */
+    cursor: z.string().min(1).max(400).optional(),
+    /** By offset, for old clients: at most MAX_OFFSET rows deep, and never with `cursor`. */
     page: q.int(1, 1_000_000).optional(),
     per_page: q.int(1, MAX_PER_PAGE).optional(),
   })
@@ -93,8 +100,17 @@ export function ticketRoutes(): Hono<ApiEnv> {
     const query = queryOf(c, ticketListQuery, ticketListMulti)
     const { db } = c.get('deps')
     const actor = c.get('actor')
-    const page = query.page ?? 1
     const perPage = query.per_page ?? DEFAULT_PER_PAGE
+    if (query.cursor !== undefined && query.page !== undefined) {
+      throw new DomainError('bad_request', 'Укажите либо cursor, либо page, но не оба')
+    }
+    const page = query.cursor === undefined ? (query.page ?? 1) : null
+    if (page !== null && (page - 1) * perPage >= MAX_OFFSET) {
+      throw new DomainError(
+        'bad_request',
+        `Страница дальше ${MAX_OFFSET} заявок от начала: листайте по next_cursor (параметр cursor)`,
+      )
+    }
     const result = await listTickets(db, actor, {
       status: query.status,
       categoryId: query.category_id,
@@ -108,18 +124,28 @@ export function ticketRoutes(): Hono<ApiEnv> {
       q: query.q,
       overdue: query.overdue,
       sort: query.sort,
-      page,
+      cursor: query.cursor,
+      page: page ?? undefined,
       perPage,
     })
     // The list shows requesters' names: a read of ПДн, journaled like any other (COMPLIANCE.md §4).
+    const of = result.totalCapped ? `более ${result.total}` : String(result.total)
     await audit(db, actor, {
       action: 'ticket.list',
       objectType: 'ticket',
       pdn: true,
-      description: `Просмотр списка заявок: ${result.items.length} из ${result.total}`,
-      details: { ids: result.items.map((t) => t.id), page, perPage },
+      description: `Просмотр списка заявок: ${result.items.length} из ${of}`,
+      details: { ids: result.items.map((t) => t.id), page, cursor: query.cursor ?? null, perPage },
     })
-    return c.json({ items: result.items.map(presentTicketListItem), total: result.total, page, per_page: perPage })
+    return c.json({
+      items: result.items.map(presentTicketListItem),
+      total: result.total,
+      total_capped: result.totalCapped,
+      page,
+      per_page: perPage,
+      next_cursor: result.next,
+      prev_cursor: result.prev,
+    })
   })
 
   routes.post('/', async (c) => {

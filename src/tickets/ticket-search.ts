@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
+import { type AliasedRawBuilder, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import type { Database, Tx } from '#src/db/schema.ts'
 
@@ -144,4 +144,21 @@ export function matchTickets(
     'in',
     sql<number>`(select rowid from ticket_fts where ticket_fts match ${ftsQuery(terms, includeInternal)})`,
   )
+}
+
+/**
+ * SQLite: the FTS5 table to join when the match should drive the query. Joined (not `id in (…)`, which
+ * reads every match first), FTS5 hands its matches over in rowid order and `order by ticket_fts.rowid
+ * limit n` stops after n: a broad word («принтер») costs a page, not the tens of thousands it matches.
+ * PostgreSQL has no such table: its planner chooses between the GIN index and the id order itself.
+ */
+export const ftsTable: AliasedRawBuilder<{ rowid: number }, 'ticket_fts'> = sql<{
+  rowid: number
+}>`ticket_fts`.as('ticket_fts')
+
+/** The joined FTS5 table's condition (see `ftsTable`), or null when the query has no words. */
+export function ftsMatch(query: string, includeInternal: boolean): RawBuilder<SqlBool> | null {
+  const terms = searchTerms(query)
+  if (terms.length === 0) return null
+  return sql<SqlBool>`ticket_fts match ${ftsQuery(terms, includeInternal)}`
 }

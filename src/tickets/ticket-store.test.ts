@@ -4,7 +4,7 @@ import { actorFromUser } from '#src/users/actor.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
-import { listTickets, type TicketFilter } from './ticket-store.ts'
+import { countTickets, listTickets, type TicketFilter, ticketSorts } from './ticket-store.ts'
 
 /** One shared, known dataset: each filter is checked against the ids it must return. */
 let db: Db
@@ -124,5 +124,111 @@ describe('listTickets', () => {
 
   test('a ticket number finds the ticket', async () => {
     expect(await ids(curator, { q: `№ ${t.b1?.id}` })).toEqual([t.b1?.id])
+  })
+})
+
+describe('paging by cursor', () => {
+  /** Thirty tickets with ties in every sort key (pairs share a moment; priorities and statuses repeat). */
+  let pagingDb: Db
+  let staff: User
+  let requester: User
+  const printers: number[] = []
+  beforeAll(async () => {
+    pagingDb = (await testDatabase()).db
+    staff = await buildUser(pagingDb, { role: 'curator' })
+    requester = await buildUser(pagingDb)
+    const other = await buildUser(pagingDb)
+    const category = await buildCategory(pagingDb)
+    const priorities = ['low', 'normal', 'high', 'critical'] as const
+    const statuses = ['new', 'in_progress', 'waiting', 'resolved', 'closed'] as const
+    for (let i = 0; i < 30; i++) {
+      const printer = i % 3 === 0
+      const ticket = await buildTicket(pagingDb, {
+        requesterId: i % 2 === 0 ? requester.id : other.id,
+        categoryId: category.id,
+        priority: priorities[i % 4],
+        status: statuses[i % 5],
+        title: printer ? `Принтер не печатает ${i}` : `Монитор мигает ${i}`,
+        createdAt: new Date(Date.UTC(2026, 0, 1 + Math.floor(i / 2))).toISOString(),
+      })
+      if (printer) printers.push(ticket.id)
+    }
+  })
+
+  /** Every page from the first by `next`, then every page back from the last by `prev`. */
+  async function walk(filter: TicketFilter, perPage: number) {
+    const actor = actorFromUser(staff, 'web')
+    const pages: number[][] = []
+    let page = await listTickets(pagingDb, actor, { ...filter, perPage })
+    expect(page.prev).toBeNull()
+    pages.push(page.items.map((i) => i.id))
+    while (page.next !== null) {
+      page = await listTickets(pagingDb, actor, { ...filter, perPage, cursor: page.next })
+      pages.push(page.items.map((i) => i.id))
+    }
+    const back: number[][] = [pages.at(-1) ?? []]
+    while (page.prev !== null) {
+      page = await listTickets(pagingDb, actor, { ...filter, perPage, cursor: page.prev })
+      back.unshift(page.items.map((i) => i.id))
+    }
+    return { forward: pages, backward: back }
+  }
+
+  test.each(ticketSorts.map((sort) => [sort]))(
+    'sorted by %s, pages by next and back by prev hold every ticket once, in the order of one long page',
+    async (sort) => {
+      const all = await listTickets(pagingDb, actorFromUser(staff, 'web'), { sort, perPage: 200 })
+      expect(all.items).toHaveLength(30)
+      const { forward, backward } = await walk({ sort }, 7)
+      expect(forward.map((p) => p.length)).toEqual([7, 7, 7, 7, 2])
+      expect(forward.flat()).toEqual(all.items.map((i) => i.id))
+      expect(backward).toEqual(forward)
+    },
+  )
+
+  test('a search pages by cursor alike: alone, with a status, with a requester, sorted by creation', async () => {
+    const newestFirst = [...printers].reverse()
+    expect((await walk({ q: 'принтер' }, 3)).forward.flat()).toEqual(newestFirst)
+    const actor = actorFromUser(staff, 'web')
+    const open = await listTickets(pagingDb, actor, { q: 'принтер', status: ['new', 'waiting'], perPage: 200 })
+    expect(open.items.length).toBeGreaterThan(1)
+    expect(open.items.every((i) => ['new', 'waiting'].includes(i.status) && i.title.startsWith('Принтер'))).toBe(true)
+    expect((await walk({ q: 'принтер', status: ['new', 'waiting'] }, 1)).forward.flat()).toEqual(
+      open.items.map((i) => i.id),
+    )
+    const byRequester = await listTickets(pagingDb, actor, { q: 'принтер', requesterId: requester.id, perPage: 200 })
+    expect(byRequester.items.map((i) => i.id)).toEqual(
+      newestFirst.filter((id) => byRequester.items.some((i) => i.id === id)),
+    )
+    expect(byRequester.items.every((i) => i.requester_id === requester.id)).toBe(true)
+    expect(byRequester.items.length).toBeGreaterThan(0)
+    expect((await walk({ q: 'принтер', sort: '-created_at' }, 4)).forward.flat()).toHaveLength(printers.length)
+  })
+
+  test('the total is counted up to a cap and says so past it', async () => {
+    const actor = actorFromUser(staff, 'web')
+    expect(await countTickets(pagingDb, actor, {}, 10)).toEqual({ count: 10, capped: true })
+    expect(await countTickets(pagingDb, actor, {}, 30)).toEqual({ count: 30, capped: false })
+    expect(await countTickets(pagingDb, actor, { q: 'принтер' }, 3)).toEqual({ count: 3, capped: true })
+    expect(await countTickets(pagingDb, actor, { q: 'принтер', status: ['new'] }, 100)).toEqual({
+      count: (await listTickets(pagingDb, actor, { q: 'принтер', status: ['new'], perPage: 200 })).items.length,
+      capped: false,
+    })
+    const page = await listTickets(pagingDb, actor, { perPage: 5 })
+    expect([page.total, page.totalCapped]).toEqual([30, false])
+  })
+
+  test('a cursor of another sort, or not one of ours, is refused as a bad request', async () => {
+    const actor = actorFromUser(staff, 'web')
+    const first = await listTickets(pagingDb, actor, { sort: 'priority', perPage: 5 })
+    expect(first.next).not.toBeNull()
+    await expect(listTickets(pagingDb, actor, { sort: '-created_at', cursor: first.next ?? '' })).rejects.toMatchObject(
+      {
+        code: 'bad_request',
+      },
+    )
+    for (const cursor of ['garbage!', Buffer.from('[1,2]').toString('base64url'), 'x'.repeat(500)]) {
+      await expect(listTickets(pagingDb, actor, { cursor })).rejects.toMatchObject({ code: 'bad_request' })
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
+import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import {
   type Database,
@@ -10,11 +10,13 @@ import {
   ticketStatuses,
 } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
+import { MAX_ID } from '#src/format/ids.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { finalStatuses, priorityRank, statusRank } from './rules.ts'
-import { matchTickets } from './ticket-search.ts'
+import { ftsMatch, ftsTable, matchTickets, searchTerms } from './ticket-search.ts'
 
 /** Reads and writes of the `tickets` aggregate shared by the ticket use cases. */
 
@@ -106,8 +108,11 @@ export interface TicketFilter {
   /** Full-text search over title, description and messages (internal notes too, for staff). */
   q?: string
   overdue?: boolean
+  /** Default: the newest first (`-created_at`), or by number (`-id`) with a search. */
   sort?: TicketSort
-  /** 1-based. */
+  /** A page's edge from an earlier answer (`next` or `prev`): the page after or before it. */
+  cursor?: string
+  /** 1-based; by offset, for old clients (a cursor is the way: its cost does not grow with the depth). */
   page?: number
   /** Default 25, at most 200. */
   perPage?: number
@@ -122,59 +127,159 @@ export interface TicketListItem extends Ticket {
   overdue: boolean
 }
 
+export interface TicketPage {
+  items: TicketListItem[]
+  /** How many match, counted up to LIST_COUNT_CAP: past it, `totalCapped` and `total` is the cap. */
+  total: number
+  totalCapped: boolean
+  /** The cursor of the page after this one, if there is one. */
+  next: string | null
+  /** The cursor of the page before this one, if there is one. */
+  prev: string | null
+}
+
 export const DEFAULT_PER_PAGE = 25
 export const MAX_PER_PAGE = 200
+/** Lists count this many matches at most and then say «более 1 000»: a count never reads the whole table. */
+export const LIST_COUNT_CAP = 1000
 
-/** How many tickets the actor may see match the filter (its page and sort are ignored). */
-export async function countTickets(db: Tx, actor: Actor, filter: TicketFilter, at: string = now()): Promise<number> {
+export interface CappedCount {
+  count: number
+  /** More than `count` match (`count` is the cap). */
+  capped: boolean
+}
+
+/**
+ * How many tickets the actor may see match the filter (its sort and page are ignored), counting at most
+ * `cap` of them: `select count(*) from (select 1 … limit cap + 1)` stops at the cap however many match.
+ */
+export async function countTickets(
+  db: Tx,
+  actor: Actor,
+  filter: TicketFilter,
+  cap: number = LIST_COUNT_CAP,
+  at: string = now(),
+): Promise<CappedCount> {
+  // With the words the only condition, FTS5 hands over matches until the cap; with other conditions too,
+  // `id in (matches)` lets an index of those conditions drive (a join would walk matches that fail them).
+  const drive = ftsDrives(db, actor, filter, { otherFilters: false })
+  const base = db.selectFrom('tickets').where((eb) => eb.and(conditions(db, eb, actor, filter, at, !drive)))
+  const matching = (drive ? base.innerJoin(ftsTable, 'ticket_fts.rowid', 'tickets.id').where(drive) : base)
+    .select(sql.lit(1).as('one'))
+    .limit(cap + 1)
   const counted = await db
-    .selectFrom('tickets')
-    .where((eb) => eb.and(conditions(db, eb, actor, filter, at)))
+    .selectFrom(matching.as('matching'))
     .select((eb) => eb.fn.countAll<number>().as('total'))
     .executeTakeFirstOrThrow()
-  return Number(counted.total)
+  const count = Number(counted.total)
+  return count > cap ? { count: cap, capped: true } : { count, capped: false }
+}
+
+/**
+ * SQLite: the FTS5 match to join (`ftsTable`) when it should drive the query, else null (then the
+ * words are `id in (matches)` among the other conditions). It drives when the list is in number order
+ * (the index's own) and nothing narrower filters: a staff reader, no person, department, group,
+ * category or dates (`otherFilters` admits status, priority and the like, which a page walks past
+ * cheaply; a count must not walk them). A bare number («№ 123») is also a ticket number: never driven.
+ */
+function ftsDrives(
+  db: Tx,
+  actor: Actor,
+  filter: TicketFilter,
+  allow: { otherFilters: boolean; sort?: TicketSort },
+): RawBuilder<SqlBool> | null {
+  if (dialectOf(db) !== 'sqlite' || filter.q === undefined || bareNumber(filter.q) !== undefined) return null
+  if (allow.sort !== undefined && allow.sort !== 'id' && allow.sort !== '-id') return null
+  if (!can(actor, 'ticket.view')) return null
+  const narrow = [
+    filter.categoryId,
+    filter.assigneeId === 'none' ? undefined : filter.assigneeId,
+    filter.requesterId,
+    filter.departmentId,
+    filter.groupId,
+    filter.createdFrom,
+    filter.createdTo,
+  ].some((value) => value !== undefined && value !== '')
+  const other =
+    (filter.status?.length ?? 0) > 0 ||
+    (filter.priority?.length ?? 0) > 0 ||
+    filter.assigneeId === 'none' ||
+    filter.overdue !== undefined
+  if (narrow || (other && !allow.otherFilters)) return null
+  return ftsMatch(filter.q, can(actor, 'ticket.view_internal'))
+}
+
+function bareNumber(q: string): string | undefined {
+  return /^\s*[№#]?\s*(\d{1,9})\s*$/u.exec(q)?.[1]
+}
+
+/** The sort a filter gets: its own, else by number with a search (the index's order), else the newest first. */
+export function effectiveSort(filter: Pick<TicketFilter, 'sort' | 'q'>): TicketSort {
+  if (filter.sort && ticketSorts.includes(filter.sort)) return filter.sort
+  return filter.q !== undefined && searchTerms(filter.q).length > 0 ? '-id' : '-created_at'
 }
 
 /**
  * One page of tickets the actor may see, with the names a list shows. A requester only ever gets their
- * own tickets, whatever the filter says.
+ * own tickets, whatever the filter says. Pages go by keyset: a cursor names the edge row's sort key and
+ * id, and the next page starts right after it in the index, as cheap on page 1 000 as on page 1.
+ * Throws `bad_request` for a cursor that is not one of ours or belongs to another sort.
  */
-export async function listTickets(
+export async function listTickets(db: Tx, actor: Actor, filter: TicketFilter): Promise<TicketPage> {
+  const at = now()
+  const { count: total, capped: totalCapped } = await countTickets(db, actor, filter, LIST_COUNT_CAP, at)
+  return { ...(await listTicketPage(db, actor, filter, at)), total, totalCapped }
+}
+
+/** `listTickets` without the count: for a reader that walks every page (an export). */
+export async function listTicketPage(
   db: Tx,
   actor: Actor,
   filter: TicketFilter,
-): Promise<{ items: TicketListItem[]; total: number }> {
-  const at = now()
-  const where = (eb: ExpressionBuilder<Database, 'tickets'>) => eb.and(conditions(db, eb, actor, filter, at))
+  at: string = now(),
+): Promise<Omit<TicketPage, 'total' | 'totalCapped'>> {
   const perPage = clampInt(filter.perPage, DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
   const pageNumber = clampInt(filter.page, 1, 1, 1_000_000)
-
-  const total = await countTickets(db, actor, filter, at)
-
-  const sort: TicketSort = filter.sort && ticketSorts.includes(filter.sort) ? filter.sort : '-created_at'
-  const direction = sort.startsWith('-') ? 'desc' : 'asc'
-  const key = {
-    priority: rankOf('tickets.priority', priorityRank),
-    status: rankOf('tickets.status', statusRank),
-    created_at: sql.ref('tickets.created_at'),
-    updated_at: sql.ref('tickets.updated_at'),
-    id: null,
-  }[sort.replace('-', '') as 'priority' | 'status' | 'created_at' | 'updated_at' | 'id']
-  // The id breaks ties so that paging is stable.
-  const idDirection = sort === 'id' ? 'asc' : 'desc'
+  const sort = effectiveSort(filter)
+  const cursor = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, sort)
+  const order = sortOrder(sort)
+  // Backwards (the page before a cursor): walk the index the other way, then turn the rows round.
+  const backwards = cursor?.before === true
+  const keyDirection = backwards ? flip(order.direction) : order.direction
+  const idDirection = backwards ? flip(order.idDirection) : order.idDirection
 
   // A deferred join: find the page's ids on the tickets table alone (an index does the filtering and
   // ordering), then join the names for those few rows only, not for every matching ticket.
-  let pageIds = db.selectFrom('tickets').where(where).select('tickets.id')
-  if (key) pageIds = pageIds.orderBy(key, direction)
-  pageIds = pageIds
-    .orderBy('tickets.id', idDirection)
-    .limit(perPage)
-    .offset((pageNumber - 1) * perPage)
+  const drive = ftsDrives(db, actor, filter, { otherFilters: true, sort })
+  const filtered = db
+    .selectFrom('tickets')
+    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, !drive)))
+    .select('tickets.id')
+  let found: Array<{ id: number }>
+  const past = idDirection === 'asc' ? '>' : '<'
+  if (drive) {
+    // In the FTS5 table's rowid order (= the ticket's id), from the cursor on: see `ftsTable`.
+    const rowid = sql.ref<number>('ticket_fts.rowid')
+    let driven = filtered.innerJoin(ftsTable, 'ticket_fts.rowid', 'tickets.id').where(drive)
+    if (cursor) driven = driven.where(rowid, past, cursor.id)
+    found = await driven
+      .orderBy(rowid, idDirection)
+      .limit(perPage + 1)
+      .execute()
+  } else {
+    let pageIds = cursor ? filtered.where((eb) => afterEdge(eb, order, cursor, keyDirection, idDirection)) : filtered
+    if (order.key) pageIds = pageIds.orderBy(order.key, keyDirection)
+    // One more than a page: whether there is a page after this one, without counting.
+    pageIds = pageIds.orderBy('tickets.id', idDirection).limit(perPage + 1)
+    if (!cursor && pageNumber > 1) pageIds = pageIds.offset((pageNumber - 1) * perPage)
+    found = await pageIds.execute()
+  }
+  const more = found.length > perPage
+  const ids = found.slice(0, perPage).map((row) => row.id)
 
   let query = db
     .selectFrom('tickets')
-    .where('tickets.id', 'in', pageIds)
+    .where('tickets.id', 'in', ids.length > 0 ? ids : [-1])
     .innerJoin('users as requester', 'requester.id', 'tickets.requester_id')
     .leftJoin('users as assignee', 'assignee.id', 'tickets.assignee_id')
     .leftJoin('departments', 'departments.id', 'tickets.department_id')
@@ -187,12 +292,124 @@ export async function listTickets(
       'departments.name as department_name',
       'categories.name as category_name',
     ])
-  if (key) query = query.orderBy(key, direction)
-  const rows = await query.orderBy('tickets.id', idDirection).execute()
+  if (order.key) query = query.orderBy(order.key, order.direction)
+  const rows = await query.orderBy('tickets.id', order.idDirection).execute()
+  const items = rows.map((row) => ({ ...row, overdue: isOverdue(row, at) }))
 
+  const first = items[0]
+  const last = items.at(-1)
+  // Forwards, `more` is a page after; backwards, a page before. The other side is there when we came
+  // from it: a cursor (or an offset past the first page) was followed to get here.
+  const hasNext = backwards ? cursor !== undefined : more
+  const hasPrev = backwards ? more : cursor !== undefined || (pageNumber > 1 && !cursor)
   return {
-    items: rows.map((row) => ({ ...row, overdue: isOverdue(row, at) })),
-    total,
+    items,
+    next: hasNext && last ? encodeCursor(sort, order, last, false) : null,
+    prev: hasPrev && first ? encodeCursor(sort, order, first, true) : null,
+  }
+}
+
+type Direction = 'asc' | 'desc'
+
+interface SortOrder {
+  /** The sort key (null: the id alone). */
+  key: RawBuilder<string | number> | null
+  /** Reads the key of a row for a cursor. */
+  keyOf: ((row: Ticket) => string | number) | null
+  direction: Direction
+  /** The id breaks ties so that paging is stable. */
+  idDirection: Direction
+}
+
+function sortOrder(sort: TicketSort): SortOrder {
+  const direction: Direction = sort.startsWith('-') ? 'desc' : 'asc'
+  const field = sort.replace('-', '') as 'priority' | 'status' | 'created_at' | 'updated_at' | 'id'
+  switch (field) {
+    case 'id':
+      return { key: null, keyOf: null, direction, idDirection: direction }
+    case 'created_at':
+    case 'updated_at':
+      return { key: sql.ref(`tickets.${field}`), keyOf: (row) => row[field], direction, idDirection: direction }
+    case 'priority':
+      return {
+        key: priorityKey,
+        keyOf: (row) => priorityRank[row.priority],
+        direction,
+        idDirection: direction,
+      }
+    case 'status':
+      // Within a status the newest first, as the list always showed (the index is built so: 0021).
+      return { key: statusKey, keyOf: (row) => statusRank[row.status], direction, idDirection: 'desc' }
+  }
+}
+
+function flip(direction: Direction): Direction {
+  return direction === 'asc' ? 'desc' : 'asc'
+}
+
+/**
+ * Rows strictly past the cursor's row in this order, written so that an index on (key, id) finds the
+ * start by a range on the key: `key >= k and (key > k or id > i)` (with the comparisons of each
+ * direction), rather than a row-value comparison that mixed directions cannot use.
+ */
+function afterEdge(
+  eb: ExpressionBuilder<Database, 'tickets'>,
+  order: SortOrder,
+  cursor: ListCursor,
+  keyDirection: Direction,
+  idDirection: Direction,
+): Expression<SqlBool> {
+  const past = (direction: Direction) => (direction === 'asc' ? '>' : '<')
+  const byId = eb('tickets.id', past(idDirection), cursor.id)
+  if (!order.key || cursor.key === null) return byId
+  const key = order.key
+  const from = keyDirection === 'asc' ? '>=' : '<='
+  return eb.and([eb(key, from, cursor.key), eb.or([eb(key, past(keyDirection), cursor.key), byId])])
+}
+
+interface ListCursor {
+  key: string | number | null
+  id: number
+  before: boolean
+}
+
+/** A cursor is opaque to clients: base64url of `[sort, key, id, "a" | "b"]`. */
+function encodeCursor(sort: TicketSort, order: SortOrder, row: Ticket, before: boolean): string {
+  const key = order.keyOf ? order.keyOf(row) : null
+  return Buffer.from(JSON.stringify([sort, key, row.id, before ? 'b' : 'a'])).toString('base64url')
+}
+
+/** The cursor, or a `bad_request` refusal: garbage, or a cursor of another sort (its key means nothing here). */
+function decodeCursor(text: string, sort: TicketSort): ListCursor {
+  const refuse = () =>
+    new DomainError('bad_request', 'Неверный курсор списка: начните с первой страницы (без cursor) и идите по next')
+  let parsed: unknown
+  try {
+    parsed = /^[A-Za-z0-9_-]{1,400}$/.test(text) ? JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) : null
+  } catch {
+    throw refuse()
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 4) throw refuse()
+  const [cursorSort, key, id, side] = parsed as unknown[]
+  if (cursorSort !== sort || (side !== 'a' && side !== 'b')) throw refuse()
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || id > MAX_ID) throw refuse()
+  const keyOk =
+    sort === 'id' || sort === '-id'
+      ? key === null
+      : sort.endsWith('_at')
+        ? typeof key === 'string' && key.length <= 40
+        : typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < 10
+  if (!keyOk) throw refuse()
+  return { key: key as string | number | null, id, before: side === 'b' }
+}
+
+/** Is this text a cursor of this sort? (The web drops a stale one instead of refusing the page.) */
+export function isCursorOf(text: string, sort: TicketSort): boolean {
+  try {
+    decodeCursor(text, sort)
+    return true
+  } catch {
+    return false
   }
 }
 
@@ -200,12 +417,14 @@ export function isOverdue(ticket: Pick<Ticket, 'status' | 'resolution_due_at'>, 
   return !finalStatuses.includes(ticket.status) && ticket.resolution_due_at !== null && ticket.resolution_due_at < at
 }
 
+/** The filter as conditions on `tickets`; `words: false` leaves the search out (an FTS5 join does it). */
 function conditions(
   tx: Tx,
   eb: ExpressionBuilder<Database, 'tickets'>,
   actor: Actor,
   filter: TicketFilter,
   at: string,
+  words = true,
 ): Expression<SqlBool>[] {
   const list: Expression<SqlBool>[] = []
   // Without a ticket, `ticket.view` is true only for those who see every ticket.
@@ -238,9 +457,9 @@ function conditions(
     ])
     list.push(filter.overdue ? overdue : eb.not(overdue))
   }
-  if (filter.q !== undefined && filter.q.trim() !== '') {
+  if (words && filter.q !== undefined && filter.q.trim() !== '') {
     const text = matchTickets(tx, eb, filter.q, can(actor, 'ticket.view_internal'))
-    const number = /^\s*[№#]?\s*(\d{1,9})\s*$/u.exec(filter.q)?.[1]
+    const number = bareNumber(filter.q)
     // A bare number also finds the ticket with that number («№ 123»).
     const byNumber = number === undefined ? null : eb('tickets.id', '=', Number(number))
     const either = [text, byNumber].filter((e): e is Expression<SqlBool> => e !== null)
@@ -265,6 +484,10 @@ function rankOf<K extends string>(column: 'tickets.priority' | 'tickets.status',
   const cases = Object.entries<number>(ranks).map(([value, rank]) => sql`when ${sql.lit(value)} then ${sql.lit(rank)}`)
   return sql<number>`case ${sql.ref(column)} ${sql.join(cases, sql` `)} end`
 }
+
+/** The rank expressions the list sorts by; migration 0021 indexes exactly these texts. */
+const priorityKey = rankOf('tickets.priority', priorityRank)
+const statusKey = rankOf('tickets.status', statusRank)
 
 function nextDay(date: string): string {
   const parsed = Date.parse(`${date}T00:00:00.000Z`)

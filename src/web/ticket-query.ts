@@ -1,7 +1,13 @@
 import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
 import { parseId } from '#src/format/ids.ts'
 import { validDay } from '#src/format/zone-days.ts'
-import { type TicketFilter, type TicketSort, ticketSorts } from '#src/tickets/ticket-store.ts'
+import {
+  effectiveSort,
+  isCursorOf,
+  type TicketFilter,
+  type TicketSort,
+  ticketSorts,
+} from '#src/tickets/ticket-store.ts'
 
 /**
  * The list's filters as they live in the URL (a link shares a view). Parsed leniently: a value that
@@ -20,7 +26,8 @@ export interface ListQuery {
   q?: string
   overdue?: boolean
   sort?: TicketSort
-  page: number
+  /** The page's edge (from the pager's links); none: the first page. */
+  cursor?: string
 }
 
 export const PER_PAGE = 50
@@ -38,7 +45,6 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   const query: ListQuery = {
     status: ticketStatuses.filter((s) => many('status').includes(s)),
     priority: priorities.filter((p) => many('priority').includes(p)),
-    page: Math.min(parseId(one('page')) ?? 1, 100_000),
   }
   const set = <K extends keyof ListQuery>(key: K, value: ListQuery[K] | undefined) => {
     if (value !== undefined) query[key] = value
@@ -55,6 +61,10 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
     'sort',
     ticketSorts.find((s) => s === sort),
   )
+  // A cursor of another sort (or a damaged one) is dropped: the first page, not a refusal. An old link's
+  // `page=N` is ignored the same way.
+  const cursor = one('cursor')
+  if (cursor !== undefined && isCursorOf(cursor, effectiveSort(toFilter(query)))) query.cursor = cursor
   return query
 }
 
@@ -71,7 +81,7 @@ export function toFilter(query: ListQuery, perPage = PER_PAGE): TicketFilter {
     q: query.q,
     overdue: query.overdue,
     sort: query.sort,
-    page: query.page,
+    cursor: query.cursor,
     perPage,
   }
 }
@@ -82,7 +92,6 @@ export function listHref(query: ListQuery, change: Partial<Record<keyof ListQuer
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(merged)) {
     if (value === undefined || value === null || value === false) continue
-    if (key === 'page' && value === 1) continue
     if (Array.isArray(value)) for (const v of value) params.append(key, String(v))
     else params.set(key, value === true ? '1' : String(value))
   }
@@ -98,7 +107,7 @@ export interface ReadyView {
 }
 
 export function readyViews(userId: number, staff: boolean): ReadyView[] {
-  const base: ListQuery = { status: [], priority: [], page: 1 }
+  const base: ListQuery = { status: [], priority: [] }
   const open: ReadyView = { key: 'open', label: 'Все открытые', query: { ...base, status: openStatuses } }
   if (!staff) return [open]
   return [
@@ -111,6 +120,6 @@ export function readyViews(userId: number, staff: boolean): ReadyView[] {
 
 /** Is the list showing exactly this view (ignoring sort and page)? */
 export function isView(query: ListQuery, view: ReadyView): boolean {
-  const strip = (q: ListQuery) => listHref({ ...q, sort: undefined, page: 1 })
+  const strip = (q: ListQuery) => listHref({ ...q, sort: undefined, cursor: undefined })
   return strip(query) === strip(view.query)
 }

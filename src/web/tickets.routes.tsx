@@ -17,7 +17,13 @@ import { checkCreateTicket, createTicket } from '#src/tickets/create-ticket.ts'
 import { onBehalfRequester } from '#src/tickets/on-behalf-requester.ts'
 import { isStaff, priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
-import { countTickets, listTickets, MAX_PER_PAGE, type TicketListItem } from '#src/tickets/ticket-store.ts'
+import {
+  countTickets,
+  listTicketPage,
+  listTickets,
+  MAX_PER_PAGE,
+  type TicketListItem,
+} from '#src/tickets/ticket-store.ts'
 import { updateTicket } from '#src/tickets/update-ticket.ts'
 import { viewTicket } from '#src/tickets/view-ticket.ts'
 import { attempt, FormProblem } from './curator-forms.ts'
@@ -47,22 +53,25 @@ async function ticketsToExport(c: WebContext, format: 'CSV' | 'XLSX'): Promise<T
   const { db } = c.get('deps')
   const actor = c.get('actor')
   const query = parseListQuery(new URL(c.req.url).searchParams)
+  // From the first page whatever page the list was on, cursor after cursor: no page costs more than the first.
+  const filter = { ...toFilter(query, MAX_PER_PAGE), cursor: undefined }
   const items: TicketListItem[] = []
-  let total = 0
-  for (let page = 1; items.length < EXPORT_LIMIT; page++) {
-    const result = await listTickets(db, actor, { ...toFilter(query, MAX_PER_PAGE), page })
-    total = result.total
-    items.push(...result.items.slice(0, EXPORT_LIMIT - items.length))
-    if (result.items.length < MAX_PER_PAGE) break
+  for (let cursor: string | undefined; items.length < EXPORT_LIMIT; ) {
+    const page = await listTicketPage(db, actor, { ...filter, cursor })
+    items.push(...page.items.slice(0, EXPORT_LIMIT - items.length))
+    if (page.next === null) break
+    cursor = page.next
     // better-sqlite3 answers synchronously: without this, fifty pages are one stall of the event loop.
     await setImmediate()
   }
+  const total = await countTickets(db, actor, filter, EXPORT_LIMIT)
+  const of = total.capped ? `более ${total.count}` : String(total.count)
   await audit(db, actor, {
     action: 'ticket.export',
     objectType: 'ticket',
     pdn: true,
-    description: `Выгрузка списка заявок в ${format}: ${items.length} из ${total}`,
-    details: { count: items.length, total, format: format.toLowerCase() },
+    description: `Выгрузка списка заявок в ${format}: ${items.length} из ${of}`,
+    details: { count: items.length, total: total.count, total_capped: total.capped, format: format.toLowerCase() },
   })
   return items
 }
@@ -125,12 +134,13 @@ export function ticketRoutes(): Hono<WebEnv> {
       })),
     )
     // The list shows requesters' names: a read of ПДн, journaled (COMPLIANCE.md §4).
+    const of = result.totalCapped ? `более ${result.total}` : String(result.total)
     await audit(db, actor, {
       action: 'ticket.list',
       objectType: 'ticket',
       pdn: true,
-      description: `Просмотр списка заявок: ${result.items.length} из ${result.total}`,
-      details: { ids: result.items.map((t) => t.id), page: query.page },
+      description: `Просмотр списка заявок: ${result.items.length} из ${of}`,
+      details: { ids: result.items.map((t) => t.id), cursor: query.cursor ?? null },
     })
     const partial = c.req.header('hx-request') === 'true' && c.req.header('hx-target') === 'ticket-results'
     const props: ListViewProps = {
@@ -139,7 +149,9 @@ export function ticketRoutes(): Hono<WebEnv> {
       staff,
       query,
       items: result.items,
-      total: result.total,
+      total: { count: result.total, capped: result.totalCapped },
+      next: result.next,
+      prev: result.prev,
       views,
       lookups: partial
         ? { categories: [], departments: [], groups: [], staff: [] }

@@ -102,4 +102,8 @@ export const enTicket: Readonly<Record<string, string>> = {
   Обычный: 'Normal',
   Высокий: 'High',
   Критический: 'Critical',
+  'более {n}': 'more than {n}',
+  'Найдено: более {n} заявок': 'Found: more than {n} tickets',
+  '← Предыдущая': '← Previous',
+  'Следующая →': 'Next →',
 }

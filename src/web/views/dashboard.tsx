@@ -55,7 +55,7 @@ function BackupState(props: DashboardViewProps) {
   )
 }
 
-const base: ListQuery = { status: [], priority: [], page: 1 }
+const base: ListQuery = { status: [], priority: [] }
 
 /** The staff home page: what is mine, what nobody holds, what is late, and what changed since my last visit. */
 export function DashboardPage(props: DashboardViewProps) {

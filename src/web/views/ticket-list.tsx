@@ -1,12 +1,12 @@
 import type { Category, Department, ExecutorGroup, User } from '#src/db/schema.ts'
 import { priorities, ticketStatuses } from '#src/db/schema.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
-import type { TicketListItem, TicketSort } from '#src/tickets/ticket-store.ts'
+import type { CappedCount, TicketListItem, TicketSort } from '#src/tickets/ticket-store.ts'
 import { deadlineLeft } from '../format.ts'
 import { msg, t, tn } from '../i18n.ts'
-import { isView, type ListQuery, listHref, PER_PAGE, type ReadyView } from '../ticket-query.ts'
+import { isView, type ListQuery, listHref, type ReadyView } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
-import { DateRange, Empty, FilterButtons, PageHead, Pager, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { DateRange, Empty, FilterButtons, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
 
 export interface Person {
   id: number
@@ -26,8 +26,12 @@ export interface ListViewProps {
   staff: boolean
   query: ListQuery
   items: TicketListItem[]
-  total: number
-  views: Array<ReadyView & { count: number }>
+  /** Counted up to a cap (LIST_COUNT_CAP): past it, «более 1 000». */
+  total: CappedCount
+  /** Cursors of the pages after and before this one. */
+  next: string | null
+  prev: string | null
+  views: Array<ReadyView & { count: CappedCount }>
   lookups: ListLookups
   now: string
   tz: string
@@ -43,7 +47,17 @@ const viewLabels: Record<ReadyView['key'], string> = {
 
 /** The list's export in a format, with the same filters (and from the first page). */
 function exportHref(query: ListQuery, format: 'csv' | 'xlsx'): string {
-  return listHref(query, { page: 1 }).replace('/tickets', `/tickets/export.${format}`)
+  return listHref(query, { cursor: undefined }).replace('/tickets', `/tickets/export.${format}`)
+}
+
+/** A count as the list shows it: the number, or «более 1 000» past the cap. */
+function shownCount(count: CappedCount): string {
+  return count.capped ? t('более {n}', { n: groupDigits(count.count) }) : String(count.count)
+}
+
+/** 1000 → «1 000» (a thin space, as Russian writes thousands; the same in English here). */
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0')
 }
 
 export function TicketListPage(props: ListViewProps) {
@@ -193,17 +207,18 @@ function filtersSet(query: ListQuery): number {
 /** The part htmx swaps: ready views with counts, the table, the pager. */
 export function TicketResults(props: ListViewProps) {
   const { query, items, total } = props
-  const pages = Math.max(1, Math.ceil(total / PER_PAGE))
   return (
     <>
       <nav class="views" aria-label={t('Готовые представления')} hx-boost="false">
         {props.views.map((v) => (
           <a class="view" href={listHref(v.query)} aria-current={isView(query, v) ? 'page' : undefined}>
-            {t(viewLabels[v.key])} <span class="view__count">{v.count}</span>
+            {t(viewLabels[v.key])} <span class="view__count">{shownCount(v.count)}</span>
           </a>
         ))}
         <span class="views__total">
-          {t('Найдено: {n}', { n: tn(total, ['заявка', 'заявки', 'заявок'], ['ticket', 'tickets']) })}
+          {total.capped
+            ? t('Найдено: более {n} заявок', { n: groupDigits(total.count) })
+            : t('Найдено: {n}', { n: tn(total.count, ['заявка', 'заявки', 'заявок'], ['ticket', 'tickets']) })}
         </span>
         {/* Here, not in the page head: htmx swaps this part, so the links follow the filters. */}
         <span class="page-head__actions">
@@ -247,8 +262,27 @@ export function TicketResults(props: ListViewProps) {
           </table>
         </div>
       )}
-      <Pager page={query.page} pages={pages} href={(page) => listHref(query, { page })} htmx />
+      <KeysetPager query={query} next={props.next} prev={props.prev} />
     </>
+  )
+}
+
+/** «Предыдущая» / «Следующая»: links to the pages before and after by cursor (no page numbers to jump to). */
+function KeysetPager(props: { query: ListQuery; next: string | null; prev: string | null }) {
+  if (props.next === null && props.prev === null) return null
+  const link = (cursor: string, rel: 'prev' | 'next', label: string) => {
+    const href = listHref(props.query, { cursor })
+    return (
+      <a class="button" rel={rel} href={href} hx-get={href}>
+        {label}
+      </a>
+    )
+  }
+  return (
+    <nav class="pager" aria-label={t('Страницы')}>
+      {props.prev !== null ? link(props.prev, 'prev', t('← Предыдущая')) : null}
+      {props.next !== null ? link(props.next, 'next', t('Следующая →')) : null}
+    </nav>
   )
 }
 
@@ -258,7 +292,7 @@ function SortHeader(props: { query: ListQuery; label: string; asc: TicketSort; d
   const descending = active && current === props.desc
   // A first click sorts the way one usually wants it: newest, most urgent, highest number first.
   const target: TicketSort = active ? (descending ? props.asc : (props.desc ?? props.asc)) : (props.desc ?? props.asc)
-  const href = listHref(props.query, { sort: target, page: 1 })
+  const href = listHref(props.query, { sort: target, cursor: undefined })
   return (
     <th
       scope="col"
