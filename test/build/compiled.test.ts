@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { systemActor } from '#src/users/actor.ts'
+import { createApiToken } from '#src/users/api-tokens.ts'
 import { buildStatus, STAMP_FILE, sourceFingerprint } from '../../scripts/source-fingerprint.mjs'
 import { CLI_TIMEOUT, type CliEnv, freshEnv, helpdesk, lines, withFileDatabase } from '../cli/helpers.ts'
 import { buildUser } from '../support/factories.ts'
 import { pdfText } from '../support/pdf.ts'
-import { startServer, stopServer } from '../support/server-process.ts'
+import { startServer, stopServer, waitReady } from '../support/server-process.ts'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const probeDir = mkdtempSync(path.join(tmpdir(), 'helpdesk-build-probe-'))
@@ -113,6 +115,33 @@ describe('helpdesk from the compiled build', { timeout: CLI_TIMEOUT }, () => {
       await stopServer(server)
     }
     expectBuilt(loaded(log))
+  })
+
+  test('serve reads the journal in its read-only thread from the build, and stops cleanly', async () => {
+    const log = logFile()
+    const token = await withFileDatabase(env, async (db) => {
+      const admin = await buildUser(db, { role: 'admin', status: 'active', fullName: 'Сборкина Ольга Ивановна' })
+      const created = await createApiToken(db, systemActor(), { userId: admin.id, name: 'сборка' })
+      return created.token
+    })
+    const server = startServer(env, { worker: 'off', env: probe(log) })
+    try {
+      const base = `http://127.0.0.1:${env.port}`
+      await waitReady(base)
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`${base}/api/v1/audit`, { headers: { authorization: `Bearer ${token}` } })
+        expect(response.status).toBe(200)
+        const { items } = (await response.json()) as { items: Array<{ action: string }> }
+        // The second reading finds the first one's journal row: written on the main db, read in the thread.
+        if (i === 1) expect(items.map((item) => item.action)).toContain('audit.read')
+      }
+    } finally {
+      await stopServer(server)
+    }
+    expect(server.exitCode).toBe(0)
+    const urls = loaded(log)
+    expectBuilt(urls)
+    expect(urls).toContain(pathToFileURL(path.join(root, 'dist/db/read-only-thread.mjs')).href)
   })
 
   test('HELPDESK_FROM_SOURCE=1 runs the sources through tsx', async () => {
