@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { describe, expect, test } from 'vitest'
 import { verifyJournal } from '#src/audit/journal.ts'
+import { dialectOf } from '#src/db/database.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
 import { now, setClock } from '#src/db/time.ts'
 import { matchTickets } from '#src/tickets/ticket-search.ts'
@@ -52,6 +53,38 @@ describe('generateDemo', () => {
     const journal = await db.selectFrom('audit_log').select('action').execute()
     expect(journal).toEqual([{ action: 'demo.generate' }])
     expect(await verifyJournal(db)).toMatchObject({ ok: true, count: 1 })
+  })
+
+  test('the bulk load leaves the indexes, the foreign keys and their checks as they were', async () => {
+    const { db } = await testDatabase()
+    const indexes = async () =>
+      dialectOf(db) === 'postgres'
+        ? (
+            await sql<{ name: string; definition: string }>`select indexname as name, indexdef as definition
+              from pg_indexes where schemaname = current_schema() order by indexname`.execute(db)
+          ).rows
+        : (
+            await sql<{ name: string; definition: string }>`select name, sql as definition from sqlite_master
+              where type = 'index' order by name`.execute(db)
+          ).rows
+    const before = await indexes()
+    expect(before.map((i) => i.name)).toEqual(expect.arrayContaining(['ticket_events_ticket_idx']))
+    await generateDemo(db, actor, { ...options, tickets: 150, seed: 'i' })
+    expect(await indexes()).toEqual(before)
+    // The demo runs without SQLite's foreign-key checks: what it wrote must pass them, and they are back on.
+    if (dialectOf(db) === 'sqlite') {
+      expect((await sql`pragma foreign_key_check`.execute(db)).rows).toEqual([])
+      expect((await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows).toEqual([{ foreign_keys: 1 }])
+    }
+    const orphans = await db
+      .selectFrom('ticket_events')
+      .leftJoin('tickets', 'tickets.id', 'ticket_events.ticket_id')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('tickets.id', 'is', null)
+      .executeTakeFirstOrThrow()
+    expect(Number(orphans.n)).toBe(0)
+    const events = await db.selectFrom('ticket_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    expect(Number(events.n)).toBeGreaterThan(150)
   })
 
   test('fills the full-text index that ticket search uses', async () => {

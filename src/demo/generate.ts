@@ -20,6 +20,7 @@ import { getSetting, type SettingValue } from '#src/settings/settings.ts'
 import { computeDeadlines } from '#src/tickets/rules.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { blankUser } from '#src/users/user-store.ts'
+import { bulkWriter, type SearchRow, withoutForeignKeyChecks } from './bulk.ts'
 import {
   cancelReasons,
   categories as categoryTree,
@@ -67,7 +68,8 @@ export interface DemoResult {
   events: number
 }
 
-const BATCH = 500
+/** Tickets generated per write: a batch's rows are built, then written while the next is generated. */
+const BATCH = 2000
 const MINUTE = 60_000
 const DAY = 24 * 60 * MINUTE
 
@@ -82,12 +84,23 @@ export async function generateDemo(db: Db, actor: Actor, options: DemoOptions): 
     )
   }
   const random = seededRandom(options.seed)
+  return withoutForeignKeyChecks(db, () => generateInTransaction(db, actor, options, random, existingTickets))
+}
+
+async function generateInTransaction(
+  db: Db,
+  actor: Actor,
+  options: DemoOptions,
+  random: Random,
+  existingTickets: number,
+): Promise<DemoResult> {
   return db.transaction().execute(async (tx) => {
     const reference = await ensureReference(tx)
     const staff = await ensureStaff(tx, random, reference, options.staffPasswordHash)
     const requesters = await createRequesters(tx, random, reference, options.requesters ?? 300)
     const deadlines = await getSetting(tx, 'tickets.deadlines')
-    const written = await createTickets(tx, random, { reference, staff, requesters, deadlines }, options)
+    const context = { reference, staff, requesters, deadlines, existingTickets }
+    const written = await createTickets(tx, random, context, options)
     if (dialectOf(tx) === 'postgres') {
       for (const table of ['users', 'tickets'] as const) {
         await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(
@@ -381,6 +394,8 @@ interface Requester {
   id: number
   departmentId: number
   room: string
+  /** `каб. 3-112`: the room as a template's text names it. */
+  shortRoom: string
   telegram: boolean
 }
 
@@ -426,7 +441,14 @@ async function createRequesters(tx: Tx, random: Random, reference: Reference, co
       confirmed_by: status === 'pending' ? null : (curator?.id ?? null),
       deactivated_at: status === 'deactivated' ? at : null,
     })
-    if (status === 'active') active.push({ id, departmentId: dept.id, room, telegram })
+    if (status === 'active')
+      active.push({
+        id,
+        departmentId: dept.id,
+        room,
+        shortRoom: room.replace(/^Корпус (\d+), каб\. /, 'каб. $1-'),
+        telegram,
+      })
   }
   for (let i = 0; i < rows.length; i += 200)
     await tx
@@ -442,6 +464,8 @@ interface TicketContext {
   staff: Staff
   requesters: Requester[]
   deadlines: SettingValue<'tickets.deadlines'>
+  /** Tickets there before the run: a demo adding at least as many builds its tables' indexes after the load. */
+  existingTickets: number
 }
 
 interface Written {
@@ -528,10 +552,11 @@ const workRange: Record<Priority, [number, number]> = {
   low: [120, 8640],
 }
 
-function fill(template: string, random: Random, room: string): string {
-  return template
-    .replaceAll('{room}', room.replace(/^Корпус (\d+), каб\. /, 'каб. $1-'))
-    .replaceAll('{n}', String(random.int(10, 999)))
+/** `{room}` and `{n}` in a template; the number is drawn whether the template has one or not. */
+function fill(template: string, random: Random, shortRoom: string): string {
+  const n = random.int(10, 999)
+  if (!template.includes('{')) return template
+  return template.replaceAll('{room}', shortRoom).replaceAll('{n}', String(n))
 }
 
 async function createTickets(
@@ -543,46 +568,16 @@ async function createTickets(
   const endMs = Date.parse(now())
   const max = await tx.selectFrom('tickets').select(sql<number>`max(id)`.as('m')).executeTakeFirst()
   let nextId = Number(max?.m ?? 0) + 1
-  const postgres = dialectOf(tx) === 'postgres'
   const times = creationTimes(yearRandom, options.tickets, endMs)
   let tickets: Insertable<TicketsTable>[] = []
   let messages: Insertable<TicketMessagesTable>[] = []
   let events: Insertable<TicketEventsTable>[] = []
-  let search: Array<{ id: number; title: string; description: string; external: string; internal: string }> = []
+  let search: SearchRow[] = []
   const written: Written = { tickets: 0, messages: 0, events: 0 }
 
+  const writer = await bulkWriter(tx, { deferIndexes: options.tickets >= context.existingTickets })
   const flush = async () => {
-    for (let i = 0; i < tickets.length; i += BATCH)
-      await tx
-        .insertInto('tickets')
-        .values(tickets.slice(i, i + BATCH))
-        .execute()
-    for (let i = 0; i < messages.length; i += 2 * BATCH) {
-      await tx
-        .insertInto('ticket_messages')
-        .values(messages.slice(i, i + 2 * BATCH))
-        .execute()
-    }
-    for (let i = 0; i < events.length; i += 2 * BATCH) {
-      await tx
-        .insertInto('ticket_events')
-        .values(events.slice(i, i + 2 * BATCH))
-        .execute()
-    }
-    for (let i = 0; i < search.length; i += BATCH) {
-      const chunk = search.slice(i, i + BATCH)
-      if (postgres) {
-        const values = chunk.map((s) => sql`(${s.id}, ${`${s.title}\n${s.description}\n${s.external}`}, ${s.internal})`)
-        await sql`insert into ticket_search (ticket_id, public_text, internal_text) values ${sql.join(values)}`.execute(
-          tx,
-        )
-      } else {
-        const values = chunk.map((s) => sql`(${s.id}, ${s.title}, ${s.description}, ${s.external}, ${s.internal})`)
-        await sql`insert into ticket_fts (rowid, title, description, messages, notes) values ${sql.join(values)}`.execute(
-          tx,
-        )
-      }
-    }
+    await writer.write({ tickets, messages, events, search })
     written.tickets += tickets.length
     written.messages += messages.length
     written.events += events.length
@@ -607,8 +602,8 @@ async function createTickets(
     const source: TicketSource = onBehalf ? 'web' : requester.telegram && random.chance(0.8) ? 'telegram' : 'web'
     const priority = adjustPriority(random, category.default_priority)
     const status = statusForAge(random, (endMs - createdMs) / DAY)
-    const title = fill(random.pick(template.titles), random, requester.room)
-    const description = `${onBehalf ? 'Звонок по телефону. ' : ''}${fill(random.pick(template.descriptions), random, requester.room)}`
+    const title = fill(random.pick(template.titles), random, requester.shortRoom)
+    const description = `${onBehalf ? 'Звонок по телефону. ' : ''}${fill(random.pick(template.descriptions), random, requester.shortRoom)}`
     const created = new Date(createdMs).toISOString()
     const { responseDueAt, resolutionDueAt } = computeDeadlines(created, priority, category, context.deadlines)
 
@@ -710,7 +705,7 @@ async function createTickets(
           message(
             requester.id,
             'external',
-            fill(random.pick(requesterReplies), random, requester.room),
+            fill(random.pick(requesterReplies), random, requester.shortRoom),
             later(random.minutes(2, 120)),
             false,
           )
@@ -768,9 +763,10 @@ async function createTickets(
 
     tickets.push(ticket)
     search.push({ id, title, description, external: external.join('\n'), internal: internal.join('\n') })
-    if (tickets.length >= BATCH * 2) await flush()
+    if (tickets.length >= BATCH) await flush()
   }
   await flush()
+  await writer.finish()
   return written
 }
 

@@ -32,44 +32,56 @@ function cyrb128(text: string): [number, number, number, number] {
   return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0]
 }
 
-export function seededRandom(seed: string): Random {
-  let [a, b, c, d] = cyrb128(seed)
-  const next = () => {
-    a >>>= 0
-    b >>>= 0
-    c >>>= 0
-    d >>>= 0
+/** A class rather than an object of closures: the demo makes one per ticket, a million of them. */
+class Sfc32 implements Random {
+  #a: number
+  #b: number
+  #c: number
+  #d: number
+  constructor(seed: string) {
+    ;[this.#a, this.#b, this.#c, this.#d] = cyrb128(seed)
+  }
+  next(): number {
+    const a = this.#a >>> 0
+    const b = this.#b >>> 0
+    let c = this.#c >>> 0
+    const d = ((this.#d >>> 0) + 1) | 0
     let t = (a + b) | 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) | 0
+    this.#a = b ^ (b >>> 9)
+    this.#b = (c + (c << 3)) | 0
     c = (c << 21) | (c >>> 11)
-    d = (d + 1) | 0
     t = (t + d) | 0
-    c = (c + t) | 0
+    this.#c = (c + t) | 0
+    this.#d = d
     return (t >>> 0) / 4294967296
   }
-  const random: Random = {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    chance: (p) => next() < p,
-    pick<T>(items: readonly T[]): T {
-      const item = items[Math.floor(next() * items.length)]
-      if (item === undefined) throw new Error('pick from an empty list')
-      return item
-    },
-    weighted<T>(items: readonly T[], weight: (item: T) => number): T {
-      const total = items.reduce((sum, item) => sum + weight(item), 0)
-      let r = next() * total
-      for (const item of items) {
-        r -= weight(item)
-        if (r < 0) return item
-      }
-      return random.pick(items)
-    },
-    minutes: (min, max) => {
-      const u = next()
-      return Math.round(min + (max - min) * u * u * u)
-    },
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1))
   }
-  return random
+  chance(p: number): boolean {
+    return this.next() < p
+  }
+  pick<T>(items: readonly T[]): T {
+    const item = items[Math.floor(this.next() * items.length)]
+    if (item === undefined) throw new Error('pick from an empty list')
+    return item
+  }
+  weighted<T>(items: readonly T[], weight: (item: T) => number): T {
+    let total = 0
+    for (const item of items) total += weight(item)
+    let r = this.next() * total
+    for (const item of items) {
+      r -= weight(item)
+      if (r < 0) return item
+    }
+    return this.pick(items)
+  }
+  minutes(min: number, max: number): number {
+    const u = this.next()
+    return Math.round(min + (max - min) * u * u * u)
+  }
+}
+
+export function seededRandom(seed: string): Random {
+  return new Sfc32(seed)
 }

@@ -1,0 +1,270 @@
+import Database from 'better-sqlite3'
+import type { Insertable } from 'kysely'
+import { sql } from 'kysely'
+import { dialectOf } from '#src/db/database.ts'
+import type { Db, TicketEventsTable, TicketMessagesTable, TicketsTable, Tx } from '#src/db/schema.ts'
+
+/**
+ * The demo's bulk load: a year of tickets (a million of them for a benchmark) written much faster than
+ * row-by-row inserts through Kysely, inside the demo's one transaction.
+ *
+ * SQLite: statements prepared once and reused on the connection's own handle (Kysely prepares every query
+ * anew, and builds each multi-row insert through its query builder: together most of a demo's time).
+ * PostgreSQL: one `insert … select from unnest(arrays)` per table and batch, sent while the next batch is
+ * generated. Both: the secondary indexes of the loaded tables are dropped first and built again at the end
+ * (a sort instead of a random index insert per row), then the tables are analyzed. All of it is in the
+ * transaction: a failed run leaves the indexes as they were.
+ */
+
+export interface SearchRow {
+  id: number
+  title: string
+  description: string
+  external: string
+  internal: string
+}
+
+export interface DemoBatch {
+  tickets: Insertable<TicketsTable>[]
+  messages: Insertable<TicketMessagesTable>[]
+  events: Insertable<TicketEventsTable>[]
+  search: SearchRow[]
+}
+
+export interface BulkWriter {
+  /** Writes a batch; on PostgreSQL it may still be in flight when this returns (the next write waits for it). */
+  write(batch: DemoBatch): Promise<void>
+  /** Waits for the last batch, builds the dropped indexes again and analyzes the loaded tables. */
+  finish(): Promise<void>
+}
+
+const LOADED_TABLES = ['tickets', 'ticket_messages', 'ticket_events', 'ticket_search', 'stats_daily_dirty'] as const
+
+type ColumnType = 'integer' | 'text'
+
+const ticketColumns: ReadonlyArray<readonly [keyof TicketsTable, ColumnType]> = [
+  ['id', 'integer'],
+  ['title', 'text'],
+  ['description', 'text'],
+  ['category_id', 'integer'],
+  ['priority', 'text'],
+  ['status', 'text'],
+  ['requester_id', 'integer'],
+  ['assignee_id', 'integer'],
+  ['group_id', 'integer'],
+  ['department_id', 'integer'],
+  ['location', 'text'],
+  ['source', 'text'],
+  ['created_by', 'integer'],
+  ['created_at', 'text'],
+  ['updated_at', 'text'],
+  ['first_response_at', 'text'],
+  ['resolved_at', 'text'],
+  ['closed_at', 'text'],
+  ['cancelled_at', 'text'],
+  ['response_due_at', 'text'],
+  ['resolution_due_at', 'text'],
+  ['response_breached_at', 'text'],
+  ['resolution_breached_at', 'text'],
+  ['resolution', 'text'],
+  ['cancel_reason', 'text'],
+  ['rating', 'integer'],
+  ['rating_comment', 'text'],
+  ['rated_at', 'text'],
+]
+
+const messageColumns: ReadonlyArray<readonly [keyof TicketMessagesTable, ColumnType]> = [
+  ['ticket_id', 'integer'],
+  ['author_id', 'integer'],
+  ['kind', 'text'],
+  ['body', 'text'],
+  ['source', 'text'],
+  ['created_at', 'text'],
+  ['delivery_status', 'text'],
+  ['telegram_message_id', 'integer'],
+]
+
+const eventColumns: ReadonlyArray<readonly [keyof TicketEventsTable, ColumnType]> = [
+  ['ticket_id', 'integer'],
+  ['actor_id', 'integer'],
+  ['kind', 'text'],
+  ['from_value', 'text'],
+  ['to_value', 'text'],
+  ['details', 'text'],
+  ['created_at', 'text'],
+]
+
+/**
+ * SQLite: runs the demo's transaction with foreign-key checks off, restored after. They cost a lookup in each
+ * parent table for every row (most of an insert's time); the generator writes only ids it has just read or
+ * written. `pragma foreign_keys` cannot change inside a transaction, hence around it. PostgreSQL: as is.
+ */
+export async function withoutForeignKeyChecks<T>(db: Db, run: () => Promise<T>): Promise<T> {
+  if (dialectOf(db) === 'postgres') return run()
+  const { rows } = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)
+  if (!rows[0]?.foreign_keys) return run()
+  await sql`pragma foreign_keys = off`.execute(db)
+  try {
+    return await run()
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db)
+  }
+}
+
+export async function bulkWriter(tx: Tx, options: { deferIndexes: boolean }): Promise<BulkWriter> {
+  return dialectOf(tx) === 'postgres' ? postgresWriter(tx, options) : sqliteWriter(tx, options)
+}
+
+/**
+ * The better-sqlite3 handle under a Kysely transaction, to prepare statements once on the transaction's own
+ * connection (SQLite has one). Kysely keeps it private: the handle is the `this` of the `prepare` its
+ * driver calls for a query of our own.
+ */
+async function sqliteHandle(tx: Tx): Promise<Database.Database> {
+  const prototype = Database.prototype as { prepare: (this: Database.Database, source: string) => unknown }
+  const prepare = prototype.prepare
+  let handle: Database.Database | undefined
+  // Another database of the process may prepare meanwhile: only this query's text names the handle.
+  const probe = `select 1 as demo_probe_${process.pid}_${Date.now()}`
+  prototype.prepare = function (this: Database.Database, source: string) {
+    if (source === probe) handle = this
+    return prepare.call(this, source)
+  }
+  try {
+    await sql.raw(probe).execute(tx)
+  } finally {
+    prototype.prepare = prepare
+  }
+  if (!handle?.inTransaction) throw new Error('demo: no SQLite transaction to load into')
+  return handle
+}
+
+async function sqliteWriter(tx: Tx, options: { deferIndexes: boolean }): Promise<BulkWriter> {
+  const db = await sqliteHandle(tx)
+  const tables = LOADED_TABLES.map((t) => `'${t}'`).join(', ')
+  const indexes = options.deferIndexes
+    ? db
+        .prepare<[], { name: string; sql: string }>(
+          `select name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name in (${tables})`,
+        )
+        .all()
+    : []
+  for (const index of indexes) db.exec(`drop index "${index.name}"`)
+  // A larger page cache for the load (restored at the end): the transaction's pages stay in memory longer.
+  const cacheSize = db.pragma('cache_size', { simple: true })
+  db.pragma('cache_size = -262144')
+
+  const insert = (table: string, columns: ReadonlyArray<readonly [string, ColumnType]>) =>
+    db.prepare(
+      `insert into ${table} (${columns.map(([c]) => c).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    )
+  const ticket = insert('tickets', ticketColumns)
+  const message = insert('ticket_messages', messageColumns)
+  const event = insert('ticket_events', eventColumns)
+  const search = db.prepare(
+    'insert into ticket_fts (rowid, title, description, messages, notes) values (?, ?, ?, ?, ?)',
+  )
+  const ticketValues = (t: Insertable<TicketsTable>) => ticketColumns.map(([c]) => t[c] ?? null)
+
+  return {
+    async write(batch) {
+      for (const t of batch.tickets) ticket.run(ticketValues(t))
+      for (const m of batch.messages)
+        message.run(
+          m.ticket_id,
+          m.author_id,
+          m.kind,
+          m.body,
+          m.source,
+          m.created_at,
+          m.delivery_status ?? null,
+          m.telegram_message_id ?? null,
+        )
+      for (const e of batch.events)
+        event.run(
+          e.ticket_id,
+          e.actor_id ?? null,
+          e.kind,
+          e.from_value ?? null,
+          e.to_value ?? null,
+          e.details ?? null,
+          e.created_at,
+        )
+      for (const s of batch.search) search.run(s.id, s.title, s.description, s.external, s.internal)
+    },
+    async finish() {
+      for (const index of indexes) db.exec(index.sql)
+      // Statistics for the planner; sampled (analysis_limit), as SQLite advises for large tables.
+      const limit = db.pragma('analysis_limit', { simple: true })
+      db.pragma('analysis_limit = 1000')
+      for (const table of ['users', 'tickets', 'ticket_messages', 'ticket_events']) db.exec(`analyze "${table}"`)
+      db.pragma(`analysis_limit = ${Number(limit)}`)
+      db.pragma(`cache_size = ${Number(cacheSize)}`)
+    },
+  }
+}
+
+async function postgresWriter(tx: Tx, options: { deferIndexes: boolean }): Promise<BulkWriter> {
+  let indexes: Array<{ name: string; definition: string }> = []
+  if (options.deferIndexes) {
+    // Only the indexes this role may drop (it owns their tables: a production app role owns nothing) and
+    // that back no constraint (a primary key or unique stays).
+    const found = await sql<{ name: string; definition: string }>`
+      select i.indexname as name, i.indexdef as definition
+      from pg_indexes i join pg_tables t on t.schemaname = i.schemaname and t.tablename = i.tablename
+      where i.schemaname = current_schema()
+        and i.tablename in (${sql.join(LOADED_TABLES.map((t) => sql.lit(t)))})
+        and pg_has_role(current_user, t.tableowner, 'USAGE')
+        and not exists (select 1 from pg_constraint c
+          where c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`.execute(tx)
+    indexes = found.rows
+    for (const index of indexes) await sql`drop index ${sql.id(index.name)}`.execute(tx)
+  }
+  // Index builds at the end sort in memory rather than on disk; the commit is the demo's one and only.
+  await sql`set local maintenance_work_mem = '256MB'`.execute(tx)
+
+  const unnest = <R>(table: string, columns: ReadonlyArray<readonly [keyof R & string, ColumnType]>, rows: R[]) => {
+    if (rows.length === 0) return Promise.resolve()
+    const arrays = columns.map(([column, type]) => {
+      const values = rows.map((row) => (row[column] as unknown) ?? null)
+      return sql`${values}::${sql.raw(type)}[]`
+    })
+    return sql`insert into ${sql.table(table)} (${sql.join(columns.map(([c]) => sql.id(c)))})
+      select * from unnest(${sql.join(arrays)})`
+      .execute(tx)
+      .then(() => undefined)
+  }
+  let inFlight: Promise<unknown> = Promise.resolve()
+  return {
+    async write(batch) {
+      await inFlight
+      const search = batch.search.map((s) => ({
+        ticket_id: s.id,
+        public_text: `${s.title}\n${s.description}\n${s.external}`,
+        internal_text: s.internal,
+      }))
+      // One connection runs them in order; the caller generates the next batch meanwhile.
+      inFlight = Promise.all([
+        unnest('tickets', ticketColumns, batch.tickets),
+        unnest('ticket_messages', messageColumns, batch.messages),
+        unnest('ticket_events', eventColumns, batch.events),
+        unnest(
+          'ticket_search',
+          [
+            ['ticket_id', 'integer'],
+            ['public_text', 'text'],
+            ['internal_text', 'text'],
+          ],
+          search,
+        ),
+      ])
+      // An early failure is reported by the next write or by finish, never left unheard.
+      inFlight.catch(() => {})
+    },
+    async finish() {
+      await inFlight
+      for (const index of indexes) await sql.raw(index.definition).execute(tx)
+      await sql`analyze ${sql.join(['users', ...LOADED_TABLES].map((t) => sql.table(t)))}`.execute(tx)
+    },
+  }
+}
