@@ -7,6 +7,7 @@ import {
   PostgresDialect,
   type PostgresDialectConfig,
   PostgresDriver,
+  type SqliteDatabase,
   SqliteDialect,
   SqliteDriver,
   sql,
@@ -53,6 +54,30 @@ async function timed(waits: ConnectionWaits, acquire: () => Promise<DatabaseConn
   }
 }
 
+/** Prepared statements kept per SQL text (the most recently used ones): a request's queries repeat. */
+const STATEMENT_CACHE = 500
+
+/**
+ * The database as Kysely's driver sees it, preparing each distinct SQL text once. better-sqlite3's statements are
+ * reusable; one connection runs one query at a time (the driver's mutex), so a cached statement is never busy.
+ */
+function preparingOnce(database: Database.Database): SqliteDatabase {
+  const statements = new Map<string, Database.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = statements.get(text)
+      if (statement) statements.delete(text)
+      else {
+        statement = database.prepare(text)
+        if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value as string)
+      }
+      statements.set(text, statement)
+      return statement
+    },
+  }
+}
+
 /**
  * SQLite's default `begin` is deferred: two writers that both read first then deadlock on the upgrade
  * (SQLITE_BUSY without waiting). `begin immediate` takes the write lock up front, so busy_timeout works.
@@ -61,7 +86,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
   readonly #database: Database.Database
   readonly #waits: ConnectionWaits
   constructor(database: Database.Database, waits: ConnectionWaits) {
-    super({ database })
+    super({ database: preparingOnce(database) })
     this.#database = database
     this.#waits = waits
   }

@@ -76,7 +76,9 @@ if (testDialect() === 'sqlite')
       const category = await buildCategory(db)
       const ticketsBefore = await db.selectFrom('tickets').select('id').execute()
       const auditBefore = await db.selectFrom('audit_log').select('id').execute()
-      // SQLite refuses to grow the file past max_page_count with the very error of a full disk.
+      // SQLite refuses to grow the file past max_page_count with the very error of a full disk; free pages
+      // (migrations drop what they replace) would take the write without growing, so none are left.
+      await sql`vacuum`.execute(db)
       const pages = await sql<{ page_count: number }>`pragma page_count`.execute(db)
       await sql.raw(`pragma max_page_count = ${pages.rows[0]?.page_count}`).execute(db)
 
