@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Server } from 'node:http'
 import { hostname } from 'node:os'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { serve as serveHttp } from '@hono/node-server'
 import { Api, type Bot } from 'grammy'
 import { createApp } from '#src/app.ts'
@@ -130,6 +131,18 @@ export async function serve(
     if (telegram) runningBot = startBot({ db, config, logger, ...telegram, holder: instanceName() })
     logger.info({ url, database: config.database.kind, worker: config.workerEnabled }, 'helpdesk is up')
     if (!(await hasAdmin(db))) logger.warn(FIRST_ADMIN_HINT)
+    // BENCH_LOOP_LAG=1 (bench/api-bench.ts): on SIGUSR2 a JSON line on stderr gives the event loop's delay
+    // since the previous signal, measured in here; off by default.
+    if (process.env.BENCH_LOOP_LAG === '1') {
+      const lag = monitorEventLoopDelay({ resolution: 10 })
+      lag.enable()
+      process.on('SIGUSR2', () => {
+        process.stderr.write(
+          `${JSON.stringify({ loopLagMs: { max: lag.max / 1e6, p99: lag.percentile(99) / 1e6 } })}\n`,
+        )
+        lag.reset()
+      })
+    }
 
     let stopping: Promise<void> | undefined
     const onSignal = (signal: NodeJS.Signals) => {
