@@ -90,3 +90,13 @@ test('the statistics report counts the tickets of the read handle; its reading i
   expect(await journaled(db, 'report.view')).toBe(1)
   expect(await journaled(other, 'report.export')).toBe(0)
 })
+
+test('the tickets export reads its pages through the read handle and is journaled on the main db', async () => {
+  const { db, other, app } = await appWithSeparateReads()
+  const admin = await webUser(db, { role: 'admin' })
+  const csv = await getPage(app, '/tickets/export.csv', admin)
+  expect(csv.status).toBe(200)
+  expect(csv.text).toContain('Заявка только в другой базе')
+  expect(await journaled(db, 'ticket.export')).toBe(1)
+  expect(await journaled(other, 'ticket.export')).toBe(0)
+})

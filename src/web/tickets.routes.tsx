@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
+import { readDbOf } from '#src/api/env.ts'
 import { idParam } from '#src/api/validate.ts'
 import { audit } from '#src/audit/journal.ts'
 import { listCategories } from '#src/categories/category-store.ts'
@@ -51,20 +52,22 @@ const EXPORT_LIMIT = 10_000
  */
 async function ticketsToExport(c: WebContext, format: 'CSV' | 'XLSX'): Promise<TicketListItem[]> {
   const { db } = c.get('deps')
+  // The pages are read on the read-only handle (threads on SQLite); the export is journaled on the main db.
+  const reads = readDbOf(c.get('deps'))
   const actor = c.get('actor')
   const query = parseListQuery(new URL(c.req.url).searchParams)
   // From the first page whatever page the list was on, cursor after cursor: no page costs more than the first.
   const filter = { ...toFilter(query, MAX_PER_PAGE), cursor: undefined }
   const items: TicketListItem[] = []
   for (let cursor: string | undefined; items.length < EXPORT_LIMIT; ) {
-    const page = await listTicketPage(db, actor, { ...filter, cursor })
+    const page = await listTicketPage(reads, actor, { ...filter, cursor })
     items.push(...page.items.slice(0, EXPORT_LIMIT - items.length))
     if (page.next === null) break
     cursor = page.next
     // better-sqlite3 answers synchronously: without this, fifty pages are one stall of the event loop.
     await setImmediate()
   }
-  const total = await countTickets(db, actor, filter, EXPORT_LIMIT)
+  const total = await countTickets(reads, actor, filter, EXPORT_LIMIT)
   const of = total.capped ? `более ${total.count}` : String(total.count)
   await audit(db, actor, {
     action: 'ticket.export',
