@@ -48,6 +48,30 @@ describe('the OpenAPI document', () => {
     expect(createTicket.requestBody.content['application/json']?.schema.additionalProperties).toBe(false)
   })
 
+  test('the ticket list answers exactly the fields documented for it, cursors and the capped total included', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const admin = await apiUser(db, { role: 'admin' })
+    await buildTicket(db)
+    await buildTicket(db)
+    const doc = (await call(app, 'GET', '/api/v1/openapi.json')).body as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content: Record<string, { schema: object }> }> }>
+      >
+    }
+    const schema = doc.paths['/tickets']?.get?.responses['200']?.content['application/json']?.schema as {
+      required: string[]
+      properties: Record<string, unknown>
+    }
+    expect(schema.required).toEqual(expect.arrayContaining(['total_capped', 'next_cursor', 'prev_cursor']))
+    for (const query of ['per_page=1', 'per_page=1&page=2']) {
+      const body = (await call(app, 'GET', `/api/v1/tickets?${query}`, { headers: admin.headers })).body as object
+      expect(Object.keys(body).sort(), query).toEqual([...schema.required].sort())
+      expect(Object.keys(schema.properties).sort()).toEqual([...schema.required].sort())
+    }
+  })
+
   test('real responses match the documented schemas', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)

@@ -3,7 +3,7 @@ import type { Db } from '#src/db/schema.ts'
 import { apiUser, call, expectCleanError, idOf, testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory } from '../../test/support/factories.ts'
-import { buildTicket, ticketTrail } from '../../test/support/ticket-factory.ts'
+import { buildTicket, insertTickets, ticketTrail } from '../../test/support/ticket-factory.ts'
 
 async function setup() {
   const { db } = await testDatabase()
@@ -188,6 +188,66 @@ describe('GET /api/v1/tickets', () => {
         'validation',
       )
     }
+  })
+})
+
+describe('GET /api/v1/tickets: long lists', () => {
+  interface ListBody {
+    items: Array<{ id: number }>
+    total: number
+    total_capped: boolean
+    page: number | null
+    next_cursor: string | null
+    prev_cursor: string | null
+  }
+  const list = async (app: Parameters<typeof call>[0], headers: Record<string, string>, query: string) => {
+    const res = await call(app, 'GET', `/api/v1/tickets?${query}`, { headers })
+    expect(res.status).toBe(200)
+    return res.body as ListBody
+  }
+
+  test('past a thousand the total is capped and says so; pages go by next_cursor and back by prev_cursor', async () => {
+    const { db, app, requester, executor } = await setup()
+    await insertTickets(db, 1001, requester.user.id)
+    const first = await list(app, executor.headers, 'per_page=200&sort=created_at')
+    expect(first).toMatchObject({ total: 1000, total_capped: true, page: 1, prev_cursor: null })
+    expect(first.items).toHaveLength(200)
+    expect(first.next_cursor).toEqual(expect.any(String))
+    const second = await list(app, executor.headers, `per_page=200&sort=created_at&cursor=${first.next_cursor}`)
+    expect(second.page).toBeNull()
+    expect(second.items.map((t) => t.id)).toEqual(first.items.map((t) => t.id + 200))
+    const back = await list(app, executor.headers, `per_page=200&sort=created_at&cursor=${second.prev_cursor}`)
+    expect(back.items).toEqual(first.items)
+    // The old way still answers for shallow pages, with the same rows.
+    const byPage = await list(app, executor.headers, 'per_page=200&sort=created_at&page=2')
+    expect(byPage.items).toEqual(second.items)
+    const few = await list(app, executor.headers, 'status=in_progress')
+    expect(few).toMatchObject({ total: 0, total_capped: false, next_cursor: null, prev_cursor: null })
+    const entry = await db
+      .selectFrom('audit_log')
+      .select('description')
+      .where('action', '=', 'ticket.list')
+      .orderBy('id')
+      .executeTakeFirstOrThrow()
+    expect(entry.description).toBe('Просмотр списка заявок: 200 из более 1000')
+  })
+
+  test('a bad cursor, a cursor with page, or a page too deep is a clear 400 and journals nothing', async () => {
+    const { db, app, executor } = await setup()
+    await buildTicket(db)
+    await buildTicket(db)
+    const first = await list(app, executor.headers, 'per_page=1&sort=priority')
+    expect(first.next_cursor).not.toBeNull()
+    for (const query of [
+      'cursor=not-a-cursor',
+      `cursor=${first.next_cursor}`,
+      `sort=priority&cursor=${first.next_cursor}&page=2`,
+      'per_page=200&page=51',
+    ]) {
+      const res = await call(app, 'GET', `/api/v1/tickets?${query}`, { headers: executor.headers })
+      expectCleanError(res, 400, 'bad_request')
+    }
+    expect(await auditOf(db, 'ticket.list')).toHaveLength(1)
   })
 })
 

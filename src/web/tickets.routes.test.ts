@@ -4,7 +4,7 @@ import { apiUser, testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { journalOf } from '../../test/support/state.ts'
-import { buildTicket } from '../../test/support/ticket-factory.ts'
+import { buildTicket, insertTickets } from '../../test/support/ticket-factory.ts'
 import { getPage, inlineProblems, postForm, webUser } from '../../test/support/web.ts'
 
 async function ticketRow(db: Db, id: number) {
@@ -145,6 +145,61 @@ describe('the ticket list', () => {
     const text = await (await app.request('/tickets/export.csv', { headers: { cookie: who.cookie } })).text()
     expect(text).toContain('Своя')
     expect(text).not.toContain('Чужая')
+  })
+})
+
+describe('a long ticket list', () => {
+  const hrefOf = (html: string, rel: 'next' | 'prev') => {
+    for (const match of html.matchAll(/<a [^>]*rel="(next|prev)"[^>]*href="([^"]+)"/g)) {
+      if (match[1] === rel) return (match[2] ?? '').replaceAll('&amp;', '&')
+    }
+    return undefined
+  }
+  const ticketIds = (html: string) => [
+    ...new Set([...html.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1]))),
+  ]
+
+  test('past a thousand it says «более 1 000», and pages go by «Следующая» and back by «Предыдущая»', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const requester = await buildUser(db)
+    await insertTickets(db, 1001, requester.id)
+    const first = await getPage(app, '/tickets', who)
+    expect(first.text).toContain('Найдено: более 1\u00a0000 заявок')
+    expect(first.text).toMatch(/Все открытые <span class="view__count">более 1\u00a0000<\/span>/)
+    expect(first.text).toContain('Следующая')
+    expect(hrefOf(first.text, 'prev')).toBeUndefined()
+    const next = hrefOf(first.text, 'next')
+    expect(next).toMatch(/^\/tickets\?cursor=/)
+    const second = await getPage(app, next ?? '', who)
+    const firstIds = ticketIds(first.text)
+    expect(firstIds).toHaveLength(50)
+    expect(ticketIds(second.text)).toEqual(firstIds.map((id) => id - 50))
+    const back = await getPage(app, hrefOf(second.text, 'prev') ?? '', who)
+    expect(ticketIds(back.text)).toEqual(firstIds)
+    // An old link's page number and a cursor of another sort both give a first page, not an error.
+    expect(ticketIds((await getPage(app, '/tickets?page=3', who)).text)).toEqual(firstIds)
+    const bySort = await getPage(app, '/tickets?sort=id', who)
+    const stale = await getPage(app, `${next}&sort=id`, who)
+    expect(stale.status).toBe(200)
+    expect(ticketIds(stale.text)).toEqual(ticketIds(bySort.text))
+  })
+
+  test('the export walks every page of the list, not just the first', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'curator' })
+    const requester = await buildUser(db)
+    await insertTickets(db, 1001, requester.id)
+    const text = await (await app.request('/tickets/export.csv', { headers: { cookie: who.cookie } })).text()
+    const lines = text.trim().split('\r\n')
+    expect(lines).toHaveLength(1002)
+    expect(lines[1]).toMatch(/^1001;Массовая заявка 1001;/)
+    expect(lines.at(-1)).toMatch(/^1;Массовая заявка 1;/)
+    expect(await journalOf(db, 'ticket.export')).toMatchObject([
+      { description: 'Выгрузка списка заявок в CSV: 1001 из 1001' },
+    ])
   })
 })
 
