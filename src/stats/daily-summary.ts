@@ -280,20 +280,28 @@ export async function refreshStatsDaily(db: Db, tz: string, budgetMs = REFRESH_B
       await tx.deleteFrom('stats_daily_days').execute()
     })
   }
-  const todayStart = localMidnight(today, tz)
-  const stale = [...(await staleDays(db, '0000', todayStart, tz))].filter((d) => d < today).sort()
+  const done = (
+    await db.selectFrom('stats_daily_days').select('day').where('day', '<', today).orderBy('day').execute()
+  ).map((r) => r.day)
+  const summarised = new Set(done)
+  // Marks count only on summarised days (one not summarised yet is computed whole, its marks deleted with it):
+  // a bulk load of old tickets leaves a mark per ticket, and those are not scanned on every run.
+  const firstDone = done[0]
+  const stale =
+    firstDone === undefined
+      ? []
+      : [...(await staleDays(db, localMidnight(firstDone, tz), localMidnight(today, tz), tz))]
+          .filter((d) => summarised.has(d))
+          .sort()
   const first = await db
     .selectFrom('tickets')
     .select((eb) => eb.fn.min('tickets.created_at').as('first'))
     .executeTakeFirst()
   const missing: string[] = []
   if (first?.first) {
-    const done = new Set(
-      (await db.selectFrom('stats_daily_days').select('day').where('day', '<', today).execute()).map((r) => r.day),
-    )
     const firstDay = localDay(first.first, tz)
     for (let day = addDays(today, -1); day >= firstDay; day = addDays(day, -1)) {
-      if (!done.has(day)) missing.push(day)
+      if (!summarised.has(day)) missing.push(day)
     }
   }
   let computed = 0
@@ -332,19 +340,20 @@ export async function splitPeriod(db: Tx, period: Period, tz: string): Promise<{
   if (lastDay >= today) lastDay = addDays(today, -1)
   if (firstDay > lastDay) return { summary: [], live: [period] }
 
-  const [summarised, stale] = await readsInTurns(db, [
-    () =>
-      db
-        .selectFrom('stats_daily_days')
-        .select('day')
-        .where('day', '>=', firstDay)
-        .where('day', '<=', lastDay)
-        .where('tz', '=', tz)
-        .execute(),
-    () => staleDays(db, period.from, period.to, tz),
-  ])
-  const usable = summarised.map((r) => r.day).filter((d) => !stale.has(d))
-  usable.sort()
+  const summarised = (
+    await db
+      .selectFrom('stats_daily_days')
+      .select('day')
+      .where('day', '>=', firstDay)
+      .where('day', '<=', lastDay)
+      .where('tz', '=', tz)
+      .orderBy('day')
+      .execute()
+  ).map((r) => r.day)
+  const [firstDone, lastDone] = [summarised[0], summarised.at(-1)]
+  if (firstDone === undefined || lastDone === undefined) return { summary: [], live: [period] }
+  const stale = await staleDays(db, localMidnight(firstDone, tz), localMidnight(addDays(lastDone, 1), tz), tz)
+  const usable = summarised.filter((d) => !stale.has(d))
   const summary: DayRun[] = []
   for (const day of usable) {
     const run = summary.at(-1)
