@@ -16,7 +16,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       `
 Пример:
   DATA_DIR=./demo-data helpdesk demo --tickets 5000 --seed 42
-  helpdesk demo --tickets 100000    # для проверки скорости`,
+  helpdesk demo --tickets 1000000   # для проверки скорости`,
     )
     .action(async (opts: { tickets: string; seed?: string; force?: true }) => {
       const tickets = Number(opts.tickets)
@@ -39,8 +39,11 @@ export function registerDemoCommand(program: Command, context: CliContext): void
           force: opts.force === true,
           staffPasswordHash: await hashPassword(password),
           onProgress: (done) => progress.update(done),
+          onFinishing: () => {
+            progress.finish()
+            if (context.output.stderrIsTty) process.stderr.write('Индексы и статистика таблиц…\n')
+          },
         })
-        progress.finish()
         const seconds = ((Date.now() - started) / 1000).toFixed(1)
         const { out } = context.output
         out(`Демо-данные: ${HOSPITAL_NAME}`)

@@ -53,6 +53,8 @@ export interface DemoOptions {
   /** argon2 hash of the password every demo IT account gets. */
   staffPasswordHash: string
   onProgress?: (done: number, total: number) => void
+  /** Every ticket is written; the indexes are being built and the tables analyzed. */
+  onFinishing?: () => void
 }
 
 export interface DemoResult {
@@ -766,6 +768,7 @@ async function createTickets(
     if (tickets.length >= BATCH) await flush()
   }
   await flush()
+  options.onFinishing?.()
   await writer.finish()
   return written
 }
