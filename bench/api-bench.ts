@@ -235,9 +235,17 @@ async function main(): Promise<void> {
   const server = spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
     // The bench's admin signs in with a password alone (the API's login): no phone to enrol here.
     env: { ...env, PORT: String(port), AUTH_REQUIRE_2FA: 'none', BENCH_LOOP_LAG: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // Its log (warnings and errors only) goes to the bench's stderr, beside the progress lines.
+    stdio: ['ignore', 2, 'pipe'],
   })
   const ceilingServer = startCeiling(ceilingPort)
+  let stopping = false
+  server.on('exit', (code, signal) => {
+    if (stopping) return
+    process.stderr.write(`the server stopped on its own (code ${code}, signal ${signal}): the figures would be void\n`)
+    ceilingServer.kill('SIGTERM')
+    process.exit(1)
+  })
   const loadBefore = loadavg()[0] ?? 0
   try {
     await waitReady(base)
@@ -337,6 +345,7 @@ async function main(): Promise<void> {
       process.stdout.write(`\n(no answer within the ${seconds} s of the run: ${unfinished.join('; ')})\n`)
     if (!deep) process.stdout.write('\n(no deep-page row: the tickets API gave no next_cursor)\n')
   } finally {
+    stopping = true
     server.kill('SIGTERM')
     ceilingServer.kill('SIGTERM')
   }
