@@ -186,6 +186,19 @@ describe('a long ticket list', () => {
     expect(ticketIds(stale.text)).toEqual(ticketIds(bySort.text))
   })
 
+  test('a search without a sort of its own is by number, newest first, and the № header says so', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    // Numbered first but dated later: by date the order would be the other way round.
+    const first = await buildTicket(db, { title: 'Принтер в регистратуре', createdAt: '2026-03-02T00:00:00.000Z' })
+    const second = await buildTicket(db, { title: 'Принтер в приёмном', createdAt: '2026-03-01T00:00:00.000Z' })
+    const page = await getPage(app, `/tickets?q=${encodeURIComponent('принтер')}`, who)
+    expect(ticketIds(page.text)).toEqual([second.id, first.id])
+    expect(page.text).toMatch(/<th scope="col" class="num fit" aria-sort="descending">/)
+    expect(page.text).not.toMatch(/aria-sort="descending">\s*<a[^>]*>Создана/)
+  })
+
   test('the export walks every page of the list, not just the first', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)

@@ -1,7 +1,7 @@
 import type { Category, Department, ExecutorGroup, User } from '#src/db/schema.ts'
 import { priorities, ticketStatuses } from '#src/db/schema.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
-import type { CappedCount, TicketListItem, TicketSort } from '#src/tickets/ticket-store.ts'
+import { type CappedCount, effectiveSort, type TicketListItem, type TicketSort } from '#src/tickets/ticket-store.ts'
 import { deadlineLeft } from '../format.ts'
 import { msg, t, tn } from '../i18n.ts'
 import { isView, type ListQuery, listHref, type ReadyView } from '../ticket-query.ts'
@@ -287,7 +287,8 @@ function KeysetPager(props: { query: ListQuery; next: string | null; prev: strin
 }
 
 function SortHeader(props: { query: ListQuery; label: string; asc: TicketSort; desc?: TicketSort; numeric?: boolean }) {
-  const current = props.query.sort ?? '-created_at'
+  // With a search and no sort of its own, the list is by number (the search index's order).
+  const current = effectiveSort({ sort: props.query.sort, q: props.query.q })
   const active = current === props.asc || current === props.desc
   const descending = active && current === props.desc
   // A first click sorts the way one usually wants it: newest, most urgent, highest number first.
