@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { DatabaseConfig } from '#src/config.ts'
 import { testDatabase, testDatabaseUrl, testDialect } from '../../test/support/database.ts'
@@ -159,6 +159,14 @@ describe('the read-only database', () => {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirst()
     expect(Number(after?.n)).toBe(1)
+  })
+
+  test.runIf(sqlite)('a parameter that cannot reach the thread fails its query, and the pool goes on', async () => {
+    const { readDb } = await handles({ threads: 1 })
+    const uncopyable = readDb.executeQuery(CompiledQuery.raw('select ? as n', [Symbol('not data')]))
+    await expect(uncopyable).rejects.toThrow(/could not be cloned/)
+    const { rows } = await sql<{ n: number }>`select 7 as n`.execute(readDb)
+    expect(rows[0]?.n).toBe(7)
   })
 
   test.runIf(sqlite)(

@@ -27,7 +27,8 @@ import type { Db, Database as Schema } from './schema.ts'
  * driver is asynchronous already: a pool of its own whose transactions are read-only.
  *
  * Writes are refused on both (SQLITE_READONLY, PostgreSQL 25006): a read that must be journaled writes its
- * journal row on the main handle, as before. Close it with `destroy()` (at shutdown, before the main handle).
+ * journal row on the main handle, as before. Close it with `closeReadOnlyDb` (at shutdown, before the main
+ * handle). Rows cross to the main thread by structured clone: a BLOB arrives as a Uint8Array, not a Buffer.
  */
 
 export interface ReadOnlyOptions extends OpenOptions {
@@ -133,7 +134,14 @@ class ReadThread {
       this.#pending.set(id, { rows: [], resolve, reject })
       // Held open while a query waits: a command's read finishes before the process may end.
       worker.ref()
-      worker.postMessage({ id, sql: query.sql, parameters: query.parameters })
+      try {
+        worker.postMessage({ id, sql: query.sql, parameters: query.parameters })
+      } catch (error) {
+        // A parameter that cannot be copied to the thread: this query fails, nothing is left waiting.
+        this.#pending.delete(id)
+        if (this.#pending.size === 0) worker.unref()
+        reject(error)
+      }
     })
   }
 
