@@ -1,9 +1,10 @@
+import { auditRead } from '#src/audit/group-commit.ts'
 import type { Attachment, Db, Ticket, TicketEvent, TicketMessage } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { BLOCKED_TEXT, maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
-import { auditTicket, journalingDenials, loadVisibleTicket } from './ticket-access.ts'
+import { journalingDenials, loadVisibleTicket } from './ticket-access.ts'
 
 export interface TicketPerson {
   id: number
@@ -45,8 +46,8 @@ const internalEventKinds = ['note', 'deadline_breached']
 /** Opens a ticket with its timeline; the read of the requester's data is journaled. */
 export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<TicketDetail> {
   const attempt = { action: 'ticket.view', ticketId: input.ticketId }
-  return journalingDenials(db, actor, attempt, () =>
-    transact(db, async (tx) => {
+  return journalingDenials(db, actor, attempt, async () => {
+    const detail = await transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
       const internal = can(actor, 'ticket.view_internal', ticket)
 
@@ -121,10 +122,20 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       }
       const attachments = await attachmentsQuery.orderBy('id').execute()
 
-      await auditTicket(tx, actor, ticket, 'ticket.view', `Просмотр заявки № ${ticket.id}`)
       // The place is the requester's room when they filed it: theirs to hide while blocked.
       const shownTicket = requester.blocked && ticket.location !== null ? { ...ticket, location: BLOCKED_TEXT } : ticket
       return { ticket: shownTicket, requester, assignee, category, messages, events, attachments }
-    }),
-  )
+    })
+    // Journaled with the reads that arrive with it (group commit); returned only once the row is durable.
+    const { ticket } = detail
+    await auditRead(db, actor, {
+      action: 'ticket.view',
+      objectType: 'ticket',
+      objectId: ticket.id,
+      subjectId: ticket.requester_id,
+      pdn: true,
+      description: `Просмотр заявки № ${ticket.id}`,
+    })
+    return detail
+  })
 }
