@@ -521,8 +521,8 @@ export interface ImportUploadsTable {
   expires_at: string
 }
 
-/** How a `stats_daily` row is cut (migration 0020): every dimension, or one of them (-1 in the rest). */
-export const statsGrains = ['full', 'status', 'category', 'department', 'assignee'] as const
+/** How a `stats_daily` row is cut (migration 0020): the dimension it keeps (-1, or `*`, in the rest). */
+export const statsGrains = ['status', 'category', 'department', 'assignee'] as const
 export type StatsGrain = (typeof statsGrains)[number]
 
 /**

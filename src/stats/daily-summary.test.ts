@@ -165,8 +165,11 @@ describe('the daily summary', () => {
     const { db } = await testDatabase()
     const data = await spring(db)
     const executor = actorFromUser(data.first, 'web')
+    // Hospital-wide reports read the summary; filtered and own ones stay live (and must not change either).
     const inputs: Array<[Actor, StatsInput]> = [
       [data.curator, { period: SPRING, granularity: 'week', tz: TZ }],
+      [data.curator, { period: SPRING, granularity: 'day', tz: TZ }],
+      [data.curator, { period: daysPeriod('2026-03-10', '2026-04-20', TZ), granularity: 'month', tz: TZ }],
       [data.curator, { period: SPRING, granularity: 'day', tz: TZ, departmentId: data.surgery.id }],
       [data.curator, { period: SPRING, granularity: 'month', tz: TZ, categoryId: data.network.id }],
       [

@@ -17,11 +17,12 @@ import { bucketOf, bucketsBetween, type Granularity, localDay, type Period } fro
  * department and executor; times to first response and to resolution (median, 90th percentile); the
  * share that met their deadlines; the rating; and a trend of created and resolved tickets.
  *
- * Whole past days the daily summary holds come from it (daily-summary.ts: per-day aggregates and duration
- * histograms); the rest of the period — today, days not summarised yet or made stale by a ticket change — is
- * read live: counts grouped in SQL over indexed ranges of `created_at`, and the time columns of those tickets
- * for the percentiles and the trend. Counts are exact either way; a percentile is exact when the period is all
- * live, and from the histograms (within BUCKET_RELATIVE_ERROR, about 10 %) once summarised days take part.
+ * In a hospital-wide report, whole past days the daily summary holds come from it (daily-summary.ts: per-day
+ * aggregates and duration histograms). The rest — today, days not summarised yet or made stale by a ticket
+ * change, and the whole of a filtered or an executor's own report — is read live: counts grouped in SQL over
+ * indexed ranges of `created_at`, and the time columns of those tickets for the percentiles and the trend.
+ * Counts are exact either way; a percentile is exact when the period is all live, and from the histograms
+ * (within BUCKET_RELATIVE_ERROR, about 10 %) once summarised days take part.
  */
 
 export interface StatsFilter {
@@ -115,21 +116,13 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
   }
   const assigneeId = all ? undefined : (actor.id ?? -1)
   const at = now()
-  const { summary: runs, live: ranges } = await splitPeriod(db, input.period, input.tz)
+  // The summary keeps hospital-wide figures: a filtered report, or an executor's own, is read live.
+  const wide = all && input.departmentId === undefined && input.categoryId === undefined && input.groupId === undefined
+  const { summary: runs, live: ranges } = wide
+    ? await splitPeriod(db, input.period, input.tz)
+    : { summary: [], live: [input.period] }
   const live = ranges.length > 0 ? await liveStats(db, input, assigneeId, ranges, at) : undefined
-  const summary =
-    runs.length > 0
-      ? await readSummary(
-          db,
-          {
-            departmentId: input.departmentId,
-            categoryId: input.categoryId,
-            groupId: input.groupId,
-            assigneeId,
-          },
-          runs,
-        )
-      : undefined
+  const summary = runs.length > 0 ? await readSummary(db, runs) : undefined
 
   const byStatus = Object.fromEntries(ticketStatuses.map((s) => [s, 0])) as Record<TicketStatus, number>
   for (const row of live?.statusRows ?? []) byStatus[row.status] += Number(row.count)

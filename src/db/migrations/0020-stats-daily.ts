@@ -9,10 +9,9 @@ type AnyDb = Kysely<any>
  * instead of a year of tickets.
  * - `stats_daily`: per local day (the display time zone) and grain, the aggregates of the tickets created
  *   that day (counts, deadline outcomes, rating sums, histograms of the first-response and resolution
- *   times) and the count resolved that day. The `full` grain keys every dimension the report filters or
- *   breaks down by (status, department, category, group, assignee; 0 = none); the rolled-up grains
- *   (`status`, `category`, `department`, `assignee`) keep one of them (-1 in the others) and serve the
- *   unfiltered report.
+ *   times) and the count resolved that day. A grain (`status`, `category`, `department`, `assignee`) keeps
+ *   one dimension (0 = none) and rolls up the others (-1, status `*`): the hospital-wide report, a few dozen
+ *   rows a day. Filtered reports read the tickets (src/stats/daily-summary.ts says why).
  * - `stats_daily_days`: which days are summarised, in which zone.
  * - `stats_daily_dirty`: instants (a ticket's creation or resolution, before and after a change) whose day's
  *   summary is stale, written by triggers on `tickets` so that no writer can forget it; the report reads
@@ -53,14 +52,6 @@ export async function up(db: AnyDb): Promise<void> {
       'assignee_id',
     ])
     .execute()
-  // A filtered report reads the full grain of one department, category, group or executor.
-  for (const column of ['department_id', 'category_id', 'group_id', 'assignee_id']) {
-    await db.schema
-      .createIndex(`stats_daily_${column.replace('_id', '')}_idx`)
-      .on('stats_daily')
-      .columns(['grain', column, 'day'])
-      .execute()
-  }
   await db.schema
     .createTable('stats_daily_days')
     .addColumn('day', 'text', (c) => c.primaryKey())
