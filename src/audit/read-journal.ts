@@ -127,15 +127,23 @@ export async function exportJournal(
   }
   const count = filter.limit === undefined ? matched : Math.min(matched, filter.limit)
   await db.transaction().execute((tx) => journalRead(tx, actor, 'export', filter, count))
+  const page = (top: number, limit: number) => {
+    const read = within(top).limit(limit).execute()
+    // Read ahead while the caller formats the page before: unawaited if the caller stops early.
+    read.catch(() => {})
+    return { top, limit, read }
+  }
   async function* pages(): AsyncGenerator<JournalEntry[]> {
-    let top = last
     let left = count
-    while (left > 0 && top >= first) {
-      const limit = Math.min(pageSize, left)
-      const entries = (await within(top).limit(limit).execute()).map(toEntry)
+    let next = left > 0 && last >= first ? page(last, Math.min(pageSize, left)) : undefined
+    while (next) {
+      const { top, limit, read } = next
+      const entries = (await read).map(toEntry)
       // A full page may leave rows in its window; a short one has emptied it.
-      top = entries.length === limit ? (entries[entries.length - 1]?.id ?? top) - 1 : top - window
+      const below = entries.length === limit ? (entries[entries.length - 1]?.id ?? top) - 1 : top - window
       left -= entries.length
+      // On the read-only threads the next page is read while this one is formatted.
+      next = left > 0 && below >= first ? page(below, Math.min(pageSize, left)) : undefined
       if (entries.length > 0) yield entries
       // Other requests run between two queries.
       await setImmediate()
