@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { audit } from '#src/audit/journal.ts'
+import { auditRead } from '#src/audit/group-commit.ts'
 import { priorities, ticketStatuses } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
@@ -130,7 +130,7 @@ export function ticketRoutes(): Hono<ApiEnv> {
     })
     // The list shows requesters' names: a read of ПДн, journaled like any other (COMPLIANCE.md §4).
     const of = result.totalCapped ? `более ${result.total}` : String(result.total)
-    await audit(db, actor, {
+    await auditRead(db, actor, {
       action: 'ticket.list',
       objectType: 'ticket',
       pdn: true,

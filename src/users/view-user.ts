@@ -1,6 +1,5 @@
-import { audit } from '#src/audit/journal.ts'
+import { auditRead } from '#src/audit/group-commit.ts'
 import type { Db, User } from '#src/db/schema.ts'
-import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { authorize } from './authorize.ts'
@@ -29,17 +28,16 @@ export async function viewUser(db: Db, actor: Actor, input: ViewUserInput): Prom
     },
     'Нет прав просматривать данные пользователей',
   )
-  return transact(db, async (tx) => {
-    const user = await findUser(tx, input.userId)
-    if (!user) throw new DomainError('not_found', 'Пользователь не найден')
-    await audit(tx, actor, {
-      action: 'user.view',
-      objectType: 'user',
-      objectId: user.id,
-      subjectId: user.id,
-      pdn: true,
-      description: `Просмотр данных пользователя № ${user.id}`,
-    })
-    return user
+  const user = await findUser(db, input.userId)
+  if (!user) throw new DomainError('not_found', 'Пользователь не найден')
+  // Journaled with the reads that arrive with it (group commit); returned only once the row is durable.
+  await auditRead(db, actor, {
+    action: 'user.view',
+    objectType: 'user',
+    objectId: user.id,
+    subjectId: user.id,
+    pdn: true,
+    description: `Просмотр данных пользователя № ${user.id}`,
   })
+  return user
 }

@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { readDbOf } from '#src/api/env.ts'
 import { idParam } from '#src/api/validate.ts'
+import { auditRead } from '#src/audit/group-commit.ts'
 import { audit } from '#src/audit/journal.ts'
 import { listCategories } from '#src/categories/category-store.ts'
 import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
@@ -138,7 +139,7 @@ export function ticketRoutes(): Hono<WebEnv> {
     )
     // The list shows requesters' names: a read of ПДн, journaled (COMPLIANCE.md §4).
     const of = result.totalCapped ? `более ${result.total}` : String(result.total)
-    await audit(db, actor, {
+    await auditRead(db, actor, {
       action: 'ticket.list',
       objectType: 'ticket',
       pdn: true,
