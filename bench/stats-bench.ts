@@ -3,7 +3,8 @@
  * DATABASE_URL, e.g. after `helpdesk demo --tickets 100000`), read live from the tickets and then from the
  * daily summary. Migrates, times the live report (no day summarised), fills the summary (timed: what the
  * worker's first runs do, in turns of REFRESH_BUDGET_MS), and times the report again: hospital-wide (from
- * the summary), by one department and an executor's own (live both times: the summary is hospital-wide). Medians of N runs after one warm-up, in milliseconds.
+ * the summary), by one department and an executor's own (live both times: the summary is hospital-wide).
+ * Medians of N runs after one warm-up, in milliseconds.
  *
  *   DATA_DIR=/tmp/demo npx tsx bench/stats-bench.ts
  *   STATS_RUNS=9 DATABASE_URL=postgres://… npx tsx bench/stats-bench.ts
