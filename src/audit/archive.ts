@@ -340,7 +340,6 @@ export async function verifyArchiveFile(
   let header: ArchiveHeader | undefined
   let trailer: { sha256?: unknown; signature?: unknown } | undefined
   let lastId = 0
-  let count = 0
   let prevHash = ''
   const hashes = new Map<number, string>()
   try {
@@ -363,7 +362,6 @@ export async function verifyArchiveFile(
         if (wanted.has(row.id)) hashes.set(row.id, row.hash)
         prevHash = row.hash
         lastId = row.id
-        count++
       }
       content.update(`${line}\n`)
     }

@@ -40,9 +40,10 @@ export function checkpointFileOf(config: Pick<Config, 'dataDir' | 'auditCheckpoi
   return config.auditCheckpointFile ?? path.join(config.dataDir, 'audit-checkpoints.log')
 }
 
-/** The last row's id and hash, as the journal holds them now. */
+/** The last sealed row's id and hash, as the journal holds them now. */
 export async function journalHead(db: Db): Promise<JournalHead> {
-  await chainJournal(db)
+  // Sealed first, unless inside a transaction (a backup's snapshot: its head is what that snapshot holds).
+  if (!db.isTransaction) await chainJournal(db)
   const last = await db
     .selectFrom('audit_log')
     .select(['id', 'hash'])

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { listArchives, verifyArchives } from '#src/audit/archive.ts'
 import { type JournalHead, journalHead } from '#src/audit/checkpoints.ts'
-import { setAuditKey, verifyJournal } from '#src/audit/journal.ts'
+import { chainJournal, GENESIS_HASH, setAuditKey, verifyJournal } from '#src/audit/journal.ts'
 import type { Config, DatabaseConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { migrationsCurrent } from '#src/db/migrate.ts'
@@ -219,6 +219,9 @@ async function snapshotPostgres(config: Config, target: string): Promise<Snapsho
   // every table, and importing another role's snapshot is not a thing to rely on.
   const db = openDatabase({ kind: 'postgres', url }, { poolSize: 1 })
   try {
+    // Sealed first, so that the manifest's head is the journal's end (rows written meanwhile come unsealed
+    // in the copy and are sealed where it is restored).
+    await chainJournal(db)
     return await db
       .transaction()
       .setIsolationLevel('repeatable read')
@@ -467,8 +470,14 @@ export async function checkRestoredDatabase(
     const archives = await verifyArchives(await listArchives(db), options.archiveDir, new Set())
     if (archives.broken) throw fail(`архив журнала ${archives.broken.file}: ${archives.broken.reason}`)
   }
+  // The copy holds the row the manifest names as the journal's last sealed one, unchanged; rows the copy caught
+  // unsealed (PostgreSQL) were sealed by the check above and follow it, and the counts below hold their number.
   const head = await journalHead(db)
-  if (head.id !== manifest.journal.id || head.hash !== manifest.journal.hash) {
+  const named =
+    manifest.journal.id === 0
+      ? { hash: GENESIS_HASH }
+      : await db.selectFrom('audit_log').select('hash').where('id', '=', manifest.journal.id).executeTakeFirst()
+  if (named?.hash !== manifest.journal.hash || head.id < manifest.journal.id) {
     throw fail(`последняя запись журнала № ${head.id}, а в описи № ${manifest.journal.id}`)
   }
   const counts = await countRows(db, manifest.database.kind)

@@ -1,4 +1,11 @@
-import { type AliasedRawBuilder, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely'
+import {
+  type AliasedRawBuilder,
+  type Expression,
+  type ExpressionBuilder,
+  type RawBuilder,
+  type SqlBool,
+  sql,
+} from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import type { Database, Tx } from '#src/db/schema.ts'
 
