@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { auditRead } from '#src/audit/group-commit.ts'
 import { priorities, ticketStatuses } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
@@ -10,6 +9,7 @@ import { createTicket } from '#src/tickets/create-ticket.ts'
 import { rateTicket } from '#src/tickets/rate-ticket.ts'
 import { limits } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
+import { auditListRead } from '#src/tickets/ticket-access.ts'
 import { DEFAULT_PER_PAGE, listTickets, MAX_PER_PAGE, ticketSorts } from '#src/tickets/ticket-store.ts'
 import { updateTicket } from '#src/tickets/update-ticket.ts'
 import { viewTicket } from '#src/tickets/view-ticket.ts'
@@ -128,15 +128,7 @@ export function ticketRoutes(): Hono<ApiEnv> {
       page: page ?? undefined,
       perPage,
     })
-    // The list shows requesters' names: a read of ПДн, journaled like any other (COMPLIANCE.md §4).
-    const of = result.totalCapped ? `более ${result.total}` : String(result.total)
-    await auditRead(db, actor, {
-      action: 'ticket.list',
-      objectType: 'ticket',
-      pdn: true,
-      description: `Просмотр списка заявок: ${result.items.length} из ${of}`,
-      details: { ids: result.items.map((t) => t.id), page, cursor: query.cursor ?? null, perPage },
-    })
+    await auditListRead(db, actor, result, { page, cursor: query.cursor ?? null, perPage })
     return c.json({
       items: result.items.map(presentTicketListItem),
       total: result.total,

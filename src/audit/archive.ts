@@ -15,7 +15,7 @@ import { getSetting } from '#src/settings/settings.ts'
 import { type Actor, systemActor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { auditDenied } from './denied.ts'
-import { audit, chainBreak, chainJournal, GENESIS_HASH, journalAnchor, signArchive } from './journal.ts'
+import { audit, chainBreak, chainJournal, comparable, GENESIS_HASH, journalAnchor, signArchive } from './journal.ts'
 
 /**
  * The end of the journal's retention (COMPLIANCE.md §4, issue 10): rows older than `audit.retention_days`
@@ -300,16 +300,11 @@ async function writeArchiveFile(
 type SealedRow = AuditRow & { prev_hash: string; hash: string }
 
 function normalised(row: AuditRow): SealedRow {
-  if (row.hash === null || row.prev_hash === null) {
+  const { prev_hash, hash } = row
+  if (hash === null || prev_hash === null) {
     throw new DomainError('conflict', `Журнал аудита: запись № ${row.id} ещё не заверена цепочкой`)
   }
-  return {
-    ...row,
-    prev_hash: row.prev_hash,
-    hash: row.hash,
-    id: Number(row.id),
-    pdn_related: Number(row.pdn_related) === 1 ? 1 : 0,
-  }
+  return { ...comparable(row), prev_hash, hash }
 }
 
 export type ArchiveFileCheck =

@@ -207,7 +207,7 @@ export async function auditSealed(tx: Tx, actor: Actor, entry: AuditEntry): Prom
 }
 
 /** A row as read back, in the types the chain hashes (PostgreSQL returns ids as numbers, SQLite the flag as one). */
-function comparable(row: AuditRow): AuditRow {
+export function comparable(row: AuditRow): AuditRow {
   return { ...row, id: Number(row.id), pdn_related: Number(row.pdn_related) === 1 ? 1 : 0 }
 }
 

@@ -1,10 +1,12 @@
 import { auditDenied } from '#src/audit/denied.ts'
-import { audit } from '#src/audit/journal.ts'
+import { auditRead } from '#src/audit/group-commit.ts'
+import { type AuditEntry, audit } from '#src/audit/journal.ts'
 import type { Db, Ticket, Tx } from '#src/db/schema.ts'
 import { DomainError, isDomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { type Action, can } from '#src/users/permissions.ts'
 import { lockedStatuses, statusLabels, textLength } from './rules.ts'
+import type { TicketPage } from './ticket-store.ts'
 import { findTicket, findTicketForUpdate } from './ticket-store.ts'
 
 /**
@@ -80,7 +82,45 @@ async function requesterOf(db: Db, ticketId: number | null): Promise<number | nu
   return row?.requester_id ?? null
 }
 
-/** Journals a ticket action: the requester is whose personal data it touches. */
+/** A ticket action's journal entry: the requester is whose personal data it touches. */
+export function ticketEntry(
+  ticket: Pick<Ticket, 'id' | 'requester_id'>,
+  action: string,
+  description: string,
+  details?: Record<string, unknown>,
+): AuditEntry {
+  return {
+    action,
+    objectType: 'ticket',
+    objectId: ticket.id,
+    subjectId: ticket.requester_id,
+    pdn: true,
+    description,
+    details: details ?? null,
+  }
+}
+
+/**
+ * Journals the read of a ticket list (it shows requesters' names: a read of ПДн, COMPLIANCE.md §4), by group
+ * commit; `details` are the edge's own (page, cursor), beside the ids shown.
+ */
+export async function auditListRead(
+  db: Db,
+  actor: Actor,
+  page: Pick<TicketPage, 'items' | 'total' | 'totalCapped'>,
+  details: Record<string, unknown>,
+): Promise<void> {
+  const of = page.totalCapped ? `более ${page.total}` : String(page.total)
+  await auditRead(db, actor, {
+    action: 'ticket.list',
+    objectType: 'ticket',
+    pdn: true,
+    description: `Просмотр списка заявок: ${page.items.length} из ${of}`,
+    details: { ids: page.items.map((t) => t.id), ...details },
+  })
+}
+
+/** Journals a ticket action in the action's transaction. */
 export async function auditTicket(
   tx: Tx,
   actor: Actor,
@@ -89,15 +129,7 @@ export async function auditTicket(
   description: string,
   details?: Record<string, unknown>,
 ): Promise<void> {
-  await audit(tx, actor, {
-    action,
-    objectType: 'ticket',
-    objectId: ticket.id,
-    subjectId: ticket.requester_id,
-    pdn: true,
-    description,
-    details: details ?? null,
-  })
+  await audit(tx, actor, ticketEntry(ticket, action, description, details))
 }
 
 /** Trims a text field and checks its length; `validation` with a Russian message otherwise. */

@@ -4,7 +4,7 @@ import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { BLOCKED_TEXT, maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
-import { journalingDenials, loadVisibleTicket } from './ticket-access.ts'
+import { journalingDenials, loadVisibleTicket, ticketEntry } from './ticket-access.ts'
 
 export interface TicketPerson {
   id: number
@@ -127,15 +127,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       return { ticket: shownTicket, requester, assignee, category, messages, events, attachments }
     })
     // Journaled with the reads that arrive with it (group commit); returned only once the row is durable.
-    const { ticket } = detail
-    await auditRead(db, actor, {
-      action: 'ticket.view',
-      objectType: 'ticket',
-      objectId: ticket.id,
-      subjectId: ticket.requester_id,
-      pdn: true,
-      description: `Просмотр заявки № ${ticket.id}`,
-    })
+    await auditRead(db, actor, ticketEntry(detail.ticket, 'ticket.view', `Просмотр заявки № ${detail.ticket.id}`))
     return detail
   })
 }

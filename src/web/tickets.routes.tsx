@@ -3,7 +3,6 @@ import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { readDbOf } from '#src/api/env.ts'
 import { idParam } from '#src/api/validate.ts'
-import { auditRead } from '#src/audit/group-commit.ts'
 import { audit } from '#src/audit/journal.ts'
 import { listCategories } from '#src/categories/category-store.ts'
 import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
@@ -19,6 +18,7 @@ import { checkCreateTicket, createTicket } from '#src/tickets/create-ticket.ts'
 import { onBehalfRequester } from '#src/tickets/on-behalf-requester.ts'
 import { isStaff, priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
+import { auditListRead } from '#src/tickets/ticket-access.ts'
 import {
   countTickets,
   listTicketPage,
@@ -137,15 +137,7 @@ export function ticketRoutes(): Hono<WebEnv> {
         count: await countTickets(db, actor, toFilter(v.query)),
       })),
     )
-    // The list shows requesters' names: a read of ПДн, journaled (COMPLIANCE.md §4).
-    const of = result.totalCapped ? `более ${result.total}` : String(result.total)
-    await auditRead(db, actor, {
-      action: 'ticket.list',
-      objectType: 'ticket',
-      pdn: true,
-      description: `Просмотр списка заявок: ${result.items.length} из ${of}`,
-      details: { ids: result.items.map((t) => t.id), cursor: query.cursor ?? null },
-    })
+    await auditListRead(db, actor, result, { cursor: query.cursor ?? null })
     const partial = c.req.header('hx-request') === 'true' && c.req.header('hx-target') === 'ticket-results'
     const props: ListViewProps = {
       user,
