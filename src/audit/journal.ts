@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import type { AuditRow, Db, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { transact } from '#src/db/transaction.ts'
 import { auditWriteSeconds } from '#src/metrics/meters.ts'
 import type { Actor } from '#src/users/actor.ts'
 
@@ -57,10 +58,11 @@ interface AuditHead {
 
 /**
  * Appends one entry. Call it inside the action's own transaction: if the journal cannot be written,
- * the action fails with it (fail closed). Outside a transaction it opens one of its own.
+ * the action fails with it (fail closed). Outside a transaction it opens one of its own: on SQLite, one shared
+ * with the other work of the same turn (a read's journal row among them), answered once it is durable.
  */
 export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
-  if (!db.isTransaction) return (db as Db).transaction().execute((tx) => audit(tx, actor, entry))
+  if (!db.isTransaction) return transact(db as Db, (tx) => audit(tx, actor, entry))
   if (dialectOf(db) === 'postgres') return appendUnchained(db, actor, entry)
   const head = await lockHead(db)
   const row: ChainedRow = {

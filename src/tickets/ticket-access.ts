@@ -1,5 +1,4 @@
 import { auditDenied } from '#src/audit/denied.ts'
-import { auditRead } from '#src/audit/group-commit.ts'
 import { type AuditEntry, audit } from '#src/audit/journal.ts'
 import type { Db, Ticket, Tx } from '#src/db/schema.ts'
 import { DomainError, isDomainError } from '#src/errors.ts'
@@ -111,7 +110,7 @@ export async function auditListRead(
   details: Record<string, unknown>,
 ): Promise<void> {
   const of = page.totalCapped ? `более ${page.total}` : String(page.total)
-  await auditRead(db, actor, {
+  await audit(db, actor, {
     action: 'ticket.list',
     objectType: 'ticket',
     pdn: true,

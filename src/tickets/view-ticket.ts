@@ -1,4 +1,4 @@
-import { auditRead } from '#src/audit/group-commit.ts'
+import { audit } from '#src/audit/journal.ts'
 import type { Attachment, Db, Ticket, TicketEvent, TicketMessage } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -46,8 +46,8 @@ const internalEventKinds = ['note', 'deadline_breached']
 /** Opens a ticket with its timeline; the read of the requester's data is journaled. */
 export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<TicketDetail> {
   const attempt = { action: 'ticket.view', ticketId: input.ticketId }
-  return journalingDenials(db, actor, attempt, async () => {
-    const detail = await transact(db, async (tx) => {
+  return journalingDenials(db, actor, attempt, () =>
+    transact(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
       const internal = can(actor, 'ticket.view_internal', ticket)
 
@@ -124,10 +124,10 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
 
       // The place is the requester's room when they filed it: theirs to hide while blocked.
       const shownTicket = requester.blocked && ticket.location !== null ? { ...ticket, location: BLOCKED_TEXT } : ticket
+      // In the reads' own transaction: on SQLite one commit with the other work of the same turn (group
+      // commit), and the page is returned only once its journal row is durable.
+      await audit(tx, actor, ticketEntry(shownTicket, 'ticket.view', `Просмотр заявки № ${ticket.id}`))
       return { ticket: shownTicket, requester, assignee, category, messages, events, attachments }
-    })
-    // Journaled with the reads that arrive with it (group commit); returned only once the row is durable.
-    await auditRead(db, actor, ticketEntry(detail.ticket, 'ticket.view', `Просмотр заявки № ${detail.ticket.id}`))
-    return detail
-  })
+    }),
+  )
 }

@@ -1,4 +1,4 @@
-import { auditRead } from '#src/audit/group-commit.ts'
+import { audit } from '#src/audit/journal.ts'
 import type { Db, User } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
@@ -31,7 +31,7 @@ export async function viewUser(db: Db, actor: Actor, input: ViewUserInput): Prom
   const user = await findUser(db, input.userId)
   if (!user) throw new DomainError('not_found', 'Пользователь не найден')
   // Journaled with the reads that arrive with it (group commit); returned only once the row is durable.
-  await auditRead(db, actor, {
+  await audit(db, actor, {
     action: 'user.view',
     objectType: 'user',
     objectId: user.id,
