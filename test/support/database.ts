@@ -6,6 +6,7 @@ import { onTestFinished } from 'vitest'
 import { type Dialect, openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
 import type { Db } from '#src/db/schema.ts'
+import { capturePristine, type Pristine, recycle } from './pg-recycle.ts'
 
 /**
  * A fresh, migrated database for a test: in-memory SQLite by default, or a new database on the
@@ -22,10 +23,8 @@ const opened: Array<() => Promise<void>> = []
 /** After each test file (test/support/setup.ts): everything opened here is closed, PostgreSQL's dropped. */
 export async function closeTestDatabases(): Promise<void> {
   for (const close of opened.splice(0)) await close()
-  const unused = prefetched
-  prefetched = undefined
   const url = process.env.TEST_DATABASE_URL
-  if (unused && url) await dropDatabase(url, (await unused).name)
+  if (url) for (const name of recycled.splice(0)) await dropDatabase(url, name)
   const pool = adminPool
   adminPool = undefined
   await pool?.db.destroy()
@@ -44,17 +43,24 @@ export async function testDatabase(): Promise<TestDatabase> {
   }
   const url = process.env.TEST_DATABASE_URL
   if (!url) throw new Error('TEST_DB=postgres needs TEST_DATABASE_URL')
-  // The next test's database is cloned while this test runs.
-  const clone = prefetched ?? cloneTemplate(url)
-  prefetched = cloneTemplate(url)
-  const { name } = await clone
-  const db = openDatabase({ kind: 'postgres', url: withDatabase(url, name) }, { poolSize: 4, asyncCommit: true })
+  // A database an earlier test of this file used, put back as it was cloned (pg-recycle.ts), or a new clone.
+  const name = recycled.pop() ?? (await cloneTemplate(url)).name
+  const dbUrl = withDatabase(url, name)
+  pristine ??= capturePristine(dbUrl)
+  const state = await pristine
+  const db = openDatabase({ kind: 'postgres', url: dbUrl }, { poolSize: 4, asyncCommit: true })
   closeAfter(async () => {
     await db.destroy()
-    await dropDatabase(url, name)
+    if (await recycle(dbUrl, state)) recycled.push(name)
+    else await dropDatabase(url, name)
   })
   return { db, dialect: 'postgres' }
 }
+
+/** Databases of this process emptied back to the template's state, for its next tests (dropped at its end). */
+const recycled: string[] = []
+/** The template's state, read from this process's first clone before any test used it. */
+let pristine: Promise<Pristine> | undefined
 
 /**
  * A database made inside a test is closed (and dropped) when that test ends, one made in a `beforeAll` when
@@ -94,7 +100,6 @@ export async function testDatabaseUrl(): Promise<string> {
 }
 
 let template: Promise<string> | undefined
-let prefetched: Promise<{ name: string }> | undefined
 
 async function cloneTemplate(url: string): Promise<{ name: string }> {
   const source = await migratedTemplate(url)
