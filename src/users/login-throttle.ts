@@ -220,8 +220,12 @@ export class LoginThrottle {
 
   /** Waits until a refused attempt has taken as long as a checked one does, so that timing tells nothing. */
   async pace(startedAt: number): Promise<void> {
-    const left = startedAt + this.#typicalMs - performance.now()
-    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left))
+    const until = startedAt + this.#typicalMs
+    // A timer counts from the event loop's cached clock, which may lag performance.now() by a busy turn: it
+    // can fire a little early, so the wait goes on until the clock says so.
+    for (let left = until - performance.now(); left > 0; left = until - performance.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, left)))
+    }
   }
 }
 
