@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
 import { Command, CommanderError, Help } from 'commander'
 import { isDomainError } from '#src/errors.ts'
 import { registerAuditCommands } from './audit-commands.ts'
@@ -169,6 +170,16 @@ function buildProgram(context: CliContext): Command {
     .description('запустить веб-интерфейс, бота и фоновые задачи (то, что делает npm start)')
     .addHelpText('after', '\nПример:\n  DATA_DIR=/var/lib/helpdesk helpdesk serve')
     .action(async () => {
+      // V8 lets the heap grow to about four times what a full collection leaves before it collects again:
+      // a server whose live heap is 46 MB stood at 325 MB after 30 s of ticket views. Half as much again
+      // keeps it near 160 MB at the same speed (issue 12: PSS under load). Not a limit: a large export
+      // still gets the memory it needs. NODE_OPTIONS may set another value; it is not overridden.
+      if (
+        !process.execArgv.join(' ').includes('heap-growing-percent') &&
+        !process.env.NODE_OPTIONS?.includes('heap-growing-percent')
+      ) {
+        setFlagsFromString('--heap-growing-percent=50')
+      }
       const config = await loadCliConfig()
       const { createLogger } = await import('#src/logger.ts')
       const { serve } = await import('#src/main.ts')

@@ -28,8 +28,8 @@ function open() {
     if (mode !== 'wal') throw new Error(`read-only thread: ${workerData.file} is in ${mode} mode, not WAL`)
     opened.pragma('query_only = ON')
     opened.pragma('busy_timeout = 5000')
-    opened.pragma('cache_size = -65536')
-    opened.pragma('mmap_size = 268435456')
+    // As the main connection (database.ts): a page cache of its own, 16 MB, and no memory map.
+    opened.pragma('cache_size = -16384')
   } catch (error) {
     opened.close()
     throw error
