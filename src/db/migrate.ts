@@ -19,6 +19,7 @@ import * as employeeNumber from './migrations/0018-employee-number.ts'
 import * as journalUnchained from './migrations/0019-journal-unchained.ts'
 import * as statsDaily from './migrations/0020-stats-daily.ts'
 import * as listIndexes from './migrations/0021-list-indexes.ts'
+import * as countIndexes from './migrations/0022-count-indexes.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0019-journal-unchained': journalUnchained,
   '0020-stats-daily': statsDaily,
   '0021-list-indexes': listIndexes,
+  '0022-count-indexes': countIndexes,
 }
 
 const provider: MigrationProvider = {
