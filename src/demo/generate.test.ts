@@ -1,12 +1,16 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { sql } from 'kysely'
 import { describe, expect, test } from 'vitest'
 import { verifyJournal } from '#src/audit/journal.ts'
-import { dialectOf } from '#src/db/database.ts'
+import { dialectOf, openDatabase } from '#src/db/database.ts'
+import { migrateToLatest } from '#src/db/migrate.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
 import { now, setClock } from '#src/db/time.ts'
 import { matchTickets } from '#src/tickets/ticket-search.ts'
 import { systemActor } from '#src/users/actor.ts'
-import { testDatabase } from '../../test/support/database.ts'
+import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { buildUser } from '../../test/support/factories.ts'
 import { generateDemo } from './generate.ts'
 
@@ -86,6 +90,45 @@ describe('generateDemo', () => {
     const events = await db.selectFrom('ticket_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
     expect(Number(events.n)).toBeGreaterThan(150)
   })
+
+  if (testDialect() === 'sqlite') {
+    test('on a database file the load goes through a rollback journal and leaves WAL, the triggers and a mark per hour', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'demo-bulk-'))
+      const db = openDatabase({ kind: 'sqlite', file: path.join(dir, 'helpdesk.sqlite') })
+      try {
+        await migrateToLatest(db)
+        const triggers = async () =>
+          (await sql<{ sql: string }>`select sql from sqlite_master where type = 'trigger' order by name`.execute(db))
+            .rows
+        const before = await triggers()
+        // While it loads, the file has a rollback journal beside it and no WAL.
+        const files: string[] = []
+        const file = path.join(dir, 'helpdesk.sqlite')
+        await generateDemo(db, actor, {
+          ...options,
+          tickets: 200,
+          seed: 'w',
+          onProgress: () => files.push(`${existsSync(`${file}-journal`)} ${existsSync(`${file}-wal`)}`),
+        })
+        expect(files.length).toBeGreaterThan(0)
+        expect(new Set(files)).toEqual(new Set(['true false']))
+        expect((await sql`pragma journal_mode`.execute(db)).rows).toEqual([{ journal_mode: 'wal' }])
+        expect(await triggers()).toEqual(before)
+        // Every hour a ticket was created or resolved in is marked stale once, for the summary to compute.
+        const hours = (
+          await sql<{ hour: string }>`select distinct substr(at, 1, 13) as hour from (select created_at as at
+            from tickets union all select resolved_at from tickets where resolved_at is not null) order by 1`.execute(
+            db,
+          )
+        ).rows.map((r) => r.hour)
+        const marked = await db.selectFrom('stats_daily_dirty').select('at').execute()
+        expect(marked.map((m) => m.at.slice(0, 13)).sort()).toEqual(hours)
+      } finally {
+        await db.destroy()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  }
 
   test('fills the full-text index that ticket search uses', async () => {
     const { db } = await testDatabase()

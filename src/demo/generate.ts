@@ -20,7 +20,7 @@ import { getSetting, type SettingValue } from '#src/settings/settings.ts'
 import { computeDeadlines } from '#src/tickets/rules.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { blankUser } from '#src/users/user-store.ts'
-import { bulkWriter, type SearchRow, withoutForeignKeyChecks } from './bulk.ts'
+import { asBulkLoad, bulkWriter, type SearchRow } from './bulk.ts'
 import {
   cancelReasons,
   categories as categoryTree,
@@ -86,7 +86,7 @@ export async function generateDemo(db: Db, actor: Actor, options: DemoOptions): 
     )
   }
   const random = seededRandom(options.seed)
-  return withoutForeignKeyChecks(db, () => generateInTransaction(db, actor, options, random, existingTickets))
+  return asBulkLoad(db, () => generateInTransaction(db, actor, options, random, existingTickets))
 }
 
 async function generateInTransaction(
