@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { Category, Db, Department, ExecutorGroup, Ticket, User } from '#src/db/schema.ts'
 import { actorFromUser } from '#src/users/actor.ts'
-import { testDatabase } from '../../test/support/database.ts'
+import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
-import { countTickets, listTickets, type TicketFilter, ticketSorts } from './ticket-store.ts'
+import { countTickets, listTicketPage, listTickets, type TicketFilter, ticketSorts } from './ticket-store.ts'
 
 /** One shared, known dataset: each filter is checked against the ids it must return. */
 let db: Db
@@ -216,6 +216,29 @@ describe('paging by cursor', () => {
     })
     const page = await listTickets(pagingDb, actor, { perPage: 5 })
     expect([page.total, page.totalCapped]).toEqual([30, false])
+  })
+
+  test("a search's first page counts its matches as it reads them, to the same total and cap as a count", async () => {
+    const actor = actorFromUser(staff, 'web')
+    const first = await listTicketPage(pagingDb, actor, { q: 'принтер', perPage: 2 }, undefined, { countUpTo: 1000 })
+    expect(first.items).toHaveLength(2)
+    expect(first.next).not.toBeNull()
+    if (testDialect() === 'sqlite') {
+      expect(first.counted).toEqual(await countTickets(pagingDb, actor, { q: 'принтер' }, 1000))
+      expect(first.counted).toEqual({ count: printers.length, capped: false })
+      const capped = await listTicketPage(pagingDb, actor, { q: 'принтер', perPage: 2 }, undefined, { countUpTo: 3 })
+      expect(capped.counted).toEqual({ count: 3, capped: true })
+      // A later page does not see the matches before it: it counts nothing, the list counts apart.
+      const later = await listTicketPage(pagingDb, actor, { q: 'принтер', cursor: first.next ?? '' }, undefined, {
+        countUpTo: 1000,
+      })
+      expect(later.counted).toBeUndefined()
+    } else {
+      // PostgreSQL's search is not driven by an index in id order: the list counts apart.
+      expect(first.counted).toBeUndefined()
+    }
+    const listed = await listTickets(pagingDb, actor, { q: 'принтер', perPage: 2 })
+    expect([listed.total, listed.totalCapped]).toEqual([printers.length, false])
   })
 
   test('a cursor of another sort, or not one of ours, is refused as a bad request', async () => {

@@ -100,3 +100,22 @@ test('the tickets export reads its pages through the read handle and is journale
   expect(await journaled(db, 'ticket.export')).toBe(1)
   expect(await journaled(other, 'ticket.export')).toBe(0)
 })
+
+test('a ticket search (API and web) reads through the read handle and is journaled on the main db', async () => {
+  const { db, other, app } = await appWithSeparateReads()
+  const admin = await apiUser(db, { role: 'admin' })
+  const response = await app.request(`/api/v1/tickets?q=${encodeURIComponent('другой базе')}`, {
+    headers: admin.headers,
+  })
+  expect(response.status).toBe(200)
+  const found = (await response.json()) as { items: Array<{ title: string }>; total: number }
+  // The main db has no ticket at all: the one found is the other database's.
+  expect(found.items.map((item) => item.title)).toEqual(['Заявка только в другой базе'])
+  expect(found.total).toBe(1)
+  const web = await webUser(db, { role: 'admin' })
+  const page = await getPage(app, `/tickets?q=${encodeURIComponent('другой базе')}`, web)
+  expect(page.status).toBe(200)
+  expect(page.text).toContain('Заявка только в другой базе')
+  expect(await journaled(db, 'ticket.list')).toBe(2)
+  expect(await journaled(other, 'ticket.list')).toBe(0)
+})

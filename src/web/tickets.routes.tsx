@@ -130,7 +130,9 @@ export function ticketRoutes(): Hono<WebEnv> {
     const user = c.get('user')
     const staff = isStaff(actor)
     const query = parseListQuery(new URL(c.req.url).searchParams)
-    const result = await listTickets(db, actor, toFilter(query))
+    // A search reads through the read handle (SQLite: a thread), as the API's does; the tabs count without words.
+    const reads = query.q ? readDbOf(c.get('deps')) : db
+    const result = await listTickets(reads, actor, toFilter(query))
     const views = await Promise.all(
       readyViews(user.id, staff).map(async (v) => ({
         ...v,
