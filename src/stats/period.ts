@@ -17,16 +17,27 @@ export interface Period {
 }
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>()
+/** Per zone, the last day asked for and its instants [from, to): a report asks of many instants of one day. */
+const lastDays = new Map<string, { day: string; from: number; to: number }>()
 
 /** The local date (`YYYY-MM-DD`) of an instant in a zone. */
 export function localDay(iso: string | number, tz: string): string {
+  const at = typeof iso === 'number' ? iso : Date.parse(iso)
+  const last = lastDays.get(tz)
+  // Intl's formatting was an eighth of a year's report (a day's worth of live tickets, each bucketed).
+  if (last && at >= last.from && at < last.to) return last.day
   let formatter = dayFormatters.get(tz)
   if (!formatter) {
     // en-CA writes dates as YYYY-MM-DD.
     formatter = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })
     dayFormatters.set(tz, formatter)
   }
-  return formatter.format(new Date(iso))
+  const day = formatter.format(new Date(at))
+  const from = Date.parse(localMidnight(day, tz))
+  const to = Date.parse(localMidnight(addDays(day, 1), tz))
+  // A day whose midnight a clock change skips has no instant to start it: then nothing is remembered.
+  if (from <= at && at < to) lastDays.set(tz, { day, from, to })
+  return day
 }
 
 /** The UTC instant of a local midnight (`2026-03-02` in Moscow → `2026-03-01T21:00:00.000Z`). */
