@@ -665,12 +665,13 @@ describe('telegram channel: drainOutbox against Telegram’s answers', () => {
       expect(calls).toHaveLength(500)
       // Telegram's flood control (the fake's, at 30/s and 1/s per chat) never had to step in.
       expect(calls.filter((c) => c.status !== 200)).toEqual([])
-      // Clocks are read a few statements apart (and the process may be descheduled between): the outbox's
-      // pace is checked to 30 ms, as in deliver.test.ts. What reaches the server also carries the rendering
-      // (a few queries) and the round trip — the first requests open connections and land tens of ms late,
-      // more on a loaded machine — so there the check is Telegram's own flood control (the fake's, above).
-      expect(busiestSecond(starts, 1000 - 30)).toBeLessThanOrEqual(25)
-      expect(shortestGapPerChat(starts)).toBeGreaterThanOrEqual(1000 - 30)
+      // Clocks are read a few statements apart, and the process may be descheduled between: the outbox's
+      // pace is checked to 100 ms (30 ms failed once in a full run on 2 cores: 26 sends in 970 ms, each
+      // paced more than a second after the 25th before it). What reaches the server also carries the
+      // rendering (a few queries) and the round trip — the first requests open connections and land tens of
+      // ms late, more on a loaded machine — so there the check is Telegram's own flood control (above).
+      expect(busiestSecond(starts, 1000 - 100)).toBeLessThanOrEqual(25)
+      expect(shortestGapPerChat(starts)).toBeGreaterThanOrEqual(1000 - 100)
       expect(new Set(arrivals.map((a) => a.chat)).size).toBe(50)
       expect(seconds).toBeLessThan(40)
     } finally {
