@@ -105,10 +105,16 @@ const eventColumns: ReadonlyArray<readonly [keyof TicketEventsTable, ColumnType]
  *   WAL and the same again when it was checkpointed into the file (17 s of a 138 s run). With a rollback
  *   journal the new pages go to the file once; the journal keeps the few pages that existed before, so a
  *   failed load still leaves the database as it was.
- * PostgreSQL: as is.
+ * PostgreSQL: the loaded tables are vacuumed after the commit (a vacuum cannot run inside it). Until a table is,
+ * its visibility map is empty and no count or list is answered from an index alone: at a million tickets
+ * lists' p99 went 54–58 → 31–36 ms. Tables another role owns are skipped with a warning (a production app role).
  */
 export async function asBulkLoad<T>(db: Db, run: () => Promise<T>): Promise<T> {
-  if (dialectOf(db) === 'postgres') return run()
+  if (dialectOf(db) === 'postgres') {
+    const result = await run()
+    await sql`vacuum (analyze) ${sql.join(LOADED_TABLES.map((t) => sql.table(t)))}`.execute(db)
+    return result
+  }
   const pragma = async (text: string) =>
     (await sql.raw(`pragma ${text}`).execute(db)).rows[0] as Record<string, unknown>
   const foreignKeys = Number((await pragma('foreign_keys'))?.foreign_keys ?? 0)
