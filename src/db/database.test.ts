@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { describe, expect, test } from 'vitest'
-import { testDatabase, testDialect } from '../../test/support/database.ts'
-import { ping } from './database.ts'
+import { testDatabase, testDatabaseUrl, testDialect } from '../../test/support/database.ts'
+import { openDatabase, ping } from './database.ts'
 import { transact } from './transaction.ts'
 import { outageOf } from './unavailable.ts'
 
@@ -104,4 +104,22 @@ if (testDialect() === 'sqlite')
       )
       await expect(failure).rejects.toMatchObject({ code: 'SQLITE_FULL' })
     })
+  })
+
+if (testDialect() === 'postgres')
+  test('PostgreSQL parses a parameterised query once per connection: it is prepared under a name from its text', async () => {
+    const db = openDatabase({ kind: 'postgres', url: await testDatabaseUrl() }, { poolSize: 1 })
+    try {
+      const prepared = async () =>
+        (
+          await sql<{ statement: string }>`select statement from pg_prepared_statements order by statement`.execute(db)
+        ).rows.map((r) => r.statement)
+      for (const id of [1, 2, 3]) await db.selectFrom('users').select('id').where('id', '=', id).execute()
+      await db.selectFrom('users').select('login').execute()
+      // One statement for the three runs; the query without parameters (and the one listing) is not named.
+      expect(await prepared()).toEqual(['select "id" from "users" where "id" = $1'])
+      expect(await db.selectFrom('users').select('id').where('id', '=', 1).execute()).toEqual([])
+    } finally {
+      await db.destroy()
+    }
   })
