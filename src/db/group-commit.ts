@@ -1,4 +1,5 @@
-import { sql, type Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
+import { openSavepoint } from './savepoint.ts'
 import type { Database, Db } from './schema.ts'
 
 /** Units of work one commit takes at most: a bound on how long the first of them waits for its answer. */
@@ -12,7 +13,6 @@ interface Unit {
 
 const waiting = new WeakMap<Db, Unit[]>()
 const writing = new WeakSet<Db>()
-let savepoints = 0
 
 /**
  * Runs `fn` in a transaction shared with the other units of work that arrived in the same turn of the event
@@ -83,21 +83,15 @@ async function write(db: Db): Promise<void> {
  * Throws when the rollback itself fails: SQLite rolled the whole transaction back (SQLITE_FULL, an I/O error).
  */
 async function inSavepoint(tx: Transaction<Database>, unit: Unit): Promise<boolean> {
-  const name = sql.id(`gc_${++savepoints}`)
-  await sql`savepoint ${name}`.execute(tx)
+  const savepoint = await openSavepoint(tx, 'gc')
   try {
     await unit.run(tx)
   } catch (error) {
-    try {
-      await sql`rollback to savepoint ${name}`.execute(tx)
-      await sql`release savepoint ${name}`.execute(tx)
-    } catch {
-      // The savepoint went with the whole transaction: the batch fails, for the cause the unit met.
-      throw error
-    }
+    // The savepoint went with the whole transaction: the batch fails, for the cause the unit met.
+    if (!(await savepoint.rollback())) throw error
     unit.reject(error)
     return false
   }
-  await sql`release savepoint ${name}`.execute(tx)
+  await savepoint.release()
   return true
 }
