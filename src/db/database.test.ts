@@ -123,3 +123,21 @@ if (testDialect() === 'postgres')
       await db.destroy()
     }
   })
+
+if (testDialect() === 'postgres')
+  test('a named statement whose table another instance changed is sent again unnamed, and stays unnamed', async () => {
+    const url = await testDatabaseUrl()
+    const db = openDatabase({ kind: 'postgres', url }, { poolSize: 1 })
+    const other = openDatabase({ kind: 'postgres', url }, { poolSize: 1 })
+    try {
+      const read = () => db.selectFrom('departments').selectAll().where('id', '<', 0).execute()
+      expect(await read()).toEqual([])
+      // An upgrade's migration, run by another instance: `select *` now has another column.
+      await sql`alter table departments add column extra text`.execute(other)
+      expect(await read()).toEqual([])
+      expect(await read()).toEqual([])
+    } finally {
+      await db.destroy()
+      await other.destroy()
+    }
+  })
