@@ -14,8 +14,7 @@ import { DEFAULT_PER_PAGE, listTickets, MAX_PER_PAGE, ticketSorts } from '#src/t
 import { updateTicket } from '#src/tickets/update-ticket.ts'
 import { viewTicket } from '#src/tickets/view-ticket.ts'
 import { authenticate } from './authenticate.ts'
-import type { ApiEnv } from './env.ts'
-import { readDbOf } from './env.ts'
+import { type ApiEnv, readDbOf } from './env.ts'
 import { presentTicketDetail, presentTicketListItem } from './present.ts'
 import { dbId, idParam, jsonBody, q, queryOf, text } from './validate.ts'
 
@@ -114,7 +113,7 @@ export function ticketRoutes(): Hono<ApiEnv> {
     }
     // A search reads through the read handle (SQLite: a thread): a broad word's matches take FTS5 tens of
     // milliseconds at a million tickets, which the event loop need not wait out.
-    const reads = query.q === undefined ? db : readDbOf(c.get('deps'))
+    const reads = query.q ? readDbOf(c.get('deps')) : db
     const result = await listTickets(reads, actor, {
       status: query.status,
       categoryId: query.category_id,

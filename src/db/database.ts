@@ -208,6 +208,19 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
 /** Statements named on one connection at most: past it, queries go unnamed (parsed every time) as before. */
 const PREPARED_PER_CONNECTION = 500
 
+/** The names of SQL texts, shared by every connection: a query's text is hashed once, not at each run. */
+const statementNames = new Map<string, string>()
+
+function statementName(text: string): string {
+  let name = statementNames.get(text)
+  if (name === undefined) {
+    name = `hd_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`
+    if (statementNames.size >= PREPARED_PER_CONNECTION * 4) statementNames.clear()
+    statementNames.set(text, name)
+  }
+  return name
+}
+
 /**
  * Names each parameterised query after its SQL text, so PostgreSQL parses and plans it once per connection
  * instead of at every run (pg sends an unnamed statement otherwise; the plan follows PostgreSQL's own choice
@@ -228,7 +241,7 @@ function prepareByName(client: pg.PoolClient): void {
       if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || values.length === 0) {
         return query(...args)
       }
-      const name = `hd_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`
+      const name = statementName(text)
       if (stale.has(name) || (!named.has(name) && named.size >= PREPARED_PER_CONNECTION)) return query(text, values)
       named.add(name)
       return query({ name, text, values }).catch((error: unknown) => {

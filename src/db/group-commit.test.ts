@@ -4,7 +4,12 @@ import { AUDIT_HEAD_KEY, audit, verifyJournal } from '#src/audit/journal.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { groupCommit } from './group-commit.ts'
+import type { Tx } from './schema.ts'
 import { transact } from './transaction.ts'
+
+/** A row of its own for each unit of work: which of them committed is which rows are there. */
+const putSetting = (tx: Tx, key: string) =>
+  tx.insertInto('settings').values({ key, value: '1', updated_at: 'now', updated_by: null }).execute()
 
 const entry = (i: number) => ({ action: 'test.read', description: `Просмотр ${i}`, pdn: true })
 
@@ -62,7 +67,7 @@ describe('group commit', () => {
     const transactions = vi.spyOn(db, 'transaction')
     const write = (key: string, fail: boolean) =>
       transact(db, async (tx) => {
-        await tx.insertInto('settings').values({ key, value: '1', updated_at: 'now', updated_by: null }).execute()
+        await putSetting(tx, key)
         if (fail) throw new Error(`${key} refused`)
         return key
       })
@@ -81,29 +86,20 @@ describe('group commit', () => {
       const { db } = await testDatabase()
       const lost = new Error('SQLITE_FULL: database or disk is full')
       const results = await Promise.allSettled([
-        groupCommit(db, (tx) =>
-          tx.insertInto('settings').values({ key: 'gc.a', value: '1', updated_at: 'now', updated_by: null }).execute(),
-        ),
+        groupCommit(db, (tx) => putSetting(tx, 'gc.a')),
         groupCommit(db, async (tx) => {
-          await tx
-            .insertInto('settings')
-            .values({ key: 'gc.b', value: '1', updated_at: 'now', updated_by: null })
-            .execute()
+          await putSetting(tx, 'gc.b')
           // What SQLite does on a full disk: the whole transaction is gone, savepoints with it.
           await sql`rollback`.execute(tx)
           throw lost
         }),
-        groupCommit(db, (tx) =>
-          tx.insertInto('settings').values({ key: 'gc.c', value: '1', updated_at: 'now', updated_by: null }).execute(),
-        ),
+        groupCommit(db, (tx) => putSetting(tx, 'gc.c')),
       ])
       // The first unit had finished, but its commit never came: it is refused, not acknowledged.
       expect(results.map((r) => (r.status === 'rejected' ? r.reason : 'ok'))).toEqual([lost, lost, lost])
       expect(await settingKeys(db)).toEqual([])
       // The handle goes on working.
-      await transact(db, (tx) =>
-        tx.insertInto('settings').values({ key: 'gc.d', value: '1', updated_at: 'now', updated_by: null }).execute(),
-      )
+      await transact(db, (tx) => putSetting(tx, 'gc.d'))
       expect(await settingKeys(db)).toEqual(['gc.d'])
     })
 
@@ -111,13 +107,7 @@ describe('group commit', () => {
       const { db } = await testDatabase()
       const transactions = vi.spyOn(db, 'transaction')
       const keys = Array.from({ length: 150 }, (_, i) => `gc.${String(i).padStart(3, '0')}`)
-      await Promise.all(
-        keys.map((key) =>
-          transact(db, (tx) =>
-            tx.insertInto('settings').values({ key, value: '1', updated_at: 'now', updated_by: null }).execute(),
-          ),
-        ),
-      )
+      await Promise.all(keys.map((key) => transact(db, (tx) => putSetting(tx, key))))
       expect(await settingKeys(db)).toEqual(keys)
       // 64 units at most per commit.
       expect(transactions.mock.calls.length).toBe(3)

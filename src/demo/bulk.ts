@@ -13,8 +13,8 @@ import type { Db, TicketEventsTable, TicketMessagesTable, TicketsTable, Tx } fro
  * anew, and builds each multi-row insert through its query builder: together most of a demo's time).
  * PostgreSQL: one `insert … select from unnest(arrays)` per table and batch, sent while the next batch is
  * generated. Both: the secondary indexes of the loaded tables are dropped first and built again at the end
- * (a sort instead of a random index insert per row); PostgreSQL's tables are then analyzed (autovacuum would
- * do it later anyway). All of it is in the transaction: a failed run leaves the indexes as they were.
+ * (a sort instead of a random index insert per row). All of it is in the transaction: a failed run leaves the
+ * indexes as they were. PostgreSQL's tables are vacuumed and analyzed after the commit (`asBulkLoad`).
  */
 
 export interface SearchRow {
@@ -35,7 +35,7 @@ export interface DemoBatch {
 export interface BulkWriter {
   /** Writes a batch; on PostgreSQL it may still be in flight when this returns (the next write waits for it). */
   write(batch: DemoBatch): Promise<void>
-  /** Waits for the last batch, builds the dropped indexes again (PostgreSQL: and analyzes the tables). */
+  /** Waits for the last batch, builds the dropped indexes again. */
   finish(): Promise<void>
 }
 
@@ -105,14 +105,15 @@ const eventColumns: ReadonlyArray<readonly [keyof TicketEventsTable, ColumnType]
  *   WAL and the same again when it was checkpointed into the file (17 s of a 138 s run). With a rollback
  *   journal the new pages go to the file once; the journal keeps the few pages that existed before, so a
  *   failed load still leaves the database as it was.
- * PostgreSQL: the loaded tables are vacuumed after the commit (a vacuum cannot run inside it). Until a table is,
- * its visibility map is empty and no count or list is answered from an index alone: at a million tickets
- * lists' p99 went 54–58 → 31–36 ms. Tables another role owns are skipped with a warning (a production app role).
+ * PostgreSQL: the loaded tables (and `users`) are vacuumed and analyzed after the commit (a vacuum cannot run
+ * inside it). Until a table is, its visibility map is empty and no count or list is answered from an index
+ * alone: at a million tickets lists' p99 went 54–58 → 31–36 ms. Tables another role owns are skipped with a
+ * warning (a production app role).
  */
 export async function asBulkLoad<T>(db: Db, run: () => Promise<T>): Promise<T> {
   if (dialectOf(db) === 'postgres') {
     const result = await run()
-    await sql`vacuum (analyze) ${sql.join(LOADED_TABLES.map((t) => sql.table(t)))}`.execute(db)
+    await sql`vacuum (analyze) ${sql.join(['users', ...LOADED_TABLES].map((t) => sql.table(t)))}`.execute(db)
     return result
   }
   const pragma = async (text: string) =>
@@ -195,7 +196,7 @@ async function sqliteWriter(tx: Tx, options: { deferIndexes: boolean }): Promise
 
   return {
     async write(batch) {
-      firstId ??= batch.tickets[0]?.id ?? undefined
+      firstId ??= batch.tickets[0]?.id
       for (const t of batch.tickets) ticket.run(ticketValues(t))
       for (const m of batch.messages)
         message.run(
@@ -303,7 +304,6 @@ async function postgresWriter(tx: Tx, options: { deferIndexes: boolean }): Promi
     async finish() {
       await inFlight
       for (const index of indexes) await sql.raw(index.definition).execute(tx)
-      await sql`analyze ${sql.join(['users', ...LOADED_TABLES].map((t) => sql.table(t)))}`.execute(tx)
     },
   }
 }

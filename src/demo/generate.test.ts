@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest'
 import { verifyJournal } from '#src/audit/journal.ts'
 import { dialectOf, openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
-import { ticketStatuses } from '#src/db/schema.ts'
+import { type Db, ticketStatuses } from '#src/db/schema.ts'
 import { now, setClock } from '#src/db/time.ts'
 import { matchTickets } from '#src/tickets/ticket-search.ts'
 import { systemActor } from '#src/users/actor.ts'
@@ -16,6 +16,14 @@ import { generateDemo } from './generate.ts'
 
 const actor = systemActor('cli')
 const options = { staffPasswordHash: 'not-a-real-hash', requesters: 40 }
+
+/** PostgreSQL: how often `tickets` was vacuumed and analyzed by hand (the statistics view); null on SQLite. */
+async function vacuumsOfTickets(db: Db): Promise<{ vacuums: number; analyzes: number } | null> {
+  if (dialectOf(db) !== 'postgres') return null
+  const { rows } = await sql<{ vacuums: number; analyzes: number }>`select vacuum_count as vacuums,
+      analyze_count as analyzes from pg_stat_user_tables where relname = 'tickets'`.execute(db)
+  return rows[0] ?? null
+}
 
 describe('generateDemo', () => {
   test('builds a consistent hospital year: timelines in order, nothing in the future, one journal entry', async () => {
@@ -73,6 +81,7 @@ describe('generateDemo', () => {
           ).rows
     const before = await indexes()
     expect(before.map((i) => i.name)).toEqual(expect.arrayContaining(['ticket_events_ticket_idx']))
+    const vacuumsBefore = await vacuumsOfTickets(db)
     await generateDemo(db, actor, { ...options, tickets: 150, seed: 'i' })
     expect(await indexes()).toEqual(before)
     // The demo runs without SQLite's foreign-key checks: what it wrote must pass them, and they are back on.
@@ -90,10 +99,13 @@ describe('generateDemo', () => {
     const events = await db.selectFrom('ticket_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
     expect(Number(events.n)).toBeGreaterThan(150)
     if (dialectOf(db) === 'postgres') {
-      // Vacuumed after the load: the visibility map lets counts and lists read the indexes alone.
-      const visible = await sql<{ all_visible: boolean }>`select relallvisible > 0 and relallvisible = relpages
-        as all_visible from pg_class where relname = 'tickets'`.execute(db)
-      expect(visible.rows).toEqual([{ all_visible: true }])
+      // Vacuumed and analyzed after the load, once: the visibility map lets counts and lists read the indexes
+      // alone. (Whether every page ends all-visible depends on the other sessions of the server: a connection
+      // starting up elsewhere holds the horizon back, and a full suite once left one page out.)
+      expect(await vacuumsOfTickets(db)).toEqual({
+        vacuums: (vacuumsBefore?.vacuums ?? 0) + 1,
+        analyzes: (vacuumsBefore?.analyzes ?? 0) + 1,
+      })
     }
   })
 

@@ -5,8 +5,7 @@ import { DomainError, isDomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { type Action, can } from '#src/users/permissions.ts'
 import { lockedStatuses, statusLabels, textLength } from './rules.ts'
-import type { TicketPage } from './ticket-store.ts'
-import { findTicket, findTicketForUpdate } from './ticket-store.ts'
+import { findTicket, findTicketForUpdate, type TicketPage } from './ticket-store.ts'
 
 /**
  * The steps every ticket use case shares: load what the actor may see, check a permission, journal the
