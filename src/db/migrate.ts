@@ -20,6 +20,7 @@ import * as journalUnchained from './migrations/0019-journal-unchained.ts'
 import * as statsDaily from './migrations/0020-stats-daily.ts'
 import * as listIndexes from './migrations/0021-list-indexes.ts'
 import * as countIndexes from './migrations/0022-count-indexes.ts'
+import * as statsGrainIndex from './migrations/0023-stats-grain-index.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0020-stats-daily': statsDaily,
   '0021-list-indexes': listIndexes,
   '0022-count-indexes': countIndexes,
+  '0023-stats-grain-index': statsGrainIndex,
 }
 
 const provider: MigrationProvider = {

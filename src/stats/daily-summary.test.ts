@@ -1,11 +1,12 @@
 import fc from 'fast-check'
+import { sql } from 'kysely'
 import { describe, expect, test } from 'vitest'
 import type { Db, TicketStatus, Tx } from '#src/db/schema.ts'
 import { addMinutes } from '#src/db/time.ts'
 import { statsDailySchedule } from '#src/jobs/schedules.ts'
 import { type Actor, actorFromUser } from '#src/users/actor.ts'
 import { setTestClock } from '../../test/support/clock.ts'
-import { testDatabase } from '../../test/support/database.ts'
+import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { refreshStatsDaily, splitPeriod } from './daily-summary.ts'
@@ -268,6 +269,23 @@ describe('the daily summary', () => {
     expect(await db.selectFrom('stats_daily_days').select('tz').where('tz', '<>', TZ).execute()).toEqual([])
     expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
   })
+
+  // A report's breakdowns read their own grain's rows of the summary, from the index alone (migration 0023):
+  // led by the day, the key made each of them read every grain's rows of the period.
+  if (testDialect() === 'sqlite') {
+    test('a breakdown reads only its grain, from the covering index', async () => {
+      const { db } = await testDatabase()
+      await spring(db)
+      await refreshAll(db, TZ)
+      const plan = await sql<{ detail: string }>`explain query plan
+        select department_id, sum(created) from stats_daily
+        where day >= ${'2026-03-01'} and day <= ${'2026-05-19'} and grain = ${'department'}
+        group by department_id`.execute(db)
+      expect(plan.rows.map((row) => row.detail).join('\n')).toMatch(
+        /SEARCH stats_daily USING COVERING INDEX stats_daily_grain_idx \(grain=\? AND day>\? AND day<\?\)/,
+      )
+    })
+  }
 })
 
 describe('duration buckets', () => {
