@@ -165,6 +165,8 @@ export const pageSchemas = {
       position: z.string().nullable(),
       /** Blocked at the person's request (ст. 21): the fields above say «Данные заблокированы». */
       blocked: z.boolean(),
+      /** A reply reaches them in Telegram too. */
+      telegram: z.boolean(),
     }),
     assignee: person.nullable(),
     category: z.object({ id: z.number().int(), name: z.string() }).nullable(),
@@ -175,6 +177,8 @@ export const pageSchemas = {
         ticket_id: z.number().int(),
         actor_id: z.number().int().nullable(),
         actor_name: z.string().nullable(),
+        /** Whom an `assigned` event names (`to_value` is their id). */
+        target_name: z.string().nullable(),
         kind: z.string(),
         from_value: z.string().nullable(),
         to_value: z.string().nullable(),

@@ -58,6 +58,7 @@ describe('viewTicket', () => {
       room: requester.user.room,
       position: requester.user.position,
       blocked: false,
+      telegram: requester.user.telegram_chat_id !== null,
     })
     expect(detail.assignee).toEqual({ id: executor.user.id, full_name: executor.user.full_name })
     expect(detail.category?.id).toBe(ticket.category_id)

@@ -1,5 +1,5 @@
 import { audit } from '#src/audit/journal.ts'
-import type { Attachment, Db, Ticket, TicketEvent, TicketMessage } from '#src/db/schema.ts'
+import type { Attachment, Db, Ticket, TicketEvent, TicketMessage, Tx } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { BLOCKED_TEXT, maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
@@ -18,6 +18,8 @@ export interface TicketRequester extends TicketPerson {
   phone: string | null
   room: string | null
   position: string | null
+  /** A reply reaches them in Telegram too (linked, and they have not blocked the bot). */
+  telegram: boolean
 }
 
 export interface TicketMessageView extends TicketMessage {
@@ -26,6 +28,8 @@ export interface TicketMessageView extends TicketMessage {
 
 export interface TicketEventView extends TicketEvent {
   actor_name: string | null
+  /** Whom an `assigned` event names (its `to_value` is their id), as anyone who may see the event sees them. */
+  target_name: string | null
 }
 
 export interface TicketDetail {
@@ -62,11 +66,17 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
           'users.room',
           'users.position',
           'users.blocked_at',
+          'users.telegram_chat_id',
+          'users.telegram_blocked_at',
         ])
         .where('users.id', '=', ticket.requester_id)
         .executeTakeFirstOrThrow()
-      const { blocked_at, ...shown } = maskBlocked(requesterRow)
-      const requester = { ...shown, blocked: blocked_at !== null }
+      const { blocked_at, telegram_chat_id, telegram_blocked_at, ...shown } = maskBlocked(requesterRow)
+      const requester = {
+        ...shown,
+        blocked: blocked_at !== null,
+        telegram: requesterRow.telegram_chat_id !== null && telegram_blocked_at === null && blocked_at === null,
+      }
       const assignee =
         ticket.assignee_id === null
           ? null
@@ -100,7 +110,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
         .select(shownNameOrNull('users').as('actor_name'))
         .where('ticket_events.ticket_id', '=', ticket.id)
       if (!internal) eventsQuery = eventsQuery.where('ticket_events.kind', 'not in', internalEventKinds)
-      const events = await eventsQuery.orderBy('ticket_events.id').execute()
+      const events = await namedTargets(tx, await eventsQuery.orderBy('ticket_events.id').execute())
 
       let attachmentsQuery = tx.selectFrom('attachments').selectAll().where('ticket_id', '=', ticket.id)
       if (!internal) {
@@ -130,4 +140,30 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       return { ticket: shownTicket, requester, assignee, category, messages, events, attachments }
     }),
   )
+}
+
+/**
+ * Names the people `assigned` events point at: the requester's timeline read «назначил(а) исполнителя: № 7»
+ * (issue 13), as only staff had the staff list to look the number up in.
+ */
+async function namedTargets(tx: Tx, events: Array<Omit<TicketEventView, 'target_name'>>): Promise<TicketEventView[]> {
+  const ids = [
+    ...new Set(events.flatMap((e) => (e.kind === 'assigned' && e.to_value ? [Number(e.to_value)] : []))),
+  ].filter(Number.isSafeInteger)
+  const names =
+    ids.length === 0
+      ? new Map<number, string>()
+      : new Map(
+          (
+            await tx
+              .selectFrom('users')
+              .select(['id', shownName('users').as('full_name')])
+              .where('id', 'in', ids)
+              .execute()
+          ).map((u) => [u.id, u.full_name]),
+        )
+  return events.map((e) => ({
+    ...e,
+    target_name: e.kind === 'assigned' && e.to_value ? (names.get(Number(e.to_value)) ?? null) : null,
+  }))
 }

@@ -382,7 +382,8 @@ describe('actions on a ticket', () => {
     const { app } = testApp(db)
     const curator = await webUser(db, { role: 'curator' })
     const executor = await webUser(db, { role: 'executor', fullName: 'Сидоров Иван' })
-    const ticket = await buildTicket(db)
+    const requester = await webUser(db)
+    const ticket = await buildTicket(db, { requesterId: requester.user.id })
     const page = await getPage(app, `/tickets/${ticket.id}`, curator)
     expect(page.text).toContain(`action="/tickets/${ticket.id}/assign"`)
     expect(page.text).toContain('Сидоров Иван')
@@ -399,6 +400,27 @@ describe('actions on a ticket', () => {
     expect(await journalOf(db, 'ticket.assign')).toHaveLength(1)
     const after = await getPage(app, `/tickets/${ticket.id}`, curator)
     expect(after.text).toContain('назначил(а) исполнителя: Сидоров Иван')
+    // The requester's timeline names the executor too, not «№ 7» (issue 13).
+    const theirs = await getPage(app, `/tickets/${ticket.id}`, requester)
+    expect(theirs.text).toContain('назначил(а) исполнителя: Сидоров Иван')
+    expect(theirs.text).not.toContain(`№ ${executor.user.id}<`)
+  })
+
+  test('the reply box says where the requester will see a reply: Telegram only when they have it', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const executor = await webUser(db, { role: 'executor' })
+    const linked = await buildUser(db, { telegramChatId: '700100' })
+    const webOnly = await buildUser(db, { telegramChatId: null })
+    const withTelegram = await getPage(
+      app,
+      `/tickets/${(await buildTicket(db, { requesterId: linked.id })).id}`,
+      executor,
+    )
+    expect(withTelegram.text).toContain('Увидит заявитель (и получит в Telegram).')
+    const without = await getPage(app, `/tickets/${(await buildTicket(db, { requesterId: webOnly.id })).id}`, executor)
+    expect(without.text).toContain('Увидит заявитель на странице заявки: Telegram у него не подключён.')
+    expect(without.text).not.toContain('получит в Telegram')
   })
 
   test('staff change priority and category; a requester cannot', async () => {

@@ -278,7 +278,7 @@ function MessageItem(props: TicketViewProps & { message: TicketMessageView; requ
 function EventItem(props: TicketViewProps & { event: TicketEventView }) {
   const text = eventText(
     props.event,
-    (id) => props.staffPeople.find((p) => String(p.id) === id)?.full_name ?? `№ ${id}`,
+    (id) => props.event.target_name ?? props.staffPeople.find((p) => String(p.id) === id)?.full_name ?? `№ ${id}`,
   )
   if (!text) return null
   return (
@@ -323,9 +323,11 @@ function ReplyBox(props: TicketViewProps) {
           <input type="hidden" name="kind" value="external" />
         )}
         <p class="hint hint--external">
-          {staff
-            ? t('Увидит заявитель (и получит в Telegram).')
-            : t('Сообщение увидят сотрудники ИТ-отдела, работающие по заявке.')}
+          {!staff
+            ? t('Сообщение увидят сотрудники ИТ-отдела, работающие по заявке.')
+            : props.detail.requester.telegram
+              ? t('Увидит заявитель (и получит в Telegram).')
+              : t('Увидит заявитель на странице заявки: Telegram у него не подключён.')}
         </p>
         {staff ? (
           <p class="hint hint--internal">{t('Видят только сотрудники ИТ-отдела — заявитель не увидит.')}</p>
