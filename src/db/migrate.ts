@@ -21,6 +21,7 @@ import * as statsDaily from './migrations/0020-stats-daily.ts'
 import * as listIndexes from './migrations/0021-list-indexes.ts'
 import * as countIndexes from './migrations/0022-count-indexes.ts'
 import * as statsGrainIndex from './migrations/0023-stats-grain-index.ts'
+import * as ticketStatistics from './migrations/0024-ticket-statistics.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0021-list-indexes': listIndexes,
   '0022-count-indexes': countIndexes,
   '0023-stats-grain-index': statsGrainIndex,
+  '0024-ticket-statistics': ticketStatistics,
 }
 
 const provider: MigrationProvider = {
