@@ -278,10 +278,10 @@ function parseFilter(opts: AuditOptions, timeZone: string, applyLimit: boolean):
   return filter
 }
 
-function parseDayFlag(flag: string, value: string): [number, number, number] {
-  const day = parseDay(value)
-  if (!day) throw new UsageError(messages.badDate(flag, value))
-  return day
+/** The flag's date as it was typed, once parseDay accepts it. */
+function parseDayFlag(flag: string, value: string): string {
+  if (!parseDay(value)) throw new UsageError(messages.badDate(flag, value))
+  return value
 }
 
 function actorText(entry: JournalEntry): string {

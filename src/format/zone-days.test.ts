@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { localDay } from './period.ts'
+import { localDay } from './zone-days.ts'
 
 describe('localDay', () => {
   test('gives Intl’s date for instants in any order, across clock changes and in zones off the hour', () => {

@@ -84,24 +84,61 @@ export function zoneOffsetMs(instant: number, timeZone: string): number {
   return wallClockMs(instant, timeZone) - Math.floor(instant / 1000) * 1000
 }
 
-/** Minutes the zone is ahead of UTC at this instant. */
-function offsetMinutes(instant: number, timeZone: string): number {
-  return Math.round(zoneOffsetMs(instant, timeZone) / 60_000)
-}
-
-/** The UTC instant at which this calendar day begins in the zone. */
-export function dayStartUtc([year, month, day]: [number, number, number], timeZone: string): string {
-  const guess = Date.UTC(year, month - 1, day)
-  let instant = guess - offsetMinutes(guess, timeZone) * 60_000
+/**
+ * The UTC instant at which a local day (`YYYY-MM-DD`, checked by parseDay) begins in the zone: `2026-03-02`
+ * in Moscow → `2026-03-01T21:00:00.000Z`. Every date a person types (a filter, a report, a console flag)
+ * becomes its bounds here, never a UTC day.
+ */
+export function dayStartUtc(day: string, timeZone: string): string {
+  const guess = Date.parse(`${day}T00:00:00.000Z`)
+  let at = guess - zoneOffsetMs(guess, timeZone)
   // Around a DST change the offset at the guess and at the result differ: one correction settles it.
-  instant = guess - offsetMinutes(instant, timeZone) * 60_000
-  return new Date(instant).toISOString()
+  at = guess - zoneOffsetMs(at, timeZone)
+  return new Date(at).toISOString()
 }
 
-/** The UTC instant at which the day after this one begins (an exclusive upper bound). */
-export function dayEndUtc([year, month, day]: [number, number, number], timeZone: string): string {
-  const next = new Date(Date.UTC(year, month - 1, day + 1))
-  return dayStartUtc([next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()], timeZone)
+/** The UTC instant at which the local day after this one begins (an exclusive upper bound). */
+export function dayEndUtc(day: string, timeZone: string): string {
+  return dayStartUtc(addDays(day, 1), timeZone)
+}
+
+/** A calendar day moved by whole days (`2026-02-28` + 1 → `2026-03-01`). */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10)
+}
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>()
+/**
+ * Local dates by zone and quarter of an hour (UTC). Every zone's offset, and every clock change since 1972,
+ * falls on a quarter hour, so no local midnight falls inside one: a report's many instants (a live ticket's
+ * each, in any order) cost a map lookup, and only the first of a quarter Intl's formatting.
+ */
+const quarterDays = new Map<string, Map<number, string>>()
+const QUARTER_MS = 900_000
+const QUARTERS_KEPT = 100_000
+
+/** The local date (`YYYY-MM-DD`) of an instant in a zone: the hospital's day of a ticket, a row, a bucket. */
+export function localDay(iso: string | number, tz: string): string {
+  const at = typeof iso === 'number' ? iso : Date.parse(iso)
+  let days = quarterDays.get(tz)
+  if (!days) {
+    days = new Map()
+    quarterDays.set(tz, days)
+  }
+  const quarter = Math.floor(at / QUARTER_MS)
+  const known = days.get(quarter)
+  if (known !== undefined) return known
+  let formatter = dayFormatters.get(tz)
+  if (!formatter) {
+    // en-CA writes dates as YYYY-MM-DD.
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })
+    dayFormatters.set(tz, formatter)
+  }
+  // Not an instant (NaN): Intl refuses it with a RangeError, before anything is remembered.
+  const day = formatter.format(new Date(at))
+  if (days.size >= QUARTERS_KEPT) days.clear()
+  days.set(quarter, day)
+  return day
 }
 
 /** `26.11.2026 14:03:05` in the zone. */

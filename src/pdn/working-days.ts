@@ -1,4 +1,4 @@
-import { parseDay } from '#src/format/zone-days.ts'
+import { addDays, localDay, parseDay } from '#src/format/zone-days.ts'
 import { calendar2026 } from './calendar-2026.ts'
 import { calendar2027 } from './calendar-2027.ts'
 
@@ -29,14 +29,9 @@ function toDate(day: string): Date {
   return new Date(Date.UTC(parts[0], parts[1] - 1, parts[2]))
 }
 
-function toDay(date: Date): string {
-  return date.toISOString().slice(0, 10)
-}
-
 function nextDay(day: string, step = 1): string {
-  const date = toDate(day)
-  date.setUTCDate(date.getUTCDate() + step)
-  return toDay(date)
+  toDate(day)
+  return addDays(day, step)
 }
 
 /** Is this `YYYY-MM-DD` a working day? */
@@ -73,5 +68,5 @@ export function workingDaysBetween(from: string, to: string): number {
 
 /** Today's date in the calendar's zone. */
 export function calendarToday(instant: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: CALENDAR_ZONE }).format(instant)
+  return localDay(instant.getTime(), CALENDAR_ZONE)
 }

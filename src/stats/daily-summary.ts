@@ -4,6 +4,7 @@ import type { Database, Db, StatsDailyTable, StatsGrain, TicketStatus, Tx } from
 import { ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
+import { addDays, dayStartUtc, localDay } from '#src/format/zone-days.ts'
 import {
   addEncodedHistogram,
   addToHistogram,
@@ -11,7 +12,7 @@ import {
   encodeHistogram,
   type Histogram,
 } from './duration-buckets.ts'
-import { addDays, localDay, localMidnight, type Period } from './period.ts'
+import type { Period } from './period.ts'
 
 /**
  * The daily summary behind the ticket report (issue 12: a year of 1 000 000 tickets took 11 s). Each past
@@ -188,7 +189,7 @@ function aggregateDay(created: TicketFacts[], resolvedThatDay: TicketFacts[], at
 
 /** The UTC instants of a local day's bounds. */
 function dayBounds(day: string, tz: string): Period {
-  return { from: localMidnight(day, tz), to: localMidnight(addDays(day, 1), tz) }
+  return { from: dayStartUtc(day, tz), to: dayStartUtc(addDays(day, 1), tz) }
 }
 
 /**
@@ -280,7 +281,7 @@ export async function refreshStatsDaily(db: Db, tz: string, budgetMs = REFRESH_B
   const stale =
     firstDone === undefined
       ? []
-      : [...(await staleDays(db, localMidnight(firstDone, tz), localMidnight(today, tz), tz))]
+      : [...(await staleDays(db, dayStartUtc(firstDone, tz), dayStartUtc(today, tz), tz))]
           .filter((d) => summarised.has(d))
           .sort()
   const first = await db
@@ -316,9 +317,9 @@ export interface DayRun {
 export async function splitPeriod(db: Tx, period: Period, tz: string): Promise<{ summary: DayRun[]; live: Period[] }> {
   const today = localDay(now(), tz)
   let firstDay = localDay(period.from, tz)
-  if (localMidnight(firstDay, tz) < period.from) firstDay = addDays(firstDay, 1)
+  if (dayStartUtc(firstDay, tz) < period.from) firstDay = addDays(firstDay, 1)
   let lastDay = localDay(Date.parse(period.to) - 1, tz)
-  if (localMidnight(addDays(lastDay, 1), tz) > period.to) lastDay = addDays(lastDay, -1)
+  if (dayStartUtc(addDays(lastDay, 1), tz) > period.to) lastDay = addDays(lastDay, -1)
   if (lastDay >= today) lastDay = addDays(today, -1)
   if (firstDay > lastDay) return { summary: [], live: [period] }
 
@@ -334,7 +335,7 @@ export async function splitPeriod(db: Tx, period: Period, tz: string): Promise<{
   ).map((r) => r.day)
   const [firstDone, lastDone] = [summarised[0], summarised.at(-1)]
   if (firstDone === undefined || lastDone === undefined) return { summary: [], live: [period] }
-  const stale = await staleDays(db, localMidnight(firstDone, tz), localMidnight(addDays(lastDone, 1), tz), tz)
+  const stale = await staleDays(db, dayStartUtc(firstDone, tz), dayStartUtc(addDays(lastDone, 1), tz), tz)
   const usable = summarised.filter((d) => !stale.has(d))
   const summary: DayRun[] = []
   for (const day of usable) {
@@ -345,9 +346,9 @@ export async function splitPeriod(db: Tx, period: Period, tz: string): Promise<{
   const live: Period[] = []
   let cursor = period.from
   for (const run of summary) {
-    const start = localMidnight(run.first, tz)
+    const start = dayStartUtc(run.first, tz)
     if (cursor < start) live.push({ from: cursor, to: start })
-    cursor = localMidnight(addDays(run.last, 1), tz)
+    cursor = dayStartUtc(addDays(run.last, 1), tz)
   }
   if (cursor < period.to) live.push({ from: cursor, to: period.to })
   return { summary, live }

@@ -4,7 +4,7 @@
  * ISO weeks (Monday first) or months.
  */
 
-import { zoneOffsetMs } from '#src/format/zone-days.ts'
+import { addDays, dayEndUtc, dayStartUtc } from '#src/format/zone-days.ts'
 
 export type Granularity = 'day' | 'week' | 'month'
 export const granularities: readonly Granularity[] = ['day', 'week', 'month']
@@ -14,54 +14,6 @@ export interface Period {
   from: string
   /** Exclusive, a UTC ISO instant. */
   to: string
-}
-
-const dayFormatters = new Map<string, Intl.DateTimeFormat>()
-/**
- * Local dates by zone and quarter of an hour (UTC). Every zone's offset, and every clock change since 1972,
- * falls on a quarter hour, so no local midnight falls inside one: a report's many instants (a live ticket's
- * each, in any order) cost a map lookup, and only the first of a quarter Intl's formatting.
- */
-const quarterDays = new Map<string, Map<number, string>>()
-const QUARTER_MS = 900_000
-const QUARTERS_KEPT = 100_000
-
-/** The local date (`YYYY-MM-DD`) of an instant in a zone. */
-export function localDay(iso: string | number, tz: string): string {
-  const at = typeof iso === 'number' ? iso : Date.parse(iso)
-  let days = quarterDays.get(tz)
-  if (!days) {
-    days = new Map()
-    quarterDays.set(tz, days)
-  }
-  const quarter = Math.floor(at / QUARTER_MS)
-  const known = days.get(quarter)
-  if (known !== undefined) return known
-  let formatter = dayFormatters.get(tz)
-  if (!formatter) {
-    // en-CA writes dates as YYYY-MM-DD.
-    formatter = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })
-    dayFormatters.set(tz, formatter)
-  }
-  // Not an instant (NaN): Intl refuses it with a RangeError, before anything is remembered.
-  const day = formatter.format(new Date(at))
-  if (days.size >= QUARTERS_KEPT) days.clear()
-  days.set(quarter, day)
-  return day
-}
-
-/** The UTC instant of a local midnight (`2026-03-02` in Moscow → `2026-03-01T21:00:00.000Z`). */
-export function localMidnight(day: string, tz: string): string {
-  const guess = Date.parse(`${day}T00:00:00.000Z`)
-  let at = guess - zoneOffsetMs(guess, tz)
-  // Once more, in case the offset changes between the guess and the answer (a DST switch).
-  at = guess - zoneOffsetMs(at, tz)
-  return new Date(at).toISOString()
-}
-
-/** A calendar day moved by whole days (`2026-02-28` + 1 → `2026-03-01`). */
-export function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10)
 }
 
 export function addMonths(day: string, months: number): string {
@@ -129,5 +81,5 @@ function capped(count: number): { length: number } {
 
 /** The period of whole local days from `firstDay` to `lastDay`, both included. */
 export function daysPeriod(firstDay: string, lastDay: string, tz: string): Period {
-  return { from: localMidnight(firstDay, tz), to: localMidnight(addDays(lastDay, 1), tz) }
+  return { from: dayStartUtc(firstDay, tz), to: dayEndUtc(lastDay, tz) }
 }

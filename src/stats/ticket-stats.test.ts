@@ -2,12 +2,13 @@ import { describe, expect, test } from 'vitest'
 import type { Db, TicketUpdate } from '#src/db/schema.ts'
 import { addMinutes } from '#src/db/time.ts'
 import { isDomainError } from '#src/errors.ts'
+import { dayStartUtc, localDay } from '#src/format/zone-days.ts'
 import { type Actor, actorFromUser } from '#src/users/actor.ts'
 import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
-import { bucketsBetween, daysPeriod, localDay, localMidnight, MAX_BUCKETS, quarterStart, weekStart } from './period.ts'
+import { bucketsBetween, daysPeriod, MAX_BUCKETS, quarterStart, weekStart } from './period.ts'
 import { durations, type StatsInput, ticketStats } from './ticket-stats.ts'
 
 const TZ = 'Europe/Moscow'
@@ -228,7 +229,7 @@ describe('the ticket report', () => {
 
 describe('periods in Moscow time', () => {
   test('local midnights, days, weeks and quarters', () => {
-    expect(localMidnight('2026-03-01', TZ)).toBe('2026-02-28T21:00:00.000Z')
+    expect(dayStartUtc('2026-03-01', TZ)).toBe('2026-02-28T21:00:00.000Z')
     expect(localDay('2026-02-28T21:00:00.000Z', TZ)).toBe('2026-03-01')
     expect(localDay('2026-02-28T20:59:59.999Z', TZ)).toBe('2026-02-28')
     expect(weekStart('2026-03-01')).toBe('2026-02-23')
@@ -238,7 +239,7 @@ describe('periods in Moscow time', () => {
     expect(bucketsBetween('2025-12-31', '2026-01-12', 'week')).toEqual(['2025-12-29', '2026-01-05', '2026-01-12'])
     expect(bucketsBetween('2024-02-28', '2024-03-01', 'day')).toEqual(['2024-02-28', '2024-02-29', '2024-03-01'])
     expect(bucketsBetween('2026-03-02', '2026-03-01', 'day')).toEqual([])
-    expect(localMidnight('2026-07-01', 'Europe/Berlin')).toBe('2026-06-30T22:00:00.000Z')
+    expect(dayStartUtc('2026-07-01', 'Europe/Berlin')).toBe('2026-06-30T22:00:00.000Z')
   })
 
   test('a trend is counted before it is built: more than MAX_BUCKETS is refused, not looped over', () => {

@@ -4,13 +4,13 @@ import type { Database, TicketStatus, Tx } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
-import { FIRST_YEAR, LAST_YEAR, parseDay } from '#src/format/zone-days.ts'
+import { FIRST_YEAR, LAST_YEAR, localDay, parseDay } from '#src/format/zone-days.ts'
 import { inCategory } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { readSummary, splitPeriod } from './daily-summary.ts'
 import { addToHistogram, type Histogram, histogramCount, histogramPercentile } from './duration-buckets.ts'
-import { bucketOf, bucketsBetween, type Granularity, localDay, type Period } from './period.ts'
+import { bucketOf, bucketsBetween, type Granularity, type Period } from './period.ts'
 
 /**
  * «Статистика и отчёты» (PRODUCT.md §5): the tickets created in a period — by status, category,

@@ -149,11 +149,10 @@ function parseAuditQuery(
   for (const key of ['from', 'to'] as const) {
     const value = one(key)
     if (value === undefined) continue
-    const day = parseDay(value)
     query[key] = value.slice(0, 10)
-    if (!day) problems.push(`Неверная дата: ${value.slice(0, 20)}`)
-    else if (key === 'from') filter.from = dayStartUtc(day, timeZone)
-    else filter.to = dayEndUtc(day, timeZone)
+    if (!parseDay(value)) problems.push(`Неверная дата: ${value.slice(0, 20)}`)
+    else if (key === 'from') filter.from = dayStartUtc(value, timeZone)
+    else filter.to = dayEndUtc(value, timeZone)
   }
   if (filter.from && filter.to && filter.from >= filter.to) problems.push('Начало периода позже его конца')
   const actor = one('actor')

@@ -42,12 +42,6 @@ export function date(iso: string, tz: string): string {
   return formatter(tz, false).format(new Date(iso))
 }
 
-/** A date (`YYYY-MM-DD`) in the zone, for date inputs. */
-export function isoDay(iso: string, tz: string): string {
-  const [d, m, y] = date(iso, tz).split('.')
-  return `${y}-${m}-${d}`
-}
-
 /** «только что», «5 мин назад», «3 ч назад», «2 дня назад», then the date (in the request's language). */
 export function relative(iso: string, nowIso: string, tz: string): string {
   const minutes = Math.floor((Date.parse(nowIso) - Date.parse(iso)) / 60_000)

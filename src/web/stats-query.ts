@@ -1,15 +1,7 @@
 import { DomainError } from '#src/errors.ts'
 import { parseId } from '#src/format/ids.ts'
-import { FIRST_YEAR, LAST_YEAR, validDay } from '#src/format/zone-days.ts'
-import {
-  addDays,
-  addMonths,
-  type Granularity,
-  granularities,
-  monthStart,
-  quarterStart,
-  weekStart,
-} from '#src/stats/period.ts'
+import { addDays, FIRST_YEAR, LAST_YEAR, validDay } from '#src/format/zone-days.ts'
+import { addMonths, type Granularity, granularities, monthStart, quarterStart, weekStart } from '#src/stats/period.ts'
 import { MAX_PERIOD_DAYS } from '#src/stats/ticket-stats.ts'
 import { t } from './i18n.ts'
 
