@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { apiUser, call, expectCleanError, testApp } from '../../test/support/api.ts'
+import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 
@@ -43,6 +44,28 @@ describe('GET /api/v1/audit', () => {
       .execute()
     expect(reads).toHaveLength(5)
     expect(reads.every((r) => r.actor_id === admin.user.id && Number(r.pdn_related) === 1)).toBe(true)
+  })
+
+  test('date_from / date_to are days of the hospital (TZ_DISPLAY), not UTC days', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const admin = await apiUser(db, { role: 'admin' })
+    // The entry is journaled at 01:51 on 06.11 in Moscow, still the 5th in UTC.
+    setTestClock('2026-11-05T22:51:00.000Z')
+    const requester = await apiUser(db)
+    const ticket = await buildTicket(db, { requesterId: requester.user.id })
+    expect((await call(app, 'GET', `/api/v1/tickets/${ticket.id}`, { headers: requester.headers })).status).toBe(200)
+    const actions = async (query: string) => {
+      const res = await call(app, 'GET', `/api/v1/audit?actor_id=${requester.user.id}&${query}`, {
+        headers: admin.headers,
+      })
+      expect(res.status).toBe(200)
+      return (res.body as { items: Array<{ at: string }> }).items.map((i) => i.at)
+    }
+    const night = await actions('date_from=2026-11-06&date_to=2026-11-06')
+    expect(night.length).toBeGreaterThan(0)
+    expect(night.every((at) => at === '2026-11-05T22:51:00.000Z')).toBe(true)
+    expect(await actions('date_from=2026-11-05&date_to=2026-11-05')).toEqual([])
   })
 
   test('anyone but an admin gets 403 (journaled); bad filters are 422', async () => {

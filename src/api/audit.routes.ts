@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { readJournal } from '#src/audit/read-journal.ts'
+import { beforeBound, fromBound } from '#src/format/zone-days.ts'
 import { authenticate } from './authenticate.ts'
 import { type ApiEnv, readDbOf } from './env.ts'
 import { presentAudit } from './present.ts'
@@ -14,8 +15,9 @@ export const auditQuery = z
     limit: q.int(1, AUDIT_MAX_LIMIT).optional(),
     pdn_related: q.bool().optional(),
     search: text(200).optional(),
-    date_from: q.moment('start').optional(),
-    date_to: q.moment('end').optional(),
+    /** A day of the hospital's zone (TZ_DISPLAY) from its start, or a moment; `date_to` includes its day. */
+    date_from: q.dateOrMoment().optional(),
+    date_to: q.dateOrMoment().optional(),
     /** A user id, or `system` for entries without a person. */
     actor_id: z.union([z.literal('system'), q.int()]).optional(),
     /** An action code, or a prefix ending with a dot (`auth.`). */
@@ -37,8 +39,8 @@ export function auditRoutes(): Hono<ApiEnv> {
         limit: query.limit ?? AUDIT_DEFAULT_LIMIT,
         pdnOnly: query.pdn_related,
         search: query.search,
-        from: query.date_from,
-        to: query.date_to,
+        from: query.date_from && fromBound(query.date_from, deps.config.tzDisplay),
+        to: query.date_to && beforeBound(query.date_to, deps.config.tzDisplay),
         actorId: query.actor_id,
         action: query.action,
       },

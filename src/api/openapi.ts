@@ -674,7 +674,8 @@ export function openApiDocument(baseUrl: string): JsonSchema {
       title: 'Helpdesk ИТ-отдела ОБУЗ КГКБСМП — API',
       version: '1',
       description:
-        'JSON API. Ошибки: {"error": {"code", "message"}} с сообщением по-русски. Время — UTC ISO-8601. ' +
+        'JSON API. Ошибки: {"error": {"code", "message"}} с сообщением по-русски. Время — UTC ISO-8601; ' +
+        'дата в фильтре (created_from, date_to, …) — сутки больницы (TZ_DISPLAY, по умолчанию Москва). ' +
         'Вход: cookie helpdesk_session (POST /auth/login) или личный API-токен в заголовке Authorization: Bearer.',
     },
     servers: [{ url: `${baseUrl}/api/v1` }],

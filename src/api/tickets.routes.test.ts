@@ -171,6 +171,23 @@ describe('GET /api/v1/tickets', () => {
     expect(await ids('sort=priority&created_from=2000-01-01&created_to=2100-12-31')).toHaveLength(3)
   })
 
+  test('created_from / created_to are days of the hospital (TZ_DISPLAY), not UTC days; a moment is inclusive', async () => {
+    const { db, app, executor } = await setup()
+    // 06.11 at 01:51 in Moscow is still the 5th in UTC; 05.11 at 23:00 in Moscow.
+    const night = await buildTicket(db, { createdAt: '2026-11-05T22:51:00.000Z' })
+    const evening = await buildTicket(db, { createdAt: '2026-11-05T20:00:00.000Z' })
+    const ids = async (query: string) => {
+      const res = await call(app, 'GET', `/api/v1/tickets?${query}`, { headers: executor.headers })
+      expect(res.status).toBe(200)
+      return (res.body as { items: Array<{ id: number }> }).items.map((t) => t.id).sort((a, b) => a - b)
+    }
+    expect(await ids('created_from=2026-11-06&created_to=2026-11-06')).toEqual([night.id])
+    expect(await ids('created_from=2026-11-05&created_to=2026-11-05')).toEqual([evening.id])
+    expect(await ids(`created_to=${encodeURIComponent('2026-11-06T01:51:00+03:00')}`)).toEqual([night.id, evening.id])
+    expect(await ids(`created_to=${encodeURIComponent('2026-11-06T01:50:59.999+03:00')}`)).toEqual([evening.id])
+    expect(await ids('created_from=2026-11-05T22:00:00Z')).toEqual([night.id])
+  })
+
   test('unknown parameters and bad values are 422', async () => {
     const { app, executor } = await setup()
     for (const query of [

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { priorities, ticketStatuses } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
+import { beforeBound, fromBound } from '#src/format/zone-days.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
@@ -33,6 +34,7 @@ export const ticketListQuery = z
     requester_id: q.int().optional(),
     department_id: q.int().optional(),
     group_id: q.int().optional(),
+    /** A day of the hospital's zone (TZ_DISPLAY) from its start, or a moment; `created_to` includes its day. */
     created_from: q.dateOrMoment().optional(),
     created_to: q.dateOrMoment().optional(),
     q: text(200).optional(),
@@ -122,8 +124,8 @@ export function ticketRoutes(): Hono<ApiEnv> {
       requesterId: query.requester_id,
       departmentId: query.department_id,
       groupId: query.group_id,
-      createdFrom: query.created_from,
-      createdTo: query.created_to,
+      createdFrom: query.created_from && fromBound(query.created_from, c.get('deps').config.tzDisplay),
+      createdBefore: query.created_to && beforeBound(query.created_to, c.get('deps').config.tzDisplay),
       q: query.q,
       overdue: query.overdue,
       sort: query.sort,

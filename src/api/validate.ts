@@ -97,18 +97,13 @@ export const q = {
       .transform(Number)
       .pipe(z.number().int().min(min).max(max)),
   bool: () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
-  /** A date (`2026-11-26`) kept as a date, or a moment (ISO-8601 with a zone) as UTC ISO text. */
+  /**
+   * A date (`2026-11-26`) kept as a date, or a moment (ISO-8601 with a zone) as UTC ISO text. A route makes
+   * either a bound with `fromBound` / `beforeBound` (zone-days.ts): a date is a day of TZ_DISPLAY, not UTC's.
+   */
   dateOrMoment: () =>
     z.string().transform((value, ctx) => {
       if (parseDay(value)) return value
-      return parseMoment(value) ?? badDate(ctx)
-    }),
-  /** A date (`2026-11-26`, the whole UTC day) or a moment (ISO-8601 with a zone), as UTC ISO text. */
-  moment: (end: 'start' | 'end') =>
-    z.string().transform((value, ctx) => {
-      const day = parseDay(value)
-      // A date as an upper bound means the end of that day.
-      if (day) return new Date(Date.UTC(day[0], day[1] - 1, day[2] + (end === 'end' ? 1 : 0))).toISOString()
       return parseMoment(value) ?? badDate(ctx)
     }),
 }

@@ -102,6 +102,22 @@ export function dayEndUtc(day: string, timeZone: string): string {
   return dayStartUtc(addDays(day, 1), timeZone)
 }
 
+/**
+ * The inclusive lower bound of a filter typed as a day (`2026-11-06`: that day's start in the zone, not UTC's:
+ * a ticket filed at 01:51 МСК on the 6th is the 6th's) or as a moment with its zone (`parseMoment`'s UTC text).
+ */
+export function fromBound(dayOrMoment: string, timeZone: string): string {
+  return parseDay(dayOrMoment) ? dayStartUtc(dayOrMoment, timeZone) : dayOrMoment
+}
+
+/**
+ * The exclusive upper bound of a filter typed as a day (the next day's start in the zone: the whole day is in)
+ * or as a moment, which is itself in: a millisecond after it, the grain of every stored time.
+ */
+export function beforeBound(dayOrMoment: string, timeZone: string): string {
+  return parseDay(dayOrMoment) ? dayEndUtc(dayOrMoment, timeZone) : new Date(Date.parse(dayOrMoment) + 1).toISOString()
+}
+
 /** A calendar day moved by whole days (`2026-02-28` + 1 → `2026-03-01`). */
 export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10)

@@ -91,7 +91,11 @@ describe('listTickets', () => {
     ['overdue', () => ({ overdue: true }), () => ['a2', 'a1']],
     ['not overdue', () => ({ overdue: false }), () => ['b2', 'b1']],
     ['created from', () => ({ createdFrom: new Date(Date.now() - 4 * 86_400_000).toISOString() }), () => ['b2', 'b1']],
-    ['created to', () => ({ createdTo: new Date(Date.now() - 4 * 86_400_000).toISOString() }), () => ['a2', 'a1']],
+    [
+      'created before',
+      () => ({ createdBefore: new Date(Date.now() - 4 * 86_400_000).toISOString() }),
+      () => ['a2', 'a1'],
+    ],
   ])('the %s filter', async (_name, filter, expected) => {
     expect(await ids(curator, filter())).toEqual(expected().map((key) => t[key]?.id))
   })

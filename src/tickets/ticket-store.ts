@@ -101,10 +101,10 @@ export interface TicketFilter {
   requesterId?: number
   departmentId?: number
   groupId?: number
-  /** Inclusive lower bound on `created_at` (ISO-8601). */
+  /** Inclusive lower bound on `created_at`, a UTC instant (a typed day's start: zone-days.ts `fromBound`). */
   createdFrom?: string
-  /** Upper bound on `created_at`: a date (`2026-01-31`) includes that whole UTC day, a timestamp is inclusive. */
-  createdTo?: string
+  /** Exclusive upper bound on `created_at`, a UTC instant (the next day's start: `beforeBound`). */
+  createdBefore?: string
   /** Full-text search over title, description and messages (internal notes too, for staff). */
   q?: string
   overdue?: boolean
@@ -198,7 +198,7 @@ function ftsDrives(
     filter.departmentId,
     filter.groupId,
     filter.createdFrom,
-    filter.createdTo,
+    filter.createdBefore,
   ].some((value) => value !== undefined && value !== '')
   const other =
     (filter.status?.length ?? 0) > 0 ||
@@ -451,12 +451,7 @@ function conditions(
   if (filter.departmentId !== undefined) list.push(eb('tickets.department_id', '=', filter.departmentId))
   if (filter.groupId !== undefined) list.push(eb('tickets.group_id', '=', filter.groupId))
   if (filter.createdFrom) list.push(eb('tickets.created_at', '>=', filter.createdFrom))
-  if (filter.createdTo) {
-    const to = filter.createdTo
-    list.push(
-      /^\d{4}-\d{2}-\d{2}$/.test(to) ? eb('tickets.created_at', '<', nextDay(to)) : eb('tickets.created_at', '<=', to),
-    )
-  }
+  if (filter.createdBefore) list.push(eb('tickets.created_at', '<', filter.createdBefore))
   if (filter.overdue !== undefined) {
     const overdue = eb.and([
       // `in` the open statuses rather than `not in` the final ones: an index range per status.
@@ -501,11 +496,6 @@ function rankOf<K extends string>(column: 'tickets.priority' | 'tickets.status',
 /** The rank expressions the list sorts by; migration 0021 indexes exactly these texts. */
 const priorityKey = rankOf('tickets.priority', priorityRank)
 const statusKey = rankOf('tickets.status', statusRank)
-
-function nextDay(date: string): string {
-  const parsed = Date.parse(`${date}T00:00:00.000Z`)
-  return Number.isNaN(parsed) ? date : new Date(parsed + 86_400_000).toISOString()
-}
 
 function clampInt(value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback

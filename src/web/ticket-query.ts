@@ -1,6 +1,6 @@
 import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
 import { parseId } from '#src/format/ids.ts'
-import { validDay } from '#src/format/zone-days.ts'
+import { beforeBound, fromBound, validDay } from '#src/format/zone-days.ts'
 import {
   effectiveSort,
   isCursorOf,
@@ -64,11 +64,12 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   // A cursor of another sort (or a damaged one) is dropped: the first page, not a refusal. An old link's
   // `page=N` is ignored the same way.
   const cursor = one('cursor')
-  if (cursor !== undefined && isCursorOf(cursor, effectiveSort(toFilter(query)))) query.cursor = cursor
+  if (cursor !== undefined && isCursorOf(cursor, effectiveSort(query))) query.cursor = cursor
   return query
 }
 
-export function toFilter(query: ListQuery, perPage = PER_PAGE): TicketFilter {
+/** The list's query as the store's filter; its days (`from`, `to`) are days of the hospital's zone, `tz`. */
+export function toFilter(query: ListQuery, tz: string, perPage = PER_PAGE): TicketFilter {
   return {
     status: query.status,
     priority: query.priority,
@@ -76,8 +77,8 @@ export function toFilter(query: ListQuery, perPage = PER_PAGE): TicketFilter {
     assigneeId: query.assignee,
     groupId: query.group,
     departmentId: query.department,
-    createdFrom: query.from,
-    createdTo: query.to,
+    createdFrom: query.from && fromBound(query.from, tz),
+    createdBefore: query.to && beforeBound(query.to, tz),
     q: query.q,
     overdue: query.overdue,
     sort: query.sort,

@@ -136,6 +136,25 @@ describe('the ticket list', () => {
     expect(await journalOf(db, 'ticket.export')).toMatchObject([{ actor_id: who.user.id, pdn_related: 1 }])
   })
 
+  test('the «Создана» filter and its export count the hospital’s days: 01:51 МСК on 06.11 is the 6th', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'curator' })
+    await buildTicket(db, { title: 'Ночная', createdAt: '2026-11-05T22:51:00.000Z' })
+    await buildTicket(db, { title: 'Вечерняя', createdAt: '2026-11-05T20:00:00.000Z' })
+    const sixth = await getPage(app, '/tickets?from=2026-11-06&to=2026-11-06', who)
+    expect(sixth.text).toContain('Ночная')
+    expect(sixth.text).not.toContain('Вечерняя')
+    const fifth = await getPage(app, '/tickets?from=2026-11-05&to=2026-11-05', who)
+    expect(fifth.text).toContain('Вечерняя')
+    expect(fifth.text).not.toContain('Ночная')
+    const csv = await (
+      await app.request('/tickets/export.csv?from=2026-11-06&to=2026-11-06', { headers: { cookie: who.cookie } })
+    ).text()
+    expect(csv).toContain('Ночная')
+    expect(csv).not.toContain('Вечерняя')
+  })
+
   test('a requester’s export holds only their own tickets', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)

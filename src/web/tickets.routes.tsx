@@ -58,7 +58,7 @@ async function ticketsToExport(c: WebContext, format: 'CSV' | 'XLSX'): Promise<T
   const actor = c.get('actor')
   const query = parseListQuery(new URL(c.req.url).searchParams)
   // From the first page whatever page the list was on, cursor after cursor: no page costs more than the first.
-  const filter = { ...toFilter(query, MAX_PER_PAGE), cursor: undefined }
+  const filter = { ...toFilter(query, c.get('deps').config.tzDisplay, MAX_PER_PAGE), cursor: undefined }
   const items: TicketListItem[] = []
   for (let cursor: string | undefined; items.length < EXPORT_LIMIT; ) {
     const page = await listTicketPage(reads, actor, { ...filter, cursor })
@@ -132,11 +132,11 @@ export function ticketRoutes(): Hono<WebEnv> {
     const query = parseListQuery(new URL(c.req.url).searchParams)
     // A search reads through the read handle (SQLite: a thread), as the API's does; the tabs count without words.
     const reads = query.q ? readDbOf(c.get('deps')) : db
-    const result = await listTickets(reads, actor, toFilter(query))
+    const result = await listTickets(reads, actor, toFilter(query, config.tzDisplay))
     const views = await Promise.all(
       readyViews(user.id, staff).map(async (v) => ({
         ...v,
-        count: await countTickets(db, actor, toFilter(v.query)),
+        count: await countTickets(db, actor, toFilter(v.query, config.tzDisplay)),
       })),
     )
     await auditListRead(db, actor, result, { cursor: query.cursor ?? null })
