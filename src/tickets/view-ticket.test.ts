@@ -5,6 +5,7 @@ import { testDatabase } from '../../test/support/database.ts'
 import { buildActor, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { buildTicket, deniedAudit, ticketTrail } from '../../test/support/ticket-factory.ts'
 import { addMessage } from './add-message.ts'
+import { assignTicket } from './assign-ticket.ts'
 import { viewTicket } from './view-ticket.ts'
 
 let db: Db
@@ -92,5 +93,19 @@ describe('viewTicket', () => {
     const executor = await buildUser(db, { role: 'executor' })
     const actor = { id: executor.id, role: executor.role, status: executor.status, channel: 'web' as const, ip: null }
     await expect(viewTicket(db, actor, { ticketId: 31_337 })).rejects.toMatchObject({ code: 'not_found' })
+  })
+
+  test('the requester sees whom each assignment named, the earlier assignee and an unassignment too', async () => {
+    const requester = await buildActor(db)
+    const curator = await buildActor(db, { role: 'curator' })
+    const first = await buildActor(db, { role: 'executor', fullName: 'Первый Исполнитель' })
+    const second = await buildActor(db, { role: 'executor', fullName: 'Второй Исполнитель' })
+    const ticket = await buildTicket(db, { requesterId: requester.user.id })
+    for (const assigneeId of [first.user.id, second.user.id, null, second.user.id]) {
+      await assignTicket(db, curator.actor, { ticketId: ticket.id, assigneeId })
+    }
+    const detail = await viewTicket(db, requester.actor, { ticketId: ticket.id })
+    const assignments = detail.events.filter((e) => e.kind === 'assigned').map((e) => e.target_name)
+    expect(assignments).toEqual(['Первый Исполнитель', 'Второй Исполнитель', null, 'Второй Исполнитель'])
   })
 })

@@ -110,7 +110,10 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
         .select(shownNameOrNull('users').as('actor_name'))
         .where('ticket_events.ticket_id', '=', ticket.id)
       if (!internal) eventsQuery = eventsQuery.where('ticket_events.kind', 'not in', internalEventKinds)
-      const events = await namedTargets(tx, await eventsQuery.orderBy('ticket_events.id').execute())
+      const events = await namedTargets(tx, await eventsQuery.orderBy('ticket_events.id').execute(), [
+        ...(assignee ? [assignee] : []),
+        ...messages.map((m) => ({ id: m.author_id, full_name: m.author_name })),
+      ])
 
       let attachmentsQuery = tx.selectFrom('attachments').selectAll().where('ticket_id', '=', ticket.id)
       if (!internal) {
@@ -144,26 +147,26 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
 
 /**
  * Names the people `assigned` events point at: the requester's timeline read «назначил(а) исполнителя: № 7»
- * (issue 13), as only staff had the staff list to look the number up in.
+ * (issue 13), as only staff had the staff list to look the number up in. Most are the assignee, an author or
+ * an actor already named on the page; only the others are read.
  */
-async function namedTargets(tx: Tx, events: Array<Omit<TicketEventView, 'target_name'>>): Promise<TicketEventView[]> {
-  const ids = [
-    ...new Set(events.flatMap((e) => (e.kind === 'assigned' && e.to_value ? [Number(e.to_value)] : []))),
-  ].filter(Number.isSafeInteger)
-  const names =
-    ids.length === 0
-      ? new Map<number, string>()
-      : new Map(
-          (
-            await tx
-              .selectFrom('users')
-              .select(['id', shownName('users').as('full_name')])
-              .where('id', 'in', ids)
-              .execute()
-          ).map((u) => [u.id, u.full_name]),
-        )
-  return events.map((e) => ({
-    ...e,
-    target_name: e.kind === 'assigned' && e.to_value ? (names.get(Number(e.to_value)) ?? null) : null,
-  }))
+async function namedTargets(
+  tx: Tx,
+  events: Array<Omit<TicketEventView, 'target_name'>>,
+  named: readonly TicketPerson[],
+): Promise<TicketEventView[]> {
+  const names = new Map<number, string>(named.map((p) => [p.id, p.full_name]))
+  for (const e of events) if (e.actor_id !== null && e.actor_name !== null) names.set(e.actor_id, e.actor_name)
+  const targetOf = (e: Omit<TicketEventView, 'target_name'>) =>
+    e.kind === 'assigned' && e.to_value ? Number(e.to_value) : Number.NaN
+  const unknown = [...new Set(events.map(targetOf))].filter((id) => Number.isSafeInteger(id) && !names.has(id))
+  if (unknown.length > 0) {
+    const rows = await tx
+      .selectFrom('users')
+      .select(['id', shownName('users').as('full_name')])
+      .where('id', 'in', unknown)
+      .execute()
+    for (const row of rows) names.set(row.id, row.full_name)
+  }
+  return events.map((e) => ({ ...e, target_name: names.get(targetOf(e)) ?? null }))
 }
