@@ -1,5 +1,5 @@
-import { type ExpressionBuilder, sql } from 'kysely'
-import { dialectOf } from '#src/db/database.ts'
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
+import { type Dialect, dialectOf } from '#src/db/database.ts'
 import type { Database, NewUser, Role, Tx, User, UserStatus } from '#src/db/schema.ts'
 import { containsText } from '#src/db/text-match.ts'
 import { now } from '#src/db/time.ts'
@@ -60,13 +60,45 @@ export function publicUser(user: User): PublicUser {
 export interface UserListFilter {
   status?: UserStatus
   role?: Role
-  /** A fragment of the ФИО, login or phone, any case. */
+  /**
+   * Words of the ФИО, login or phone, any case and any order («Алла Емельянова», «емельянова алла»); a phone as
+   * it is dialled or written («8906…», «+7 906 198-73-12»): see `personMatch`.
+   */
   q?: string
   departmentId?: number
   /** 1-based. */
   page?: number
   /** Default 50, at most 200. */
   perPage?: number
+}
+
+/** Phones are kept as `+7XXXXXXXXXX` (fields.ts `normalizePhone`); what people type has spaces, dashes, brackets. */
+const PHONE_TYPED = /^[\d\s()+.-]+$/
+
+/**
+ * The people picker's and the users list's match. A query that is a phone (digits with its usual punctuation,
+ * three digits at least) matches the digits of the number, with or without a leading 8 or 7 (the trunk or
+ * country code of a Russian number): «8906», «+7 906 198-73-12» and «906 198» all find +79061987312. Otherwise every
+ * word must be in the ФИО, the login or the phone, in any order.
+ */
+export function personMatch(
+  eb: ExpressionBuilder<Database, 'users'>,
+  dialect: Dialect,
+  q: string,
+): Expression<SqlBool> {
+  const digits = q.replace(/\D/g, '')
+  if (PHONE_TYPED.test(q) && digits.length >= 3) {
+    // As typed, or without its first digit when that may be the 8 or 7 before the operator's code.
+    const forms = /^[78]/.test(digits) ? [digits, digits.slice(1)] : [digits]
+    return eb.or(forms.map((form) => containsText(dialect, 'phone', form)))
+  }
+  const columns = ['full_name', 'login', 'phone'] as const
+  return eb.and(
+    q
+      .split(/\s+/)
+      .filter((word) => word !== '')
+      .map((word) => eb.or(columns.map((column) => containsText(dialect, column, word)))),
+  )
 }
 
 export const USERS_PER_PAGE = 50
@@ -84,10 +116,7 @@ export async function listUsers(db: Tx, filter: UserListFilter = {}): Promise<{ 
     if (filter.status !== undefined) conditions.push(eb('status', '=', filter.status))
     if (filter.role !== undefined) conditions.push(eb('role', '=', filter.role))
     if (filter.departmentId !== undefined) conditions.push(eb('department_id', '=', filter.departmentId))
-    if (q !== '') {
-      const columns = ['full_name', 'login', 'phone'] as const
-      conditions.push(eb.or(columns.map((column) => containsText(dialect, column, q))))
-    }
+    if (q !== '') conditions.push(personMatch(eb, dialect, q))
     return eb.and(conditions)
   })
 

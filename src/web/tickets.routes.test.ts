@@ -533,6 +533,15 @@ describe('a new ticket', () => {
     expect(await journalOf(db, 'user.search')).toHaveLength(1)
     const byPhone = await getPage(app, '/people?q=5556677', staff)
     expect(byPhone.text).toContain('Кузнецова Ольга')
+    // As a phone is dialled or written, and a name in any order (issue 13).
+    await buildUser(db, { fullName: 'Емельянова Алла Петровна', phone: '+79061987312' })
+    for (const typed of ['8906', '+7 906 198-73-12', '8 (906) 198-73-12', 'Алла Емельянова', 'емельянова алла']) {
+      expect((await getPage(app, `/people?q=${encodeURIComponent(typed)}`, staff)).text, typed).toContain(
+        'Емельянова Алла Петровна',
+      )
+    }
+    const nobody = (await getPage(app, `/people?q=${encodeURIComponent('Алла Кузнецова')}`, staff)).text
+    expect(nobody).not.toMatch(/value="\d+"/)
 
     expect((await getPage(app, '/people?q=кузнец', requester)).status).toBe(404)
 
