@@ -13,6 +13,17 @@ export function containsText(dialect: Dialect, column: string, text: string): Ra
     : sql<SqlBool>`${sql.ref(column)} glob ${`*${caseInsensitiveGlob(text)}*`}`
 }
 
+/**
+ * "A word of this column begins with this text, in any case": «емельянов» finds «Алла Емельянова», not
+ * «Семельянов». The column's first word, or one after a space or a hyphen.
+ */
+export function startsWordText(dialect: Dialect, column: string, text: string): RawBuilder<SqlBool> {
+  const spaced = sql`(' ' || replace(${sql.ref(column)}, '-', ' '))`
+  return dialect === 'postgres'
+    ? sql<SqlBool>`${spaced} ilike ${`% ${escapeLike(text)}%`}`
+    : sql<SqlBool>`${spaced} glob ${`* ${caseInsensitiveGlob(text)}*`}`
+}
+
 /** LIKE and ILIKE with a literal fragment (the default escape character on PostgreSQL is the backslash). */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)

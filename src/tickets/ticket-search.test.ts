@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import type { Db, User } from '#src/db/schema.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { testDatabase } from '../../test/support/database.ts'
-import { buildActor, buildCategory, buildUser } from '../../test/support/factories.ts'
+import { buildActor, buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { addMessage } from './add-message.ts'
 import { createTicket } from './create-ticket.ts'
@@ -51,6 +51,34 @@ describe('full-text search', () => {
     })
     expect(await search(requester, 'картридж')).toContain(ticket.id)
     expect(await search(staff, 'тонер')).toContain(ticket.id)
+  })
+
+  test('staff find tickets by the requester’s or executor’s surname and by the department, in any form', async () => {
+    const department = await buildDepartment(db, 'Гнойная хирургия')
+    const filer = await buildUser(db, { fullName: 'Емельянова Алла Петровна', departmentId: department.id })
+    const executor = await buildUser(db, { role: 'executor', fullName: 'Жуков-Лавров Пётр' })
+    const filed = await buildTicket(db, { requesterId: filer.id, title: 'Не печатает принтер' })
+    const assigned = await buildTicket(db, { assigneeId: executor.id, title: 'Нет сети в ординаторской' })
+    const other = await buildTicket(db, { title: 'Емельянов просит монитор' })
+    expect(await search(staff, 'Емельянова')).toEqual(expect.arrayContaining([filed.id]))
+    expect(await search(staff, 'емельяновой')).toContain(filed.id)
+    expect(await search(staff, 'Алла Емельянова')).toEqual([filed.id])
+    expect(await search(staff, 'принтер Емельянова')).toEqual([filed.id])
+    expect(await search(staff, 'сети Емельянова')).toEqual([])
+    expect(await search(staff, 'Лавров')).toEqual([assigned.id])
+    expect(await search(staff, 'хирургия принтер')).toEqual([filed.id])
+    // The text is searched as before: «Емельянов» in a title, and the person's word-prefix («Емельянов…»).
+    expect(await search(staff, 'Емельянов')).toEqual(expect.arrayContaining([filed.id, other.id]))
+    // A name is not a requester's way into others' tickets, nor a way to their own by someone else's name.
+    expect(await search(filer, 'Жуков')).toEqual([])
+  })
+
+  test('a person blocked at their request (ст. 21) is not found by name', async () => {
+    const blocked = await buildUser(db, { fullName: 'Скрытова Мария' })
+    const ticket = await buildTicket(db, { requesterId: blocked.id, title: 'Мышь' })
+    expect(await search(staff, 'Скрытова')).toEqual([ticket.id])
+    await db.updateTable('users').set({ blocked_at: '2026-01-01T00:00:00.000Z' }).where('id', '=', blocked.id).execute()
+    expect(await search(staff, 'Скрытова')).toEqual([])
   })
 
   test("a requester's search never matches a staff internal note", async () => {

@@ -8,6 +8,7 @@ import {
 } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import type { Database, Tx } from '#src/db/schema.ts'
+import { startsWordText } from '#src/db/text-match.ts'
 
 /**
  * The full-text index of tickets (migration 0001): SQLite FTS5 `ticket_fts(title, description, messages,
@@ -126,18 +127,82 @@ export function tsQuery(terms: readonly string[]): string {
   return terms.map((t) => `${t}:*`).join(' & ')
 }
 
+/** Per word of a search, the people (by ФИО) and departments (by name) it names: ids, none for most words. */
+export type NamedInQuery = ReadonlyMap<string, { people: readonly number[]; departments: readonly number[] }>
+
+/** A word shorter than this names nobody: «ул», «5» would name half the hospital. */
+const MIN_NAME_TERM = 3
+/** A word naming more people than this is a first name of many: their tickets are found by the text alone. */
+const MAX_NAMED_PEOPLE = 500
+
+/**
+ * The people and departments a staff search names («Емельянова», «хирургия»): a word a word of whose ФИО or
+ * name begins with (its Russian ending cut as for the text: «Емельяновой» finds Емельянова). A blocked
+ * person (ст. 21) is not found by name. Undefined when no word names anyone: the search is the text's alone.
+ */
+export async function namedInQuery(tx: Tx, query: string): Promise<NamedInQuery | undefined> {
+  const named = new Map<string, { people: number[]; departments: number[] }>()
+  const dialect = dialectOf(tx)
+  for (const term of searchTerms(query)) {
+    if (term.length < MIN_NAME_TERM || !/\p{L}/u.test(term)) continue
+    const stem = prefixStem(term)
+    const people = await tx
+      .selectFrom('users')
+      .select('id')
+      .where('blocked_at', 'is', null)
+      .where(startsWordText(dialect, 'full_name', stem))
+      .limit(MAX_NAMED_PEOPLE + 1)
+      .execute()
+    const departments = await tx
+      .selectFrom('departments')
+      .select('id')
+      .where(startsWordText(dialect, 'name', stem))
+      .execute()
+    const ids = people.length > MAX_NAMED_PEOPLE ? [] : people.map((p) => p.id)
+    if (ids.length > 0 || departments.length > 0)
+      named.set(term, { people: ids, departments: departments.map((d) => d.id) })
+  }
+  return named.size > 0 ? named : undefined
+}
+
 /**
  * A condition on `tickets.id` matching the query, or null when the query has no words to search for.
- * Staff (`includeInternal`) also search internal notes.
+ * Staff (`includeInternal`) also search internal notes. With `named` (namedInQuery), each word is found in
+ * the text, or as the requester, the executor or the department it names: «принтер Емельянова» is a ticket
+ * about a printer filed by or assigned to Емельянова.
  */
 export function matchTickets(
   tx: Tx,
   eb: ExpressionBuilder<Database, 'tickets'>,
   query: string,
   includeInternal: boolean,
+  named?: NamedInQuery,
 ): Expression<SqlBool> | null {
   const terms = searchTerms(query)
   if (terms.length === 0) return null
+  if (named === undefined) return textMatch(tx, eb, terms, includeInternal)
+  return eb.and(
+    terms.map((term) => {
+      const text = textMatch(tx, eb, [term], includeInternal)
+      const { people = [], departments = [] } = named.get(term) ?? {}
+      return eb.or([
+        text,
+        ...(people.length > 0
+          ? [eb('tickets.requester_id', 'in', people), eb('tickets.assignee_id', 'in', people)]
+          : []),
+        ...(departments.length > 0 ? [eb('tickets.department_id', 'in', departments)] : []),
+      ])
+    }),
+  )
+}
+
+/** Tickets whose text holds every one of these words. */
+function textMatch(
+  tx: Tx,
+  eb: ExpressionBuilder<Database, 'tickets'>,
+  terms: readonly string[],
+  includeInternal: boolean,
+): Expression<SqlBool> {
   if (dialectOf(tx) === 'postgres') {
     const vector = sql.ref(includeInternal ? 'all_tsv' : 'public_tsv')
     return eb(

@@ -16,7 +16,7 @@ import type { Actor } from '#src/users/actor.ts'
 import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { finalStatuses, priorityRank, statusRank } from './rules.ts'
-import { ftsMatch, ftsTable, matchTickets, searchTerms } from './ticket-search.ts'
+import { ftsMatch, ftsTable, matchTickets, type NamedInQuery, namedInQuery, searchTerms } from './ticket-search.ts'
 
 /** Reads and writes of the `tickets` aggregate shared by the ticket use cases. */
 
@@ -162,8 +162,9 @@ export async function countTickets(
 ): Promise<CappedCount> {
   // With the words the only condition, FTS5 hands over matches until the cap; with other conditions too,
   // `id in (matches)` lets an index of those conditions drive (a join would walk matches that fail them).
-  const drive = ftsDrives(db, actor, filter, { otherFilters: false })
-  const base = db.selectFrom('tickets').where((eb) => eb.and(conditions(db, eb, actor, filter, at, !drive)))
+  const named = await namesSearched(db, actor, filter)
+  const drive = named ? null : ftsDrives(db, actor, filter, { otherFilters: false })
+  const base = db.selectFrom('tickets').where((eb) => eb.and(conditions(db, eb, actor, filter, at, !drive, named)))
   const matching = (drive ? base.innerJoin(ftsTable, 'ticket_fts.rowid', 'tickets.id').where(drive) : base)
     .select(sql.lit(1).as('one'))
     .limit(cap + 1)
@@ -207,6 +208,15 @@ function ftsDrives(
     filter.overdue !== undefined
   if (narrow || (other && !allow.otherFilters)) return null
   return ftsMatch(filter.q, can(actor, 'ticket.view_internal'))
+}
+
+/**
+ * The people and departments a staff search names (ticket-search.ts `namedInQuery`). A requester's search is
+ * their own tickets' text: a name would only match them all.
+ */
+async function namesSearched(db: Tx, actor: Actor, filter: TicketFilter): Promise<NamedInQuery | undefined> {
+  if (filter.q === undefined || bareNumber(filter.q) !== undefined || !can(actor, 'ticket.view')) return undefined
+  return namedInQuery(db, filter.q)
 }
 
 function bareNumber(q: string): string | undefined {
@@ -257,10 +267,12 @@ export async function listTicketPage(
 
   // A deferred join: find the page's ids on the tickets table alone (an index does the filtering and
   // ordering), then join the names for those few rows only, not for every matching ticket.
-  const drive = ftsDrives(db, actor, filter, { otherFilters: true, sort })
+  // A search naming people or departments is not the text's alone: FTS5 cannot drive it.
+  const named = await namesSearched(db, actor, filter)
+  const drive = named ? null : ftsDrives(db, actor, filter, { otherFilters: true, sort })
   const filtered = db
     .selectFrom('tickets')
-    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, !drive)))
+    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, !drive, named)))
     .select('tickets.id')
   let found: Array<{ id: number }>
   let counted: CappedCount | undefined
@@ -438,6 +450,7 @@ function conditions(
   filter: TicketFilter,
   at: string,
   words = true,
+  named?: NamedInQuery,
 ): Expression<SqlBool>[] {
   const list: Expression<SqlBool>[] = []
   // Without a ticket, `ticket.view` is true only for those who see every ticket.
@@ -466,7 +479,7 @@ function conditions(
     list.push(filter.overdue ? overdue : eb.not(overdue))
   }
   if (words && filter.q !== undefined && filter.q.trim() !== '') {
-    const text = matchTickets(tx, eb, filter.q, can(actor, 'ticket.view_internal'))
+    const text = matchTickets(tx, eb, filter.q, can(actor, 'ticket.view_internal'), named)
     const number = bareNumber(filter.q)
     // A bare number also finds the ticket with that number («№ 123»).
     const byNumber = number === undefined ? null : eb('tickets.id', '=', Number(number))
