@@ -22,6 +22,7 @@ import * as listIndexes from './migrations/0021-list-indexes.ts'
 import * as countIndexes from './migrations/0022-count-indexes.ts'
 import * as statsGrainIndex from './migrations/0023-stats-grain-index.ts'
 import * as ticketStatistics from './migrations/0024-ticket-statistics.ts'
+import * as formSubmissions from './migrations/0025-form-submissions.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0022-count-indexes': countIndexes,
   '0023-stats-grain-index': statsGrainIndex,
   '0024-ticket-statistics': ticketStatistics,
+  '0025-form-submissions': formSubmissions,
 }
 
 const provider: MigrationProvider = {

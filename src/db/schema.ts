@@ -303,6 +303,15 @@ export interface IdempotencyKeysTable {
   request_hash: string | null
 }
 
+/** A web form's token and where its first submission went (migration 0025; web/once-form.ts). */
+export interface FormSubmissionsTable {
+  user_id: number
+  token: string
+  /** The redirect after the creation; null while the first request is under way (or if it never finished). */
+  location: string | null
+  created_at: string
+}
+
 export interface BotConversationsTable {
   chat_id: string
   state: string
@@ -587,6 +596,7 @@ export interface Database {
   jobs: JobsTable
   settings: SettingsTable
   idempotency_keys: IdempotencyKeysTable
+  form_submissions: FormSubmissionsTable
   bot_conversations: BotConversationsTable
   leases: LeasesTable
   telegram_messages: TelegramMessagesTable

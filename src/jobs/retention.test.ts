@@ -1,12 +1,18 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { enqueueBotMessage } from '#src/notify/outbox.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
 import { clockAt } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildActor, buildCategory } from '../../test/support/factories.ts'
-import { deleteOldIdempotencyKeys, SCRUBBED_PAYLOAD, scrubFinishedNotices } from './retention.ts'
+import {
+  deleteOldFormSubmissions,
+  deleteOldIdempotencyKeys,
+  SCRUBBED_PAYLOAD,
+  scrubFinishedNotices,
+} from './retention.ts'
 
 let db: Db
 beforeAll(async () => {
@@ -48,6 +54,24 @@ describe('retention of the core rows', () => {
       ['3', 'pending', false],
       ['4', 'sent', false],
     ])
+  })
+
+  test('a web form’s once-token goes after a day', async () => {
+    const { user } = await buildActor(db, { role: 'requester' })
+    clockAt(0)
+    await db
+      .insertInto('form_submissions')
+      .values({ user_id: user.id, token: 'old', location: '/x', created_at: now() })
+      .execute()
+    clockAt(DAY - 60_000)
+    await db
+      .insertInto('form_submissions')
+      .values({ user_id: user.id, token: 'new', location: null, created_at: now() })
+      .execute()
+    clockAt(DAY + 1)
+    expect(await deleteOldFormSubmissions(db)).toBe(1)
+    const tokens = await db.selectFrom('form_submissions').select('token').where('user_id', '=', user.id).execute()
+    expect(tokens).toEqual([{ token: 'new' }])
   })
 
   test('idempotency keys go after a month; the tickets stay', async () => {

@@ -37,3 +37,12 @@ export async function deleteOldIdempotencyKeys(db: Db): Promise<number> {
   const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/** A form's token matters for the seconds of a double click or a retry: a day is plenty (once-form.ts). */
+export const FORM_SUBMISSION_KEEP_MINUTES = 24 * 60
+
+export async function deleteOldFormSubmissions(db: Db): Promise<number> {
+  const cutoff = addMinutes(now(), -FORM_SUBMISSION_KEEP_MINUTES)
+  const result = await db.deleteFrom('form_submissions').where('created_at', '<', cutoff).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -10,6 +10,7 @@ import { notifyUsers } from '#src/notify/outbox.ts'
 import { getSetting } from '#src/settings/settings.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
+import { isUniqueViolation } from '#src/users/unique.ts'
 import { computeDeadlines, limits, priorityLabels, sourceOfChannel, textLength, titleFromDescription } from './rules.ts'
 import { auditTicket, journalingDenials, othersThan, requireText } from './ticket-access.ts'
 import { indexNewTicket } from './ticket-search.ts'
@@ -254,11 +255,4 @@ function requestHash(actor: Actor, input: CreateTicketInput): string {
     attachments: (input.attachments ?? []).map((file) => [file.sha256, file.fileName, file.mimeType]),
   }
   return createHash('sha256').update(JSON.stringify(request)).digest('hex')
-}
-
-/** A primary-key or unique violation, on either engine. */
-function isUniqueViolation(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return false
-  const code = error.code
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
 }

@@ -7,6 +7,7 @@ import { enrolmentRequired } from '#src/users/totp.ts'
 import { csrfToken, foreignOrigin, givenToken, isSafeMethod, sameToken } from './csrf.ts'
 import type { WebEnv } from './env.ts'
 import { inLanguage, t } from './i18n.ts'
+import { submitOnce } from './once-form.ts'
 import { refusedPage } from './pages.tsx'
 
 /**
@@ -73,7 +74,8 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   c.set('actor', actorFromUser(session.user, 'web', clientIp(c)))
   c.set('csrf', csrf)
   c.set('sessionToken', token)
-  await inLanguage(session.user.language, next)
+  const repeated = await inLanguage(session.user.language, () => submitOnce(c, session.user.id, next))
+  if (repeated) return repeated
   // What is behind the login shows personal data: on a shared ward PC, «Back» after the sign-out must not
   // bring it back from the browser's cache. A route that chose its own caching (a file) keeps it.
   if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store')

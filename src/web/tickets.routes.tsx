@@ -34,6 +34,7 @@ import { dateTime } from './format.ts'
 import { readForm } from './forms.ts'
 import { msg, t } from './i18n.ts'
 import { activeStaff } from './lookups.ts'
+import { ONCE_FIELD } from './once-form.ts'
 import { requireSession } from './session.ts'
 import { formFiles, ticketFileRoutes, uploadProblem, withUploads } from './ticket-files.routes.tsx'
 import { ticketLiveRoutes } from './ticket-live.routes.tsx'
@@ -246,6 +247,9 @@ export function ticketRoutes(): Hono<WebEnv> {
             priority: values.priority,
             requesterId: values.requester,
             attachments,
+            // The form's once-token is the API's Idempotency-Key too: even a repeat the once-guard let through
+            // (its first request failed after the commit) files nothing twice.
+            idempotencyKey: form.text(ONCE_FIELD, 64),
           }),
         )
         created = ticket.id

@@ -166,4 +166,31 @@
       if (late || Number(event.lastEventId) > shown) void refresh()
     })
   }
+  // A form being sent is not sent again by a second click: its buttons wait for the next page (the server
+  // sends a creating form once anyway: once-form.ts). Listened to last, so a form another handler kept from
+  // going (a cancelled confirmation, the caller search, htmx) is left alone. Back to the page from the
+  // browser's cache, the buttons work again.
+  document.addEventListener('submit', (event) => {
+    const form = event.target
+    if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return
+    if (form.dataset.sending === '1') {
+      event.preventDefault()
+      return
+    }
+    form.dataset.sending = '1'
+    const buttons = () => form.querySelectorAll('button:not([type="button"])')
+    // After this turn: a button disabled now would drop its own name and value from what is sent.
+    setTimeout(() => {
+      for (const button of buttons()) button.disabled = true
+    }, 0)
+    // Still here after a while (a download, a lost connection): the form may be tried again.
+    setTimeout(() => ready(form), 10_000)
+  })
+  const ready = (form) => {
+    delete form.dataset.sending
+    for (const button of form.querySelectorAll('button:not([type="button"])')) button.disabled = false
+  }
+  window.addEventListener('pageshow', () => {
+    for (const form of document.querySelectorAll('form[data-sending]')) ready(form)
+  })
 })()

@@ -211,6 +211,7 @@ export function CategoryFormPage(props: CategoryFormProps) {
       <h1>{title}</h1>
       <CatalogueForm
         action={editing ? `/categories/${editing.id}` : '/categories'}
+        once={!editing}
         back="/categories"
         csrf={props.csrf}
         error={props.error}

@@ -9,6 +9,7 @@ import {
   FormError,
   MoveButtons,
   Notice,
+  OnceField,
   PageHead,
   ToggleForm,
 } from './parts.tsx'
@@ -42,6 +43,7 @@ export function DepartmentsPage(props: DepartmentsProps) {
       <FormError message={props.error} />
       <form method="post" action="/departments" class="card stack form-narrow">
         <CsrfField token={props.csrf} />
+        <OnceField />
         <FormError message={newProblem?.message} />
         <div class="inline-form">
           <label class="field inline-form__grow">

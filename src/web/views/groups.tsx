@@ -132,6 +132,7 @@ export function GroupFormPage(props: GroupFormProps) {
       <h1>{title}</h1>
       <CatalogueForm
         action={editing ? `/groups/${editing.id}` : '/groups'}
+        once={!editing}
         back="/groups"
         csrf={props.csrf}
         error={props.error}

@@ -3,7 +3,7 @@ import { priorities } from '#src/db/schema.ts'
 import { priorityLabels } from '#src/tickets/rules.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, FormError } from './parts.tsx'
+import { CsrfField, FormError, OnceField } from './parts.tsx'
 import { CategorySelect, FileField } from './ticket-page.tsx'
 
 export interface NewTicketValues {
@@ -37,6 +37,7 @@ export function NewTicketPage(props: NewTicketProps) {
         data-new-ticket
       >
         <CsrfField token={props.csrf} />
+        <OnceField />
         <FormError message={props.error} />
         {props.staff ? (
           <fieldset class="stack on-behalf">

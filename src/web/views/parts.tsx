@@ -4,9 +4,15 @@ import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { CSRF_FIELD } from '../csrf.ts'
 import { dateTime, relative } from '../format.ts'
 import { msg, t } from '../i18n.ts'
+import { ONCE_FIELD, onceToken } from '../once-form.ts'
 
 export function CsrfField(props: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={props.token} />
+}
+
+/** A form that creates something is sent once, whatever the clicks (once-form.ts). */
+export function OnceField() {
+  return <input type="hidden" name={ONCE_FIELD} value={onceToken()} />
 }
 
 /** Status: colour and its label, never colour alone. */
@@ -203,11 +209,14 @@ export function CatalogueForm(props: {
   namePlaceholder?: string
   description: string
   submit: string
+  /** A new one, not an edit: sent once (OnceField). */
+  once?: boolean
   children: Child
 }) {
   return (
     <form method="post" action={props.action} class="card stack form-narrow">
       <CsrfField token={props.csrf} />
+      {props.once ? <OnceField /> : null}
       <FormError message={props.error} />
       <label class="field">
         <span>{t('Название')}</span>

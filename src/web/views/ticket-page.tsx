@@ -9,7 +9,7 @@ import { dateTime, deadlineLeft } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { MAX_UPLOAD_BYTES } from '../ticket-files.routes.tsx'
 import { Layout } from './layout.tsx'
-import { CsrfField, DangerZone, eventText, FormError, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { CsrfField, DangerZone, eventText, FormError, OnceField, PriorityBadge, StatusBadge, When } from './parts.tsx'
 import type { Person } from './ticket-list.tsx'
 
 /** Which form a refusal belongs to. */
@@ -306,6 +306,7 @@ function ReplyBox(props: TicketViewProps) {
         data-reply
       >
         <CsrfField token={props.csrf} />
+        <OnceField />
         <FormError message={props.errors?.message} />
         {staff ? (
           <fieldset class="switch">
