@@ -170,6 +170,8 @@ export const pageSchemas = {
     }),
     assignee: person.nullable(),
     category: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+    /** The department the ticket is about (at filing the requester's). */
+    department: z.object({ id: z.number().int(), name: z.string() }).nullable(),
     messages: z.array(responseSchemas.Message.extend({ author_name: z.string() })),
     events: z.array(
       z.object({

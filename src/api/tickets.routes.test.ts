@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { apiUser, call, expectCleanError, idOf, testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
-import { buildCategory } from '../../test/support/factories.ts'
+import { buildCategory, buildDepartment } from '../../test/support/factories.ts'
 import { buildTicket, insertTickets, ticketTrail } from '../../test/support/ticket-factory.ts'
 
 async function setup() {
@@ -567,6 +567,19 @@ describe('PATCH /api/v1/tickets/{id}', () => {
       ['ticket.update', 'denied'],
       ['ticket.update', 'success'],
     ])
+    const ward = await buildDepartment(db, 'Неврология')
+    const moved = await call(app, 'PATCH', path, {
+      headers: executor.headers,
+      body: { department_id: ward.id, location: 'Палата 12' },
+    })
+    expect(moved.body).toMatchObject({ department_id: ward.id, location: 'Палата 12' })
+    const read = await call(app, 'GET', path, { headers: executor.headers })
+    expect(read.body).toMatchObject({ department: { id: ward.id, name: 'Неврология' } })
+    const cleared = await call(app, 'PATCH', path, {
+      headers: executor.headers,
+      body: { department_id: null, location: null },
+    })
+    expect(cleared.body).toMatchObject({ department_id: null, location: null })
     const foreign = await buildTicket(db)
     expectCleanError(
       await call(app, 'PATCH', `/api/v1/tickets/${foreign.id}`, { headers: requester.headers, body: { title: 'x' } }),

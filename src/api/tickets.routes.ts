@@ -64,9 +64,16 @@ export const updateTicketBody = z
     priority: z.enum(priorities).optional(),
     category_id: id.optional(),
     title: text(limits.title).optional(),
+    /** null: no department. */
+    department_id: id.nullable().optional(),
+    /** null or empty: not said. */
+    location: text(limits.location).nullable().optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'Укажите, что изменить: priority, category_id или title')
+  .refine(
+    (b) => Object.keys(b).length > 0,
+    'Укажите, что изменить: priority, category_id, title, department_id или location',
+  )
 
 export const messageBody = z
   .object({
@@ -171,6 +178,8 @@ export function ticketRoutes(): Hono<ApiEnv> {
       priority: body.priority,
       categoryId: body.category_id,
       title: body.title,
+      departmentId: body.department_id,
+      location: body.location,
     })
     return c.json(ticket)
   })

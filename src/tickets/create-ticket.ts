@@ -133,7 +133,7 @@ async function create(
     if (!department) throw new DomainError('validation', 'Отделение не найдено')
   }
   const location = input.location === undefined ? requester.room : input.location?.trim() || null
-  if (location !== null && textLength(location) > limits.title) {
+  if (location !== null && textLength(location) > limits.location) {
     throw new DomainError('validation', `Поле «Расположение» длиннее ${limits.title} символов`)
   }
 

@@ -107,6 +107,8 @@ export function isStaff(actor: Pick<Actor, 'role'>): boolean {
 
 export const limits = {
   title: 200,
+  /** Where the work is: a room, a corridor. */
+  location: 200,
   derivedTitle: 80,
   description: 10_000,
   body: 10_000,

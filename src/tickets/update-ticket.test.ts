@@ -4,7 +4,7 @@ import { addMinutes } from '#src/db/time.ts'
 import { setSetting, settingDefaults } from '#src/settings/settings.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { testDatabase } from '../../test/support/database.ts'
-import { buildActor, buildCategory, buildGroup, buildUser } from '../../test/support/factories.ts'
+import { buildActor, buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket, deniedAudit, ticketTrail, withoutDenials } from '../../test/support/ticket-factory.ts'
 import { listTickets } from './ticket-store.ts'
 import { updateTicket } from './update-ticket.ts'
@@ -17,6 +17,38 @@ beforeAll(async () => {
 const created = '2026-11-20T08:00:00.000Z'
 
 describe('updateTicket', () => {
+  test('staff move a ticket to another department and place; a requester cannot (issue 13)', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const requester = await buildActor(db)
+    const surgery = await buildDepartment(db, 'Хирургия для заявки')
+    const closed = await buildDepartment(db, 'Закрытое отделение')
+    await db.updateTable('departments').set({ active: 0 }).where('id', '=', closed.id).execute()
+    const ticket = await buildTicket(db, { requesterId: requester.user.id })
+
+    const moved = await updateTicket(db, actor, { ticketId: ticket.id, departmentId: surgery.id, location: ' Пост 3 ' })
+    expect(moved).toMatchObject({ department_id: surgery.id, location: 'Пост 3' })
+    const trail = await ticketTrail(db, ticket.id)
+    expect(trail.events.map((e) => [e.kind, e.to_value])).toEqual([
+      ['department_changed', String(surgery.id)],
+      ['location_changed', null],
+    ])
+    expect(trail.audit.at(-1)?.description).toContain('место')
+    // The place may be a room (ПДн): the journal says it changed, not what it is.
+    expect(JSON.stringify(trail.audit)).not.toContain('Пост 3')
+
+    const cleared = await updateTicket(db, actor, { ticketId: ticket.id, departmentId: null, location: '' })
+    expect(cleared).toMatchObject({ department_id: null, location: null })
+    await expect(updateTicket(db, actor, { ticketId: ticket.id, departmentId: closed.id })).rejects.toMatchObject({
+      code: 'validation',
+    })
+    await expect(updateTicket(db, actor, { ticketId: ticket.id, departmentId: 999_999 })).rejects.toMatchObject({
+      code: 'validation',
+    })
+    await expect(
+      updateTicket(db, requester.actor, { ticketId: ticket.id, departmentId: surgery.id }),
+    ).rejects.toMatchObject({ code: 'forbidden' })
+  })
+
   test('raising the priority recomputes the deadlines from creation', async () => {
     const { actor } = await buildActor(db, { role: 'executor' })
     const ticket = await buildTicket(db, { priority: 'normal', createdAt: created })

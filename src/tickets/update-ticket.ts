@@ -23,11 +23,15 @@ export interface UpdateTicketInput {
   priority?: Priority
   categoryId?: number
   title?: string
+  /** The department the ticket is about (null: none); at filing, the requester's. */
+  departmentId?: number | null
+  /** Where the work is (a room, a corridor; null or empty: not said); at filing, the requester's room. */
+  location?: string | null
 }
 
 /**
- * Staff change a ticket's priority, category or title. Deadlines are recomputed from the creation time;
- * a new category routes the ticket to its group.
+ * Staff change a ticket's priority, category, title, department or location. Deadlines are recomputed from
+ * the creation time; a new category routes the ticket to its group.
  */
 export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInput): Promise<Ticket> {
   return journalingDenials(db, actor, { action: 'ticket.update', ticketId: input.ticketId }, () =>
@@ -53,12 +57,32 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
       if (categoryChanged && category?.active !== 1) throw new DomainError('validation', 'Категория отключена')
       const priorityChanged = priority !== ticket.priority
       const titleChanged = title !== ticket.title
-      if (!categoryChanged && !priorityChanged && !titleChanged) return ticket
+      const departmentId = input.departmentId === undefined ? ticket.department_id : input.departmentId
+      if (departmentId !== null && departmentId !== ticket.department_id) {
+        const department = await tx
+          .selectFrom('departments')
+          .select('active')
+          .where('id', '=', departmentId)
+          .executeTakeFirst()
+        if (!department) throw new DomainError('validation', 'Отделение не найдено')
+        if (department.active !== 1) throw new DomainError('validation', 'Отделение отключено')
+      }
+      const departmentChanged = departmentId !== ticket.department_id
+      const location =
+        input.location === undefined
+          ? ticket.location
+          : input.location === null || input.location.trim() === ''
+            ? null
+            : requireText(input.location, 'Место', limits.location)
+      const locationChanged = location !== ticket.location
+      if (!categoryChanged && !priorityChanged && !titleChanged && !departmentChanged && !locationChanged) return ticket
 
       const at = now()
       const change: TicketUpdate = { updated_at: at }
       if (titleChanged) change.title = title
       if (priorityChanged) change.priority = priority
+      if (departmentChanged) change.department_id = departmentId
+      if (locationChanged) change.location = location
       if (categoryChanged) {
         change.category_id = categoryId
         change.group_id = category?.default_group_id ?? null
@@ -86,16 +110,23 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
       }
       if (priorityChanged) await event('priority_changed', ticket.priority, priority)
       if (categoryChanged) await event('category_changed', ticket.category_id, categoryId)
+      if (departmentChanged) await event('department_changed', ticket.department_id, departmentId)
+      // The place may be someone's room (ПДн): the event says it moved, not where from or to.
+      if (locationChanged) await event('location_changed', null, null)
 
       const parts = [
         titleChanged ? 'тема' : null,
         priorityChanged ? `приоритет «${priorityLabels[ticket.priority]}» → «${priorityLabels[priority]}»` : null,
         categoryChanged ? `категория ${ticket.category_id ?? '—'} → ${categoryId ?? '—'}` : null,
+        departmentChanged ? `отделение ${ticket.department_id ?? '—'} → ${departmentId ?? '—'}` : null,
+        locationChanged ? 'место' : null,
       ].filter((p) => p !== null)
       await auditTicket(tx, actor, ticket, 'ticket.update', `Заявка № ${ticket.id} изменена: ${parts.join(', ')}`, {
         ...(priorityChanged ? { priority: { from: ticket.priority, to: priority } } : {}),
         ...(categoryChanged ? { categoryId: { from: ticket.category_id, to: categoryId } } : {}),
         ...(titleChanged ? { title: true } : {}),
+        ...(departmentChanged ? { departmentId: { from: ticket.department_id, to: departmentId } } : {}),
+        ...(locationChanged ? { location: true } : {}),
       })
 
       // An unassigned ticket moved to another group is news for that group.

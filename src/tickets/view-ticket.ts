@@ -37,6 +37,8 @@ export interface TicketDetail {
   requester: TicketRequester
   assignee: TicketPerson | null
   category: { id: number; name: string } | null
+  /** The department the ticket is about (at filing the requester's; staff may change it). */
+  department: { id: number; name: string } | null
   /** Oldest first; internal notes only for those who may see them. */
   messages: TicketMessageView[]
   /** Oldest first. */
@@ -61,6 +63,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
         .select([
           'users.id',
           'users.full_name',
+          'users.department_id',
           'departments.name as department_name',
           'users.phone',
           'users.room',
@@ -71,7 +74,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
         ])
         .where('users.id', '=', ticket.requester_id)
         .executeTakeFirstOrThrow()
-      const { blocked_at, telegram_chat_id, telegram_blocked_at, ...shown } = maskBlocked(requesterRow)
+      const { blocked_at, telegram_chat_id, telegram_blocked_at, department_id, ...shown } = maskBlocked(requesterRow)
       const requester = {
         ...shown,
         blocked: blocked_at !== null,
@@ -85,6 +88,17 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
               .select(['id', shownName('users').as('full_name')])
               .where('id', '=', ticket.assignee_id)
               .executeTakeFirst()) ?? null)
+      // Most tickets are about their requester's department, whose name is read already.
+      const department =
+        ticket.department_id === null
+          ? null
+          : ticket.department_id === department_id && requesterRow.department_name !== null
+            ? { id: ticket.department_id, name: requesterRow.department_name }
+            : ((await tx
+                .selectFrom('departments')
+                .select(['id', 'name'])
+                .where('id', '=', ticket.department_id)
+                .executeTakeFirst()) ?? null)
       const category =
         ticket.category_id === null
           ? null
@@ -140,7 +154,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       // In the reads' own transaction: on SQLite one commit with the other work of the same turn (group
       // commit), and the page is returned only once its journal row is durable.
       await audit(tx, actor, ticketEntry(shownTicket, 'ticket.view', `Просмотр заявки № ${ticket.id}`))
-      return { ticket: shownTicket, requester, assignee, category, messages, events, attachments }
+      return { ticket: shownTicket, requester, assignee, category, department, messages, events, attachments }
     }),
   )
 }

@@ -442,6 +442,31 @@ describe('actions on a ticket', () => {
     expect(without.text).not.toContain('получит в Telegram')
   })
 
+  test('staff change the department and the place; the page and its timeline say so', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const executor = await webUser(db, { role: 'executor' })
+    const cardiology = await buildDepartment(db, 'Кардиология')
+    const ticket = await buildTicket(db)
+    const page = await getPage(app, `/tickets/${ticket.id}`, executor)
+    expect(page.text).toContain(`<option value="${cardiology.id}">Кардиология</option>`)
+    const saved = await postForm(app, `/tickets/${ticket.id}/update`, executor, {
+      priority: ticket.priority,
+      category: String(ticket.category_id),
+      department: String(cardiology.id),
+      location: 'Ординаторская, 2 этаж',
+    })
+    expect(saved.status).toBe(303)
+    expect(await ticketRow(db, ticket.id)).toMatchObject({
+      department_id: cardiology.id,
+      location: 'Ординаторская, 2 этаж',
+    })
+    const after = await getPage(app, `/tickets/${ticket.id}`, executor)
+    expect(after.text).toContain('сменил(а) отделение')
+    expect(after.text).toContain('<dd>Кардиология</dd>')
+    expect(after.text).toContain('<dd>Ординаторская, 2 этаж</dd>')
+  })
+
   test('staff change priority and category; a requester cannot', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)

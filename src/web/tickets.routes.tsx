@@ -346,8 +346,12 @@ export function ticketRoutes(): Hono<WebEnv> {
     const form = await readForm(c)
     const priority: Priority | undefined = priorities.find((p) => p === form.text('priority'))
     const categoryId = form.id('category')
+    // An empty choice is «не указано»; a form of an older page without the fields changes neither.
+    const department = form.text('department')
+    const departmentId = department === undefined ? undefined : department === '' ? null : form.id('department')
+    const location = form.text('location', 1_000)
     return act(c, ticketId, 'update', () =>
-      updateTicket(c.get('deps').db, c.get('actor'), { ticketId, priority, categoryId }),
+      updateTicket(c.get('deps').db, c.get('actor'), { ticketId, priority, categoryId, departmentId, location }),
     )
   })
 
@@ -393,6 +397,7 @@ async function ticketViewProps(
     detail,
     staffPeople: staff ? await activeStaff(db) : [],
     categories: staff ? await listCategories(db, { activeOnly: true }) : [],
+    departments: staff ? await listDepartments(db, { activeOnly: true }) : [],
     errors: extras.errors,
     draft: extras.draft,
     now: now(),

@@ -335,6 +335,10 @@ export function eventText(
         : t('сменил(а) приоритет')
     case 'category_changed':
       return t('сменил(а) категорию')
+    case 'department_changed':
+      return t('сменил(а) отделение')
+    case 'location_changed':
+      return t('сменил(а) место')
     case 'title_changed':
       return t('изменил(а) заголовок')
     case 'message':

@@ -1,5 +1,5 @@
 import { isPreviewableImage, MAX_FILE_BYTES, safeFileName } from '#src/attachments/file-store.ts'
-import type { Attachment, Category, TicketStatus, User } from '#src/db/schema.ts'
+import type { Attachment, Category, Department, TicketStatus, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { lockedStatuses, priorityLabels, statusChangeAction, statusLabels, transitions } from '#src/tickets/rules.ts'
 import type { TicketDetail, TicketEventView, TicketMessageView } from '#src/tickets/view-ticket.ts'
@@ -22,6 +22,8 @@ export interface TicketViewProps {
   detail: TicketDetail
   staffPeople: Person[]
   categories: Category[]
+  /** Active departments, for staff to say which one a ticket is about. */
+  departments: Department[]
   errors?: Partial<Record<TicketForm, string>>
   /** What was typed into the reply box, kept after a refusal. */
   draft?: string
@@ -107,8 +109,12 @@ function TicketHeader(props: TicketViewProps) {
           </dd>
         </div>
         <div>
+          <dt>{t('Отделение')}</dt>
+          <dd>{props.detail.department?.name ?? '—'}</dd>
+        </div>
+        <div>
           <dt>{t('Кабинет')}</dt>
-          <dd>{ticket.location ?? requester.room ?? '—'}</dd>
+          <dd>{ticket.location ?? '—'}</dd>
         </div>
         <div>
           <dt>{t('Телефон')}</dt>
@@ -478,7 +484,7 @@ function Actions(props: TicketViewProps) {
       {mayUpdate ? (
         <form method="post" action={`/tickets/${id}/update`} class="card action stack">
           <CsrfField token={csrf} />
-          <h2>{t('Приоритет и категория')}</h2>
+          <h2>{t('Приоритет, категория и место')}</h2>
           <FormError message={errors?.update} />
           <label class="field">
             <span>{t('Приоритет')}</span>
@@ -493,6 +499,28 @@ function Actions(props: TicketViewProps) {
           <label class="field" for="ticket-category">
             <span>{t('Категория')}</span>
             <CategorySelect categories={props.categories} selected={ticket.category_id} id="ticket-category" />
+          </label>
+          <label class="field">
+            <span>{t('Отделение')}</span>
+            <select name="department">
+              <option value="" selected={ticket.department_id === null}>
+                {t('— не указано —')}
+              </option>
+              {props.departments.map((d) => (
+                <option value={String(d.id)} selected={ticket.department_id === d.id}>
+                  {d.name}
+                </option>
+              ))}
+              {ticket.department_id !== null && !props.departments.some((d) => d.id === ticket.department_id) ? (
+                <option value={String(ticket.department_id)} selected>
+                  {props.detail.department?.name ?? t('Отделение № {id}', { id: ticket.department_id })}
+                </option>
+              ) : null}
+            </select>
+          </label>
+          <label class="field">
+            <span>{t('Место (кабинет)')}</span>
+            <input name="location" maxlength={200} value={ticket.location ?? ''} />
           </label>
           <div class="actions">
             <button type="submit" class="button">
