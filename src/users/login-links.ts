@@ -31,7 +31,7 @@ export const loginLinkMessages = {
 
 const refusedStatus: Record<Exclude<UserStatus, 'active'>, string> = {
   pending: 'Учётная запись ещё не подтверждена: дождитесь подтверждения куратором',
-  rejected: 'Заявка на регистрацию отклонена: обратитесь в ИТ-отдел',
+  rejected: 'Регистрация отклонена: обратитесь в ИТ-отдел',
   deactivated: 'Учётная запись отключена: обратитесь к администратору',
 }
 

@@ -81,7 +81,7 @@ describe('registerUser', () => {
   })
 
   test.each([
-    ['pending', 'уже подана'],
+    ['pending', 'уже отправлена'],
     ['active', 'уже зарегистрированы'],
     ['deactivated', 'отключена'],
   ] as const)('a chat that already has a %s account is refused', async (status, message) => {

@@ -92,8 +92,8 @@ export async function registerUser(db: Db, actor: Actor, input: RegisterUserInpu
         subjectId: user.id,
         pdn: true,
         description: existing
-          ? `Повторная заявка на регистрацию пользователя № ${user.id} после отклонения`
-          : `Заявка на регистрацию пользователя № ${user.id}`,
+          ? `Повторная регистрация пользователя № ${user.id} после отклонения`
+          : `Регистрация пользователя № ${user.id}`,
         details: { departmentId: input.departmentId },
       })
       const deciders = await activeUserIdsWithRoles(tx, ['curator', 'admin'])
@@ -104,7 +104,7 @@ export async function registerUser(db: Db, actor: Actor, input: RegisterUserInpu
 }
 
 const alreadyRegistered: Record<'pending' | 'active' | 'deactivated', string> = {
-  pending: 'Заявка на регистрацию уже подана, дождитесь подтверждения',
+  pending: 'Регистрация уже отправлена, дождитесь подтверждения',
   active: 'Вы уже зарегистрированы',
   deactivated: 'Учётная запись отключена, обратитесь к администратору',
 }

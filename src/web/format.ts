@@ -3,8 +3,9 @@
  * zone, «5 мин назад», «1 заявка, 2 заявки, 5 заявок».
  */
 
+import type { Role } from '#src/db/schema.ts'
 import { type PluralForms, plural } from '#src/format/plural.ts'
-import { t, tn } from './i18n.ts'
+import { msg, t, tn } from './i18n.ts'
 
 /** «5 заявок». */
 export function count(n: number, forms: PluralForms): string {
@@ -72,4 +73,16 @@ export function deadlineLeft(dueIso: string, nowIso: string, coarse = false): { 
   return ms < 0
     ? { overdue: true, text: t('просрочена на {span}', { span: span(ms, coarse) }) }
     : { overdue: false, text: t('осталось {span}', { span: span(ms, coarse) }) }
+}
+
+const roleLabels: Record<Role, string> = {
+  requester: msg('Заявитель'),
+  executor: msg('Исполнитель'),
+  curator: msg('Куратор'),
+  admin: msg('Администратор'),
+}
+
+/** A role as every page names it (the requester is «Заявитель» everywhere, as on the ticket page). */
+export function roleLabel(role: Role): string {
+  return t(roleLabels[role])
 }

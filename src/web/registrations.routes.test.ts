@@ -71,7 +71,7 @@ describe('the registrations page', () => {
     const admin = await webUser(db, { role: 'admin' })
     const page = await getPage(app, '/registrations', admin)
     expect(page.status).toBe(200)
-    expect(page.text).toContain('Нет заявок на регистрацию')
+    expect(page.text).toContain('Нет регистраций, ждущих решения')
   })
 
   test('an outcome link names only a person whose registration ended that way', async () => {
@@ -112,7 +112,7 @@ describe('deciding on a registration', () => {
     expect(await journal(db, 'user.confirm')).toMatchObject([{ actor_id: who.user.id, result: 'success' }])
     const after = await getPage(app, result.location ?? '', who)
     expect(after.text).toContain('Регистрация подтверждена: Сидорова Ольга')
-    expect(after.text).toContain('Нет заявок на регистрацию')
+    expect(after.text).toContain('Нет регистраций, ждущих решения')
   })
 
   test('a curator rejects with a reason: the person is rejected with it', async () => {

@@ -87,7 +87,7 @@ async function renderList(c: WebContext, extras: ListExtras, status: 200 | 422 =
     action: 'user.list',
     objectType: 'user',
     pdn: true,
-    description: `Просмотр заявок на регистрацию: ${items.length} из ${total}`,
+    description: `Просмотр регистраций: ${items.length} из ${total}`,
     details: {
       ids: items.map((u) => u.id),
       status: 'pending',

@@ -50,7 +50,7 @@ describe('the curator in chromium', () => {
       await rejectRow.getByLabel('Причина отклонения').fill('Не работает в больнице')
       await rejectRow.getByRole('button', { name: 'Отклонить' }).click()
       await page.getByText('Регистрация отклонена: Случайный Посетитель').waitFor()
-      await page.getByText('Нет заявок на регистрацию').waitFor()
+      await page.getByText('Нет регистраций, ждущих решения').waitFor()
       await screenshot(page, JOURNEY, '03-rejected')
       expect(await statuses(server.running.db, seeded.pendingIds)).toEqual(['active', 'rejected'])
 

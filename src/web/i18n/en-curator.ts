@@ -31,8 +31,8 @@ export const enCurator: Readonly<Record<string, string>> = {
   // Registrations.
   'Подтверждение регистраций': 'Registration requests',
   'Ожидают: {count}': 'Waiting: {count}',
-  'Нет заявок на регистрацию': 'No registration requests',
-  'Новые заявки приходят из Telegram-бота; кураторы и администраторы получают о них уведомление.':
+  'Нет регистраций, ждущих решения': 'No registrations awaiting a decision',
+  'Новые регистрации приходят из Telegram-бота; кураторы и администраторы получают о них уведомление.':
     'New requests come from the Telegram bot; curators and administrators are notified of them.',
   'ФИО и должность': 'Name and position',
   'Отделение и кабинет': 'Department and room',

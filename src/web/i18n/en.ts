@@ -55,7 +55,6 @@ export const en: Readonly<Record<string, string>> = {
   Статистика: 'Statistics',
   'Журнал аудита': 'Audit journal',
   Профиль: 'Profile',
-  Пользователь: 'User',
   Исполнитель: 'Executor',
   Куратор: 'Curator',
   Администратор: 'Administrator',

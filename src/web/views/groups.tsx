@@ -1,6 +1,7 @@
 import type { User } from '#src/db/schema.ts'
 import type { GroupWithMembers } from '#src/groups/group-store.ts'
-import { msg, t } from '../i18n.ts'
+import { roleLabel } from '../format.ts'
+import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
 import { ActiveBadge, CatalogueForm, CatalogueTable, Empty, FormError, Notice, PageHead, ToggleForm } from './parts.tsx'
 
@@ -10,13 +11,6 @@ export interface StaffMember {
   full_name: string
   role: User['role']
   status: User['status']
-}
-
-const roleLabels: Record<User['role'], string> = {
-  requester: msg('Пользователь'),
-  executor: msg('Исполнитель'),
-  curator: msg('Куратор'),
-  admin: msg('Администратор'),
 }
 
 export interface GroupsProps {
@@ -153,7 +147,7 @@ export function GroupFormPage(props: GroupFormProps) {
                     <input type="checkbox" name="member" value={String(p.id)} checked={v.memberIds.includes(p.id)} />
                     {` ${p.full_name}`}
                     <span class="muted small">
-                      {` · ${t(roleLabels[p.role])}${p.status === 'active' ? '' : `, ${t('отключён')}`}`}
+                      {` · ${roleLabel(p.role)}${p.status === 'active' ? '' : `, ${t('отключён')}`}`}
                     </span>
                   </label>
                 </li>

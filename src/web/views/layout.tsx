@@ -2,6 +2,7 @@ import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import type { User } from '#src/db/schema.ts'
 import { CSRF_HEADER } from '../csrf.ts'
+import { roleLabel } from '../format.ts'
 import { language, msg, t } from '../i18n.ts'
 import { assetUrl } from '../static.ts'
 import { CsrfField } from './parts.tsx'
@@ -30,13 +31,6 @@ export interface LayoutProps {
   /** The search box's current text. */
   q?: string | undefined
   children?: Child
-}
-
-const roleLabels: Record<User['role'], string> = {
-  requester: msg('Пользователь'),
-  executor: msg('Исполнитель'),
-  curator: msg('Куратор'),
-  admin: msg('Администратор'),
 }
 
 type Role = User['role']
@@ -126,7 +120,7 @@ export function Layout(props: LayoutProps) {
                   <a class="person__name" href="/profile">
                     {user.full_name}
                   </a>
-                  <span class="person__role">{t(roleLabels[user.role])}</span>
+                  <span class="person__role">{roleLabel(user.role)}</span>
                 </div>
                 <form method="post" action="/logout" class="logout">
                   <CsrfField token={csrf} />

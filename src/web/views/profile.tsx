@@ -1,11 +1,11 @@
 import type { ConsentRecordsTable, User } from '#src/db/schema.ts'
 import type { SessionInfo } from '#src/users/session-list.ts'
-import { date } from '../format.ts'
+import { date, roleLabel } from '../format.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
 import { CardForm, DangerZone, Fact, FormError, Notice, PageHead } from './parts.tsx'
 import { TelegramCard } from './telegram-link.tsx'
-import { roleLabel, SessionTable } from './users.tsx'
+import { SessionTable } from './users.tsx'
 
 type ConsentShown = Pick<ConsentRecordsTable, 'status' | 'channel' | 'created_at'>
 

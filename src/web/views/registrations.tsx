@@ -49,9 +49,9 @@ export function RegistrationsPage(props: RegistrationsProps) {
       <FormError message={orphanProblem?.message} />
       {people.length === 0 ? (
         <div class="empty">
-          <p>{t('Нет заявок на регистрацию')}</p>
+          <p>{t('Нет регистраций, ждущих решения')}</p>
           <p class="small">
-            {t('Новые заявки приходят из Telegram-бота; кураторы и администраторы получают о них уведомление.')}
+            {t('Новые регистрации приходят из Telegram-бота; кураторы и администраторы получают о них уведомление.')}
           </p>
         </div>
       ) : (

@@ -1,8 +1,8 @@
 import type { Department, Role, User } from '#src/db/schema.ts'
+import { roleLabel } from '../format.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
 import { CardForm, PageHead } from './parts.tsx'
-import { roleLabel } from './users.tsx'
 
 export interface NewUserValues {
   fullName?: string | undefined

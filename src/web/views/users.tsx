@@ -2,7 +2,7 @@ import type { Department, Role, User, UserStatus } from '#src/db/schema.ts'
 import { roles, userStatuses } from '#src/db/schema.ts'
 import type { ApiTokenRow } from '#src/users/list-api-tokens.ts'
 import type { SessionInfo } from '#src/users/session-list.ts'
-import { dateTime } from '../format.ts'
+import { dateTime, roleLabel } from '../format.ts'
 import { t, tn } from '../i18n.ts'
 import { ApiTokenTable } from './api-tokens.tsx'
 import { Layout } from './layout.tsx'
@@ -17,16 +17,6 @@ export interface UserQuery {
 }
 
 export const USERS_PER_PAGE = 50
-
-export function roleLabel(role: Role): string {
-  const labels: Record<Role, string> = {
-    requester: t('Пользователь'),
-    executor: t('Исполнитель'),
-    curator: t('Куратор'),
-    admin: t('Администратор'),
-  }
-  return labels[role]
-}
 
 export function userStatusLabel(status: UserStatus): string {
   const labels: Record<UserStatus, string> = {
