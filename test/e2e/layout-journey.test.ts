@@ -105,6 +105,15 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
     const box = await overdue.boundingBox()
     expect(box && box.x + box.width).toBeLessThanOrEqual(desktop.width)
     await screenshot(page, JOURNEY, '01-list-1366')
+    // The name in the top bar reads at 4.5:1 at least (WCAG AA; it was the links' blue on navy, 2.09:1).
+    const contrast = await page.evaluate(`(() => {
+      const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number)
+      const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4 }); return 0.2126 * r + 0.7152 * g + 0.0722 * b }
+      const fg = lum(rgb(getComputedStyle(document.querySelector('.person__name')).color))
+      const bg = lum(rgb(getComputedStyle(document.querySelector('.topbar')).backgroundColor))
+      return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)
+    })()`)
+    expect(contrast).toBeGreaterThanOrEqual(4.5)
     // Several sessions in a half-width card, and long names waiting for a decision: all within the page.
     await page.goto(`${server.base}/profile`)
     expect(await page.locator('table.sessions tbody tr').count()).toBeGreaterThanOrEqual(4)
@@ -126,8 +135,14 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
         expect((await overflow(page)).page, path).toBe(0)
       }
 
-      // The menu: every entry on screen, none behind a sideways scroll.
-      const menu = page.getByRole('navigation', { name: 'Разделы' }).getByRole('link')
+      // The menu: closed behind ☰, the page's heading right under the top bar (the open menu took ~150 px);
+      // opened, every entry on screen, none behind a sideways scroll.
+      const nav = page.getByRole('navigation', { name: 'Разделы' })
+      expect(await nav.isVisible()).toBe(false)
+      const heading = await page.locator('main h1').first().boundingBox()
+      expect(heading?.y).toBeLessThan(130)
+      await page.getByRole('button', { name: 'Меню' }).click()
+      const menu = nav.getByRole('link')
       expect(await menu.count()).toBe(12)
       for (const link of await menu.all()) {
         const box = await link.boundingBox()

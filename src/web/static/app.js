@@ -61,8 +61,18 @@
   })
 
   // Desk: the left navigation folds and stays folded across pages (the choice kept in this browser).
+  // Phone: the menu is closed on every page, behind ☰, so that the page starts at the top of the screen.
   const navToggle = document.querySelector('[data-nav-toggle]')
-  if (navToggle instanceof HTMLButtonElement) {
+  const phoneScreen = window.matchMedia('(max-width: 760px)')
+  if (navToggle instanceof HTMLButtonElement && phoneScreen.matches) {
+    document.body.classList.add('nav-menu')
+    navToggle.hidden = false
+    navToggle.setAttribute('aria-expanded', 'false')
+    navToggle.addEventListener('click', () => {
+      const open = document.body.classList.toggle('nav-open')
+      navToggle.setAttribute('aria-expanded', String(open))
+    })
+  } else if (navToggle instanceof HTMLButtonElement) {
     const setFolded = (folded) => {
       document.body.classList.toggle('nav-folded', folded)
       navToggle.setAttribute('aria-expanded', String(!folded))
