@@ -220,3 +220,22 @@ describe('who may not', () => {
     expect(await statusOf(db, person.id)).toMatchObject({ status: 'pending' })
   })
 })
+
+describe('registrations waiting are counted where those who decide look', () => {
+  test('the navigation of every page and the dashboard say how many wait; an executor sees no count', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const curator = await webUser(db, { role: 'curator' })
+    const executor = await webUser(db, { role: 'executor' })
+    expect((await getPage(app, '/tickets', curator)).text).not.toContain('class="nav-count"')
+    await pendingPerson(db, 'Первая Ожидающая')
+    await pendingPerson(db, 'Вторая Ожидающая')
+    for (const path of ['/', '/tickets', '/profile']) {
+      expect((await getPage(app, path, curator)).text, path).toMatch(/class="nav-count"[^>]*>\s*2\s*</)
+    }
+    expect((await getPage(app, '/', curator)).text).toContain('Ждут подтверждения: 2 регистрации')
+    const theirs = await getPage(app, '/', executor)
+    expect(theirs.text).not.toContain('nav-count')
+    expect(theirs.text).not.toContain('Ждут подтверждения')
+  })
+})

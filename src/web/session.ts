@@ -7,6 +7,7 @@ import { enrolmentRequired } from '#src/users/totp.ts'
 import { csrfToken, foreignOrigin, givenToken, isSafeMethod, sameToken } from './csrf.ts'
 import type { WebEnv } from './env.ts'
 import { inLanguage, t } from './i18n.ts'
+import { readNavCounts, withNavCounts } from './nav-counts.ts'
 import { submitOnce } from './once-form.ts'
 import { refusedPage } from './pages.tsx'
 
@@ -74,7 +75,9 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   c.set('actor', actorFromUser(session.user, 'web', clientIp(c)))
   c.set('csrf', csrf)
   c.set('sessionToken', token)
-  const repeated = await inLanguage(session.user.language, () => submitOnce(c, session.user.id, next))
+  const counts = isSafeMethod(c.req.method) ? await readNavCounts(db, session.user.role) : undefined
+  const run = () => submitOnce(c, session.user.id, next)
+  const repeated = await inLanguage(session.user.language, () => (counts ? withNavCounts(counts, run) : run()))
   if (repeated) return repeated
   // What is behind the login shows personal data: on a shared ward PC, «Back» after the sign-out must not
   // bring it back from the browser's cache. A route that chose its own caching (a file) keeps it.

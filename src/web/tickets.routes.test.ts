@@ -155,6 +155,16 @@ describe('the ticket list', () => {
     expect(csv).not.toContain('Вечерняя')
   })
 
+  test('a list URL with empty fields (a filter form sent as it is) goes to the tidy one', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const messy = await getPage(app, '/tickets?q=&status=new&priority=&from=&to=&category=&sort=', who)
+    expect(messy.status).toBe(302)
+    expect(messy.location).toBe('/tickets?status=new')
+    expect((await getPage(app, '/tickets?status=new', who)).status).toBe(200)
+  })
+
   test('a requester’s export holds only their own tickets', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)

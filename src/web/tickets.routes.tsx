@@ -38,7 +38,7 @@ import { ONCE_FIELD } from './once-form.ts'
 import { requireSession } from './session.ts'
 import { formFiles, ticketFileRoutes, uploadProblem, withUploads } from './ticket-files.routes.tsx'
 import { ticketLiveRoutes } from './ticket-live.routes.tsx'
-import { parseListQuery, readyViews, toFilter } from './ticket-query.ts'
+import { listHref, parseListQuery, readyViews, toFilter } from './ticket-query.ts'
 import { NewTicketPage, type NewTicketValues } from './views/new-ticket.tsx'
 import { type ListViewProps, TicketListPage, TicketResults } from './views/ticket-list.tsx'
 import { type TicketForm, TicketLiveParts, TicketPage, type TicketViewProps } from './views/ticket-page.tsx'
@@ -130,7 +130,10 @@ export function ticketRoutes(): Hono<WebEnv> {
     const actor = c.get('actor')
     const user = c.get('user')
     const staff = isStaff(actor)
-    const query = parseListQuery(new URL(c.req.url).searchParams)
+    const params = new URL(c.req.url).searchParams
+    const query = parseListQuery(params)
+    // A form sent without our script carries its empty fields: the list's URL is the tidy one.
+    if ([...params.values()].some((value) => value === '')) return c.redirect(listHref(query), 302)
     // A search reads through the read handle (SQLite: a thread), as the API's does; the tabs count without words.
     const reads = query.q ? readDbOf(c.get('deps')) : db
     const result = await listTickets(reads, actor, toFilter(query, config.tzDisplay))

@@ -32,6 +32,9 @@ export const enCurator: Readonly<Record<string, string>> = {
   'Подтверждение регистраций': 'Registration requests',
   'Ожидают: {count}': 'Waiting: {count}',
   'Нет регистраций, ждущих решения': 'No registrations awaiting a decision',
+  'Ждут решения: {n}': 'Awaiting a decision: {n}',
+  'Ждут подтверждения: {what}': 'Awaiting confirmation: {what}',
+  Открыть: 'Open',
   'Новые регистрации приходят из Telegram-бота; кураторы и администраторы получают о них уведомление.':
     'New requests come from the Telegram bot; curators and administrators are notified of them.',
   'ФИО и должность': 'Name and position',

@@ -203,4 +203,13 @@
   window.addEventListener('pageshow', () => {
     for (const form of document.querySelectorAll('form[data-sending]')) ready(form)
   })
+  // A filter form sends only what is chosen: «/tickets?status=new», not «?q=&from=&to=&status=new» (the server
+  // tidies such a URL too, for a form sent without this script).
+  document.addEventListener('htmx:configRequest', (event) => {
+    const detail = event.detail
+    if (detail?.verb !== 'get' || !(detail.formData instanceof FormData)) return
+    const kept = [...detail.formData.entries()].filter(([, value]) => value !== '')
+    for (const key of new Set([...detail.formData.keys()])) detail.formData.delete(key)
+    for (const [key, value] of kept) detail.formData.append(key, value)
+  })
 })()

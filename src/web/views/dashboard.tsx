@@ -7,7 +7,8 @@ import {
   overdueAt,
 } from '#src/stats/dashboard.ts'
 import { dateTime, deadlineLeft } from '../format.ts'
-import { t } from '../i18n.ts'
+import { t, tn } from '../i18n.ts'
+import { navCounts } from '../nav-counts.ts'
 import { type ListQuery, listHref } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
 import { eventText, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
@@ -20,6 +21,20 @@ export interface DashboardViewProps {
   tz: string
   /** For an admin: the last verified backup's end, and whether the latest attempt failed. */
   backup?: { lastGoodAt: string | null; lastFailed: boolean } | undefined
+}
+
+/** For those who decide on them: registrations waiting, with the way to them (the navigation counts them too). */
+function PendingRegistrations() {
+  const pending = navCounts()?.pendingRegistrations ?? 0
+  if (pending === 0) return null
+  return (
+    <p class="notice" role="status">
+      {t('Ждут подтверждения: {what}', {
+        what: tn(pending, ['регистрация', 'регистрации', 'регистраций'], ['registration', 'registrations']),
+      })}{' '}
+      · <a href="/registrations">{t('Открыть')}</a>
+    </p>
+  )
 }
 
 /** Older than this, the last good backup is a warning on the admin's dashboard. */
@@ -70,6 +85,7 @@ export function DashboardPage(props: DashboardViewProps) {
         </a>
       </PageHead>
       <BackupState {...props} />
+      <PendingRegistrations />
       <div class="dashboard">
         <TicketBlock
           id="mine"

@@ -4,6 +4,7 @@ import type { User } from '#src/db/schema.ts'
 import { CSRF_HEADER } from '../csrf.ts'
 import { roleLabel } from '../format.ts'
 import { language, msg, t } from '../i18n.ts'
+import { navCounts } from '../nav-counts.ts'
 import { assetUrl } from '../static.ts'
 import { CsrfField } from './parts.tsx'
 
@@ -60,6 +61,7 @@ const htmxConfig = JSON.stringify({ includeIndicatorStyles: false, allowEval: fa
 /** Every page: the left navigation, the top bar with search and the person, the content. */
 export function Layout(props: LayoutProps) {
   const { user, csrf } = props
+  const pending = navCounts()?.pendingRegistrations ?? 0
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -137,6 +139,11 @@ export function Layout(props: LayoutProps) {
                       <li>
                         <a href={entry.href} aria-current={props.section === entry.section ? 'page' : undefined}>
                           {t(entry.label)}
+                          {entry.section === 'registrations' && pending > 0 ? (
+                            <span class="nav-count" title={t('Ждут решения: {n}', { n: pending })}>
+                              {` ${pending}`}
+                            </span>
+                          ) : null}
                         </a>
                       </li>
                     ))}

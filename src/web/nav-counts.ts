@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { Db, Role } from '#src/db/schema.ts'
+
+/**
+ * Numbers the navigation shows beside a section, on every page: the registrations waiting for a curator's
+ * decision (issue 13: they were counted nowhere). Read once per page by the session middleware, for those
+ * who decide, and handed to the layout through the request's scope as the language is.
+ */
+export interface NavCounts {
+  pendingRegistrations: number
+}
+
+const current = new AsyncLocalStorage<NavCounts>()
+
+export function withNavCounts<T>(counts: NavCounts, fn: () => T): T {
+  return current.run(counts, fn)
+}
+
+export function navCounts(): NavCounts | undefined {
+  return current.getStore()
+}
+
+/** The counts a person's navigation shows (none for those who do not decide on registrations). */
+export async function readNavCounts(db: Db, role: Role): Promise<NavCounts | undefined> {
+  if (role !== 'curator' && role !== 'admin') return undefined
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string>().as('pending'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow()
+  return { pendingRegistrations: Number(row.pending) }
+}
