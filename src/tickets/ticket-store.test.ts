@@ -265,7 +265,7 @@ describe('paging by cursor', () => {
 // them and sorted (42 ms at a million tickets). Migration 0024's statistics tell the planner the pairs.
 if (testDialect() === 'postgres') {
   describe('the planner on PostgreSQL', () => {
-    test('knows new tickets are unassigned, and walks the newest of them down the status + creation index', async () => {
+    test('knows that new tickets are unassigned (its estimate of them is near the truth)', async () => {
       const { db } = await testDatabase()
       const user = await buildUser(db, { role: 'executor' })
       // 60 000 tickets in one statement: 1 in 200 new (all unassigned), the rest closed and assigned.
@@ -276,16 +276,19 @@ if (testDialect() === 'postgres') {
           to_char(timestamp '2024-01-01' + n * interval '13 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
           to_char(timestamp '2024-01-01' + n * interval '13 minutes', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
         from generate_series(1, 60000) as n`.execute(db)
-      const plan = async () => {
+      // What the planner expects of «new and unassigned»: its choice of plan follows from it (at a million, a
+      // sort of every new ticket when it expected 42 of 5 216; which plan wins at this size varies).
+      const expected = async () => {
         await sql`analyze tickets`.execute(db)
         const rows = await sql<{ 'QUERY PLAN': string }>`explain select id from tickets
-          where status in ('new') and assignee_id is null order by created_at desc, id desc limit 26`.execute(db)
-        return rows.rows.map((row) => row['QUERY PLAN']).join('\n')
+          where status = 'new' and assignee_id is null`.execute(db)
+        return Number(/rows=(\d+)/.exec(rows.rows[0]?.['QUERY PLAN'] ?? '')?.[1])
       }
-      expect(await plan()).toMatch(/Index Scan Backward using tickets_list_status_created_id_idx/)
-      // Without them the estimate is 1/200 of 1/200, and the plan reads every new ticket to sort them.
+      // 300 are: with the statistics the estimate is near that.
+      expect(await expected()).toBeGreaterThan(150)
+      // Without them, 1/200 of 1/200 of 60 000: about one.
       await sql`drop statistics tickets_status_assignee_stats`.execute(db)
-      expect(await plan()).toMatch(/Sort/)
+      expect(await expected()).toBeLessThan(10)
     })
   })
 }

@@ -4,6 +4,8 @@ import type { Context, Next } from 'hono'
 import { now } from '#src/db/time.ts'
 import { isUniqueViolation } from '#src/users/unique.ts'
 import type { WebEnv } from './env.ts'
+import { t } from './i18n.ts'
+import { refusedPage } from './pages.tsx'
 
 /**
  * Forms that create something are sent once (issue 13: a double click on «Отправить заявку» filed two
@@ -55,7 +57,8 @@ export async function submitOnce(c: Context<WebEnv>, userId: number, next: Next)
       .executeTakeFirst()
     if (first?.location) return c.redirect(first.location, 303)
     if (first && Date.now() > deadline) {
-      return c.html('<!doctype html><p>Форма уже отправлена и обрабатывается: обновите страницу.</p>', 409)
+      const refusal = t('Форма уже отправлена и ещё обрабатывается: обновите страницу через минуту')
+      return c.html(refusedPage(refusal, c.get('user'), c.get('csrf')), 409)
     }
     // Under way (wait), or given back by a first request that created nothing (claim it again).
     if (first) await sleep(POLL_MS)

@@ -81,6 +81,8 @@ export const enTicket: Readonly<Record<string, string>> = {
   'Отменить заявку': 'Cancel the ticket',
   'Приоритет, категория и место': 'Priority, category and place',
   'Место (кабинет)': 'Place (room)',
+  'Форма уже отправлена и ещё обрабатывается: обновите страницу через минуту':
+    'The form was sent and is still being processed: reload the page in a minute',
   'Отделение № {id}': 'Department № {id}',
   Сохранить: 'Save',
   '— выберите —': '— choose —',

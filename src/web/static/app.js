@@ -61,7 +61,7 @@
   })
 
   // Desk: the left navigation folds and stays folded across pages (the choice kept in this browser).
-  // Phone: the menu is closed on every page, behind ☰, so that the page starts at the top of the screen.
+  // Phone: the menu is closed behind ☰ on every page.
   const navToggle = document.querySelector('[data-nav-toggle]')
   const phoneScreen = window.matchMedia('(max-width: 760px)')
   if (navToggle instanceof HTMLButtonElement && phoneScreen.matches) {
@@ -176,10 +176,8 @@
       if (late || Number(event.lastEventId) > shown) void refresh()
     })
   }
-  // A form being sent is not sent again by a second click: its buttons wait for the next page (the server
-  // sends a creating form once anyway: once-form.ts). Listened to last, so a form another handler kept from
-  // going (a cancelled confirmation, the caller search, htmx) is left alone. Back to the page from the
-  // browser's cache, the buttons work again.
+  // A form being sent is not sent twice (once-form.ts is the rule). Listened to last: a form another handler
+  // kept (a confirmation, the caller search, htmx) is left alone.
   document.addEventListener('submit', (event) => {
     const form = event.target
     if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return
@@ -188,23 +186,21 @@
       return
     }
     form.dataset.sending = '1'
-    const buttons = () => form.querySelectorAll('button:not([type="button"])')
-    // After this turn: a button disabled now would drop its own name and value from what is sent.
-    setTimeout(() => {
-      for (const button of buttons()) button.disabled = true
-    }, 0)
-    // Still here after a while (a download, a lost connection): the form may be tried again.
+    // After this turn (a button disabled now drops its value); enabled again after 10 s (a download).
+    setTimeout(() => buttons(form, true), 0)
     setTimeout(() => ready(form), 10_000)
   })
+  const buttons = (form, disabled) => {
+    for (const button of form.querySelectorAll('button:not([type="button"])')) button.disabled = disabled
+  }
   const ready = (form) => {
     delete form.dataset.sending
-    for (const button of form.querySelectorAll('button:not([type="button"])')) button.disabled = false
+    buttons(form, false)
   }
   window.addEventListener('pageshow', () => {
     for (const form of document.querySelectorAll('form[data-sending]')) ready(form)
   })
-  // A filter form sends only what is chosen: «/tickets?status=new», not «?q=&from=&to=&status=new» (the server
-  // tidies such a URL too, for a form sent without this script).
+  // A filter form sends only what is chosen, not «?q=&from=&to=» (the server tidies such a URL too).
   document.addEventListener('htmx:configRequest', (event) => {
     const detail = event.detail
     if (detail?.verb !== 'get' || !(detail.formData instanceof FormData)) return
