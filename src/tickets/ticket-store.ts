@@ -212,12 +212,22 @@ function ftsDrives(
 
 /**
  * The people and departments a staff search names (ticket-search.ts `namedInQuery`). A requester's search is
- * their own tickets' text: a name would only match them all.
+ * their own tickets' text: a name would only match them all. Looked up once per filter: `listTickets` gives
+ * the same filter to its page and to its count.
  */
-async function namesSearched(db: Tx, actor: Actor, filter: TicketFilter): Promise<NamedInQuery | undefined> {
-  if (filter.q === undefined || bareNumber(filter.q) !== undefined || !can(actor, 'ticket.view')) return undefined
-  return namedInQuery(db, filter.q)
+function namesSearched(db: Tx, actor: Actor, filter: TicketFilter): Promise<NamedInQuery | undefined> {
+  if (filter.q === undefined || bareNumber(filter.q) !== undefined || !can(actor, 'ticket.view')) {
+    return Promise.resolve(undefined)
+  }
+  let found = namesOfFilter.get(filter)
+  if (!found) {
+    found = namedInQuery(db, filter.q)
+    namesOfFilter.set(filter, found)
+  }
+  return found
 }
+
+const namesOfFilter = new WeakMap<TicketFilter, Promise<NamedInQuery | undefined>>()
 
 function bareNumber(q: string): string | undefined {
   return /^\s*[№#]?\s*(\d{1,9})\s*$/u.exec(q)?.[1]

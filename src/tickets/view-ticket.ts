@@ -74,12 +74,13 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
         ])
         .where('users.id', '=', ticket.requester_id)
         .executeTakeFirstOrThrow()
+      // Reachable in Telegram: read before the mask, which hides a blocked person's chat behind a text.
+      const telegram =
+        requesterRow.telegram_chat_id !== null &&
+        requesterRow.telegram_blocked_at === null &&
+        requesterRow.blocked_at === null
       const { blocked_at, telegram_chat_id, telegram_blocked_at, department_id, ...shown } = maskBlocked(requesterRow)
-      const requester = {
-        ...shown,
-        blocked: blocked_at !== null,
-        telegram: requesterRow.telegram_chat_id !== null && telegram_blocked_at === null && blocked_at === null,
-      }
+      const requester = { ...shown, blocked: blocked_at !== null, telegram }
       const assignee =
         ticket.assignee_id === null
           ? null

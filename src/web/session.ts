@@ -75,7 +75,12 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   c.set('actor', actorFromUser(session.user, 'web', clientIp(c)))
   c.set('csrf', csrf)
   c.set('sessionToken', token)
-  const counts = isSafeMethod(c.req.method) ? await readNavCounts(db, session.user.role) : undefined
+  // Only a page has the navigation: not a form's answer, a fragment htmx swaps in, nor a live-update stream.
+  const page =
+    isSafeMethod(c.req.method) &&
+    c.req.header('hx-request') === undefined &&
+    !(c.req.header('accept') ?? '').includes('text/event-stream')
+  const counts = page ? await readNavCounts(db, session.user.role) : undefined
   const run = () => submitOnce(c, session.user.id, next)
   const repeated = await inLanguage(session.user.language, () => (counts ? withNavCounts(counts, run) : run()))
   if (repeated) return repeated
