@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import path from 'node:path'
 import Database from 'better-sqlite3'
 import {
   CompiledQuery,
@@ -8,7 +9,7 @@ import {
   PostgresDialect,
   type PostgresDialectConfig,
   PostgresDriver,
-  type SqliteDatabase,
+  type QueryResult,
   SqliteDialect,
   SqliteDriver,
   sql,
@@ -16,6 +17,7 @@ import {
 import pg from 'pg'
 import type { DatabaseConfig } from '#src/config.ts'
 import type { Db, Database as Schema, Tx } from './schema.ts'
+import { type SyncFile, WalSync } from './wal-sync.ts'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -37,6 +39,12 @@ export interface ConnectionWaits {
 }
 
 const connectionWaits = new WeakMap<Db, ConnectionWaits>()
+const walSyncs = new WeakMap<Db, WalSync>()
+
+/** The WAL's syncing of a SQLite file opened by `openDatabase` (undefined for PostgreSQL and `:memory:`). */
+export function walSyncOf(db: Db): WalSync | undefined {
+  return walSyncs.get(db)
+}
 
 /** The connection waits of a handle made by `openDatabase` (undefined for anything else). */
 export function connectionWaitsOf(db: Db): ConnectionWaits | undefined {
@@ -61,21 +69,64 @@ const STATEMENT_CACHE = 500
 /**
  * The database as Kysely's driver sees it, preparing each distinct SQL text once. better-sqlite3's statements are
  * reusable; one connection runs one query at a time (the driver's mutex), so a cached statement is never busy.
+ * `last` is the statement of the query running (or last run): whether it wrote.
  */
-function preparingOnce(database: Database.Database): SqliteDatabase {
-  const statements = new Map<string, Database.Statement>()
-  return {
-    close: () => database.close(),
-    prepare(text: string) {
-      let statement = statements.get(text)
-      if (statement) statements.delete(text)
-      else {
-        statement = database.prepare(text)
-        if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value as string)
-      }
-      statements.set(text, statement)
-      return statement
-    },
+class PreparingOnce {
+  readonly #database: Database.Database
+  readonly #statements = new Map<string, Database.Statement>()
+  last: Database.Statement | undefined
+
+  constructor(database: Database.Database) {
+    this.#database = database
+  }
+
+  close(): void {
+    this.#database.close()
+  }
+
+  prepare(text: string): Database.Statement {
+    let statement = this.#statements.get(text)
+    if (statement) this.#statements.delete(text)
+    else {
+      statement = this.#database.prepare(text)
+      if (this.#statements.size >= STATEMENT_CACHE)
+        this.#statements.delete(this.#statements.keys().next().value as string)
+    }
+    this.#statements.set(text, statement)
+    this.last = statement
+    return statement
+  }
+}
+
+/**
+ * SQLite's one connection, made durable by `WalSync`: a statement that wrote outside a transaction (its own
+ * autocommit) is answered once its commit is synced. Transactions are synced at their commit, by the driver.
+ */
+class DurableConnection implements DatabaseConnection {
+  readonly #inner: DatabaseConnection
+  readonly #database: Database.Database
+  readonly #statements: PreparingOnce
+  readonly #wal: WalSync
+
+  constructor(inner: DatabaseConnection, database: Database.Database, statements: PreparingOnce, wal: WalSync) {
+    this.#inner = inner
+    this.#database = database
+    this.#statements = statements
+    this.#wal = wal
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const inTransaction = this.#database.inTransaction
+    const result = await this.#inner.executeQuery<R>(query)
+    if (!inTransaction && !this.#database.inTransaction && !this.#statements.last?.readonly) {
+      this.#wal.committed()
+      await this.#wal.durable()
+    }
+    return result
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.#inner.streamQuery<R>(query, chunkSize)
   }
 }
 
@@ -85,19 +136,37 @@ function preparingOnce(database: Database.Database): SqliteDatabase {
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #database: Database.Database
+  readonly #statements: PreparingOnce
   readonly #waits: ConnectionWaits
-  constructor(database: Database.Database, waits: ConnectionWaits) {
-    super({ database: preparingOnce(database) })
+  readonly #wal: WalSync | undefined
+  #durable: DurableConnection | undefined
+
+  constructor(database: Database.Database, statements: PreparingOnce, waits: ConnectionWaits, wal?: WalSync) {
+    super({ database: statements })
     this.#database = database
+    this.#statements = statements
     this.#waits = waits
+    this.#wal = wal
   }
 
-  override acquireConnection(): Promise<DatabaseConnection> {
-    return timed(this.#waits, () => super.acquireConnection())
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await timed(this.#waits, () => super.acquireConnection())
+    if (!this.#wal) return connection
+    this.#durable ??= new DurableConnection(connection, this.#database, this.#statements, this.#wal)
+    return this.#durable
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+
+  /** Answered once durable: at once here, or by the caller that deferred it (the group commit, `WalSync`). */
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const deferred = this.#wal?.takeDeferral() ?? false
+    await super.commitTransaction(connection)
+    if (!this.#wal) return
+    this.#wal.committed()
+    if (!deferred) await this.#wal.durable()
   }
 
   /**
@@ -106,20 +175,28 @@ class ImmediateSqliteDriver extends SqliteDriver {
    * cause on its way up (a 500 instead of the 503 of a full disk).
    */
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    this.#wal?.takeDeferral()
     if (this.#database.inTransaction) await super.rollbackTransaction(connection)
+  }
+
+  override async destroy(): Promise<void> {
+    await super.destroy()
+    this.#wal?.close()
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #database: Database.Database
   readonly #waits: ConnectionWaits
-  constructor(database: Database.Database, waits: ConnectionWaits) {
+  readonly #wal: WalSync | undefined
+  constructor(database: Database.Database, waits: ConnectionWaits, wal?: WalSync) {
     super({ database })
     this.#database = database
     this.#waits = waits
+    this.#wal = wal
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.#database, this.#waits)
+    return new ImmediateSqliteDriver(this.#database, new PreparingOnce(this.#database), this.#waits, this.#wal)
   }
 }
 
@@ -156,14 +233,20 @@ export interface OpenOptions {
   asyncCommit?: boolean
   /** PostgreSQL: every transaction read-only, a write refused (25006); the read handle of `read-only.ts`. */
   readOnly?: boolean
+  /** SQLite: how the WAL file is synced (fdatasync; tests hold it back or fail it, wal-sync.ts). */
+  syncWal?: SyncFile
 }
 
 /** Opens Kysely over the configured engine, with the pragmas our durability rules need. */
 export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Db {
   if (config.kind === 'sqlite') {
     const database = new Database(config.file)
-    if (config.file !== ':memory:') database.pragma('journal_mode = WAL')
-    database.pragma('synchronous = FULL')
+    const wal =
+      config.file !== ':memory:' && database.pragma('journal_mode = WAL', { simple: true }) === 'wal'
+        ? new WalSync(`${path.resolve(config.file)}-wal`, options.syncWal)
+        : undefined
+    // With a WAL, commits are synced off the event loop (wal-sync.ts); without one (in memory), by SQLite.
+    database.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL')
     database.pragma('foreign_keys = ON')
     database.pragma('busy_timeout = 5000')
     database.pragma('secure_delete = ON')
@@ -172,8 +255,9 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     // keeps the file's pages all the same.
     database.pragma('cache_size = -32768')
     const waits: ConnectionWaits = { dialect: 'sqlite', acquired: 0, waitedSeconds: 0 }
-    const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(database, waits) })
+    const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(database, waits, wal) })
     connectionWaits.set(db, waits)
+    if (wal) walSyncs.set(db, wal)
     return db
   }
   const pool = new pg.Pool({

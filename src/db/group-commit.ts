@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely'
+import { walSyncOf } from './database.ts'
 import { openSavepoint } from './savepoint.ts'
 import type { Database, Db } from './schema.ts'
 
@@ -16,8 +17,9 @@ const writing = new WeakSet<Db>()
 
 /**
  * Runs `fn` in a transaction shared with the other units of work that arrived in the same turn of the event
- * loop, and resolves with its result once that transaction has committed (issue 12). SQLite makes every
- * commit durable with an fsync that holds the event loop; work that arrives together pays for one.
+ * loop, and resolves with its result once that transaction has committed and is on disk (issue 12). Work that
+ * arrives together pays for one commit; its sync runs off the event loop (wal-sync.ts) while the next batch
+ * is written, and is shared with the commits made meanwhile.
  *
  * Each unit runs in a savepoint of its own: a unit that throws rolls back its own writes only, and is
  * refused with its error at once (nothing of it was acknowledged); the others go on. A failed commit, or a
@@ -53,29 +55,43 @@ async function write(db: Db): Promise<void> {
   if (queued.length === 0) waiting.delete(db)
   if (batch.length === 0) return
   writing.add(db)
+  // The batch's commit is synced after the connection is free (wal-sync.ts): the next batch runs meanwhile.
+  const wal = walSyncOf(db)
   const done: Unit[] = []
   try {
     if (batch.length === 1) {
       // Alone: its own transaction, as before group commit (no savepoint to pay for).
       const [unit] = batch as [Unit]
-      await db.transaction().execute(unit.run)
+      await db.transaction().execute(async (tx) => {
+        await unit.run(tx)
+        wal?.deferNextCommit()
+      })
       done.push(unit)
     } else {
       await db.transaction().execute(async (tx) => {
         for (const unit of batch) {
           if (await inSavepoint(tx, unit)) done.push(unit)
         }
+        wal?.deferNextCommit()
       })
     }
-    for (const unit of done) unit.resolve()
   } catch (error) {
     // The commit failed, or the transaction went with a unit's failure: no unit of the batch is durable.
     for (const unit of batch) unit.reject(error)
+    return
   } finally {
     writing.delete(db)
     // Work that came while this batch committed is the next batch.
     if (waiting.has(db)) setImmediate(() => void write(db))
   }
+  try {
+    await wal?.durable()
+  } catch (error) {
+    // Committed, but not known to be on disk: refused, as if the commit had failed.
+    for (const unit of done) unit.reject(error)
+    return
+  }
+  for (const unit of done) unit.resolve()
 }
 
 /**
