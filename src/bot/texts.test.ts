@@ -6,6 +6,7 @@ import {
   consentPrompt,
   DEPARTMENTS_PER_PAGE,
   departmentPicker,
+  isButton,
   MESSAGE_MAX,
   splitText,
 } from './texts.ts'
@@ -56,4 +57,13 @@ test('the department picker pages by eight, with «Отмена» always', () =>
   expect(data(2)?.filter((d) => d?.startsWith('d:pick:'))).toEqual([callback.departmentPick(17)])
   expect(data(99)).toEqual(data(2))
   for (const page of [0, 1, 2]) expect(data(page)?.at(-1)).toBe(callback.cancel())
+})
+
+test('a typed button is matched without case and spaces; a text that is not a string (a malformed update) is none', () => {
+  expect(isButton('  ОТМЕНА ', 'Отмена')).toBe(true)
+  expect(isButton('Отмена заявки', 'Отмена')).toBe(false)
+  expect(isButton(undefined, 'Отмена')).toBe(false)
+  // The fuzzer's update (seed 361891124) had a number for a text: the bot threw instead of ignoring it.
+  expect(isButton(42, 'Отмена')).toBe(false)
+  expect(isButton({ text: 'Отмена' }, 'Отмена')).toBe(false)
 })

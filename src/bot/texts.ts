@@ -181,9 +181,13 @@ export function departmentPicker(
   return { text, buttons: rows, ...(editMessageId !== undefined ? { editMessageId } : {}) }
 }
 
-/** Texts a person may type instead of pressing a reply-keyboard button: compared without case and spaces. */
-export function isButton(text: string | undefined, label: string): boolean {
-  return text !== undefined && text.trim().toLocaleLowerCase('ru') === label.toLocaleLowerCase('ru')
+/**
+ * Texts a person may type instead of pressing a reply-keyboard button: compared without case and spaces. A
+ * `text` that is not a string (a malformed update: grammY's `message:text` filter only checks it is there) is
+ * no button.
+ */
+export function isButton(text: unknown, label: string): boolean {
+  return typeof text === 'string' && text.trim().toLocaleLowerCase('ru') === label.toLocaleLowerCase('ru')
 }
 
 // ---------------------------------------------------------------- new ticket (PRODUCT.md §4)
