@@ -7,7 +7,7 @@ import { enqueueBotMessage } from '#src/notify/outbox.ts'
 import { testConfig } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { type FakeTelegram, startFakeTelegram } from '../../test/support/fake-telegram.ts'
-import { createUpdateApplier } from './apply-update.ts'
+import { createUpdateApplier, malformed } from './apply-update.ts'
 import { BotContext } from './context.ts'
 import { createBot } from './create-bot.ts'
 
@@ -178,4 +178,35 @@ test('updates outside private chats and unknown kinds are recorded without effec
   for (const update of [group, unknown, spoofed]) expect(await applier.apply(update)).toBe('applied')
   expect(await db.selectFrom('outbox').selectAll().execute()).toEqual([])
   expect(await db.selectFrom('telegram_inbox').selectAll().execute()).toHaveLength(3)
+})
+
+test('an update whose texts are not strings is recorded without effect, and never reaches the handlers', async () => {
+  const lines: string[] = []
+  const watched = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) })
+  const applier = createUpdateApplier({ db, bot: await testBot(), config, logger: watched })
+  const numberText = message('Отмена')
+  if (numberText.message) Object.assign(numberText.message, { text: 42 })
+  const objectCaption = message('x')
+  if (objectCaption.message) Object.assign(objectCaption.message, { text: undefined, caption: { a: 1 } })
+  const numberData = {
+    update_id: nextUpdate++,
+    callback_query: {
+      id: 'q1',
+      chat_instance: 'c',
+      from: { id: 555, is_bot: false, first_name: 'A' },
+      data: 7,
+    },
+  } as unknown as Update
+  for (const update of [numberText, objectCaption, numberData]) expect(await applier.apply(update)).toBe('applied')
+  expect(await db.selectFrom('outbox').selectAll().execute()).toEqual([])
+  expect(await db.selectFrom('telegram_inbox').selectAll().execute()).toHaveLength(3)
+  const ignored = lines.map((line) => JSON.parse(line)).filter((l) => l.msg === 'malformed bot update ignored')
+  expect(ignored.map((l) => l.kind)).toEqual(['message', 'message', 'callback_query'])
+  expect(malformed(message('Отмена'))).toBe(false)
+  const commandWithoutText = message('/start')
+  if (commandWithoutText.message) Object.assign(commandWithoutText.message, { text: undefined })
+  expect(malformed(commandWithoutText)).toBe(true)
+  // A well-formed one next to them is answered as usual.
+  expect(await applier.apply(message('/start'))).toBe('applied')
+  expect(await db.selectFrom('outbox').selectAll().execute()).toHaveLength(1)
 })
