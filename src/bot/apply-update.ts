@@ -91,7 +91,10 @@ export function createUpdateApplier(deps: UpdateApplierDeps): UpdateApplier {
     let outcome: ApplyOutcome
     try {
       const lastTry = (failures.get(update.update_id) ?? 0) + 1 >= maxAttempts
-      const prepared = await deps.prepare?.(update, { lastTry })
+      // Recorded below without effect: the handlers, and the files' download, read these fields as what the Bot
+      // API says they are.
+      const ignored = malformed(update)
+      const prepared = ignored ? undefined : await deps.prepare?.(update, { lastTry })
       outcome = await transact(db, async (tx) => {
         const recorded = await tx
           .insertInto('telegram_inbox')
@@ -100,8 +103,7 @@ export function createUpdateApplier(deps: UpdateApplierDeps): UpdateApplier {
           .returning('update_id')
           .executeTakeFirst()
         if (!recorded) return 'replayed'
-        // Recorded, without effect: the handlers read these fields as what the Bot API says they are.
-        if (malformed(update)) {
+        if (ignored) {
           logger.warn({ updateId: update.update_id, kind }, 'malformed bot update ignored')
           return 'applied'
         }

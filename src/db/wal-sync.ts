@@ -100,11 +100,9 @@ export class WalSync {
         return
       }
       this.#synced = upTo
-      const still = this.#waiting.filter((w) => w.upTo > upTo)
-      const done = this.#waiting.filter((w) => w.upTo <= upTo)
-      this.#waiting.splice(0, this.#waiting.length, ...still)
-      for (const waiter of done) waiter.resolve()
-      if (still.length > 0) this.#start()
+      // Waiters queue in the order of their commits: those this sync covers are the first ones.
+      while (this.#waiting[0] && this.#waiting[0].upTo <= upTo) this.#waiting.shift()?.resolve()
+      if (this.#waiting.length > 0) this.#start()
     })
   }
 
