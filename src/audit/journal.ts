@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
+import { prepared } from '#src/db/prepared.ts'
 import type { AuditRow, Db, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
@@ -72,7 +73,7 @@ export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<Au
   }
   const full: AuditRow & { hash: string } = { ...row, hash: chainHash(row) }
   const endTimer = auditWriteSeconds.startTimer()
-  await db.insertInto('audit_log').values(full).execute()
+  await insertRow.execute(db, full)
   await writeHead(db, full)
   endTimer()
   return full
@@ -100,12 +101,33 @@ function fieldsOf(actor: Actor, entry: AuditEntry): RowFields {
   }
 }
 
+/** A chained row as the journal takes it (SQLite's path, where every row is chained as it is written). */
+const insertRow = prepared((db, row: AuditRow & { hash: string }) =>
+  db.insertInto('audit_log').values({
+    id: row.id,
+    at: row.at,
+    actor_id: row.actor_id,
+    channel: row.channel,
+    ip: row.ip,
+    action: row.action,
+    object_type: row.object_type,
+    object_id: row.object_id,
+    subject_id: row.subject_id,
+    pdn_related: row.pdn_related,
+    result: row.result,
+    description: row.description,
+    details: row.details,
+    prev_hash: row.prev_hash,
+    hash: row.hash,
+  }),
+)
+
+const updateHead = prepared((db, p: { value: string; at: string }) =>
+  db.updateTable('settings').set({ value: p.value, updated_at: p.at }).where('key', '=', AUDIT_HEAD_KEY),
+)
+
 async function writeHead(tx: Tx, head: AuditHead): Promise<void> {
-  await tx
-    .updateTable('settings')
-    .set({ value: JSON.stringify({ id: head.id, hash: head.hash }), updated_at: now() })
-    .where('key', '=', AUDIT_HEAD_KEY)
-    .execute()
+  await updateHead.execute(tx, { value: JSON.stringify({ id: head.id, hash: head.hash }), at: now() })
 }
 
 /**
@@ -244,11 +266,15 @@ export function consoleOperatorOf(details: string | null): string | undefined {
 }
 
 /** Reads the chain's head, locking it on PostgreSQL so that concurrent writers queue up behind it. */
+const readHead = prepared((db) => db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY))
+
+const readHeadForUpdate = prepared((db) =>
+  db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY).forUpdate(),
+)
+
 async function lockHead(tx: Tx): Promise<AuditHead> {
-  const query = tx.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY)
   // SQLite needs no row lock: our transactions start with `begin immediate` and hold the write lock.
-  const found =
-    dialectOf(tx) === 'postgres' ? await query.forUpdate().executeTakeFirst() : await query.executeTakeFirst()
+  const found = await (dialectOf(tx) === 'postgres' ? readHeadForUpdate : readHead).first(tx, {})
   if (!found) throw new Error('audit head is missing: the database is not migrated')
   return parseHead(found.value)
 }

@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
+import { prepared } from '#src/db/prepared.ts'
 import {
   type Database,
   type Priority,
@@ -20,15 +21,20 @@ import { ftsMatch, ftsTable, matchTickets, type NamedInQuery, namedInQuery, sear
 
 /** Reads and writes of the `tickets` aggregate shared by the ticket use cases. */
 
+const ticketById = prepared((db, p: { id: number }) => db.selectFrom('tickets').selectAll().where('id', '=', p.id))
+
+const ticketByIdForUpdate = prepared((db, p: { id: number }) =>
+  db.selectFrom('tickets').selectAll().where('id', '=', p.id).forUpdate(),
+)
+
 export async function findTicket(db: Tx, id: number): Promise<Ticket | undefined> {
-  return db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst()
+  return ticketById.first(db, { id })
 }
 
 /** Reads a ticket for a change, locking its row on PostgreSQL so that concurrent changes queue up. */
 export async function findTicketForUpdate(tx: Tx, id: number): Promise<Ticket | undefined> {
-  const query = tx.selectFrom('tickets').selectAll().where('id', '=', id)
   // SQLite needs no row lock: our transactions begin immediate and hold the write lock.
-  return dialectOf(tx) === 'postgres' ? query.forUpdate().executeTakeFirst() : query.executeTakeFirst()
+  return (dialectOf(tx) === 'postgres' ? ticketByIdForUpdate : ticketById).first(tx, { id })
 }
 
 /** Writes a change to a ticket and returns the row as it now is. */

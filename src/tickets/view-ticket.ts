@@ -1,4 +1,5 @@
 import { audit } from '#src/audit/journal.ts'
+import { prepared } from '#src/db/prepared.ts'
 import type { Attachment, Db, Ticket, TicketEvent, TicketMessage, Tx } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -49,91 +50,69 @@ export interface TicketDetail {
 /** Timeline entries for IT's eyes only: staff notes and the deadline bookkeeping. */
 const internalEventKinds = ['note', 'deadline_breached']
 
-/** Opens a ticket with its timeline; the read of the requester's data is journaled. */
-export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<TicketDetail> {
-  const attempt = { action: 'ticket.view', ticketId: input.ticketId }
-  return journalingDenials(db, actor, attempt, () =>
-    transact(db, async (tx) => {
-      const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
-      const internal = can(actor, 'ticket.view_internal', ticket)
+const requesterById = prepared((db, p: { id: number }) =>
+  db
+    .selectFrom('users')
+    .leftJoin('departments', 'departments.id', 'users.department_id')
+    .select([
+      'users.id',
+      'users.full_name',
+      'users.department_id',
+      'departments.name as department_name',
+      'users.phone',
+      'users.room',
+      'users.position',
+      'users.blocked_at',
+      'users.telegram_chat_id',
+      'users.telegram_blocked_at',
+    ])
+    .where('users.id', '=', p.id),
+)
 
-      const requesterRow = await tx
-        .selectFrom('users')
-        .leftJoin('departments', 'departments.id', 'users.department_id')
-        .select([
-          'users.id',
-          'users.full_name',
-          'users.department_id',
-          'departments.name as department_name',
-          'users.phone',
-          'users.room',
-          'users.position',
-          'users.blocked_at',
-          'users.telegram_chat_id',
-          'users.telegram_blocked_at',
-        ])
-        .where('users.id', '=', ticket.requester_id)
-        .executeTakeFirstOrThrow()
-      // Reachable in Telegram: read before the mask, which hides a blocked person's chat behind a text.
-      const telegram =
-        requesterRow.telegram_chat_id !== null &&
-        requesterRow.telegram_blocked_at === null &&
-        requesterRow.blocked_at === null
-      const { blocked_at, telegram_chat_id, telegram_blocked_at, department_id, ...shown } = maskBlocked(requesterRow)
-      const requester = { ...shown, blocked: blocked_at !== null, telegram }
-      const assignee =
-        ticket.assignee_id === null
-          ? null
-          : ((await tx
-              .selectFrom('users')
-              .select(['id', shownName('users').as('full_name')])
-              .where('id', '=', ticket.assignee_id)
-              .executeTakeFirst()) ?? null)
-      // Most tickets are about their requester's department, whose name is read already.
-      const department =
-        ticket.department_id === null
-          ? null
-          : ticket.department_id === department_id && requesterRow.department_name !== null
-            ? { id: ticket.department_id, name: requesterRow.department_name }
-            : ((await tx
-                .selectFrom('departments')
-                .select(['id', 'name'])
-                .where('id', '=', ticket.department_id)
-                .executeTakeFirst()) ?? null)
-      const category =
-        ticket.category_id === null
-          ? null
-          : ((await tx
-              .selectFrom('categories')
-              .select(['id', 'name'])
-              .where('id', '=', ticket.category_id)
-              .executeTakeFirst()) ?? null)
+const personById = prepared((db, p: { id: number }) =>
+  db
+    .selectFrom('users')
+    .select(['id', shownName('users').as('full_name')])
+    .where('id', '=', p.id),
+)
 
-      let messagesQuery = tx
+const departmentById = prepared((db, p: { id: number }) =>
+  db.selectFrom('departments').select(['id', 'name']).where('id', '=', p.id),
+)
+
+const categoryById = prepared((db, p: { id: number }) =>
+  db.selectFrom('categories').select(['id', 'name']).where('id', '=', p.id),
+)
+
+/** A ticket's messages, events and files, oldest first: all of them for staff, or what its requester may see. */
+function timelineQueries(internal: boolean) {
+  return {
+    messages: prepared((db, p: { ticketId: number }) => {
+      const query = db
         .selectFrom('ticket_messages')
         .innerJoin('users', 'users.id', 'ticket_messages.author_id')
         .selectAll('ticket_messages')
         .select(shownName('users').as('author_name'))
-        .where('ticket_messages.ticket_id', '=', ticket.id)
-      if (!internal) messagesQuery = messagesQuery.where('ticket_messages.kind', '=', 'external')
-      const messages = await messagesQuery.orderBy('ticket_messages.id').execute()
-
-      let eventsQuery = tx
+        .where('ticket_messages.ticket_id', '=', p.ticketId)
+      return (internal ? query : query.where('ticket_messages.kind', '=', 'external')).orderBy('ticket_messages.id')
+    }),
+    events: prepared((db, p: { ticketId: number }) => {
+      const query = db
         .selectFrom('ticket_events')
         .leftJoin('users', 'users.id', 'ticket_events.actor_id')
         .selectAll('ticket_events')
         .select(shownNameOrNull('users').as('actor_name'))
-        .where('ticket_events.ticket_id', '=', ticket.id)
-      if (!internal) eventsQuery = eventsQuery.where('ticket_events.kind', 'not in', internalEventKinds)
-      const events = await namedTargets(tx, await eventsQuery.orderBy('ticket_events.id').execute(), [
-        ...(assignee ? [assignee] : []),
-        ...messages.map((m) => ({ id: m.author_id, full_name: m.author_name })),
-      ])
-
-      let attachmentsQuery = tx.selectFrom('attachments').selectAll().where('ticket_id', '=', ticket.id)
-      if (!internal) {
-        // Files attached to an internal note are as internal as the note.
-        attachmentsQuery = attachmentsQuery.where((eb) =>
+        .where('ticket_events.ticket_id', '=', p.ticketId)
+      return (internal ? query : query.where('ticket_events.kind', 'not in', internalEventKinds)).orderBy(
+        'ticket_events.id',
+      )
+    }),
+    attachments: prepared((db, p: { ticketId: number }) => {
+      const query = db.selectFrom('attachments').selectAll().where('ticket_id', '=', p.ticketId)
+      if (internal) return query.orderBy('id')
+      // Files attached to an internal note are as internal as the note.
+      return query
+        .where((eb) =>
           eb.or([
             eb('message_id', 'is', null),
             eb(
@@ -142,13 +121,55 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
               eb
                 .selectFrom('ticket_messages')
                 .select('id')
-                .where('ticket_id', '=', ticket.id)
+                .where('ticket_id', '=', p.ticketId)
                 .where('kind', '=', 'external'),
             ),
           ]),
         )
-      }
-      const attachments = await attachmentsQuery.orderBy('id').execute()
+        .orderBy('id')
+    }),
+  }
+}
+
+const staffTimeline = timelineQueries(true)
+const requesterTimeline = timelineQueries(false)
+
+/** Opens a ticket with its timeline; the read of the requester's data is journaled. */
+export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<TicketDetail> {
+  const attempt = { action: 'ticket.view', ticketId: input.ticketId }
+  return journalingDenials(db, actor, attempt, () =>
+    transact(db, async (tx) => {
+      const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
+      const internal = can(actor, 'ticket.view_internal', ticket)
+
+      const requesterRow = await requesterById.first(tx, { id: ticket.requester_id })
+      if (!requesterRow) throw new Error(`ticket ${ticket.id}: its requester ${ticket.requester_id} is missing`)
+      // Reachable in Telegram: read before the mask, which hides a blocked person's chat behind a text.
+      const telegram =
+        requesterRow.telegram_chat_id !== null &&
+        requesterRow.telegram_blocked_at === null &&
+        requesterRow.blocked_at === null
+      const { blocked_at, telegram_chat_id, telegram_blocked_at, department_id, ...shown } = maskBlocked(requesterRow)
+      const requester = { ...shown, blocked: blocked_at !== null, telegram }
+      const assignee =
+        ticket.assignee_id === null ? null : ((await personById.first(tx, { id: ticket.assignee_id })) ?? null)
+      // Most tickets are about their requester's department, whose name is read already.
+      const department =
+        ticket.department_id === null
+          ? null
+          : ticket.department_id === department_id && requesterRow.department_name !== null
+            ? { id: ticket.department_id, name: requesterRow.department_name }
+            : ((await departmentById.first(tx, { id: ticket.department_id })) ?? null)
+      const category =
+        ticket.category_id === null ? null : ((await categoryById.first(tx, { id: ticket.category_id })) ?? null)
+
+      const timeline = internal ? staffTimeline : requesterTimeline
+      const messages = await timeline.messages.execute(tx, { ticketId: ticket.id })
+      const events = await namedTargets(tx, await timeline.events.execute(tx, { ticketId: ticket.id }), [
+        ...(assignee ? [assignee] : []),
+        ...messages.map((m) => ({ id: m.author_id, full_name: m.author_name })),
+      ])
+      const attachments = await timeline.attachments.execute(tx, { ticketId: ticket.id })
 
       // The place is the requester's room when they filed it: theirs to hide while blocked.
       const shownTicket = requester.blocked && ticket.location !== null ? { ...ticket, location: BLOCKED_TEXT } : ticket

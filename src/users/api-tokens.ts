@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { auditDenied } from '#src/audit/denied.ts'
 import { audit } from '#src/audit/journal.ts'
+import { prepared } from '#src/db/prepared.ts'
 import type { Db, Tx, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { hashToken } from './sessions.ts'
+import { findUser } from './user-store.ts'
 
 /**
  * Personal API tokens for integrations: `hd_` + 256 random bits, shown once, stored as sha256.
@@ -114,17 +116,20 @@ export async function revokeApiToken(db: Db, actor: Actor, input: { tokenId: num
   })
 }
 
+const activeToken = prepared((db, p: { hash: string }) =>
+  db
+    .selectFrom('api_tokens')
+    .select(['id', 'user_id', 'last_used_at'])
+    .where('token_hash', '=', p.hash)
+    .where('revoked_at', 'is', null),
+)
+
 /** The token's active user, or undefined for an unknown, revoked or foreign-looking token. */
 export async function resolveApiToken(db: Tx, token: string): Promise<User | undefined> {
   if (!/^hd_[A-Za-z0-9_-]{43}$/.test(token)) return undefined
-  const found = await db
-    .selectFrom('api_tokens')
-    .select(['id', 'user_id', 'last_used_at'])
-    .where('token_hash', '=', hashToken(token))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
+  const found = await activeToken.first(db, { hash: hashToken(token) })
   if (!found) return undefined
-  const user = await db.selectFrom('users').selectAll().where('id', '=', found.user_id).executeTakeFirst()
+  const user = await findUser(db, found.user_id)
   if (user?.status !== 'active') return undefined
   const at = now()
   if (found.last_used_at === null || Date.parse(at) - Date.parse(found.last_used_at) >= TOUCH_INTERVAL_MS) {

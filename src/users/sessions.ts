@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { prepared } from '#src/db/prepared.ts'
 import type { Tx, User } from '#src/db/schema.ts'
 import { addMinutes, now } from '#src/db/time.ts'
+import { findUser } from './user-store.ts'
 
 /**
  * Server-side sessions (COMPLIANCE.md §5, УПД.10). The cookie carries 256 random bits; the database keeps
@@ -64,19 +66,22 @@ export async function createSession(db: Tx, userId: number, meta: SessionMeta): 
 }
 
 /** The session's active user, or undefined when the token is unknown, revoked, idle, expired or the user inactive. */
+const sessionById = prepared((db, p: { id: string }) =>
+  db
+    .selectFrom('sessions')
+    .select(['id', 'user_id', 'last_seen_at', 'expires_at', 'revoked_at', 'consent_due'])
+    .where('id', '=', p.id),
+)
+
 export async function resolveSession(db: Tx, token: string): Promise<ResolvedSession | undefined> {
   if (!looksLikeToken(token)) return undefined
   const sessionId = hashToken(token)
-  const session = await db
-    .selectFrom('sessions')
-    .select(['id', 'user_id', 'last_seen_at', 'expires_at', 'revoked_at', 'consent_due'])
-    .where('id', '=', sessionId)
-    .executeTakeFirst()
+  const session = await sessionById.first(db, { id: sessionId })
   if (!session || session.revoked_at !== null) return undefined
   const at = now()
   if (session.expires_at <= at) return undefined
   if (addMinutes(session.last_seen_at, SESSION_IDLE_MINUTES) <= at) return undefined
-  const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst()
+  const user = await findUser(db, session.user_id)
   if (user?.status !== 'active') return undefined
   if (Date.parse(at) - Date.parse(session.last_seen_at) >= TOUCH_INTERVAL_MS) {
     await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).execute()

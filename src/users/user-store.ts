@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
 import { type Dialect, dialectOf } from '#src/db/database.ts'
+import { prepared } from '#src/db/prepared.ts'
 import type { Database, NewUser, Role, Tx, User, UserStatus } from '#src/db/schema.ts'
 import { containsText } from '#src/db/text-match.ts'
 import { now } from '#src/db/time.ts'
@@ -7,8 +8,10 @@ import { DomainError } from '#src/errors.ts'
 
 /** Reading users, and the insert shared by the use cases that create accounts (they journal it). */
 
+const userById = prepared((db, p: { id: number }) => db.selectFrom('users').selectAll().where('id', '=', p.id))
+
 export async function findUser(db: Tx, id: number): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+  return userById.first(db, { id })
 }
 
 /** The user with this id, or the use cases' common refusal `not_found`. */
