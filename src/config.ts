@@ -38,6 +38,11 @@ export interface Config {
   readonly workerEnabled: boolean
   /** The first retry of an undelivered notice waits this long, doubling each time (15 s unless set). */
   readonly noticeRetryMs?: number
+  /**
+   * A ticket export of more rows than this is made in the background (a file in DATA_DIR/exports and a
+   * page that waits for it); up to it, the download streams at once. 50 000 unless set (tests set a few).
+   */
+  readonly exportStreamLimit?: number
   /** Where the journal's head is anchored (AUDIT_CHECKPOINT_FILE); DATA_DIR/audit-checkpoints.log unless set. */
   readonly auditCheckpointFile?: string
   /** Where `helpdesk audit archive` writes the journal's archives (AUDIT_ARCHIVE_DIR); DATA_DIR/audit-archive unless set. */

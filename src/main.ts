@@ -35,6 +35,7 @@ import { createTelegramChannel, telegramClientOptions } from '#src/notify/telegr
 import { LdapDirectory } from '#src/users/ldap-directory.ts'
 import { useDirectory } from '#src/users/login.ts'
 import { stopLiveUpdates } from '#src/web/live-updates.ts'
+import { TICKET_EXPORT_JOB, ticketExportJob, ticketExportSweepSchedule } from '#src/web/ticket-export-job.ts'
 
 /**
  * The process: open the database, migrate it, serve HTTP, run the worker; stop gracefully on
@@ -117,11 +118,14 @@ export async function serve(
         config,
         logger,
         channels: [noticeChannel(db, config, logger)],
+        // Exports too big for their request (issue 13), read on the read-only handle as the streamed ones are.
+        handlers: { [TICKET_EXPORT_JOB]: ticketExportJob(readDb) },
         schedules: [
           ...defaultSchedules,
           ...botHousekeeping,
           auditCheckpointSchedule(checkpointFileOf(config)),
           fileSweepSchedule(config.dataDir),
+          ticketExportSweepSchedule(config.dataDir),
           statsDailySchedule(config.tzDisplay),
           ...(backups ? [backups] : []),
         ],

@@ -39,6 +39,8 @@ export const ticketListQuery = z
     created_to: q.dateOrMoment().optional(),
     q: text(200).optional(),
     overdue: q.bool().optional(),
+    /** `mine`: assigned to the caller, or unassigned in one of their executor groups. */
+    scope: z.enum(['mine']).optional(),
     sort: z.enum(ticketSorts).optional(),
     /** `next_cursor` or `prev_cursor` of an earlier answer (with the same filters and sort). */
     cursor: z.string().min(1).max(400).optional(),
@@ -135,6 +137,7 @@ export function ticketRoutes(): Hono<ApiEnv> {
       createdBefore: query.created_to && beforeBound(query.created_to, c.get('deps').config.tzDisplay),
       q: query.q,
       overdue: query.overdue,
+      scope: query.scope,
       sort: query.sort,
       cursor: query.cursor,
       page: page ?? undefined,

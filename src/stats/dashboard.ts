@@ -4,6 +4,7 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { finalStatuses, isStaff, priorityRank } from '#src/tickets/rules.ts'
+import { answeredFor } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
 
@@ -95,14 +96,8 @@ export async function openDashboard(db: Db, actor: Actor, options: { limit?: num
       eb.and([
         eb('tickets.status', 'in', openStatuses),
         eb('tickets.resolution_due_at', '<', at),
-        ...(overdueOfAll
-          ? []
-          : [
-              eb.or([
-                eb('tickets.assignee_id', '=', me),
-                eb.and([eb('tickets.assignee_id', 'is', null), inMyGroups(eb)]),
-              ]),
-            ]),
+        // The list's `scope=mine`, which the block links to: the same tickets, the same count.
+        ...(overdueOfAll ? [] : [answeredFor(eb, me)]),
       ]),
     ),
     changesSince(db, me, groupIds, since, limit + 1),

@@ -132,6 +132,58 @@ describe('listTickets', () => {
   })
 })
 
+describe('sorting by deadline and by the people', () => {
+  test.each<[TicketFilter['sort'], Array<'nearest' | 'later' | 'none'>]>([
+    ['resolution_due_at', ['nearest', 'later', 'none']],
+    ['-resolution_due_at', ['none', 'later', 'nearest']],
+    ['requester', ['none', 'nearest', 'later']],
+    ['-requester', ['later', 'nearest', 'none']],
+    ['assignee', ['none', 'nearest', 'later']],
+    ['-assignee', ['later', 'nearest', 'none']],
+  ])('by %s, page after page as on one page', async (sort, expected) => {
+    const { db: own } = await testDatabase()
+    const staff = actorFromUser(await buildUser(own, { role: 'curator' }), 'web')
+    const antonov = await buildUser(own, { role: 'executor', fullName: 'Антонов Пётр' })
+    const borisov = await buildUser(own, { role: 'executor', fullName: 'Борисов Олег' })
+    const category = await buildCategory(own)
+    const inHours = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString()
+    const made = {
+      // Filed by Яковлева, Борисов on it, due in 3 hours.
+      later: await buildTicket(own, {
+        requesterId: (await buildUser(own, { fullName: 'Яковлева Анна' })).id,
+        assigneeId: borisov.id,
+        status: 'in_progress',
+        categoryId: category.id,
+        resolutionDueAt: inHours(3),
+      }),
+      // Filed by Абрамов, nobody on it, no deadline (older data).
+      none: await buildTicket(own, {
+        requesterId: (await buildUser(own, { fullName: 'Абрамов Илья' })).id,
+        categoryId: category.id,
+        resolutionDueAt: null,
+      }),
+      // Filed by Мельник, Антонов on it, due in an hour.
+      nearest: await buildTicket(own, {
+        requesterId: (await buildUser(own, { fullName: 'Мельник Ольга' })).id,
+        assigneeId: antonov.id,
+        status: 'in_progress',
+        categoryId: category.id,
+        resolutionDueAt: inHours(1),
+      }),
+    }
+    const wanted = expected.map((key) => made[key].id)
+    expect((await listTickets(own, staff, { sort })).items.map((i) => i.id)).toEqual(wanted)
+    const walked: number[] = []
+    let page = await listTickets(own, staff, { sort, perPage: 1 })
+    walked.push(...page.items.map((i) => i.id))
+    while (page.next !== null) {
+      page = await listTickets(own, staff, { sort, perPage: 1, cursor: page.next })
+      walked.push(...page.items.map((i) => i.id))
+    }
+    expect(walked).toEqual(wanted)
+  })
+})
+
 describe('paging by cursor', () => {
   /** Thirty tickets with ties in every sort key (pairs share a moment; priorities and statuses repeat). */
   let pagingDb: Db

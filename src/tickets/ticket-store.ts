@@ -95,6 +95,12 @@ export const ticketSorts = [
   'id',
   '-id',
   'status',
+  'resolution_due_at',
+  '-resolution_due_at',
+  'requester',
+  '-requester',
+  'assignee',
+  '-assignee',
 ] as const
 export type TicketSort = (typeof ticketSorts)[number]
 
@@ -114,6 +120,11 @@ export interface TicketFilter {
   /** Full-text search over title, description and messages (internal notes too, for staff). */
   q?: string
   overdue?: boolean
+  /**
+   * `mine`: the tickets the actor answers for: assigned to them, or unassigned in one of their executor groups
+   * (the dashboard's «Просроченные: мои и моих групп» lists exactly these).
+   */
+  scope?: 'mine'
   /** Default: the newest first (`-created_at`), or by number (`-id`) with a search. */
   sort?: TicketSort
   /** A page's edge from an earlier answer (`next` or `prev`): the page after or before it. */
@@ -356,21 +367,35 @@ interface SortOrder {
   /** The sort key (null: the id alone). */
   key: RawBuilder<string | number> | null
   /** Reads the key of a row for a cursor. */
-  keyOf: ((row: Ticket) => string | number) | null
+  keyOf: ((row: TicketListItem) => string | number) | null
   direction: Direction
   /** The id breaks ties so that paging is stable. */
   idDirection: Direction
 }
 
+/** A ticket without a deadline (older data) sorts after every deadline: ISO texts compare as their instants. */
+const NO_DEADLINE = '9999-12-31T23:59:59.999Z'
+
 function sortOrder(sort: TicketSort): SortOrder {
   const direction: Direction = sort.startsWith('-') ? 'desc' : 'asc'
-  const field = sort.replace('-', '') as 'priority' | 'status' | 'created_at' | 'updated_at' | 'id'
+  const field = sort.replace('-', '') as Exclude<TicketSort, `-${string}`>
   switch (field) {
     case 'id':
       return { key: null, keyOf: null, direction, idDirection: direction }
     case 'created_at':
     case 'updated_at':
       return { key: sql.ref(`tickets.${field}`), keyOf: (row) => row[field], direction, idDirection: direction }
+    case 'resolution_due_at':
+      return {
+        key: deadlineKey,
+        keyOf: (row) => row.resolution_due_at ?? NO_DEADLINE,
+        direction,
+        idDirection: direction,
+      }
+    case 'requester':
+      return { key: requesterKey, keyOf: (row) => row.requester_name, direction, idDirection: direction }
+    case 'assignee':
+      return { key: assigneeKey, keyOf: (row) => row.assignee_name ?? '', direction, idDirection: direction }
     case 'priority':
       return {
         key: priorityKey,
@@ -415,7 +440,7 @@ interface ListCursor {
 }
 
 /** A cursor is opaque to clients: base64url of `[sort, key, id, "a" | "b"]`. */
-function encodeCursor(sort: TicketSort, order: SortOrder, row: Ticket, before: boolean): string {
+function encodeCursor(sort: TicketSort, order: SortOrder, row: TicketListItem, before: boolean): string {
   const key = order.keyOf ? order.keyOf(row) : null
   return Buffer.from(JSON.stringify([sort, key, row.id, before ? 'b' : 'a'])).toString('base64url')
 }
@@ -434,12 +459,15 @@ function decodeCursor(text: string, sort: TicketSort): ListCursor {
   const [cursorSort, key, id, side] = parsed as unknown[]
   if (cursorSort !== sort || (side !== 'a' && side !== 'b')) throw refuse()
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || id > MAX_ID) throw refuse()
+  const field = sort.replace('-', '')
   const keyOk =
-    sort === 'id' || sort === '-id'
+    field === 'id'
       ? key === null
-      : sort.endsWith('_at')
+      : field.endsWith('_at')
         ? typeof key === 'string' && key.length <= 40
-        : typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < 10
+        : field === 'requester' || field === 'assignee'
+          ? typeof key === 'string' && key.length <= 300
+          : typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < 10
   if (!keyOk) throw refuse()
   return { key: key as string | number | null, id, before: side === 'b' }
 }
@@ -479,6 +507,7 @@ function conditions(
   if (filter.requesterId !== undefined) list.push(eb('tickets.requester_id', '=', filter.requesterId))
   if (filter.departmentId !== undefined) list.push(eb('tickets.department_id', '=', filter.departmentId))
   if (filter.groupId !== undefined) list.push(eb('tickets.group_id', '=', filter.groupId))
+  if (filter.scope === 'mine') list.push(answeredFor(eb, actor.id ?? -1))
   if (filter.createdFrom) list.push(eb('tickets.created_at', '>=', filter.createdFrom))
   if (filter.createdBefore) list.push(eb('tickets.created_at', '<', filter.createdBefore))
   if (filter.overdue !== undefined) {
@@ -505,6 +534,17 @@ function conditions(
   return list
 }
 
+/** Assigned to this person, or waiting unassigned in one of their executor groups. */
+export function answeredFor(eb: ExpressionBuilder<Database, 'tickets'>, userId: number): Expression<SqlBool> {
+  return eb.or([
+    eb('tickets.assignee_id', '=', userId),
+    eb.and([
+      eb('tickets.assignee_id', 'is', null),
+      eb('tickets.group_id', 'in', eb.selectFrom('group_members').select('group_id').where('user_id', '=', userId)),
+    ]),
+  ])
+}
+
 /** The ticket is in this category or in one of its direct subcategories. */
 export function inCategory(eb: ExpressionBuilder<Database, 'tickets'>, categoryId: number): Expression<SqlBool> {
   return eb(
@@ -525,6 +565,20 @@ function rankOf<K extends string>(column: 'tickets.priority' | 'tickets.status',
 /** The rank expressions the list sorts by; migration 0021 indexes exactly these texts. */
 const priorityKey = rankOf('tickets.priority', priorityRank)
 const statusKey = rankOf('tickets.status', statusRank)
+
+/**
+ * The deadline and the people's names as shown (a blocked person's is «Данные заблокированы» here too, so the
+ * order tells nothing of the name hidden). No index serves the names: a sort by them reads every matching
+ * ticket, which is why the web list runs it on the read handle (threads on SQLite), as it runs a search.
+ */
+const deadlineKey = sql<string>`coalesce(${sql.ref('tickets.resolution_due_at')}, ${NO_DEADLINE})`
+const requesterKey = sql<string>`(select ${shownName('people')} from ${sql.table('users')} as ${sql.id('people')}
+  where ${sql.ref('people.id')} = ${sql.ref('tickets.requester_id')})`
+const assigneeKey = sql<string>`coalesce((select ${shownName('people')} from ${sql.table('users')} as ${sql.id('people')}
+  where ${sql.ref('people.id')} = ${sql.ref('tickets.assignee_id')}), '')`
+
+/** Sorts that read every matching ticket (no index gives their order). */
+export const unindexedSorts: readonly TicketSort[] = ['requester', '-requester', 'assignee', '-assignee']
 
 function clampInt(value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback

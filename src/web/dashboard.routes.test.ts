@@ -79,6 +79,24 @@ describe('the home page', () => {
     expect(entry).toMatchObject({ actor_id: me.user.id, channel: 'web', pdn_related: 1 })
   })
 
+  test('«Просроченные» counts what its link lists, for an executor (theirs and their groups’) and a curator', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const { me } = await scene(db)
+    for (const who of [me, await webUser(db, { role: 'curator' })]) {
+      const page = await getPage(app, '/', who)
+      const section = page.text.split('id="overdue-heading"')[1]?.split('</section>')[0] ?? ''
+      const count = Number(/class="view__count">(\d+)</.exec(section)?.[1])
+      const href = /href="(\/tickets\?[^"]*overdue=1[^"]*)"/.exec(section)?.[1]?.replaceAll('&amp;', '&')
+      expect(count).toBeGreaterThan(0)
+      const list = await getPage(app, href ?? '', who)
+      expect(list.text).toContain(`Найдено: ${count} `)
+      // The executor's list says it is narrowed, and can be widened.
+      if (who === me) expect(list.text).toContain('Мои и моих групп')
+      else expect(list.text).toContain('Чужая просроченная')
+    }
+  })
+
   test('a curator sees every overdue ticket', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)

@@ -200,7 +200,7 @@ describe('in English', () => {
     expect(stats.text).toContain('4 tickets')
     const home = await getPage(app, '/', curator)
     expect(home.text).toContain('What changed since your last visit')
-    const list = await getPage(app, '/tickets', curator)
+    const list = await getPage(app, '/tickets?status=all', curator)
     expect(list.text).toContain('Export XLSX')
     expect(list.text).toContain('Found: 5 tickets')
   })
@@ -315,6 +315,9 @@ describe('the ticket list export to XLSX', () => {
       'Создана',
       'Срок решения',
       'Просрочена',
+      'Результат',
+      'Решена',
+      'Группа',
     ])
     expect(sheet?.rowCount).toBe(3)
     expect(sheet?.getCell('C2').value).toBe('Новая')

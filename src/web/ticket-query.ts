@@ -15,7 +15,13 @@ import {
  * of range (`department=2147483648` would be a 500 on PostgreSQL, `9999-12-31` a day past any ticket).
  */
 export interface ListQuery {
+  /** Empty: see `allStatuses`. */
   status: TicketStatus[]
+  /**
+   * Every status, asked for (`status=all`: the form sends it with no status ticked). Without it and without a
+   * status, staff see the open tickets: the list they work from, not every ticket ever (`withStaffDefault`).
+   */
+  allStatuses?: boolean
   priority: Priority[]
   category?: number
   assignee?: number | 'none'
@@ -25,12 +31,16 @@ export interface ListQuery {
   to?: string
   q?: string
   overdue?: boolean
+  /** `mine`: assigned to me or unassigned in my groups (the dashboard's link). */
+  scope?: 'mine'
   sort?: TicketSort
   /** The page's edge (from the pager's links); none: the first page. */
   cursor?: string
 }
 
 export const PER_PAGE = 50
+/** The `status` value for every status (the filter form's hidden field). */
+export const ALL_STATUSES = 'all'
 export const openStatuses: TicketStatus[] = ['new', 'in_progress', 'waiting']
 
 export function parseListQuery(params: URLSearchParams): ListQuery {
@@ -42,10 +52,12 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   const assignee = one('assignee')
   const sort = one('sort')
   const q = one('q')?.replaceAll('\u0000', '').slice(0, 200)
+  const statuses = many('status')
   const query: ListQuery = {
-    status: ticketStatuses.filter((s) => many('status').includes(s)),
+    status: ticketStatuses.filter((s) => statuses.includes(s)),
     priority: priorities.filter((p) => many('priority').includes(p)),
   }
+  if (query.status.length === 0 && statuses.includes(ALL_STATUSES)) query.allStatuses = true
   const set = <K extends keyof ListQuery>(key: K, value: ListQuery[K] | undefined) => {
     if (value !== undefined) query[key] = value
   }
@@ -57,6 +69,7 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   set('to', validDay(one('to')))
   set('q', q)
   set('overdue', one('overdue') === '1' ? true : undefined)
+  set('scope', one('scope') === 'mine' ? 'mine' : undefined)
   set(
     'sort',
     ticketSorts.find((s) => s === sort),
@@ -81,6 +94,7 @@ export function toFilter(query: ListQuery, tz: string, perPage = PER_PAGE): Tick
     createdBefore: query.to && beforeBound(query.to, tz),
     q: query.q,
     overdue: query.overdue,
+    scope: query.scope,
     sort: query.sort,
     cursor: query.cursor,
     perPage,
@@ -89,8 +103,10 @@ export function toFilter(query: ListQuery, tz: string, perPage = PER_PAGE): Tick
 
 /** The query back as URL parameters, with changes (`undefined` removes a key). */
 export function listHref(query: ListQuery, change: Partial<Record<keyof ListQuery, unknown>> = {}): string {
-  const merged: Record<string, unknown> = { ...query, ...change }
+  const { allStatuses, ...merged }: Record<string, unknown> = { ...query, ...change }
   const params = new URLSearchParams()
+  if (allStatuses === true && Array.isArray(merged.status) && merged.status.length === 0)
+    params.set('status', ALL_STATUSES)
   for (const [key, value] of Object.entries(merged)) {
     if (value === undefined || value === null || value === false) continue
     if (Array.isArray(value)) for (const v of value) params.append(key, String(v))
@@ -98,6 +114,14 @@ export function listHref(query: ListQuery, change: Partial<Record<keyof ListQuer
   }
   const text = params.toString()
   return text === '' ? '/tickets' : `/tickets?${text}`
+}
+
+/**
+ * The list staff get without a status in the address (the navigation's «Заявки», «Сбросить», an old link):
+ * the open tickets, «Все открытые». Every status is one tick away (`status=all`).
+ */
+export function withStaffDefault(query: ListQuery, params: URLSearchParams, staff: boolean): ListQuery {
+  return staff && !params.has('status') ? { ...query, status: openStatuses } : query
 }
 
 /** Ready views: filters with a name. */
@@ -114,7 +138,8 @@ export function readyViews(userId: number, staff: boolean): ReadyView[] {
   return [
     { key: 'mine', label: 'Мои', query: { ...base, status: openStatuses, assignee: userId } },
     { key: 'unassigned', label: 'Не назначенные', query: { ...base, status: openStatuses, assignee: 'none' } },
-    { key: 'overdue', label: 'Просроченные', query: { ...base, overdue: true } },
+    // Overdue tickets are open ones: said so, the view is what the list shows for its link.
+    { key: 'overdue', label: 'Просроченные', query: { ...base, status: openStatuses, overdue: true } },
     open,
   ]
 }

@@ -200,7 +200,8 @@ describe('a long ticket list', () => {
     expect(first.text).toContain('Следующая')
     expect(hrefOf(first.text, 'prev')).toBeUndefined()
     const next = hrefOf(first.text, 'next')
-    expect(next).toMatch(/^\/tickets\?cursor=/)
+    // The executor's list is the open tickets, said in its links.
+    expect(next).toMatch(/^\/tickets\?status=new&status=in_progress&status=waiting&cursor=/)
     const second = await getPage(app, next ?? '', who)
     const firstIds = ticketIds(first.text)
     expect(firstIds).toHaveLength(50)
@@ -213,6 +214,49 @@ describe('a long ticket list', () => {
     const stale = await getPage(app, `${next}&sort=id`, who)
     expect(stale.status).toBe(200)
     expect(ticketIds(stale.text)).toEqual(ticketIds(bySort.text))
+  })
+
+  test('staff open on «Все открытые»; every status is a tick away; a requester sees all of theirs', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const requester = await webUser(db, { role: 'requester' })
+    const open = await buildTicket(db, { title: 'Открытая заявка', requesterId: requester.user.id })
+    const done = await buildTicket(db, { title: 'Закрытая заявка', requesterId: requester.user.id, status: 'closed' })
+    const bare = await getPage(app, '/tickets', who)
+    expect(ticketIds(bare.text)).toEqual([open.id])
+    expect(bare.text).toMatch(/aria-current="page">Все открытые/)
+    // The form sends `status=all` with nothing ticked: every ticket, whatever else it asks.
+    expect(bare.text).toContain('<input type="hidden" name="status" value="all"/>')
+    const every = await getPage(app, '/tickets?status=all', who)
+    expect(ticketIds(every.text).sort()).toEqual([open.id, done.id].sort())
+    expect(ticketIds((await getPage(app, '/tickets?status=all&status=closed', who)).text)).toEqual([done.id])
+    // Its pages and sorts keep asking for every status.
+    expect(every.text).toContain('href="/tickets?status=all&amp;sort=-id"')
+    // A filter without a status is the open tickets too; a requester's list has no such default.
+    expect(ticketIds((await getPage(app, `/tickets?priority=normal`, who)).text)).toEqual([open.id])
+    expect(ticketIds((await getPage(app, '/tickets', requester)).text).sort()).toEqual([open.id, done.id].sort())
+  })
+
+  test('the filter panel is folded unless the person left it open; the list sorts by deadline and names', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db, { role: 'executor' })
+    const late = await buildTicket(db, { title: 'Позже', resolutionDueAt: '2026-12-05T10:00:00.000Z' })
+    const soon = await buildTicket(db, { title: 'Скоро', resolutionDueAt: '2026-12-04T10:00:00.000Z' })
+    const folded = await getPage(app, '/tickets', who)
+    expect(folded.text).toMatch(/<details class="filters__fold" data-remember="hd_filters"/)
+    const opened = await getPage(app, '/tickets', { ...who, cookie: `${who.cookie}; hd_filters=1` })
+    expect(opened.text).toMatch(/<details class="filters__fold" open="" data-remember="hd_filters"/)
+    // «Срок»: a first click, the nearest deadline first; then the other way.
+    expect(folded.text).toContain(
+      'href="/tickets?status=new&amp;status=in_progress&amp;status=waiting&amp;sort=resolution_due_at"',
+    )
+    const byDeadline = await getPage(app, '/tickets?sort=resolution_due_at', who)
+    expect(ticketIds(byDeadline.text)).toEqual([soon.id, late.id])
+    expect(byDeadline.text).toContain('sort=-resolution_due_at"')
+    expect(ticketIds((await getPage(app, '/tickets?sort=-resolution_due_at', who)).text)).toEqual([late.id, soon.id])
+    expect((await getPage(app, '/tickets?sort=requester', who)).status).toBe(200)
   })
 
   test('a search without a sort of its own is by number, newest first, and the № header says so', async () => {

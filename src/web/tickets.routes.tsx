@@ -1,123 +1,40 @@
-import { setImmediate } from 'node:timers/promises'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
+import { getCookie } from 'hono/cookie'
 import { readDbOf } from '#src/api/env.ts'
 import { idParam } from '#src/api/validate.ts'
-import { audit } from '#src/audit/journal.ts'
 import { listCategories } from '#src/categories/category-store.ts'
 import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
-import { csvStream, inBatches } from '#src/export/csv.ts'
 import { listGroups } from '#src/groups/group-store.ts'
-import { type Sheet, wallClock, workbookBuffer, XLSX_TYPE } from '#src/stats/workbook.ts'
 import { addMessage, checkAddMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { checkCreateTicket, createTicket } from '#src/tickets/create-ticket.ts'
 import { onBehalfRequester } from '#src/tickets/on-behalf-requester.ts'
-import { isStaff, priorityLabels, statusLabels } from '#src/tickets/rules.ts'
+import { isStaff } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
 import { auditListRead } from '#src/tickets/ticket-access.ts'
-import {
-  countTickets,
-  listTicketPage,
-  listTickets,
-  MAX_PER_PAGE,
-  type TicketListItem,
-} from '#src/tickets/ticket-store.ts'
+import { countTickets, listTickets, unindexedSorts } from '#src/tickets/ticket-store.ts'
 import { updateTicket } from '#src/tickets/update-ticket.ts'
 import { viewTicket } from '#src/tickets/view-ticket.ts'
 import { attempt, FormProblem } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
-import { dateTime } from './format.ts'
 import { readForm } from './forms.ts'
-import { msg, t } from './i18n.ts'
+import { t } from './i18n.ts'
 import { activeStaff } from './lookups.ts'
 import { ONCE_FIELD } from './once-form.ts'
 import { requireSession } from './session.ts'
+import { ticketExportRoutes } from './ticket-export.routes.tsx'
 import { formFiles, ticketFileRoutes, uploadProblem, withUploads } from './ticket-files.routes.tsx'
 import { ticketLiveRoutes } from './ticket-live.routes.tsx'
-import { listHref, parseListQuery, readyViews, toFilter } from './ticket-query.ts'
+import { listHref, parseListQuery, readyViews, toFilter, withStaffDefault } from './ticket-query.ts'
 import { NewTicketPage, type NewTicketValues } from './views/new-ticket.tsx'
-import { type ListViewProps, TicketListPage, TicketResults } from './views/ticket-list.tsx'
+import { FILTERS_COOKIE, type ListViewProps, TicketListPage, TicketResults } from './views/ticket-list.tsx'
 import { type TicketForm, TicketLiveParts, TicketPage, type TicketViewProps } from './views/ticket-page.tsx'
 
 type WebContext = Context<WebEnv>
-
-/** The most rows one export (CSV or XLSX) carries. */
-const EXPORT_LIMIT = 10_000
-
-/**
- * The list's tickets for an export, with the list's filters, page after page up to EXPORT_LIMIT; the
- * export is journaled as a ПДн action with how many rows it carries of how many matched.
- */
-async function ticketsToExport(c: WebContext, format: 'CSV' | 'XLSX'): Promise<TicketListItem[]> {
-  const { db } = c.get('deps')
-  // The pages are read on the read-only handle (threads on SQLite); the export is journaled on the main db.
-  const reads = readDbOf(c.get('deps'))
-  const actor = c.get('actor')
-  const query = parseListQuery(new URL(c.req.url).searchParams)
-  // From the first page whatever page the list was on, cursor after cursor: no page costs more than the first.
-  const filter = { ...toFilter(query, c.get('deps').config.tzDisplay, MAX_PER_PAGE), cursor: undefined }
-  const items: TicketListItem[] = []
-  for (let cursor: string | undefined; items.length < EXPORT_LIMIT; ) {
-    const page = await listTicketPage(reads, actor, { ...filter, cursor })
-    items.push(...page.items.slice(0, EXPORT_LIMIT - items.length))
-    if (page.next === null) break
-    cursor = page.next
-    // better-sqlite3 answers synchronously: without this, fifty pages are one stall of the event loop.
-    await setImmediate()
-  }
-  const total = await countTickets(reads, actor, filter, EXPORT_LIMIT)
-  const of = total.capped ? `более ${total.count}` : String(total.count)
-  await audit(db, actor, {
-    action: 'ticket.export',
-    objectType: 'ticket',
-    pdn: true,
-    description: `Выгрузка списка заявок в ${format}: ${items.length} из ${of}`,
-    details: { count: items.length, total: total.count, total_capped: total.capped, format: format.toLowerCase() },
-  })
-  return items
-}
-
-const moment = 'dd.mm.yyyy hh:mm'
-
-function* lazyMap<T, R>(items: readonly T[], map: (item: T) => R): Generator<R> {
-  for (const item of items) yield map(item)
-}
-
-/** The export's columns, shared by the CSV (headers as they are) and the XLSX (headers translated). */
-const exportColumns = [
-  { header: msg('№'), width: 8 },
-  { header: msg('Заголовок'), width: 48 },
-  { header: msg('Статус'), width: 14 },
-  { header: msg('Приоритет'), width: 12 },
-  { header: msg('Категория'), width: 22 },
-  { header: msg('Заявитель'), width: 28 },
-  { header: msg('Отделение'), width: 24 },
-  { header: msg('Исполнитель'), width: 24 },
-  { header: msg('Создана'), width: 17, format: moment },
-  { header: msg('Срок решения'), width: 17, format: moment },
-  { header: msg('Просрочена'), width: 11 },
-]
-
-/** One ticket as a row of `exportColumns`: dates and labels as each format writes them. */
-function exportRow<D>(ticket: TicketListItem, date: (iso: string | null) => D, label: (text: string) => string) {
-  return [
-    ticket.id,
-    ticket.title,
-    label(statusLabels[ticket.status]),
-    label(priorityLabels[ticket.priority]),
-    ticket.category_name,
-    ticket.requester_name,
-    ticket.department_name,
-    ticket.assignee_name,
-    date(ticket.created_at),
-    date(ticket.resolution_due_at),
-    ticket.overdue ? label(msg('да')) : null,
-  ]
-}
 
 /** /tickets: the list, export, the new ticket form, the ticket page and its actions. */
 export function ticketRoutes(): Hono<WebEnv> {
@@ -131,11 +48,13 @@ export function ticketRoutes(): Hono<WebEnv> {
     const user = c.get('user')
     const staff = isStaff(actor)
     const params = new URL(c.req.url).searchParams
-    const query = parseListQuery(params)
+    const query = withStaffDefault(parseListQuery(params), params, staff)
     // A form sent without our script carries its empty fields: the list's URL is the tidy one.
     if ([...params.values()].some((value) => value === '')) return c.redirect(listHref(query), 302)
-    // A search reads through the read handle (SQLite: a thread), as the API's does; the tabs count without words.
-    const reads = query.q ? readDbOf(c.get('deps')) : db
+    // A search, or a sort no index gives (by names), reads every match: through the read handle (SQLite: a
+    // thread), as the API's search does. The tabs count without words.
+    const heavy = query.q !== undefined || (query.sort !== undefined && unindexedSorts.includes(query.sort))
+    const reads = heavy ? readDbOf(c.get('deps')) : db
     const result = await listTickets(reads, actor, toFilter(query, config.tzDisplay))
     const views = await Promise.all(
       readyViews(user.id, staff).map(async (v) => ({
@@ -164,6 +83,8 @@ export function ticketRoutes(): Hono<WebEnv> {
             groups: staff ? await listGroups(db) : [],
             staff: staff ? await activeStaff(db) : [],
           },
+      // Folded unless the person left it open (the cookie app.js writes when the panel is toggled).
+      filtersOpen: getCookie(c, FILTERS_COOKIE) === '1',
       now: now(),
       tz: config.tzDisplay,
     }
@@ -171,47 +92,8 @@ export function ticketRoutes(): Hono<WebEnv> {
     return c.html(partial ? <TicketResults {...props} /> : <TicketListPage {...props} />)
   })
 
-  routes.get('/export.csv', async (c) => {
-    const { config } = c.get('deps')
-    const tickets = await ticketsToExport(c, 'CSV')
-    // Rows are made as the stream takes them: formatting 10 000 dates at once is a stall of its own.
-    const rows = lazyMap(tickets, (ticket) =>
-      exportRow(
-        ticket,
-        (iso) => (iso === null ? '' : dateTime(iso, config.tzDisplay)),
-        (label) => label,
-      ),
-    )
-    c.header('content-type', 'text/csv; charset=utf-8')
-    c.header('content-disposition', `attachment; filename="tickets-${now().slice(0, 10)}.csv"`)
-    c.header('cache-control', 'no-store')
-    return c.body(
-      csvStream(
-        exportColumns.map((column) => column.header),
-        inBatches(rows),
-        { delimiter: ';' },
-      ),
-    )
-  })
-
-  // The same list as the CSV (filters, limit, journal), as a workbook with real dates.
-  routes.get('/export.xlsx', async (c) => {
-    const { config } = c.get('deps')
-    const rows: Sheet['rows'] = lazyMap(await ticketsToExport(c, 'XLSX'), (ticket) =>
-      exportRow(ticket, (iso) => (iso === null ? null : wallClock(iso, config.tzDisplay)), t),
-    )
-    const workbook = await workbookBuffer([
-      {
-        name: t('Заявки'),
-        columns: exportColumns.map((column) => ({ ...column, header: t(column.header) })),
-        rows,
-      },
-    ])
-    c.header('content-type', XLSX_TYPE)
-    c.header('content-disposition', `attachment; filename="tickets-${now().slice(0, 10)}.xlsx"`)
-    c.header('cache-control', 'no-store')
-    return c.body(new Uint8Array(workbook))
-  })
+  // The list's exports and the background exports' pages (ticket-export.routes.tsx), before `/:id`.
+  routes.route('/', ticketExportRoutes())
 
   routes.get('/new', async (c) => {
     const { db } = c.get('deps')

@@ -76,6 +76,14 @@ function cutLabels(page: Page): Promise<number> {
   })()`)
 }
 
+/** How many rows of the ticket table are wholly on the first screen. */
+function rowsOnScreen(page: Page): Promise<number> {
+  return page.evaluate(`Array.from(document.querySelectorAll('table.tickets tbody tr')).filter((row) => {
+    const box = row.getBoundingClientRect()
+    return box.top >= 0 && box.bottom <= innerHeight
+  }).length`)
+}
+
 /** The focused element, and whether it draws a focus ring; undefined when focus has left the page. */
 function focusedElement(page: Page): Promise<{ name: string; ringed: boolean } | undefined> {
   return page.evaluate(`(() => {
@@ -105,6 +113,22 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
     const box = await overdue.boundingBox()
     expect(box && box.x + box.width).toBeLessThanOrEqual(desktop.width)
     await screenshot(page, JOURNEY, '01-list-1366')
+    // Dense: a ticket a line, 18 and more on the first screen (6 fitted), in the page's own scroll.
+    await page.goto(`${server.base}/tickets?status=all`)
+    expect(await rowsOnScreen(page)).toBeGreaterThanOrEqual(18)
+    expect(await page.evaluate('document.documentElement.scrollHeight > innerHeight')).toBe(true)
+    expect(await overflow(page)).toEqual({ page: 0, tables: 0, cards: 0 })
+    await screenshot(page, JOURNEY, '01b-list-dense-1366')
+    // The filters start folded; unfolded, they stay so on the next visit, and folded again too.
+    const panel = page.locator('details.filters__fold')
+    expect(await panel.getAttribute('open')).toBeNull()
+    await page.locator('summary.filters__summary').click()
+    await page.getByLabel('Приоритет').waitFor()
+    await page.reload()
+    expect(await page.getByLabel('Приоритет').isVisible()).toBe(true)
+    await page.locator('summary.filters__summary').click()
+    await page.reload()
+    expect(await page.getByLabel('Приоритет').isVisible()).toBe(false)
     // The name in the top bar reads at 4.5:1 at least (WCAG AA; it was the links' blue on navy, 2.09:1).
     const contrast = await page.evaluate(`(() => {
       const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number)
@@ -153,11 +177,12 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
 
       // The list: the filters folded behind «Фильтры», the first ticket within the first screen.
       await page.goto(`${server.base}/tickets`)
-      await page.getByText('Фильтры', { exact: true }).waitFor()
+      const summary = page.locator('summary.filters__summary')
+      await summary.waitFor()
       expect(await page.getByLabel('Приоритет').isVisible()).toBe(false)
       const first = await page.locator('#ticket-results tbody tr').first().boundingBox()
       expect(first?.y).toBeLessThan(phone.height)
-      await page.getByText('Фильтры', { exact: true }).click()
+      await summary.click()
       await page.getByLabel('Приоритет').selectOption('critical')
       await page.waitForURL(/priority=critical/)
       // Only what is chosen is in the URL: no «q=&from=&to=».

@@ -48,8 +48,19 @@ describe('the ticket list, the dashboard and the statistics in chromium', () => 
       // The list, narrowed step by step; each change lands in the address bar.
       await page.getByRole('navigation', { name: 'Разделы' }).getByRole('link', { name: 'Заявки' }).click()
       await page.getByRole('heading', { name: 'Заявки', level: 1 }).waitFor()
-      await page.getByRole('checkbox', { name: 'Новая' }).check()
-      await page.waitForURL(/status=new/)
+      // An executor's list opens on the open tickets («Все открытые»), its filters folded; narrowed to «Новая».
+      expect(await page.getByRole('link', { name: /Все открытые/ }).getAttribute('aria-current')).toBe('page')
+      await page.locator('summary.filters__summary').click()
+      expect(await page.getByRole('checkbox', { name: 'В работе' }).isChecked()).toBe(true)
+      await page.getByRole('checkbox', { name: 'В работе' }).uncheck()
+      const statuses = (url: URL) =>
+        url.searchParams
+          .getAll('status')
+          .filter((s) => s !== 'all')
+          .join()
+      await page.waitForURL((url) => statuses(url) === 'new,waiting')
+      await page.getByRole('checkbox', { name: 'Ожидает ответа' }).uncheck()
+      await page.waitForURL((url) => statuses(url) === 'new')
       await page.getByLabel('Приоритет').selectOption('critical')
       await page.waitForURL(/priority=critical/)
       await page.getByLabel('Исполнитель').selectOption('none')
@@ -94,6 +105,8 @@ describe('the ticket list, the dashboard and the statistics in chromium', () => 
       await curator.page.goto(shared)
       await curator.page.getByText('Найдено: 1 заявка').waitFor()
       await curator.page.locator('table.tickets').getByRole('link', { name: TARGET }).waitFor()
+      // Folded (the curator never opened it), the panel says how many filters are set.
+      await curator.page.getByText('Фильтры: 5').click()
       expect(await curator.page.getByRole('checkbox', { name: 'Новая' }).isChecked()).toBe(true)
       expect(await curator.page.getByLabel('Приоритет').inputValue()).toBe('critical')
       expect(await curator.page.getByLabel('Исполнитель').inputValue()).toBe('none')

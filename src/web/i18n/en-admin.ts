@@ -63,6 +63,7 @@ export const enAdmin: Readonly<Record<string, string>> = {
   отказ: 'denied',
   ошибка: 'error',
   'Выгрузить CSV': 'Export CSV',
+  'Выгрузить:': 'Export:',
   Текст: 'Text',
   'В описании или коде действия': 'In the description or action code',
   Действие: 'Action',

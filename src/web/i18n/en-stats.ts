@@ -103,6 +103,8 @@ export const enStats: Readonly<Record<string, string>> = {
   // The ticket list and its exports.
   Мои: 'Mine',
   'Все открытые': 'All open',
+  'Мои и моих групп': 'Mine and my groups',
+  'Показать заявки всех исполнителей': 'Show every executor’s tickets',
   Фильтры: 'Filters',
   Поиск: 'Search',
   'Текст или номер': 'Text or number',

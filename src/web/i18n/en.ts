@@ -4,6 +4,7 @@ import { enCommon } from './en-common.ts'
 import { enConsent } from './en-consent.ts'
 import { enCurator } from './en-curator.ts'
 import { enDestruction } from './en-destruction.ts'
+import { enExport } from './en-export.ts'
 import { enImport } from './en-import.ts'
 import { enLdap } from './en-ldap.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
@@ -14,6 +15,7 @@ import { enSubjectRequests } from './en-subject-requests.ts'
 import { enTelegramLink } from './en-telegram-link.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
 import { enTicket } from './en-ticket.ts'
+import { enWorkspace } from './en-workspace.ts'
 
 /**
  * The English catalogue: Russian text (as written in the views) → English. A missing entry shows the
@@ -38,6 +40,8 @@ export const en: Readonly<Record<string, string>> = {
   ...enDestruction,
   ...enImport,
   ...enBackup,
+  ...enExport,
+  ...enWorkspace,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

@@ -1,11 +1,51 @@
-// Small helpers for the pages (UI.md): `/` focuses the search, Ctrl+Enter sends the reply,
-// forms with data-confirm ask before a destructive action. No inline script anywhere (CSP).
+// Small helpers for the pages (UI.md): `/` focuses the search, Ctrl+Enter sends the reply, the keys of the
+// list and the ticket (`?` lists them), forms with data-confirm ask before a destructive action. No inline
+// script anywhere (CSP).
 ;(() => {
+  /** The ticket's keys: the element to press, or the message kind to choose before focusing the text. */
+  const ticketKeys = {
+    a: () => document.querySelector('[data-key="a"]'),
+    r: () => document.getElementById('kind-external') ?? document.querySelector('[data-reply] textarea[name="body"]'),
+    n: () => document.getElementById('kind-internal'),
+    e: () => document.querySelector('textarea[name="resolution"]'),
+  }
+  /** j/k: the next or the previous ticket of the list, its link focused (Enter opens it). */
+  const move = (step) => {
+    const links = Array.from(document.querySelectorAll('table.tickets--list tbody a.ticket-link'))
+    if (links.length === 0) return false
+    const at = links.indexOf(document.activeElement)
+    const next = links[at < 0 ? 0 : Math.min(links.length - 1, Math.max(0, at + step))]
+    for (const row of document.querySelectorAll('tr.is-current')) row.classList.remove('is-current')
+    next.closest('tr')?.classList.add('is-current')
+    next.focus()
+    next.scrollIntoView({ block: 'nearest' })
+    return true
+  }
+
   document.addEventListener('keydown', (event) => {
     const target = event.target
     const typing =
       target instanceof HTMLElement &&
       (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
+    const plain = !typing && !event.ctrlKey && !event.metaKey && !event.altKey
+    const help = document.getElementById('shortcuts')
+    if (plain && event.key === '?' && help instanceof HTMLDialogElement) {
+      event.preventDefault()
+      if (!help.open) help.showModal()
+    } else if (plain && (event.key === 'j' || event.key === 'k')) {
+      if (move(event.key === 'j' ? 1 : -1)) event.preventDefault()
+    } else if (plain && Object.hasOwn(ticketKeys, event.key)) {
+      const found = ticketKeys[event.key]()
+      if (found instanceof HTMLElement) {
+        event.preventDefault()
+        if (found instanceof HTMLTextAreaElement) found.focus()
+        else if (found instanceof HTMLInputElement) {
+          // The reply's kind, then its text.
+          found.click()
+          found.form?.querySelector('textarea[name="body"]')?.focus()
+        } else found.click()
+      }
+    }
     if (event.key === '/' && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
       const search = document.querySelector('[data-search]')
       if (search instanceof HTMLInputElement) {
@@ -99,7 +139,16 @@
 
   // Phone: the list's filters start folded (unless some are set), so the tickets come first.
   const fold = document.querySelector('details[data-fold-on-phone]')
-  if (fold instanceof HTMLDetailsElement && window.matchMedia('(max-width: 760px)').matches) fold.open = false
+  const phone = window.matchMedia('(max-width: 760px)').matches
+  if (fold instanceof HTMLDetailsElement && phone) fold.open = false
+  // On a desk the panel stays as the person leaves it: a cookie the server reads, so no page opens it and shuts.
+  const kept = document.querySelector('details[data-remember]')
+  if (kept instanceof HTMLDetailsElement && !phone) {
+    kept.addEventListener('toggle', () => {
+      // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing in the older browsers wards keep
+      document.cookie = `${kept.dataset.remember}=${kept.open ? '1' : '0'}; path=/; max-age=31536000; samesite=lax`
+    })
+  }
 
   // Live updates of a ticket page: the server's event stream says that the ticket changed; the header,
   // the timeline and the actions are fetched again and swapped. The reply box, where one types, stays;

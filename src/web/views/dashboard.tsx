@@ -108,7 +108,8 @@ export function DashboardPage(props: DashboardViewProps) {
           title={dashboard.overdueOfAll ? t('Просроченные') : t('Просроченные: мои и моих групп')}
           empty={t('Просроченных заявок нет')}
           list={dashboard.overdue}
-          href={listHref({ ...base, overdue: true })}
+          // The list of the same tickets: every overdue one, or those the executor answers for.
+          href={listHref({ ...base, status: open, overdue: true, scope: dashboard.overdueOfAll ? undefined : 'mine' })}
           {...props}
         />
         <Changes {...props} />

@@ -55,6 +55,46 @@ const navigation: ReadonlyArray<{ section: Section; href: string; label: string;
   { section: 'profile', href: '/profile', label: msg('Профиль') },
 ]
 
+/** The keys of the list and the ticket (app.js), shown by `?`; none acts while one types in a field. */
+function Shortcuts(props: { staff: boolean }) {
+  const keys: Array<[string, string]> = [
+    ['/', t('поиск')],
+    ['j / k', t('следующая / предыдущая заявка списка')],
+    ['Enter', t('открыть заявку')],
+    ...(props.staff ? ([['a', t('взять в работу')]] as Array<[string, string]>) : []),
+    ['r', t('ответить заявителю')],
+    ...(props.staff
+      ? ([
+          ['n', t('внутренняя заметка')],
+          ['e', t('решить: написать результат')],
+        ] as Array<[string, string]>)
+      : []),
+    ['Ctrl+Enter', t('отправить')],
+    ['?', t('эта подсказка')],
+  ]
+  return (
+    <dialog id="shortcuts" class="shortcuts" aria-labelledby="shortcuts-title">
+      <form method="dialog">
+        <h2 id="shortcuts-title">{t('Клавиши')}</h2>
+        <dl>
+          {keys.map(([key, what]) => (
+            <>
+              <dt>
+                <kbd>{key}</kbd>
+              </dt>
+              <dd>{what}</dd>
+            </>
+          ))}
+        </dl>
+        <p class="muted small">{t('Не действуют, пока курсор в поле ввода.')}</p>
+        <button type="submit" class="button">
+          {t('Закрыть')}
+        </button>
+      </form>
+    </dialog>
+  )
+}
+
 // htmx must not inject its own <style> (the CSP allows only our stylesheet) nor evaluate code.
 const htmxConfig = JSON.stringify({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false })
 
@@ -154,6 +194,7 @@ export function Layout(props: LayoutProps) {
           <main id="main" class="content" tabindex={-1}>
             {props.children}
           </main>
+          {user ? <Shortcuts staff={staffRoles.includes(user.role)} /> : null}
         </body>
       </html>
     </>

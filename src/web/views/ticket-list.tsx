@@ -4,7 +4,7 @@ import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { type CappedCount, effectiveSort, type TicketListItem, type TicketSort } from '#src/tickets/ticket-store.ts'
 import { deadlineLeft } from '../format.ts'
 import { msg, t, tn } from '../i18n.ts'
-import { isView, type ListQuery, listHref, type ReadyView } from '../ticket-query.ts'
+import { ALL_STATUSES, isView, type ListQuery, listHref, type ReadyView } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
 import { DateRange, Empty, FilterButtons, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
 
@@ -33,9 +33,14 @@ export interface ListViewProps {
   prev: string | null
   views: Array<ReadyView & { count: CappedCount }>
   lookups: ListLookups
+  /** The filter panel is unfolded (the person left it so). */
+  filtersOpen: boolean
   now: string
   tz: string
 }
+
+/** The cookie remembering whether the list's filter panel is open (`1`) or folded (`0`). */
+export const FILTERS_COOKIE = 'hd_filters'
 
 /** The ready views' names, translated where they are shown. */
 const viewLabels: Record<ReadyView['key'], string> = {
@@ -91,11 +96,19 @@ function Filters(props: ListViewProps) {
       hx-trigger="change, submit"
       aria-label={t('Фильтры')}
     >
-      {/* Open on a desk; app.js folds it on a phone when nothing is set, so the tickets come first. */}
-      <details class="filters__fold" open data-fold-on-phone={set > 0 ? undefined : ''}>
+      {/* Folded or open as the person left it (a cookie app.js keeps, read by the server: no flash); folded at
+          first, so that a screen shows the tickets. On a phone app.js folds it anyway when nothing is set. */}
+      <details
+        class="filters__fold"
+        open={props.filtersOpen}
+        data-remember={FILTERS_COOKIE}
+        data-fold-on-phone={set > 0 ? undefined : ''}
+      >
         <summary class="filters__summary">{set > 0 ? t('Фильтры: {n}', { n: set }) : t('Фильтры')}</summary>
         <fieldset class="filters__statuses">
           <legend>{t('Статус')}</legend>
+          {/* With nothing ticked, every status (a list without a status is the open tickets: ticket-query.ts). */}
+          <input type="hidden" name="status" value={ALL_STATUSES} />
           {ticketStatuses.map((s) => (
             <label class={`chip status--${s}`}>
               <input type="checkbox" name="status" value={s} checked={query.status.includes(s)} />
@@ -200,7 +213,16 @@ function Filters(props: ListViewProps) {
 
 /** How many filters of the form are set (the folded form on a phone says so). */
 function filtersSet(query: ListQuery): number {
-  const single = [query.category, query.assignee, query.group, query.department, query.from, query.to, query.q]
+  const single = [
+    query.category,
+    query.assignee,
+    query.group,
+    query.department,
+    query.from,
+    query.to,
+    query.q,
+    query.scope,
+  ]
   return query.status.length + query.priority.length + single.filter((v) => v !== undefined && v !== '').length
 }
 
@@ -209,24 +231,39 @@ export function TicketResults(props: ListViewProps) {
   const { query, items, total } = props
   return (
     <>
-      <nav class="views" aria-label={t('Готовые представления')} hx-boost="false">
+      <nav class="views views--list" aria-label={t('Готовые представления')} hx-boost="false">
         {props.views.map((v) => (
           <a class="view" href={listHref(v.query)} aria-current={isView(query, v) ? 'page' : undefined}>
             {t(viewLabels[v.key])} <span class="view__count">{shownCount(v.count)}</span>
           </a>
         ))}
+        {query.scope === 'mine' ? (
+          <a
+            class="view view--scope"
+            href={listHref(query, { scope: undefined, cursor: undefined })}
+            title={t('Показать заявки всех исполнителей')}
+          >
+            {t('Мои и моих групп')} <span aria-hidden="true">✕</span>
+          </a>
+        ) : null}
         <span class="views__total">
           {total.capped
             ? t('Найдено: более {n} заявок', { n: groupDigits(total.count) })
             : t('Найдено: {n}', { n: tn(total.count, ['заявка', 'заявки', 'заявок'], ['ticket', 'tickets']) })}
         </span>
-        {/* Here, not in the page head: htmx swaps this part, so the links follow the filters. */}
-        <span class="page-head__actions">
-          <a class="button button--ghost" href={exportHref(query, 'csv')} download>
-            {t('Выгрузить CSV')}
+        {/* Here, not in the page head: htmx swaps this part, so the links follow the filters. No `download`
+            attribute: a big export answers with the page of its background file, which must open, not save. */}
+        <span class="exports">
+          {t('Выгрузить:')}
+          <a class="button button--ghost button--small" href={exportHref(query, 'csv')} aria-label={t('Выгрузить CSV')}>
+            CSV
           </a>
-          <a class="button button--ghost" href={exportHref(query, 'xlsx')} download>
-            {t('Выгрузить XLSX')}
+          <a
+            class="button button--ghost button--small"
+            href={exportHref(query, 'xlsx')}
+            aria-label={t('Выгрузить XLSX')}
+          >
+            XLSX
           </a>
         </span>
       </nav>
@@ -238,20 +275,24 @@ export function TicketResults(props: ListViewProps) {
           </a>
         </Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="tickets">
+        <div class="table-wrap table-wrap--list">
+          <table class="tickets tickets--list">
             <thead>
               <tr>
                 <SortHeader query={query} label="№" asc="id" desc="-id" numeric />
                 <th scope="col">{t('Заявка')}</th>
                 <SortHeader query={query} label={t('Статус')} asc="status" />
                 <SortHeader query={query} label={t('Приоритет')} asc="priority" desc="-priority" />
-                <th scope="col">{t('Заявитель')}</th>
-                <th scope="col">{t('Исполнитель')}</th>
+                <SortHeader query={query} label={t('Заявитель')} asc="requester" desc="-requester" first="asc" />
+                <SortHeader query={query} label={t('Исполнитель')} asc="assignee" desc="-assignee" first="asc" />
                 <SortHeader query={query} label={t('Создана')} asc="created_at" desc="-created_at" />
-                <th scope="col" class="fit">
-                  {t('Срок')}
-                </th>
+                <SortHeader
+                  query={query}
+                  label={t('Срок')}
+                  asc="resolution_due_at"
+                  desc="-resolution_due_at"
+                  first="asc"
+                />
               </tr>
             </thead>
             <tbody>
@@ -286,13 +327,23 @@ function KeysetPager(props: { query: ListQuery; next: string | null; prev: strin
   )
 }
 
-function SortHeader(props: { query: ListQuery; label: string; asc: TicketSort; desc?: TicketSort; numeric?: boolean }) {
+function SortHeader(props: {
+  query: ListQuery
+  label: string
+  asc: TicketSort
+  desc?: TicketSort
+  numeric?: boolean
+  /** The first click's order; by default the descending one. */
+  first?: 'asc' | 'desc'
+}) {
   // With a search and no sort of its own, the list is by number (the search index's order).
   const current = effectiveSort({ sort: props.query.sort, q: props.query.q })
   const active = current === props.asc || current === props.desc
   const descending = active && current === props.desc
-  // A first click sorts the way one usually wants it: newest, most urgent, highest number first.
-  const target: TicketSort = active ? (descending ? props.asc : (props.desc ?? props.asc)) : (props.desc ?? props.asc)
+  // A first click sorts the way one usually wants it: newest, most urgent, highest number first; names from
+  // А, deadlines from the nearest.
+  const preferred = props.first === 'asc' ? props.asc : (props.desc ?? props.asc)
+  const target: TicketSort = active ? (descending ? props.asc : (props.desc ?? props.asc)) : preferred
   const href = listHref(props.query, { sort: target, cursor: undefined })
   return (
     <th

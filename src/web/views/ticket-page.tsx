@@ -403,7 +403,7 @@ function Actions(props: TicketViewProps) {
         <form method="post" action={`/tickets/${id}/take`} class="card action">
           <CsrfField token={csrf} />
           <FormError message={errors?.take} />
-          <button type="submit" class="button button--primary button--wide">
+          <button type="submit" class="button button--primary button--wide" data-key="a" aria-keyshortcuts="a">
             {t('Взять в работу')}
           </button>
         </form>
