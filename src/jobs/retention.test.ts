@@ -11,6 +11,7 @@ import {
   deleteOldFormSubmissions,
   deleteOldIdempotencyKeys,
   SCRUBBED_PAYLOAD,
+  scrubFinishedJobs,
   scrubFinishedNotices,
 } from './retention.ts'
 
@@ -22,6 +23,41 @@ beforeAll(async () => {
 const DAY = 24 * 60 * 60_000
 
 describe('retention of the core rows', () => {
+  test('a finished job loses its payload a week after it finished; a pending one, or a fresh one, keeps it', async () => {
+    clockAt(0)
+    const payload = JSON.stringify({ query: 'q=Емельянова' })
+    const job = (status: 'pending' | 'done' | 'failed', finished: boolean, key: string) => ({
+      kind: 'scrub-test',
+      payload,
+      run_at: now(),
+      status,
+      last_error: null,
+      locked_until: null,
+      unique_key: key,
+      created_at: now(),
+      finished_at: finished ? now() : null,
+    })
+    await db
+      .insertInto('jobs')
+      .values([job('done', true, 'a'), job('failed', true, 'b'), job('pending', false, 'c')])
+      .execute()
+    clockAt(6 * DAY)
+    await db
+      .insertInto('jobs')
+      .values(job('done', true, 'd'))
+      .execute()
+    clockAt(7 * DAY + 1)
+    expect(await scrubFinishedJobs(db)).toBe(2)
+    expect(await scrubFinishedJobs(db)).toBe(0)
+    const rows = await db
+      .selectFrom('jobs')
+      .select(['unique_key', 'payload'])
+      .where('kind', '=', 'scrub-test')
+      .execute()
+    const scrubbed = Object.fromEntries(rows.map((r) => [r.unique_key, r.payload === SCRUBBED_PAYLOAD]))
+    expect(scrubbed).toEqual({ a: true, b: true, c: false, d: false })
+  })
+
   test('a finished notice loses its payload after a week; a pending one, or a fresh one, keeps it', async () => {
     clockAt(0)
     const text = { text: 'Ссылка для входа: http://helpdesk/login/telegram/секрет' }

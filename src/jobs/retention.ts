@@ -32,6 +32,22 @@ export async function scrubFinishedNotices(db: Db): Promise<number> {
   return Number(result.numUpdatedRows)
 }
 
+/**
+ * A finished job keeps its row (the worker's history) but not its payload after a week: an export's is the
+ * list's query, which may carry a searched name. A background export's page is gone by then (a day).
+ */
+export async function scrubFinishedJobs(db: Db): Promise<number> {
+  const cutoff = addMinutes(now(), -OUTBOX_PAYLOAD_KEEP_MINUTES)
+  const result = await db
+    .updateTable('jobs')
+    .set({ payload: SCRUBBED_PAYLOAD })
+    .where('status', 'in', ['done', 'failed'])
+    .where('finished_at', '<', cutoff)
+    .where('payload', '<>', SCRUBBED_PAYLOAD)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
 export async function deleteOldIdempotencyKeys(db: Db): Promise<number> {
   const cutoff = addMinutes(now(), -IDEMPOTENCY_KEEP_MINUTES)
   const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst()

@@ -7,7 +7,12 @@ import { remindSubjectRequests } from '#src/pdn/remind-subject-requests.ts'
 import { refreshStatsDaily } from '#src/stats/daily-summary.ts'
 import { autoCloseResolved } from '#src/tickets/auto-close.ts'
 import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
-import { deleteOldFormSubmissions, deleteOldIdempotencyKeys, scrubFinishedNotices } from './retention.ts'
+import {
+  deleteOldFormSubmissions,
+  deleteOldIdempotencyKeys,
+  scrubFinishedJobs,
+  scrubFinishedNotices,
+} from './retention.ts'
 
 /** Periodic work that one instance runs (the holder of the scheduler lease). Returns rows changed. */
 export interface Schedule {
@@ -20,6 +25,7 @@ export const defaultSchedules: readonly Schedule[] = [
   { name: 'deadline-breaches', everyMs: 60_000, run: markDeadlineBreaches },
   { name: 'auto-close', everyMs: 10 * 60_000, run: autoCloseResolved },
   { name: 'outbox-payloads-scrubbed', everyMs: 60 * 60_000, run: scrubFinishedNotices },
+  { name: 'job-payloads-scrubbed', everyMs: 60 * 60_000, run: scrubFinishedJobs },
   { name: 'idempotency-keys-old', everyMs: 60 * 60_000, run: deleteOldIdempotencyKeys },
   { name: 'form-submissions-old', everyMs: 60 * 60_000, run: deleteOldFormSubmissions },
   // Daily: who fell due for destruction is journaled; nothing is destroyed without an admin (src/pdn).
