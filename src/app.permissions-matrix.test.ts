@@ -250,6 +250,12 @@ const routes: Record<string, Route> = {
   },
   'POST /tickets/:id/messages': { need: 'ticket.message', ticket: 'in_progress', refusal: 422, call: form(text) },
   'POST /tickets/:id/take': { need: 'ticket.take', ticket: 'new', refusal: 422 },
+  // Staff only; each ticket by its own rules, refusals on the result page.
+  'POST /tickets/bulk': {
+    need: 'ticket.view',
+    refusal: 404,
+    call: async (f) => ({ path: '', form: { ids: String(f.foreign.id), action: 'note', text: 'Матрица' } }),
+  },
   'POST /tickets/:id/assign': {
     need: 'ticket.assign',
     ticket: 'new',
@@ -503,6 +509,11 @@ const routes: Record<string, Route> = {
     need: 'signed-in',
     self: true,
     call: async () => ({ path: '', form: { language: 'ru' } }),
+  },
+  'POST /profile/theme': {
+    need: 'signed-in',
+    self: true,
+    call: async () => ({ path: '', form: { theme: 'dark' } }),
   },
   'POST /profile/password': {
     need: 'signed-in',
@@ -761,6 +772,12 @@ const routes: Record<string, Route> = {
   'POST /api/v1/tickets': {
     need: 'signed-in',
     call: async (f) => ({ path: '', json: { description: 'Матрица', category_id: f.category.id } }),
+  },
+  // Staff only (those who see every ticket); each ticket then by its own rules, refusals in the answer.
+  'POST /api/v1/tickets/bulk': {
+    need: 'ticket.view',
+    refusal: 403,
+    call: async (f) => ({ path: '', json: { ticket_ids: [f.foreign.id], action: 'note', text: 'Матрица' } }),
   },
   'GET /api/v1/tickets/:id': { need: 'ticket.view', ticket: 'new' },
   'PATCH /api/v1/tickets/:id': { need: 'ticket.update', ticket: 'new', refusal: 403, call: json({ priority: 'high' }) },

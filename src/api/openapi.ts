@@ -8,6 +8,7 @@ import { createGroupBody, updateGroupBody } from './groups.routes.ts'
 import { totpCodeBody } from './me.routes.ts'
 import {
   assignBody,
+  bulkBody,
   createTicketBody,
   messageBody,
   ratingBody,
@@ -355,6 +356,18 @@ const operations: Operation[] = [
     body: assignBody,
     ok: { status: 200, item: 'Ticket' },
     errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/bulk',
+    tag: 'tickets',
+    summary:
+      'Одно действие над несколькими заявками (до 500): assign, take, status, priority, category, group, note. ' +
+      'Каждая заявка — отдельной транзакцией со своими правами и журналом; ответ: done — номера выполненных, ' +
+      'refused — отказы с кодом и причиной',
+    body: bulkBody,
+    ok: { status: 200, description: '{ done: number[], refused: [{ ticket_id, code, message }] }' },
+    errors: [403],
   },
   {
     method: 'post',

@@ -588,3 +588,36 @@ describe('PATCH /api/v1/tickets/{id}', () => {
     )
   })
 })
+
+describe('POST /api/v1/tickets/bulk', () => {
+  test('one action over several tickets: what was done, and each refusal with its code and reason', async () => {
+    const { db, app, executor, curator } = await setup()
+    const open = [await buildTicket(db), await buildTicket(db)]
+    const closed = await buildTicket(db, { status: 'closed' })
+    const res = await call(app, 'POST', '/api/v1/tickets/bulk', {
+      headers: curator.headers,
+      body: { ticket_ids: [open[0]?.id, closed.id, open[1]?.id], action: 'assign', assignee_id: executor.user.id },
+    })
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({
+      done: open.map((t) => t.id),
+      refused: [{ ticket_id: closed.id, code: 'invalid_transition', message: expect.any(String) }],
+    })
+    for (const ticket of open) expect((await ticketTrail(db, ticket.id)).ticket?.assignee_id).toBe(executor.user.id)
+    expect(await auditOf(db, 'ticket.bulk')).toMatchObject([{ result: 'success', actor_id: curator.user.id }])
+  })
+
+  test('an unknown action, no tickets, a field the action needs: 422 saying what; a requester: 403', async () => {
+    const { db, app, requester, curator } = await setup()
+    const ticket = await buildTicket(db, { requesterId: requester.user.id })
+    const post = (headers: Record<string, string>, body: unknown) =>
+      call(app, 'POST', '/api/v1/tickets/bulk', { headers, body })
+    const lacking = await post(curator.headers, { ticket_ids: [ticket.id], action: 'assign' })
+    expectCleanError(lacking, 422, 'validation')
+    expect(JSON.stringify(lacking.body)).toContain('исполнителя')
+    expectCleanError(await post(curator.headers, { ticket_ids: [ticket.id], action: 'merge' }), 422, 'validation')
+    expectCleanError(await post(curator.headers, { ticket_ids: [], action: 'take' }), 422, 'validation')
+    expectCleanError(await post(requester.headers, { ticket_ids: [ticket.id], action: 'take' }), 403, 'forbidden')
+    expect((await ticketTrail(db, ticket.id)).ticket?.assignee_id).toBeNull()
+  })
+})

@@ -5,6 +5,7 @@ import { DomainError } from '#src/errors.ts'
 import { beforeBound, fromBound } from '#src/format/zone-days.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
+import { BULK_LIMIT, bulkActionOf, bulkKinds, bulkUpdate } from '#src/tickets/bulk-update.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
 import { rateTicket } from '#src/tickets/rate-ticket.ts'
@@ -51,6 +52,24 @@ export const ticketListQuery = z
   .strict()
 export const ticketListMulti = ['status', 'priority'] as const
 
+/** `POST /tickets/bulk`: one action over up to BULK_LIMIT tickets; what each needs besides `action`. */
+export const bulkBody = z
+  .object({
+    ticket_ids: z.array(id).min(1).max(BULK_LIMIT),
+    action: z.enum(bulkKinds),
+    /** `assign`: a user id, or null to unassign. */
+    assignee_id: id.nullable().optional(),
+    /** `status`: the new status (`resolved` and `cancelled` take `text` as the result or the reason). */
+    status: z.enum(ticketStatuses).optional(),
+    priority: z.enum(priorities).optional(),
+    category_id: id.optional(),
+    /** `group`: a group id, or null for none. */
+    group_id: id.nullable().optional(),
+    /** `note`: the internal note; `status`: the result or the reason. */
+    text: text(limits.description).optional(),
+  })
+  .strict()
+
 export const createTicketBody = z
   .object({
     title: text(limits.title).optional(),
@@ -70,11 +89,13 @@ export const updateTicketBody = z
     department_id: id.nullable().optional(),
     /** null or empty: not said. */
     location: text(limits.location).nullable().optional(),
+    /** The executor group (null: none); without it a new category brings its own group. */
+    group_id: id.nullable().optional(),
   })
   .strict()
   .refine(
     (b) => Object.keys(b).length > 0,
-    'Укажите, что изменить: priority, category_id, title, department_id или location',
+    'Укажите, что изменить: priority, category_id, title, department_id, location или group_id',
   )
 
 export const messageBody = z
@@ -168,6 +189,24 @@ export function ticketRoutes(): Hono<ApiEnv> {
     return c.json(ticket, 201)
   })
 
+  routes.post('/bulk', async (c) => {
+    const body = await jsonBody(c, bulkBody)
+    const action = bulkActionOf({
+      kind: body.action,
+      assigneeId: body.assignee_id,
+      status: body.status,
+      priority: body.priority,
+      categoryId: body.category_id,
+      groupId: body.group_id,
+      text: body.text,
+    })
+    const outcome = await bulkUpdate(c.get('deps').db, c.get('actor'), body.ticket_ids, action)
+    return c.json({
+      done: outcome.done,
+      refused: outcome.refused.map((r) => ({ ticket_id: r.ticketId, code: r.code, message: r.message })),
+    })
+  })
+
   routes.get('/:id', async (c) => {
     const detail = await viewTicket(c.get('deps').db, c.get('actor'), { ticketId: idParam(c) })
     return c.json(presentTicketDetail(detail))
@@ -183,6 +222,7 @@ export function ticketRoutes(): Hono<ApiEnv> {
       title: body.title,
       departmentId: body.department_id,
       location: body.location,
+      groupId: body.group_id,
     })
     return c.json(ticket)
   })

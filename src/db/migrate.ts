@@ -23,6 +23,7 @@ import * as countIndexes from './migrations/0022-count-indexes.ts'
 import * as statsGrainIndex from './migrations/0023-stats-grain-index.ts'
 import * as ticketStatistics from './migrations/0024-ticket-statistics.ts'
 import * as formSubmissions from './migrations/0025-form-submissions.ts'
+import * as userTheme from './migrations/0026-user-theme.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '0023-stats-grain-index': statsGrainIndex,
   '0024-ticket-statistics': ticketStatistics,
   '0025-form-submissions': formSubmissions,
+  '0026-user-theme': userTheme,
 }
 
 const provider: MigrationProvider = {

@@ -68,6 +68,8 @@ export interface UsersTable {
   block_reason: Generated<string | null>
   /** The табельный номер from the HR export (migration 0018): what a repeated import matches a person by. */
   employee_number: Generated<string | null>
+  /** The web's colour theme (migration 0026): `system` follows the computer's setting. */
+  theme: Generated<'system' | 'light' | 'dark'>
 }
 
 export interface DepartmentsTable {

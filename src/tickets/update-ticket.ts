@@ -27,10 +27,12 @@ export interface UpdateTicketInput {
   departmentId?: number | null
   /** Where the work is (a room, a corridor; null or empty: not said); at filing, the requester's room. */
   location?: string | null
+  /** The executor group that works it (null: none); a new category sets its own group unless this says. */
+  groupId?: number | null
 }
 
 /**
- * Staff change a ticket's priority, category, title, department or location. Deadlines are recomputed from
+ * Staff change a ticket's priority, category, title, department, location or group. Deadlines are recomputed from
  * the creation time; a new category routes the ticket to its group.
  */
 export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInput): Promise<Ticket> {
@@ -75,7 +77,32 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
             ? null
             : requireText(input.location, 'Место', limits.location)
       const locationChanged = location !== ticket.location
-      if (!categoryChanged && !priorityChanged && !titleChanged && !departmentChanged && !locationChanged) return ticket
+      // The group: as asked, else the new category's, else as it was.
+      const groupId =
+        input.groupId !== undefined
+          ? input.groupId
+          : categoryChanged
+            ? (category?.default_group_id ?? null)
+            : ticket.group_id
+      if (input.groupId !== undefined && groupId !== null && groupId !== ticket.group_id) {
+        const group = await tx
+          .selectFrom('executor_groups')
+          .select('active')
+          .where('id', '=', groupId)
+          .executeTakeFirst()
+        if (!group) throw new DomainError('validation', 'Группа не найдена')
+        if (group.active !== 1) throw new DomainError('validation', 'Группа отключена')
+      }
+      const groupChanged = groupId !== ticket.group_id
+      if (
+        !categoryChanged &&
+        !priorityChanged &&
+        !titleChanged &&
+        !departmentChanged &&
+        !locationChanged &&
+        !groupChanged
+      )
+        return ticket
 
       const at = now()
       const change: TicketUpdate = { updated_at: at }
@@ -83,10 +110,8 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
       if (priorityChanged) change.priority = priority
       if (departmentChanged) change.department_id = departmentId
       if (locationChanged) change.location = location
-      if (categoryChanged) {
-        change.category_id = categoryId
-        change.group_id = category?.default_group_id ?? null
-      }
+      if (categoryChanged) change.category_id = categoryId
+      if (groupChanged) change.group_id = groupId
       if (categoryChanged || priorityChanged) {
         const deadlines = computeDeadlines(
           ticket.created_at,
@@ -111,6 +136,9 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
       if (priorityChanged) await event('priority_changed', ticket.priority, priority)
       if (categoryChanged) await event('category_changed', ticket.category_id, categoryId)
       if (departmentChanged) await event('department_changed', ticket.department_id, departmentId)
+      // Said apart only when asked for: a new category's group goes with the category.
+      const groupAsked = groupChanged && input.groupId !== undefined
+      if (groupAsked) await event('group_changed', ticket.group_id, groupId)
       // The place may be someone's room (ПДн): the event says it moved, not where from or to.
       if (locationChanged) await event('location_changed', null, null)
 
@@ -120,6 +148,7 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
         categoryChanged ? `категория ${ticket.category_id ?? '—'} → ${categoryId ?? '—'}` : null,
         departmentChanged ? `отделение ${ticket.department_id ?? '—'} → ${departmentId ?? '—'}` : null,
         locationChanged ? 'место' : null,
+        groupAsked ? `группа ${ticket.group_id ?? '—'} → ${groupId ?? '—'}` : null,
       ].filter((p) => p !== null)
       await auditTicket(tx, actor, ticket, 'ticket.update', `Заявка № ${ticket.id} изменена: ${parts.join(', ')}`, {
         ...(priorityChanged ? { priority: { from: ticket.priority, to: priority } } : {}),
@@ -127,11 +156,12 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
         ...(titleChanged ? { title: true } : {}),
         ...(departmentChanged ? { departmentId: { from: ticket.department_id, to: departmentId } } : {}),
         ...(locationChanged ? { location: true } : {}),
+        ...(groupAsked ? { groupId: { from: ticket.group_id, to: groupId } } : {}),
       })
 
       // An unassigned ticket moved to another group is news for that group.
       if (
-        categoryChanged &&
+        groupChanged &&
         ticket.assignee_id === null &&
         updated.group_id !== null &&
         updated.group_id !== ticket.group_id

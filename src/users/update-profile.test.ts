@@ -19,6 +19,20 @@ describe('updateProfile', () => {
     ])
   })
 
+  test('a person picks the web’s theme: journaled, not ПДн; the same choice again changes nothing', async () => {
+    const { db } = await testDatabase()
+    const { user, actor } = await buildActor(db, {}, 'web')
+    expect(user.theme).toBe('system')
+    expect((await updateProfile(db, actor, { theme: 'dark' })).theme).toBe('dark')
+    await updateProfile(db, actor, { theme: 'dark' })
+    expect((await updateProfile(db, actor, { theme: 'system' })).theme).toBe('system')
+    expect(await auditRows(db)).toMatchObject([
+      { action: 'user.profile_update', subject_id: user.id, pdn_related: 0, details: '{"fields":["theme"]}' },
+      { action: 'user.profile_update', subject_id: user.id, pdn_related: 0, details: '{"fields":["theme"]}' },
+    ])
+    await expectRefusal(db, 'validation', () => updateProfile(db, actor, { theme: 'sepia' as 'dark' }))
+  })
+
   test('a bad phone or language is refused; only the person’s own row is ever touched', async () => {
     const { db } = await testDatabase()
     const { actor } = await buildActor(db)

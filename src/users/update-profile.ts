@@ -7,18 +7,24 @@ import { NAME_MAX, normalizePhone, optionalText } from './fields.ts'
 import { requireUser, writeUserChanges } from './user-store.ts'
 
 export const profileLanguages = ['ru', 'en'] as const
+/** `system` follows the computer's light or dark setting. */
+export const profileThemes = ['system', 'light', 'dark'] as const
 
 export interface UpdateProfileInput {
   /** Each field: undefined leaves it; empty text clears кабинет or телефон. */
   room?: string | null
   phone?: string | null
   language?: User['language']
+  theme?: User['theme']
 }
 
-type Changes = Partial<Pick<User, 'room' | 'phone' | 'language'>>
+type Changes = Partial<Pick<User, 'room' | 'phone' | 'language' | 'theme'>>
+
+/** What a person chooses about the web for themselves: not personal data. */
+const preferences: ReadonlyArray<keyof Changes> = ['language', 'theme']
 
 /**
- * A person corrects what changes often about them — кабинет, телефон — and picks the web's language.
+ * A person corrects what changes often about them — кабинет, телефон — and picks the web's language and theme.
  * ФИО, отделение and должность are corrected by an admin (they decide who the person is to the hospital).
  */
 export async function updateProfile(db: Db, actor: Actor, input: UpdateProfileInput): Promise<User> {
@@ -33,6 +39,12 @@ export async function updateProfile(db: Db, actor: Actor, input: UpdateProfileIn
     }
     wanted.language = input.language
   }
+  if (input.theme !== undefined) {
+    if (!(profileThemes as readonly string[]).includes(input.theme)) {
+      throw new DomainError('validation', 'Неизвестная тема оформления')
+    }
+    wanted.theme = input.theme
+  }
   return transact(db, async (tx) => {
     const user = await requireUser(tx, userId)
     const { updated, changed } = await writeUserChanges(tx, user, wanted)
@@ -42,8 +54,8 @@ export async function updateProfile(db: Db, actor: Actor, input: UpdateProfileIn
       objectType: 'user',
       objectId: user.id,
       subjectId: user.id,
-      // Кабинет and телефон are ПДн; the language alone is not.
-      pdn: changed.some((field) => field !== 'language'),
+      // Кабинет and телефон are ПДн; the language and the theme are not.
+      pdn: changed.some((field) => !preferences.includes(field)),
       description: `Пользователь № ${user.id} изменил свой профиль: ${changed.join(', ')}`,
       details: { fields: changed },
     })

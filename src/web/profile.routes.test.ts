@@ -88,6 +88,53 @@ describe('the profile', () => {
     expect((await getPage(app, '/profile', who)).text).toContain('<html lang="ru"')
   })
 
+  test('choosing «Тёмная» darkens the next page; «Как в системе» follows the computer again', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const who = await webUser(db)
+    const before = await getPage(app, '/profile', who)
+    expect(before.text).toContain('Тема оформления')
+    expect(before.text).not.toContain('data-theme')
+    expect(before.text).toMatch(/<input type="radio" name="theme" value="system" checked/)
+
+    const dark = await postForm(app, '/profile/theme', who, { theme: 'dark' })
+    expect(dark.status).toBe(303)
+    expect(dark.location).toBe('/profile?done=theme')
+    expect((await userRow(db, who.user.id)).theme).toBe('dark')
+    const page = await getPage(app, '/profile?done=theme', who)
+    expect(page.text).toContain('<html lang="ru" data-theme="dark"')
+    expect(page.text).toContain('Тема оформления изменена')
+    expect(page.text).toMatch(/<input type="radio" name="theme" value="dark" checked/)
+    // Every page of the person, not the profile alone.
+    expect((await getPage(app, '/tickets', who)).text).toContain('data-theme="dark"')
+    // A choice of the person's, not personal data: journaled, without the ПДн mark.
+    expect(await journalOf(db, 'user.profile_update')).toMatchObject([
+      { actor_id: who.user.id, subject_id: who.user.id, pdn_related: 0, details: '{"fields":["theme"]}' },
+    ])
+
+    await postForm(app, '/profile/theme', who, { theme: 'light' })
+    expect((await getPage(app, '/profile', who)).text).toContain('<html lang="ru" data-theme="light"')
+    await postForm(app, '/profile/theme', who, { theme: 'system' })
+    expect((await userRow(db, who.user.id)).theme).toBe('system')
+    expect((await getPage(app, '/profile', who)).text).not.toContain('data-theme')
+    expect(await journalOf(db, 'user.profile_update')).toHaveLength(3)
+
+    // The same choice again changes nothing and journals nothing; an unknown one is refused beside the form.
+    await postForm(app, '/profile/theme', who, { theme: 'system' })
+    const refused = await postForm(app, '/profile/theme', who, { theme: 'sepia' })
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain('Выберите тему оформления')
+    expect((await userRow(db, who.user.id)).theme).toBe('system')
+    expect(await journalOf(db, 'user.profile_update')).toHaveLength(3)
+  })
+
+  test('the login page, with nobody signed in, follows the computer', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const login = await app.request('/login')
+    expect(await login.text()).not.toContain('data-theme')
+  })
+
   test('a password change needs the current password, the same new one twice, and a strong one', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)
@@ -235,13 +282,14 @@ describe('who may change a profile', () => {
     const forms: Array<[string, Record<string, string>]> = [
       ['/profile/contacts', { room: 'Чужой кабинет', phone: '' }],
       ['/profile/language', { language: 'en' }],
+      ['/profile/theme', { theme: 'dark' }],
       ['/profile/password', { current: OLD_PASSWORD, next: NEW_PASSWORD, repeat: NEW_PASSWORD }],
     ]
     for (const [path, fields] of forms) {
       expect((await postForm(app, path, who, fields, { csrf: null })).status, path).toBe(403)
     }
     const after = await userRow(db, who.user.id)
-    expect(after).toMatchObject({ room: who.user.room, language: 'ru' })
+    expect(after).toMatchObject({ room: who.user.room, language: 'ru', theme: 'system' })
     expect(await verifyPassword(after.password_hash ?? '', OLD_PASSWORD)).toBe(true)
   })
 

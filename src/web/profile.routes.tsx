@@ -8,7 +8,7 @@ import { latestConsent } from '#src/users/consent.ts'
 import { revokeSessions } from '#src/users/revoke-sessions.ts'
 import { activeSessions } from '#src/users/session-list.ts'
 import { hashToken, SESSION_COOKIE, sessionCookieOptions } from '#src/users/sessions.ts'
-import { profileLanguages, updateProfile } from '#src/users/update-profile.ts'
+import { profileLanguages, profileThemes, updateProfile } from '#src/users/update-profile.ts'
 import { withdrawConsent } from '#src/users/withdraw-consent.ts'
 import { attempt, FormProblem, type WebContext } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
@@ -16,7 +16,7 @@ import { readForm } from './forms.ts'
 import { requireSession } from './session.ts'
 import { type ProfileForm, ProfilePage, type ProfileViewProps } from './views/profile.tsx'
 
-/** /profile: one's own contacts, the web's language, the password, sessions and the Telegram link. */
+/** /profile: one's own contacts, the web's language and theme, the password, sessions and the Telegram link. */
 export function profileRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
   routes.use(requireSession)
@@ -36,6 +36,15 @@ export function profileRoutes(): Hono<WebEnv> {
     return act(c, 'language', () => {
       if (language === undefined) throw new FormProblem('Выберите язык')
       return updateProfile(c.get('deps').db, c.get('actor'), { language })
+    })
+  })
+
+  routes.post('/theme', async (c) => {
+    const form = await readForm(c)
+    const theme = profileThemes.find((name) => name === form.text('theme'))
+    return act(c, 'theme', () => {
+      if (theme === undefined) throw new FormProblem('Выберите тему оформления')
+      return updateProfile(c.get('deps').db, c.get('actor'), { theme })
     })
   })
 

@@ -5,7 +5,7 @@ import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { journalOf } from '../../test/support/state.ts'
 import { buildTicket, insertTickets } from '../../test/support/ticket-factory.ts'
-import { getPage, inlineProblems, postForm, webUser } from '../../test/support/web.ts'
+import { getPage, inlineProblems, postForm, type WebUser, webUser } from '../../test/support/web.ts'
 
 async function ticketRow(db: Db, id: number) {
   return db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
@@ -729,4 +729,80 @@ describe('who may open what', () => {
       expect((await ticketRow(db, ticket.id)).assignee_id).toBeNull()
     },
   )
+})
+
+describe('the list’s action over several tickets', () => {
+  /** The bulk form as the browser sends it: the ticked ids repeated. */
+  async function bulk(
+    app: ReturnType<typeof testApp>['app'],
+    who: WebUser,
+    ids: number[],
+    fields: Record<string, string>,
+  ) {
+    const body = new URLSearchParams({ ...fields, _csrf: who.csrf })
+    for (const id of ids) body.append('ids', String(id))
+    const response = await app.request('/tickets/bulk', {
+      method: 'POST',
+      body: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: who.cookie },
+    })
+    return { status: response.status, text: await response.text() }
+  }
+
+  test('ticked tickets are assigned; the page says what was done, what was refused and why, and leads back', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const curator = await webUser(db, { role: 'curator' })
+    const executor = await buildUser(db, { role: 'executor', fullName: 'Исполнителев Пётр' })
+    const open = [await buildTicket(db), await buildTicket(db)]
+    const closed = await buildTicket(db, { status: 'closed' })
+    // The list offers it: a checkbox a row, in the bulk form, and the bar with the staff to assign.
+    const list = await getPage(app, '/tickets', curator)
+    expect(list.text).toContain(`name="ids" value="${open[0]?.id}" form="bulk"`)
+    expect(list.text).toMatch(/<form id="bulk" class="bulk" method="post" action="\/tickets\/bulk"/)
+    expect(list.text).toContain('Исполнителев Пётр')
+
+    const back = '/tickets?status=all&sort=-id'
+    const page = await bulk(app, curator, [...open.map((t) => t.id), closed.id], {
+      action: 'assign',
+      assignee: String(executor.id),
+      filter: back,
+    })
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('Выполнено: 2 заявки. Отказано: 1')
+    expect(page.text).toContain(`href="/tickets/${closed.id}"`)
+    expect(page.text).toContain(`href="${back.replaceAll('&', '&amp;')}"`)
+    const assigned = await db.selectFrom('tickets').select('id').where('assignee_id', '=', executor.id).execute()
+    expect(assigned.map((r) => r.id).sort()).toEqual(open.map((t) => t.id).sort())
+    expect(await journalOf(db, 'ticket.bulk')).toHaveLength(1)
+  })
+
+  test('«все заявки по фильтру» takes every ticket of the list’s filter, not only the ticked page', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const curator = await webUser(db, { role: 'curator' })
+    const printers = await buildCategory(db, { name: 'Принтеры' })
+    const mine = [
+      await buildTicket(db, { categoryId: printers.id }),
+      await buildTicket(db, { categoryId: printers.id }),
+    ]
+    const other = await buildTicket(db)
+    const page = await bulk(app, curator, [], {
+      all: '1',
+      filter: `/tickets?category=${printers.id}`,
+      action: 'priority',
+      priority: 'critical',
+    })
+    expect(page.text).toContain('Выполнено: 2 заявки')
+    const critical = await db.selectFrom('tickets').select('id').where('priority', '=', 'critical').execute()
+    expect(critical.map((r) => r.id).sort()).toEqual(mine.map((t) => t.id).sort())
+    expect(critical.map((r) => r.id)).not.toContain(other.id)
+    // An address not of the list is not followed back.
+    const away = await bulk(app, curator, [other.id], { action: 'take', filter: 'https://evil.example/' })
+    expect(away.text).toContain('href="/tickets"')
+    // Without an action: said, nothing done.
+    const none = await bulk(app, curator, [other.id], {})
+    expect(none.status).toBe(422)
+    expect(none.text).toContain('Выберите действие')
+  })
 })

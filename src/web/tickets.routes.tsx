@@ -4,21 +4,31 @@ import { getCookie } from 'hono/cookie'
 import { readDbOf } from '#src/api/env.ts'
 import { idParam } from '#src/api/validate.ts'
 import { listCategories } from '#src/categories/category-store.ts'
-import { type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
+import { type Db, type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
+import { parseId } from '#src/format/ids.ts'
 import { listGroups } from '#src/groups/group-store.ts'
 import { addMessage, checkAddMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
+import { BULK_LIMIT, type BulkOutcome, bulkActionOf, bulkKinds, bulkUpdate } from '#src/tickets/bulk-update.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { checkCreateTicket, createTicket } from '#src/tickets/create-ticket.ts'
 import { onBehalfRequester } from '#src/tickets/on-behalf-requester.ts'
 import { isStaff } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
 import { auditListRead } from '#src/tickets/ticket-access.ts'
-import { countTickets, listTickets, unindexedSorts } from '#src/tickets/ticket-store.ts'
+import {
+  countTickets,
+  listTicketPage,
+  listTickets,
+  MAX_PER_PAGE,
+  type TicketFilter,
+  unindexedSorts,
+} from '#src/tickets/ticket-store.ts'
 import { updateTicket } from '#src/tickets/update-ticket.ts'
 import { viewTicket } from '#src/tickets/view-ticket.ts'
+import type { Actor } from '#src/users/actor.ts'
 import { attempt, FormProblem } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { readForm } from './forms.ts'
@@ -30,11 +40,24 @@ import { ticketExportRoutes } from './ticket-export.routes.tsx'
 import { formFiles, ticketFileRoutes, uploadProblem, withUploads } from './ticket-files.routes.tsx'
 import { ticketLiveRoutes } from './ticket-live.routes.tsx'
 import { listHref, parseListQuery, readyViews, toFilter, withStaffDefault } from './ticket-query.ts'
+import { BulkResultPage } from './views/bulk-result.tsx'
 import { NewTicketPage, type NewTicketValues } from './views/new-ticket.tsx'
 import { FILTERS_COOKIE, type ListViewProps, TicketListPage, TicketResults } from './views/ticket-list.tsx'
 import { type TicketForm, TicketLiveParts, TicketPage, type TicketViewProps } from './views/ticket-page.tsx'
 
 type WebContext = Context<WebEnv>
+
+/** The ids of every ticket a filter matches, page after page, up to one past BULK_LIMIT (then refused). */
+async function idsOfFilter(reads: Db, actor: Actor, filter: TicketFilter): Promise<number[]> {
+  const ids: number[] = []
+  for (let cursor: string | undefined; ids.length <= BULK_LIMIT; ) {
+    const page = await listTicketPage(reads, actor, { ...filter, cursor })
+    ids.push(...page.items.map((item) => item.id))
+    if (page.next === null) break
+    cursor = page.next
+  }
+  return ids.slice(0, BULK_LIMIT + 1)
+}
 
 /** /tickets: the list, export, the new ticket form, the ticket page and its actions. */
 export function ticketRoutes(): Hono<WebEnv> {
@@ -94,6 +117,51 @@ export function ticketRoutes(): Hono<WebEnv> {
 
   // The list's exports and the background exports' pages (ticket-export.routes.tsx), before `/:id`.
   routes.route('/', ticketExportRoutes())
+
+  // Staff's action over the ticked tickets, or over every ticket of the list's filter (at most BULK_LIMIT).
+  routes.post('/bulk', async (c) => {
+    const { config } = c.get('deps')
+    const actor = c.get('actor')
+    const form = await readForm(c)
+    const body = await c.req.parseBody({ all: true })
+    const raw = body.ids
+    const ticked = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).slice(0, BULK_LIMIT + 1)
+    // The list's own address: where the result page leads back (only ever a list of ours).
+    const back = form.text('filter', 4_000)?.startsWith('/tickets')
+      ? (form.text('filter', 4_000) ?? '/tickets')
+      : '/tickets'
+    let ids = ticked.map((v) => (typeof v === 'string' ? parseId(v) : undefined)).filter((v) => v !== undefined)
+    if (form.text('all') === '1') {
+      const params = new URL(back, 'http://list').searchParams
+      const query = withStaffDefault(parseListQuery(params), params, isStaff(actor))
+      ids = await idsOfFilter(readDbOf(c.get('deps')), actor, toFilter(query, config.tzDisplay, MAX_PER_PAGE))
+    }
+    const choice = (name: string) => {
+      const value = form.text(name, 12)
+      return value === 'none' ? null : parseId(value)
+    }
+    const kind = bulkKinds.find((k) => k === form.text('action', 20))
+    let outcome: BulkOutcome | undefined
+    const refused = await attempt(
+      async () => {
+        if (kind === undefined) throw new FormProblem(t('Выберите действие'))
+        const action = bulkActionOf({
+          kind,
+          assigneeId: form.text('assignee') === undefined ? undefined : choice('assignee'),
+          status: ticketStatuses.find((s) => s === form.text('status', 20)),
+          priority: priorities.find((p) => p === form.text('priority', 20)),
+          categoryId: form.id('category'),
+          groupId: form.text('group') === undefined ? undefined : choice('group'),
+          text: form.text('text', 10_000)?.trim() || undefined,
+        })
+        outcome = await bulkUpdate(c.get('deps').db, actor, ids, action)
+      },
+      async (message) =>
+        c.html(<BulkResultPage user={c.get('user')} csrf={c.get('csrf')} back={back} problem={message} />, 422),
+    )
+    if (refused) return refused
+    return c.html(<BulkResultPage user={c.get('user')} csrf={c.get('csrf')} back={back} outcome={outcome} />)
+  })
 
   routes.get('/new', async (c) => {
     const { db } = c.get('deps')

@@ -61,7 +61,7 @@ describe('the ticket list, the dashboard and the statistics in chromium', () => 
       await page.waitForURL((url) => statuses(url) === 'new,waiting')
       await page.getByRole('checkbox', { name: 'Ожидает ответа' }).uncheck()
       await page.waitForURL((url) => statuses(url) === 'new')
-      await page.getByLabel('Приоритет').selectOption('critical')
+      await page.locator('form.filters').getByLabel('Приоритет').selectOption('critical')
       await page.waitForURL(/priority=critical/)
       await page.getByLabel('Исполнитель').selectOption('none')
       await page.waitForURL(/assignee=none/)
@@ -108,7 +108,7 @@ describe('the ticket list, the dashboard and the statistics in chromium', () => 
       // Folded (the curator never opened it), the panel says how many filters are set.
       await curator.page.getByText('Фильтры: 5').click()
       expect(await curator.page.getByRole('checkbox', { name: 'Новая' }).isChecked()).toBe(true)
-      expect(await curator.page.getByLabel('Приоритет').inputValue()).toBe('critical')
+      expect(await curator.page.locator('form.filters').getByLabel('Приоритет').inputValue()).toBe('critical')
       expect(await curator.page.getByLabel('Исполнитель').inputValue()).toBe('none')
       expect(await curator.page.getByLabel('Создана по').inputValue()).toBe(to)
       await screenshot(curator.page, JOURNEY, '03-list-shared-link')

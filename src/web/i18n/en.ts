@@ -14,6 +14,7 @@ import { enStats } from './en-stats.ts'
 import { enSubjectRequests } from './en-subject-requests.ts'
 import { enTelegramLink } from './en-telegram-link.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
+import { enTheme } from './en-theme.ts'
 import { enTicket } from './en-ticket.ts'
 import { enWorkspace } from './en-workspace.ts'
 
@@ -42,6 +43,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enBackup,
   ...enExport,
   ...enWorkspace,
+  ...enTheme,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

@@ -63,6 +63,13 @@
     }
   })
 
+  // The list's «all on the page»: every ticket checkbox of the bulk form takes its state.
+  document.addEventListener('change', (event) => {
+    const all = event.target
+    if (!(all instanceof HTMLInputElement) || !all.matches('[data-pick-all]')) return
+    for (const box of document.querySelectorAll('input[name="ids"]')) box.checked = all.checked
+  })
+
   document.addEventListener(
     'submit',
     (event) => {

@@ -187,7 +187,8 @@ function AuditResults(props: AuditViewProps) {
           {t('Записей по этим условиям нет —')} <a href="/audit">{t('сбросить фильтры')}</a>
         </Empty>
       ) : (
-        <div class="table-wrap">
+        // It scrolls on its own (a sticky header): focusable, so that the keyboard scrolls it too (axe, WCAG 2.1.1).
+        <section class="table-wrap" tabindex={0} aria-label={t('Записи журнала')}>
           <table class="tickets audit">
             <thead>
               <tr>
@@ -252,7 +253,7 @@ function AuditResults(props: AuditViewProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       <Pager page={query.page} more={props.more} href={(page) => auditHref(query, page)} />
     </div>

@@ -105,7 +105,8 @@ export function Layout(props: LayoutProps) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
-      <html lang={language()}>
+      {/* The theme the person chose; without one app.css follows the system's (prefers-color-scheme). */}
+      <html lang={language()} data-theme={user?.theme === 'system' ? undefined : user?.theme}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />

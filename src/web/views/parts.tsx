@@ -337,6 +337,8 @@ export function eventText(
       return t('сменил(а) категорию')
     case 'department_changed':
       return t('сменил(а) отделение')
+    case 'group_changed':
+      return t('сменил(а) группу исполнителей')
     case 'location_changed':
       return t('сменил(а) место')
     case 'title_changed':

@@ -9,7 +9,7 @@ import { SessionTable } from './users.tsx'
 
 type ConsentShown = Pick<ConsentRecordsTable, 'status' | 'channel' | 'created_at'>
 
-export type ProfileForm = 'contacts' | 'language' | 'password' | 'sessions' | 'consent'
+export type ProfileForm = 'contacts' | 'language' | 'theme' | 'password' | 'sessions' | 'consent'
 
 export interface ProfileViewProps {
   user: User
@@ -32,6 +32,7 @@ export interface ProfileViewProps {
 const doneTexts = (): Record<string, string> => ({
   contacts: t('Контакты сохранены'),
   language: t('Язык интерфейса изменён'),
+  theme: t('Тема оформления изменена'),
   password: t('Пароль изменён, другие сеансы завершены'),
   session: t('Сеанс завершён'),
   telegram_unlinked: t('Telegram отвязан'),
@@ -63,6 +64,7 @@ export function ProfilePage(props: ProfileViewProps) {
         <ContactsForm {...props} />
         <div class="stack">
           <LanguageForm {...props} />
+          <ThemeForm {...props} />
           <TelegramCard user={user} csrf={props.csrf} />
         </div>
       </div>
@@ -137,6 +139,35 @@ function LanguageForm(props: ProfileViewProps) {
           <input type="radio" name="language" value="en" checked={user.language === 'en'} />
           English
         </label>
+      </fieldset>
+    </CardForm>
+  )
+}
+
+/** Light or dark pages; «Как в системе» follows the computer's setting (the layout's `data-theme`, app.css). */
+function ThemeForm(props: ProfileViewProps) {
+  const { theme } = props.user
+  const choices: Array<[User['theme'], string]> = [
+    ['system', t('Как в системе')],
+    ['light', t('Светлая')],
+    ['dark', t('Тёмная')],
+  ]
+  return (
+    <CardForm
+      action="/profile/theme"
+      csrf={props.csrf}
+      title={t('Тема оформления')}
+      error={props.errors?.theme}
+      submit={t('Сменить тему')}
+    >
+      <fieldset class="language-switch">
+        <legend class="visually-hidden">{t('Тема оформления')}</legend>
+        {choices.map(([value, label]) => (
+          <label class="chip">
+            <input type="radio" name="theme" value={value} checked={theme === value} />
+            {label}
+          </label>
+        ))}
       </fieldset>
     </CardForm>
   )

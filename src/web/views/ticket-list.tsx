@@ -6,7 +6,7 @@ import { deadlineLeft } from '../format.ts'
 import { msg, t, tn } from '../i18n.ts'
 import { ALL_STATUSES, isView, type ListQuery, listHref, type ReadyView } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
-import { DateRange, Empty, FilterButtons, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { CsrfField, DateRange, Empty, FilterButtons, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
 
 export interface Person {
   id: number
@@ -77,7 +77,94 @@ export function TicketListPage(props: ListViewProps) {
       <div id="ticket-results" hx-target="#ticket-results" hx-push-url="true">
         <TicketResults {...props} />
       </div>
+      {props.staff ? <BulkBar {...props} /> : null}
     </Layout>
+  )
+}
+
+/** The form the list's ticket checkboxes belong to (`form="bulk"`: they are swapped with the results). */
+export const BULK_FORM = 'bulk'
+
+/**
+ * Staff's action over the ticked tickets, or over every ticket of the filter: a bar at the foot of the screen
+ * once something is ticked (CSS counts them); each action shows its own field.
+ */
+function BulkBar(props: ListViewProps) {
+  const { lookups } = props
+  const topLevel = lookups.categories.filter((c) => c.active === 1)
+  return (
+    <form id={BULK_FORM} class="bulk" method="post" action="/tickets/bulk" aria-label={t('Действие над выбранными')}>
+      <CsrfField token={props.csrf} />
+      <span class="bulk__count">{t('Выбрано:')} </span>
+      <label class="bulk__all">
+        <input type="checkbox" name="all" value="1" />
+        {t('все заявки по фильтру')}
+      </label>
+      <label class="field field--inline">
+        <span class="visually-hidden">{t('Действие')}</span>
+        <select name="action" required>
+          <option value="">{t('Действие…')}</option>
+          <option value="assign">{t('Назначить')}</option>
+          <option value="take">{t('Взять себе')}</option>
+          <option value="status">{t('Сменить статус')}</option>
+          <option value="priority">{t('Сменить приоритет')}</option>
+          <option value="category">{t('Сменить категорию')}</option>
+          <option value="group">{t('Сменить группу')}</option>
+          <option value="note">{t('Внутренняя заметка')}</option>
+        </select>
+      </label>
+      <label class="bulk__field bulk__field--assign">
+        <span class="visually-hidden">{t('Кому назначить')}</span>
+        <select name="assignee">
+          <option value="none">{t('— не назначен —')}</option>
+          {lookups.staff.map((p) => (
+            <option value={String(p.id)}>{p.full_name}</option>
+          ))}
+        </select>
+      </label>
+      <label class="bulk__field bulk__field--status">
+        <span class="visually-hidden">{t('Новый статус')}</span>
+        <select name="status">
+          {ticketStatuses
+            .filter((s) => s !== 'new')
+            .map((s) => (
+              <option value={s}>{t(statusLabels[s])}</option>
+            ))}
+        </select>
+      </label>
+      <label class="bulk__field bulk__field--priority">
+        <span class="visually-hidden">{t('Новый приоритет')}</span>
+        <select name="priority">
+          {priorities.map((p) => (
+            <option value={p}>{t(priorityLabels[p])}</option>
+          ))}
+        </select>
+      </label>
+      <label class="bulk__field bulk__field--category">
+        <span class="visually-hidden">{t('Новая категория')}</span>
+        <select name="category">
+          {topLevel.map((c) => (
+            <option value={String(c.id)}>{c.name}</option>
+          ))}
+        </select>
+      </label>
+      <label class="bulk__field bulk__field--group">
+        <span class="visually-hidden">{t('Новая группа')}</span>
+        <select name="group">
+          <option value="none">{t('— без группы —')}</option>
+          {lookups.groups.map((g) => (
+            <option value={String(g.id)}>{g.name}</option>
+          ))}
+        </select>
+      </label>
+      <label class="bulk__field bulk__field--text">
+        <span class="visually-hidden">{t('Текст: заметка, результат или причина отмены')}</span>
+        <input type="text" name="text" maxlength={10000} placeholder={t('Текст: заметка, результат, причина')} />
+      </label>
+      <button type="submit" class="button button--primary">
+        {t('Применить')}
+      </button>
+    </form>
   )
 }
 
@@ -279,6 +366,18 @@ export function TicketResults(props: ListViewProps) {
           <table class="tickets tickets--list">
             <thead>
               <tr>
+                {props.staff ? (
+                  <th scope="col" class="fit pick">
+                    {/* The filter «все заявки по фильтру» means: the list's own, swapped with it. */}
+                    <input
+                      type="hidden"
+                      name="filter"
+                      value={listHref(query, { cursor: undefined })}
+                      form={BULK_FORM}
+                    />
+                    <input type="checkbox" data-pick-all aria-label={t('Выбрать все на странице')} />
+                  </th>
+                ) : null}
                 <SortHeader query={query} label="№" asc="id" desc="-id" numeric />
                 <th scope="col">{t('Заявка')}</th>
                 <SortHeader query={query} label={t('Статус')} asc="status" />
@@ -297,7 +396,7 @@ export function TicketResults(props: ListViewProps) {
             </thead>
             <tbody>
               {items.map((t) => (
-                <Row ticket={t} now={props.now} tz={props.tz} />
+                <Row ticket={t} now={props.now} tz={props.tz} pick={props.staff} />
               ))}
             </tbody>
           </table>
@@ -361,7 +460,7 @@ function SortHeader(props: {
   )
 }
 
-function Row(props: { ticket: TicketListItem; now: string; tz: string }) {
+function Row(props: { ticket: TicketListItem; now: string; tz: string; pick: boolean }) {
   const ticket = props.ticket
   const due =
     ticket.resolution_due_at && !['resolved', 'closed', 'cancelled'].includes(ticket.status)
@@ -370,6 +469,17 @@ function Row(props: { ticket: TicketListItem; now: string; tz: string }) {
   const left = due ? deadlineLeft(due, props.now, true) : null
   return (
     <tr class={ticket.overdue ? 'is-overdue' : undefined}>
+      {props.pick ? (
+        <td class="pick">
+          <input
+            type="checkbox"
+            name="ids"
+            value={String(ticket.id)}
+            form={BULK_FORM}
+            aria-label={t('Выбрать заявку № {n}', { n: ticket.id })}
+          />
+        </td>
+      ) : null}
       <td class="num">
         <a href={`/tickets/${ticket.id}`}>{ticket.id}</a>
       </td>
