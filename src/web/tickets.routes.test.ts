@@ -235,7 +235,11 @@ describe('a long ticket list', () => {
     expect(every.text).toContain('href="/tickets?status=all&amp;sort=-id"')
     // A filter without a status is the open tickets too; a requester's list has no such default.
     expect(ticketIds((await getPage(app, `/tickets?priority=normal`, who)).text)).toEqual([open.id])
-    expect(ticketIds((await getPage(app, '/tickets', requester)).text).sort()).toEqual([open.id, done.id].sort())
+    const own = await getPage(app, '/tickets', requester)
+    expect(ticketIds(own.text).sort()).toEqual([open.id, done.id].sort())
+    // Theirs is a plain list: no export buttons, no ticking for staff's bulk actions.
+    expect(own.text).not.toContain('/tickets/export.csv')
+    expect(own.text).not.toContain('name="ids"')
   })
 
   test('the filter panel is folded unless the person left it open; the list sorts by deadline and names', async () => {

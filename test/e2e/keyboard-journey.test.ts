@@ -25,6 +25,7 @@ describe('the keys of the list and the ticket, in chromium', () => {
     const list = `${server.base}/tickets?assignee=none`
 
     await page.goto(list)
+    await page.waitForLoadState('load')
     // A letter typed in the search field stays a letter there.
     await page.keyboard.press('/')
     await page.keyboard.type('jk')
@@ -46,13 +47,17 @@ describe('the keys of the list and the ticket, in chromium', () => {
     expect(titles).toHaveLength(COUNT)
     for (const title of titles) {
       await page.goto(list)
+      await page.waitForLoadState('load')
       // What is taken leaves the unassigned list: the next one is always first.
       await page.keyboard.press('j')
       expect(await page.locator('tr.is-current a.ticket-link').textContent()).toBe(title)
       await page.keyboard.press('Enter')
       await page.getByRole('heading', { name: title }).waitFor()
+      // The page's script is deferred: keys are its once the page has loaded (a person's first key is later).
+      await page.waitForLoadState('load')
       await page.keyboard.press('a')
-      await page.getByRole('button', { name: 'Взять в работу' }).waitFor({ state: 'detached' })
+      await page.locator('.ticket-head .status--in_progress').waitFor()
+      await page.waitForLoadState('load')
       await page.keyboard.press('n')
       expect(await page.locator('#kind-internal').isChecked()).toBe(true)
       await page.keyboard.type('Проверено с клавиатуры')

@@ -340,19 +340,25 @@ export function TicketResults(props: ListViewProps) {
         </span>
         {/* Here, not in the page head: htmx swaps this part, so the links follow the filters. No `download`
             attribute: a big export answers with the page of its background file, which must open, not save. */}
-        <span class="exports">
-          {t('Выгрузить:')}
-          <a class="button button--ghost button--small" href={exportHref(query, 'csv')} aria-label={t('Выгрузить CSV')}>
-            CSV
-          </a>
-          <a
-            class="button button--ghost button--small"
-            href={exportHref(query, 'xlsx')}
-            aria-label={t('Выгрузить XLSX')}
-          >
-            XLSX
-          </a>
-        </span>
+        {props.staff ? (
+          <span class="exports">
+            {t('Выгрузить:')}
+            <a
+              class="button button--ghost button--small"
+              href={exportHref(query, 'csv')}
+              aria-label={t('Выгрузить CSV')}
+            >
+              CSV
+            </a>
+            <a
+              class="button button--ghost button--small"
+              href={exportHref(query, 'xlsx')}
+              aria-label={t('Выгрузить XLSX')}
+            >
+              XLSX
+            </a>
+          </span>
+        ) : null}
       </nav>
       {items.length === 0 ? (
         <Empty>
