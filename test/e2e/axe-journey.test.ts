@@ -6,7 +6,7 @@ import { actorFromUser } from '#src/users/actor.ts'
 import { seriousViolations } from '../support/axe.ts'
 import { desktop, openPage, runJourneys, screenshot, signInAs } from '../support/browser.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
-import { buildSignInUser, useJourneyServer } from '../support/journey.ts'
+import { buildSignInUser, MAIN_PAGES, useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
 /**
@@ -16,21 +16,7 @@ import { buildTicket } from '../support/ticket-factory.ts'
  */
 
 const JOURNEY = 'axe'
-const PAGES = [
-  '/',
-  '/tickets',
-  '/tickets/1',
-  '/tickets/new',
-  '/stats',
-  '/users',
-  '/audit',
-  '/profile',
-  '/registrations',
-  '/categories',
-  '/departments',
-  '/groups',
-  '/pdn',
-]
+const PAGES = [...MAIN_PAGES, '/pdn']
 /** Dozens of pages checked by axe: more than the default 30 s a test. */
 const SLOW = 180_000
 

@@ -5,7 +5,7 @@ import { hashPassword } from '#src/users/passwords.ts'
 import { createSession } from '#src/users/sessions.ts'
 import { desktop, JOURNEY_PASSWORD, openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
 import { buildCategory, buildConsent, buildDepartment, buildGroup, buildUser } from '../support/factories.ts'
-import { useJourneyServer } from '../support/journey.ts'
+import { MAIN_PAGES, useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
 /**
@@ -15,20 +15,7 @@ import { buildTicket } from '../support/ticket-factory.ts'
  */
 
 const JOURNEY = 'layout'
-const PAGES = [
-  '/',
-  '/tickets',
-  '/tickets/1',
-  '/tickets/new',
-  '/stats',
-  '/users',
-  '/audit',
-  '/profile',
-  '/registrations',
-  '/categories',
-  '/departments',
-  '/groups',
-]
+const PAGES = MAIN_PAGES
 
 /** How far the page, or a scrolling table in it, reaches past its box (0 when everything fits). */
 async function overflow(page: Page): Promise<{ page: number; tables: number; cards: number }> {
@@ -122,11 +109,16 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
     // The filters start folded; unfolded, they stay so on the next visit, and folded again too.
     const panel = page.locator('details.filters__fold')
     expect(await panel.getAttribute('open')).toBeNull()
+    // The panel's toggle event (and so the cookie) comes a moment after the click: awaited before each reload.
+    const remembered = (value: string) =>
+      expect.poll(() => page.evaluate('document.cookie')).toContain(`hd_filters=${value}`)
     await page.locator('summary.filters__summary').click()
     await page.locator('form.filters').getByLabel('Приоритет').waitFor()
+    await remembered('1')
     await page.reload()
     expect(await page.locator('form.filters').getByLabel('Приоритет').isVisible()).toBe(true)
     await page.locator('summary.filters__summary').click()
+    await remembered('0')
     await page.reload()
     expect(await page.locator('form.filters').getByLabel('Приоритет').isVisible()).toBe(false)
     // The name in the top bar reads at 4.5:1 at least (WCAG AA; it was the links' blue on navy, 2.09:1).

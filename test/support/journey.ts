@@ -40,3 +40,19 @@ export async function buildSignInUser(db: Db, login: string, overrides: UserOver
   await buildConsent(db, user.id)
   return user
 }
+
+/** The pages of the web a journey walks through as an admin (each section of the navigation, a ticket, its form). */
+export const MAIN_PAGES: readonly string[] = [
+  '/',
+  '/tickets',
+  '/tickets/1',
+  '/tickets/new',
+  '/stats',
+  '/users',
+  '/audit',
+  '/profile',
+  '/registrations',
+  '/categories',
+  '/departments',
+  '/groups',
+]
