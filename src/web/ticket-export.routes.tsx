@@ -22,7 +22,7 @@ import {
 } from './ticket-export.ts'
 import { findTicketExport, queueTicketExport, type TicketExport } from './ticket-export-job.ts'
 import { contentDisposition } from './ticket-files.routes.tsx'
-import { listHref, parseListQuery, withStaffDefault } from './ticket-query.ts'
+import { listHref, parseListQuery } from './ticket-query.ts'
 import { TicketExportPage } from './views/ticket-export.tsx'
 
 type WebContext = Context<WebEnv>
@@ -112,7 +112,7 @@ async function exportList(c: WebContext, format: ExportFormat): Promise<Response
   const rows = await countExported(source)
   if (rows > (config.exportStreamLimit ?? EXPORT_STREAM_LIMIT)) {
     // The list's own parameters, tidied: what the job parses again, and the page's way back to the list.
-    const query = listHref(withStaffDefault(parseListQuery(params), params, isStaff(actor)), {
+    const query = listHref(parseListQuery(params, { staff: isStaff(actor) }), {
       cursor: undefined,
     }).replace(/^\/tickets\??/, '')
     const token = await queueTicketExport(db, actor, { format, query, rows })

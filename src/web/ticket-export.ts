@@ -16,7 +16,7 @@ import {
 import type { Actor } from '#src/users/actor.ts'
 import { dateTime } from './format.ts'
 import { inLanguage, language, msg, t } from './i18n.ts'
-import { parseListQuery, toFilter, withStaffDefault } from './ticket-query.ts'
+import { parseListQuery, toFilter } from './ticket-query.ts'
 
 /**
  * The ticket list's exports (issue 13): every matching row, CSV or XLSX, read page after page by the
@@ -56,7 +56,7 @@ export interface ExportSource {
 /** The list's filters for an export, from the list's address: from the first page, whatever page it showed. */
 export function exportFilter(params: URLSearchParams, tz: string, staff: boolean): TicketFilter {
   // The list's own default too: staff without a status in the address export the open tickets they see.
-  return { ...toFilter(withStaffDefault(parseListQuery(params), params, staff), tz, MAX_PER_PAGE), cursor: undefined }
+  return { ...toFilter(parseListQuery(params, { staff }), tz, MAX_PER_PAGE), cursor: undefined }
 }
 
 /** How many tickets the export will carry: all that match (the list's own count stops at 1 000). */

@@ -19,7 +19,7 @@ export interface ListQuery {
   status: TicketStatus[]
   /**
    * Every status, asked for (`status=all`: the form sends it with no status ticked). Without it and without a
-   * status, staff see the open tickets: the list they work from, not every ticket ever (`withStaffDefault`).
+   * status, staff see the open tickets: the list they work from, not every ticket ever (`parseListQuery`).
    */
   allStatuses?: boolean
   priority: Priority[]
@@ -43,7 +43,11 @@ export const PER_PAGE = 50
 export const ALL_STATUSES = 'all'
 export const openStatuses: TicketStatus[] = ['new', 'in_progress', 'waiting']
 
-export function parseListQuery(params: URLSearchParams): ListQuery {
+/**
+ * The list's query from its address. For `staff`, an address without a status (the navigation's «Заявки»,
+ * «Сбросить», an old link) is the open tickets, «Все открытые»; every status is one tick away (`status=all`).
+ */
+export function parseListQuery(params: URLSearchParams, options: { staff?: boolean } = {}): ListQuery {
   const many = (key: string) => params.getAll(key).flatMap((v) => v.split(','))
   const one = (key: string) => {
     const value = params.get(key)?.trim()
@@ -58,6 +62,7 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
     priority: priorities.filter((p) => many('priority').includes(p)),
   }
   if (query.status.length === 0 && statuses.includes(ALL_STATUSES)) query.allStatuses = true
+  else if (options.staff && !params.has('status')) query.status = [...openStatuses]
   const set = <K extends keyof ListQuery>(key: K, value: ListQuery[K] | undefined) => {
     if (value !== undefined) query[key] = value
   }
@@ -114,14 +119,6 @@ export function listHref(query: ListQuery, change: Partial<Record<keyof ListQuer
   }
   const text = params.toString()
   return text === '' ? '/tickets' : `/tickets?${text}`
-}
-
-/**
- * The list staff get without a status in the address (the navigation's «Заявки», «Сбросить», an old link):
- * the open tickets, «Все открытые». Every status is one tick away (`status=all`).
- */
-export function withStaffDefault(query: ListQuery, params: URLSearchParams, staff: boolean): ListQuery {
-  return staff && !params.has('status') ? { ...query, status: openStatuses } : query
 }
 
 /** Ready views: filters with a name. */

@@ -39,7 +39,7 @@ import { requireSession } from './session.ts'
 import { ticketExportRoutes } from './ticket-export.routes.tsx'
 import { formFiles, ticketFileRoutes, uploadProblem, withUploads } from './ticket-files.routes.tsx'
 import { ticketLiveRoutes } from './ticket-live.routes.tsx'
-import { listHref, parseListQuery, readyViews, toFilter, withStaffDefault } from './ticket-query.ts'
+import { listHref, parseListQuery, readyViews, toFilter } from './ticket-query.ts'
 import { BulkResultPage } from './views/bulk-result.tsx'
 import { NewTicketPage, type NewTicketValues } from './views/new-ticket.tsx'
 import { FILTERS_COOKIE, type ListViewProps, TicketListPage, TicketResults } from './views/ticket-list.tsx'
@@ -71,7 +71,7 @@ export function ticketRoutes(): Hono<WebEnv> {
     const user = c.get('user')
     const staff = isStaff(actor)
     const params = new URL(c.req.url).searchParams
-    const query = withStaffDefault(parseListQuery(params), params, staff)
+    const query = parseListQuery(params, { staff })
     // A form sent without our script carries its empty fields: the list's URL is the tidy one.
     if ([...params.values()].some((value) => value === '')) return c.redirect(listHref(query), 302)
     // A search, or a sort no index gives (by names), reads every match: through the read handle (SQLite: a
@@ -127,13 +127,12 @@ export function ticketRoutes(): Hono<WebEnv> {
     const raw = body.ids
     const ticked = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).slice(0, BULK_LIMIT + 1)
     // The list's own address: where the result page leads back (only ever a list of ours).
-    const back = form.text('filter', 4_000)?.startsWith('/tickets')
-      ? (form.text('filter', 4_000) ?? '/tickets')
-      : '/tickets'
+    const filter = form.text('filter', 4_000)
+    const back = filter !== undefined && /^\/tickets(\?|$)/.test(filter) ? filter : '/tickets'
     let ids = ticked.map((v) => (typeof v === 'string' ? parseId(v) : undefined)).filter((v) => v !== undefined)
     if (form.text('all') === '1') {
       const params = new URL(back, 'http://list').searchParams
-      const query = withStaffDefault(parseListQuery(params), params, isStaff(actor))
+      const query = parseListQuery(params, { staff: isStaff(actor) })
       ids = await idsOfFilter(readDbOf(c.get('deps')), actor, toFilter(query, config.tzDisplay, MAX_PER_PAGE))
     }
     const choice = (name: string) => {
