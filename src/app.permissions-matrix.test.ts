@@ -108,6 +108,24 @@ async function ownExport(f: Fixtures, who: Principal): Promise<string> {
   return queueTicketExport(f.db, actorFromUser(who.user, 'web'), { format: 'csv', query: '', rows: 0 })
 }
 
+/** An unread notification of the principal's own (issue 13), straight into its table; a number of none for the anonymous. */
+async function ownNotification(f: Fixtures, who: Principal): Promise<number> {
+  if (!who.user) return MISSING
+  const row = await f.db
+    .insertInto('web_notifications')
+    .values({
+      user_id: who.user.id,
+      ticket_id: f.foreign.id,
+      kind: 'watch',
+      event_id: null,
+      created_at: now(),
+      read_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
 /** A new access request about a fresh person (issue 10), straight into its table. */
 async function freshRequest(f: Fixtures): Promise<number> {
   const at = new Date().toISOString()
@@ -133,6 +151,29 @@ async function freshRequest(f: Fixtures): Promise<number> {
     .executeTakeFirstOrThrow()
   return row.id
 }
+
+/** A fresh personal macro of the principal (of an executor for the anonymous), straight into its table (issue 13). */
+async function ownMacro(f: Fixtures, who: Principal): Promise<number> {
+  const at = new Date().toISOString()
+  const row = await f.db
+    .insertInto('macros')
+    .values({
+      title: unique('Шаблон'),
+      body: 'Здравствуйте, {{заявитель.имя}}!',
+      owner_id: who.user?.id ?? f.executor.id,
+      group_id: null,
+      set_status: null,
+      set_priority: null,
+      created_by: who.user?.id ?? f.executor.id,
+      created_at: at,
+      updated_at: at,
+      archived_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+const macroForm = () => ({ title: unique('Шаблон'), body: 'Текст', scope: 'personal', kind: 'external' })
 
 const STATS_UNJOURNALED = 'the statistics pages refuse with 404 before any journaling (src/web/stats.routes.tsx)'
 const OLD_PASSWORD = 'Матрица-старый-пароль-7341'
@@ -165,6 +206,28 @@ function form(fields: Record<string, string>): Route['call'] {
 
 function json(body: unknown): Route['call'] {
   return async () => ({ path: '', json: body })
+}
+
+/** Issue 13: another ticket of the same requester, to link or merge the cell's ticket with. */
+async function sibling(f: Fixtures, ticket: Ticket | undefined): Promise<Ticket> {
+  return buildTicket(f.db, { requesterId: ticket?.requester_id, categoryId: f.category.id })
+}
+
+/** A link of the cell's ticket made by the system (none on the foreign ticket the turned-away share). */
+async function linkOf(f: Fixtures, ticket: Ticket | undefined): Promise<number> {
+  if (!ticket || ticket.id === f.foreign.id) return 1
+  const { linkTickets } = await import('#src/tickets/link-tickets.ts')
+  const { systemActor } = await import('#src/users/actor.ts')
+  const other = await sibling(f, ticket)
+  return (await linkTickets(f.db, systemActor(), { ticketId: ticket.id, otherId: other.id, kind: 'related' })).id
+}
+
+/** The cell's ticket merged by the system into a sibling, for its undo (not the foreign ticket the turned-away share). */
+async function mergedAway(f: Fixtures, ticket: Ticket | undefined): Promise<void> {
+  if (!ticket || ticket.id === f.foreign.id) return
+  const { mergeTicket } = await import('#src/tickets/merge-ticket.ts')
+  const { systemActor } = await import('#src/users/actor.ts')
+  await mergeTicket(f.db, systemActor(), { ticketId: ticket.id, intoId: (await sibling(f, ticket)).id })
 }
 
 /** Pages of the destruction (admin): a commission to sign, a person to destroy, an act to download. */
@@ -269,6 +332,94 @@ const routes: Record<string, Route> = {
     call: form({ status: 'cancelled', reason: 'Дубль' }),
   },
   'POST /tickets/:id/update': { need: 'ticket.update', ticket: 'new', refusal: 422, call: form({ priority: 'high' }) },
+  // Issue 13: links and merges, staff who may change both tickets; refusals beside the links block.
+  'POST /tickets/:id/links': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 422,
+    call: async (f, _who, ticket) => ({
+      path: '',
+      form: { other: String((await sibling(f, ticket)).id), kind: 'related' },
+    }),
+  },
+  'POST /tickets/:id/links/:linkId/delete': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 422,
+    call: async (f, _who, ticket) => ({
+      path: `/tickets/${ticket?.id ?? MISSING}/links/${await linkOf(f, ticket)}/delete`,
+    }),
+  },
+  'POST /tickets/:id/merge': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 422,
+    call: async (f, _who, ticket) => ({ path: '', form: { into: String((await sibling(f, ticket)).id) } }),
+  },
+  'POST /tickets/:id/unmerge': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 422,
+    call: async (f, _who, ticket) => {
+      await mergedAway(f, ticket)
+      return { path: '', form: { back: 'audit' } }
+    },
+  },
+  // Issue 13: following a ticket, the live list's rows, the bell (IT staff: those who see internal notes).
+  'POST /tickets/:id/watch': { need: 'ticket.view_internal', ticket: 'new', refusal: 404, call: form({ follow: '1' }) },
+  'GET /tickets/rows': {
+    need: 'ticket.view_internal',
+    refusal: 404,
+    call: async (f) => ({ path: `/tickets/rows?ids=${f.foreign.id}` }),
+  },
+  'GET /notifications': { need: 'ticket.view_internal', refusal: 404 },
+  'GET /notifications/events': { need: 'ticket.view_internal', refusal: 404 },
+  'POST /notifications/read-all': { need: 'ticket.view_internal', refusal: 404 },
+  'POST /notifications/:id/read': {
+    need: 'ticket.view_internal',
+    refusal: 404,
+    call: async (f, who) => ({ path: `/notifications/${await ownNotification(f, who)}/read` }),
+  },
+  // The requester's answers on the web (issue 13): staff may confirm and reopen too; a rating is the requester's.
+  'POST /tickets/:id/confirm': { need: 'ticket.confirm', ticket: 'resolved', refusal: 422 },
+  'POST /tickets/:id/not-solved': {
+    need: 'ticket.reopen',
+    ticket: 'resolved',
+    refusal: 422,
+    call: form({ comment: 'Принтер всё ещё не печатает' }),
+  },
+  'POST /tickets/:id/rate': { need: 'ticket.rate', ticket: 'resolved', refusal: 422, call: form({ score: '4' }) },
+  'POST /tickets/:id/rating-comment': {
+    need: 'ticket.rate',
+    ticket: 'resolved',
+    refusal: 422,
+    call: async (f, _who, ticket) => {
+      if (ticket) await f.db.updateTable('tickets').set({ rating: 4 }).where('id', '=', ticket.id).execute()
+      return { path: '', form: { comment: 'Спасибо' } }
+    },
+  },
+  // Saved views of the list (issue 13): IT staff's; each principal changes a view of their own.
+  'GET /tickets/views': { need: 'saved_view.manage', refusal: 404 },
+  'POST /tickets/views': {
+    need: 'saved_view.manage',
+    refusal: 404,
+    call: async () => ({ path: '', form: { name: unique('Вид'), query: '/tickets?status=new' } }),
+  },
+  'POST /tickets/views/:id': {
+    need: 'saved_view.manage',
+    refusal: 404,
+    call: async (f, who) => ({ path: `/tickets/views/${await ownView(f, who)}`, form: { name: unique('Вид') } }),
+  },
+  'POST /tickets/views/:id/move': {
+    need: 'saved_view.manage',
+    refusal: 404,
+    call: async (f, who) => ({ path: `/tickets/views/${await ownView(f, who)}/move`, form: { direction: 'up' } }),
+  },
+  'POST /tickets/views/:id/delete': {
+    need: 'saved_view.manage',
+    refusal: 404,
+    call: async (f, who) => ({ path: `/tickets/views/${await ownView(f, who)}/delete` }),
+  },
 
   // Web: reports, people, journal, profile, registrations, catalogues.
   'GET /stats': { need: 'report.view_own', refusal: 404, unjournaled: STATS_UNJOURNALED },
@@ -679,6 +830,25 @@ const routes: Record<string, Route> = {
     refusal: 404,
     call: async (f) => ({ path: `/groups/${f.catalogue.group}/active`, form: { active: '1' } }),
   },
+  // «Шаблоны ответов» (issue 13): IT staff, each principal on a personal macro of their own.
+  'GET /macros': { need: 'macro.use', refusal: 404 },
+  'GET /macros/new': { need: 'macro.use', refusal: 404 },
+  'POST /macros': { need: 'macro.use', refusal: 404, call: async () => ({ path: '', form: macroForm() }) },
+  'GET /macros/:id/edit': {
+    need: 'macro.use',
+    refusal: 404,
+    call: async (f, who) => ({ path: `/macros/${await ownMacro(f, who)}/edit` }),
+  },
+  'POST /macros/:id': {
+    need: 'macro.use',
+    refusal: 404,
+    call: async (f, who) => ({ path: `/macros/${await ownMacro(f, who)}`, form: macroForm() }),
+  },
+  'POST /macros/:id/delete': {
+    need: 'macro.use',
+    refusal: 404,
+    call: async (f, who) => ({ path: `/macros/${await ownMacro(f, who)}/delete` }),
+  },
 
   // Web: destruction of personal data (issue 10).
   'GET /pdn/destruction': { need: 'pdn.destroy', refusal: 404 },
@@ -800,11 +970,70 @@ const routes: Record<string, Route> = {
     refusal: 403,
     call: json({ status: 'cancelled', reason: 'Дубль' }),
   },
+  'PUT /api/v1/tickets/:id/watch': { need: 'ticket.view_internal', ticket: 'new', refusal: 403 },
+  'DELETE /api/v1/tickets/:id/watch': { need: 'ticket.view_internal', ticket: 'new', refusal: 403 },
+  'GET /api/v1/notifications': { need: 'ticket.view_internal', refusal: 403 },
+  'POST /api/v1/notifications/read-all': { need: 'ticket.view_internal', refusal: 403 },
+  'POST /api/v1/notifications/:id/read': {
+    need: 'ticket.view_internal',
+    refusal: 403,
+    call: async (f, who) => ({ path: `/api/v1/notifications/${await ownNotification(f, who)}/read` }),
+  },
   'POST /api/v1/tickets/:id/rating': {
     need: 'ticket.rate',
     ticket: 'resolved',
     refusal: 403,
     call: json({ score: 5 }),
+  },
+  'POST /api/v1/tickets/:id/links': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 403,
+    call: async (f, _who, ticket) => ({ path: '', json: { kind: 'child', other_id: (await sibling(f, ticket)).id } }),
+  },
+  'DELETE /api/v1/tickets/:id/links/:linkId': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 403,
+    call: async (f, _who, ticket) => ({
+      path: `/api/v1/tickets/${ticket?.id ?? MISSING}/links/${await linkOf(f, ticket)}`,
+    }),
+  },
+  'POST /api/v1/tickets/:id/merge': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 403,
+    call: async (f, _who, ticket) => ({ path: '', json: { into_id: (await sibling(f, ticket)).id } }),
+  },
+  'POST /api/v1/tickets/:id/unmerge': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 403,
+    call: async (f, _who, ticket) => {
+      await mergedAway(f, ticket)
+      return { path: '' }
+    },
+  },
+  'GET /api/v1/views': { need: 'saved_view.manage', refusal: 403 },
+  'POST /api/v1/views': {
+    need: 'saved_view.manage',
+    refusal: 403,
+    call: async () => ({ path: '', json: { name: unique('Вид'), query: 'status=new' } }),
+  },
+  'PATCH /api/v1/views/:id': {
+    need: 'saved_view.manage',
+    refusal: 403,
+    call: async (f, who) => ({ path: `/api/v1/views/${await ownView(f, who)}`, json: { name: unique('Вид') } }),
+  },
+  'DELETE /api/v1/views/:id': {
+    need: 'saved_view.manage',
+    refusal: 403,
+    call: async (f, who) => ({ path: `/api/v1/views/${await ownView(f, who)}` }),
+  },
+  'GET /api/v1/views/:id/tickets': {
+    need: 'saved_view.manage',
+    refusal: 403,
+    call: async (f, who) => ({ path: `/api/v1/views/${await ownView(f, who)}/tickets` }),
   },
   'POST /api/v1/users': {
     need: 'user.create',
@@ -867,6 +1096,40 @@ const routes: Record<string, Route> = {
     refusal: 403,
     call: async (f) => ({ path: `/api/v1/groups/${f.catalogue.group}`, json: { name: unique('Группа') } }),
   },
+  'GET /api/v1/macros': { need: 'macro.use', refusal: 403 },
+  'POST /api/v1/macros': {
+    need: 'macro.use',
+    refusal: 403,
+    call: async () => ({ path: '', json: { title: unique('Шаблон'), body: 'Текст', scope: 'personal' } }),
+  },
+  'GET /api/v1/macros/:id': {
+    need: 'macro.use',
+    refusal: 403,
+    call: async (f, who) => ({ path: `/api/v1/macros/${await ownMacro(f, who)}` }),
+  },
+  'PATCH /api/v1/macros/:id': {
+    need: 'macro.use',
+    refusal: 403,
+    call: async (f, who) => ({ path: `/api/v1/macros/${await ownMacro(f, who)}`, json: { title: unique('Шаблон') } }),
+  },
+  'DELETE /api/v1/macros/:id': {
+    need: 'macro.use',
+    refusal: 403,
+    call: async (f, who) => ({ path: `/api/v1/macros/${await ownMacro(f, who)}` }),
+  },
+  'POST /api/v1/macros/:id/preview': {
+    need: 'macro.use',
+    refusal: 403,
+    call: async (f, who) => ({ path: `/api/v1/macros/${await ownMacro(f, who)}/preview?ticket_id=${f.foreign.id}` }),
+  },
+  'POST /api/v1/macros/:id/apply': {
+    need: 'macro.use',
+    refusal: 403,
+    call: async (f, who) => {
+      const ticket = await buildTicket(f.db, { categoryId: f.category.id, status: 'in_progress' })
+      return { path: `/api/v1/macros/${await ownMacro(f, who)}/apply`, json: { ticket_id: ticket.id } }
+    },
+  },
   'GET /api/v1/categories': { need: 'signed-in' },
   'POST /api/v1/categories': {
     need: 'category.manage',
@@ -878,6 +1141,18 @@ const routes: Record<string, Route> = {
     refusal: 403,
     call: async (f) => ({ path: `/api/v1/categories/${f.catalogue.category}`, json: { name: unique('Категория') } }),
   },
+}
+
+/** A saved view of the principal's own (issue 13), straight into its table; a number of none for the anonymous. */
+async function ownView(f: Fixtures, who: Principal): Promise<number> {
+  if (!who.user) return MISSING
+  const at = now()
+  const row = await f.db
+    .insertInto('saved_views')
+    .values({ name: unique('Вид'), query: 'status=new', owner_id: who.user.id, created_at: at, updated_at: at })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
 }
 
 async function attach(f: Fixtures, ticketId: number): Promise<number> {

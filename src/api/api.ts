@@ -7,10 +7,14 @@ import { departmentRoutes } from './departments.routes.ts'
 import type { AppEnv } from './env.ts'
 import { payloadTooLarge } from './errors.ts'
 import { groupRoutes } from './groups.routes.ts'
+import { macroRoutes } from './macros.routes.ts'
 import { meRoutes } from './me.routes.ts'
+import { notificationRoutes, ticketWatchRoutes } from './notifications.routes.ts'
 import { openApiDocument } from './openapi.ts'
+import { ticketLinkApiRoutes } from './ticket-links.routes.ts'
 import { ticketRoutes } from './tickets.routes.ts'
 import { userRoutes } from './users.routes.ts'
+import { viewRoutes } from './views.routes.ts'
 
 export const API_BODY_LIMIT = 1024 * 1024
 
@@ -28,10 +32,17 @@ export function createApi(): Hono<AppEnv> {
   api.route('/auth', authRoutes())
   api.route('/me', meRoutes())
   api.route('/audit', auditRoutes())
+  // Issue 13: following a ticket (before the ticket routes, whose `authenticate` then never runs for it), the bell.
+  api.route('/tickets', ticketWatchRoutes())
+  // Issue 13: links and merges of tickets (before the ticket routes too).
+  api.route('/tickets', ticketLinkApiRoutes())
   api.route('/tickets', ticketRoutes())
+  api.route('/notifications', notificationRoutes())
   api.route('/users', userRoutes())
   api.route('/departments', departmentRoutes())
   api.route('/groups', groupRoutes())
   api.route('/categories', categoryRoutes())
+  api.route('/macros', macroRoutes())
+  api.route('/views', viewRoutes())
   return api
 }

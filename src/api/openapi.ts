@@ -1,11 +1,24 @@
 import { z } from 'zod'
-import { channels, priorities, roles, ticketSources, ticketStatuses, userStatuses } from '#src/db/schema.ts'
+import {
+  channels,
+  priorities,
+  roles,
+  ticketSources,
+  ticketStatuses,
+  userStatuses,
+  webNotificationKinds,
+} from '#src/db/schema.ts'
+import { macroScopes, macroStatuses } from '#src/macros/macro-rules.ts'
+import { linkRelations } from '#src/tickets/ticket-links-store.ts'
 import { auditQuery } from './audit.routes.ts'
 import { loginBody } from './auth.routes.ts'
 import { categoryListQuery, createCategoryBody, updateCategoryBody } from './categories.routes.ts'
 import { createDepartmentBody, departmentListQuery, updateDepartmentBody } from './departments.routes.ts'
 import { createGroupBody, updateGroupBody } from './groups.routes.ts'
+import { applyMacroBody, createMacroBody, macroPreviewQuery, updateMacroBody } from './macros.routes.ts'
 import { totpCodeBody } from './me.routes.ts'
+import { notificationListQuery } from './notifications.routes.ts'
+import { linkBody, mergeBody } from './ticket-links.routes.ts'
 import {
   assignBody,
   bulkBody,
@@ -17,6 +30,7 @@ import {
   updateTicketBody,
 } from './tickets.routes.ts'
 import { createUserBody, rejectBody, roleBody, userListQuery } from './users.routes.ts'
+import { createViewBody, updateViewBody, viewTicketsQuery } from './views.routes.ts'
 
 /**
  * The OpenAPI 3.1 document of /api/v1, built from the very zod schemas the routes validate with, so the
@@ -84,6 +98,7 @@ export const responseSchemas = {
     rating: z.number().int().nullable(),
     rating_comment: z.string().nullable(),
     rated_at: nullableTime,
+    merged_into_id: z.number().int().nullable().describe('Дубликат, объединённый с этой заявкой; иначе null'),
   }),
   Message: z.object({
     id: z.number().int(),
@@ -146,11 +161,57 @@ export const responseSchemas = {
     prev_hash: z.string().nullable(),
     hash: z.string().nullable(),
   }),
+  /** A canned response («Шаблон ответа»), issue 13. */
+  Macro: z.object({
+    id: z.number().int(),
+    title: z.string(),
+    body: z.string().describe('Текст с подстановками: {{заявитель.имя}}, {{заявка.номер}}, {{исполнитель.имя}}, …'),
+    internal: z.boolean(),
+    scope: z.enum(macroScopes),
+    owner_id: z.number().int().nullable(),
+    group_id: z.number().int().nullable(),
+    group_name: z.string().nullable(),
+    set_status: z.enum(macroStatuses).nullable(),
+    set_priority: z.enum(priorities).nullable(),
+    editable: z.boolean().describe('Может ли вызывающий изменить или удалить шаблон'),
+    created_by: z.number().int().nullable(),
+    created_at: time,
+    updated_at: time,
+  }),
+  /** A saved view of the ticket list (issue 13). */
+  SavedView: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    query: z
+      .string()
+      .describe('Строка запроса веб-списка заявок, как её разбирает и записывает сам список: /tickets?{query}'),
+    shared: z.boolean().describe('Общий: виден всем сотрудникам ИТ; иначе только владельцу'),
+    owner_id: z.number().int(),
+    position: z.number().int(),
+    created_at: time,
+    updated_at: time,
+  }),
 }
 
 const person = z.object({ id: z.number().int(), full_name: z.string() })
 
+/** A link of a ticket (issue 13), as the other ticket is to it. */
+const ticketLink = z.object({
+  id: z.number().int().describe('Номер связи (для DELETE /tickets/{id}/links/{linkId})'),
+  relation: z
+    .enum(linkRelations)
+    .describe(
+      'Кем другая заявка приходится этой: related — связанная, parent — родительская, child — дочерняя, ' +
+        'duplicate — дубликат, объединённый с этой, merged_into — заявка, с которой объединена эта',
+    ),
+  ticket: z.object({ id: z.number().int(), title: z.string(), status: z.enum(ticketStatuses) }),
+  created_at: time,
+  created_by: z.number().int().nullable(),
+  undo_until: nullableTime.describe('До какого момента объединение можно отменить; null — нельзя или не объединение'),
+})
+
 export const pageSchemas = {
+  TicketLink: ticketLink,
   TicketListItem: responseSchemas.Ticket.extend({
     requester_name: z.string(),
     assignee_name: z.string().nullable(),
@@ -202,10 +263,50 @@ export const pageSchemas = {
         created_at: time,
       }),
     ),
+    /** Staff following the ticket (empty for a requester). */
+    watchers: z.array(person),
+    /** Links to the tickets the caller may see (issue 13). */
+    links: z.array(ticketLink),
+    /** Duplicates merged into this ticket: their messages are among `messages`, their messages' files among `attachments`. */
+    merged: z.array(
+      z.object({
+        id: z.number().int(),
+        title: z.string(),
+        description: z.string(),
+        created_at: time,
+        attachments: z.array(
+          z.object({
+            id: z.number().int(),
+            ticket_id: z.number().int(),
+            message_id: z.null(),
+            uploader_id: z.number().int(),
+            file_name: z.string(),
+            mime_type: z.string(),
+            size: z.number().int(),
+            sha256: z.string(),
+            created_at: time,
+          }),
+        ),
+      }),
+    ),
+  }),
+  /** A notification of the bell (issue 13): ids and kinds, the ticket's title and the actor's name as they are now. */
+  Notification: z.object({
+    id: z.number().int(),
+    kind: z.enum(webNotificationKinds),
+    ticket_id: z.number().int().nullable(),
+    created_at: time,
+    read_at: nullableTime,
+    ticket_title: z.string().nullable(),
+    ticket_status: z.enum(ticketStatuses).nullable(),
+    event_kind: z.string().nullable(),
+    event_to: z.string().nullable(),
+    actor_id: z.number().int().nullable(),
+    actor_name: z.string().nullable(),
   }),
 }
 
-type Method = 'get' | 'post' | 'patch' | 'delete'
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 type ResponseName = keyof typeof responseSchemas | keyof typeof pageSchemas
 
 interface Operation {
@@ -396,6 +497,91 @@ const operations: Operation[] = [
     errors: [...onTicket],
   },
   {
+    method: 'post',
+    path: '/tickets/{id}/links',
+    tag: 'tickets',
+    summary:
+      'Связать заявку с другой (сотрудник, которому можно менять обе): kind — кем other_id станет этой заявке ' +
+      '(related — связанная, parent — родительская, child — дочерняя); у заявки одна родительская, без кругов',
+    body: linkBody,
+    ok: { status: 201, item: 'TicketLink' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'delete',
+    path: '/tickets/{id}/links/{linkId}',
+    tag: 'tickets',
+    summary: 'Убрать связь (объединение отменяется через /unmerge)',
+    ok: { status: 204 },
+    errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/merge',
+    tag: 'tickets',
+    summary:
+      'Отметить заявку дубликатом into_id (открытой заявки того же заявителя): заявка закрывается, её переписка ' +
+      'видна в into_id, заявителю приходит сообщение в Telegram с номером into_id, его ответы по дубликату попадают в into_id. ' +
+      'Отменить можно в течение 24 часов (/unmerge)',
+    body: mergeBody,
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/unmerge',
+    tag: 'tickets',
+    summary:
+      'Отменить объединение дубликата в течение 24 часов: статус, время закрытия и исполнитель восстанавливаются как были; позже — 409',
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'put',
+    path: '/tickets/{id}/watch',
+    tag: 'notifications',
+    summary:
+      'Следить за заявкой (сотрудники ИТ): её ответы, заметки, смены статуса и просрочки попадают в уведомления. Повтор ничего не меняет',
+    ok: { status: 200, description: '{ following: true, watchers: [{ id, full_name }] }' },
+    errors: [403, 404],
+  },
+  {
+    method: 'delete',
+    path: '/tickets/{id}/watch',
+    tag: 'notifications',
+    summary: 'Перестать следить за заявкой',
+    ok: { status: 200, description: '{ following: false, watchers: [{ id, full_name }] }' },
+    errors: [403, 404],
+  },
+  {
+    method: 'get',
+    path: '/notifications',
+    tag: 'notifications',
+    summary:
+      'Свои уведомления (сотрудники ИТ), новые первыми: назначения (assigned), упоминания @фамилия во внутренних заметках (mention), ' +
+      'ответы заявителя (reply), просрочки (deadline), события заявок, за которыми следите (watch). unread=1 — только непрочитанные; ' +
+      'следующая страница — before=next. В ответе и unread — сколько всего непрочитанных',
+    query: notificationListQuery,
+    ok: { status: 200, list: 'Notification', description: '{ items, unread, next }' },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/notifications/{id}/read',
+    tag: 'notifications',
+    summary: 'Отметить уведомление прочитанным; ответ — { unread }',
+    ok: { status: 200, description: '{ unread }' },
+    errors: [403, 404],
+  },
+  {
+    method: 'post',
+    path: '/notifications/read-all',
+    tag: 'notifications',
+    summary: 'Отметить все свои уведомления прочитанными; ответ — { unread: 0 }',
+    ok: { status: 200, description: '{ unread }' },
+    errors: [403],
+  },
+  {
     method: 'get',
     path: '/categories',
     tag: 'catalogues',
@@ -549,6 +735,118 @@ const operations: Operation[] = [
     ok: { status: 200, list: 'AuditEntry' },
     errors: [403],
   },
+  {
+    method: 'get',
+    path: '/macros',
+    tag: 'macros',
+    summary:
+      'Шаблоны ответов, доступные вызывающему: личные, своих групп (куратору и администратору — всех групп), общие',
+    ok: { status: 200, list: 'Macro' },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/macros',
+    tag: 'macros',
+    summary:
+      'Новый шаблон ответа: личный (любой сотрудник ИТ), для группы или для всех (куратор, администратор). Неизвестная подстановка — 422',
+    body: createMacroBody,
+    ok: { status: 201, item: 'Macro' },
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/macros/{id}',
+    tag: 'macros',
+    summary: 'Шаблон ответа (чужой личный — 404)',
+    ok: { status: 200, item: 'Macro' },
+    errors: [403, 404],
+  },
+  {
+    method: 'patch',
+    path: '/macros/{id}',
+    tag: 'macros',
+    summary: 'Изменить шаблон ответа: свой личный, или общий (куратор, администратор)',
+    body: updateMacroBody,
+    ok: { status: 200, item: 'Macro' },
+    errors: [403, 404],
+  },
+  {
+    method: 'delete',
+    path: '/macros/{id}',
+    tag: 'macros',
+    summary: 'Удалить шаблон ответа (в архив: журнал ссылается на него по номеру)',
+    ok: { status: 204 },
+    errors: [403, 404],
+  },
+  {
+    method: 'post',
+    path: '/macros/{id}/preview',
+    tag: 'macros',
+    summary: 'Текст шаблона с подстановками для заявки ticket_id (чтение ПДн заявителя журналируется)',
+    query: macroPreviewQuery,
+    ok: {
+      status: 200,
+      description: '{ macro_id, ticket_id, text, internal, set_status, set_priority }',
+    },
+    errors: [403, 404],
+  },
+  {
+    method: 'post',
+    path: '/macros/{id}/apply',
+    tag: 'macros',
+    summary:
+      'Применить шаблон к заявке одной транзакцией: ответ (или заметка) с подстановками либо отредактированный body, затем приоритет и статус шаблона',
+    body: applyMacroBody,
+    ok: { status: 201, description: '{ message: Message, ticket: Ticket }' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'get',
+    path: '/views',
+    tag: 'views',
+    summary: 'Сохранённые виды списка заявок, которые видит вызывающий: сначала общие, затем свои (сотрудники ИТ)',
+    ok: { status: 200, list: 'SavedView' },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/views',
+    tag: 'views',
+    summary:
+      'Сохранить вид: название (до 60 символов, своё у каждого владельца) и query — фильтр веб-списка (/tickets?… или строка запроса), который разбирается и хранится так, как его понимает список; shared — общий вид (куратор, администратор)',
+    body: createViewBody,
+    ok: { status: 201, item: 'SavedView' },
+    errors: [403, 409],
+  },
+  {
+    method: 'patch',
+    path: '/views/{id}',
+    tag: 'views',
+    summary:
+      'Переименовать вид, сменить его фильтр или поделиться им: свой; общий — куратор, администратор (чужой личный — 404)',
+    body: updateViewBody,
+    ok: { status: 200, item: 'SavedView' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'delete',
+    path: '/views/{id}',
+    tag: 'views',
+    summary: 'Удалить вид: свой; общий — куратор, администратор',
+    ok: { status: 204 },
+    errors: [403, 404],
+  },
+  {
+    method: 'get',
+    path: '/views/{id}/tickets',
+    tag: 'views',
+    summary:
+      'Заявки вида — то же, что GET /tickets с его фильтром (и с его сортировкой); страницы по next_cursor, page всегда null. Чтение журналируется',
+    query: viewTicketsQuery,
+    ok: { status: 200, page: 'TicketListItem', keyset: true },
+    errors: [400, 403, 404],
+  },
 ]
 
 const errorDescriptions: Record<number, string> = {
@@ -620,8 +918,8 @@ function queryParameters(query: z.ZodObject): JsonSchema[] {
 
 function operationObject(op: Operation): JsonSchema {
   const parameters: JsonSchema[] = []
-  if (op.path.includes('{id}')) {
-    parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } })
+  for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) {
+    parameters.push({ name, in: 'path', required: true, schema: { type: 'integer', minimum: 1 } })
   }
   if (op.query) parameters.push(...queryParameters(op.query))
   for (const header of op.headers ?? []) {
@@ -695,7 +993,9 @@ export function openApiDocument(baseUrl: string): JsonSchema {
     },
     servers: [{ url: `${baseUrl}/api/v1` }],
     security: [{ bearer: [] }, { session: [] }],
-    tags: ['auth', 'me', 'tickets', 'catalogues', 'users', 'audit', 'meta'].map((name) => ({ name })),
+    tags: ['auth', 'me', 'tickets', 'notifications', 'catalogues', 'users', 'audit', 'macros', 'views', 'meta'].map(
+      (name) => ({ name }),
+    ),
     paths,
     components: {
       schemas,

@@ -50,6 +50,12 @@ export function registerDemoCommand(program: Command, context: CliContext): void
         out(`  отделений ${result.departments}, групп исполнителей ${result.groups}, категорий ${result.categories}`)
         out(`  сотрудников ИТ ${result.staff}, заявителей ${result.requesters}`)
         out(`  заявок ${result.tickets}, сообщений ${result.messages}, событий ${result.events}`)
+        const current = result.current
+        out(
+          `  сейчас: открытых ${current.open} (новых ${current.new}, без исполнителя ${current.unassigned}, ` +
+            `просроченных ${current.overdue}), решённых ждут подтверждения ${current.resolved}, ` +
+            `регистраций ждут решения ${current.pendingRegistrations}`,
+        )
         out(`  время ${seconds} с; зерно ${result.seed} (повторить: --seed ${result.seed})`)
         out(`Вход для сотрудников ИТ: логины ${result.staffLogins.join(', ')}; пароль ${password}`)
       })

@@ -24,6 +24,11 @@ import * as statsGrainIndex from './migrations/0023-stats-grain-index.ts'
 import * as ticketStatistics from './migrations/0024-ticket-statistics.ts'
 import * as formSubmissions from './migrations/0025-form-submissions.ts'
 import * as userTheme from './migrations/0026-user-theme.ts'
+import * as macros from './migrations/0027-macros.ts'
+import * as ticketLinks from './migrations/0028-ticket-links.ts'
+import * as watchersNotifications from './migrations/0029-watchers-notifications.ts'
+import * as savedViews from './migrations/0030-saved-views.ts'
+import * as searchPlaces from './migrations/0031-search-places.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -53,6 +58,11 @@ const migrations: Record<string, Migration> = {
   '0024-ticket-statistics': ticketStatistics,
   '0025-form-submissions': formSubmissions,
   '0026-user-theme': userTheme,
+  '0027-macros': macros,
+  '0028-ticket-links': ticketLinks,
+  '0029-watchers-notifications': watchersNotifications,
+  '0030-saved-views': savedViews,
+  '0031-search-places': searchPlaces,
 }
 
 const provider: MigrationProvider = {

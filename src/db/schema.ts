@@ -141,6 +141,28 @@ export interface TicketsTable {
   rating: number | null
   rating_comment: string | null
   rated_at: string | null
+  /** The ticket this one was merged into as a duplicate (migration 0028); null when not merged. */
+  merged_into_id: Generated<number | null>
+}
+
+export const ticketLinkKinds = ['related', 'parent', 'duplicate'] as const
+export type TicketLinkKind = (typeof ticketLinkKinds)[number]
+
+/**
+ * A link between two tickets (migration 0028): `related` (stored once, the lower number first), `parent`
+ * (ticket_id is the parent of other_id) or `duplicate` (ticket_id was merged into other_id). Undone links stay,
+ * stamped; `previous` is what a merge changed on the duplicate (JSON), for an exact undo.
+ */
+export interface TicketLinksTable {
+  id: Generated<number>
+  ticket_id: number
+  other_id: number
+  kind: TicketLinkKind
+  created_by: number | null
+  created_at: string
+  undone_at: string | null
+  undone_by: number | null
+  previous: string | null
 }
 
 export interface TicketMessagesTable {
@@ -576,7 +598,71 @@ export interface StatsDailyDirtyTable {
   at: string
 }
 
+/** Canned responses («Шаблоны ответов», migration 0027): personal (`owner_id`), a group's (`group_id`) or everyone's. */
+export interface MacrosTable {
+  id: Generated<number>
+  title: string
+  /** The reply's text with placeholders (`{{заявитель.имя}}`), rendered when it is used. */
+  body: string
+  /** Posted as an internal note rather than a reply to the requester. */
+  internal: Generated<Bool>
+  /** A staff member's own macro; null for a shared one. */
+  owner_id: number | null
+  /** Shared with this executor group's members; null with `owner_id` null: shared with all IT staff. */
+  group_id: number | null
+  /** The status a ticket takes when the macro is used. */
+  set_status: 'in_progress' | 'waiting' | 'resolved' | null
+  set_priority: Priority | null
+  created_by: number | null
+  created_at: string
+  updated_at: string
+  /** Removed: no longer listed nor usable; the row stays for the journal's references. */
+  archived_at: string | null
+}
+
+/** Saved views of the ticket list (migration 0030): a name and the list's normalised query string. */
+export interface SavedViewsTable {
+  id: Generated<number>
+  name: string
+  /** The list's query string (`status=new&category=3`), as `parseListQuery` reads and `listHref` writes it. */
+  query: string
+  /** Who saved it; a shared view keeps its author. */
+  owner_id: number
+  /** Shown to every IT staff member (only a curator or an admin shares); else to its owner alone. */
+  shared: Generated<Bool>
+  position: Generated<number>
+  created_at: string
+  updated_at: string
+}
+
+/** Staff following a ticket (migration 0029, src/notifications/): told of its replies, notes and status changes. */
+export interface TicketWatchersTable {
+  ticket_id: number
+  user_id: number
+  created_at: string
+}
+
+export const webNotificationKinds = ['assigned', 'mention', 'reply', 'deadline', 'watch'] as const
+export type WebNotificationKind = (typeof webNotificationKinds)[number]
+
+/**
+ * What the web's bell counts (migration 0029): ids and a kind only — the text is rendered from the ticket and
+ * the event when shown. Unread while `read_at` is null.
+ */
+export interface WebNotificationsTable {
+  id: Generated<number>
+  user_id: number
+  ticket_id: number | null
+  kind: WebNotificationKind
+  /** The ticket event that brought it (the newest one, for a notification a later event refreshed). */
+  event_id: number | null
+  created_at: string
+  read_at: string | null
+}
+
 export interface Database {
+  ticket_watchers: TicketWatchersTable
+  web_notifications: WebNotificationsTable
   users: UsersTable
   departments: DepartmentsTable
   executor_groups: ExecutorGroupsTable
@@ -585,6 +671,7 @@ export interface Database {
   tickets: TicketsTable
   ticket_messages: TicketMessagesTable
   ticket_events: TicketEventsTable
+  ticket_links: TicketLinksTable
   attachments: AttachmentsTable
   audit_log: AuditLogTable
   audit_archives: AuditArchivesTable
@@ -617,6 +704,8 @@ export interface Database {
   stats_daily: StatsDailyTable
   stats_daily_days: StatsDailyDaysTable
   stats_daily_dirty: StatsDailyDirtyTable
+  macros: MacrosTable
+  saved_views: SavedViewsTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */
@@ -633,9 +722,13 @@ export type Ticket = Selectable<TicketsTable>
 export type TicketUpdate = Updateable<TicketsTable>
 export type TicketMessage = Selectable<TicketMessagesTable>
 export type TicketEvent = Selectable<TicketEventsTable>
+export type TicketLink = Selectable<TicketLinksTable>
 export type Attachment = Selectable<AttachmentsTable>
 export type AuditRow = Selectable<AuditLogTable>
 export type AuditArchive = Selectable<AuditArchivesTable>
 export type Backup = Selectable<BackupsTable>
 export type OutboxRow = Selectable<OutboxTable>
+export type Macro = Selectable<MacrosTable>
+export type SavedView = Selectable<SavedViewsTable>
 export type Job = Selectable<JobsTable>
+export type WebNotification = Selectable<WebNotificationsTable>

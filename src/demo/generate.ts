@@ -18,6 +18,7 @@ import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { getSetting, type SettingValue } from '#src/settings/settings.ts'
 import { computeDeadlines } from '#src/tickets/rules.ts'
+import { indexedDescription } from '#src/tickets/ticket-search.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { blankUser } from '#src/users/user-store.ts'
 import { asBulkLoad, bulkWriter, type SearchRow } from './bulk.ts'
@@ -41,8 +42,10 @@ import { type Random, seededRandom } from './random.ts'
 
 /**
  * Demo data for a realistic hospital: departments, executor groups, categories, IT staff, requesters,
- * and a year of заявки with their timelines, ratings and the full-text index. Everything is written
- * in one transaction with one journal entry, so a run either happens completely or not at all.
+ * registrations waiting for a curator, and a year of заявки with their timelines, ratings and the full-text
+ * index; on top of the year a live layer of the last days (open, new, overdue, resolved заявки) so that the
+ * dashboard shows a working department whatever the size of the demo and the hour it is run at. Everything is
+ * written in one transaction with one journal entry, so a run either happens completely or not at all.
  */
 export interface DemoOptions {
   tickets: number
@@ -65,6 +68,8 @@ export interface DemoResult {
   staff: number
   staffLogins: string[]
   requesters: number
+  /** Registrations this run added that wait for a curator's decision. */
+  pendingRegistrations: number
   tickets: number
   messages: number
   events: number
@@ -76,7 +81,11 @@ const MINUTE = 60_000
 const DAY = 24 * 60 * MINUTE
 
 /** Fills the database with a demo hospital; refuses when there are tickets already, unless `force`. */
-export async function generateDemo(db: Db, actor: Actor, options: DemoOptions): Promise<DemoResult> {
+export async function generateDemo(
+  db: Db,
+  actor: Actor,
+  options: DemoOptions,
+): Promise<DemoResult & { current: DemoPulse }> {
   const existing = await db.selectFrom('tickets').select(sql<number>`count(*)`.as('n')).executeTakeFirst()
   const existingTickets = Number(existing?.n ?? 0)
   if (existingTickets > 0 && !options.force) {
@@ -86,7 +95,58 @@ export async function generateDemo(db: Db, actor: Actor, options: DemoOptions): 
     )
   }
   const random = seededRandom(options.seed)
-  return asBulkLoad(db, () => generateInTransaction(db, actor, options, random, existingTickets))
+  const result = await asBulkLoad(db, () => generateInTransaction(db, actor, options, random, existingTickets))
+  return { ...result, current: await demoPulse(db, now()) }
+}
+
+/** What the dashboard shows at a moment: the open tickets, the new, the unassigned, the overdue ones. */
+export interface DemoPulse {
+  /** new, in progress or waiting */
+  open: number
+  new: number
+  /** Open and nobody's. */
+  unassigned: number
+  /** Open and past their resolution deadline. */
+  overdue: number
+  /** Resolved, waiting for the requester's confirmation (or the auto-close). */
+  resolved: number
+  pendingRegistrations: number
+}
+
+/**
+ * Counts the database's tickets as the dashboard does at `at`. Read through the status index: the open and
+ * resolved tickets only, a small part of a large demo.
+ */
+async function demoPulse(db: Db, at: string): Promise<DemoPulse> {
+  const counted = await db
+    .selectFrom('tickets')
+    .where('status', 'in', ['new', 'in_progress', 'waiting', 'resolved'])
+    .select([
+      sql<number | string>`count(*)`.as('all'),
+      sql<number | string>`sum(case when status = 'resolved' then 1 else 0 end)`.as('resolved'),
+      sql<number | string>`sum(case when status = 'new' then 1 else 0 end)`.as('new'),
+      sql<number | string>`sum(case when status <> 'resolved' and assignee_id is null then 1 else 0 end)`.as(
+        'unassigned',
+      ),
+      sql<number | string>`sum(case when status <> 'resolved' and resolution_due_at < ${at} then 1 else 0 end)`.as(
+        'overdue',
+      ),
+    ])
+    .executeTakeFirstOrThrow()
+  const pending = await db
+    .selectFrom('users')
+    .select(sql<number | string>`count(*)`.as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow()
+  const resolved = Number(counted.resolved ?? 0)
+  return {
+    open: Number(counted.all) - resolved,
+    new: Number(counted.new ?? 0),
+    unassigned: Number(counted.unassigned ?? 0),
+    overdue: Number(counted.overdue ?? 0),
+    resolved,
+    pendingRegistrations: Number(pending.n),
+  }
 }
 
 async function generateInTransaction(
@@ -99,7 +159,7 @@ async function generateInTransaction(
   return db.transaction().execute(async (tx) => {
     const reference = await ensureReference(tx)
     const staff = await ensureStaff(tx, random, reference, options.staffPasswordHash)
-    const requesters = await createRequesters(tx, random, reference, options.requesters ?? 300)
+    const { active: requesters, pending } = await createRequesters(tx, random, reference, options.requesters ?? 300)
     const deadlines = await getSetting(tx, 'tickets.deadlines')
     const context = { reference, staff, requesters, deadlines, existingTickets }
     const written = await createTickets(tx, random, context, options)
@@ -118,6 +178,7 @@ async function generateInTransaction(
       staff: staff.all.length,
       staffLogins: staff.all.map((s) => s.login),
       requesters: requesters.length,
+      pendingRegistrations: pending,
       ...written,
     }
     await audit(tx, actor, {
@@ -401,9 +462,28 @@ interface Requester {
   telegram: boolean
 }
 
-/** Requesters: mostly active, a few waiting for confirmation, a few deactivated (they left). */
-async function createRequesters(tx: Tx, random: Random, reference: Reference, count: number): Promise<Requester[]> {
+/** Registrations waiting for a curator's decision, whatever the number of requesters: the dashboard shows them. */
+const MIN_PENDING_REGISTRATIONS = 5
+
+interface CreatedRequesters {
+  /** The active ones, who file заявки. */
+  active: Requester[]
+  /** Registrations still waiting for a curator: people who wrote to the bot in the last days. */
+  pending: number
+}
+
+/**
+ * Requesters: mostly active, a few deactivated (they left); and on top of them about 2 % (at least 5)
+ * registrations from the last two or three days that wait for a curator's decision.
+ */
+async function createRequesters(
+  tx: Tx,
+  random: Random,
+  reference: Reference,
+  count: number,
+): Promise<CreatedRequesters> {
   const at = now()
+  const atMs = Date.parse(at)
   const usedChatIds = await existingChatIds(tx)
   const curator = await tx
     .selectFrom('users')
@@ -416,12 +496,16 @@ async function createRequesters(tx: Tx, random: Random, reference: Reference, co
   const clinical = reference.departments.filter((d) => d.name !== IT_DEPARTMENT)
   const rows: Insertable<UsersTable>[] = []
   const active: Requester[] = []
-  for (let i = 0; i < count; i++) {
+  const pending = Math.max(MIN_PENDING_REGISTRATIONS, Math.round(count * 0.02))
+  for (let i = 0; i < count + pending; i++) {
     const who = person(random)
     const dept = random.pick(clinical)
     const roll = random.next()
-    const status = roll < 0.02 ? 'pending' : roll < 0.035 ? 'deactivated' : 'active'
-    const registered = new Date(Date.parse(at) - random.int(1, 700) * DAY).toISOString()
+    const status = i >= count ? 'pending' : roll < 0.015 ? 'deactivated' : 'active'
+    // A pending registration came from the bot lately (20 minutes to 60 hours ago); the others long ago.
+    const registered = new Date(
+      status === 'pending' ? atMs - random.int(20, 60 * 60) * MINUTE : atMs - random.int(1, 700) * DAY,
+    ).toISOString()
     const telegram = random.chance(0.85)
     const room = `Корпус ${dept.building}, каб. ${random.int(1, 4)}${String(random.int(1, 30)).padStart(2, '0')}`
     const id = nextId++
@@ -458,7 +542,7 @@ async function createRequesters(tx: Tx, random: Random, reference: Reference, co
       .values(rows.slice(i, i + 200))
       .execute()
   if (active.length === 0) throw new DomainError('validation', 'Нужен хотя бы один активный заявитель')
-  return active
+  return { active, pending }
 }
 
 interface TicketContext {
@@ -477,13 +561,25 @@ interface Written {
 }
 
 /**
+ * How busy each hour of the day is in Moscow: an emergency hospital works round the clock, so заявки come
+ * at night too, fewer of them than in the morning rounds and the working day.
+ */
+const HOUR_WEIGHTS: readonly number[] = [2, 1, 1, 1, 1, 2, 3, 5, 9, 12, 12, 11, 9, 10, 11, 10, 8, 6, 4, 3, 3, 2, 2, 2]
+const MAX_HOUR_WEIGHT = Math.max(...HOUR_WEIGHTS)
+/** Moscow is UTC+3 the whole year. */
+const MOSCOW_OFFSET = 3 * 60 * MINUTE
+
+/** The weight of the Moscow hour an instant falls in. */
+function hourWeight(ms: number): number {
+  return HOUR_WEIGHTS[Math.floor(((((ms + MOSCOW_OFFSET) % DAY) + DAY) % DAY) / (60 * MINUTE))] ?? 1
+}
+
+/**
  * Creation instants over the last year: working hours and weekdays busier, nights never empty.
  * Every ticket draws the same numbers whatever the time of the run, so a seed gives the same year.
  */
 function creationTimes(random: Random, count: number, endMs: number): Array<{ at: number; draw: number }> {
-  const hourWeights = [1, 1, 1, 1, 1, 1, 2, 4, 9, 12, 12, 11, 9, 10, 11, 10, 8, 5, 3, 2, 2, 2, 1, 1].map(
-    (weight, hour) => [hour, weight] as const,
-  )
+  const hourWeights = HOUR_WEIGHTS.map((weight, hour) => [hour, weight] as const)
   const today = endMs - (endMs % DAY)
   const times: Array<{ at: number; draw: number }> = []
   for (let draw = 0; draw < count; draw++) {
@@ -502,7 +598,160 @@ function creationTimes(random: Random, count: number, endMs: number): Array<{ at
     while (at > endMs - 60 * MINUTE) at -= DAY
     times.push({ at, draw })
   }
-  return times.sort((a, b) => a.at - b.at || a.draw - b.draw)
+  // Sorted by the caller, with the live layer's.
+  return times
+}
+
+/**
+ * The live layer (issue 13): a few dozen заявки of the last two or three days whatever the size of the demo
+ * and the hour it is run at, so that the dashboard shows a working department — new ones nobody has taken
+ * yet, ones in progress and waiting for an answer, overdue ones, resolved ones waiting for the requester's
+ * confirmation. Their creation instants count back from the run's `now` (at any hour, fewer at night); each
+ * has its own generator seeded by its place in the plan, apart from the year's draws.
+ */
+type LiveStatus = 'new' | 'in_progress' | 'waiting' | 'resolved' | 'cancelled'
+
+interface LiveKind {
+  status: LiveStatus
+  /** Past its resolution deadline now: created that deadline and a little more ago. */
+  overdue: boolean
+  count: number
+  /** How many hours back it was created (within its deadline when it is open and not overdue). */
+  hours: readonly [number, number]
+  /** The priorities of the kind's first заявки; past them (or undefined): the category's, adjusted as the year's are. */
+  priorities?: ReadonlyArray<Priority | undefined>
+}
+
+const liveKinds: readonly LiveKind[] = [
+  {
+    status: 'new',
+    overdue: false,
+    count: 12,
+    hours: [0, 16],
+    priorities: [undefined, undefined, undefined, undefined, 'critical'],
+  },
+  { status: 'new', overdue: true, count: 2, hours: [0, 0], priorities: ['high', 'normal'] },
+  {
+    status: 'in_progress',
+    overdue: false,
+    count: 13,
+    hours: [0.5, 40],
+    priorities: ['critical', undefined, undefined, 'high', undefined],
+  },
+  {
+    status: 'in_progress',
+    overdue: true,
+    count: 5,
+    hours: [0, 0],
+    priorities: ['high', 'normal', 'critical', 'high', 'normal'],
+  },
+  { status: 'waiting', overdue: false, count: 5, hours: [1, 44] },
+  { status: 'waiting', overdue: true, count: 1, hours: [0, 0], priorities: ['normal'] },
+  { status: 'resolved', overdue: false, count: 6, hours: [2, 46] },
+  { status: 'cancelled', overdue: false, count: 2, hours: [1, 40] },
+]
+
+interface LiveSlot {
+  kind: LiveKind
+  priority: Priority | undefined
+}
+
+/** The kinds interleaved evenly: a demo too small for the whole plan takes a prefix with some of each. */
+const livePlan: readonly LiveSlot[] = liveKinds
+  .flatMap((kind, k) =>
+    Array.from({ length: kind.count }, (_, i) => ({
+      slot: { kind, priority: kind.priorities?.[i] },
+      key: (i + 0.5) / kind.count,
+      k,
+    })),
+  )
+  .sort((a, b) => a.key - b.key || a.k - b.k)
+  .map((entry) => entry.slot)
+
+/** The live layer's size: the whole plan from 100 заявки on, half of a smaller demo. */
+function liveCount(tickets: number): number {
+  return Math.min(livePlan.length, Math.floor(tickets / 2))
+}
+
+interface LiveTicket {
+  /** The ticket's generator, past the draws of its creation. */
+  random: Random
+  category: Reference['categories'][number]
+  priority: Priority
+  status: TicketStatus
+}
+
+const HOUR = 60 * MINUTE
+/** How long past its deadline an overdue ticket of the live layer is, at most. */
+const MAX_OVERDUE = 18 * HOUR
+
+/**
+ * The live layer's заявки and their creation instants (`draw` −1, −2, …). The category and priority come
+ * first: an open ticket is created within its resolution deadline, an overdue one that deadline ago and more.
+ */
+function liveLayer(
+  context: TicketContext,
+  seed: string,
+  count: number,
+  endMs: number,
+): { times: Array<{ at: number; draw: number }>; tickets: LiveTicket[] } {
+  const times: Array<{ at: number; draw: number }> = []
+  const tickets: LiveTicket[] = []
+  const categories = context.reference.categories
+  const dueOf = (category: Reference['categories'][number], priority: Priority) =>
+    (category.row.resolution_minutes ?? context.deadlines[priority].resolutionMinutes) * MINUTE
+  for (let k = 0; k < count; k++) {
+    const slot = livePlan[k]
+    if (!slot) break
+    const random = seededRandom(`${seed}#live${k}`)
+    const { kind, priority: wanted } = slot
+    let at: number
+    let category: Reference['categories'][number]
+    let priority: Priority
+    if (wanted || kind.overdue) {
+      // A priority asked for (or an overdue ticket): the category and priority first, the instant from the deadline.
+      const matching = wanted ? categories.filter((c) => c.row.default_priority === wanted) : categories
+      category = random.weighted(matching.length > 0 ? matching : categories, (c) => c.template.weight)
+      priority = wanted ?? adjustPriority(random, category.row.default_priority)
+      const due = dueOf(category, priority)
+      at = kind.overdue
+        ? liveInstant(random, endMs, due + 20 * MINUTE, due + MAX_OVERDUE)
+        : liveInstant(
+            random,
+            endMs,
+            Math.min(kind.hours[0] * HOUR, due * 0.4),
+            Math.min(kind.hours[1] * HOUR, due * 0.85),
+          )
+    } else {
+      // The instant first, then a category whose deadline it is still within: what stays open for a day is
+      // rarely urgent, an urgent one is recent.
+      at = liveInstant(random, endMs, kind.hours[0] * HOUR, kind.hours[1] * HOUR)
+      const age = endMs - at
+      const fitting = categories.filter((c) => dueOf(c, c.row.default_priority) * 0.85 > age)
+      category = random.weighted(fitting.length > 0 ? fitting : categories, (c) => c.template.weight)
+      priority = adjustPriority(random, category.row.default_priority)
+      if (dueOf(category, priority) * 0.85 <= age) priority = category.row.default_priority
+      const due = dueOf(category, priority)
+      // Only when no category fits (a hospital whose deadlines were shortened): back within the deadline.
+      if (due * 0.85 <= age) at = endMs - Math.floor(due * 0.5)
+    }
+    times.push({ at, draw: -1 - k })
+    tickets.push({ random, category, priority, status: kind.status })
+  }
+  return { times, tickets }
+}
+
+/**
+ * An instant `from`…`to` ms before `endMs`, busier hours likelier (rejection by the hour's weight; a window
+ * all in the night keeps a night instant). Whole seconds, as the year's.
+ */
+function liveInstant(random: Random, endMs: number, from: number, to: number): number {
+  let at = endMs - from
+  for (let attempt = 0; attempt < 24; attempt++) {
+    at = endMs - from - (to - from) * random.next()
+    if (random.next() * MAX_HOUR_WEIGHT < hourWeight(at)) break
+  }
+  return Math.floor(at / 1000) * 1000
 }
 
 function statusForAge(random: Random, ageDays: number): TicketStatus {
@@ -570,7 +819,11 @@ async function createTickets(
   const endMs = Date.parse(now())
   const max = await tx.selectFrom('tickets').select(sql<number>`max(id)`.as('m')).executeTakeFirst()
   let nextId = Number(max?.m ?? 0) + 1
-  const times = creationTimes(yearRandom, options.tickets, endMs)
+  const lives = liveCount(options.tickets)
+  const live = liveLayer(context, options.seed, lives, endMs)
+  const times = creationTimes(yearRandom, options.tickets - lives, endMs)
+  times.push(...live.times)
+  times.sort((a, b) => a.at - b.at || a.draw - b.draw)
   let tickets: Insertable<TicketsTable>[] = []
   let messages: Insertable<TicketMessagesTable>[] = []
   let events: Insertable<TicketEventsTable>[] = []
@@ -593,17 +846,20 @@ async function createTickets(
   for (const { at: createdMs, draw } of times) {
     const id = nextId++
     // Each ticket has its own generator, tied to its draw: a ticket whose status differs (the run is
-    // later in the day) does not shift the random numbers of the tickets after it.
-    const random = seededRandom(`${options.seed}#${draw}`)
-    const { row: category, template } = random.weighted(context.reference.categories, (c) => c.template.weight)
+    // later in the day) does not shift the random numbers of the tickets after it. The live layer's
+    // (negative draws) have drawn their category, priority and creation already.
+    const planned = draw < 0 ? live.tickets[-1 - draw] : undefined
+    const random = planned?.random ?? seededRandom(`${options.seed}#${draw}`)
+    const { row: category, template } =
+      planned?.category ?? random.weighted(context.reference.categories, (c) => c.template.weight)
     const requester = random.pick(context.requesters)
     const groupName = categoryGroup(context, category.default_group_id)
     const team = (groupName ? context.staff.byGroup.get(groupName) : undefined) ?? context.staff.all
     const onBehalf = random.chance(0.08)
     const creator = onBehalf ? random.pick(team) : null
     const source: TicketSource = onBehalf ? 'web' : requester.telegram && random.chance(0.8) ? 'telegram' : 'web'
-    const priority = adjustPriority(random, category.default_priority)
-    const status = statusForAge(random, (endMs - createdMs) / DAY)
+    const priority = planned?.priority ?? adjustPriority(random, category.default_priority)
+    const status = planned?.status ?? statusForAge(random, (endMs - createdMs) / DAY)
     const title = fill(random.pick(template.titles), random, requester.shortRoom)
     const description = `${onBehalf ? 'Звонок по телефону. ' : ''}${fill(random.pick(template.descriptions), random, requester.shortRoom)}`
     const created = new Date(createdMs).toISOString()
@@ -764,7 +1020,14 @@ async function createTickets(
     if (finished && finished > resolutionDueAt) ticket.resolution_breached_at = resolutionDueAt
 
     tickets.push(ticket)
-    search.push({ id, title, description, external: external.join('\n'), internal: internal.join('\n') })
+    search.push({
+      id,
+      title,
+      // Indexed with its place, as a ticket filed through the use case is (ticket-search.ts).
+      description: indexedDescription({ description, location: requester.room }),
+      external: external.join('\n'),
+      internal: internal.join('\n'),
+    })
     if (tickets.length >= BATCH) await flush()
   }
   await flush()

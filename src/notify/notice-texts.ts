@@ -59,6 +59,8 @@ export interface TicketNoticeFacts {
   breach?: 'response' | 'resolution'
   /** ticket_closed: closed by the schedule, not by a person. */
   automatic?: boolean
+  /** ticket_merged, ticket_unmerged: the ticket it was (or is no longer) merged into. */
+  mergedInto?: number
 }
 
 export interface SubjectFacts {
@@ -85,6 +87,9 @@ export const ticketNoticeKinds = [
   'ticket_reopened',
   'ticket_rate_request',
   'deadline_breached',
+  'ticket_mentioned',
+  'ticket_merged',
+  'ticket_unmerged',
 ] as const satisfies readonly NoticeKind[]
 export type TicketNoticeKind = (typeof ticketNoticeKinds)[number]
 
@@ -251,6 +256,36 @@ export function renderTicketNotice(
         ...detail(`Исполнитель: ${t.assigneeName ?? 'не назначен'}`),
       ]
       buttons = [[open]]
+      break
+    case 'ticket_mentioned': {
+      // To a colleague, about an internal note: its text only where ПДн may go to Telegram.
+      const m = facts.message
+      lines = [
+        `Вас упомянули в заявке № ${t.id}.`,
+        ...detail(
+          m && `Внутренняя заметка от ${m.authorName}:`,
+          m && clip(m.body, BODY_MAX, noticeTexts.truncated),
+          `«${clip(t.title, TITLE_MAX)}»`,
+        ),
+      ]
+      buttons = [[open]]
+      break
+    }
+    case 'ticket_merged':
+      // Numbers only: nothing here is held back by the privacy setting.
+      lines = facts.mergedInto
+        ? [
+            `Ваша заявка № ${t.id} объединена с заявкой № ${facts.mergedInto}, ответ придёт по ней.`,
+            `Ответы на это сообщение тоже попадут в заявку № ${facts.mergedInto}.`,
+          ]
+        : ['Ваша заявка объединена с другой заявкой, ответ придёт по ней.']
+      break
+    case 'ticket_unmerged':
+      lines = [
+        facts.mergedInto
+          ? `Объединение с заявкой № ${facts.mergedInto} отменено: заявка № ${t.id} снова рассматривается отдельно.`
+          : `Объединение отменено: заявка № ${t.id} снова рассматривается отдельно.`,
+      ]
       break
   }
   if (p) lines.push(noticeTexts.privacyLine(url))

@@ -24,6 +24,11 @@ export const noticeKinds = [
   'ticket_reopened',
   'ticket_rate_request',
   'deadline_breached',
+  /** A colleague @-mentioned the person in an internal note (src/notifications/mentions.ts). */
+  'ticket_mentioned',
+  /** A duplicate was merged into another ticket of the same requester, or the merge undone (ticket-links-store.ts). */
+  'ticket_merged',
+  'ticket_unmerged',
   'account_deactivated',
   'consent_withdrawn',
   'totp_reset',

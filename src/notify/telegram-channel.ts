@@ -152,10 +152,14 @@ const payloadSchema = z.object({
   assigneeId: id.nullable().optional(),
   breach: z.enum(['response', 'resolution']).optional(),
   automatic: z.boolean().optional(),
+  /** ticket_merged, ticket_unmerged: the ticket the duplicate was merged into. */
+  mergedInto: id.optional(),
   message: botMessageSchema.optional(),
   /** refresh_buttons: the sent message, and the notice kind whose buttons it gets. */
   editMessageId: id.optional(),
   notice: z.string().optional(),
+  /** ticket_mentioned: the internal note that mentions the person. */
+  noteId: id.optional(),
 })
 type Payload = z.infer<typeof payloadSchema>
 
@@ -182,7 +186,10 @@ async function renderRow(
     if (row.ticket_id === null) return { error: `${row.kind} without a ticket` }
     const ticket = await ticketFacts(db, row.ticket_id)
     if (!ticket) return { error: `ticket ${row.ticket_id} not found` }
-    const message = row.kind === 'ticket_message' && row.message_id !== null ? await messageFacts(db, row) : undefined
+    // A mention names its note in the payload: the row's message_id is the delivery status of a message it sends.
+    const messageId = row.kind === 'ticket_mentioned' ? (payload.noteId ?? null) : row.message_id
+    const withMessage = row.kind === 'ticket_message' || row.kind === 'ticket_mentioned'
+    const message = withMessage && messageId !== null ? await messageFacts(db, messageId) : undefined
     const takerId = payload.assigneeId ?? ticket.assigneeId
     return renderTicketNotice(
       row.kind,
@@ -193,6 +200,7 @@ async function renderRow(
         ...(row.kind === 'ticket_taken' ? { takenBy: takerId === null ? null : await userName(db, takerId) } : {}),
         ...(payload.breach ? { breach: payload.breach } : {}),
         ...(payload.automatic ? { automatic: true } : {}),
+        ...(payload.mergedInto ? { mergedInto: payload.mergedInto } : {}),
       },
       options,
     )
@@ -222,12 +230,13 @@ async function touchesBlockedPerson(db: Db, row: OutboxRow, payload: Payload): P
     const named = [ticket?.requester_id, ticket?.assignee_id].filter((v): v is number => typeof v === 'number')
     if (named.length > 0 && (await people.where('id', 'in', named).executeTakeFirst())) return true
   }
-  if (row.message_id !== null) {
+  const messageId = row.message_id ?? payload.noteId ?? null
+  if (messageId !== null) {
     const author = await db
       .selectFrom('ticket_messages as m')
       .innerJoin('users as u', 'u.id', 'm.author_id')
       .select('u.blocked_at')
-      .where('m.id', '=', row.message_id)
+      .where('m.id', '=', messageId)
       .executeTakeFirst()
     if (author?.blocked_at) return true
   }
@@ -278,19 +287,18 @@ async function ticketFacts(db: Db, ticketId: number): Promise<TicketFacts | unde
   }
 }
 
-async function messageFacts(db: Db, row: OutboxRow): Promise<MessageFacts | undefined> {
-  if (row.message_id === null) return undefined
+async function messageFacts(db: Db, messageId: number): Promise<MessageFacts | undefined> {
   const message = await db
     .selectFrom('ticket_messages as m')
     .innerJoin('users as u', 'u.id', 'm.author_id')
     .select(['m.body', 'u.full_name'])
-    .where('m.id', '=', row.message_id)
+    .where('m.id', '=', messageId)
     .executeTakeFirst()
   if (!message) return undefined
   const files = await db
     .selectFrom('attachments')
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
-    .where('message_id', '=', row.message_id)
+    .where('message_id', '=', messageId)
     .executeTakeFirst()
   return {
     body: message.body,

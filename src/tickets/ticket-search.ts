@@ -26,17 +26,27 @@ export interface IndexedTicket {
   id: number
   title: string
   description: string
+  location: string | null
 }
 
-/** Indexes a new ticket's title and description. */
+/**
+ * The description as indexed: with the ticket's place (кабинет, корпус) on a line of its own, so that «214»
+ * or «приёмное» finds the tickets from there (issue 13). Migration 0031 indexed the places of older tickets.
+ */
+export function indexedDescription(ticket: Pick<IndexedTicket, 'description' | 'location'>): string {
+  return ticket.location ? `${ticket.description}\n${ticket.location}` : ticket.description
+}
+
+/** Indexes a new ticket's title, description and place. */
 export async function indexNewTicket(tx: Tx, ticket: IndexedTicket): Promise<void> {
+  const description = indexedDescription(ticket)
   if (dialectOf(tx) === 'postgres') {
     await sql`insert into ticket_search (ticket_id, public_text, internal_text)
-      values (${ticket.id}, ${`${ticket.title}\n${ticket.description}`}, '')`.execute(tx)
+      values (${ticket.id}, ${`${ticket.title}\n${description}`}, '')`.execute(tx)
     return
   }
   await sql`insert into ticket_fts (rowid, title, description, messages, notes)
-    values (${ticket.id}, ${ticket.title}, ${ticket.description}, '', '')`.execute(tx)
+    values (${ticket.id}, ${ticket.title}, ${description}, '', '')`.execute(tx)
 }
 
 /** Adds a message to the ticket's index: external ones are public, internal notes are staff-only. */
@@ -54,11 +64,11 @@ export async function indexMessage(tx: Tx, ticketId: number, body: string, inter
     where rowid = ${ticketId}`.execute(tx)
 }
 
-/** Rebuilds one ticket's index from its rows (after a title change). */
+/** Rebuilds one ticket's index from its rows (after a change of its title or place). */
 export async function reindexTicket(tx: Tx, ticketId: number): Promise<void> {
   const ticket = await tx
     .selectFrom('tickets')
-    .select(['id', 'title', 'description'])
+    .select(['id', 'title', 'description', 'location'])
     .where('id', '=', ticketId)
     .executeTakeFirst()
   if (!ticket) return
@@ -76,8 +86,9 @@ export async function reindexTicket(tx: Tx, ticketId: number): Promise<void> {
       .slice(0, MAX_INDEXED_CHARS)
   const external = joined('external')
   const internal = joined('internal')
+  const description = indexedDescription(ticket)
   if (dialectOf(tx) === 'postgres') {
-    const publicText = `${ticket.title}\n${ticket.description}\n${external}`
+    const publicText = `${ticket.title}\n${description}\n${external}`
     await sql`insert into ticket_search (ticket_id, public_text, internal_text)
       values (${ticket.id}, ${publicText}, ${internal})
       on conflict (ticket_id) do update set public_text = excluded.public_text, internal_text = excluded.internal_text`.execute(
@@ -87,7 +98,7 @@ export async function reindexTicket(tx: Tx, ticketId: number): Promise<void> {
   }
   await sql`delete from ticket_fts where rowid = ${ticket.id}`.execute(tx)
   await sql`insert into ticket_fts (rowid, title, description, messages, notes)
-    values (${ticket.id}, ${ticket.title}, ${ticket.description}, ${external}, ${internal})`.execute(tx)
+    values (${ticket.id}, ${ticket.title}, ${description}, ${external}, ${internal})`.execute(tx)
 }
 
 /**
@@ -233,4 +244,81 @@ export function ftsMatch(query: string, includeInternal: boolean): RawBuilder<Sq
   const terms = searchTerms(query)
   if (terms.length === 0) return null
   return sql<SqlBool>`ticket_fts match ${ftsQuery(terms, includeInternal)}`
+}
+
+/** A piece of a shown text: `hit` when a word of the search begins there (marked in the list). */
+export interface TextPart {
+  text: string
+  hit: boolean
+}
+
+/**
+ * The words of a text that a search matched, as the index matches them: a word beginning with a query word
+ * (its Russian ending cut, `prefixStem`). For showing only: which tickets match is the index's business.
+ */
+export function highlightParts(text: string, query: string): TextPart[] {
+  const stems = searchTerms(query).map(prefixStem)
+  if (stems.length === 0 || text === '') return [{ text, hit: false }]
+  const parts: TextPart[] = []
+  let plain = 0
+  for (const word of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const lower = word[0].normalize('NFC').toLowerCase()
+    if (!stems.some((stem) => lower.startsWith(stem))) continue
+    if (word.index > plain) parts.push({ text: text.slice(plain, word.index), hit: false })
+    parts.push({ text: word[0], hit: true })
+    plain = word.index + word[0].length
+  }
+  if (plain < text.length) parts.push({ text: text.slice(plain), hit: false })
+  return parts
+}
+
+/**
+ * A line of a long text around its first match (about `width` characters, cut at spaces, «…» where cut),
+ * or undefined when the search matched nothing in it.
+ */
+export function snippet(text: string, query: string, width = 140): string | undefined {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  let at = 0
+  const parts = highlightParts(flat, query)
+  const first = parts.findIndex((part) => part.hit)
+  if (first < 0) return undefined
+  for (const part of parts.slice(0, first)) at += part.text.length
+  let start = Math.max(0, at - Math.floor(width / 3))
+  if (start > 0) start = flat.lastIndexOf(' ', start) + 1
+  let end = Math.min(flat.length, start + width)
+  if (end < flat.length && flat.lastIndexOf(' ', end) > at) end = flat.lastIndexOf(' ', end)
+  return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length ? '…' : ''}`
+}
+
+/** What a ticket's relevance is judged on: its words, and whom and where the search named. */
+export interface RankedTicket {
+  id: number
+  title: string
+  description: string
+  location: string | null
+  requester_id: number
+  assignee_id: number | null
+  department_id: number | null
+}
+
+/**
+ * How well a ticket answers a search (more is better), for «по релевантности»: a word in the title counts
+ * most, then the place, the people and department named, then the description (a few times at most). A
+ * ticket found by its messages alone scores the least, but is still found. Ties go to the newer ticket.
+ */
+export function relevance(ticket: RankedTicket, query: string, named?: NamedInQuery): number {
+  let score = 0
+  for (const term of searchTerms(query)) {
+    const hits = (text: string | null) =>
+      text === null ? 0 : highlightParts(text, term).filter((part) => part.hit).length
+    const title = hits(ticket.title)
+    score += title > 0 ? 6 + (title > 1 ? 1 : 0) : 0
+    score += hits(ticket.location) > 0 ? 3 : 0
+    score += Math.min(hits(ticket.description), 3)
+    const { people = [], departments = [] } = named?.get(term) ?? {}
+    if (people.includes(ticket.requester_id) || (ticket.assignee_id !== null && people.includes(ticket.assignee_id)))
+      score += 4
+    if (ticket.department_id !== null && departments.includes(ticket.department_id)) score += 2
+  }
+  return score
 }

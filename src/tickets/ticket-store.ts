@@ -13,11 +13,20 @@ import {
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { MAX_ID } from '#src/format/ids.ts'
+import { notifyOfTicketEvent } from '#src/notifications/fan-out.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { finalStatuses, priorityRank, statusRank } from './rules.ts'
-import { ftsMatch, ftsTable, matchTickets, type NamedInQuery, namedInQuery, searchTerms } from './ticket-search.ts'
+import {
+  ftsMatch,
+  ftsTable,
+  matchTickets,
+  type NamedInQuery,
+  namedInQuery,
+  relevance,
+  searchTerms,
+} from './ticket-search.ts'
 
 /** Reads and writes of the `tickets` aggregate shared by the ticket use cases. */
 
@@ -52,11 +61,12 @@ export interface TicketEventInput {
   at?: string
 }
 
-/** Appends one entry to the ticket's timeline. */
+/** Appends one entry to the ticket's timeline; the bell of whoever it concerns rings with it (notifications/fan-out.ts). */
 export async function recordTicketEvent(tx: Tx, event: TicketEventInput): Promise<void> {
   const text = (value: string | number | null | undefined) =>
     value === undefined || value === null ? null : String(value)
-  await tx
+  const at = event.at ?? now()
+  const row = await tx
     .insertInto('ticket_events')
     .values({
       ticket_id: event.ticketId,
@@ -65,9 +75,11 @@ export async function recordTicketEvent(tx: Tx, event: TicketEventInput): Promis
       from_value: text(event.from),
       to_value: text(event.to),
       details: event.details ? JSON.stringify(event.details) : null,
-      created_at: event.at ?? now(),
+      created_at: at,
     })
-    .execute()
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await notifyOfTicketEvent(tx, { ...event, id: row.id, from: text(event.from), to: text(event.to), at })
 }
 
 /** Active IT staff in an active executor group. */
@@ -101,6 +113,7 @@ export const ticketSorts = [
   '-requester',
   'assignee',
   '-assignee',
+  'relevance',
 ] as const
 export type TicketSort = (typeof ticketSorts)[number]
 
@@ -252,8 +265,11 @@ function bareNumber(q: string): string | undefined {
 
 /** The sort a filter gets: its own, else by number with a search (the index's order), else the newest first. */
 export function effectiveSort(filter: Pick<TicketFilter, 'sort' | 'q'>): TicketSort {
+  const searching = filter.q !== undefined && searchTerms(filter.q).length > 0
+  // Relevance means something with words to weigh; without them the list keeps its usual order.
+  if (filter.sort === 'relevance' && !searching) return '-created_at'
   if (filter.sort && ticketSorts.includes(filter.sort)) return filter.sort
-  return filter.q !== undefined && searchTerms(filter.q).length > 0 ? '-id' : '-created_at'
+  return searching ? '-id' : '-created_at'
 }
 
 /**
@@ -285,6 +301,7 @@ export async function listTicketPage(
   const perPage = clampInt(filter.perPage, DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
   const pageNumber = clampInt(filter.page, 1, 1, 1_000_000)
   const sort = effectiveSort(filter)
+  if (sort === 'relevance') return relevancePage(db, actor, filter, at, perPage)
   const cursor = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, sort)
   const order = sortOrder(sort)
   // Backwards (the page before a cursor): walk the index the other way, then turn the rows round.
@@ -328,21 +345,7 @@ export async function listTicketPage(
   const more = found.length > perPage
   const ids = found.slice(0, perPage).map((row) => row.id)
 
-  let query = db
-    .selectFrom('tickets')
-    .where('tickets.id', 'in', ids.length > 0 ? ids : [-1])
-    .innerJoin('users as requester', 'requester.id', 'tickets.requester_id')
-    .leftJoin('users as assignee', 'assignee.id', 'tickets.assignee_id')
-    .leftJoin('departments', 'departments.id', 'tickets.department_id')
-    .leftJoin('categories', 'categories.id', 'tickets.category_id')
-    .selectAll('tickets')
-    .select([
-      // A blocked person (ст. 21) is named «Данные заблокированы» in every list and export.
-      shownName('requester').as('requester_name'),
-      shownNameOrNull('assignee').as('assignee_name'),
-      'departments.name as department_name',
-      'categories.name as category_name',
-    ])
+  let query = listedRows(db, ids)
   if (order.key) query = query.orderBy(order.key, order.direction)
   const rows = await query.orderBy('tickets.id', order.idDirection).execute()
   const items = rows.map((row) => ({ ...row, overdue: isOverdue(row, at) }))
@@ -358,6 +361,86 @@ export async function listTicketPage(
     next: hasNext && last ? encodeCursor(sort, order, last, false) : null,
     prev: hasPrev && first ? encodeCursor(sort, order, first, true) : null,
     ...(counted ? { counted } : {}),
+  }
+}
+
+/** The rows of these tickets with the names a list shows (in no particular order). */
+function listedRows(db: Tx, ids: readonly number[]) {
+  return db
+    .selectFrom('tickets')
+    .where('tickets.id', 'in', ids.length > 0 ? ids : [-1])
+    .innerJoin('users as requester', 'requester.id', 'tickets.requester_id')
+    .leftJoin('users as assignee', 'assignee.id', 'tickets.assignee_id')
+    .leftJoin('departments', 'departments.id', 'tickets.department_id')
+    .leftJoin('categories', 'categories.id', 'tickets.category_id')
+    .selectAll('tickets')
+    .select([
+      // A blocked person (ст. 21) is named «Данные заблокированы» in every list and export.
+      shownName('requester').as('requester_name'),
+      shownNameOrNull('assignee').as('assignee_name'),
+      'departments.name as department_name',
+      'categories.name as category_name',
+    ])
+}
+
+/**
+ * How many of the newest matches «по релевантности» weighs: ranking every match of a broad word at a million
+ * tickets would cost what a page must not, and past a thousand nobody reads on. Its pages go by offset within
+ * them (the cursor's key), so it stops there; the count says how many there are in all.
+ */
+export const RELEVANCE_WINDOW = 1_000
+
+/** A page of the newest `RELEVANCE_WINDOW` matches, the most relevant first (ticket-search.ts `relevance`). */
+async function relevancePage(
+  db: Tx,
+  actor: Actor,
+  filter: TicketFilter,
+  at: string,
+  perPage: number,
+): Promise<Omit<TicketPage, 'total' | 'totalCapped'>> {
+  const offset = filter.cursor === undefined ? 0 : Number(decodeCursor(filter.cursor, 'relevance').key)
+  const named = await namesSearched(db, actor, filter)
+  const drive = named ? null : ftsDrives(db, actor, filter, { otherFilters: true, sort: '-id' })
+  const matching = db
+    .selectFrom('tickets')
+    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, !drive, named)))
+    .select('tickets.id')
+  const rowid = sql.ref<number>('ticket_fts.rowid')
+  const found = await (drive
+    ? matching.innerJoin(ftsTable, 'ticket_fts.rowid', 'tickets.id').where(drive).orderBy(rowid, 'desc')
+    : matching.orderBy('tickets.id', 'desc')
+  )
+    .limit(RELEVANCE_WINDOW)
+    .execute()
+  const weighed =
+    found.length === 0
+      ? []
+      : await db
+          .selectFrom('tickets')
+          .where(
+            'id',
+            'in',
+            found.map((row) => row.id),
+          )
+          .select(['id', 'title', 'description', 'location', 'requester_id', 'assignee_id', 'department_id'])
+          .execute()
+  const query = filter.q ?? ''
+  const ranked = weighed
+    .map((ticket) => ({ id: ticket.id, score: relevance(ticket, query, named) }))
+    .sort((a, b) => b.score - a.score || b.id - a.id)
+  const ids = ranked.slice(offset, offset + perPage).map((row) => row.id)
+  const rows = await listedRows(db, ids).execute()
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  const items = ids.flatMap((id) => {
+    const row = byId.get(id)
+    return row ? [{ ...row, overdue: isOverdue(row, at) }] : []
+  })
+  const edge = (start: number) =>
+    Buffer.from(JSON.stringify(['relevance', start, ids[0] ?? 0, 'a'])).toString('base64url')
+  return {
+    items,
+    next: offset + perPage < ranked.length ? edge(offset + perPage) : null,
+    prev: offset > 0 ? edge(Math.max(0, offset - perPage)) : null,
   }
 }
 
@@ -406,6 +489,9 @@ function sortOrder(sort: TicketSort): SortOrder {
     case 'status':
       // Within a status the newest first, as the list always showed (the index is built so: 0021).
       return { key: statusKey, keyOf: (row) => statusRank[row.status], direction, idDirection: 'desc' }
+    case 'relevance':
+      // Weighed in memory (`relevancePage`); an export walks the same matches by number.
+      return { key: null, keyOf: null, direction: 'desc', idDirection: 'desc' }
   }
 }
 
@@ -463,11 +549,13 @@ function decodeCursor(text: string, sort: TicketSort): ListCursor {
   const keyOk =
     field === 'id'
       ? key === null
-      : field.endsWith('_at')
-        ? typeof key === 'string' && key.length <= 40
-        : field === 'requester' || field === 'assignee'
-          ? typeof key === 'string' && key.length <= 300
-          : typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < 10
+      : field === 'relevance'
+        ? typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < RELEVANCE_WINDOW
+        : field.endsWith('_at')
+          ? typeof key === 'string' && key.length <= 40
+          : field === 'requester' || field === 'assignee'
+            ? typeof key === 'string' && key.length <= 300
+            : typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < 10
   if (!keyOk) throw refuse()
   return { key: key as string | number | null, id, before: side === 'b' }
 }
@@ -524,9 +612,13 @@ function conditions(
     list.push(filter.overdue ? overdue : eb.not(overdue))
   }
   if (words && filter.q !== undefined && filter.q.trim() !== '') {
-    const text = matchTickets(tx, eb, filter.q, can(actor, 'ticket.view_internal'), named)
     const number = bareNumber(filter.q)
-    // A bare number also finds the ticket with that number («№ 123»).
+    // «№ 123» is the ticket's number alone; a bare «123» is that number, or a room or a word with it.
+    const text =
+      number !== undefined && /^\s*[№#]/u.test(filter.q)
+        ? null
+        : matchTickets(tx, eb, filter.q, can(actor, 'ticket.view_internal'), named)
+    // A bare number also finds the ticket with that number («123»).
     const byNumber = number === undefined ? null : eb('tickets.id', '=', Number(number))
     const either = [text, byNumber].filter((e): e is Expression<SqlBool> => e !== null)
     if (either.length > 0) list.push(eb.or(either))

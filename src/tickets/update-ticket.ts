@@ -129,10 +129,9 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
 
       const event = (kind: string, from: string | number | null, to: string | number | null) =>
         recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind, from, to, at })
-      if (titleChanged) {
-        await event('title_changed', ticket.title, title)
-        await reindexTicket(tx, ticket.id)
-      }
+      if (titleChanged) await event('title_changed', ticket.title, title)
+      // The place is searched too (ticket-search.ts `indexedDescription`).
+      if (titleChanged || locationChanged) await reindexTicket(tx, ticket.id)
       if (priorityChanged) await event('priority_changed', ticket.priority, priority)
       if (categoryChanged) await event('category_changed', ticket.category_id, categoryId)
       if (departmentChanged) await event('department_changed', ticket.department_id, departmentId)

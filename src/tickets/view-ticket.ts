@@ -2,10 +2,18 @@ import { audit } from '#src/audit/journal.ts'
 import { prepared } from '#src/db/prepared.ts'
 import type { Attachment, Db, Ticket, TicketEvent, TicketMessage, Tx } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
+import { listWatchers } from '#src/notifications/notification-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { BLOCKED_TEXT, maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { journalingDenials, loadVisibleTicket, ticketEntry } from './ticket-access.ts'
+import {
+  type MergedTicketView,
+  mergedConversation,
+  type TicketLinkView,
+  ticketLinksFor,
+  withMerged,
+} from './ticket-links-store.ts'
 
 export interface TicketPerson {
   id: number
@@ -45,6 +53,12 @@ export interface TicketDetail {
   /** Oldest first. */
   events: TicketEventView[]
   attachments: Attachment[]
+  /** Staff following the ticket (src/notifications/); empty for those who do not see internal notes. */
+  watchers: TicketPerson[]
+  /** Its links to the tickets the reader may see (ticket-links-store.ts). */
+  links: TicketLinkView[]
+  /** Duplicates merged into it: their messages are among `messages`, their messages' files among `attachments`. */
+  merged: MergedTicketView[]
 }
 
 /** Timeline entries for IT's eyes only: staff notes and the deadline bookkeeping. */
@@ -176,7 +190,11 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       // In the reads' own transaction: on SQLite one commit with the other work of the same turn (group
       // commit), and the page is returned only once its journal row is durable.
       await audit(tx, actor, ticketEntry(shownTicket, 'ticket.view', `Просмотр заявки № ${ticket.id}`))
-      return { ticket: shownTicket, requester, assignee, category, department, messages, events, attachments }
+      const watchers = internal ? await listWatchers(tx, ticket.id) : []
+      // Duplicates merged into this ticket (issue 13): their conversation on its timeline, and its links.
+      const joined = withMerged({ messages, attachments }, await mergedConversation(tx, ticket.id, internal))
+      const links = await ticketLinksFor(tx, actor, ticket.id)
+      return { ticket: shownTicket, requester, assignee, category, department, events, watchers, ...joined, links }
     }),
   )
 }

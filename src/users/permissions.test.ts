@@ -49,6 +49,10 @@ const table: Record<Action, Row> = {
   'pdn.destroy': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'pdn.access_list': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'subject_request.manage': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
+  'saved_view.manage': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
+  'saved_view.share': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
+  'macro.use': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
+  'macro.manage_shared': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
 }
 
 const allRoles: readonly Role[] = ['requester', 'executor', 'curator', 'admin']

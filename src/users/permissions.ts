@@ -40,6 +40,14 @@ export type Action =
   | 'pdn.access_list'
   /** A person's requests under 152-ФЗ ст. 14, 20, 21, their access answer, blocking their data (admin). */
   | 'subject_request.manage'
+  /** Saved views of the ticket list: keep one's own, see the shared ones (IT staff). */
+  | 'saved_view.manage'
+  /** Saved views shared with all IT staff: share, rename, reorder, delete (curator, admin). */
+  | 'saved_view.share'
+  /** Canned responses («Шаблоны ответов»): use them, and keep one's own (IT staff). */
+  | 'macro.use'
+  /** Canned responses shared with a group or with all IT staff: create, edit, remove (curator, admin). */
+  | 'macro.manage_shared'
 
 /** The parts of a ticket that permissions look at. */
 export interface TicketSubject {
@@ -86,6 +94,10 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   /** «Перечень лиц, имеющих доступ к ПДн» (ПП № 1119 п. 13): the admin's document. */
   'pdn.access_list': () => false,
   'subject_request.manage': () => false,
+  'saved_view.manage': staff,
+  'saved_view.share': (a) => a.role === 'curator',
+  'macro.use': staff,
+  'macro.manage_shared': (a) => a.role === 'curator',
 }
 
 /**

@@ -12,6 +12,7 @@ import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { parseId } from '#src/format/ids.ts'
 import { dayEndUtc, dayStartUtc, parseDay } from '#src/format/zone-days.ts'
+import { undoableMerges } from '#src/tickets/ticket-links-store.ts'
 import { shownName } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import type { WebEnv } from './env.ts'
@@ -106,6 +107,7 @@ async function renderJournal(c: WebContext, check?: JournalCheck) {
       entries={entries}
       more={rows.length > query.page * AUDIT_PER_PAGE}
       subjects={await subjectNames(c, entries)}
+      undoMerges={await undoableMerges(db, entries)}
       check={check}
       problem={problem}
       tz={config.tzDisplay}

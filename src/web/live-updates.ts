@@ -22,6 +22,9 @@ export interface LiveSubscriber {
   closed(): void
 }
 
+/** Subscribes to every ticket's changes (the bell and the live ticket list: notification-live.ts). */
+export const ALL_TICKETS = 0
+
 /** Fast enough for «within a second», slow enough to cost nothing (one indexed range read). */
 export const POLL_INTERVAL_MS = 400
 
@@ -58,7 +61,7 @@ export class LiveFeed {
     this.#logger = logger
   }
 
-  /** Watches one ticket; returns the function that stops watching. */
+  /** Watches one ticket (or ALL_TICKETS); returns the function that stops watching. */
   subscribe(ticketId: number, subscriber: LiveSubscriber): () => void {
     if (this.#stopped) {
       subscriber.closed()
@@ -184,6 +187,8 @@ export class LiveFeed {
   }
 
   #fanOut(changes: readonly TicketChange[]): void {
+    const everything = this.#subscribers.get(ALL_TICKETS)
+    if (everything && changes.length > 0) for (const subscriber of [...everything]) subscriber.changed(changes)
     const byTicket = new Map<number, TicketChange[]>()
     for (const change of changes) {
       if (!this.#subscribers.has(change.ticketId)) continue

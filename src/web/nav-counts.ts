@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Db, Role } from '#src/db/schema.ts'
+import { unreadCount } from '#src/notifications/notification-store.ts'
 
 /**
  * Numbers the navigation shows beside a section, on every page: the registrations waiting for a curator's
@@ -8,6 +9,8 @@ import type { Db, Role } from '#src/db/schema.ts'
  */
 export interface NavCounts {
   pendingRegistrations: number
+  /** The bell's number (staff only; src/web/views/bell.tsx); lowered when the page itself reads some. */
+  unreadNotifications?: number
 }
 
 const current = new AsyncLocalStorage<NavCounts>()
@@ -20,13 +23,16 @@ export function navCounts(): NavCounts | undefined {
   return current.getStore()
 }
 
-/** The counts a person's navigation shows (none for those who do not decide on registrations). */
-export async function readNavCounts(db: Db, role: Role): Promise<NavCounts | undefined> {
-  if (role !== 'curator' && role !== 'admin') return undefined
+/** The counts a person's navigation shows (none for a requester). */
+export async function readNavCounts(db: Db, role: Role, userId?: number): Promise<NavCounts | undefined> {
+  const unread =
+    userId !== undefined && role !== 'requester' ? { unreadNotifications: await unreadCount(db, userId) } : {}
+  if (role !== 'curator' && role !== 'admin')
+    return role === 'executor' ? { pendingRegistrations: 0, ...unread } : undefined
   const row = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number | string>().as('pending'))
     .where('status', '=', 'pending')
     .executeTakeFirstOrThrow()
-  return { pendingRegistrations: Number(row.pending) }
+  return { pendingRegistrations: Number(row.pending), ...unread }
 }

@@ -80,7 +80,7 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
     isSafeMethod(c.req.method) &&
     c.req.header('hx-request') === undefined &&
     !(c.req.header('accept') ?? '').includes('text/event-stream')
-  const counts = page ? await readNavCounts(db, session.user.role) : undefined
+  const counts = page ? await readNavCounts(db, session.user.role, session.user.id) : undefined
   const run = () => submitOnce(c, session.user.id, next)
   const repeated = await inLanguage(session.user.language, () => (counts ? withNavCounts(counts, run) : run()))
   if (repeated) return repeated

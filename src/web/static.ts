@@ -38,11 +38,13 @@ export function stylesheetAsSent(source: Buffer): Buffer {
 const assets = new Map<string, Asset>([
   ['app.css', load(path.join(here, 'static/app.css'), 'text/css; charset=utf-8', stylesheetAsSent)],
   ['app.js', load(path.join(here, 'static/app.js'), 'text/javascript; charset=utf-8')],
+  // Canned replies on the ticket page: loaded there only, where the staff member has macros (macro-picker.tsx).
+  ['macros.js', load(path.join(here, 'static/macros.js'), 'text/javascript; charset=utf-8')],
   ['favicon.svg', load(path.join(here, 'static/favicon.svg'), 'image/svg+xml')],
   ['htmx.min.js', load(require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8')],
 ])
 
-export type AssetName = 'app.css' | 'app.js' | 'favicon.svg' | 'htmx.min.js'
+export type AssetName = 'app.css' | 'app.js' | 'macros.js' | 'favicon.svg' | 'htmx.min.js'
 
 /** `/static/app.css?v=…`: a new content is a new URL. */
 export function assetUrl(name: AssetName): string {

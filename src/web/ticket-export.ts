@@ -56,7 +56,9 @@ export interface ExportSource {
 /** The list's filters for an export, from the list's address: from the first page, whatever page it showed. */
 export function exportFilter(params: URLSearchParams, tz: string, staff: boolean): TicketFilter {
   // The list's own default too: staff without a status in the address export the open tickets they see.
-  return { ...toFilter(parseListQuery(params, { staff }), tz, MAX_PER_PAGE), cursor: undefined }
+  const filter = toFilter(parseListQuery(params, { staff }), tz, MAX_PER_PAGE)
+  // «По релевантности» weighs only the newest thousand matches: a file carries every one, by number.
+  return { ...filter, cursor: undefined, ...(filter.sort === 'relevance' ? { sort: '-id' as const } : {}) }
 }
 
 /** How many tickets the export will carry: all that match (the list's own count stops at 1 000). */

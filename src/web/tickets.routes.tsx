@@ -9,6 +9,8 @@ import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
 import { parseId } from '#src/format/ids.ts'
 import { listGroups } from '#src/groups/group-store.ts'
+import { applyMacro } from '#src/macros/apply-macro.ts'
+import { ticketMacros } from '#src/macros/ticket-macros.ts'
 import { addMessage, checkAddMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { BULK_LIMIT, type BulkOutcome, bulkActionOf, bulkKinds, bulkUpdate } from '#src/tickets/bulk-update.ts'
@@ -34,10 +36,14 @@ import type { WebEnv } from './env.ts'
 import { readForm } from './forms.ts'
 import { t } from './i18n.ts'
 import { activeStaff } from './lookups.ts'
+import { readTicketNotifications } from './notifications.routes.tsx'
 import { ONCE_FIELD } from './once-form.ts'
+import { requesterRoutes } from './requester.routes.tsx'
+import { savedViewLinks, savedViewRoutes } from './saved-views.routes.tsx'
 import { requireSession } from './session.ts'
 import { ticketExportRoutes } from './ticket-export.routes.tsx'
 import { formFiles, ticketFileRoutes, uploadProblem, withUploads } from './ticket-files.routes.tsx'
+import { ticketLinkRoutes } from './ticket-links.routes.tsx'
 import { ticketLiveRoutes } from './ticket-live.routes.tsx'
 import { listHref, parseListQuery, readyViews, toFilter } from './ticket-query.ts'
 import { BulkResultPage } from './views/bulk-result.tsx'
@@ -64,6 +70,9 @@ export function ticketRoutes(): Hono<WebEnv> {
   const routes = new Hono<WebEnv>()
   // Bodies are limited before this (body-limit.ts): the session check reads the form for its CSRF token.
   routes.use(requireSession)
+  // The requester's own list and answers (requester.routes.tsx), saved views (saved-views.routes.tsx): before `/:id`.
+  routes.route('/', requesterRoutes(act))
+  routes.route('/', savedViewRoutes())
 
   routes.get('/', async (c) => {
     const { db, config } = c.get('deps')
@@ -97,6 +106,7 @@ export function ticketRoutes(): Hono<WebEnv> {
       next: result.next,
       prev: result.prev,
       views,
+      saved: staff ? await savedViewLinks(c.get('deps'), actor, config.tzDisplay) : undefined,
       lookups: partial
         ? { categories: [], departments: [], groups: [], staff: [] }
         : {
@@ -230,8 +240,13 @@ export function ticketRoutes(): Hono<WebEnv> {
 
   routes.route('/', ticketFileRoutes())
   routes.route('/', ticketLiveRoutes())
+  routes.route('/', ticketLinkRoutes(renderTicket))
 
-  routes.get('/:id', async (c) => renderTicket(c, idParam(c)))
+  routes.get('/:id', async (c) => {
+    // Opened: what the person's notifications said of it is read (issue 13), before the bell is drawn.
+    await readTicketNotifications(c, idParam(c))
+    return renderTicket(c, idParam(c))
+  })
 
   // The parts a live update replaces; fetched by app.js only when the stream reports a change.
   routes.get('/:id/live', async (c) => {
@@ -256,7 +271,12 @@ export function ticketRoutes(): Hono<WebEnv> {
         const internal = form.text('kind') === 'internal'
         // Refused (hidden ticket, no right, closed) before a byte is stored; any later refusal takes the files back.
         if (files.length > 0) await checkAddMessage(db, actor, { ticketId, internal })
-        return withUploads(c, files, (attachments) => addMessage(db, actor, { ticketId, body, internal, attachments }))
+        // A canned response chosen in the reply box goes with it: its status and priority too (apply-macro.ts).
+        const macroId = form.id('macro')
+        return withUploads(c, files, async (attachments) => {
+          if (macroId === undefined) return addMessage(db, actor, { ticketId, body, internal, attachments })
+          return (await applyMacro(db, actor, { macroId, ticketId, body, internal, attachments })).message
+        })
       },
       body,
     )
@@ -352,6 +372,7 @@ async function ticketViewProps(
     departments: staff ? await listDepartments(db, { activeOnly: true }) : [],
     errors: extras.errors,
     draft: extras.draft,
+    macros: staff ? await ticketMacros(db, actor, detail.ticket) : [],
     now: now(),
     tz: config.tzDisplay,
   }

@@ -19,6 +19,9 @@ import { dashboardRoutes } from './dashboard.routes.tsx'
 import { departmentRoutes } from './departments.routes.tsx'
 import { groupRoutes } from './groups.routes.tsx'
 import { inLanguage, type Language, t } from './i18n.ts'
+import { liveListRoutes } from './live-list.routes.tsx'
+import { macroRoutes } from './macros.routes.tsx'
+import { notificationRoutes } from './notifications.routes.tsx'
 import { errorPage, notFoundPage, refusedPage, unavailablePage } from './pages.tsx'
 import { passwordSetRoutes } from './password-set.routes.tsx'
 import { accessListRoutes, pdnHubRoutes } from './pdn-access.routes.tsx'
@@ -32,6 +35,7 @@ import { statsRoutes } from './stats.routes.tsx'
 import { subjectRequestRoutes } from './subject-requests.routes.tsx'
 import { telegramLinkRoutes } from './telegram-link.routes.tsx'
 import { telegramLoginRoutes } from './telegram-login.routes.tsx'
+import { ticketWatchRoutes } from './ticket-watch.routes.tsx'
 import { ticketRoutes } from './tickets.routes.tsx'
 import { totpRoutes } from './totp.routes.tsx'
 import { unreadableForm } from './unreadable-form.ts'
@@ -62,7 +66,11 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/', authRoutes(options.throttle))
   web.route('/login/telegram', telegramLoginRoutes())
   web.route('/password/set', passwordSetRoutes())
+  // Issue 13: «Следить» and the live list's rows, before the ticket routes (each route checks the session itself).
+  web.route('/tickets', ticketWatchRoutes())
+  web.route('/tickets', liveListRoutes())
   web.route('/tickets', ticketRoutes())
+  web.route('/notifications', notificationRoutes())
   web.route('/people', peopleRoutes())
   web.route('/stats', statsRoutes())
   // Issue 10: a person's own consent, the consent texts (curators), a person's consents (admin, before /users).
@@ -82,6 +90,7 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/categories', categoryRoutes())
   web.route('/departments', departmentRoutes())
   web.route('/groups', groupRoutes())
+  web.route('/macros', macroRoutes())
   web.route('/pdn/destruction', destructionRoutes())
   web.route('/pdn/acts', destructionActRoutes())
   // Issue 10: settings (after /settings/consent) and the «ПДн» hub with the list of people with access.

@@ -7,14 +7,18 @@ import { buildConsent, buildUser, type UserOverrides } from './factories.ts'
 /**
  * What every browser journey file repeats: one server (and chromium) for the enclosing `describe`,
  * started only where journeys run and stopped after its tests. Call the returned function inside a
- * `test.runIf(runJourneys)` to get the server. `seed` fills its database once, before the first test.
+ * `test.runIf(runJourneys)` to get the server. `seed` fills its database once, before the first test; `overrides`
+ * change its settings (the worker, for one).
  */
-export function useJourneyServer(seed?: (db: Db) => Promise<void>): () => JourneyServer {
+export function useJourneyServer(
+  seed?: (db: Db) => Promise<void>,
+  overrides: Parameters<typeof startJourneyServer>[0] = {},
+): () => JourneyServer {
   let server: JourneyServer | undefined
 
   beforeAll(async () => {
     if (!runJourneys) return
-    server = await startJourneyServer()
+    server = await startJourneyServer(overrides)
     await seed?.(server.running.db)
   }, 60_000)
 
@@ -55,4 +59,7 @@ export const MAIN_PAGES: readonly string[] = [
   '/categories',
   '/departments',
   '/groups',
+  '/macros',
+  '/notifications',
+  '/tickets/views',
 ]

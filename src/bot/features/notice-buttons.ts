@@ -5,6 +5,7 @@ import { changeStatus } from '#src/tickets/change-status.ts'
 import { rateTicket } from '#src/tickets/rate-ticket.ts'
 import { isStaff, lockedStatuses, statusLabels } from '#src/tickets/rules.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
+import { replyTarget } from '#src/tickets/ticket-links-store.ts'
 import { findTicket } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import type { BotContext } from '../context.ts'
@@ -68,9 +69,10 @@ async function take(ctx: BotContext, actor: Actor, ticketId: number): Promise<vo
 }
 
 /** «Ответить»: the person's next message lands on the ticket. */
-async function startReply(ctx: BotContext, actor: Actor, ticketId: number): Promise<void> {
+async function startReply(ctx: BotContext, actor: Actor, pressedId: number): Promise<void> {
   // Whoever may see a ticket may write in it (PRODUCT.md §1); addMessage checks again when it lands.
-  const ticket = await visibleTicket(ctx, actor, 'ticket.message', ticketId)
+  // A duplicate merged into another ticket passes its replies on there (issue 13).
+  const ticket = await visibleTicket(ctx, actor, 'ticket.message', await replyTarget(ctx.tx, pressedId))
   // A finished matter takes no more messages from its requester (add-message.ts); staff may still write.
   if (lockedStatuses.includes(ticket.status) && !isStaff(actor)) {
     await markPressed(ctx, ticket, [])

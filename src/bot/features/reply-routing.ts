@@ -11,6 +11,7 @@ import { addMessage } from '#src/tickets/add-message.ts'
 import { addMessageFiles } from '#src/tickets/add-message-files.ts'
 import { commentRating } from '#src/tickets/comment-rating.ts'
 import { limits, statusLabels, textLength } from '#src/tickets/rules.ts'
+import { replyTarget } from '#src/tickets/ticket-links-store.ts'
 import { findTicket } from '#src/tickets/ticket-store.ts'
 import type { BotContext } from '../context.ts'
 import type { ChooseTicketState, ConversationState, RatingCommentState } from '../conversation-store.ts'
@@ -155,7 +156,9 @@ async function joinAlbum(ctx: BotContext, message: Message, state: ConversationS
 }
 
 /** Files the message on the ticket as an external message and says so under the ticket's header. */
-async function fileOnTicket(ctx: BotContext, ticketId: number, part: Incoming): Promise<void> {
+async function fileOnTicket(ctx: BotContext, addressed: number, part: Incoming): Promise<void> {
+  // A duplicate merged into another ticket passes its replies on there (issue 13).
+  const ticketId = await replyTarget(ctx.tx, addressed)
   const problems = await reportFileProblems(ctx)
   if (part.body.trim() === '' && part.files.length === 0) {
     if (!problems) await ctx.say({ text: conversationTexts.nothingToFile })

@@ -38,4 +38,6 @@ export const enWorkspace: Readonly<Record<string, string>> = {
   'Новый приоритет': 'New priority',
   'Новая категория': 'New category',
   'Новая группа': 'New group',
+  'Сначала самые подходящие': 'Best matches first',
+  'Сначала новые': 'Newest first',
 }

@@ -7,6 +7,8 @@ import { enDestruction } from './en-destruction.ts'
 import { enExport } from './en-export.ts'
 import { enImport } from './en-import.ts'
 import { enLdap } from './en-ldap.ts'
+import { enMacros } from './en-macros.ts'
+import { enNotifications } from './en-notifications.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPolish } from './en-polish.ts'
 import { enSettings } from './en-settings.ts'
@@ -16,6 +18,8 @@ import { enTelegramLink } from './en-telegram-link.ts'
 import { enTelegramLogin } from './en-telegram-login.ts'
 import { enTheme } from './en-theme.ts'
 import { enTicket } from './en-ticket.ts'
+import { enTicketLinks } from './en-ticket-links.ts'
+import { enViews } from './en-views.ts'
 import { enWorkspace } from './en-workspace.ts'
 
 /**
@@ -44,6 +48,10 @@ export const en: Readonly<Record<string, string>> = {
   ...enExport,
   ...enWorkspace,
   ...enTheme,
+  ...enMacros,
+  ...enTicketLinks,
+  ...enNotifications,
+  ...enViews,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

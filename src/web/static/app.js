@@ -232,6 +232,56 @@
       if (late || Number(event.lastEventId) > shown) void refresh()
     })
   }
+  // The bell and the live list: notification-live.tsx, live-list.routes.tsx.
+  const list = document.querySelector('[data-live-list]')
+  const row = (id, root = document) => root.querySelector(`[id="ticket-row-${id}"]`)
+  let after = ''
+  let source
+  const open = () => {
+    source = new EventSource(`/notifications/events?list=${list ? 1 : ''}&after=${after}`)
+    source.addEventListener('bell', (event) => {
+      document.querySelector('[data-bell]').outerHTML = event.data
+    })
+    source.addEventListener('tickets', async (event) => {
+      after = event.lastEventId
+      const ids = JSON.parse(event.data).ids
+      if (!ids[0]) return
+      const query = new URLSearchParams(location.search)
+      query.set('ids', ids)
+      const html = await (await fetch(`/tickets/rows?${query}`)).text()
+      const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('tbody')
+      const body = document.querySelector('.tickets--list tbody')
+      if (!body) return
+      const order = fresh.dataset.order.split(',')
+      const anchor = [...body.rows].find((tr) => tr.getBoundingClientRect().bottom > 0)
+      const top = anchor?.getBoundingClientRect().top
+      for (const id of ids) {
+        const old = row(id)
+        const tr = row(id, fresh) || old
+        if (!tr) continue
+        tr.querySelector('.title-cell').dataset.mark = list.dataset[tr === old ? 'gone' : old ? 'updated' : 'new']
+        if (!old) {
+          const next = order
+            .slice(order.indexOf(`${id}`) + 1)
+            .map((n) => row(n))
+            .find(Boolean)
+          if (next) next.before(tr)
+          else body.append(tr)
+        } else if (tr !== old) {
+          const focused = old.contains(document.activeElement)
+          tr.querySelector('[name="ids"]').checked = old.querySelector('[name="ids"]').checked
+          old.replaceWith(tr)
+          if (focused) tr.querySelector('.ticket-link').focus()
+        }
+      }
+      if (anchor) scrollBy(0, row(anchor.id.slice(11)).getBoundingClientRect().top - top)
+      list.textContent = list.dataset.said
+    })
+  }
+  if (document.querySelector('[data-bell]') && window.EventSource) {
+    open()
+    document.addEventListener('visibilitychange', () => (document.hidden ? source.close() : open()))
+  }
   // A form being sent is not sent twice (once-form.ts is the rule). Listened to last: a form another handler
   // kept (a confirmation, the caller search, htmx) is left alone.
   document.addEventListener('submit', (event) => {

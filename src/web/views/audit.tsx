@@ -6,6 +6,7 @@ import { dateTime } from '../format.ts'
 import { t, tn } from '../i18n.ts'
 import { Layout } from './layout.tsx'
 import { CsrfField, DateRange, Empty, FilterButtons, FormError, PageHead, Pager } from './parts.tsx'
+import { UndoMergeForm } from './ticket-links.tsx'
 
 /** The journal's filters as they live in the URL (the CLI's: ПДн only, text, period, actor, action). */
 export interface AuditQuery {
@@ -43,6 +44,8 @@ export interface AuditViewProps {
   more: boolean
   /** Names of the people whose ПДн the rows concern (the journal holds only ids). */
   subjects: ReadonlyMap<number, string>
+  /** Merges still to be undone (issue 13): journal row → the duplicate's number. */
+  undoMerges?: ReadonlyMap<number, number>
   /** The integrity check's result, when it was just run. */
   check?: JournalCheck | undefined
   /** A refusal of the filters (a bad date, say). */
@@ -233,6 +236,7 @@ function AuditResults(props: AuditViewProps) {
                       <span class={`badge audit-result audit-result--${e.result}`}>{resultLabel(e.result)}</span>
                     )}{' '}
                     {e.description}
+                    <UndoMerge rowId={e.id} {...props} />
                   </td>
                   <td class={e.subject_id === null ? 'person-cell audit__subject--none' : 'person-cell audit__subject'}>
                     {e.subject_id === null ? (
@@ -258,4 +262,10 @@ function AuditResults(props: AuditViewProps) {
       <Pager page={query.page} more={props.more} href={(page) => auditHref(query, page)} />
     </div>
   )
+}
+
+/** «Отменить объединение» under a merge the journal lists, while it may still be undone (issue 13). */
+function UndoMerge(props: AuditViewProps & { rowId: number }) {
+  const ticketId = props.undoMerges?.get(props.rowId)
+  return ticketId === undefined ? null : <UndoMergeForm ticketId={ticketId} csrf={props.csrf} back="audit" />
 }

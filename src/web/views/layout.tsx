@@ -6,12 +6,14 @@ import { roleLabel } from '../format.ts'
 import { language, msg, t } from '../i18n.ts'
 import { navCounts } from '../nav-counts.ts'
 import { assetUrl } from '../static.ts'
+import { Bell } from './bell.tsx'
 import { CsrfField } from './parts.tsx'
 
 export type Section =
   | 'home'
   | 'tickets'
   | 'new'
+  | 'macros'
   | 'registrations'
   | 'categories'
   | 'departments'
@@ -43,6 +45,7 @@ const navigation: ReadonlyArray<{ section: Section; href: string; label: string;
   { section: 'home', href: '/', label: msg('Главная'), roles: staffRoles },
   { section: 'tickets', href: '/tickets', label: msg('Заявки') },
   { section: 'new', href: '/tickets/new', label: msg('Новая заявка') },
+  { section: 'macros', href: '/macros', label: msg('Шаблоны ответов'), roles: staffRoles },
   { section: 'registrations', href: '/registrations', label: msg('Регистрации'), roles: curatorRoles },
   { section: 'categories', href: '/categories', label: msg('Категории'), roles: curatorRoles },
   { section: 'departments', href: '/departments', label: msg('Отделения'), roles: curatorRoles },
@@ -102,6 +105,8 @@ const htmxConfig = JSON.stringify({ includeIndicatorStyles: false, allowEval: fa
 export function Layout(props: LayoutProps) {
   const { user, csrf } = props
   const pending = navCounts()?.pendingRegistrations ?? 0
+  // Staff's bell (issue 13): on the pages the session middleware counted for (not on a bare refusal page).
+  const unread = user && user.role !== 'requester' ? navCounts()?.unreadNotifications : undefined
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -140,7 +145,8 @@ export function Layout(props: LayoutProps) {
                   <span aria-hidden="true">☰</span>
                   <span class="visually-hidden">{t('Меню')}</span>
                 </button>
-                <a class="brand" href="/tickets">
+                {/* The title names the link on a phone too, where the name's text is hidden (axe: link-name). */}
+                <a class="brand" href="/tickets" title={t('Поддержка КГКБСМП')}>
                   <span class="brand__mark" aria-hidden="true">
                     ИТ
                   </span>
@@ -165,6 +171,7 @@ export function Layout(props: LayoutProps) {
                   </a>
                   <span class="person__role">{roleLabel(user.role)}</span>
                 </div>
+                {unread === undefined ? null : <Bell unread={unread} />}
                 <form method="post" action="/logout" class="logout">
                   <CsrfField token={csrf} />
                   <button type="submit" class="button button--ghost">

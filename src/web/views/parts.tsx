@@ -5,6 +5,7 @@ import { CSRF_FIELD } from '../csrf.ts'
 import { dateTime, relative } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { ONCE_FIELD, onceToken } from '../once-form.ts'
+import { linkEventText } from './link-events.ts'
 
 export function CsrfField(props: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={props.token} />
@@ -351,6 +352,13 @@ export function eventText(
       return e.to_value === 'response' ? t('— нарушен срок реакции') : t('— нарушен срок решения')
     case 'rated':
       return t('оценил(а) работу: {n} из 5', { n: e.to_value ?? '' })
+    case 'linked':
+    case 'unlinked':
+    case 'merged':
+    case 'merged_in':
+    case 'unmerged':
+    case 'unmerged_in':
+      return linkEventText(e)
     default:
       return null
   }

@@ -1,12 +1,15 @@
 import type { Category, Department, ExecutorGroup, User } from '#src/db/schema.ts'
 import { priorities, ticketStatuses } from '#src/db/schema.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
+import { highlightParts, indexedDescription, snippet } from '#src/tickets/ticket-search.ts'
 import { type CappedCount, effectiveSort, type TicketListItem, type TicketSort } from '#src/tickets/ticket-store.ts'
 import { deadlineLeft } from '../format.ts'
 import { msg, t, tn } from '../i18n.ts'
 import { ALL_STATUSES, isView, type ListQuery, listHref, type ReadyView } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
+import { LiveList } from './live-list.tsx'
 import { CsrfField, DateRange, Empty, FilterButtons, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { type SavedViewLink, SavedViewsNav } from './saved-views.tsx'
 
 export interface Person {
   id: number
@@ -32,6 +35,8 @@ export interface ListViewProps {
   next: string | null
   prev: string | null
   views: Array<ReadyView & { count: CappedCount }>
+  /** The person's saved views and the shared ones, with counts (staff; saved-views.tsx). */
+  saved?: SavedViewLink[]
   lookups: ListLookups
   /** The filter panel is unfolded (the person left it so). */
   filtersOpen: boolean
@@ -78,6 +83,7 @@ export function TicketListPage(props: ListViewProps) {
         <TicketResults {...props} />
       </div>
       {props.staff ? <BulkBar {...props} /> : null}
+      {props.staff ? <LiveList /> : null}
     </Layout>
   )
 }
@@ -324,6 +330,7 @@ export function TicketResults(props: ListViewProps) {
             {t(viewLabels[v.key])} <span class="view__count">{shownCount(v.count)}</span>
           </a>
         ))}
+        {props.saved ? <SavedViewsNav views={props.saved} query={query} user={props.user} csrf={props.csrf} /> : null}
         {query.scope === 'mine' ? (
           <a
             class="view view--scope"
@@ -338,6 +345,7 @@ export function TicketResults(props: ListViewProps) {
             ? t('Найдено: более {n} заявок', { n: groupDigits(total.count) })
             : t('Найдено: {n}', { n: tn(total.count, ['заявка', 'заявки', 'заявок'], ['ticket', 'tickets']) })}
         </span>
+        <RelevanceSwitch query={query} />
         {/* Here, not in the page head: htmx swaps this part, so the links follow the filters. No `download`
             attribute: a big export answers with the page of its background file, which must open, not save. */}
         {props.staff ? (
@@ -402,7 +410,7 @@ export function TicketResults(props: ListViewProps) {
             </thead>
             <tbody>
               {items.map((t) => (
-                <Row ticket={t} now={props.now} tz={props.tz} pick={props.staff} />
+                <Row ticket={t} now={props.now} tz={props.tz} pick={props.staff} q={query.q} />
               ))}
             </tbody>
           </table>
@@ -410,6 +418,20 @@ export function TicketResults(props: ListViewProps) {
       )}
       <KeysetPager query={query} next={props.next} prev={props.prev} />
     </>
+  )
+}
+
+/** With a search: the best matches first, or back to the usual order (by number). */
+function RelevanceSwitch(props: { query: ListQuery }) {
+  const { query } = props
+  const sort = effectiveSort({ sort: query.sort, q: query.q })
+  if (!query.q || (sort !== 'relevance' && sort !== '-id')) return null
+  const relevant = sort === 'relevance'
+  const href = listHref(query, { sort: relevant ? undefined : 'relevance', cursor: undefined })
+  return (
+    <a class="view view--sort" href={href} hx-get={href}>
+      {relevant ? t('Сначала новые') : t('Сначала самые подходящие')}
+    </a>
   )
 }
 
@@ -466,15 +488,24 @@ function SortHeader(props: {
   )
 }
 
-function Row(props: { ticket: TicketListItem; now: string; tz: string; pick: boolean }) {
-  const ticket = props.ticket
+/** A text with the words a search matched marked (`<mark>`), or the text itself without a search. */
+function Marked(props: { text: string; q: string | undefined }) {
+  if (!props.q) return <>{props.text}</>
+  return <>{highlightParts(props.text, props.q).map((part) => (part.hit ? <mark>{part.text}</mark> : part.text))}</>
+}
+
+/** One ticket's row; the live list (live-list.tsx) renders it again by its id. */
+export function Row(props: { ticket: TicketListItem; now: string; tz: string; pick: boolean; q?: string }) {
+  const { ticket, q } = props
+  // With a search, the line of the description or place it matched, in place of the category.
+  const matched = q ? snippet(indexedDescription(ticket), q) : undefined
   const due =
     ticket.resolution_due_at && !['resolved', 'closed', 'cancelled'].includes(ticket.status)
       ? ticket.resolution_due_at
       : null
   const left = due ? deadlineLeft(due, props.now, true) : null
   return (
-    <tr class={ticket.overdue ? 'is-overdue' : undefined}>
+    <tr id={`ticket-row-${ticket.id}`} class={ticket.overdue ? 'is-overdue' : undefined}>
       {props.pick ? (
         <td class="pick">
           <input
@@ -491,9 +522,15 @@ function Row(props: { ticket: TicketListItem; now: string; tz: string; pick: boo
       </td>
       <td class="title-cell">
         <a href={`/tickets/${ticket.id}`} class="ticket-link">
-          {ticket.title}
+          <Marked text={ticket.title} q={q} />
         </a>
-        {ticket.category_name ? <span class="sub">{ticket.category_name}</span> : null}
+        {matched ? (
+          <span class="sub">
+            <Marked text={matched} q={q} />
+          </span>
+        ) : ticket.category_name ? (
+          <span class="sub">{ticket.category_name}</span>
+        ) : null}
       </td>
       <td class="fit">
         <StatusBadge status={ticket.status} />
@@ -505,11 +542,19 @@ function Row(props: { ticket: TicketListItem; now: string; tz: string; pick: boo
         class="person-cell"
         title={ticket.department_name ? `${ticket.requester_name}, ${ticket.department_name}` : ticket.requester_name}
       >
-        {ticket.requester_name}
-        {ticket.department_name ? <span class="sub">{ticket.department_name}</span> : null}
+        <Marked text={ticket.requester_name} q={q} />
+        {ticket.department_name ? (
+          <span class="sub">
+            <Marked text={ticket.department_name} q={q} />
+          </span>
+        ) : null}
       </td>
       <td class="person-cell person-cell--assignee" title={ticket.assignee_name ?? undefined}>
-        {ticket.assignee_name ?? <span class="muted nowrap">{t('не назначена')}</span>}
+        {ticket.assignee_name ? (
+          <Marked text={ticket.assignee_name} q={q} />
+        ) : (
+          <span class="muted nowrap">{t('не назначена')}</span>
+        )}
       </td>
       <td class="fit">
         <When at={ticket.created_at} now={props.now} tz={props.tz} />

@@ -1,6 +1,7 @@
 import { isPreviewableImage, MAX_FILE_BYTES, safeFileName } from '#src/attachments/file-store.ts'
 import type { Attachment, Category, Department, TicketStatus, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
+import type { TicketMacro } from '#src/macros/ticket-macros.ts'
 import { lockedStatuses, priorityLabels, statusChangeAction, statusLabels, transitions } from '#src/tickets/rules.ts'
 import type { TicketDetail, TicketEventView, TicketMessageView } from '#src/tickets/view-ticket.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -9,11 +10,15 @@ import { dateTime, deadlineLeft } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { MAX_UPLOAD_BYTES } from '../ticket-files.routes.tsx'
 import { Layout } from './layout.tsx'
+import { MacroPicker } from './macro-picker.tsx'
 import { CsrfField, DangerZone, eventText, FormError, OnceField, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import { RatingSummary, RequesterActions } from './requester-actions.tsx'
+import { MergedTag, MergedTicketItem, TicketLinks } from './ticket-links.tsx'
 import type { Person } from './ticket-list.tsx'
+import { WatchPanel } from './watch-panel.tsx'
 
 /** Which form a refusal belongs to. */
-export type TicketForm = 'message' | 'take' | 'assign' | 'status' | 'update'
+export type TicketForm = 'message' | 'take' | 'assign' | 'status' | 'update' | 'confirm' | 'rate' | 'links'
 
 export interface TicketViewProps {
   user: User
@@ -27,6 +32,8 @@ export interface TicketViewProps {
   errors?: Partial<Record<TicketForm, string>>
   /** What was typed into the reply box, kept after a refusal. */
   draft?: string
+  /** The actor's canned responses rendered for this ticket (macro-picker.tsx); staff only. */
+  macros?: TicketMacro[]
   now: string
   tz: string
 }
@@ -153,6 +160,7 @@ function TicketHeader(props: TicketViewProps) {
           <p class="pre">{ticket.cancel_reason}</p>
         </div>
       ) : null}
+      <RatingSummary ticket={ticket} />
     </section>
   )
 }
@@ -228,7 +236,13 @@ function fileSize(bytes: number): string {
   return t('{n} МБ', { n: mb.replace('.', t(',')) })
 }
 
-type Entry = { at: string; order: number; message?: TicketMessageView; event?: TicketEventView }
+type Entry = {
+  at: string
+  order: number
+  message?: TicketMessageView
+  event?: TicketEventView
+  merged?: TicketDetail['merged'][number]
+}
 
 function Timeline(props: TicketViewProps) {
   const { detail } = props
@@ -237,6 +251,8 @@ function Timeline(props: TicketViewProps) {
     ...detail.events
       .filter((e) => e.kind !== 'message' && e.kind !== 'note')
       .map((e) => ({ at: e.created_at, order: e.id * 2 + 1, event: e })),
+    // Duplicates merged into this ticket: their own text where it was filed (ticket-links.tsx).
+    ...detail.merged.map((m) => ({ at: m.created_at, order: -1, merged: m })),
   ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.order - b.order))
   return (
     <section class="timeline" aria-label={t('История заявки')} id="ticket-timeline" data-live-part>
@@ -247,6 +263,8 @@ function Timeline(props: TicketViewProps) {
             <MessageItem message={e.message} requesterId={detail.ticket.requester_id} {...props} />
           ) : e.event ? (
             <EventItem event={e.event} {...props} />
+          ) : e.merged ? (
+            <MergedTicketItem merged={e.merged} author={detail.requester.full_name} now={props.now} tz={props.tz} />
           ) : null,
         )}
       </ol>
@@ -270,6 +288,7 @@ function MessageItem(props: TicketViewProps & { message: TicketMessageView; requ
     <li class={`msg ${kind}`}>
       <div class="msg__head">
         {internal ? <span class="msg__tag">{t('Внутренняя заметка')}</span> : null}
+        {m.ticket_id !== props.detail.ticket.id ? <MergedTag ticketId={m.ticket_id} /> : null}
         <strong>{m.author_name}</strong>
         {!internal && !fromRequester ? <span class="muted small">{t('ИТ-отдел')}</span> : null}
         <When at={m.created_at} now={props.now} tz={props.tz} />
@@ -345,6 +364,7 @@ function ReplyBox(props: TicketViewProps) {
             {props.draft ?? ''}
           </textarea>
         </label>
+        {staff ? <MacroPicker macros={props.macros} /> : null}
         <FileField id="reply-files" />
         <div class="actions">
           <button type="submit" class="button button--primary">
@@ -385,6 +405,8 @@ const statusActionLabels: Partial<Record<TicketStatus, string>> = {
 
 function Actions(props: TicketViewProps) {
   const { ticket } = props.detail
+  // The requester's own panel: confirm, «Не решено», rating (requester-actions.tsx), not staff's status buttons.
+  if (!can(props.actor, 'ticket.view_internal')) return <RequesterActions {...props} />
   const { actor, csrf, errors } = props
   const id = ticket.id
   const targets = transitions[ticket.status].filter((to) => can(actor, statusChangeAction(ticket.status, to), ticket))
@@ -529,6 +551,8 @@ function Actions(props: TicketViewProps) {
           </div>
         </form>
       ) : null}
+      <WatchPanel detail={props.detail} actor={actor} csrf={csrf} />
+      <TicketLinks {...props} />
     </div>
   )
 }

@@ -1,0 +1,329 @@
+import type { Attachment, Ticket, TicketLink, TicketStatus, Tx } from '#src/db/schema.ts'
+import { addMinutes, now } from '#src/db/time.ts'
+import { DomainError } from '#src/errors.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { shownName } from '#src/users/blocking.ts'
+import { can } from '#src/users/permissions.ts'
+import { findTicketForUpdate } from './ticket-store.ts'
+import type { TicketMessageView } from './view-ticket.ts'
+
+/**
+ * Reads and checks shared by the link use cases (link-tickets.ts, unlink-tickets.ts, merge-ticket.ts,
+ * unmerge-ticket.ts) and by the ticket card: a ticket's links as the reader may see them, the conversation of
+ * the duplicates merged into it, and where a reply to a merged ticket goes.
+ */
+
+/** How long a merge may be undone (issue 13: «at least 24 h»). */
+export const MERGE_UNDO_HOURS = 24
+
+/** The last moment a merge made at `createdAt` may be undone. */
+export function mergeUndoUntil(createdAt: string): string {
+  return addMinutes(createdAt, MERGE_UNDO_HOURS * 60)
+}
+
+/**
+ * What the other ticket of a link is to this one: related, its parent, its child, a duplicate merged into it,
+ * or the ticket it was merged into.
+ */
+export const linkRelations = ['merged_into', 'parent', 'child', 'related', 'duplicate'] as const
+export type LinkRelation = (typeof linkRelations)[number]
+
+/** The relations a person asks for (a merge is a use case of its own). */
+export const linkRequests = ['related', 'parent', 'child'] as const
+export type LinkRequest = (typeof linkRequests)[number]
+
+export interface TicketLinkView {
+  /** The link's id (to unlink it). */
+  id: number
+  relation: LinkRelation
+  ticket: { id: number; title: string; status: TicketStatus }
+  created_at: string
+  created_by: number | null
+  /** A merge still to be undone until then; null otherwise (other links, or past the time). */
+  undo_until: string | null
+}
+
+/** A duplicate merged into the ticket: its own text and files, shown on the survivor's timeline. */
+export interface MergedTicketView {
+  id: number
+  title: string
+  description: string
+  created_at: string
+  /** The files of its description (those of its messages are among the card's attachments). */
+  attachments: Attachment[]
+}
+
+/** The duplicates' conversation on the ticket they were merged into. */
+export interface MergedConversation {
+  tickets: MergedTicketView[]
+  messages: TicketMessageView[]
+  /** Files of the duplicates' messages. */
+  attachments: Attachment[]
+}
+
+/**
+ * The two tickets of a link, locked in number order (two changes of the same pair queue up instead of
+ * deadlocking on PostgreSQL). The first is the one acted on: hidden from the actor → not_found. The other is a
+ * number the person typed: one that does not exist (or that they may not see) is a `validation` refusal beside
+ * the form.
+ */
+export async function lockPair(tx: Tx, actor: Actor, ticketId: number, otherId: number): Promise<[Ticket, Ticket]> {
+  const [first, second] = ticketId < otherId ? [ticketId, otherId] : [otherId, ticketId]
+  const rows = new Map<number, Ticket | undefined>()
+  rows.set(first, await findTicketForUpdate(tx, first))
+  rows.set(second, await findTicketForUpdate(tx, second))
+  const ticket = rows.get(ticketId)
+  if (!ticket || !can(actor, 'ticket.view', ticket)) throw new DomainError('not_found', 'Заявка не найдена')
+  const other = rows.get(otherId)
+  if (!other || !can(actor, 'ticket.view', other)) {
+    throw new DomainError('validation', `Заявки № ${otherId} нет`, {
+      fields: [{ path: 'other_id', message: `Заявки № ${otherId} нет` }],
+    })
+  }
+  return [ticket, other]
+}
+
+/** The active related or parent link between two tickets, in either direction. */
+export async function activeLinkBetween(tx: Tx, a: number, b: number): Promise<TicketLink | undefined> {
+  return tx
+    .selectFrom('ticket_links')
+    .selectAll()
+    .where('undone_at', 'is', null)
+    .where('kind', '<>', 'duplicate')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('ticket_id', '=', a), eb('other_id', '=', b)]),
+        eb.and([eb('ticket_id', '=', b), eb('other_id', '=', a)]),
+      ]),
+    )
+    .executeTakeFirst()
+}
+
+/** The ticket's active parent link. */
+export async function parentLinkOf(tx: Tx, ticketId: number): Promise<TicketLink | undefined> {
+  return tx
+    .selectFrom('ticket_links')
+    .selectAll()
+    .where('other_id', '=', ticketId)
+    .where('kind', '=', 'parent')
+    .where('undone_at', 'is', null)
+    .executeTakeFirst()
+}
+
+/** The active merge of a duplicate (the link to the ticket it was merged into). */
+export async function activeMergeOf(tx: Tx, duplicateId: number): Promise<TicketLink | undefined> {
+  return tx
+    .selectFrom('ticket_links')
+    .selectAll()
+    .where('ticket_id', '=', duplicateId)
+    .where('kind', '=', 'duplicate')
+    .where('undone_at', 'is', null)
+    .executeTakeFirst()
+}
+
+/** Parents are followed at most this deep (a cycle cannot be made, but a chain could be long). */
+const MAX_DEPTH = 100
+
+/** Is `ancestor` the ticket's parent, or its parent's parent, and so on? */
+export async function isAncestor(tx: Tx, ancestor: number, ticketId: number): Promise<boolean> {
+  let current: number | undefined = ticketId
+  for (let depth = 0; current !== undefined && depth < MAX_DEPTH; depth++) {
+    const parent = await parentLinkOf(tx, current)
+    if (!parent) return false
+    if (parent.ticket_id === ancestor) return true
+    current = parent.ticket_id
+  }
+  return false
+}
+
+const relationOrder = new Map<LinkRelation, number>(linkRelations.map((r, i) => [r, i]))
+
+/** The ticket's active links, each as the other ticket is to it; links to tickets the reader may not see are left out. */
+export async function ticketLinksFor(
+  tx: Tx,
+  actor: Actor,
+  ticketId: number,
+  at: string = now(),
+): Promise<TicketLinkView[]> {
+  const columns = [
+    'l.id',
+    'l.kind',
+    'l.created_at',
+    'l.created_by',
+    't.id as other_id',
+    't.title',
+    't.status',
+    't.requester_id',
+  ] as const
+  const outgoing = await tx
+    .selectFrom('ticket_links as l')
+    .innerJoin('tickets as t', 't.id', 'l.other_id')
+    .select(columns)
+    .where('l.ticket_id', '=', ticketId)
+    .where('l.undone_at', 'is', null)
+    .execute()
+  const incoming = await tx
+    .selectFrom('ticket_links as l')
+    .innerJoin('tickets as t', 't.id', 'l.ticket_id')
+    .select(columns)
+    .where('l.other_id', '=', ticketId)
+    .where('l.undone_at', 'is', null)
+    .execute()
+  const outgoingRelation = { related: 'related', parent: 'child', duplicate: 'merged_into' } as const
+  const incomingRelation = { related: 'related', parent: 'parent', duplicate: 'duplicate' } as const
+  const views = [
+    ...outgoing.map((row) => ({ row, relation: outgoingRelation[row.kind] as LinkRelation })),
+    ...incoming.map((row) => ({ row, relation: incomingRelation[row.kind] as LinkRelation })),
+  ]
+    .filter(({ row }) => can(actor, 'ticket.view', { requester_id: row.requester_id, status: row.status }))
+    .map(({ row, relation }): TicketLinkView => {
+      const until = row.kind === 'duplicate' ? mergeUndoUntil(row.created_at) : null
+      return {
+        id: row.id,
+        relation,
+        ticket: { id: row.other_id, title: row.title, status: row.status },
+        created_at: row.created_at,
+        created_by: row.created_by,
+        undo_until: until !== null && until > at ? until : null,
+      }
+    })
+  return views.sort(
+    (a, b) => (relationOrder.get(a.relation) ?? 0) - (relationOrder.get(b.relation) ?? 0) || a.ticket.id - b.ticket.id,
+  )
+}
+
+/** At most this many duplicates are gathered onto one ticket's timeline (merged into it, or into those). */
+const MAX_MERGED = 200
+
+/**
+ * The tickets merged into this one (and those merged into them), with their messages and files, as the reader
+ * may see them: internal notes and their files only for staff. The rows stay on the duplicates; an undone merge
+ * takes them off this timeline again.
+ */
+export async function mergedConversation(tx: Tx, ticketId: number, internal: boolean): Promise<MergedConversation> {
+  const tickets: Array<Pick<Ticket, 'id' | 'title' | 'description' | 'created_at'>> = []
+  for (let frontier = [ticketId], depth = 0; frontier.length > 0 && depth < MAX_DEPTH; depth++) {
+    const rows = await tx
+      .selectFrom('tickets')
+      .select(['id', 'title', 'description', 'created_at'])
+      .where('merged_into_id', 'in', frontier)
+      .orderBy('id')
+      .limit(MAX_MERGED - tickets.length)
+      .execute()
+    tickets.push(...rows)
+    frontier = tickets.length >= MAX_MERGED ? [] : rows.map((r) => r.id)
+  }
+  if (tickets.length === 0) return { tickets: [], messages: [], attachments: [] }
+  const ids = tickets.map((t) => t.id)
+  let messages = tx
+    .selectFrom('ticket_messages')
+    .innerJoin('users', 'users.id', 'ticket_messages.author_id')
+    .selectAll('ticket_messages')
+    .select(shownName('users').as('author_name'))
+    .where('ticket_messages.ticket_id', 'in', ids)
+  if (!internal) messages = messages.where('ticket_messages.kind', '=', 'external')
+  const shownMessages = await messages.orderBy('ticket_messages.id').execute()
+  let files = tx.selectFrom('attachments').selectAll().where('ticket_id', 'in', ids)
+  if (!internal) {
+    files = files.where((eb) =>
+      eb.or([
+        eb('message_id', 'is', null),
+        eb(
+          'message_id',
+          'in',
+          eb.selectFrom('ticket_messages').select('id').where('ticket_id', 'in', ids).where('kind', '=', 'external'),
+        ),
+      ]),
+    )
+  }
+  const attachments = await files.orderBy('id').execute()
+  return {
+    tickets: tickets.map((t) => ({
+      ...t,
+      attachments: attachments.filter((a) => a.ticket_id === t.id && a.message_id === null),
+    })),
+    messages: shownMessages,
+    attachments: attachments.filter((a) => a.message_id !== null),
+  }
+}
+
+/**
+ * Where a message to this ticket goes: a duplicate merged into another ticket (and still closed as merged)
+ * sends it on to that ticket, and so on along a chain of merges.
+ */
+export async function replyTarget(tx: Tx, ticketId: number): Promise<number> {
+  let current = ticketId
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    const row = await tx
+      .selectFrom('tickets')
+      .select(['status', 'merged_into_id'])
+      .where('id', '=', current)
+      .executeTakeFirst()
+    if (!row || row.merged_into_id === null || row.status !== 'closed') return current
+    current = row.merged_into_id
+  }
+  return current
+}
+
+/** A journal row, as far as the merge's undo is concerned. */
+interface JournalRowOfMerge {
+  id: number
+  action: string
+  result: string
+  details: string | null
+}
+
+/**
+ * The journal's merges that may still be undone (issue 13: «reversible from the journal»): journal row id → the
+ * duplicate's number, for rows of `ticket.merge` whose link is active and younger than MERGE_UNDO_HOURS.
+ */
+export async function undoableMerges(
+  tx: Tx,
+  rows: readonly JournalRowOfMerge[],
+  at: string = now(),
+): Promise<Map<number, number>> {
+  const byLink = new Map<number, number>()
+  for (const row of rows) {
+    if (row.action !== 'ticket.merge' || row.result !== 'success' || row.details === null) continue
+    const linkId = linkIdOf(row.details)
+    if (linkId !== undefined) byLink.set(linkId, row.id)
+  }
+  const undoable = new Map<number, number>()
+  if (byLink.size === 0) return undoable
+  const links = await tx
+    .selectFrom('ticket_links')
+    .select(['id', 'ticket_id'])
+    .where('id', 'in', [...byLink.keys()])
+    .where('kind', '=', 'duplicate')
+    .where('undone_at', 'is', null)
+    .where('created_at', '>', addMinutes(at, -MERGE_UNDO_HOURS * 60))
+    .execute()
+  for (const link of links) {
+    const rowId = byLink.get(link.id)
+    if (rowId !== undefined) undoable.set(rowId, link.ticket_id)
+  }
+  return undoable
+}
+
+function linkIdOf(details: string): number | undefined {
+  try {
+    const parsed: unknown = JSON.parse(details)
+    if (typeof parsed !== 'object' || parsed === null || !('linkId' in parsed)) return undefined
+    const id = parsed.linkId
+    return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A ticket's own messages and files with those of its merged duplicates: messages oldest first. */
+export function withMerged(
+  own: { messages: TicketMessageView[]; attachments: Attachment[] },
+  joined: MergedConversation,
+): { messages: TicketMessageView[]; attachments: Attachment[]; merged: MergedTicketView[] } {
+  if (joined.tickets.length === 0) return { ...own, merged: [] }
+  const messages = [...own.messages, ...joined.messages].sort((a, b) =>
+    a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id,
+  )
+  return { messages, attachments: [...own.attachments, ...joined.attachments], merged: joined.tickets }
+}
