@@ -85,7 +85,9 @@ describe('ids out of range', () => {
         if (path.startsWith('/tickets')) expect(page.text, path).toContain('Принтер не печатает')
         // Ignored, not merely survived: the answer is the one without the filters.
         const unfiltered = await getPage(app, path.slice(0, path.indexOf('?')), curator)
-        expect(page.text, path).toBe(unfiltered.text)
+        // A form's once-token is new on every page (once-form.ts): the rest must be the same.
+        const once = (text: string) => text.replace(/name="_once" value="[^"]*"/g, 'name="_once"')
+        expect(once(page.text), path).toBe(once(unfiltered.text))
       }
     }
   })
@@ -287,13 +289,15 @@ describe('disabled categories and departments', () => {
     expect(await list(curator, '/api/v1/departments')).toEqual(['Действующее отделение', 'Закрытое отделение'])
   })
 
-  test('the ticket list offers a requester only the active categories to filter by', async () => {
+  test('the ticket list offers a requester no retired category to filter by; staff keep them', async () => {
     const { db } = await testDatabase()
     const { app } = testApp(db)
     await scene(db)
+    // A requester's «Мои заявки» has no staff filters at all (issue 13), so no category is offered.
     const requesterPage = await getPage(app, '/tickets', await webUser(db))
-    expect(requesterPage.text).toContain('Действующая категория')
+    expect(requesterPage.status).toBe(200)
     expect(requesterPage.text).not.toContain('Списанная категория')
+    expect(requesterPage.text).not.toContain('name="category"')
     const executorPage = await getPage(app, '/tickets', await webUser(db, { role: 'executor' }))
     expect(executorPage.text).toContain('Списанная категория')
   })

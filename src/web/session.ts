@@ -76,7 +76,11 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   c.set('csrf', csrf)
   c.set('sessionToken', token)
   // Only a page has the navigation: not a form's answer, a fragment htmx swaps in, nor a live-update stream.
+  // Nor the pages of a person still being let in (2FA enrolment, consent): the rest, the bell's stream
+  // included, leads back to them.
+  const admitted = !enrolmentRequired(session.user, config.require2fa) && !session.consentDue
   const page =
+    admitted &&
     isSafeMethod(c.req.method) &&
     c.req.header('hx-request') === undefined &&
     !(c.req.header('accept') ?? '').includes('text/event-stream')

@@ -153,6 +153,7 @@ describe('the pages on a desk PC and on a phone, by mouse and by keyboard', () =
 
       // The menu: closed behind ☰, the page's heading right under the top bar (the open menu took ~150 px);
       // opened, every entry on screen, none behind a sideways scroll.
+      await page.goto(`${server.base}/tickets`)
       const nav = page.getByRole('navigation', { name: 'Разделы' })
       expect(await nav.isVisible()).toBe(false)
       const heading = await page.locator('main h1').first().boundingBox()

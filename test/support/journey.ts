@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest'
 import type { Db, User } from '#src/db/schema.ts'
 import { hashPassword } from '#src/users/passwords.ts'
+import { inLanguage, type Language, t } from '#src/web/i18n.ts'
 import { JOURNEY_PASSWORD, type JourneyServer, runJourneys, startJourneyServer } from './browser.ts'
 import { buildConsent, buildUser, type UserOverrides } from './factories.ts'
 
@@ -63,3 +64,11 @@ export const MAIN_PAGES: readonly string[] = [
   '/notifications',
   '/tickets/views',
 ]
+
+/** The journeys' two languages: each runs as a Russian and as an English-speaking person (their profile's). */
+export const LANGUAGES: readonly Language[] = ['ru', 'en']
+
+/** A page's text in this language, as the server renders it (`t()` over the same catalogue). */
+export function inLanguageOf(language: Language): (text: string, params?: Record<string, string | number>) => string {
+  return (text, params) => inLanguage(language, () => t(text, params))
+}
