@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { defineConfig } from 'vitest/config'
+import { defineConfig, type Plugin } from 'vitest/config'
+// @ts-expect-error: a plain .mjs script without types
+import { LAZY } from './scripts/build.mjs'
 
 // Two projects run the same suite: `sqlite` (always) and `postgres` (when TEST_DATABASE_URL is set).
 // Tests under test/ (CLI, reliability) start their own processes and choose their database themselves.
@@ -21,7 +23,39 @@ function databaseTests(folder: string): string[] {
     .filter((file) => opens.test(readFileSync(file, 'utf8')))
 }
 
+/**
+ * The packages the build loads on first use (scripts/build.mjs `LAZY`: exceljs, pdfkit, qrcode, pg) are loaded so
+ * in the tests too: our sources use only their default export inside functions, and a test file that builds the
+ * app paid ~0.8 s to load them whether it drew a workbook or not (measured: imports of three web test files
+ * 12.2 s → see CHANGELOG). The stand-in requires the package at its first use, as dist/ does.
+ */
+const lazyPackages: Plugin = {
+  name: 'helpdesk-lazy-packages',
+  enforce: 'pre',
+  resolveId(id, importer) {
+    if (!(LAZY as string[]).includes(id) || !importer?.startsWith(`${import.meta.dirname}/src/`)) return null
+    return `\0lazy:${id}`
+  },
+  load(id) {
+    if (!id.startsWith('\0lazy:')) return null
+    const name = id.slice('\0lazy:'.length)
+    return [
+      "import { createRequire } from 'node:module'",
+      `const require = createRequire(${JSON.stringify(`${import.meta.dirname}/package.json`)})`,
+      'let loaded',
+      `const load = () => (loaded ??= require(${JSON.stringify(name)}))`,
+      'export default new Proxy(function lazy() {}, {',
+      '  get: (_, key) => load()[key],',
+      '  has: (_, key) => key in load(),',
+      '  construct: (_, args) => Reflect.construct(load(), args),',
+      '  apply: (_, self, args) => Reflect.apply(load(), self, args),',
+      '})',
+    ].join('\n')
+  },
+}
+
 export default defineConfig({
+  plugins: [lazyPackages],
   resolve: { alias: [{ find: /^#src\/(.*)$/, replacement: `${import.meta.dirname}/src/$1` }] },
   test: {
     setupFiles: ['test/support/setup.ts'],

@@ -38,7 +38,7 @@ const EXTERNAL = ['better-sqlite3', '@node-rs/argon2', 'pino', 'pino-pretty', 't
  * one gets a stand-in that requires the package from node_modules on first use. The build refuses a named
  * import of one of them (that would need the package at load).
  */
-const LAZY = ['pg', 'exceljs', 'pdfkit', 'qrcode']
+export const LAZY = ['pg', 'exceljs', 'pdfkit', 'qrcode']
 
 /** Source files that are compiled; everything else under src/ (CSS, SVG, the thread's .mjs) is copied. */
 const COMPILED = /\.tsx?$/
