@@ -613,7 +613,7 @@ describe('telegram channel: drainOutbox against Telegram’s answers', () => {
     expect(user.telegram_blocked_at).toBeNull()
   })
 
-  test('500 notices to 50 chats drain within ≤ 1/s per chat and ≤ 25/s overall', async () => {
+  test('200 notices to 40 chats drain within ≤ 1/s per chat and ≤ 25/s overall', async () => {
     const w = await world()
     const strict = await startFakeTelegram({
       floodControl: { perChatIntervalMs: 1000, globalPerSecond: 30, toleranceMs: 100 },
@@ -626,15 +626,16 @@ describe('telegram channel: drainOutbox against Telegram’s answers', () => {
         api: new Api(strict.token, { apiRoot: strict.apiRoot, timeoutSeconds: 10 }),
       })
       const people: User[] = []
-      for (let i = 0; i < 50; i++) people.push(await buildUser(db))
-      for (let round = 0; round < 10; round++) {
+      // Eight seconds of sending at 25/s (500 notices took 20 s of every run on each database for the same proof).
+      for (let i = 0; i < 40; i++) people.push(await buildUser(db))
+      for (let round = 0; round < 5; round++) {
         await notifyUsers(
           db,
           people.map((p) => p.id),
           { kind: 'ticket_created', ticketId: w.ticket.id },
         )
       }
-      expect((await outboxRows()).length).toBe(500)
+      expect((await outboxRows()).length).toBe(200)
 
       // What the outbox does (the moment it hands each notice to the channel) and what Telegram sees.
       const starts: Array<{ chat: string; at: number }> = []
@@ -657,12 +658,12 @@ describe('telegram channel: drainOutbox against Telegram’s answers', () => {
       const calls = strict.callsOf('sendMessage')
       const arrivals = calls.map((c) => ({ chat: String(c.params.chat_id), at: c.monotonicAt }))
       process.stdout.write(
-        `\n[telegram channel] 500 notices to 50 chats drained in ${seconds.toFixed(1)} s; busiest second: ` +
+        `\n[telegram channel] 200 notices to 40 chats drained in ${seconds.toFixed(1)} s; busiest second: ` +
           `${busiestSecond(starts)} sent, ${busiestSecond(arrivals)} arrived at the fake server\n`,
       )
 
-      expect(sent).toBe(500)
-      expect(calls).toHaveLength(500)
+      expect(sent).toBe(200)
+      expect(calls).toHaveLength(200)
       // Telegram's flood control (the fake's, at 30/s and 1/s per chat) never had to step in.
       expect(calls.filter((c) => c.status !== 200)).toEqual([])
       // Clocks are read a few statements apart, and the process may be descheduled between: the outbox's
@@ -672,7 +673,7 @@ describe('telegram channel: drainOutbox against Telegram’s answers', () => {
       // ms late, more on a loaded machine — so there the check is Telegram's own flood control (above).
       expect(busiestSecond(starts, 1000 - 100)).toBeLessThanOrEqual(25)
       expect(shortestGapPerChat(starts)).toBeGreaterThanOrEqual(1000 - 100)
-      expect(new Set(arrivals.map((a) => a.chat)).size).toBe(50)
+      expect(new Set(arrivals.map((a) => a.chat)).size).toBe(40)
       expect(seconds).toBeLessThan(40)
     } finally {
       await strict.close()
