@@ -10,6 +10,7 @@ import { buildActor, buildCategory } from '../../test/support/factories.ts'
 import {
   deleteOldFormSubmissions,
   deleteOldIdempotencyKeys,
+  deleteReadNotifications,
   SCRUBBED_PAYLOAD,
   scrubFinishedJobs,
   scrubFinishedNotices,
@@ -108,6 +109,34 @@ describe('retention of the core rows', () => {
     expect(await deleteOldFormSubmissions(db)).toBe(1)
     const tokens = await db.selectFrom('form_submissions').select('token').where('user_id', '=', user.id).execute()
     expect(tokens).toEqual([{ token: 'new' }])
+  })
+
+  test('a read notification of the bell goes three months after its reading; an unread one stays', async () => {
+    const { user } = await buildActor(db, { role: 'executor' })
+    const notice = (readAt: string | null) => ({
+      user_id: user.id,
+      ticket_id: null,
+      kind: 'watch' as const,
+      event_id: null,
+      created_at: now(),
+      read_at: readAt,
+    })
+    clockAt(0)
+    await db
+      .insertInto('web_notifications')
+      .values([notice(now()), notice(null)])
+      .execute()
+    clockAt(60 * DAY)
+    await db.insertInto('web_notifications').values(notice(now())).execute()
+    clockAt(90 * DAY + 1)
+    expect(await deleteReadNotifications(db)).toBe(1)
+    const left = await db
+      .selectFrom('web_notifications')
+      .select(['read_at'])
+      .where('user_id', '=', user.id)
+      .orderBy('id')
+      .execute()
+    expect(left.map((row) => row.read_at === null)).toEqual([true, false])
   })
 
   test('idempotency keys go after a month; the tickets stay', async () => {

@@ -62,3 +62,15 @@ export async function deleteOldFormSubmissions(db: Db): Promise<number> {
   const result = await db.deleteFrom('form_submissions').where('created_at', '<', cutoff).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/**
+ * A notice of the web's bell that was read has done its work: it goes three months after the reading (the
+ * ticket's own timeline keeps what happened). An unread one stays, however old: nobody has seen it yet.
+ */
+export const READ_NOTIFICATION_KEEP_MINUTES = 90 * DAY_MINUTES
+
+export async function deleteReadNotifications(db: Db): Promise<number> {
+  const cutoff = addMinutes(now(), -READ_NOTIFICATION_KEEP_MINUTES)
+  const result = await db.deleteFrom('web_notifications').where('read_at', '<', cutoff).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

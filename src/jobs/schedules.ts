@@ -10,6 +10,7 @@ import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
 import {
   deleteOldFormSubmissions,
   deleteOldIdempotencyKeys,
+  deleteReadNotifications,
   scrubFinishedJobs,
   scrubFinishedNotices,
 } from './retention.ts'
@@ -28,6 +29,7 @@ export const defaultSchedules: readonly Schedule[] = [
   { name: 'job-payloads-scrubbed', everyMs: 60 * 60_000, run: scrubFinishedJobs },
   { name: 'idempotency-keys-old', everyMs: 60 * 60_000, run: deleteOldIdempotencyKeys },
   { name: 'form-submissions-old', everyMs: 60 * 60_000, run: deleteOldFormSubmissions },
+  { name: 'read-notifications-old', everyMs: 24 * 60 * 60_000, run: deleteReadNotifications },
   // Daily: who fell due for destruction is journaled; nothing is destroyed without an admin (src/pdn).
   { name: 'destruction-due', everyMs: 24 * 60 * 60_000, run: recordDueDestructions },
   // Daily: journal rows past their retention are named; `helpdesk audit archive` moves them to a signed file.
