@@ -388,6 +388,9 @@ async function removeAccess(tx: Tx, user: User, at: string): Promise<Record<stri
   await tx.deleteFrom('form_submissions').where('user_id', '=', user.id).execute()
   // Their own canned responses (issue 13) may be signed with their name: they go too; shared ones stay.
   await tx.deleteFrom('macros').where('owner_id', '=', user.id).execute()
+  // What they followed and what their bell held: which tickets a person looked after is theirs to lose too.
+  await tx.deleteFrom('ticket_watchers').where('user_id', '=', user.id).execute()
+  await tx.deleteFrom('web_notifications').where('user_id', '=', user.id).execute()
   if (user.login) await tx.deleteFrom('login_throttle').where('subject', '=', loginSubject(user.login)).execute()
   const chat = user.telegram_chat_id
   if (chat !== null) {
