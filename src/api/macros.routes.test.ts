@@ -112,6 +112,48 @@ describe('/api/v1/macros', () => {
     expect(items(outsiderList.body).map((m) => m.id)).not.toContain(id)
   })
 
+  test('group_id without scope is refused (422), nothing changed; with scope it moves the macro', async () => {
+    const first = await buildGroup(db)
+    const second = await buildGroup(db)
+    const id = idOf(
+      await call(app, 'POST', '/api/v1/macros', {
+        headers: curator.headers,
+        body: { title: 'Переезжает', body: 'Текст', scope: 'group', group_id: first.id },
+      }),
+    )
+    const alone = await call(app, 'PATCH', `/api/v1/macros/${id}`, {
+      headers: curator.headers,
+      body: { group_id: second.id },
+    })
+    expectCleanError(alone, 422, 'validation')
+    expect(alone.text).toContain('Группу указывают только вместе с полем scope')
+    const kept = await call(app, 'GET', `/api/v1/macros/${id}`, { headers: curator.headers })
+    expect(kept.body).toMatchObject({ group_id: first.id })
+    const moved = await call(app, 'PATCH', `/api/v1/macros/${id}`, {
+      headers: curator.headers,
+      body: { scope: 'group', group_id: second.id },
+    })
+    expect(moved.status).toBe(200)
+    expect(moved.body).toMatchObject({ scope: 'group', group_id: second.id })
+  })
+
+  test('a macro shared with a group disabled since is changed with its scope and group as they are', async () => {
+    const group = await buildGroup(db)
+    const id = idOf(
+      await call(app, 'POST', '/api/v1/macros', {
+        headers: curator.headers,
+        body: { title: 'Для группы, что отключат', body: 'Текст', scope: 'group', group_id: group.id },
+      }),
+    )
+    await db.updateTable('executor_groups').set({ active: 0 }).where('id', '=', group.id).execute()
+    const changed = await call(app, 'PATCH', `/api/v1/macros/${id}`, {
+      headers: curator.headers,
+      body: { title: 'Новое название', scope: 'group', group_id: group.id },
+    })
+    expect(changed.status).toBe(200)
+    expect(changed.body).toMatchObject({ title: 'Новое название', scope: 'group', group_id: group.id })
+  })
+
   test('preview fills the placeholders for a ticket; apply posts the reply and sets the status in one go', async () => {
     const requester = await buildUser(db, { fullName: 'Иванова Мария Петровна' })
     const ticket = await buildTicket(db, { requesterId: requester.id, status: 'in_progress' })

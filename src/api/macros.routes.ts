@@ -42,6 +42,11 @@ export const updateMacroBody = createMacroBody
   .partial()
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'Укажите, что изменить')
+  // The group goes with the scope: group_id alone would be a change that changes nothing.
+  .refine((b) => b.group_id === undefined || b.scope !== undefined, {
+    message: 'Группу указывают только вместе с полем scope: "scope": "group"',
+    path: ['group_id'],
+  })
 
 export const macroPreviewQuery = z.object({ ticket_id: q.int() }).strict()
 

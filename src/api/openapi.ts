@@ -98,7 +98,11 @@ export const responseSchemas = {
     rating: z.number().int().nullable(),
     rating_comment: z.string().nullable(),
     rated_at: nullableTime,
-    merged_into_id: z.number().int().nullable().describe('Дубликат, объединённый с этой заявкой; иначе null'),
+    merged_into_id: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Заявка, с которой объединена эта (эта — её дубликат); иначе null'),
   }),
   Message: z.object({
     id: z.number().int(),
@@ -195,6 +199,19 @@ export const responseSchemas = {
 
 const person = z.object({ id: z.number().int(), full_name: z.string() })
 
+/** A file of a ticket's description (`message_id` null) or of a message. */
+const attachment = z.object({
+  id: z.number().int(),
+  ticket_id: z.number().int(),
+  message_id: z.number().int().nullable(),
+  uploader_id: z.number().int(),
+  file_name: z.string(),
+  mime_type: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+  created_at: time,
+})
+
 /** A link of a ticket (issue 13), as the other ticket is to it. */
 const ticketLink = z.object({
   id: z.number().int().describe('Номер связи (для DELETE /tickets/{id}/links/{linkId})'),
@@ -250,19 +267,7 @@ export const pageSchemas = {
         created_at: time,
       }),
     ),
-    attachments: z.array(
-      z.object({
-        id: z.number().int(),
-        ticket_id: z.number().int(),
-        message_id: z.number().int().nullable(),
-        uploader_id: z.number().int(),
-        file_name: z.string(),
-        mime_type: z.string(),
-        size: z.number().int(),
-        sha256: z.string(),
-        created_at: time,
-      }),
-    ),
+    attachments: z.array(attachment),
     /** Staff following the ticket (empty for a requester). */
     watchers: z.array(person),
     /** Links to the tickets the caller may see (issue 13). */
@@ -274,19 +279,7 @@ export const pageSchemas = {
         title: z.string(),
         description: z.string(),
         created_at: time,
-        attachments: z.array(
-          z.object({
-            id: z.number().int(),
-            ticket_id: z.number().int(),
-            message_id: z.null(),
-            uploader_id: z.number().int(),
-            file_name: z.string(),
-            mime_type: z.string(),
-            size: z.number().int(),
-            sha256: z.string(),
-            created_at: time,
-          }),
-        ),
+        attachments: z.array(attachment.extend({ message_id: z.null() })),
       }),
     ),
   }),
@@ -532,7 +525,8 @@ const operations: Operation[] = [
     path: '/tickets/{id}/unmerge',
     tag: 'tickets',
     summary:
-      'Отменить объединение дубликата в течение 24 часов: статус, время закрытия и исполнитель восстанавливаются как были; позже — 409',
+      'Отменить объединение дубликата в течение 24 часов: статус восстанавливается, какой был до объединения; ' +
+      'позже, или если дубликат с тех пор переоткрыли (это уже сняло объединение), — 409',
     ok: { status: 200, item: 'Ticket' },
     errors: [...onTicket],
   },

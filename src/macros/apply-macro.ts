@@ -4,12 +4,13 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
+import { canTransition } from '#src/tickets/rules.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket } from '#src/tickets/ticket-access.ts'
 import { findTicket } from '#src/tickets/ticket-store.ts'
 import { updateTicket } from '#src/tickets/update-ticket.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { journalingMacroDenials, loadVisibleMacro, requireMacroUse } from './macro-access.ts'
-import { renderMacro } from './macro-rules.ts'
+import { checkMacroKind, type MacroStatus, renderMacro } from './macro-rules.ts'
 import { macroContext } from './macro-store.ts'
 
 export interface ApplyMacroInput {
@@ -33,9 +34,10 @@ export interface AppliedMacro {
 /**
  * Uses a canned response on a ticket, all or nothing in one transaction: the reply (or note) is posted by
  * `addMessage`, then the macro's priority by `updateTicket` and its status by `changeStatus` — each with its own
- * rights, rules, timeline event, journal row and notices — and the use of the macro is journaled. A new ticket the
- * macro puts to «Ожидает ответа» or «Решена» is taken into work first, as the ticket page would. A macro resolving
- * the ticket gives the reply as the result.
+ * rights, rules, timeline event, journal row and notices — and the use of the macro is journaled. A ticket the
+ * macro's status cannot be reached from directly but can through «В работе» (a new one put to «Ожидает ответа» or
+ * «Решена», a waiting one resolved) is taken into work first, as the ticket page would. A macro resolving the
+ * ticket gives the reply as the result.
  */
 export async function applyMacro(db: Db, actor: Actor, input: ApplyMacroInput): Promise<AppliedMacro> {
   await requireMacroUse(db, actor, 'macro.apply', input.macroId)
@@ -48,12 +50,7 @@ export async function applyMacro(db: Db, actor: Actor, input: ApplyMacroInput): 
       const typed = input.body?.trim() ?? ''
       const body = typed !== '' ? typed : renderMacro(macro.body, await macroContext(tx, ticket, actor))
       const internal = input.internal ?? Number(macro.internal) === 1
-      if (internal && macro.set_status === 'resolved') {
-        throw new DomainError(
-          'validation',
-          'Шаблон решает заявку: его текст станет результатом, который увидит заявитель, — отправьте его как ответ заявителю',
-        )
-      }
+      checkMacroKind(internal, macro.set_status)
       const message = await addMessage(tx, actor, {
         ticketId: ticket.id,
         body,
@@ -64,12 +61,14 @@ export async function applyMacro(db: Db, actor: Actor, input: ApplyMacroInput): 
       const priority = macro.set_priority !== null && macro.set_priority !== ticket.priority ? macro.set_priority : null
       if (priority !== null) await updateTicket(tx, actor, { ticketId: ticket.id, priority })
       const target = macro.set_status
-      const steps =
+      const steps: MacroStatus[] =
         target === null || target === ticket.status
           ? []
-          : ticket.status === 'new' && target !== 'in_progress'
-            ? (['in_progress', target] as const)
-            : ([target] as const)
+          : !canTransition(ticket.status, target) &&
+              canTransition(ticket.status, 'in_progress') &&
+              canTransition('in_progress', target)
+            ? ['in_progress', target]
+            : [target]
       for (const status of steps) {
         await changeStatus(tx, actor, {
           ticketId: ticket.id,

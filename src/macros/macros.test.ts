@@ -175,6 +175,39 @@ describe('who sees and edits macros', () => {
     expect((await viewMacro(db, curator.actor, { id: macro.id })).body).toBe('Текст')
   })
 
+  test('a macro shared with a group disabled since keeps it through other changes; moving to such a group is refused', async () => {
+    const curator = await buildActor(db, { role: 'curator' })
+    const group = await buildGroup(db, 'Отключаемая группа')
+    const macro = await createMacro(db, curator.actor, {
+      title: 'Группе',
+      body: 'Текст',
+      scope: 'group',
+      groupId: group.id,
+    })
+    await db.updateTable('executor_groups').set({ active: 0 }).where('id', '=', group.id).execute()
+    // As the web form sends it: the scope and the group as they are, with a new title.
+    const renamed = await updateMacro(db, curator.actor, {
+      id: macro.id,
+      title: 'Группе, переименован',
+      scope: 'group',
+      groupId: group.id,
+    })
+    expect(renamed).toMatchObject({ title: 'Группе, переименован', group_id: group.id, owner_id: null })
+
+    const other = await createMacro(db, curator.actor, { title: 'Всем', body: 'Текст', scope: 'global' })
+    await expect(
+      updateMacro(db, curator.actor, { id: other.id, scope: 'group', groupId: group.id }),
+    ).rejects.toMatchObject({ code: 'validation', message: 'Группа отключена' })
+    const active = await buildGroup(db)
+    await expect(
+      updateMacro(db, curator.actor, { id: macro.id, scope: 'group', groupId: active.id }),
+    ).resolves.toMatchObject({ group_id: active.id })
+    // Back to the disabled group is a change of group: refused.
+    await expect(
+      updateMacro(db, curator.actor, { id: macro.id, scope: 'group', groupId: group.id }),
+    ).rejects.toMatchObject({ code: 'validation', message: 'Группа отключена' })
+  })
+
   test('a removed macro is listed no more and cannot be used; the removal is journaled', async () => {
     const { actor } = await buildActor(db, { role: 'executor' })
     const macro = await createMacro(db, actor, { title: 'Старый', body: 'Текст', scope: 'personal' })
@@ -282,6 +315,43 @@ describe('using a macro on a ticket', () => {
       .filter((e) => e.kind === 'status_changed')
       .map((e) => e.to_value)
     expect(statuses).toEqual(['in_progress', 'resolved'])
+  })
+
+  test('a waiting ticket that a macro resolves goes through «В работе», as the transitions allow', async () => {
+    const { user, actor } = await buildActor(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { status: 'waiting', assigneeId: user.id })
+    const macro = await createMacro(db, actor, {
+      title: 'Решено после ответа',
+      body: 'Готово.',
+      scope: 'personal',
+      setStatus: 'resolved',
+    })
+    const applied = await applyMacro(db, actor, { macroId: macro.id, ticketId: ticket.id })
+    expect(applied.ticket).toMatchObject({ status: 'resolved', resolution: 'Готово.' })
+    const statuses = (await ticketTrail(db, ticket.id)).events
+      .filter((e) => e.kind === 'status_changed')
+      .map((e) => e.to_value)
+    expect(statuses).toEqual(['in_progress', 'resolved'])
+  })
+
+  test('a resolving macro sent as a note is refused with the rule the macro form states, nothing posted', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { status: 'in_progress' })
+    const macro = await createMacro(db, actor, {
+      title: 'Решено заметкой',
+      body: 'Готово.',
+      scope: 'personal',
+      setStatus: 'resolved',
+    })
+    const before = await ticketTrail(db, ticket.id)
+    await expect(
+      applyMacro(db, actor, { macroId: macro.id, ticketId: ticket.id, internal: true }),
+    ).rejects.toMatchObject({
+      code: 'validation',
+      message:
+        'Шаблон, который решает заявку, не может быть внутренней заметкой: его текст станет результатом для заявителя',
+    })
+    expect(withoutDenials(await ticketTrail(db, ticket.id))).toEqual(before)
   })
 
   test('a refused step undoes the whole use: no message is left behind', async () => {

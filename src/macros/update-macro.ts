@@ -65,7 +65,13 @@ export async function updateMacro(db: Db, actor: Actor, input: UpdateMacroInput)
       if (setPriority !== undefined && setPriority !== macro.set_priority) change.set_priority = setPriority
       const before = scopeOf(macro)
       if (input.scope !== undefined) {
-        const groupId = await checkedGroup(tx, input.scope, input.groupId ?? macro.group_id)
+        const wanted = input.scope === 'group' ? (input.groupId ?? macro.group_id) : null
+        // The group is checked (it exists, it is active) only when it changes: a macro shared with a group disabled
+        // since keeps it through other changes, as the form offers it.
+        const groupId =
+          input.scope === before && wanted === macro.group_id
+            ? macro.group_id
+            : await checkedGroup(tx, input.scope, wanted)
         const ownerId = input.scope === 'personal' ? (before === 'personal' ? macro.owner_id : actor.id) : null
         if (ownerId !== macro.owner_id) change.owner_id = ownerId
         if (groupId !== macro.group_id) change.group_id = groupId

@@ -1,7 +1,8 @@
 import type { Tx, WebNotificationKind } from '#src/db/schema.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
+import { staffRoles } from '#src/pdn/access-list.ts'
 import { mentionedStaff } from './mentions.ts'
-import { staffRoleList, watcherIds } from './notification-store.ts'
+import { watcherIds } from './notification-store.ts'
 
 /**
  * Who hears of a ticket event in the web (the bell), decided in the event's own transaction: `recordTicketEvent`
@@ -18,8 +19,9 @@ import { staffRoleList, watcherIds } from './notification-store.ts'
  * only active staff get a bell. One event gives a person at most one notification, the weightiest.
  *
  * `reply` and `watch` are news about a ticket rather than something addressed to the person: while one of
- * theirs about that ticket is unread, a later one refreshes it (its event and time) instead of adding another;
- * while something weightier about it is unread, nothing is added.
+ * theirs about that ticket is unread, a later one replaces it (a new row, so that it comes first in the list,
+ * ordered by id, as news should) instead of adding another; while something weightier about it is unread,
+ * nothing is added.
  */
 
 export interface NotifiedEvent {
@@ -89,7 +91,7 @@ export async function notifyOfTicketEvent(tx: Tx, event: NotifiedEvent): Promise
     .select('id')
     .where('id', 'in', [...wanted.keys()])
     .where('status', '=', 'active')
-    .where('role', 'in', [...staffRoleList])
+    .where('role', 'in', [...staffRoles])
     .execute()
   if (staff.length === 0) return
   const unread = await tx
@@ -106,23 +108,23 @@ export async function notifyOfTicketEvent(tx: Tx, event: NotifiedEvent): Promise
     .execute()
 
   const inserts: Array<{ user_id: number; kind: WebNotificationKind }> = []
+  const replaced: number[] = []
   for (const { id: userId } of staff) {
-    const kind = wanted.get(userId)
+    let kind = wanted.get(userId)
     if (kind === undefined) continue
     const theirs = unread.filter((row) => row.user_id === userId)
-    if (!weak.includes(kind) || theirs.length === 0) {
-      inserts.push({ user_id: userId, kind })
-      continue
+    if (weak.includes(kind) && theirs.length > 0) {
+      const news = theirs.filter((row) => weak.includes(row.kind))
+      // Something weightier about this ticket waits to be read: it leads there anyway.
+      if (news.length === 0) continue
+      for (const row of news) {
+        replaced.push(row.id)
+        if (weight[row.kind] > weight[kind]) kind = row.kind
+      }
     }
-    const news = theirs.find((row) => weak.includes(row.kind))
-    // Something weightier about this ticket waits to be read: it leads there anyway.
-    if (!news) continue
-    await tx
-      .updateTable('web_notifications')
-      .set({ event_id: event.id, created_at: event.at, kind: weight[kind] > weight[news.kind] ? kind : news.kind })
-      .where('id', '=', news.id)
-      .execute()
+    inserts.push({ user_id: userId, kind })
   }
+  if (replaced.length > 0) await tx.deleteFrom('web_notifications').where('id', 'in', replaced).execute()
   if (inserts.length === 0) return
   await tx
     .insertInto('web_notifications')

@@ -1,10 +1,9 @@
 import type { Db } from '#src/db/schema.ts'
-import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { auditTicket, journalingDenials, loadVisibleTicket, requirePermission } from '#src/tickets/ticket-access.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { listWatchers } from './notification-store.ts'
+import { addWatcher, listWatchers, removeWatcher } from './notification-store.ts'
 
 export interface FollowTicketInput {
   ticketId: number
@@ -30,26 +29,9 @@ export async function followTicket(db: Db, actor: Actor, input: FollowTicketInpu
       requirePermission(actor, 'ticket.view_internal', ticket, 'Следить за заявками могут только сотрудники ИТ')
       const userId = actor.id
       if (userId === null) throw new DomainError('forbidden', 'Следить за заявкой может только сотрудник')
-      // A double click (two requests at once) must not fail on the pair's key: the second changes nothing.
       const changed = input.follow
-        ? Number(
-            (
-              await tx
-                .insertInto('ticket_watchers')
-                .values({ ticket_id: ticket.id, user_id: userId, created_at: now() })
-                .onConflict((oc) => oc.columns(['ticket_id', 'user_id']).doNothing())
-                .executeTakeFirst()
-            ).numInsertedOrUpdatedRows ?? 0,
-          ) > 0
-        : Number(
-            (
-              await tx
-                .deleteFrom('ticket_watchers')
-                .where('ticket_id', '=', ticket.id)
-                .where('user_id', '=', userId)
-                .executeTakeFirst()
-            ).numDeletedRows,
-          ) > 0
+        ? await addWatcher(tx, ticket.id, userId)
+        : await removeWatcher(tx, ticket.id, userId)
       if (changed) {
         await auditTicket(
           tx,

@@ -4,7 +4,7 @@ import type { Actor } from '#src/users/actor.ts'
 import { listNotificationViews, type NotificationView, unreadCount } from './notification-store.ts'
 import { requireStaff } from './staff-only.ts'
 
-export const DEFAULT_NOTIFICATIONS = 50
+const DEFAULT_NOTIFICATIONS = 50
 export const MAX_NOTIFICATIONS = 200
 
 export interface ListNotificationsInput {
@@ -12,6 +12,8 @@ export interface ListNotificationsInput {
   /** Older than this notification id: the next page. */
   before?: number
   limit?: number
+  /** The unread count the caller has just read (the page's bell): not counted again. */
+  knownUnread?: number
 }
 
 export interface NotificationList {
@@ -47,5 +49,6 @@ export async function listNotifications(
     details: { ids: tickets, unreadOnly: input.unreadOnly === true },
   })
   const last = items.at(-1)
-  return { items, unread: await unreadCount(db, userId), next: rows.length > limit && last ? last.id : null }
+  const unread = input.knownUnread ?? (await unreadCount(db, userId))
+  return { items, unread, next: rows.length > limit && last ? last.id : null }
 }

@@ -1,4 +1,5 @@
 import type { Tx } from '#src/db/schema.ts'
+import { staffRoles } from '#src/pdn/access-list.ts'
 
 /**
  * @-mentions in internal notes (issue 13). `@Петров` names a colleague by surname — the first word of the
@@ -14,7 +15,7 @@ export const MAX_MENTIONS = 20
 const MENTION = /(?<![\p{L}\p{N}_.@-])@([\p{L}\p{N}][\p{L}\p{N}_.-]*)/gu
 
 /** Lower case, «ё» as «е»: how names are compared. */
-export function normalName(text: string): string {
+function normalName(text: string): string {
   return text.toLocaleLowerCase('ru').replaceAll('ё', 'е')
 }
 
@@ -39,7 +40,7 @@ export async function mentionedStaff(tx: Tx, body: string): Promise<number[]> {
     .selectFrom('users')
     .select(['id', 'full_name', 'login'])
     .where('status', '=', 'active')
-    .where('role', 'in', ['executor', 'curator', 'admin'])
+    .where('role', 'in', [...staffRoles])
     .execute()
   return staff
     .filter((person) => {

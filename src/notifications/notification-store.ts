@@ -4,8 +4,6 @@ import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
 
 /** Reads and writes of `ticket_watchers` and `web_notifications` (migration 0029). */
 
-export const staffRoleList = ['executor', 'curator', 'admin'] as const
-
 /** Who follows a ticket, by name (as anyone who may see them sees them), in the order they began. */
 export async function listWatchers(tx: Tx, ticketId: number): Promise<Array<{ id: number; full_name: string }>> {
   return tx
@@ -16,6 +14,29 @@ export async function listWatchers(tx: Tx, ticketId: number): Promise<Array<{ id
     .orderBy('w.created_at')
     .orderBy('users.id')
     .execute()
+}
+
+/**
+ * Starts a person following a ticket; false when they already did. Two requests at once (a double click) do not
+ * fail on the pair's key: the second changes nothing.
+ */
+export async function addWatcher(tx: Tx, ticketId: number, userId: number): Promise<boolean> {
+  const result = await tx
+    .insertInto('ticket_watchers')
+    .values({ ticket_id: ticketId, user_id: userId, created_at: now() })
+    .onConflict((oc) => oc.columns(['ticket_id', 'user_id']).doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+}
+
+/** Stops a person following a ticket; false when they did not. */
+export async function removeWatcher(tx: Tx, ticketId: number, userId: number): Promise<boolean> {
+  const result = await tx
+    .deleteFrom('ticket_watchers')
+    .where('ticket_id', '=', ticketId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
 }
 
 export async function watcherIds(tx: Tx, ticketId: number): Promise<number[]> {

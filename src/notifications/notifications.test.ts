@@ -164,8 +164,13 @@ describe('assignments, replies, watchers and deadlines', () => {
     expect(await bell(db, assignee.id)).toEqual([[ticket.id, 'reply', false]])
     expect(await bell(db, watcher.id)).toEqual([[ticket.id, 'reply', false]])
 
+    // The unread reply would look the same if the watcher's own message refreshed it: its row must stay as it was.
+    const theirs = () =>
+      db.selectFrom('web_notifications').select(['id', 'event_id']).where('user_id', '=', watcher.id).execute()
+    const before = await theirs()
     await addMessage(db, watcherActor, { ticketId: ticket.id, body: 'Сейчас подойду', internal: false })
     expect(await bell(db, watcher.id)).toEqual([[ticket.id, 'reply', false]])
+    expect(await theirs()).toEqual(before)
     expect(await unreadCount(db, requester.id)).toBe(0)
   })
 
@@ -181,7 +186,8 @@ describe('assignments, replies, watchers and deadlines', () => {
     await changeStatus(db, colleague, { ticketId: ticket.id, status: 'waiting' })
     const after = await db.selectFrom('web_notifications').selectAll().where('user_id', '=', watcher.id).execute()
     expect(after).toHaveLength(1)
-    expect(after[0]?.id).toBe(first[0]?.id)
+    // A fresh row, not the old one updated: the list is ordered (and paged) by id.
+    expect(after[0]?.id).toBeGreaterThan(first[0]?.id ?? Number.POSITIVE_INFINITY)
     expect(after[0]?.event_id).toBeGreaterThan(first[0]?.event_id ?? Number.POSITIVE_INFINITY)
     expect(await unreadCount(db, watcher.id)).toBe(1)
 
@@ -191,6 +197,30 @@ describe('assignments, replies, watchers and deadlines', () => {
       [ticket.id, 'watch', true],
       [ticket.id, 'watch', false],
     ])
+  })
+
+  test('refreshed news comes first in the list and on its page, above what came between', async () => {
+    const { db } = await testDatabase()
+    const { actor: curator } = await person(db, { role: 'curator' })
+    const { user: watcher, actor: watcherActor } = await person(db, { role: 'executor' })
+    const followed = await buildTicket(db, { status: 'in_progress', assigneeId: null })
+    const assigned = await buildTicket(db)
+    await followTicket(db, watcherActor, { ticketId: followed.id, follow: true })
+
+    await addMessage(db, curator, { ticketId: followed.id, body: 'Заметка', internal: true })
+    await assignTicket(db, curator, { ticketId: assigned.id, assigneeId: watcher.id })
+    await changeStatus(db, curator, { ticketId: followed.id, status: 'waiting' })
+
+    const list = await listNotifications(db, watcherActor)
+    expect(list.items.map((n) => [n.ticket_id, n.kind, n.event_kind])).toEqual([
+      [followed.id, 'watch', 'status_changed'],
+      [assigned.id, 'assigned', 'assigned'],
+    ])
+    const first = await listNotifications(db, watcherActor, { limit: 1 })
+    expect(first.items.map((n) => n.ticket_id)).toEqual([followed.id])
+    const rest = await listNotifications(db, watcherActor, { limit: 1, before: first.next ?? 0 })
+    expect(rest.items.map((n) => n.ticket_id)).toEqual([assigned.id])
+    expect(rest.next).toBeNull()
   })
 
   test('a breached deadline rings the assignee and the watchers', async () => {

@@ -8,15 +8,13 @@ import { requiredText } from '#src/users/fields.ts'
 import { can } from '#src/users/permissions.ts'
 import { refuseDuplicate } from '#src/users/unique.ts'
 import {
+  checkedQuery,
   journalingViewDenials,
-  MAX_PERSONAL_VIEWS,
-  MAX_SHARED_VIEWS,
   type NormalizedQuery,
+  placeInList,
   refuseTakenName,
   requireViews,
-  siblingsOf,
   VIEW_NAME_MAX,
-  VIEW_QUERY_MAX,
 } from './saved-view-store.ts'
 
 export interface SaveViewInput {
@@ -40,15 +38,7 @@ export async function saveView(db: Db, actor: Actor, input: SaveViewInput): Prom
       transact(db, async (tx) => {
         await refuseTakenName(tx, { name, ownerId, shared })
         const place = { owner_id: ownerId, shared: shared ? (1 as const) : (0 as const) }
-        const siblings = await siblingsOf(tx, place)
-        const limit = shared ? MAX_SHARED_VIEWS : MAX_PERSONAL_VIEWS
-        if (siblings.length >= limit) {
-          throw new DomainError(
-            'conflict',
-            shared ? `Общих видов не больше ${limit}` : `Своих видов не больше ${limit}: удалите ненужный`,
-          )
-        }
-        const position = siblings.reduce((max, v) => Math.max(max, v.position), 0) + 1
+        const position = await placeInList(tx, place)
         const at = now()
         const view = await tx
           .insertInto('saved_views')
@@ -66,10 +56,4 @@ export async function saveView(db: Db, actor: Actor, input: SaveViewInput): Prom
       }),
     )
   })
-}
-
-/** The query, refused if it is too long to be a list's (the brand says it was parsed already). */
-export function checkedQuery(query: NormalizedQuery): NormalizedQuery {
-  if (query.length > VIEW_QUERY_MAX) throw new DomainError('validation', 'Слишком длинный фильтр для вида')
-  return query
 }

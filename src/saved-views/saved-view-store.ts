@@ -88,10 +88,26 @@ export async function siblingsOf(db: Tx, view: Pick<SavedView, 'owner_id' | 'sha
     .execute()
 }
 
-/** Past the last of a list: where a new or newly (un)shared view goes. */
-export async function nextPosition(db: Tx, view: Pick<SavedView, 'owner_id' | 'shared'>): Promise<number> {
+/**
+ * Where a new or newly (un)shared view goes in the list it joins: past its last. Refused when that list is
+ * full (a person's own views, or the shared ones).
+ */
+export async function placeInList(db: Tx, view: Pick<SavedView, 'owner_id' | 'shared'>): Promise<number> {
   const list = await siblingsOf(db, view)
+  const limit = view.shared === 1 ? MAX_SHARED_VIEWS : MAX_PERSONAL_VIEWS
+  if (list.length >= limit) {
+    throw new DomainError(
+      'conflict',
+      view.shared === 1 ? `Общих видов не больше ${limit}` : `Своих видов не больше ${limit}: удалите ненужный`,
+    )
+  }
   return list.reduce((max, v) => Math.max(max, v.position), 0) + 1
+}
+
+/** The query, refused if it is too long to be a list's (the brand says it was parsed already). */
+export function checkedQuery(query: NormalizedQuery): NormalizedQuery {
+  if (query.length > VIEW_QUERY_MAX) throw new DomainError('validation', 'Слишком длинный фильтр для вида')
+  return query
 }
 
 /**

@@ -132,4 +132,16 @@ describe('saved views', () => {
     for (let i = 1; i <= MAX_PERSONAL_VIEWS; i++) await saveView(db, actor, { name: `Вид ${i}`, query: query('') })
     await expectRefusal(db, 'conflict', () => saveView(db, actor, { name: 'Лишний', query: query('') }))
   })
+
+  test('a shared view made personal again joins its author’s views only while they have room', async () => {
+    const { actor } = await buildActor(db, { role: 'curator' })
+    const shared = await saveView(db, actor, { name: 'Общий', query: query(''), shared: true })
+    const own = []
+    for (let i = 1; i <= MAX_PERSONAL_VIEWS; i++)
+      own.push(await saveView(db, actor, { name: `Свой ${i}`, query: query('') }))
+    await expectRefusal(db, 'conflict', () => updateView(db, actor, { id: shared.id, shared: false }))
+    await deleteView(db, actor, { id: own[0]?.id ?? 0 })
+    const back = await updateView(db, actor, { id: shared.id, shared: false })
+    expect(back.shared).toBe(0)
+  })
 })

@@ -7,17 +7,15 @@ import type { Actor } from '#src/users/actor.ts'
 import { requiredText } from '#src/users/fields.ts'
 import { can } from '#src/users/permissions.ts'
 import { refuseDuplicate } from '#src/users/unique.ts'
-import { checkedQuery } from './save-view.ts'
 import {
+  checkedQuery,
   findVisibleView,
   journalingViewDenials,
-  MAX_SHARED_VIEWS,
   type NormalizedQuery,
-  nextPosition,
+  placeInList,
   refuseTakenName,
   requireMayChange,
   requireViews,
-  siblingsOf,
   VIEW_NAME_MAX,
 } from './saved-view-store.ts'
 
@@ -44,13 +42,6 @@ export async function updateView(db: Db, actor: Actor, input: UpdateViewInput): 
         if (shared !== (view.shared === 1) && !can(actor, 'saved_view.share')) {
           throw new DomainError('forbidden', 'Делиться видом со всеми могут куратор или администратор')
         }
-        if (
-          shared &&
-          view.shared === 0 &&
-          (await siblingsOf(tx, { owner_id: view.owner_id, shared: 1 })).length >= MAX_SHARED_VIEWS
-        ) {
-          throw new DomainError('conflict', `Общих видов не больше ${MAX_SHARED_VIEWS}`)
-        }
         const changes = {
           ...(name !== undefined && name !== view.name ? { name } : {}),
           ...(query !== undefined && query !== view.query ? { query } : {}),
@@ -60,11 +51,11 @@ export async function updateView(db: Db, actor: Actor, input: UpdateViewInput): 
         if (changes.name !== undefined || changes.shared !== undefined) {
           await refuseTakenName(tx, { name: name ?? view.name, ownerId: view.owner_id, shared, exceptId: view.id })
         }
-        // Shared or taken back, it goes to the end of the list it joins.
+        // Shared or taken back, it goes to the end of the list it joins, if that list has room.
         const position =
           changes.shared === undefined
             ? {}
-            : { position: await nextPosition(tx, { owner_id: view.owner_id, shared: changes.shared }) }
+            : { position: await placeInList(tx, { owner_id: view.owner_id, shared: changes.shared }) }
         const updated = await tx
           .updateTable('saved_views')
           .set({ ...changes, ...position, updated_at: now() })

@@ -9,6 +9,7 @@ import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
+import { mergeTicket } from '../tickets/merge-ticket.ts'
 import { refreshStatsDaily, splitPeriod } from './daily-summary.ts'
 import {
   addToHistogram,
@@ -256,6 +257,47 @@ describe('the daily summary', () => {
     expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
     const byDepartment = await ticketStats(db, data.curator, { ...input, departmentId: data.cardiology.id })
     expectClose(byDepartment, await liveReport(db, data.curator, { ...input, departmentId: data.cardiology.id }))
+  })
+
+  test('a duplicate merged into another ticket misses no deadline in the summary either', async () => {
+    const { db } = await testDatabase()
+    setTestClock(TODAY)
+    const requester = await buildUser(db)
+    const executor = actorFromUser(await buildUser(db, { role: 'executor' }), 'web')
+    const curator = actorFromUser(await buildUser(db, { role: 'curator' }), 'web')
+    // Filed on 1 April, both past their deadlines and never answered: the duplicate is closed by the merge.
+    const [survivor, duplicate] = [
+      await buildTicket(db, {
+        requesterId: requester.id,
+        createdAt: '2026-04-01T08:00:00.000Z',
+        status: 'in_progress',
+      }),
+      await buildTicket(db, {
+        requesterId: requester.id,
+        createdAt: '2026-04-01T09:00:00.000Z',
+        status: 'in_progress',
+      }),
+    ]
+    for (const ticket of [survivor, duplicate]) {
+      await db
+        .updateTable('tickets')
+        .set({
+          first_response_at: null,
+          response_due_at: addMinutes(ticket.created_at, 15),
+          resolution_due_at: addMinutes(ticket.created_at, 240),
+        })
+        .where('id', '=', ticket.id)
+        .execute()
+    }
+    await mergeTicket(db, executor, { ticketId: duplicate.id, intoId: survivor.id })
+    await refreshAll(db, TZ)
+    const input: StatsInput = { period: SPRING, granularity: 'week', tz: TZ }
+    expect((await splitPeriod(db, SPRING, TZ)).summary).not.toEqual([])
+    const report = await ticketStats(db, curator, input)
+    // Only the ticket that stays counts: its answer is still owed.
+    expect(report.responseDeadline).toEqual({ met: 0, missed: 1, share: 0 })
+    expect(report.resolutionDeadline).toEqual({ met: 0, missed: 1, share: 0 })
+    expectClose(report, await liveReport(db, curator, input))
   })
 
   test('a summary cut in another time zone is dropped and cut again', async () => {

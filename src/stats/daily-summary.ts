@@ -76,6 +76,7 @@ const ticketColumns = [
   'tickets.response_breached_at',
   'tickets.resolution_breached_at',
   'tickets.rating',
+  'tickets.merged_into_id',
 ] as const
 
 interface TicketFacts {
@@ -92,23 +93,26 @@ interface TicketFacts {
   response_breached_at: string | null
   resolution_breached_at: string | null
   rating: number | null
+  merged_into_id: number | null
 }
 
 /**
  * A deadline's outcome as the report's SQL counts it (ticket-stats.ts `deadlineSums`): met when done by the
- * deadline and never marked breached; missed when marked, done late, or not done and past it (not cancelled).
+ * deadline and never marked breached; missed when marked, done late, or not done and past it — unless nothing
+ * is owed on the ticket any more (cancelled, or merged into another as its duplicate).
  */
 export function deadlineOutcome(
   due: string | null,
   done: string | null,
   breached: string | null,
-  status: TicketStatus,
+  ticket: Pick<TicketFacts, 'status' | 'merged_into_id'>,
   at: string,
 ): 'met' | 'missed' | null {
   if (due === null) return null
   if (breached !== null || (done !== null && done > due)) return 'missed'
   if (done !== null) return 'met'
-  return status !== 'cancelled' && due < at ? 'missed' : null
+  const owed = ticket.status !== 'cancelled' && ticket.merged_into_id === null
+  return owed && due < at ? 'missed' : null
 }
 
 function emptyAggregate(key: Key): Aggregate {
@@ -162,8 +166,8 @@ function aggregateDay(created: TicketFacts[], resolvedThatDay: TicketFacts[], at
     }
   }
   for (const t of created) {
-    const response = deadlineOutcome(t.response_due_at, t.first_response_at, t.response_breached_at, t.status, at)
-    const resolution = deadlineOutcome(t.resolution_due_at, t.resolved_at, t.resolution_breached_at, t.status, at)
+    const response = deadlineOutcome(t.response_due_at, t.first_response_at, t.response_breached_at, t, at)
+    const resolution = deadlineOutcome(t.resolution_due_at, t.resolved_at, t.resolution_breached_at, t, at)
     add(t, (row) => {
       row.created++
       if (t.resolved_at !== null) row.resolved++

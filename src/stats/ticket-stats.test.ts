@@ -8,6 +8,7 @@ import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
+import { mergeTicket } from '../tickets/merge-ticket.ts'
 import { bucketsBetween, daysPeriod, MAX_BUCKETS, quarterStart, weekStart } from './period.ts'
 import { durations, type StatsInput, ticketStats } from './ticket-stats.ts'
 
@@ -213,6 +214,31 @@ describe('the ticket report', () => {
         'validation',
       )
     }
+  })
+
+  test('a duplicate merged into another ticket misses no deadline, as a cancelled one', async () => {
+    const { db } = await testDatabase()
+    const data = await march(db)
+    const curator = actorFromUser(await buildUser(db, { role: 'curator' }), 'web')
+    const before = await marchStats(db, curator, { granularity: 'month' })
+    // Both past their deadlines of 15 and 240 minutes, neither answered: the duplicate is closed by the merge.
+    const requester = await buildUser(db, { departmentId: data.x.id })
+    const fields = { categoryId: data.printers.id, requesterId: requester.id, status: 'in_progress' as const }
+    const survivor = await ticketAt(db, '2026-03-05T08:00:00.000Z', fields)
+    const duplicate = await ticketAt(db, '2026-03-05T09:00:00.000Z', fields)
+    await mergeTicket(db, actorFromUser(data.first, 'web'), { ticketId: duplicate.id, intoId: survivor.id })
+
+    const stats = await marchStats(db, curator, { granularity: 'month' })
+    expect(stats.total).toBe(before.total + 2)
+    // Only the ticket that stays counts: its answer is still owed.
+    expect(stats.responseDeadline).toMatchObject({
+      met: before.responseDeadline.met,
+      missed: before.responseDeadline.missed + 1,
+    })
+    expect(stats.resolutionDeadline).toMatchObject({
+      met: before.resolutionDeadline.met,
+      missed: before.resolutionDeadline.missed + 1,
+    })
   })
 
   test('an empty period has zero counts, no medians and no shares', async () => {

@@ -374,7 +374,8 @@ const deadlineColumns = {
 /**
  * Counts of a deadline met and missed, in SQL (ISO times compare as text on both engines). Met: done by
  * the deadline and never marked breached. Missed: marked breached, done late, or still not done after the
- * deadline. A cancelled ticket that was not breached, or one still in time, has no outcome yet.
+ * deadline. A cancelled ticket or a merged duplicate (nothing owed on either) that was not breached, or one
+ * still in time, has no outcome.
  */
 function deadlineSums<K extends keyof typeof deadlineColumns>(
   eb: ExpressionBuilder<Database, 'tickets'>,
@@ -393,7 +394,12 @@ function deadlineSums<K extends keyof typeof deadlineColumns>(
     eb.or([
       eb(breached, 'is not', null),
       eb(done, '>', eb.ref(due)),
-      eb.and([eb(done, 'is', null), eb('tickets.status', '<>', 'cancelled'), eb(due, '<', at)]),
+      eb.and([
+        eb(done, 'is', null),
+        eb('tickets.status', '<>', 'cancelled'),
+        eb('tickets.merged_into_id', 'is', null),
+        eb(due, '<', at),
+      ]),
     ]),
   ])
   const sumOf = (condition: Expression<SqlBool>) =>

@@ -14,6 +14,7 @@ import {
   requirePermission,
   requireText,
 } from './ticket-access.ts'
+import { activeMergeOf, endMerge, lockMergedIntoFirst } from './ticket-links-store.ts'
 import { recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 export interface ChangeStatusInput {
@@ -34,6 +35,7 @@ export async function changeStatus(db: Db, actor: Actor, input: ChangeStatusInpu
   const attempt = { action: auditActionFor(null, input.status), ticketId: input.ticketId }
   return journalingDenials(db, actor, attempt, () =>
     transact(db, async (tx) => {
+      await lockMergedIntoFirst(tx, input.ticketId)
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId)
       const from = ticket.status
       const to = input.status
@@ -74,7 +76,12 @@ export async function changeStatus(db: Db, actor: Actor, input: ChangeStatusInpu
       if (takes) change.assignee_id = actor.id
       if (from === 'new' && to === 'in_progress' && ticket.first_response_at === null) change.first_response_at = at
 
-      const updated = await saveTicket(tx, ticket.id, change)
+      // A merged duplicate leaving «closed» (reopened: its only way out) is a ticket of its own again: the merge
+      // ends, so that the other ticket no longer shows it, replies stay on it, and it may be merged again (issue
+      // 13). One reopened before this rule still names that ticket: whatever its next change, the merge ends.
+      const merge = ticket.merged_into_id === null ? undefined : await activeMergeOf(tx, ticket.id)
+      if (merge) details.unmergedFrom = merge.other_id
+      let updated = await saveTicket(tx, ticket.id, change)
       await recordTicketEvent(tx, {
         ticketId: ticket.id,
         actorId: actor.id,
@@ -84,6 +91,7 @@ export async function changeStatus(db: Db, actor: Actor, input: ChangeStatusInpu
         details: Object.keys(details).length > 0 ? details : null,
         at,
       })
+      if (merge) updated = await endMerge(tx, actor.id, merge, at, true)
       if (takes || to === 'new') {
         await recordTicketEvent(tx, {
           ticketId: ticket.id,
@@ -99,8 +107,9 @@ export async function changeStatus(db: Db, actor: Actor, input: ChangeStatusInpu
         actor,
         ticket,
         attempt.action,
-        `Заявка № ${ticket.id}: статус «${statusLabels[from]}» → «${statusLabels[to]}»`,
-        { from, to },
+        `Заявка № ${ticket.id}: статус «${statusLabels[from]}» → «${statusLabels[to]}»` +
+          (merge ? `, объединение с заявкой № ${merge.other_id} снято` : ''),
+        merge ? { from, to, unmergedFrom: merge.other_id } : { from, to },
       )
 
       const tell = async (kind: NoticeKind, userIds: number[], data?: Record<string, unknown>) => {

@@ -3,18 +3,18 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { auditTicket, journalingDenials, requirePermission } from './ticket-access.ts'
+import { auditTicket, journalingDenials } from './ticket-access.ts'
 import {
   activeLinkBetween,
+  insertLink,
   isAncestor,
   type LinkRequest,
   linkRequests,
   lockPair,
   parentLinkOf,
+  recordLinkEvents,
   type TicketLinkView,
-  ticketLinksFor,
 } from './ticket-links-store.ts'
-import { recordTicketEvent } from './ticket-store.ts'
 
 export interface LinkTicketsInput {
   ticketId: number
@@ -41,9 +41,7 @@ export async function linkTickets(db: Db, actor: Actor, input: LinkTicketsInput)
       if (input.otherId === input.ticketId) {
         throw new DomainError('validation', 'Заявку нельзя связать саму с собой')
       }
-      const [ticket, other] = await lockPair(tx, actor, input.ticketId, input.otherId)
-      requirePermission(actor, 'ticket.update', ticket, 'Нет прав связывать заявки')
-      requirePermission(actor, 'ticket.update', other, 'Нет прав связывать заявки')
+      const [ticket, other] = await lockPair(tx, actor, input.ticketId, input.otherId, 'Нет прав связывать заявки')
       if (await activeLinkBetween(tx, ticket.id, other.id)) {
         throw new DomainError('conflict', `Заявки № ${ticket.id} и № ${other.id} уже связаны: сначала уберите связь`)
       }
@@ -71,51 +69,35 @@ export async function linkTickets(db: Db, actor: Actor, input: LinkTicketsInput)
 
       const at = now()
       // Related links are stored once, the lower number first; a parent link from the parent to the child.
-      const link = await tx
-        .insertInto('ticket_links')
-        .values({
-          ticket_id: family ? family.parent : Math.min(ticket.id, other.id),
-          other_id: family ? family.child : Math.max(ticket.id, other.id),
-          kind: family ? 'parent' : 'related',
-          created_by: actor.id,
-          created_at: at,
-          undone_at: null,
-          undone_by: null,
-          previous: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
+      const linkId = await insertLink(tx, {
+        ticketId: family ? family.parent : Math.min(ticket.id, other.id),
+        otherId: family ? family.child : Math.max(ticket.id, other.id),
+        kind: family ? 'parent' : 'related',
+        actorId: actor.id,
+        at,
+      })
       const mirrored: Record<LinkRequest, LinkRequest> = { related: 'related', parent: 'child', child: 'parent' }
-      await recordTicketEvent(tx, {
-        ticketId: ticket.id,
-        actorId: actor.id,
-        kind: 'linked',
-        from: input.kind,
-        to: other.id,
-        details: { linkId: link.id },
-        at,
-      })
-      await recordTicketEvent(tx, {
-        ticketId: other.id,
-        actorId: actor.id,
-        kind: 'linked',
-        from: mirrored[input.kind],
-        to: ticket.id,
-        details: { linkId: link.id },
-        at,
-      })
+      await recordLinkEvents(tx, { actorId: actor.id, linkId, at }, [
+        { ticketId: ticket.id, kind: 'linked', from: input.kind, to: other.id },
+        { ticketId: other.id, kind: 'linked', from: mirrored[input.kind], to: ticket.id },
+      ])
       await auditTicket(
         tx,
         actor,
         ticket,
         'ticket.link',
         `Заявка № ${ticket.id} связана с заявкой № ${other.id} (${relationWords[input.kind]})`,
-        { otherId: other.id, kind: input.kind, linkId: link.id },
+        { otherId: other.id, kind: input.kind, linkId },
       )
-      const views = await ticketLinksFor(tx, actor, ticket.id, at)
-      const view = views.find((v) => v.id === link.id)
-      if (!view) throw new Error(`link ${link.id} is not among the links of ticket ${ticket.id}`)
-      return view
+      // As ticketLinksFor would list it: the other ticket is one the actor sees (lockPair).
+      return {
+        id: linkId,
+        relation: input.kind,
+        ticket: { id: other.id, title: other.title, status: other.status },
+        created_at: at,
+        created_by: actor.id,
+        undo_until: null,
+      }
     }),
   )
 }

@@ -5,8 +5,8 @@ import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { lockedStatuses, statusLabels } from './rules.ts'
-import { auditTicket, journalingDenials, othersThan, requirePermission } from './ticket-access.ts'
-import { activeMergeOf, lockPair, MERGE_UNDO_HOURS } from './ticket-links-store.ts'
+import { auditTicket, journalingDenials, othersThan } from './ticket-access.ts'
+import { activeMergeOf, insertLink, lockPair, MERGE_UNDO_HOURS, recordLinkEvents } from './ticket-links-store.ts'
 import { recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 export interface MergeTicketInput {
@@ -14,13 +14,6 @@ export interface MergeTicketInput {
   ticketId: number
   /** The ticket that stays: the duplicate's conversation is shown on it, and the answer comes by it. */
   intoId: number
-}
-
-/** What a merge changed on the duplicate, kept on its link so that the undo restores exactly this. */
-export interface MergePrevious {
-  status: Ticket['status']
-  closed_at: string | null
-  assignee_id: number | null
 }
 
 /**
@@ -35,9 +28,13 @@ export async function mergeTicket(db: Db, actor: Actor, input: MergeTicketInput)
       if (input.intoId === input.ticketId) {
         throw new DomainError('validation', 'Заявку нельзя объединить саму с собой')
       }
-      const [duplicate, survivor] = await lockPair(tx, actor, input.ticketId, input.intoId)
-      requirePermission(actor, 'ticket.update', duplicate, 'Нет прав объединять заявки')
-      requirePermission(actor, 'ticket.update', survivor, 'Нет прав объединять заявки')
+      const [duplicate, survivor] = await lockPair(
+        tx,
+        actor,
+        input.ticketId,
+        input.intoId,
+        'Нет прав объединять заявки',
+      )
       const merged = await activeMergeOf(tx, duplicate.id)
       if (merged) {
         throw new DomainError('conflict', `Заявка № ${duplicate.id} уже объединена с заявкой № ${merged.other_id}`)
@@ -63,25 +60,12 @@ export async function mergeTicket(db: Db, actor: Actor, input: MergeTicketInput)
       }
 
       const at = now()
-      const previous: MergePrevious = {
-        status: duplicate.status,
-        closed_at: duplicate.closed_at,
-        assignee_id: duplicate.assignee_id,
-      }
-      const link = await tx
-        .insertInto('ticket_links')
-        .values({
-          ticket_id: duplicate.id,
-          other_id: survivor.id,
-          kind: 'duplicate',
-          created_by: actor.id,
-          created_at: at,
-          undone_at: null,
-          undone_by: null,
-          previous: JSON.stringify(previous),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
+      // Only the status is the merge's to undo: an open ticket has no close time, and the assignee stays.
+      const linkId = await insertLink(
+        tx,
+        { ticketId: duplicate.id, otherId: survivor.id, kind: 'duplicate', actorId: actor.id, at },
+        { status: duplicate.status },
+      )
       const updated = await saveTicket(tx, duplicate.id, {
         status: 'closed',
         closed_at: at,
@@ -98,29 +82,17 @@ export async function mergeTicket(db: Db, actor: Actor, input: MergeTicketInput)
         details: { mergedInto: survivor.id },
         at,
       })
-      await recordTicketEvent(tx, {
-        ticketId: duplicate.id,
-        actorId: actor.id,
-        kind: 'merged',
-        to: survivor.id,
-        details: { linkId: link.id },
-        at,
-      })
-      await recordTicketEvent(tx, {
-        ticketId: survivor.id,
-        actorId: actor.id,
-        kind: 'merged_in',
-        to: duplicate.id,
-        details: { linkId: link.id },
-        at,
-      })
+      await recordLinkEvents(tx, { actorId: actor.id, linkId, at }, [
+        { ticketId: duplicate.id, kind: 'merged', to: survivor.id },
+        { ticketId: survivor.id, kind: 'merged_in', to: duplicate.id },
+      ])
       await auditTicket(
         tx,
         actor,
         duplicate,
         'ticket.merge',
         `Заявка № ${duplicate.id} объединена с заявкой № ${survivor.id} как дубликат (отменить можно ${MERGE_UNDO_HOURS} ч)`,
-        { into: survivor.id, linkId: link.id, from: duplicate.status },
+        { into: survivor.id, linkId, from: duplicate.status },
       )
       await notifyUsers(tx, othersThan(actor, duplicate.requester_id), {
         kind: 'ticket_merged',

@@ -1,16 +1,20 @@
-import type { Attachment, Ticket, TicketLink, TicketStatus, Tx } from '#src/db/schema.ts'
+import { z } from 'zod'
+import type { Attachment, Ticket, TicketLink, TicketLinkKind, TicketStatus, Tx } from '#src/db/schema.ts'
+import { ticketStatuses } from '#src/db/schema.ts'
 import { addMinutes, now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { shownName } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
-import { findTicketForUpdate } from './ticket-store.ts'
+import { requirePermission } from './ticket-access.ts'
+import { findTicketForUpdate, recordTicketEvent, saveTicket } from './ticket-store.ts'
 import type { TicketMessageView } from './view-ticket.ts'
 
 /**
- * Reads and checks shared by the link use cases (link-tickets.ts, unlink-tickets.ts, merge-ticket.ts,
- * unmerge-ticket.ts) and by the ticket card: a ticket's links as the reader may see them, the conversation of
- * the duplicates merged into it, and where a reply to a merged ticket goes.
+ * Reads, checks and writes shared by the link use cases (link-tickets.ts, unlink-tickets.ts, merge-ticket.ts,
+ * unmerge-ticket.ts, and change-status.ts, whose reopening ends a merge) and by the ticket card: the pair locked
+ * and checked, a link stored, undone and said on both timelines, a merge ended; a ticket's links as the reader
+ * may see them, the conversation of the duplicates merged into it, and where a reply to a merged ticket goes.
  */
 
 /** How long a merge may be undone (issue 13: «at least 24 h»). */
@@ -54,7 +58,7 @@ export interface MergedTicketView {
 }
 
 /** The duplicates' conversation on the ticket they were merged into. */
-export interface MergedConversation {
+interface MergedConversation {
   tickets: MergedTicketView[]
   messages: TicketMessageView[]
   /** Files of the duplicates' messages. */
@@ -63,11 +67,17 @@ export interface MergedConversation {
 
 /**
  * The two tickets of a link, locked in number order (two changes of the same pair queue up instead of
- * deadlocking on PostgreSQL). The first is the one acted on: hidden from the actor → not_found. The other is a
- * number the person typed: one that does not exist (or that they may not see) is a `validation` refusal beside
- * the form.
+ * deadlocking on PostgreSQL), that the actor may change both (`forbidden` says what they may not do). The first
+ * is the one acted on: hidden from the actor → not_found. The other is a number the person typed: one that does
+ * not exist (or that they may not see) is a `validation` refusal beside the form.
  */
-export async function lockPair(tx: Tx, actor: Actor, ticketId: number, otherId: number): Promise<[Ticket, Ticket]> {
+export async function lockPair(
+  tx: Tx,
+  actor: Actor,
+  ticketId: number,
+  otherId: number,
+  forbidden: string,
+): Promise<[Ticket, Ticket]> {
   const [first, second] = ticketId < otherId ? [ticketId, otherId] : [otherId, ticketId]
   const rows = new Map<number, Ticket | undefined>()
   rows.set(first, await findTicketForUpdate(tx, first))
@@ -80,7 +90,130 @@ export async function lockPair(tx: Tx, actor: Actor, ticketId: number, otherId: 
       fields: [{ path: 'other_id', message: `Заявки № ${otherId} нет` }],
     })
   }
+  requirePermission(actor, 'ticket.update', ticket, forbidden)
+  requirePermission(actor, 'ticket.update', other, forbidden)
   return [ticket, other]
+}
+
+/**
+ * Before a status change of a ticket that may be a merged duplicate (changeStatus, which ends the merge): locks
+ * the ticket it was merged into first when that one's number is lower, so that the pair is locked in lockPair's
+ * order and a concurrent merge or undo of the same pair queues up instead of deadlocking on PostgreSQL.
+ */
+export async function lockMergedIntoFirst(tx: Tx, ticketId: number): Promise<void> {
+  const row = await tx.selectFrom('tickets').select('merged_into_id').where('id', '=', ticketId).executeTakeFirst()
+  const into = row?.merged_into_id ?? null
+  if (into !== null && into < ticketId) await findTicketForUpdate(tx, into)
+}
+
+/** What a merge changed on the duplicate, kept on its link (`previous`) so that the undo restores it. */
+export interface MergePrevious {
+  status: TicketStatus
+}
+
+/** A link's `previous`, as stored: merges made before carried more keys (the close time, the assignee). */
+const mergePreviousSchema = z.object({ status: z.enum(ticketStatuses) })
+
+export function parseMergePrevious(stored: string | null): MergePrevious {
+  const { status } = mergePreviousSchema.parse(JSON.parse(stored ?? 'null'))
+  return { status }
+}
+
+/** Stores a new link; its id. */
+export async function insertLink(
+  tx: Tx,
+  link: { ticketId: number; otherId: number; kind: TicketLinkKind; actorId: number | null; at: string },
+  previous: MergePrevious | null = null,
+): Promise<number> {
+  const row = await tx
+    .insertInto('ticket_links')
+    .values({
+      ticket_id: link.ticketId,
+      other_id: link.otherId,
+      kind: link.kind,
+      created_by: link.actorId,
+      created_at: link.at,
+      undone_at: null,
+      undone_by: null,
+      previous: previous === null ? null : JSON.stringify(previous),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+/** Stamps a link undone (it is kept, for the timelines and the journal). */
+export async function undoLink(tx: Tx, linkId: number, actorId: number | null, at: string): Promise<void> {
+  await tx.updateTable('ticket_links').set({ undone_at: at, undone_by: actorId }).where('id', '=', linkId).execute()
+}
+
+/** One side of a link's change on a timeline: `to` is the other ticket, `from` what it is to this one. */
+export interface LinkEventSide {
+  ticketId: number
+  kind: string
+  from?: string | null
+  to: number
+}
+
+/** A change of a link, said on both tickets' timelines alike: each event names the link (and `details`). */
+export async function recordLinkEvents(
+  tx: Tx,
+  change: { actorId: number | null; linkId: number; at: string; details?: Record<string, unknown> },
+  sides: readonly [LinkEventSide, LinkEventSide],
+): Promise<void> {
+  for (const side of sides) {
+    await recordTicketEvent(tx, {
+      ticketId: side.ticketId,
+      actorId: change.actorId,
+      kind: side.kind,
+      from: side.from,
+      to: side.to,
+      details: { linkId: change.linkId, ...change.details },
+      at: change.at,
+    })
+  }
+}
+
+/**
+ * Ends a duplicate's merge (unmergeTicket; or changeStatus, the duplicate leaving «closed»): the link is stamped
+ * undone, the duplicate no longer names the other ticket (nor do its replies go there), the other ticket no
+ * longer shows its conversation, and both timelines say so (`reopened` when its reopening ended it). The caller
+ * holds both tickets' locks and has set (and recorded) the duplicate's new status; the duplicate as it now is.
+ */
+export async function endMerge(
+  tx: Tx,
+  actorId: number | null,
+  link: Pick<TicketLink, 'id' | 'ticket_id' | 'other_id'>,
+  at: string,
+  reopened = false,
+): Promise<Ticket> {
+  await undoLink(tx, link.id, actorId, at)
+  const duplicate = await saveTicket(tx, link.ticket_id, { merged_into_id: null, updated_at: at })
+  await saveTicket(tx, link.other_id, { updated_at: at })
+  await recordLinkEvents(tx, { actorId, linkId: link.id, at, details: reopened ? { reopened: true } : undefined }, [
+    { ticketId: link.ticket_id, kind: 'unmerged', to: link.other_id },
+    { ticketId: link.other_id, kind: 'unmerged_in', to: link.ticket_id },
+  ])
+  return duplicate
+}
+
+/** Was the duplicate's last merge ended by its reopening (endMerge's `reopened`)? */
+export async function mergeEndedByReopening(tx: Tx, ticketId: number): Promise<boolean> {
+  const last = await tx
+    .selectFrom('ticket_events')
+    .select('details')
+    .where('ticket_id', '=', ticketId)
+    .where('kind', '=', 'unmerged')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  if (!last?.details) return false
+  try {
+    const details: unknown = JSON.parse(last.details)
+    return typeof details === 'object' && details !== null && 'reopened' in details && details.reopened === true
+  } catch {
+    return false
+  }
 }
 
 /** The active related or parent link between two tickets, in either direction. */
@@ -200,16 +333,20 @@ const MAX_MERGED = 200
  * may see them: internal notes and their files only for staff. The rows stay on the duplicates; an undone merge
  * takes them off this timeline again.
  */
-export async function mergedConversation(tx: Tx, ticketId: number, internal: boolean): Promise<MergedConversation> {
+async function mergedConversation(tx: Tx, ticketId: number, internal: boolean): Promise<MergedConversation> {
   const tickets: Array<Pick<Ticket, 'id' | 'title' | 'description' | 'created_at'>> = []
+  // Each ticket once, this one never: merges cannot make a circle, but a circle must not loop either.
+  const seen = new Set([ticketId])
   for (let frontier = [ticketId], depth = 0; frontier.length > 0 && depth < MAX_DEPTH; depth++) {
     const rows = await tx
       .selectFrom('tickets')
       .select(['id', 'title', 'description', 'created_at'])
       .where('merged_into_id', 'in', frontier)
+      .where('id', 'not in', [...seen])
       .orderBy('id')
       .limit(MAX_MERGED - tickets.length)
       .execute()
+    for (const row of rows) seen.add(row.id)
     tickets.push(...rows)
     frontier = tickets.length >= MAX_MERGED ? [] : rows.map((r) => r.id)
   }
@@ -253,14 +390,17 @@ export async function mergedConversation(tx: Tx, ticketId: number, internal: boo
  */
 export async function replyTarget(tx: Tx, ticketId: number): Promise<number> {
   let current = ticketId
+  // A circle of merges (which cannot be made) would stop where it comes round again.
+  const seen = new Set([current])
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
     const row = await tx
       .selectFrom('tickets')
       .select(['status', 'merged_into_id'])
       .where('id', '=', current)
       .executeTakeFirst()
-    if (!row || row.merged_into_id === null || row.status !== 'closed') return current
+    if (!row || row.merged_into_id === null || row.status !== 'closed' || seen.has(row.merged_into_id)) return current
     current = row.merged_into_id
+    seen.add(current)
   }
   return current
 }
@@ -316,11 +456,17 @@ function linkIdOf(details: string): number | undefined {
   }
 }
 
-/** A ticket's own messages and files with those of its merged duplicates: messages oldest first. */
-export function withMerged(
+/**
+ * A ticket's own messages and files with those of the duplicates merged into it (mergedConversation), as the
+ * reader may see them: messages oldest first.
+ */
+export async function withMerged(
+  tx: Tx,
+  ticketId: number,
+  internal: boolean,
   own: { messages: TicketMessageView[]; attachments: Attachment[] },
-  joined: MergedConversation,
-): { messages: TicketMessageView[]; attachments: Attachment[]; merged: MergedTicketView[] } {
+): Promise<{ messages: TicketMessageView[]; attachments: Attachment[]; merged: MergedTicketView[] }> {
+  const joined = await mergedConversation(tx, ticketId, internal)
   if (joined.tickets.length === 0) return { ...own, merged: [] }
   const messages = [...own.messages, ...joined.messages].sort((a, b) =>
     a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id,

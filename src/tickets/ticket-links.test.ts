@@ -7,6 +7,7 @@ import { buildActor, buildUser } from '../../test/support/factories.ts'
 import { journalOf } from '../../test/support/state.ts'
 import { buildTicket, deniedAudit, ticketTrail, withoutDenials } from '../../test/support/ticket-factory.ts'
 import { addMessage } from './add-message.ts'
+import { changeStatus } from './change-status.ts'
 import { linkTickets } from './link-tickets.ts'
 import { mergeTicket } from './merge-ticket.ts'
 import { MERGE_UNDO_HOURS, replyTarget, ticketLinksFor, undoableMerges } from './ticket-links-store.ts'
@@ -17,9 +18,11 @@ import { viewTicket } from './view-ticket.ts'
 let db: Db
 let executor: User
 let staff: Actor
+let curator: Actor
 beforeAll(async () => {
   db = (await testDatabase()).db
   ;({ user: executor, actor: staff } = await buildActor(db, { role: 'executor' }, 'web'))
+  ;({ actor: curator } = await buildActor(db, { role: 'curator' }, 'web'))
 })
 
 const HOUR = 3_600_000
@@ -221,14 +224,89 @@ describe('unmergeTicket', () => {
     expect([...(await undoableMerges(db, journal)).values()]).not.toContain(late.duplicate.id)
   })
 
-  test('a duplicate changed since the merge (reopened) is not undone', async () => {
+  test('a duplicate changed since the merge (reopened) is not undone: its reopening ended the merge', async () => {
     const { duplicate, survivor } = await pair()
     await mergeTicket(db, staff, { ticketId: duplicate.id, intoId: survivor.id })
-    await db.updateTable('tickets').set({ status: 'in_progress' }).where('id', '=', duplicate.id).execute()
+    await changeStatus(db, curator, { ticketId: duplicate.id, status: 'in_progress' })
     await expect(unmergeTicket(db, staff, { ticketId: duplicate.id })).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringContaining('изменилась после объединения'),
     })
+
+    // A ticket of its own again: the other one lists it no more, the link is stamped undone, both timelines say so.
+    expect(await ticketRow(duplicate.id)).toMatchObject({ status: 'in_progress', merged_into_id: null })
+    const [link] = await db.selectFrom('ticket_links').selectAll().where('ticket_id', '=', duplicate.id).execute()
+    expect(link?.undone_at).not.toBeNull()
+    const dup = await ticketTrail(db, duplicate.id)
+    expect(dup.events.slice(-2)).toMatchObject([
+      { kind: 'status_changed', from_value: 'closed', to_value: 'in_progress' },
+      { kind: 'unmerged', to_value: String(survivor.id) },
+    ])
+    expect(dup.audit.at(-1)).toMatchObject({ action: 'ticket.reopen' })
+    expect((await ticketTrail(db, survivor.id)).events.at(-1)).toMatchObject({
+      kind: 'unmerged_in',
+      to_value: String(duplicate.id),
+    })
+    const seen = await viewTicket(db, staff, { ticketId: survivor.id })
+    expect(seen.merged).toEqual([])
+    expect(seen.links).toEqual([])
+    expect((await viewTicket(db, staff, { ticketId: duplicate.id })).links).toEqual([])
+
+    // Resolved and closed again, the requester's replies to it stay on it.
+    await changeStatus(db, curator, { ticketId: duplicate.id, status: 'resolved', resolution: 'Заменён картридж' })
+    await changeStatus(db, curator, { ticketId: duplicate.id, status: 'closed' })
+    expect(await replyTarget(db, duplicate.id)).toBe(duplicate.id)
+    // The other way round now: no circle, each conversation shown once.
+    await changeStatus(db, curator, { ticketId: duplicate.id, status: 'in_progress' })
+    await mergeTicket(db, staff, { ticketId: survivor.id, intoId: duplicate.id })
+    expect((await viewTicket(db, staff, { ticketId: duplicate.id })).merged.map((m) => m.id)).toEqual([survivor.id])
+    expect(await replyTarget(db, survivor.id)).toBe(duplicate.id)
+    expect(await replyTarget(db, duplicate.id)).toBe(duplicate.id)
+  })
+
+  test('a reopened duplicate may be merged again', async () => {
+    const { requester, duplicate, survivor } = await pair()
+    const third = await buildTicket(db, { requesterId: requester.id })
+    await mergeTicket(db, staff, { ticketId: duplicate.id, intoId: survivor.id })
+    await changeStatus(db, curator, { ticketId: duplicate.id, status: 'in_progress' })
+    await expect(mergeTicket(db, staff, { ticketId: duplicate.id, intoId: third.id })).resolves.toMatchObject({
+      status: 'closed',
+      merged_into_id: third.id,
+    })
+    expect((await viewTicket(db, staff, { ticketId: third.id })).merged.map((m) => m.id)).toEqual([duplicate.id])
+    expect((await viewTicket(db, staff, { ticketId: survivor.id })).merged).toEqual([])
+    expect(await replyTarget(db, duplicate.id)).toBe(third.id)
+    // Its undo restores the status it had when merged this time.
+    await expect(unmergeTicket(db, staff, { ticketId: duplicate.id })).resolves.toMatchObject({
+      status: 'in_progress',
+      merged_into_id: null,
+    })
+  })
+
+  test('a merge stored before with the close time and the assignee in `previous` is still undone', async () => {
+    const { duplicate, survivor } = await pair({ status: 'waiting', assigneeId: executor.id })
+    await mergeTicket(db, staff, { ticketId: duplicate.id, intoId: survivor.id })
+    await db
+      .updateTable('ticket_links')
+      .set({ previous: JSON.stringify({ status: 'waiting', closed_at: null, assignee_id: executor.id }) })
+      .where('ticket_id', '=', duplicate.id)
+      .execute()
+    await expect(unmergeTicket(db, staff, { ticketId: duplicate.id })).resolves.toMatchObject({
+      status: 'waiting',
+      assignee_id: executor.id,
+      closed_at: null,
+      merged_into_id: null,
+    })
+  })
+
+  test('a circle of merges (made by hand) is listed once each and replies do not loop', async () => {
+    const { duplicate: a, survivor: b } = await pair()
+    await db.updateTable('tickets').set({ status: 'closed', merged_into_id: b.id }).where('id', '=', a.id).execute()
+    await db.updateTable('tickets').set({ status: 'closed', merged_into_id: a.id }).where('id', '=', b.id).execute()
+    expect((await viewTicket(db, staff, { ticketId: a.id })).merged.map((m) => m.id)).toEqual([b.id])
+    expect((await viewTicket(db, staff, { ticketId: b.id })).merged.map((m) => m.id)).toEqual([a.id])
+    expect(await replyTarget(db, a.id)).toBe(b.id)
+    expect(await replyTarget(db, b.id)).toBe(a.id)
   })
 
   test('a ticket never merged: conflict; a requester: forbidden and journaled', async () => {

@@ -197,6 +197,9 @@ describe('places, relevance and highlights (issue 13)', () => {
     expect(first.prev).toBeNull()
     const second = await listTicketPage(db, actor, { ...filter, cursor: first.next ?? undefined })
     const third = await listTicketPage(db, actor, { ...filter, cursor: second.next ?? undefined })
+    // An old client's page number reaches the same page as the cursor.
+    const byNumber = await listTicketPage(db, actor, { ...filter, page: 2 })
+    expect(byNumber.items.map((item) => item.id)).toEqual(second.items.map((item) => item.id))
     const all = [...first.items, ...second.items, ...third.items].map((item) => item.title)
     expect(new Set(all).size).toBe(5)
     expect(all.slice(0, 3).every((title) => title.startsWith('Томограф'))).toBe(true)

@@ -15,7 +15,7 @@ import { DomainError } from '#src/errors.ts'
 import { MAX_ID } from '#src/format/ids.ts'
 import { notifyOfTicketEvent } from '#src/notifications/fan-out.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
+import { BLOCKED_TEXT, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { finalStatuses, priorityRank, statusRank } from './rules.ts'
 import {
@@ -24,7 +24,7 @@ import {
   matchTickets,
   type NamedInQuery,
   namedInQuery,
-  relevance,
+  relevanceOf,
   searchTerms,
 } from './ticket-search.ts'
 
@@ -301,7 +301,7 @@ export async function listTicketPage(
   const perPage = clampInt(filter.perPage, DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
   const pageNumber = clampInt(filter.page, 1, 1, 1_000_000)
   const sort = effectiveSort(filter)
-  if (sort === 'relevance') return relevancePage(db, actor, filter, at, perPage)
+  if (sort === 'relevance') return relevancePage(db, actor, filter, at, perPage, pageNumber)
   const cursor = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, sort)
   const order = sortOrder(sort)
   // Backwards (the page before a cursor): walk the index the other way, then turn the rows round.
@@ -380,6 +380,13 @@ function listedRows(db: Tx, ids: readonly number[]) {
       shownNameOrNull('assignee').as('assignee_name'),
       'departments.name as department_name',
       'categories.name as category_name',
+      // So is the place a blocked requester filed from (the ticket page hides it alike, view-ticket.ts): this
+      // column comes after `tickets.*`, and a row takes the last of two columns of one name (SQLite and pg).
+      sql<
+        string | null
+      >`case when requester.blocked_at is null or tickets.location is null then tickets.location else ${BLOCKED_TEXT} end`.as(
+        'location',
+      ),
     ])
 }
 
@@ -397,14 +404,28 @@ async function relevancePage(
   filter: TicketFilter,
   at: string,
   perPage: number,
+  pageNumber: number,
 ): Promise<Omit<TicketPage, 'total' | 'totalCapped'>> {
-  const offset = filter.cursor === undefined ? 0 : Number(decodeCursor(filter.cursor, 'relevance').key)
+  // By cursor (its key is where the page starts), or by an old client's page number.
+  const offset =
+    filter.cursor === undefined
+      ? Math.min((pageNumber - 1) * perPage, RELEVANCE_WINDOW)
+      : Number(decodeCursor(filter.cursor, 'relevance').key)
   const named = await namesSearched(db, actor, filter)
   const drive = named ? null : ftsDrives(db, actor, filter, { otherFilters: true, sort: '-id' })
+  // The matches with what they are weighed on, in one read.
   const matching = db
     .selectFrom('tickets')
     .where((eb) => eb.and(conditions(db, eb, actor, filter, at, !drive, named)))
-    .select('tickets.id')
+    .select([
+      'tickets.id',
+      'tickets.title',
+      'tickets.description',
+      'tickets.location',
+      'tickets.requester_id',
+      'tickets.assignee_id',
+      'tickets.department_id',
+    ])
   const rowid = sql.ref<number>('ticket_fts.rowid')
   const found = await (drive
     ? matching.innerJoin(ftsTable, 'ticket_fts.rowid', 'tickets.id').where(drive).orderBy(rowid, 'desc')
@@ -412,21 +433,9 @@ async function relevancePage(
   )
     .limit(RELEVANCE_WINDOW)
     .execute()
-  const weighed =
-    found.length === 0
-      ? []
-      : await db
-          .selectFrom('tickets')
-          .where(
-            'id',
-            'in',
-            found.map((row) => row.id),
-          )
-          .select(['id', 'title', 'description', 'location', 'requester_id', 'assignee_id', 'department_id'])
-          .execute()
-  const query = filter.q ?? ''
-  const ranked = weighed
-    .map((ticket) => ({ id: ticket.id, score: relevance(ticket, query, named) }))
+  const score = relevanceOf(filter.q ?? '', named)
+  const ranked = found
+    .map((ticket) => ({ id: ticket.id, score: score(ticket) }))
     .sort((a, b) => b.score - a.score || b.id - a.id)
   const ids = ranked.slice(offset, offset + perPage).map((row) => row.id)
   const rows = await listedRows(db, ids).execute()

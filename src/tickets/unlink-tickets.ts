@@ -3,9 +3,8 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { auditTicket, journalingDenials, loadVisibleTicket, requirePermission } from './ticket-access.ts'
-import { lockPair } from './ticket-links-store.ts'
-import { recordTicketEvent } from './ticket-store.ts'
+import { auditTicket, journalingDenials, loadVisibleTicket } from './ticket-access.ts'
+import { lockPair, recordLinkEvents, undoLink } from './ticket-links-store.ts'
 
 export interface UnlinkTicketsInput {
   ticketId: number
@@ -31,9 +30,7 @@ export async function unlinkTickets(db: Db, actor: Actor, input: UnlinkTicketsIn
         throw new DomainError('not_found', 'Связь не найдена')
       }
       const otherId = found.ticket_id === input.ticketId ? found.other_id : found.ticket_id
-      const [ticket, other] = await lockPair(tx, actor, input.ticketId, otherId)
-      requirePermission(actor, 'ticket.update', ticket, 'Нет прав менять связи заявок')
-      requirePermission(actor, 'ticket.update', other, 'Нет прав менять связи заявок')
+      const [ticket, other] = await lockPair(tx, actor, input.ticketId, otherId, 'Нет прав менять связи заявок')
       // Read again under the tickets' locks: a concurrent unlink has finished by now.
       const link = await tx.selectFrom('ticket_links').selectAll().where('id', '=', found.id).executeTakeFirstOrThrow()
       if (link.kind === 'duplicate') {
@@ -42,25 +39,13 @@ export async function unlinkTickets(db: Db, actor: Actor, input: UnlinkTicketsIn
       if (link.undone_at !== null) throw new DomainError('conflict', 'Эта связь уже убрана')
 
       const at = now()
-      await tx
-        .updateTable('ticket_links')
-        .set({ undone_at: at, undone_by: actor.id })
-        .where('id', '=', link.id)
-        .execute()
-      for (const [self, peer] of [
-        [ticket.id, other.id],
-        [other.id, ticket.id],
-      ] as const) {
-        await recordTicketEvent(tx, {
-          ticketId: self,
-          actorId: actor.id,
-          kind: 'unlinked',
-          from: link.kind === 'related' ? 'related' : link.ticket_id === self ? 'child' : 'parent',
-          to: peer,
-          details: { linkId: link.id },
-          at,
-        })
-      }
+      await undoLink(tx, link.id, actor.id, at)
+      // What the other ticket was to each: related, or the parent (it holds the link) and the child.
+      const was = (self: number) => (link.kind === 'related' ? 'related' : link.ticket_id === self ? 'child' : 'parent')
+      await recordLinkEvents(tx, { actorId: actor.id, linkId: link.id, at }, [
+        { ticketId: ticket.id, kind: 'unlinked', from: was(ticket.id), to: other.id },
+        { ticketId: other.id, kind: 'unlinked', from: was(other.id), to: ticket.id },
+      ])
       await auditTicket(
         tx,
         actor,

@@ -7,13 +7,7 @@ import type { Actor } from '#src/users/actor.ts'
 import { BLOCKED_TEXT, maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
 import { journalingDenials, loadVisibleTicket, ticketEntry } from './ticket-access.ts'
-import {
-  type MergedTicketView,
-  mergedConversation,
-  type TicketLinkView,
-  ticketLinksFor,
-  withMerged,
-} from './ticket-links-store.ts'
+import { type MergedTicketView, type TicketLinkView, ticketLinksFor, withMerged } from './ticket-links-store.ts'
 
 export interface TicketPerson {
   id: number
@@ -192,7 +186,7 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       await audit(tx, actor, ticketEntry(shownTicket, 'ticket.view', `Просмотр заявки № ${ticket.id}`))
       const watchers = internal ? await listWatchers(tx, ticket.id) : []
       // Duplicates merged into this ticket (issue 13): their conversation on its timeline, and its links.
-      const joined = withMerged({ messages, attachments }, await mergedConversation(tx, ticket.id, internal))
+      const joined = await withMerged(tx, ticket.id, internal, { messages, attachments })
       const links = await ticketLinksFor(tx, actor, ticket.id)
       return { ticket: shownTicket, requester, assignee, category, department, events, watchers, ...joined, links }
     }),

@@ -90,6 +90,10 @@ describe('blocking a person’s data (152-ФЗ ст. 21)', () => {
     const ticketPage = await getPage(app, `/tickets/${ticket.id}`, admin)
     expect(ticketPage.text).toContain('Данные заявителя заблокированы')
     expect(ticketPage.text).not.toContain(person.room ?? 'no room')
+    // Nor does the list: a search by the place finds the ticket, its row shows no line of the place.
+    const byPlace = await getPage(app, `/tickets?status=all&q=${encodeURIComponent('Корпус')}`, admin)
+    expect(byPlace.text).toContain('Не работает сканер')
+    expect(byPlace.text).not.toContain('<mark>Корпус</mark>')
     expect((await getPage(app, '/tickets/export.csv', admin)).text).toContain(BLOCKED_TEXT)
 
     const xlsx = await app.request('/tickets/export.xlsx', { headers: { cookie: admin.cookie } })
@@ -118,6 +122,7 @@ describe('blocking a person’s data (152-ФЗ ст. 21)', () => {
     const apiList = await call(app, 'GET', '/api/v1/tickets', { headers: api.headers })
     expect(apiList.text).not.toContain(NAME)
     expect(apiList.text).toContain(BLOCKED_TEXT)
+    expect(apiList.text).not.toContain(person.room ?? 'no room')
 
     // Telegram: a message of theirs told to the executor, and a notice to them, carry neither name nor text.
     const channel = createTelegramChannel({

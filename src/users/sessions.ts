@@ -73,7 +73,15 @@ const sessionById = prepared((db, p: { id: string }) =>
     .where('id', '=', p.id),
 )
 
-export async function resolveSession(db: Tx, token: string): Promise<ResolvedSession | undefined> {
+/**
+ * `touch: false` leaves the idle time alone: what a page fetches by itself (the live list's rows) is not activity,
+ * and must not keep alive a session nobody uses.
+ */
+export async function resolveSession(
+  db: Tx,
+  token: string,
+  options: { touch?: boolean } = {},
+): Promise<ResolvedSession | undefined> {
   if (!looksLikeToken(token)) return undefined
   const sessionId = hashToken(token)
   const session = await sessionById.first(db, { id: sessionId })
@@ -83,7 +91,7 @@ export async function resolveSession(db: Tx, token: string): Promise<ResolvedSes
   if (addMinutes(session.last_seen_at, SESSION_IDLE_MINUTES) <= at) return undefined
   const user = await findUser(db, session.user_id)
   if (user?.status !== 'active') return undefined
-  if (Date.parse(at) - Date.parse(session.last_seen_at) >= TOUCH_INTERVAL_MS) {
+  if (options.touch !== false && Date.parse(at) - Date.parse(session.last_seen_at) >= TOUCH_INTERVAL_MS) {
     await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).execute()
   }
   return { user, sessionId, consentDue: Number(session.consent_due) === 1 }

@@ -76,9 +76,10 @@ export const outcomes: Record<string, string> = {
   enabled: msg('Включено снова'),
 }
 
-export function outcomeOf(c: WebContext): string | undefined {
+/** The outcome line for `?done=<code>`, from `table` (the catalogues' by default); undefined for an unknown code. */
+export function outcomeOf(c: WebContext, table: Record<string, string> = outcomes): string | undefined {
   const code = c.req.query('done')
-  return code !== undefined && Object.hasOwn(outcomes, code) ? t(outcomes[code] ?? '') : undefined
+  return code !== undefined && Object.hasOwn(table, code) ? t(table[code] ?? '') : undefined
 }
 
 export function wantedActive(form: FormFields): boolean {

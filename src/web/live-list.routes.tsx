@@ -3,38 +3,39 @@ import { getCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
 import { readDbOf } from '#src/api/env.ts'
 import { clientIp } from '#src/api/request.ts'
+import { audit } from '#src/audit/journal.ts'
 import { now } from '#src/db/time.ts'
 import { parseId } from '#src/format/ids.ts'
 import { requireStaff } from '#src/notifications/staff-only.ts'
-import { auditListRead } from '#src/tickets/ticket-access.ts'
-import { listTickets, type TicketListItem, unindexedSorts } from '#src/tickets/ticket-store.ts'
+import { listTicketPage, type TicketListItem, unindexedSorts } from '#src/tickets/ticket-store.ts'
 import { actorFromUser } from '#src/users/actor.ts'
-import { SESSION_COOKIE } from '#src/users/sessions.ts'
+import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 import { enrolmentRequired } from '#src/users/totp.ts'
-import { csrfToken } from './csrf.ts'
 import type { WebEnv } from './env.ts'
 import { inLanguage } from './i18n.ts'
-import { peekSession } from './notification-live.tsx'
 import { parseListQuery, toFilter } from './ticket-query.ts'
 import { Row } from './views/ticket-list.tsx'
 
-/** The most rows one request renders again (a bulk change of hundreds comes in several). */
+/**
+ * The most rows one request renders again, and so the most tickets one `tickets` event of the person's stream
+ * names (notification-live.tsx): a bulk change of hundreds comes in several.
+ */
 export const MAX_LIVE_ROWS = 100
 
 /**
  * The session check of a request the page makes by itself: as `requireSession` for a GET, but the session is
- * not touched, so that a list left open on a busy day still ends at the idle timeout (COMPLIANCE.md §5).
+ * not touched, so that a list left open on a busy day still ends at the idle timeout (COMPLIANCE.md §5). Nothing
+ * here is a form: no CSRF token.
  */
 const peekedSession = createMiddleware<WebEnv>(async (c, next) => {
   const { db, config } = c.get('deps')
   const token = getCookie(c, SESSION_COOKIE)
-  const person = token ? await peekSession(db, token) : undefined
+  const person = token ? await resolveSession(db, token, { touch: false }) : undefined
   if (!token || !person || person.consentDue || enrolmentRequired(person.user, config.require2fa)) {
     return c.redirect('/login?next=%2Ftickets', 303)
   }
   c.set('user', person.user)
   c.set('actor', actorFromUser(person.user, 'web', clientIp(c)))
-  c.set('csrf', csrfToken(config.secretKey, person.sessionId))
   c.set('sessionToken', token)
   await inLanguage(person.user.language, next)
   c.res.headers.set('cache-control', 'no-store')
@@ -66,10 +67,19 @@ export function liveListRoutes(): Hono<WebEnv> {
     const query = parseListQuery(params, { staff: true })
     // As the list itself: a search or a sort by names through the read handle.
     const heavy = query.q !== undefined || (query.sort !== undefined && unindexedSorts.includes(query.sort))
-    const page = await listTickets(heavy ? readDbOf(deps) : deps.db, actor, toFilter(query, deps.config.tzDisplay))
+    // The page alone, without the count of all that match: the rows and their order are all this needs.
+    const page = await listTicketPage(heavy ? readDbOf(deps) : deps.db, actor, toFilter(query, deps.config.tzDisplay))
     const rows = page.items.filter((item) => ids.has(item.id))
-    // Requesters' names again: a read of personal data, journaled as the list's is.
-    if (rows.length > 0) await auditListRead(deps.db, actor, { ...page, items: rows }, { live: true })
+    // Requesters' names again: a read of personal data, journaled as the list's is (without the list's total).
+    if (rows.length > 0) {
+      await audit(deps.db, actor, {
+        action: 'ticket.list',
+        objectType: 'ticket',
+        pdn: true,
+        description: `Просмотр списка заявок: ${rows.length} (обновление открытого списка)`,
+        details: { ids: rows.map((t) => t.id), live: true },
+      })
+    }
     return c.html(
       <LiveRows items={rows} order={page.items.map((item) => item.id)} q={query.q} tz={deps.config.tzDisplay} />,
     )

@@ -1,12 +1,19 @@
-import { beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test, vi } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { createMacro } from '#src/macros/create-macro.ts'
+import { ticketMacros } from '#src/macros/ticket-macros.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { getPage, inlineProblems, postForm, webUser } from '../../test/support/web.ts'
+
+// Counted, not changed: which pages render the reply box's macros.
+vi.mock('#src/macros/ticket-macros.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('#src/macros/ticket-macros.ts')>()
+  return { ...original, ticketMacros: vi.fn(original.ticketMacros) }
+})
 
 let db: Db
 let app: ReturnType<typeof testApp>['app']
@@ -38,6 +45,9 @@ describe('/macros', () => {
     // An executor keeps only their own: no shared scopes offered.
     expect(form.text).not.toContain('Всем сотрудникам ИТ')
     expect(inlineProblems(form.text)).toEqual([])
+    // Priorities in the order of every other priority list: the most urgent first.
+    expect(form.text.indexOf('>Критический<')).toBeGreaterThan(0)
+    expect(form.text.indexOf('>Критический<')).toBeLessThan(form.text.indexOf('>Низкий<'))
 
     const created = await postForm(app, '/macros', executor, {
       title: 'Уточнить модель',
@@ -114,6 +124,31 @@ describe('/macros', () => {
       (await postForm(app, `/macros/${macro?.id}`, member, { title: 'Моё', body: 'x', scope: 'personal' })).status,
     ).toBe(404)
     expect((await macroTitled('Перезагрузите роутер'))?.group_id).toBe(group.id)
+  })
+
+  test('a macro shared with a group disabled since is still saved from its form, a title change alone', async () => {
+    const curator = await webUser(db, { role: 'curator' })
+    const group = await buildGroup(db, 'Группа, отключённая после')
+    const macro = await createMacro(db, actorFromUser(curator.user, 'web'), {
+      title: 'Для отключённой группы',
+      body: 'Текст',
+      scope: 'group',
+      groupId: group.id,
+    })
+    await db.updateTable('executor_groups').set({ active: 0 }).where('id', '=', group.id).execute()
+    const edit = await getPage(app, `/macros/${macro.id}/edit`, curator)
+    expect(edit.text).toMatch(new RegExp(`<option value="group:${group.id}" selected`))
+    expect((await getPage(app, '/macros/new', curator)).text).not.toContain(`group:${group.id}`)
+    const saved = await postForm(app, `/macros/${macro.id}`, curator, {
+      title: 'Для отключённой группы, новое название',
+      body: 'Текст',
+      scope: `group:${group.id}`,
+      kind: 'external',
+      set_status: '',
+      set_priority: '',
+    })
+    expect(saved.status).toBe(303)
+    expect(await macroTitled('Для отключённой группы, новое название')).toMatchObject({ group_id: group.id })
   })
 
   test('a requester gets the 404 page, journaled; the navigation shows the section to staff only', async () => {
@@ -209,6 +244,61 @@ describe('the reply box of a ticket', () => {
     expect(refused.status).toBe(422)
     expect(refused.text).toContain('Мой черновик')
     expect(refused.text).toContain('Нельзя перевести заявку')
+    // The macro stays chosen: sent again, its status goes with the reply.
+    expect(refused.text).toMatch(new RegExp(`<option value="${macro.id}"[^>]* selected[= >]`))
+    expect(refused.text).toContain('также: статус → В работе</p>')
     expect(await db.selectFrom('ticket_messages').select('id').where('ticket_id', '=', ticket.id).execute()).toEqual([])
+  })
+
+  test('without the script, an empty reply with a note macro is posted as a note, as the macro says', async () => {
+    const executor = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { status: 'in_progress' })
+    const note = await createMacro(db, actorFromUser(executor.user, 'web'), {
+      title: 'Заметка коллегам',
+      body: 'Проверить кабель по заявке № {{заявка.номер}}',
+      scope: 'personal',
+      internal: true,
+    })
+    // The switch stands at «Ответ заявителю» as the page draws it.
+    const sent = await postForm(app, `/tickets/${ticket.id}/messages`, executor, {
+      kind: 'external',
+      body: '',
+      macro: String(note.id),
+    })
+    expect(sent.status).toBe(303)
+    const reply = await createMacro(db, actorFromUser(executor.user, 'web'), {
+      title: 'Ответ, отправленный заметкой',
+      body: 'Текст ответа',
+      scope: 'personal',
+    })
+    // A note chosen on purpose stays a note.
+    await postForm(app, `/tickets/${ticket.id}/messages`, executor, {
+      kind: 'internal',
+      body: '',
+      macro: String(reply.id),
+    })
+    const messages = await db
+      .selectFrom('ticket_messages')
+      .select(['body', 'kind'])
+      .where('ticket_id', '=', ticket.id)
+      .orderBy('id')
+      .execute()
+    expect(messages).toEqual([
+      { body: `Проверить кабель по заявке № ${ticket.id}`, kind: 'internal' },
+      { body: 'Текст ответа', kind: 'internal' },
+    ])
+  })
+
+  test('a live update of the ticket page renders no macros: the reply box is not redrawn', async () => {
+    const executor = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db, { status: 'in_progress' })
+    await createMacro(db, actorFromUser(executor.user, 'web'), { title: 'Любой', body: 'Текст', scope: 'personal' })
+    vi.mocked(ticketMacros).mockClear()
+    const live = await getPage(app, `/tickets/${ticket.id}/live`, executor)
+    expect(live.status).toBe(200)
+    expect(live.text).not.toContain('data-macro-pick')
+    expect(ticketMacros).not.toHaveBeenCalled()
+    expect((await getPage(app, `/tickets/${ticket.id}`, executor)).text).toContain('data-macro-pick')
+    expect(ticketMacros).toHaveBeenCalledTimes(1)
   })
 })

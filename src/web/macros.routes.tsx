@@ -7,19 +7,19 @@ import { listGroups } from '#src/groups/group-store.ts'
 import { archiveMacro } from '#src/macros/archive-macro.ts'
 import { createMacro } from '#src/macros/create-macro.ts'
 import { listMacros } from '#src/macros/list-macros.ts'
-import { type MacroScope, mayEditMacro, scopeOf } from '#src/macros/macro-rules.ts'
+import { MACRO_BODY_MAX, MACRO_TITLE_MAX, type MacroScope, mayEditMacro, scopeOf } from '#src/macros/macro-rules.ts'
 import type { MacroRow } from '#src/macros/macro-store.ts'
 import { updateMacro } from '#src/macros/update-macro.ts'
 import { viewMacro } from '#src/macros/view-macro.ts'
 import { can } from '#src/users/permissions.ts'
-import { attempt, FormProblem, onlyWith, type WebContext } from './curator-forms.ts'
+import { attempt, FormProblem, onlyWith, outcomeOf, type WebContext } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { readForm } from './forms.ts'
 import { msg, t } from './i18n.ts'
 import { requireSession } from './session.ts'
 import { MacroFormPage, MacrosPage, type MacroValues } from './views/macros.tsx'
 
-/** The outcome line after a redirect: a fixed code in the URL, never text from it. */
+/** The outcome line after a redirect: a fixed code in the URL, never text from it (curator-forms.ts `outcomeOf`). */
 const outcomes: Record<string, string> = {
   created: msg('Шаблон создан'),
   saved: msg('Шаблон сохранён'),
@@ -32,11 +32,7 @@ export function macroRoutes(): Hono<WebEnv> {
   routes.use(requireSession)
   routes.use(onlyWith('macro.use', 'Шаблоны ответов'))
 
-  routes.get('/', async (c) => {
-    const code = c.req.query('done')
-    const outcome = code !== undefined && Object.hasOwn(outcomes, code) ? t(outcomes[code] ?? '') : undefined
-    return renderList(c, outcome)
-  })
+  routes.get('/', async (c) => renderList(c, outcomeOf(c, outcomes)))
 
   routes.get('/new', async (c) =>
     renderForm(c, undefined, {
@@ -117,9 +113,11 @@ async function editableMacro(c: WebContext): Promise<MacroRow> {
 
 async function formValues(c: WebContext): Promise<MacroValues> {
   const form = await readForm(c)
+  // Cut past the limit (in UTF-16 units, two for an emoji): longer text stays too long, refused by the use case.
+  const over = (max: number) => (max + 1) * 2
   return {
-    title: form.text('title', 1_000) ?? '',
-    body: form.text('body', 20_000) ?? '',
+    title: form.text('title', over(MACRO_TITLE_MAX)) ?? '',
+    body: form.text('body', over(MACRO_BODY_MAX)) ?? '',
     internal: form.text('kind') === 'internal',
     scope: form.text('scope', 40) ?? 'personal',
     setStatus: form.text('set_status', 20) ?? '',

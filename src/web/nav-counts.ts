@@ -24,15 +24,14 @@ export function navCounts(): NavCounts | undefined {
 }
 
 /** The counts a person's navigation shows (none for a requester). */
-export async function readNavCounts(db: Db, role: Role, userId?: number): Promise<NavCounts | undefined> {
-  const unread =
-    userId !== undefined && role !== 'requester' ? { unreadNotifications: await unreadCount(db, userId) } : {}
-  if (role !== 'curator' && role !== 'admin')
-    return role === 'executor' ? { pendingRegistrations: 0, ...unread } : undefined
+export async function readNavCounts(db: Db, role: Role, userId: number): Promise<NavCounts | undefined> {
+  if (role === 'requester') return undefined
+  const unreadNotifications = await unreadCount(db, userId)
+  if (role !== 'curator' && role !== 'admin') return { pendingRegistrations: 0, unreadNotifications }
   const row = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number | string>().as('pending'))
     .where('status', '=', 'pending')
     .executeTakeFirstOrThrow()
-  return { pendingRegistrations: Number(row.pending), ...unread }
+  return { pendingRegistrations: Number(row.pending), unreadNotifications }
 }

@@ -1,16 +1,15 @@
 import type { SSEStreamingApi } from 'hono/streaming'
-import type { Db, User } from '#src/db/schema.ts'
+import type { Db } from '#src/db/schema.ts'
 import { addMinutes, now } from '#src/db/time.ts'
 import type { Logger } from '#src/logger.ts'
-import { staffRoleList, unreadCount } from '#src/notifications/notification-store.ts'
+import { unreadCount } from '#src/notifications/notification-store.ts'
+import { isStaff } from '#src/tickets/rules.ts'
 import { hashToken, SESSION_IDLE_MINUTES } from '#src/users/sessions.ts'
 import { inLanguage, type Language } from './i18n.ts'
+import { MAX_LIVE_ROWS } from './live-list.routes.tsx'
 import { ALL_TICKETS, liveFeed } from './live-updates.ts'
 import { HEARTBEAT_MS } from './ticket-live.routes.tsx'
 import { Bell } from './views/bell.tsx'
-
-/** The most tickets one `tickets` event names (as many rows as GET /tickets/rows renders at once). */
-export const MAX_LIVE_IDS = 100
 
 /**
  * The bell and the ticket list, live (issue 13), over the feed the ticket pages use (live-updates.ts): one
@@ -19,7 +18,7 @@ export const MAX_LIVE_IDS = 100
  * one query per poll for everybody, not one per open page — and only their streams count again.
  */
 
-export interface BellSubscriber {
+interface BellSubscriber {
   /** Something new for this person: count again. */
   rang(): void
   closed(): void
@@ -141,8 +140,9 @@ export async function runPersonStream(stream: SSEStreamingApi, watch: PersonStre
     if (events.length === 0) return
     lastSent = Math.max(lastSent, ...events.map((e) => e.id))
     const ids = [...new Set(events.map((e) => e.ticket_id))]
-    for (let i = 0; i < ids.length; i += MAX_LIVE_IDS) {
-      const part = ids.slice(i, i + MAX_LIVE_IDS)
+    // No more in one event than GET /tickets/rows renders at once.
+    for (let i = 0; i < ids.length; i += MAX_LIVE_ROWS) {
+      const part = ids.slice(i, i + MAX_LIVE_ROWS)
       await stream.writeSSE({ event: 'tickets', id: String(lastSent), data: JSON.stringify({ ids: part }) })
     }
   }
@@ -218,33 +218,21 @@ async function changedSince(db: Db, after: number) {
 }
 
 /**
- * Whether the session behind a stream still stands and its person is still active IT staff. Like the ticket
- * pages' streams it does not touch the session: an open page is not activity, the idle timeout must still end it.
+ * Whether the session behind a stream still stands and its person is still active IT staff: one query, as the
+ * ticket pages' streams check theirs (ticket-live.routes.tsx). It does not touch the session: an open page is not
+ * activity, the idle timeout must still end it.
  */
 async function stillStaff(db: Db, token: string): Promise<boolean> {
-  const person = await peekSession(db, token)
-  return person !== undefined && (staffRoleList as readonly string[]).includes(person.user.role)
-}
-
-/**
- * The session of a cookie and its active person, as `resolveSession` finds them but without touching the session:
- * what a page fetches by itself (the live list's rows) must not keep a session alive that nobody uses.
- */
-export async function peekSession(
-  db: Db,
-  token: string,
-): Promise<{ user: User; sessionId: string; consentDue: boolean } | undefined> {
   const at = now()
-  const session = await db
+  const person = await db
     .selectFrom('sessions')
-    .selectAll()
-    .where('id', '=', hashToken(token))
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', at)
-    .where('last_seen_at', '>', addMinutes(at, -SESSION_IDLE_MINUTES))
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select('users.role')
+    .where('sessions.id', '=', hashToken(token))
+    .where('sessions.revoked_at', 'is', null)
+    .where('sessions.expires_at', '>', at)
+    .where('sessions.last_seen_at', '>', addMinutes(at, -SESSION_IDLE_MINUTES))
+    .where('users.status', '=', 'active')
     .executeTakeFirst()
-  if (!session) return undefined
-  const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst()
-  if (user?.status !== 'active') return undefined
-  return { user, sessionId: session.id, consentDue: Number(session.consent_due) === 1 }
+  return person !== undefined && isStaff(person)
 }

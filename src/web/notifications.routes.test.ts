@@ -6,7 +6,9 @@ import { addMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { actorFromUser } from '#src/users/actor.ts'
-import { hashToken } from '#src/users/sessions.ts'
+import { changeRole } from '#src/users/change-role.ts'
+import { deactivateUser } from '#src/users/deactivate-user.ts'
+import { hashToken, revokeUserSessions } from '#src/users/sessions.ts'
 import { testApp } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
@@ -88,6 +90,28 @@ describe('the bell and /notifications', () => {
     expect((await getPage(app, '/tickets', requester)).text).not.toContain('class="bell"')
     expect((await getPage(app, '/notifications', requester)).status).toBe(404)
     expect((await getPage(app, '/notifications/events', requester)).status).toBe(404)
+  })
+
+  test('only a page a browser navigates to counts: not what a script fetches, nor a file', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const curator = await webUser(db, { role: 'curator' })
+    const executor = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db)
+    await assignTicket(db, actorFromUser(curator.user, 'web'), { ticketId: ticket.id, assigneeId: executor.user.id })
+
+    expect(bellOf((await getPage(app, '/tickets', executor)).text)).toBe('1')
+    // The same address fetched by a script: no counts are read, so the layout has no bell to draw.
+    const fetched = await getPage(app, '/tickets', executor, { accept: '*/*' })
+    expect(fetched.status).toBe(200)
+    expect(bellOf(fetched.text)).toBeNull()
+    // A download is asked for as a page, but a file is no page.
+    const file = await getPage(app, `/tickets/${ticket.id}/files/999999`, executor)
+    expect(file.status).toBe(404)
+    expect(bellOf(file.text)).toBeNull()
+    // The ticket's page still reads what the bell said of it.
+    expect((await getPage(app, `/tickets/${ticket.id}`, executor)).status).toBe(200)
+    expect(bellOf((await getPage(app, '/tickets', executor)).text)).toBe('0')
   })
 
   test('the page lists what happened; «Прочитано», «Отметить все» and opening the ticket mark them read', async () => {
@@ -241,5 +265,35 @@ describe('the live list and the stream', () => {
     await bellOnly.until(/непрочитанных 2/)
     expect(bellOnly.text()).not.toContain('event: tickets')
     await bellOnly.close()
+  })
+
+  test('an open stream ends at the next change once its person is no longer staff or its session is gone', async () => {
+    const { db } = await testDatabase()
+    const { app } = testApp(db)
+    const admin = actorFromUser((await webUser(db, { role: 'admin' })).user, 'web')
+    const curator = actorFromUser((await webUser(db, { role: 'curator' })).user, 'web')
+    const demoted = await webUser(db, { role: 'executor' })
+    const deactivated = await webUser(db, { role: 'executor' })
+    const revoked = await webUser(db, { role: 'executor' })
+    const staying = await webUser(db, { role: 'executor' })
+    const ticket = await buildTicket(db)
+    const open = async (who: WebUser) => {
+      const stream = await openStream(app, '/notifications/events?list=1&after=', who)
+      await stream.until(/event: tickets\ndata: \{"ids":\[\]\}/)
+      return stream
+    }
+    const gone = [await open(demoted), await open(deactivated), await open(revoked)]
+    const stays = await open(staying)
+
+    await changeRole(db, admin, { userId: demoted.user.id, role: 'requester' })
+    await deactivateUser(db, admin, { userId: deactivated.user.id })
+    await revokeUserSessions(db, revoked.user.id)
+    await changeStatus(db, curator, { ticketId: ticket.id, status: 'in_progress' })
+
+    await stays.until(new RegExp(`"ids":\\[${ticket.id}\\]`))
+    await stays.close()
+    for (const stream of gone) {
+      await expect(stream.until(/event: tickets\ndata: \{"ids":\[[1-9]/)).rejects.toThrow(/the stream ended/)
+    }
   })
 })

@@ -18,7 +18,7 @@ import { requireSession } from './session.ts'
 import { NotificationsPage } from './views/notifications.tsx'
 
 /** Streams of one person at once (tabs, PCs); more is a runaway script. */
-export const MAX_PERSON_STREAMS = 8
+const MAX_PERSON_STREAMS = 8
 
 /** Open streams per person, per database handle (tests run many databases in one process). */
 const openStreams = new WeakMap<object, Map<number, number>>()
@@ -35,9 +35,12 @@ export function notificationRoutes(): Hono<WebEnv> {
   routes.get('/', async (c) => {
     const { db, config } = c.get('deps')
     const unreadOnly = c.req.query('unread') === '1'
-    const list = await listNotifications(db, c.get('actor'), { unreadOnly, before: parseId(c.req.query('before')) })
-    const counts = navCounts()
-    if (counts) counts.unreadNotifications = list.unread
+    // The bell's number, read by the session middleware for the page, is the list's too.
+    const list = await listNotifications(db, c.get('actor'), {
+      unreadOnly,
+      before: parseId(c.req.query('before')),
+      knownUnread: navCounts()?.unreadNotifications,
+    })
     return c.html(
       <NotificationsPage
         user={c.get('user')}
@@ -106,9 +109,10 @@ export function notificationRoutes(): Hono<WebEnv> {
  * now, and the page's bell says so. Staff only; anyone else has no notifications.
  */
 export async function readTicketNotifications(c: Context<WebEnv>, ticketId: number): Promise<void> {
-  if (!isStaff(c.get('actor'))) return
-  const read = await markTicketNotificationsRead(c.get('deps').db, c.get('user').id, ticketId)
   const counts = navCounts()
+  // Nothing unread (the page's bell says so): nothing to mark.
+  if (!isStaff(c.get('actor')) || counts?.unreadNotifications === 0) return
+  const read = await markTicketNotificationsRead(c.get('deps').db, c.get('user').id, ticketId)
   if (read > 0 && counts?.unreadNotifications !== undefined) {
     counts.unreadNotifications = Math.max(0, counts.unreadNotifications - read)
   }

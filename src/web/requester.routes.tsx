@@ -9,7 +9,7 @@ import { commentRating } from '#src/tickets/comment-rating.ts'
 import { rateTicket } from '#src/tickets/rate-ticket.ts'
 import { reportNotSolved } from '#src/tickets/report-not-solved.ts'
 import { auditListRead } from '#src/tickets/ticket-access.ts'
-import { countTickets, listTickets } from '#src/tickets/ticket-store.ts'
+import { type CappedCount, countTickets, listTickets } from '#src/tickets/ticket-store.ts'
 import { can } from '#src/users/permissions.ts'
 import { FormProblem } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
@@ -45,15 +45,21 @@ export function requesterRoutes(act: TicketAct): Hono<WebEnv> {
     if ([...params.values()].some((value) => value === '')) return c.redirect(listHref(query), 302)
     const reads = query.q === undefined ? db : readDbOf(c.get('deps'))
     const result = await listTickets(reads, actor, toFilter(query, config.tzDisplay))
-    const count = (tab: RequesterTab) => countTickets(reads, actor, toFilter(tabQuery(tab, query.q), config.tzDisplay))
-    const counts = { open: await count('open'), closed: await count('closed'), all: await count('all') }
+    // The shown tab's count is the list's own; the other two are counted beside each other.
+    const shown = tabOf(query)
+    const count = (tab: RequesterTab): Promise<CappedCount> =>
+      tab === shown
+        ? Promise.resolve({ count: result.total, capped: result.totalCapped })
+        : countTickets(reads, actor, toFilter(tabQuery(tab, query.q), config.tzDisplay))
+    const [open, closed, all] = await Promise.all([count('open'), count('closed'), count('all')])
+    const counts = { open, closed, all }
     await auditListRead(db, actor, result, { cursor: query.cursor ?? null })
     return c.html(
       <RequesterListPage
         user={c.get('user')}
         csrf={c.get('csrf')}
         query={query}
-        tab={tabOf(query)}
+        tab={shown}
         items={result.items}
         counts={counts}
         next={result.next}

@@ -75,15 +75,17 @@ export const requireSession = createMiddleware<WebEnv>(async (c, next) => {
   c.set('actor', actorFromUser(session.user, 'web', clientIp(c)))
   c.set('csrf', csrf)
   c.set('sessionToken', token)
-  // Only a page has the navigation: not a form's answer, a fragment htmx swaps in, nor a live-update stream.
-  // Nor the pages of a person still being let in (2FA enrolment, consent): the rest, the bell's stream
-  // included, leads back to them.
+  // Only a page has the navigation: what a browser navigates to asks for HTML. Not a form's answer, a fragment
+  // htmx swaps in, what app.js fetches (`*/*`), an image's preview, nor a live-update stream; nor a download,
+  // which a browser asks for as a page. Nor the pages of a person still being let in (2FA enrolment, consent):
+  // the rest, the bell's stream included, leads back to them.
   const admitted = !enrolmentRequired(session.user, config.require2fa) && !session.consentDue
   const page =
     admitted &&
     isSafeMethod(c.req.method) &&
     c.req.header('hx-request') === undefined &&
-    !(c.req.header('accept') ?? '').includes('text/event-stream')
+    (c.req.header('accept') ?? '').includes('text/html') &&
+    !/^\/tickets\/[^/]+\/files\//.test(c.req.path)
   const counts = page ? await readNavCounts(db, session.user.role, session.user.id) : undefined
   const run = () => submitOnce(c, session.user.id, next)
   const repeated = await inLanguage(session.user.language, () => (counts ? withNavCounts(counts, run) : run()))

@@ -15,6 +15,11 @@ import type { TicketForm } from './views/ticket-page.tsx'
 
 type WebContext = Context<WebEnv>
 
+/** A ticket number typed into a form: «№ 12», «12» or « 12 »; undefined when it is none. */
+function ticketNumber(value: string | undefined): number | undefined {
+  return parseId(value?.trim().replace(/^№\s*/, ''))
+}
+
 /** The ticket page again with a refusal beside a form (tickets.routes.tsx's renderTicket). */
 export type RenderTicket = (
   c: WebContext,
@@ -42,10 +47,9 @@ export function ticketLinkRoutes(renderTicket: RenderTicket): Hono<WebEnv> {
   routes.post('/:id/links', async (c) => {
     const ticketId = idParam(c)
     const form = await readForm(c)
-    const other = form.text('other', 20)?.trim().replace(/^№\s*/, '')
+    const otherId = ticketNumber(form.text('other', 20))
     const kind = linkRequests.find((k): k is LinkRequest => k === form.text('kind', 20))
     return act(c, ticketId, () => {
-      const otherId = parseId(other)
       if (otherId === undefined) throw new FormProblem(t('Укажите номер заявки'))
       if (kind === undefined) throw new FormProblem(t('Выберите, кем заявка приходится этой'))
       return linkTickets(c.get('deps').db, c.get('actor'), { ticketId, otherId, kind })
@@ -61,7 +65,7 @@ export function ticketLinkRoutes(renderTicket: RenderTicket): Hono<WebEnv> {
   routes.post('/:id/merge', async (c) => {
     const ticketId = idParam(c)
     const form = await readForm(c)
-    const into = parseId(form.text('into', 20)?.trim().replace(/^№\s*/, ''))
+    const into = ticketNumber(form.text('into', 20))
     return act(c, ticketId, () => {
       if (into === undefined) throw new FormProblem(t('Укажите номер заявки, дубликатом которой является эта'))
       return mergeTicket(c.get('deps').db, c.get('actor'), { ticketId, intoId: into })

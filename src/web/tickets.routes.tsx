@@ -260,6 +260,8 @@ export function ticketRoutes(): Hono<WebEnv> {
     const form = await readForm(c)
     const files = await formFiles(c)
     const body = form.text('body', 10_000) ?? ''
+    // A canned response chosen in the reply box goes with it: its status and priority too (apply-macro.ts).
+    const macroId = form.id('macro')
     return act(
       c,
       ticketId,
@@ -271,14 +273,16 @@ export function ticketRoutes(): Hono<WebEnv> {
         const internal = form.text('kind') === 'internal'
         // Refused (hidden ticket, no right, closed) before a byte is stored; any later refusal takes the files back.
         if (files.length > 0) await checkAddMessage(db, actor, { ticketId, internal })
-        // A canned response chosen in the reply box goes with it: its status and priority too (apply-macro.ts).
-        const macroId = form.id('macro')
         return withUploads(c, files, async (attachments) => {
           if (macroId === undefined) return addMessage(db, actor, { ticketId, body, internal, attachments })
-          return (await applyMacro(db, actor, { macroId, ticketId, body, internal, attachments })).message
+          // An empty reply takes the macro's text (no script): as a note or a reply as the macro says, unless a
+          // note was chosen (the switch stands at «Ответ заявителю» unless someone moved it).
+          const kind = internal || body.trim() !== '' ? internal : undefined
+          return (await applyMacro(db, actor, { macroId, ticketId, body, internal: kind, attachments })).message
         })
       },
       body,
+      macroId,
     )
   })
 
@@ -334,10 +338,17 @@ export function ticketRoutes(): Hono<WebEnv> {
  * Runs an action on a ticket: back to the ticket page (PRG), or the page again with the refusal beside
  * its form (422). A ticket the person may not see is a 404, whatever the action.
  */
-async function act(c: WebContext, ticketId: number, formName: TicketForm, run: () => Promise<unknown>, draft?: string) {
+async function act(
+  c: WebContext,
+  ticketId: number,
+  formName: TicketForm,
+  run: () => Promise<unknown>,
+  draft?: string,
+  macroId?: number,
+) {
   const refused = await attempt(
     run,
-    (message) => renderTicket(c, ticketId, { errors: { [formName]: message }, draft }, 422),
+    (message) => renderTicket(c, ticketId, { errors: { [formName]: message }, draft, macroId }, 422),
     { forbiddenBeside: true },
   )
   return refused ?? c.redirect(`/tickets/${ticketId}`, 303)
@@ -346,10 +357,17 @@ async function act(c: WebContext, ticketId: number, formName: TicketForm, run: (
 async function renderTicket(
   c: WebContext,
   ticketId: number,
-  extras: { errors?: Partial<Record<TicketForm, string>>; draft?: string | undefined } = {},
+  extras: {
+    errors?: Partial<Record<TicketForm, string>>
+    draft?: string | undefined
+    macroId?: number | undefined
+  } = {},
   status: 200 | 422 = 200,
 ) {
-  return c.html(<TicketPage {...(await ticketViewProps(c, ticketId, extras))} />, status)
+  const props = await ticketViewProps(c, ticketId, extras)
+  // The reply box's macros: on the full page only, a live update never redraws the box (TicketLiveParts).
+  const macros = await ticketMacros(c.get('deps').db, c.get('actor'), props.detail.ticket)
+  return c.html(<TicketPage {...props} macros={macros} macroId={extras.macroId} />, status)
 }
 
 /** Everything the ticket page shows; opening the ticket is a journaled read of the requester's data. */
@@ -372,7 +390,6 @@ async function ticketViewProps(
     departments: staff ? await listDepartments(db, { activeOnly: true }) : [],
     errors: extras.errors,
     draft: extras.draft,
-    macros: staff ? await ticketMacros(db, actor, detail.ticket) : [],
     now: now(),
     tz: config.tzDisplay,
   }

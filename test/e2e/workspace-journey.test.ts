@@ -5,10 +5,9 @@ import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { localDay } from '#src/format/zone-days.ts'
 import type { Language } from '#src/web/i18n.ts'
-import { inLanguage, t } from '#src/web/i18n.ts'
 import { desktop, openPage, phone, runJourneys, screenshot, signInAs } from '../support/browser.ts'
 import { buildCategory, buildDepartment, buildUser } from '../support/factories.ts'
-import { buildSignInUser, useJourneyServer } from '../support/journey.ts'
+import { buildSignInUser, inLanguageOf, LANGUAGES, useJourneyServer } from '../support/journey.ts'
 import { buildTicket } from '../support/ticket-factory.ts'
 
 /**
@@ -17,13 +16,21 @@ import { buildTicket } from '../support/ticket-factory.ts'
  * the best matches first on request; a list of 100 000 tickets exports whole, prepared in the background.
  */
 
-const EXPORTED = 100_000
+/**
+ * The rows exported: a hundred thousand once (in Russian); in English the same background path at a
+ * smaller list (its limit lowered), for the pages' words, not for the volume again.
+ */
+const EXPORTED: Record<Language, number> = { ru: 100_000, en: 1_500 }
+const STREAM_LIMIT: Record<Language, number | undefined> = { ru: undefined, en: 1_000 }
 const TZ = 'Europe/Moscow'
 
-describe.each(['ru', 'en'] as const)('the workspace list in %s, in chromium', (language) => {
-  const journeyServer = useJourneyServer((db) => seed(db, language), { workerEnabled: true })
+describe.each(LANGUAGES)('the workspace list in %s, in chromium', (language) => {
+  const journeyServer = useJourneyServer((db) => seed(db, language), {
+    workerEnabled: true,
+    exportStreamLimit: STREAM_LIMIT[language],
+  })
   const journey = `workspace-${language}`
-  const l = (text: string, params?: Record<string, string | number>) => inLanguage(language, () => t(text, params))
+  const l = inLanguageOf(language)
 
   test.runIf(runJourneys)(
     'a night ticket under its own day; a surname found, marked, the best first',
@@ -85,7 +92,7 @@ describe.each(['ru', 'en'] as const)('the workspace list in %s, in chromium', (l
   )
 
   test.runIf(runJourneys)(
-    `a list of ${EXPORTED} tickets exports whole, prepared in the background`,
+    `a list of ${EXPORTED[language]} tickets exports whole, prepared in the background`,
     async () => {
       const { base, browser, running } = journeyServer()
       const total = Number(
@@ -96,13 +103,13 @@ describe.each(['ru', 'en'] as const)('the workspace list in %s, in chromium', (l
             .executeTakeFirstOrThrow()
         ).n,
       )
-      expect(total).toBeGreaterThan(EXPORTED)
+      expect(total).toBeGreaterThan(EXPORTED[language])
       const { page, expectClean } = await openPage(browser, desktop)
       await signInAs(page, base, 'poiskova')
       await page.goto(`${base}/tickets?status=all`)
       await page.getByText(l('Найдено: более {n} заявок', { n: '1 000' })).waitFor()
 
-      // Past 50 000 rows the file is written by the worker: a page waits for it, then offers it.
+      // Past the limit (50 000 rows by default) the file is written by the worker: a page waits for it, then offers it.
       await page.getByRole('link', { name: l('Выгрузить CSV') }).click()
       await page.getByRole('heading', { name: l('Выгрузка готовится…') }).waitFor()
       await screenshot(page, journey, '04-export-waiting')
@@ -176,7 +183,7 @@ async function seed(db: Db, language: Language): Promise<void> {
     status: 'closed',
     createdAt: at(60 * 24 * 30),
   })
-  await copies(db, filler.id, EXPORTED)
+  await copies(db, filler.id, EXPORTED[language])
 }
 
 /** `count` copies of a ticket, in one statement (the export reads the tickets table alone). */

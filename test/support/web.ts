@@ -47,13 +47,21 @@ async function result(response: Response): Promise<PageResult> {
   }
 }
 
+/** What a browser asks for when it navigates to a page (a script's fetch asks for anything at all). */
+const PAGE_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+
+/** A page as a browser navigates to it; `headers` may say otherwise (an `accept` of a fetch, `hx-request`). */
 export async function getPage(
   app: Hono<AppEnv>,
   path: string,
   who?: WebUser,
   headers: Record<string, string> = {},
 ): Promise<PageResult> {
-  return result(await app.request(path, { headers: { ...(who ? { cookie: who.cookie } : {}), ...headers } }))
+  return result(
+    await app.request(path, {
+      headers: { accept: PAGE_ACCEPT, ...(who ? { cookie: who.cookie } : {}), ...headers },
+    }),
+  )
 }
 
 export interface PostOptions {

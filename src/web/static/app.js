@@ -249,9 +249,10 @@
       const query = new URLSearchParams(location.search)
       query.set('ids', ids)
       const html = await (await fetch(`/tickets/rows?${query}`)).text()
-      const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('tbody')
+      // Not the rows (the login page, the 404 page): nothing to do.
+      const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('tbody[data-order]')
       const body = document.querySelector('.tickets--list tbody')
-      if (!body) return
+      if (!body || !fresh) return
       const order = fresh.dataset.order.split(',')
       const anchor = [...body.rows].find((tr) => tr.getBoundingClientRect().bottom > 0)
       const top = anchor?.getBoundingClientRect().top

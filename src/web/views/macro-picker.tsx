@@ -7,10 +7,13 @@ import { macroAlso } from './macros.tsx'
  * The reply box's canned responses: the «Шаблон» list (a field of the form: the macro goes with the reply, its
  * status and priority too, and without JavaScript an empty reply takes the macro's text), and the list `::` opens
  * in the text (static/macros.js). Each macro's text is rendered for this ticket already, so inserting it asks the
- * server nothing. Nothing at all for someone with no macros, but the way to make one.
+ * server nothing. Nothing at all for someone with no macros, but the way to make one. `chosen`: the macro that
+ * went with a refused reply, chosen again so that re-sending keeps its status and priority.
  */
-export function MacroPicker(props: { macros: readonly TicketMacro[] | undefined }) {
+export function MacroPicker(props: { macros: readonly TicketMacro[] | undefined; chosen?: number | undefined }) {
   const macros = props.macros ?? []
+  const chosen = macros.find((m) => m.id === props.chosen)
+  const chosenAlso = chosen ? macroAlso(chosen.setStatus, chosen.setPriority) : ''
   if (macros.length === 0) {
     return (
       <p class="hint">
@@ -42,13 +45,16 @@ export function MacroPicker(props: { macros: readonly TicketMacro[] | undefined 
               data-text={m.text}
               data-kind={m.internal ? 'internal' : 'external'}
               data-also={macroAlso(m.setStatus, m.setPriority)}
+              selected={m.id === chosen?.id}
             >
               {m.title}
             </option>
           ))}
         </select>
       </label>
-      <p id="macro-also" class="hint macro-also" role="status" hidden />
+      <p id="macro-also" class="hint macro-also" role="status" hidden={chosenAlso === ''}>
+        {chosenAlso}
+      </p>
       <p class="hint">
         {t('Наберите :: в тексте, чтобы выбрать шаблон.')} <a href="/macros">{t('Все шаблоны')}</a>
       </p>

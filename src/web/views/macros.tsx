@@ -1,6 +1,13 @@
 import type { Priority, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
-import { type MacroStatus, macroStatuses, type Placeholder, placeholderNames } from '#src/macros/macro-rules.ts'
+import {
+  MACRO_BODY_MAX,
+  MACRO_TITLE_MAX,
+  type MacroStatus,
+  macroStatuses,
+  type Placeholder,
+  placeholderNames,
+} from '#src/macros/macro-rules.ts'
 import type { MacroRow } from '#src/macros/macro-store.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { msg, t } from '../i18n.ts'
@@ -172,14 +179,14 @@ export function MacroFormPage(props: MacroFormProps) {
           <input
             name="title"
             required
-            maxlength={200}
+            maxlength={MACRO_TITLE_MAX}
             value={v.title}
             placeholder={t('Например, «Уточнить модель принтера»')}
           />
         </label>
         <label class="field">
           <span>{t('Текст шаблона')}</span>
-          <textarea name="body" rows={8} maxlength={10000} required aria-describedby="macro-placeholders">
+          <textarea name="body" rows={8} maxlength={MACRO_BODY_MAX} required aria-describedby="macro-placeholders">
             {v.body}
           </textarea>
         </label>
@@ -242,7 +249,7 @@ export function MacroFormPage(props: MacroFormProps) {
             <span>{t('Также сменить приоритет')}</span>
             <select name="set_priority">
               <option value="">{t('— не менять —')}</option>
-              {priorities.map((p) => (
+              {[...priorities].reverse().map((p) => (
                 <option value={p} selected={v.setPriority === p}>
                   {t(priorityLabels[p])}
                 </option>

@@ -1,10 +1,12 @@
 import type { Child } from 'hono/jsx'
 import type { Priority, TicketStatus } from '#src/db/schema.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
+import type { CappedCount } from '#src/tickets/ticket-store.ts'
 import { CSRF_FIELD } from '../csrf.ts'
 import { dateTime, relative } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { ONCE_FIELD, onceToken } from '../once-form.ts'
+import { type ListQuery, listHref } from '../ticket-query.ts'
 import { linkEventText } from './link-events.ts'
 
 export function CsrfField(props: { token: string }) {
@@ -389,5 +391,40 @@ export function DangerZone(props: {
         </div>
       </form>
     </details>
+  )
+}
+
+/** A count as the list shows it: the number, or «более 1 000» past the cap. */
+export function shownCount(count: CappedCount): string {
+  return count.capped ? t('более {n}', { n: groupDigits(count.count) }) : String(count.count)
+}
+
+/** 1000 → «1 000» (a thin space, as Russian writes thousands; the same in English here). */
+export function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0')
+}
+
+/** «Предыдущая» / «Следующая»: links to the pages before and after by cursor (no page numbers to jump to). */
+export function KeysetPager(props: {
+  query: ListQuery
+  next: string | null
+  prev: string | null
+  /** Swapped in place by htmx (the staff list), or a plain link (the requester's). */
+  htmx?: boolean
+}) {
+  if (props.next === null && props.prev === null) return null
+  const link = (cursor: string, rel: 'prev' | 'next', label: string) => {
+    const href = listHref(props.query, { cursor })
+    return (
+      <a class="button" rel={rel} href={href} hx-get={props.htmx === false ? undefined : href}>
+        {label}
+      </a>
+    )
+  }
+  return (
+    <nav class="pager" aria-label={t('Страницы')}>
+      {props.prev !== null ? link(props.prev, 'prev', t('← Предыдущая')) : null}
+      {props.next !== null ? link(props.next, 'next', t('Следующая →')) : null}
+    </nav>
   )
 }

@@ -3,7 +3,7 @@ import type { CappedCount, TicketListItem } from '#src/tickets/ticket-store.ts'
 import { msg, t } from '../i18n.ts'
 import { type ListQuery, listHref } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
-import { Empty, PageHead, StatusBadge, When } from './parts.tsx'
+import { Empty, KeysetPager, PageHead, StatusBadge, shownCount, When } from './parts.tsx'
 
 /**
  * «Мои заявки»: what a requester (a nurse, a doctor) sees of the list — their own tickets, by tabs, and nothing
@@ -47,10 +47,6 @@ export function tabQuery(tab: RequesterTab, q?: string): ListQuery {
   return tab === 'all' ? { ...base, allStatuses: true } : { ...base, status: [...requesterTabs[tab]] }
 }
 
-function countText(count: CappedCount): string {
-  return count.capped ? t('более {n}', { n: count.count }) : String(count.count)
-}
-
 export function RequesterListPage(props: RequesterListProps) {
   const { query } = props
   return (
@@ -63,7 +59,7 @@ export function RequesterListPage(props: RequesterListProps) {
       <nav class="views views--list" aria-label={t('Мои заявки по статусу')}>
         {(['open', 'closed', 'all'] as const).map((tab) => (
           <a class="view" href={listHref(tabQuery(tab, query.q))} aria-current={props.tab === tab ? 'page' : undefined}>
-            {t(tabLabels[tab])} <span class="view__count">{countText(props.counts[tab])}</span>
+            {t(tabLabels[tab])} <span class="view__count">{shownCount(props.counts[tab])}</span>
           </a>
         ))}
         {query.q !== undefined ? (
@@ -120,25 +116,7 @@ export function RequesterListPage(props: RequesterListProps) {
           </table>
         </div>
       )}
-      <Pages {...props} />
+      <KeysetPager query={props.query} next={props.next} prev={props.prev} htmx={false} />
     </Layout>
-  )
-}
-
-function Pages(props: RequesterListProps) {
-  if (props.next === null && props.prev === null) return null
-  return (
-    <nav class="pager" aria-label={t('Страницы')}>
-      {props.prev !== null ? (
-        <a class="button" rel="prev" href={listHref(props.query, { cursor: props.prev })}>
-          {t('← Предыдущая')}
-        </a>
-      ) : null}
-      {props.next !== null ? (
-        <a class="button" rel="next" href={listHref(props.query, { cursor: props.next })}>
-          {t('Следующая →')}
-        </a>
-      ) : null}
-    </nav>
   )
 }

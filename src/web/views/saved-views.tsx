@@ -7,7 +7,17 @@ import { can } from '#src/users/permissions.ts'
 import { t } from '../i18n.ts'
 import { type ListQuery, listHref } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, DangerZone, Empty, FormError, MoveButtons, Notice, OnceField, PageHead } from './parts.tsx'
+import {
+  CsrfField,
+  DangerZone,
+  Empty,
+  FormError,
+  MoveButtons,
+  Notice,
+  OnceField,
+  PageHead,
+  shownCount,
+} from './parts.tsx'
 import type { Person } from './ticket-list.tsx'
 
 /** A saved view as the navigation shows it: its name, where it leads, how many tickets it has now. */
@@ -21,12 +31,6 @@ export interface SavedViewLink {
   query: ListQuery
   href: string
   count: CappedCount
-}
-
-/** A count as the list shows its ready views' counts: the number, or «более 1 000» past the cap. */
-function shownCount(count: CappedCount): string {
-  const n = String(count.count).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0')
-  return count.capped ? t('более {n}', { n }) : n
 }
 
 /** The list without its page and sort: a view is «current» whatever page or order the list shows. */

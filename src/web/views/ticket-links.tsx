@@ -1,10 +1,10 @@
 import type { Child } from 'hono/jsx'
-import { safeFileName } from '#src/attachments/file-store.ts'
 import { lockedStatuses } from '#src/tickets/rules.ts'
 import type { LinkRelation, MergedTicketView, TicketLinkView } from '#src/tickets/ticket-links-store.ts'
 import { can } from '#src/users/permissions.ts'
 import { dateTime } from '../format.ts'
 import { msg, t } from '../i18n.ts'
+import { Attachments } from './attachments.tsx'
 import { CsrfField, DangerZone, FormError, OnceField, StatusBadge, When } from './parts.tsx'
 import type { TicketViewProps } from './ticket-page.tsx'
 
@@ -164,17 +164,7 @@ export function MergedTicketItem(props: { merged: MergedTicketView; author: stri
         <a href={`/tickets/${m.id}`}>{m.title}</a>
       </p>
       <p class="pre msg__body">{m.description}</p>
-      {m.attachments.length > 0 ? (
-        <ul class="changes">
-          {m.attachments.map((f) => (
-            <li>
-              <a href={`/tickets/${m.id}/files/${f.id}`} download={safeFileName(f.file_name, f.sha256, f.mime_type)}>
-                {safeFileName(f.file_name, f.sha256, f.mime_type)}
-              </a>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <Attachments ticketId={m.id} files={m.attachments} />
     </li>
   )
 }

@@ -8,7 +8,19 @@ import { msg, t, tn } from '../i18n.ts'
 import { ALL_STATUSES, isView, type ListQuery, listHref, type ReadyView } from '../ticket-query.ts'
 import { Layout } from './layout.tsx'
 import { LiveList } from './live-list.tsx'
-import { CsrfField, DateRange, Empty, FilterButtons, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
+import {
+  CsrfField,
+  DateRange,
+  Empty,
+  FilterButtons,
+  groupDigits,
+  KeysetPager,
+  PageHead,
+  PriorityBadge,
+  StatusBadge,
+  shownCount,
+  When,
+} from './parts.tsx'
 import { type SavedViewLink, SavedViewsNav } from './saved-views.tsx'
 
 export interface Person {
@@ -58,16 +70,6 @@ const viewLabels: Record<ReadyView['key'], string> = {
 /** The list's export in a format, with the same filters (and from the first page). */
 function exportHref(query: ListQuery, format: 'csv' | 'xlsx'): string {
   return listHref(query, { cursor: undefined }).replace('/tickets', `/tickets/export.${format}`)
-}
-
-/** A count as the list shows it: the number, or «более 1 000» past the cap. */
-function shownCount(count: CappedCount): string {
-  return count.capped ? t('более {n}', { n: groupDigits(count.count) }) : String(count.count)
-}
-
-/** 1000 → «1 000» (a thin space, as Russian writes thousands; the same in English here). */
-function groupDigits(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0')
 }
 
 export function TicketListPage(props: ListViewProps) {
@@ -432,25 +434,6 @@ function RelevanceSwitch(props: { query: ListQuery }) {
     <a class="view view--sort" href={href} hx-get={href}>
       {relevant ? t('Сначала новые') : t('Сначала самые подходящие')}
     </a>
-  )
-}
-
-/** «Предыдущая» / «Следующая»: links to the pages before and after by cursor (no page numbers to jump to). */
-function KeysetPager(props: { query: ListQuery; next: string | null; prev: string | null }) {
-  if (props.next === null && props.prev === null) return null
-  const link = (cursor: string, rel: 'prev' | 'next', label: string) => {
-    const href = listHref(props.query, { cursor })
-    return (
-      <a class="button" rel={rel} href={href} hx-get={href}>
-        {label}
-      </a>
-    )
-  }
-  return (
-    <nav class="pager" aria-label={t('Страницы')}>
-      {props.prev !== null ? link(props.prev, 'prev', t('← Предыдущая')) : null}
-      {props.next !== null ? link(props.next, 'next', t('Следующая →')) : null}
-    </nav>
   )
 }
 

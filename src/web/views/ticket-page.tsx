@@ -1,5 +1,5 @@
-import { isPreviewableImage, MAX_FILE_BYTES, safeFileName } from '#src/attachments/file-store.ts'
-import type { Attachment, Category, Department, TicketStatus, User } from '#src/db/schema.ts'
+import { MAX_FILE_BYTES } from '#src/attachments/file-store.ts'
+import type { Category, Department, TicketStatus, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import type { TicketMacro } from '#src/macros/ticket-macros.ts'
 import { lockedStatuses, priorityLabels, statusChangeAction, statusLabels, transitions } from '#src/tickets/rules.ts'
@@ -9,6 +9,7 @@ import { can } from '#src/users/permissions.ts'
 import { dateTime, deadlineLeft } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { MAX_UPLOAD_BYTES } from '../ticket-files.routes.tsx'
+import { Attachments } from './attachments.tsx'
 import { Layout } from './layout.tsx'
 import { MacroPicker } from './macro-picker.tsx'
 import { CsrfField, DangerZone, eventText, FormError, OnceField, PriorityBadge, StatusBadge, When } from './parts.tsx'
@@ -32,8 +33,10 @@ export interface TicketViewProps {
   errors?: Partial<Record<TicketForm, string>>
   /** What was typed into the reply box, kept after a refusal. */
   draft?: string
-  /** The actor's canned responses rendered for this ticket (macro-picker.tsx); staff only. */
+  /** The actor's canned responses rendered for this ticket (macro-picker.tsx); the full page only, staff only. */
   macros?: TicketMacro[]
+  /** The macro chosen with the draft, kept after a refusal. */
+  macroId?: number | undefined
   now: string
   tz: string
 }
@@ -179,63 +182,6 @@ function Deadline(props: TicketViewProps & { label: string; due: string | null; 
   )
 }
 
-/** Files of the description or of a message: images as previews, the rest as download links. */
-function Attachments(props: { ticketId: number; files: Attachment[] }) {
-  if (props.files.length === 0) return null
-  const images = props.files.filter((f) => isPreviewableImage(f.mime_type))
-  const others = props.files.filter((f) => !isPreviewableImage(f.mime_type))
-  return (
-    <div class="attachments">
-      {images.length > 0 ? (
-        <ul class="attachments__images">
-          {images.map((f) => (
-            <li>
-              <a href={fileUrl(props.ticketId, f)} target="_blank" rel="noopener" title={shownName(f)}>
-                <img
-                  src={fileUrl(props.ticketId, f)}
-                  alt={shownName(f)}
-                  class="attachment-thumb"
-                  loading="lazy"
-                  decoding="async"
-                />
-              </a>
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {others.length > 0 ? (
-        <ul class="attachments__files">
-          {others.map((f) => (
-            <li>
-              <a href={fileUrl(props.ticketId, f)} download={shownName(f)} class="attachment-file">
-                {shownName(f)}
-              </a>{' '}
-              <span class="muted small">{fileSize(f.size)}</span>
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </div>
-  )
-}
-
-/** Names kept before they were made safe on the way in (bidi overrides, controls) are made safe here. */
-function shownName(file: Attachment): string {
-  return safeFileName(file.file_name, file.sha256, file.mime_type)
-}
-
-function fileUrl(ticketId: number, file: Attachment): string {
-  return `/tickets/${ticketId}/files/${file.id}`
-}
-
-/** «640 КБ», «2,4 МБ». */
-function fileSize(bytes: number): string {
-  if (bytes < 1024) return t('{n} Б', { n: bytes })
-  if (bytes < 1024 * 1024) return t('{n} КБ', { n: Math.ceil(bytes / 1024) })
-  const mb = (bytes / (1024 * 1024)).toFixed(1)
-  return t('{n} МБ', { n: mb.replace('.', t(',')) })
-}
-
 type Entry = {
   at: string
   order: number
@@ -364,7 +310,7 @@ function ReplyBox(props: TicketViewProps) {
             {props.draft ?? ''}
           </textarea>
         </label>
-        {staff ? <MacroPicker macros={props.macros} /> : null}
+        {staff ? <MacroPicker macros={props.macros} chosen={props.macroId} /> : null}
         <FileField id="reply-files" />
         <div class="actions">
           <button type="submit" class="button button--primary">
