@@ -39,7 +39,7 @@ describe.each(LANGUAGES)('the workspace list in %s, in chromium', (language) => 
       const { page, expectClean } = await openPage(browser, desktop)
       await signInAs(page, base, 'poiskova')
 
-      // Filed at 01:51 Moscow time yesterday: 22:51 UTC the day before. The filter counts Moscow days.
+      // Filed at 01:51 Moscow time two days ago: 22:51 UTC the day before. The filter counts Moscow days.
       const night = await nightTicket(running.db)
       await page.goto(`${base}/tickets?status=all&from=${night.day}&to=${night.day}`)
       await page.getByRole('heading', { name: l('Заявки'), level: 1 }).waitFor()
@@ -135,7 +135,7 @@ async function download(page: Page, link: string): Promise<string> {
   return saved
 }
 
-/** A ticket filed at 01:51 Moscow time yesterday, and the Moscow days it is and is not under. */
+/** A ticket filed at 01:51 Moscow time two days ago, and the Moscow days it is and is not under. */
 async function nightTicket(db: Db): Promise<{ day: string; dayBefore: string }> {
   const row = await db
     .selectFrom('tickets')
@@ -146,10 +146,13 @@ async function nightTicket(db: Db): Promise<{ day: string; dayBefore: string }> 
   return { day, dayBefore: localDay(new Date(Date.parse(row.created_at) - 86_400_000).toISOString(), TZ) }
 }
 
-/** 01:51 Moscow time (UTC+3) yesterday, as a UTC instant: 22:51 on the day before yesterday. */
-function yesterdayAt0151(): string {
-  const yesterday = localDay(new Date(Date.now() - 86_400_000).toISOString(), TZ)
-  return new Date(`${yesterday}T01:51:00+03:00`).toISOString()
+/**
+ * 01:51 Moscow time (UTC+3) two days ago, as a UTC instant: 22:51 on the day before. Two days, not one: the other
+ * tickets are filed up to 50 minutes ago, which is yesterday's Moscow day in the first hour after its midnight.
+ */
+function twoDaysAgoAt0151(): string {
+  const day = localDay(new Date(Date.now() - 2 * 86_400_000).toISOString(), TZ)
+  return new Date(`${day}T01:51:00+03:00`).toISOString()
 }
 
 /** A curator who searches; Емельянова's tickets; a night ticket; and a hundred thousand more to export. */
@@ -173,7 +176,7 @@ async function seed(db: Db, language: Language): Promise<void> {
     categoryId: category.id,
     title: 'Ночью упала сеть в реанимации',
     description: 'Нет связи с МИС',
-    createdAt: yesterdayAt0151(),
+    createdAt: twoDaysAgoAt0151(),
   })
   const filler = await buildTicket(db, {
     requesterId: other.id,
