@@ -175,6 +175,121 @@ async function ownMacro(f: Fixtures, who: Principal): Promise<number> {
 }
 const macroForm = () => ({ title: unique('Шаблон'), body: 'Текст', scope: 'personal', kind: 'external' })
 
+/** A fresh device of «Оборудование» (issue 14), straight into its table: each cell writes off or edits its own. */
+async function freshDevice(f: Fixtures): Promise<number> {
+  const at = now()
+  const inventory = `МТР-${unique('').replace(/\D/g, '')}`
+  const row = await f.db
+    .insertInto('equipment')
+    .values({
+      inventory_number: inventory,
+      kind: 'Принтер',
+      model: null,
+      serial: null,
+      department_id: null,
+      room: null,
+      responsible_id: null,
+      status: 'in_service',
+      search_text: inventory.toLowerCase(),
+      created_by: null,
+      created_at: at,
+      updated_at: at,
+      written_off_at: null,
+      written_off_by: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+const equipmentCsv = () => `Инвентарный номер;Тип\nМТР-${unique('').replace(/\D/g, '')};Принтер\n`
+
+/** A fresh public article («База знаний», issue 14) with one picture (the matrix's stored file), straight into its tables. */
+async function freshArticle(f: Fixtures): Promise<{ id: number; imageId: number }> {
+  const at = new Date().toISOString()
+  const article = await f.db
+    .insertInto('articles')
+    .values({
+      title: unique('Статья'),
+      body: 'Текст статьи',
+      category_id: null,
+      visibility: 'public',
+      author_id: f.executor.id,
+      updated_by: f.executor.id,
+      created_at: at,
+      updated_at: at,
+      archived_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const image = await f.db
+    .insertInto('article_images')
+    .values({
+      article_id: article.id,
+      sha256: f.file.sha256,
+      file_name: f.file.fileName,
+      mime_type: f.file.mimeType,
+      size: f.file.size,
+      created_by: f.executor.id,
+      created_at: at,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return { id: article.id, imageId: image.id }
+}
+const articleForm = () => ({ title: unique('Статья'), body: 'Текст', category: '', visibility: 'public' })
+
+/** A fresh plan («Плановые работы», issue 14) on the tickets' own category and a fresh group, straight into its table. */
+async function freshPlan(f: Fixtures): Promise<number> {
+  const at = new Date().toISOString()
+  const group = await buildGroup(f.db)
+  const row = await f.db
+    .insertInto('plans')
+    .values({
+      title: unique('План'),
+      description: 'Плановая проверка',
+      category_id: f.category.id,
+      group_id: group.id,
+      priority: 'normal',
+      schedule: '0 9 1 * *',
+      active: 1,
+      requester_id: f.executor.id,
+      next_run_at: '2099-01-01T06:00:00.000Z',
+      last_run_at: null,
+      last_ticket_id: null,
+      created_by: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+async function planFields(f: Fixtures): Promise<Record<string, string>> {
+  const group = await buildGroup(f.db)
+  return {
+    title: unique('План'),
+    description: 'Плановая проверка',
+    category_id: String(f.category.id),
+    group_id: String(group.id),
+    priority: 'normal',
+    kind: 'monthly',
+    time: '09:00',
+    weekday: '1',
+    day: '1',
+  }
+}
+async function planJson(f: Fixtures) {
+  const group = await buildGroup(f.db)
+  return {
+    title: unique('План'),
+    description: 'Плановая проверка',
+    category_id: f.category.id,
+    group_id: group.id,
+    priority: 'normal',
+    schedule: '0 9 1 * *',
+  }
+}
+
 const STATS_UNJOURNALED = 'the statistics pages refuse with 404 before any journaling (src/web/stats.routes.tsx)'
 const OLD_PASSWORD = 'Матрица-старый-пароль-7341'
 let oldPasswordHash: Promise<string> | undefined
@@ -849,6 +964,130 @@ const routes: Record<string, Route> = {
     refusal: 404,
     call: async (f, who) => ({ path: `/macros/${await ownMacro(f, who)}/delete` }),
   },
+  // «Оборудование» (issue 14): IT staff; writing off and the import are the curators' and admins'.
+  'GET /equipment': { need: 'equipment.use', refusal: 404 },
+  'GET /equipment/new': { need: 'equipment.use', refusal: 404 },
+  'POST /equipment': {
+    need: 'equipment.use',
+    refusal: 404,
+    call: async () => ({ path: '', form: { inventory_number: `МТР-${unique('').replace(/\D/g, '')}`, kind: 'МФУ' } }),
+  },
+  'GET /equipment/failures': { need: 'equipment.use', refusal: 404 },
+  'GET /equipment/stickers.pdf': {
+    need: 'equipment.use',
+    refusal: 404,
+    call: async (f) => ({ path: `/equipment/stickers.pdf?layout=65&id=${await freshDevice(f)}` }),
+  },
+  'GET /equipment/:id': {
+    need: 'equipment.use',
+    refusal: 404,
+    call: async (f) => ({ path: `/equipment/${await freshDevice(f)}` }),
+  },
+  'GET /equipment/:id/edit': {
+    need: 'equipment.use',
+    refusal: 404,
+    call: async (f) => ({ path: `/equipment/${await freshDevice(f)}/edit` }),
+  },
+  'POST /equipment/:id': {
+    need: 'equipment.use',
+    refusal: 404,
+    call: async (f) => ({
+      path: `/equipment/${await freshDevice(f)}`,
+      form: { inventory_number: `МТР-${unique('').replace(/\D/g, '')}`, kind: 'МФУ', status: 'in_repair' },
+    }),
+  },
+  'POST /equipment/:id/write-off': {
+    need: 'equipment.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/equipment/${await freshDevice(f)}/write-off` }),
+  },
+  'GET /equipment/import': { need: 'equipment.manage', refusal: 404 },
+  'GET /equipment/import/template.xlsx': { need: 'equipment.manage', refusal: 404 },
+  'POST /equipment/import/preview': {
+    need: 'equipment.manage',
+    refusal: 404,
+    call: async () => ({
+      path: '',
+      files: { file: new File([equipmentCsv()], 'matrix.csv', { type: 'text/csv' }) },
+    }),
+  },
+  'POST /equipment/import/confirm': {
+    need: 'equipment.manage',
+    refusal: 404,
+    call: async (f, who) => {
+      const { keepUpload } = await import('#src/import/upload-store.ts')
+      const bytes = new TextEncoder().encode(equipmentCsv())
+      const key = await keepUpload(f.db, who.user?.id ?? 0, 'equipment', { fileName: 'matrix.csv', bytes })
+      return { path: '', form: { key } }
+    },
+  },
+  'POST /tickets/:id/equipment': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 422,
+    call: async (f) => {
+      const id = await freshDevice(f)
+      const device = await f.db
+        .selectFrom('equipment')
+        .select('inventory_number')
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return { path: '', form: { inventory_number: device?.inventory_number ?? '' } }
+    },
+  },
+  // «База знаний» (issue 14): everyone signed in reads the public articles; IT staff write them.
+  'GET /kb': { need: 'signed-in' },
+  'GET /kb/new': { need: 'article.manage', refusal: 404 },
+  'POST /kb': { need: 'article.manage', refusal: 404, call: async () => ({ path: '', form: articleForm() }) },
+  'GET /kb/picker': { need: 'article.manage', refusal: 404 },
+  'GET /kb/:id': { need: 'signed-in', call: async (f) => ({ path: `/kb/${(await freshArticle(f)).id}` }) },
+  'GET /kb/:id/images/:imageId': {
+    need: 'signed-in',
+    call: async (f) => {
+      const article = await freshArticle(f)
+      return { path: `/kb/${article.id}/images/${article.imageId}` }
+    },
+  },
+  'GET /kb/:id/edit': {
+    need: 'article.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/kb/${(await freshArticle(f)).id}/edit` }),
+  },
+  'POST /kb/:id': {
+    need: 'article.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/kb/${(await freshArticle(f)).id}`, form: articleForm() }),
+  },
+  'POST /kb/:id/delete': {
+    need: 'article.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/kb/${(await freshArticle(f)).id}/delete` }),
+  },
+  // «Плановые работы» (issue 14): IT staff see them; curators and admins make, change, pause and run them.
+  'GET /plans': { need: 'plan.view', refusal: 404 },
+  'GET /plans/new': { need: 'plan.manage', refusal: 404 },
+  'POST /plans': { need: 'plan.manage', refusal: 404, call: async (f) => ({ path: '', form: await planFields(f) }) },
+  'POST /plans/preview': {
+    need: 'plan.view',
+    refusal: 404,
+    call: async (f) => ({ path: '', form: await planFields(f) }),
+  },
+  'GET /plans/:id': { need: 'plan.view', refusal: 404, call: async (f) => ({ path: `/plans/${await freshPlan(f)}` }) },
+  'POST /plans/:id': {
+    need: 'plan.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/plans/${await freshPlan(f)}`, form: await planFields(f) }),
+  },
+  'POST /plans/:id/active': {
+    need: 'plan.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/plans/${await freshPlan(f)}/active`, form: { active: '0' } }),
+  },
+  'POST /plans/:id/run': {
+    need: 'plan.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/plans/${await freshPlan(f)}/run` }),
+  },
 
   // Web: destruction of personal data (issue 10).
   'GET /pdn/destruction': { need: 'pdn.destroy', refusal: 404 },
@@ -1122,6 +1361,30 @@ const routes: Record<string, Route> = {
     refusal: 403,
     call: async (f, who) => ({ path: `/api/v1/macros/${await ownMacro(f, who)}/preview?ticket_id=${f.foreign.id}` }),
   },
+  'GET /api/v1/articles': { need: 'signed-in' },
+  'POST /api/v1/articles': {
+    need: 'article.manage',
+    refusal: 403,
+    call: async () => ({ path: '', json: { title: unique('Статья'), body: 'Текст', visibility: 'public' } }),
+  },
+  'GET /api/v1/articles/:id': {
+    need: 'signed-in',
+    call: async (f) => ({ path: `/api/v1/articles/${(await freshArticle(f)).id}` }),
+  },
+  'PATCH /api/v1/articles/:id': {
+    need: 'article.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/articles/${(await freshArticle(f)).id}`, json: { title: unique('Статья') } }),
+  },
+  'DELETE /api/v1/articles/:id': {
+    need: 'article.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/articles/${(await freshArticle(f)).id}` }),
+  },
+  'POST /api/v1/articles/:id/feedback': {
+    need: 'signed-in',
+    call: async (f) => ({ path: `/api/v1/articles/${(await freshArticle(f)).id}/feedback`, json: { helpful: true } }),
+  },
   'POST /api/v1/macros/:id/apply': {
     need: 'macro.use',
     refusal: 403,
@@ -1129,6 +1392,64 @@ const routes: Record<string, Route> = {
       const ticket = await buildTicket(f.db, { categoryId: f.category.id, status: 'in_progress' })
       return { path: `/api/v1/macros/${await ownMacro(f, who)}/apply`, json: { ticket_id: ticket.id } }
     },
+  },
+  'GET /api/v1/plans': { need: 'plan.view', refusal: 403 },
+  'POST /api/v1/plans': {
+    need: 'plan.manage',
+    refusal: 403,
+    call: async (f) => ({ path: '', json: await planJson(f) }),
+  },
+  'POST /api/v1/plans/preview': {
+    need: 'plan.view',
+    refusal: 403,
+    call: async () => ({ path: '', json: { schedule: '0 9 1 * *' } }),
+  },
+  'GET /api/v1/plans/:id': {
+    need: 'plan.view',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/plans/${await freshPlan(f)}` }),
+  },
+  'PATCH /api/v1/plans/:id': {
+    need: 'plan.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/plans/${await freshPlan(f)}`, json: { title: unique('План') } }),
+  },
+  'POST /api/v1/plans/:id/run': {
+    need: 'plan.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/plans/${await freshPlan(f)}/run` }),
+  },
+  'GET /api/v1/equipment': { need: 'equipment.use', refusal: 403 },
+  'POST /api/v1/equipment': {
+    need: 'equipment.use',
+    refusal: 403,
+    call: async () => ({ path: '', json: { inventory_number: `МТР-${unique('').replace(/\D/g, '')}`, kind: 'МФУ' } }),
+  },
+  'GET /api/v1/equipment/failures': {
+    need: 'equipment.use',
+    refusal: 403,
+    call: async () => ({ path: '/api/v1/equipment/failures?from=2026-01-01&to=2026-01-31' }),
+  },
+  'GET /api/v1/equipment/:id': {
+    need: 'equipment.use',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/equipment/${await freshDevice(f)}` }),
+  },
+  'PATCH /api/v1/equipment/:id': {
+    need: 'equipment.use',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/equipment/${await freshDevice(f)}`, json: { room: '101' } }),
+  },
+  'POST /api/v1/equipment/:id/write-off': {
+    need: 'equipment.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/equipment/${await freshDevice(f)}/write-off` }),
+  },
+  'PUT /api/v1/tickets/:id/equipment': {
+    need: 'ticket.update',
+    ticket: 'new',
+    refusal: 403,
+    call: async (f) => ({ path: '', json: { equipment_id: await freshDevice(f) } }),
   },
   'GET /api/v1/categories': { need: 'signed-in' },
   'POST /api/v1/categories': {

@@ -24,6 +24,7 @@ import type { Db } from '#src/db/schema.ts'
 import {
   auditCheckpointSchedule,
   defaultSchedules,
+  duePlansSchedule,
   fileSweepSchedule,
   statsDailySchedule,
 } from '#src/jobs/schedules.ts'
@@ -127,6 +128,7 @@ export async function serve(
           fileSweepSchedule(config.dataDir),
           ticketExportSweepSchedule(config.dataDir),
           statsDailySchedule(config.tzDisplay),
+          duePlansSchedule(config.tzDisplay),
           ...(backups ? [backups] : []),
         ],
         outbox: outboxOptions(config),

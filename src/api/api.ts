@@ -5,12 +5,15 @@ import { authRoutes } from './auth.routes.ts'
 import { categoryRoutes } from './categories.routes.ts'
 import { departmentRoutes } from './departments.routes.ts'
 import type { AppEnv } from './env.ts'
+import { equipmentApiRoutes, ticketEquipmentApiRoutes } from './equipment.routes.ts'
 import { payloadTooLarge } from './errors.ts'
 import { groupRoutes } from './groups.routes.ts'
+import { articleRoutes } from './knowledge.routes.ts'
 import { macroRoutes } from './macros.routes.ts'
 import { meRoutes } from './me.routes.ts'
 import { notificationRoutes, ticketWatchRoutes } from './notifications.routes.ts'
 import { openApiDocument } from './openapi.ts'
+import { planRoutes } from './plans.routes.ts'
 import { ticketLinkApiRoutes } from './ticket-links.routes.ts'
 import { ticketRoutes } from './tickets.routes.ts'
 import { userRoutes } from './users.routes.ts'
@@ -36,6 +39,8 @@ export function createApi(): Hono<AppEnv> {
   api.route('/tickets', ticketWatchRoutes())
   // Issue 13: links and merges of tickets (before the ticket routes too).
   api.route('/tickets', ticketLinkApiRoutes())
+  // Issue 14: which device a ticket is about (before the ticket routes too).
+  api.route('/tickets', ticketEquipmentApiRoutes())
   api.route('/tickets', ticketRoutes())
   api.route('/notifications', notificationRoutes())
   api.route('/users', userRoutes())
@@ -43,6 +48,10 @@ export function createApi(): Hono<AppEnv> {
   api.route('/groups', groupRoutes())
   api.route('/categories', categoryRoutes())
   api.route('/macros', macroRoutes())
+  api.route('/equipment', equipmentApiRoutes())
+  // Issue 14: «База знаний».
+  api.route('/articles', articleRoutes())
+  api.route('/plans', planRoutes())
   api.route('/views', viewRoutes())
   return api
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   channels,
+  equipmentStatuses,
   priorities,
   roles,
   ticketSources,
@@ -8,16 +9,26 @@ import {
   userStatuses,
   webNotificationKinds,
 } from '#src/db/schema.ts'
+import { articleVisibilities } from '#src/knowledge/article-rules.ts'
 import { macroScopes, macroStatuses } from '#src/macros/macro-rules.ts'
 import { linkRelations } from '#src/tickets/ticket-links-store.ts'
 import { auditQuery } from './audit.routes.ts'
 import { loginBody } from './auth.routes.ts'
 import { categoryListQuery, createCategoryBody, updateCategoryBody } from './categories.routes.ts'
 import { createDepartmentBody, departmentListQuery, updateDepartmentBody } from './departments.routes.ts'
+import {
+  createEquipmentBody,
+  equipmentListQuery,
+  failuresQuery,
+  ticketEquipmentBody,
+  updateEquipmentBody,
+} from './equipment.routes.ts'
 import { createGroupBody, updateGroupBody } from './groups.routes.ts'
+import { articleFeedbackBody, articleListQuery, createArticleBody, updateArticleBody } from './knowledge.routes.ts'
 import { applyMacroBody, createMacroBody, macroPreviewQuery, updateMacroBody } from './macros.routes.ts'
 import { totpCodeBody } from './me.routes.ts'
 import { notificationListQuery } from './notifications.routes.ts'
+import { createPlanBody, previewScheduleBody, updatePlanBody } from './plans.routes.ts'
 import { linkBody, mergeBody } from './ticket-links.routes.ts'
 import {
   assignBody,
@@ -103,6 +114,12 @@ export const responseSchemas = {
       .int()
       .nullable()
       .describe('Заявка, с которой объединена эта (эта — её дубликат); иначе null'),
+    equipment_id: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .describe('Оборудование, о котором заявка (выпуск 14): с наклейки или указано сотрудником; иначе null'),
   }),
   Message: z.object({
     id: z.number().int(),
@@ -165,6 +182,25 @@ export const responseSchemas = {
     prev_hash: z.string().nullable(),
     hash: z.string().nullable(),
   }),
+  /** A device of «Оборудование» (issue 14). */
+  Equipment: z.object({
+    id: z.number().int(),
+    inventory_number: z.string(),
+    kind: z.string().describe('Тип: принтер, МФУ, компьютер, …'),
+    model: z.string().nullable(),
+    serial: z.string().nullable(),
+    department_id: z.number().int().nullable(),
+    department_name: z.string().nullable(),
+    room: z.string().nullable(),
+    responsible_id: z.number().int().nullable(),
+    responsible_name: z.string().nullable(),
+    status: z
+      .enum(equipmentStatuses)
+      .describe('in_service — в эксплуатации, in_repair — в ремонте, written_off — списано'),
+    created_at: time,
+    updated_at: time,
+    written_off_at: nullableTime,
+  }),
   /** A canned response («Шаблон ответа»), issue 13. */
   Macro: z.object({
     id: z.number().int(),
@@ -181,6 +217,68 @@ export const responseSchemas = {
     created_by: z.number().int().nullable(),
     created_at: time,
     updated_at: time,
+  }),
+  /** «Плановая работа» (issue 14): a ticket filed on a cron schedule in the hospital's time zone. */
+  Plan: z.object({
+    id: z.number().int(),
+    title: z.string(),
+    description: z.string().describe('Описание заявки с подстановками {{дата}}, {{месяц}}, {{год}}'),
+    category_id: z.number().int(),
+    category_name: z.string().nullable(),
+    group_id: z.number().int(),
+    group_name: z.string().nullable(),
+    priority: z.enum(priorities),
+    schedule: z.string().describe('Пять полей cron во времени больницы (TZ_DISPLAY)'),
+    active: z.boolean().describe('false — приостановлена, заявки по расписанию не создаются'),
+    requester_id: z.number().int().describe('От чьего имени создаются заявки (кто завёл план)'),
+    next_run_at: nullableTime,
+    last_run_at: nullableTime,
+    last_ticket_id: z.number().int().nullable(),
+    created_by: z.number().int().nullable(),
+    created_at: time,
+    updated_at: time,
+  }),
+  /** An article of the knowledge base in a list («База знаний», issue 14). */
+  ArticleSummary: z.object({
+    id: z.number().int(),
+    title: z.string(),
+    excerpt: z.string().describe('Начало текста без разметки Markdown'),
+    category_id: z.number().int().nullable(),
+    category_name: z.string().nullable(),
+    visibility: z
+      .enum(articleVisibilities)
+      .describe('public — всем (бот предлагает её), internal — только сотрудникам ИТ'),
+    helpful_count: z.number().int().describe('Сколько раз ответили «Помогло»'),
+    not_helpful_count: z.number().int().describe('Сколько раз ответили «Нет, создать заявку»'),
+    author_id: z.number().int().nullable(),
+    created_at: time,
+    updated_at: time,
+  }),
+  /** An article of the knowledge base (issue 14): its Markdown, the safe HTML of it, its pictures. */
+  Article: z.object({
+    id: z.number().int(),
+    title: z.string(),
+    excerpt: z.string(),
+    category_id: z.number().int().nullable(),
+    category_name: z.string().nullable(),
+    visibility: z.enum(articleVisibilities),
+    helpful_count: z.number().int(),
+    not_helpful_count: z.number().int(),
+    author_id: z.number().int().nullable(),
+    created_at: time,
+    updated_at: time,
+    body: z.string().describe('Markdown: без HTML; ссылки только http(s) и относительные'),
+    html: z.string().describe('Безопасный HTML текста; картинки — только с нашего сайта'),
+    images: z.array(
+      z.object({
+        id: z.number().int(),
+        file_name: z.string(),
+        mime_type: z.string(),
+        size: z.number().int(),
+        url: z.string().describe('Адрес картинки на сайте: /kb/{id}/images/{imageId}'),
+      }),
+    ),
+    archived_at: z.string().nullable(),
   }),
   /** A saved view of the ticket list (issue 13). */
   SavedView: z.object({
@@ -797,6 +895,180 @@ const operations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/equipment',
+    tag: 'equipment',
+    summary:
+      'Реестр оборудования (сотрудники ИТ): по инвентарному номеру; q — часть инвентарного номера, типа, модели или серийного номера; списанное — только со status=written_off. Чтение журналируется',
+    query: equipmentListQuery,
+    ok: { status: 200, page: 'Equipment' },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/equipment',
+    tag: 'equipment',
+    summary: 'Добавить оборудование (сотрудники ИТ); инвентарный номер уже есть — 409',
+    body: createEquipmentBody,
+    ok: { status: 201, item: 'Equipment' },
+    errors: [403, 409],
+  },
+  {
+    method: 'get',
+    path: '/equipment/failures',
+    tag: 'equipment',
+    summary:
+      '«Оборудование: отказы»: заявки по оборудованию за период (дни больницы, не больше года) — по моделям и по устройствам, больше всего первыми',
+    query: failuresQuery,
+    ok: {
+      status: 200,
+      description:
+        '{ from, to, by_model: [{ kind, model, tickets, devices }], by_device: [{ id, inventory_number, …, tickets }] }',
+    },
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/equipment/{id}',
+    tag: 'equipment',
+    summary: 'Оборудование и его заявки (tickets: id, title, status, priority, created_at, resolved_at), новые первыми',
+    ok: { status: 200, item: 'Equipment' },
+    errors: [403, 404],
+  },
+  {
+    method: 'patch',
+    path: '/equipment/{id}',
+    tag: 'equipment',
+    summary: 'Изменить оборудование (сотрудники ИТ); списанное не меняется — 409',
+    body: updateEquipmentBody,
+    ok: { status: 200, item: 'Equipment' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'post',
+    path: '/equipment/{id}/write-off',
+    tag: 'equipment',
+    summary: 'Списать оборудование (куратор, администратор): уходит из реестра, заявки остаются',
+    ok: { status: 200, item: 'Equipment' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'put',
+    path: '/tickets/{id}/equipment',
+    tag: 'equipment',
+    summary:
+      'О каком оборудовании заявка (сотрудники ИТ): equipment_id или inventory_number; equipment_id: null — ни о каком',
+    body: ticketEquipmentBody,
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'get',
+    path: '/plans',
+    tag: 'plans',
+    summary: 'Плановые работы: сначала активные по времени следующего запуска (сотрудники ИТ)',
+    ok: { status: 200, list: 'Plan' },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/plans',
+    tag: 'plans',
+    summary:
+      'Новая плановая работа (куратор, администратор): заявки создаются от имени вызывающего и направляются группе group_id. Произвольный cron — только администратору (403); чаще раза в час — 422',
+    body: createPlanBody,
+    ok: { status: 201, item: 'Plan' },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/plans/preview',
+    tag: 'plans',
+    summary: 'Пять ближайших запусков расписания до сохранения (UTC)',
+    body: previewScheduleBody,
+    ok: { status: 200, description: '{ schedule, time_zone, runs: string[] }' },
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/plans/{id}',
+    tag: 'plans',
+    summary: 'Плановая работа с последними запусками и их заявками (runs)',
+    ok: { status: 200, description: 'Plan и runs' },
+    errors: [403, 404],
+  },
+  {
+    method: 'patch',
+    path: '/plans/{id}',
+    tag: 'plans',
+    summary:
+      'Изменить плановую работу (куратор, администратор); active: false — приостановить, true — возобновить с ближайшего запуска после текущего момента',
+    body: updatePlanBody,
+    ok: { status: 200, item: 'Plan' },
+    errors: [403, 404],
+  },
+  {
+    method: 'post',
+    path: '/plans/{id}/run',
+    tag: 'plans',
+    summary: '«Запустить сейчас»: создать заявку плана немедленно; расписание не меняется (куратор, администратор)',
+    ok: { status: 201, description: '{ ticket_id, title, group_id, status }' },
+    errors: [403, 404],
+  },
+  {
+    method: 'get',
+    path: '/articles',
+    tag: 'articles',
+    summary:
+      'Статьи базы знаний, которые видит вызывающий (заявителю — только «всем»): по заголовку; с q — все слова, лучшие первыми',
+    query: articleListQuery,
+    ok: { status: 200, list: 'ArticleSummary' },
+    errors: [],
+  },
+  {
+    method: 'post',
+    path: '/articles',
+    tag: 'articles',
+    summary: 'Новая статья (сотрудники ИТ). Картинки загружаются через веб-форму /kb',
+    body: createArticleBody,
+    ok: { status: 201, item: 'Article' },
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/articles/{id}',
+    tag: 'articles',
+    summary: 'Статья: Markdown, безопасный HTML, картинки (внутренняя для заявителя — 404)',
+    ok: { status: 200, item: 'Article' },
+    errors: [404],
+  },
+  {
+    method: 'patch',
+    path: '/articles/{id}',
+    tag: 'articles',
+    summary: 'Изменить статью (сотрудники ИТ)',
+    body: updateArticleBody,
+    ok: { status: 200, item: 'Article' },
+    errors: [403, 404],
+  },
+  {
+    method: 'delete',
+    path: '/articles/{id}',
+    tag: 'articles',
+    summary: 'Удалить статью (в архив: журнал ссылается на неё по номеру; бот её больше не предлагает)',
+    ok: { status: 204 },
+    errors: [403, 404],
+  },
+  {
+    method: 'post',
+    path: '/articles/{id}/feedback',
+    tag: 'articles',
+    summary: 'Ответ на статью: helpful true — «Помогло», false — «Не помогло» (счётчики статьи)',
+    body: articleFeedbackBody,
+    ok: { status: 204 },
+    errors: [404],
+  },
+  {
+    method: 'get',
     path: '/views',
     tag: 'views',
     summary: 'Сохранённые виды списка заявок, которые видит вызывающий: сначала общие, затем свои (сотрудники ИТ)',
@@ -987,9 +1259,21 @@ export function openApiDocument(baseUrl: string): JsonSchema {
     },
     servers: [{ url: `${baseUrl}/api/v1` }],
     security: [{ bearer: [] }, { session: [] }],
-    tags: ['auth', 'me', 'tickets', 'notifications', 'catalogues', 'users', 'audit', 'macros', 'views', 'meta'].map(
-      (name) => ({ name }),
-    ),
+    tags: [
+      'auth',
+      'me',
+      'tickets',
+      'notifications',
+      'catalogues',
+      'users',
+      'audit',
+      'macros',
+      'equipment',
+      'articles',
+      'plans',
+      'views',
+      'meta',
+    ].map((name) => ({ name })),
     paths,
     components: {
       schemas,

@@ -77,6 +77,8 @@ export const createTicketBody = z
     category_id: id,
     priority: z.enum(priorities).optional(),
     requester_id: id.optional(),
+    /** The device it is about (issue 14); its department and room become the ticket's. */
+    equipment_id: id.nullable().optional(),
   })
   .strict()
 
@@ -184,6 +186,7 @@ export function ticketRoutes(): Hono<ApiEnv> {
       categoryId: body.category_id,
       priority: body.priority,
       requesterId: body.requester_id,
+      equipmentId: body.equipment_id,
       idempotencyKey: c.req.header('idempotency-key'),
     })
     return c.json(ticket, 201)

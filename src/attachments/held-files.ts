@@ -53,8 +53,8 @@ export async function discardFiles(db: Db, dataDir: string, sha256s: readonly st
 }
 
 /**
- * Which of these files a row refers to: an attachment, a consent record's scan, or a bot dialogue holding
- * files until it is done.
+ * Which of these files a row refers to: an attachment, a consent record's scan, an article's picture, or a bot
+ * dialogue holding files until it is done.
  */
 export async function referencedFiles(db: Db, sha256s: readonly string[]): Promise<Set<string>> {
   if (sha256s.length === 0) return new Set()
@@ -67,6 +67,9 @@ export async function referencedFiles(db: Db, sha256s: readonly string[]): Promi
     .where('evidence_file', 'in', sha256s)
     .execute()
   for (const row of scans) if (row.evidence_file) found.add(row.evidence_file)
+  // Pictures of the knowledge base's articles (issue 14) live there too.
+  const pictures = await db.selectFrom('article_images').select('sha256').where('sha256', 'in', sha256s).execute()
+  for (const row of pictures) found.add(row.sha256)
   const waiting = await db
     .selectFrom('bot_conversations')
     .select('state')

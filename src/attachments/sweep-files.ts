@@ -57,6 +57,9 @@ export async function sweepFiles(db: Db, dataDir: string, olderThanMs = SWEEP_AF
     .where('evidence_file', 'is not', null)
     .execute()
   for (const row of scans) if (row.evidence_file) candidates.delete(row.evidence_file)
+  // Pictures of the knowledge base's articles (issue 14): hundreds at most, read whole.
+  const pictures = await db.selectFrom('article_images').select('sha256').execute()
+  for (const row of pictures) candidates.delete(row.sha256)
   for (let after = 0; candidates.size > 0; ) {
     const page = await db
       .selectFrom('attachments')

@@ -77,15 +77,23 @@ export const ratingCommentStateSchema = z.object({
 })
 export type RatingCommentState = z.infer<typeof ratingCommentStateSchema>
 
-/** «Новая заявка» (features/new-ticket.ts): category → description with files → urgency. */
+/**
+ * «Новая заявка» (features/new-ticket.ts): category → description with files → (articles of the knowledge base
+ * that may answer it, `suggest`, issue 14) → urgency.
+ */
 export const newTicketStateSchema = z.object({
   flow: z.literal('new_ticket'),
-  step: z.enum(['category', 'describe', 'urgency']),
+  step: z.enum(['category', 'describe', 'suggest', 'urgency']),
   categoryId: id.optional(),
   description: z.string().optional(),
   files: z.array(storedFileSchema),
   /** The album being received: its later items (one update each) join this ticket silently. */
   mediaGroupId: z.string().optional(),
+  /** The articles offered at the `suggest` step (at most three): «Помогло» must name one of them. */
+  articleIds: z.array(id).max(3).optional(),
+  /** Begun from a device's QR sticker (`/start eq_<id>`, issue 14): the device, and how the confirmation names it. */
+  equipmentId: id.optional(),
+  equipmentLabel: z.string().max(400).optional(),
 })
 export type NewTicketState = z.infer<typeof newTicketStateSchema>
 

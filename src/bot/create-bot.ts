@@ -10,6 +10,7 @@ import { findUserByChatId } from '#src/users/user-store.ts'
 import { BotContext } from './context.ts'
 import { account } from './features/account.ts'
 import { cancel } from './features/cancel.ts'
+import { equipmentStart } from './features/equipment-start.ts'
 import { fallback, help } from './features/help.ts'
 import { newTicket } from './features/new-ticket.ts'
 import { reconsent } from './features/reconsent.ts'
@@ -58,6 +59,8 @@ export function createBot(deps: BotDependencies): Bot<BotContext> {
     telegramLink,
     reconsent,
     registrationDecisions,
+    // Issue 14: `/start eq_<id>` from a device's QR sticker, for active people (the rest go on to registration).
+    equipmentStart,
     registration,
     newTicket,
     tickets,

@@ -235,15 +235,41 @@ export const newTicketTexts = {
   askUrgency: 'Насколько срочно?',
   urgencyChosen: (label: string) => `Срочность: ${label}`,
   urgencyPressButton: 'Пожалуйста, выберите срочность кнопкой в сообщении выше — или нажмите «Отмена».',
-  created: (header: string, files: number) =>
+  created: (header: string, files: number, equipment?: string) =>
     [
       header,
       '✅ Заявка создана.',
+      equipment ? `Оборудование: ${equipment}.` : null,
       files > 0 ? `Вложений: ${files}.` : null,
       'Мы сообщим здесь, когда её возьмут в работу. Чтобы дополнить заявку, ответьте на это сообщение.',
     ]
       .filter((line) => line !== null)
       .join('\n'),
+} as const
+
+// ---------------------------------------------------------------- «База знаний» before a ticket (issue 14)
+
+export const articleOfferButtons = {
+  helped: 'Помогло',
+  helpedNumber: (n: number) => `Помогло: № ${n}`,
+  notHelped: 'Нет, создать заявку',
+} as const
+
+export const articleOfferTexts = {
+  intro: 'Возможно, это решается само. Попробуйте:',
+  after: 'Если помогло — нажмите «Помогло», заявку создавать не будем. Если нет — «Нет, создать заявку».',
+  helped: 'Рады, что получилось! Заявку создавать не стали. Если проблема вернётся — нажмите «Новая заявка».',
+  pressButton:
+    'Пожалуйста, ответьте кнопкой в сообщении выше: «Помогло» или «Нет, создать заявку» — или нажмите «Отмена».',
+  answered: 'Ответ учтён.',
+} as const
+
+/** `/start eq_<id>`: a device's QR sticker (issue 14). */
+export const equipmentStartTexts = {
+  about: (device: string, where: string | null) =>
+    [`Заявка об оборудовании: ${device}.`, where ? `Где: ${where}.` : null].filter((line) => line !== null).join('\n'),
+  notFound:
+    'Это оборудование не найдено в реестре или списано. Оформите, пожалуйста, заявку обычным образом — кнопкой «Новая заявка».',
 } as const
 
 // ---------------------------------------------------------------- /login and /revoke (COMPLIANCE.md §1, §5)

@@ -31,12 +31,13 @@ export function registerDemoCommand(program: Command, context: CliContext): void
         import('#src/demo/hospital.ts'),
         import('#src/users/passwords.ts'),
       ])
-      await withDatabase(context.output, async ({ db, actor }) => {
+      await withDatabase(context.output, async ({ config, db, actor }) => {
         const progress = progressBar(context.output, 'Заявки', tickets)
         const result = await generateDemo(db, actor, {
           tickets,
           seed,
           force: opts.force === true,
+          timeZone: config.tzDisplay,
           staffPasswordHash: await hashPassword(password),
           onProgress: (done) => progress.update(done),
           onFinishing: () => {

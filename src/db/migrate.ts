@@ -29,6 +29,9 @@ import * as ticketLinks from './migrations/0028-ticket-links.ts'
 import * as watchersNotifications from './migrations/0029-watchers-notifications.ts'
 import * as savedViews from './migrations/0030-saved-views.ts'
 import * as searchPlaces from './migrations/0031-search-places.ts'
+import * as equipment from './migrations/0032-equipment.ts'
+import * as knowledge from './migrations/0033-knowledge.ts'
+import * as plans from './migrations/0034-plans.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -63,6 +66,9 @@ const migrations: Record<string, Migration> = {
   '0029-watchers-notifications': watchersNotifications,
   '0030-saved-views': savedViews,
   '0031-search-places': searchPlaces,
+  '0032-equipment': equipment,
+  '0033-knowledge': knowledge,
+  '0034-plans': plans,
 }
 
 const provider: MigrationProvider = {

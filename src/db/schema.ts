@@ -143,6 +143,34 @@ export interface TicketsTable {
   rated_at: string | null
   /** The ticket this one was merged into as a duplicate (migration 0028); null when not merged. */
   merged_into_id: Generated<number | null>
+  /** The device the ticket is about (migration 0032): filed from its sticker, or chosen by staff. */
+  equipment_id: Generated<number | null>
+}
+
+export const equipmentStatuses = ['in_service', 'in_repair', 'written_off'] as const
+export type EquipmentStatus = (typeof equipmentStatuses)[number]
+
+/**
+ * «Оборудование» (migration 0032): a device by its inventory number. The responsible person is a user id;
+ * `search_text` is the lower-cased inventory number, type, model and serial (equipment-rules.ts `searchTextOf`).
+ */
+export interface EquipmentTable {
+  id: Generated<number>
+  inventory_number: string
+  /** The type: «Принтер», «МФУ», «Компьютер», … */
+  kind: string
+  model: string | null
+  serial: string | null
+  department_id: number | null
+  room: string | null
+  responsible_id: number | null
+  status: EquipmentStatus
+  search_text: string
+  created_by: number | null
+  created_at: string
+  updated_at: string
+  written_off_at: string | null
+  written_off_by: number | null
 }
 
 export const ticketLinkKinds = ['related', 'parent', 'duplicate'] as const
@@ -547,7 +575,7 @@ export interface SubjectRequestDocumentsTable {
 export interface ImportUploadsTable {
   id: string
   user_id: number
-  kind: 'departments' | 'categories' | 'users'
+  kind: 'departments' | 'categories' | 'users' | 'equipment'
   file_name: string
   content: string
   created_at: string
@@ -618,6 +646,82 @@ export interface MacrosTable {
   updated_at: string
   /** Removed: no longer listed nor usable; the row stays for the journal's references. */
   archived_at: string | null
+}
+
+/** «База знаний» (migration 0033): an article in Markdown, public to requesters or internal to IT staff. */
+export interface ArticlesTable {
+  id: Generated<number>
+  title: string
+  /** Markdown, rendered safely (knowledge/markdown.ts): no HTML, links http(s) or relative only. */
+  body: string
+  /** null: of no category. */
+  category_id: number | null
+  visibility: 'public' | 'internal'
+  author_id: number | null
+  updated_by: number | null
+  /** Times the bot's offer of it was answered «Помогло». */
+  helpful_count: Generated<number>
+  /** Times the offer was answered «Нет, создать заявку». */
+  not_helpful_count: Generated<number>
+  created_at: string
+  updated_at: string
+  /** Removed: no longer listed nor offered; the row stays for the journal's references. */
+  archived_at: string | null
+}
+
+/** A picture uploaded with an article: a content-addressed file in `DATA_DIR/files` (attachments/file-store.ts). */
+export interface ArticleImagesTable {
+  id: Generated<number>
+  article_id: number
+  sha256: string
+  file_name: string
+  mime_type: string
+  size: number
+  created_by: number | null
+  created_at: string
+}
+
+/**
+ * «Плановые работы» (migration 0034, src/plans/): a ticket filed on a cron schedule read in TZ_DISPLAY. Active:
+ * `next_run_at` is the next run's UTC instant, moved on by a compare-and-set; paused: null.
+ */
+export interface PlansTable {
+  id: Generated<number>
+  title: string
+  /** The ticket's description, with placeholders (`{{дата}}`, `{{месяц}}`, `{{год}}`) filled at each run. */
+  description: string
+  category_id: number
+  /** The executor group the tickets go to. */
+  group_id: number
+  priority: Priority
+  /** A five-field cron expression, read in the hospital's time zone. */
+  schedule: string
+  active: Generated<Bool>
+  /** Whose name the tickets are filed in (the curator who made the plan). */
+  requester_id: number
+  next_run_at: string | null
+  last_run_at: string | null
+  last_ticket_id: number | null
+  created_by: number | null
+  created_at: string
+  updated_at: string
+}
+
+/** One run of a plan (migration 0034): due by the schedule (`due_at`) or «Запустить сейчас» (`manual`). */
+export interface PlanRunsTable {
+  id: Generated<number>
+  plan_id: number
+  kind: 'schedule' | 'manual'
+  /** The occurrence the run was due for; null for a manual run. */
+  due_at: string | null
+  /** Later occurrences that passed while the server was down, folded into this one run. */
+  missed: Generated<number>
+  ran_at: string
+  ticket_id: number | null
+  /** Why no ticket was filed (Russian), when none was. */
+  error: string | null
+  /** Who pressed «Запустить сейчас». */
+  actor_id: number | null
 }
 
 /** Saved views of the ticket list (migration 0030): a name and the list's normalised query string. */
@@ -705,7 +809,12 @@ export interface Database {
   stats_daily_days: StatsDailyDaysTable
   stats_daily_dirty: StatsDailyDirtyTable
   macros: MacrosTable
+  equipment: EquipmentTable
   saved_views: SavedViewsTable
+  articles: ArticlesTable
+  article_images: ArticleImagesTable
+  plans: PlansTable
+  plan_runs: PlanRunsTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */
@@ -729,6 +838,11 @@ export type AuditArchive = Selectable<AuditArchivesTable>
 export type Backup = Selectable<BackupsTable>
 export type OutboxRow = Selectable<OutboxTable>
 export type Macro = Selectable<MacrosTable>
+export type Equipment = Selectable<EquipmentTable>
 export type SavedView = Selectable<SavedViewsTable>
 export type Job = Selectable<JobsTable>
 export type WebNotification = Selectable<WebNotificationsTable>
+export type Article = Selectable<ArticlesTable>
+export type ArticleImage = Selectable<ArticleImagesTable>
+export type Plan = Selectable<PlansTable>
+export type PlanRun = Selectable<PlanRunsTable>

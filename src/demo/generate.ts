@@ -15,12 +15,15 @@ import type {
   UsersTable,
 } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { addDemoEquipment } from '#src/equipment/demo-equipment.ts'
 import { DomainError } from '#src/errors.ts'
+import { addDemoPlans } from '#src/plans/demo-plans.ts'
 import { getSetting, type SettingValue } from '#src/settings/settings.ts'
 import { computeDeadlines } from '#src/tickets/rules.ts'
 import { indexedDescription } from '#src/tickets/ticket-search.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { blankUser } from '#src/users/user-store.ts'
+import { addDemoArticles } from './articles.ts'
 import { asBulkLoad, bulkWriter, type SearchRow } from './bulk.ts'
 import {
   cancelReasons,
@@ -58,6 +61,8 @@ export interface DemoOptions {
   onProgress?: (done: number, total: number) => void
   /** Every ticket is written; the indexes are being built and the tables analyzed. */
   onFinishing?: () => void
+  /** TZ_DISPLAY, in which the demo's plans («Плановые работы») run; Moscow unless given. */
+  timeZone?: string
 }
 
 export interface DemoResult {
@@ -163,6 +168,11 @@ async function generateInTransaction(
     const deadlines = await getSetting(tx, 'tickets.deadlines')
     const context = { reference, staff, requesters, deadlines, existingTickets }
     const written = await createTickets(tx, random, context, options)
+    await addDemoPlans(tx, { ...reference, curators: staff.curators }, options.timeZone ?? 'Europe/Moscow')
+    // Issue 14: «База знаний», twenty articles (demo/articles.ts).
+    await addDemoArticles(tx, { categories: reference.categories, authorId: staff.curators[0]?.id ?? null })
+    // Issue 14: «Оборудование», 300 devices, some of the newest tickets about them (equipment/demo-equipment.ts).
+    await addDemoEquipment(tx, { departments: reference.departments.filter((d) => d.name !== IT_DEPARTMENT) })
     if (dialectOf(tx) === 'postgres') {
       for (const table of ['users', 'tickets'] as const) {
         await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(

@@ -8,7 +8,7 @@ import { DomainError } from '#src/errors.ts'
  * keep (dates of birth, passports), and what we do not need must not be loaded by accident.
  */
 
-export const importKinds = ['departments', 'categories', 'users'] as const
+export const importKinds = ['departments', 'categories', 'users', 'equipment'] as const
 export type ImportKind = (typeof importKinds)[number]
 
 /** «Импорт …»: the kind in the genitive, for the journal and the console. */
@@ -16,6 +16,7 @@ export const kindTitles: Record<ImportKind, string> = {
   departments: 'отделений',
   categories: 'категорий',
   users: 'пользователей',
+  equipment: 'оборудования',
 }
 
 export interface ColumnSpec<F extends string = string> {
@@ -30,6 +31,15 @@ export interface ColumnSpec<F extends string = string> {
 
 export type UserField = 'full_name' | 'department' | 'position' | 'phone' | 'employee_number' | 'telegram_id' | 'room'
 export type DepartmentField = 'name' | 'sort_order'
+export type EquipmentField =
+  | 'inventory_number'
+  | 'kind'
+  | 'model'
+  | 'serial'
+  | 'department'
+  | 'room'
+  | 'responsible'
+  | 'status'
 export type CategoryField =
   | 'name'
   | 'parent'
@@ -132,8 +142,57 @@ const categoryColumns: readonly ColumnSpec<CategoryField>[] = [
   { field: 'sort_order', header: 'Порядок', aliases: ['Sort order', 'Order'], required: false, example: '' },
 ]
 
+/** «Оборудование» (issue 14): the accounting export's columns, as 1С names them, and ours. */
+export const equipmentColumns: readonly ColumnSpec<EquipmentField>[] = [
+  {
+    field: 'inventory_number',
+    header: 'Инвентарный номер',
+    aliases: ['Инв. №', 'Инв. номер', 'Инвентарный №', 'Инв номер', 'Inventory number'],
+    required: true,
+    example: '0101340012',
+  },
+  {
+    field: 'kind',
+    header: 'Тип',
+    aliases: ['Вид', 'Тип оборудования', 'Вид оборудования', 'Наименование', 'Type'],
+    required: false,
+    example: 'Принтер',
+  },
+  { field: 'model', header: 'Модель', aliases: ['Марка', 'Model'], required: false, example: 'HP LaserJet M404dn' },
+  {
+    field: 'serial',
+    header: 'Серийный номер',
+    aliases: ['Заводской номер', 'Зав. №', 'Серийный №', 'S/N', 'Serial', 'Serial number'],
+    required: false,
+    example: 'PHCBB12345',
+  },
+  {
+    field: 'department',
+    header: 'Отделение',
+    aliases: ['Подразделение', 'Department'],
+    required: false,
+    example: 'Хирургическое отделение',
+  },
+  { field: 'room', header: 'Кабинет', aliases: ['Помещение', 'Room'], required: false, example: '214' },
+  {
+    field: 'responsible',
+    header: 'Ответственный',
+    aliases: ['МОЛ', 'Материально ответственное лицо', 'Ответственное лицо', 'Responsible'],
+    required: false,
+    example: '',
+  },
+  {
+    field: 'status',
+    header: 'Состояние',
+    aliases: ['Статус', 'Status'],
+    required: false,
+    example: 'В эксплуатации',
+  },
+]
+
 export function columnsOf(kind: ImportKind): readonly ColumnSpec[] {
   if (kind === 'users') return userColumns
+  if (kind === 'equipment') return equipmentColumns
   if (kind === 'departments') return departmentColumns
   return categoryColumns
 }

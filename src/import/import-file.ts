@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import { audit } from '#src/audit/journal.ts'
 import type { Db } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
+import { EQUIPMENT_MANAGERS_ONLY } from '#src/equipment/equipment-access.ts'
+import { planEquipment } from '#src/equipment/plan-equipment.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
 import type { Action } from '#src/users/permissions.ts'
@@ -33,6 +35,8 @@ const permissions: Record<ImportKind, { action: Action; refusal: string; pdn: bo
   departments: { action: 'department.manage', refusal: 'Нет прав изменять список отделений', pdn: false },
   categories: { action: 'category.manage', refusal: 'Нет прав изменять категории', pdn: false },
   users: { action: 'user.create', refusal: 'Нет прав создавать пользователей', pdn: true },
+  // Planning reads people to find the responsible ones by табельный номер or ФИО.
+  equipment: { action: 'equipment.manage', refusal: EQUIPMENT_MANAGERS_ONLY, pdn: true },
 }
 
 /**
@@ -82,6 +86,7 @@ export async function importFile(db: Db, actor: Actor, input: ImportInput): Prom
 
 function planner(kind: ImportKind) {
   if (kind === 'users') return planUsers
+  if (kind === 'equipment') return planEquipment
   if (kind === 'departments') return planDepartments
   return planCategories
 }

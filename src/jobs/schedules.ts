@@ -4,6 +4,7 @@ import { writeCheckpoint } from '#src/audit/checkpoints.ts'
 import type { Db } from '#src/db/schema.ts'
 import { recordDueDestructions } from '#src/pdn/destruction-due.ts'
 import { remindSubjectRequests } from '#src/pdn/remind-subject-requests.ts'
+import { runDuePlans } from '#src/plans/run-due-plans.ts'
 import { refreshStatsDaily } from '#src/stats/daily-summary.ts'
 import { autoCloseResolved } from '#src/tickets/auto-close.ts'
 import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
@@ -68,4 +69,13 @@ export function fileSweepSchedule(dataDir: string): Schedule {
  */
 export function statsDailySchedule(tz: string): Schedule {
   return { name: 'stats-daily', everyMs: 10_000, run: (db) => refreshStatsDaily(db, tz) }
+}
+
+/**
+ * «Плановые работы» (src/plans/): the tickets of plans that fell due, each claimed by a compare-and-set so that
+ * two instances never file one twice. Every minute, and at the start of the lease holder: a run missed while the
+ * server was down is filed then, once.
+ */
+export function duePlansSchedule(tz: string): Schedule {
+  return { name: 'plans-due', everyMs: 60_000, run: (db) => runDuePlans(db, tz) }
 }

@@ -14,6 +14,7 @@ import { z } from 'zod'
  *   k:<id>                         new ticket: category picked
  *   k:p:<parentId|0>:<page>        new ticket: a page of categories (0 = the top level)
  *   u:<urgency>                    new ticket: normal | high | critical
+ *   b:ok:<articleId> | b:no        new ticket: an article offered helped («Помогло»), or not («Нет, создать заявку»)
  *   x                              cancel the dialogue
  *   w:yes | w:no                   /revoke: withdraw consent, or not
  *   a:<textId>:yes | a:<textId>:no a new consent text: agree again, or not (a withdrawal)
@@ -37,6 +38,8 @@ export const callbackSchemas = {
     z.coerce.number().int().min(0).max(10_000),
   ]),
   urgency: z.tuple([z.literal('u'), z.enum(['normal', 'high', 'critical'])]),
+  articleHelped: z.tuple([z.literal('b'), z.literal('ok'), id]),
+  articleNotHelped: z.tuple([z.literal('b'), z.literal('no')]),
   cancel: z.tuple([z.literal('x')]),
   withdraw: z.tuple([z.literal('w'), z.enum(['yes', 'no'])]),
   reconsent: z.tuple([z.literal('a'), id, z.enum(['yes', 'no'])]),
@@ -66,6 +69,8 @@ export const callback = {
   category: (categoryId: number) => `k:${categoryId}`,
   categoryPage: (parentId: number, page: number) => `k:p:${parentId}:${page}`,
   urgency: (urgency: 'normal' | 'high' | 'critical') => `u:${urgency}`,
+  articleHelped: (articleId: number) => `b:ok:${articleId}`,
+  articleNotHelped: () => 'b:no',
   cancel: () => 'x',
   withdraw: (answer: 'yes' | 'no') => `w:${answer}`,
   reconsent: (consentTextId: number, answer: 'yes' | 'no') => `a:${consentTextId}:${answer}`,

@@ -36,6 +36,13 @@ export interface CreateTicketInput {
   idempotencyKey?: string
   /** Files of the description (photos, documents, an album), already stored (attachments/file-store.ts). */
   attachments?: readonly StoredFile[]
+  /**
+   * The device it is about (issue 14: filed from its QR sticker): it must exist and not be written off; its
+   * department and room are the ticket's unless given.
+   */
+  equipmentId?: number | null
+  /** The executor group it goes to; default: the category's (a plan's tickets go to the plan's group). */
+  groupId?: number
 }
 
 /** Files a ticket, routes it to the category's group and tells the requester and the group. */
@@ -127,16 +134,20 @@ async function create(
   if (category?.active !== 1) {
     throw new DomainError('validation', 'Категория не найдена или отключена')
   }
-  const departmentId = input.departmentId === undefined ? requester.department_id : input.departmentId
+  const device = await equipmentOf(tx, input.equipmentId)
+  const departmentId =
+    input.departmentId === undefined ? (device ? device.department_id : requester.department_id) : input.departmentId
   if (departmentId !== null && departmentId !== requester.department_id) {
     const department = await tx.selectFrom('departments').select('id').where('id', '=', departmentId).executeTakeFirst()
     if (!department) throw new DomainError('validation', 'Отделение не найдено')
   }
-  const location = input.location === undefined ? requester.room : input.location?.trim() || null
+  const location =
+    input.location === undefined ? (device ? device.room : requester.room) : input.location?.trim() || null
   if (location !== null && textLength(location) > limits.location) {
     throw new DomainError('validation', `Поле «Расположение» длиннее ${limits.title} символов`)
   }
 
+  const groupId = input.groupId ?? category.default_group_id
   const at = now()
   const priority = input.priority ?? category.default_priority
   const deadlines = computeDeadlines(at, priority, category, await getSetting(tx, 'tickets.deadlines'))
@@ -150,7 +161,7 @@ async function create(
       status: 'new',
       requester_id: requester.id,
       assignee_id: null,
-      group_id: category.default_group_id,
+      group_id: groupId,
       department_id: departmentId,
       location,
       source: sourceOfChannel(actor.channel),
@@ -170,6 +181,7 @@ async function create(
       rating: null,
       rating_comment: null,
       rated_at: null,
+      equipment_id: device?.id ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow()
@@ -203,17 +215,31 @@ async function create(
       priorityLabel: priorityLabels[priority],
       source: ticket.source,
       ...(files.length > 0 ? { attachments: files.length } : {}),
+      ...(device ? { equipmentId: device.id } : {}),
     },
   )
   // Filed in the chat by the requester: the bot's own confirmation is that notice.
   if (!(actor.channel === 'bot' && !onBehalf)) {
     await notifyUsers(tx, [requester.id], { kind: 'ticket_created', ticketId: ticket.id })
   }
-  if (category.default_group_id !== null) {
-    const members = await activeGroupStaff(tx, category.default_group_id)
+  if (groupId !== null) {
+    const members = await activeGroupStaff(tx, groupId)
     await notifyUsers(tx, othersThan(actor, ...members), { kind: 'ticket_new_for_group', ticketId: ticket.id })
   }
   return ticket
+}
+
+/** The device a new ticket is about (issue 14), if any: one that exists and is not written off. */
+async function equipmentOf(tx: Tx, equipmentId: number | null | undefined) {
+  if (equipmentId === undefined || equipmentId === null) return undefined
+  const device = await tx
+    .selectFrom('equipment')
+    .select(['id', 'status', 'department_id', 'room'])
+    .where('id', '=', equipmentId)
+    .executeTakeFirst()
+  if (!device) throw new DomainError('validation', 'Оборудование не найдено')
+  if (device.status === 'written_off') throw new DomainError('validation', 'Оборудование списано')
+  return device
 }
 
 /**
@@ -252,6 +278,8 @@ function requestHash(actor: Actor, input: CreateTicketInput): string {
     requesterId: input.requesterId ?? actor.id,
     departmentId: input.departmentId === undefined ? 'default' : input.departmentId,
     location: input.location === undefined ? 'default' : input.location,
+    // Only when given, so that the keys of requests from before issue 14 hash as they did.
+    ...(input.equipmentId ? { equipmentId: input.equipmentId } : {}),
     attachments: (input.attachments ?? []).map((file) => [file.sha256, file.fileName, file.mimeType]),
   }
   return createHash('sha256').update(JSON.stringify(request)).digest('hex')

@@ -53,6 +53,8 @@ export interface TicketDetail {
   links: TicketLinkView[]
   /** Duplicates merged into it: their messages are among `messages`, their messages' files among `attachments`. */
   merged: MergedTicketView[]
+  /** The device it is about (issue 14: filed from a sticker, or chosen by staff); absent or null: none. */
+  equipment?: { id: number; inventory_number: string; kind: string; model: string | null } | null
 }
 
 /** Timeline entries for IT's eyes only: staff notes and the deadline bookkeeping. */
@@ -86,6 +88,10 @@ const personById = prepared((db, p: { id: number }) =>
 
 const departmentById = prepared((db, p: { id: number }) =>
   db.selectFrom('departments').select(['id', 'name']).where('id', '=', p.id),
+)
+
+const equipmentById = prepared((db, p: { id: number }) =>
+  db.selectFrom('equipment').select(['id', 'inventory_number', 'kind', 'model']).where('id', '=', p.id),
 )
 
 const categoryById = prepared((db, p: { id: number }) =>
@@ -188,7 +194,20 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       // Duplicates merged into this ticket (issue 13): their conversation on its timeline, and its links.
       const joined = await withMerged(tx, ticket.id, internal, { messages, attachments })
       const links = await ticketLinksFor(tx, actor, ticket.id)
-      return { ticket: shownTicket, requester, assignee, category, department, events, watchers, ...joined, links }
+      const equipment =
+        ticket.equipment_id === null ? null : ((await equipmentById.first(tx, { id: ticket.equipment_id })) ?? null)
+      return {
+        ticket: shownTicket,
+        requester,
+        assignee,
+        category,
+        department,
+        events,
+        watchers,
+        ...joined,
+        links,
+        equipment,
+      }
     }),
   )
 }

@@ -53,6 +53,13 @@ const table: Record<Action, Row> = {
   'saved_view.share': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'macro.use': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
   'macro.manage_shared': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
+  'equipment.use': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
+  'equipment.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
+  'article.manage': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
+  'article.view_internal': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
+  'plan.view': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
+  'plan.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
+  'plan.raw_cron': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
 }
 
 const allRoles: readonly Role[] = ['requester', 'executor', 'curator', 'admin']

@@ -48,6 +48,20 @@ export type Action =
   | 'macro.use'
   /** Canned responses shared with a group or with all IT staff: create, edit, remove (curator, admin). */
   | 'macro.manage_shared'
+  /** «Оборудование»: see the registry, add and edit devices, link tickets to them, print stickers (IT staff). */
+  | 'equipment.use'
+  /** «Оборудование»: write a device off, import the accounting export (curator, admin). */
+  | 'equipment.manage'
+  /** «База знаний»: write, edit and remove articles, insert them into replies (IT staff). */
+  | 'article.manage'
+  /** «База знаний»: read internal articles too (IT staff); public ones are everyone's. */
+  | 'article.view_internal'
+  /** «Плановые работы»: see the plans, their runs and tickets (IT staff). */
+  | 'plan.view'
+  /** «Плановые работы»: create, edit, pause, run now (curator, admin). */
+  | 'plan.manage'
+  /** «Плановые работы»: a schedule in raw cron rather than one of the presets (admin). */
+  | 'plan.raw_cron'
 
 /** The parts of a ticket that permissions look at. */
 export interface TicketSubject {
@@ -98,6 +112,13 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   'saved_view.share': (a) => a.role === 'curator',
   'macro.use': staff,
   'macro.manage_shared': (a) => a.role === 'curator',
+  'equipment.use': staff,
+  'equipment.manage': (a) => a.role === 'curator',
+  'article.manage': staff,
+  'article.view_internal': staff,
+  'plan.view': staff,
+  'plan.manage': (a) => a.role === 'curator',
+  'plan.raw_cron': () => false,
 }
 
 /**

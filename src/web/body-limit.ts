@@ -21,8 +21,11 @@ import { visitorOf } from './web.tsx'
 /** A form of fields (the longest is a 10 000-character description, up to 4 bytes each in UTF-8 and %-encoded). */
 export const FORM_BODY_LIMIT = 64 * 1024
 
-/** The forms that carry files: a new ticket, a message on a ticket, and an import file (issue 11, checked by the route: 10 MB). */
-const UPLOAD_ROUTE = /^\/(tickets\/(new|[^/]+\/messages)|users\/import\/preview)$/
+/**
+ * The forms that carry files: a new ticket, a message on a ticket, an import file (issue 11, checked by the route:
+ * 10 MB), and an article of the knowledge base with its pictures (issue 14: `/kb`, `/kb/<id>`).
+ */
+const UPLOAD_ROUTE = /^\/(tickets\/(new|[^/]+\/messages)|users\/import\/preview|kb(\/[^/]+)?)$/
 
 /** Issue 10: a consent's scan (10 MB, checked by the route), and a consent text (50 000 characters, %-encoded). */
 const CONSENT_ROUTE = /^\/(users\/[^/]+\/consent\/(paper|withdraw)|settings\/consent)$/

@@ -40,11 +40,13 @@ const assets = new Map<string, Asset>([
   ['app.js', load(path.join(here, 'static/app.js'), 'text/javascript; charset=utf-8')],
   // Canned replies on the ticket page: loaded there only, where the staff member has macros (macro-picker.tsx).
   ['macros.js', load(path.join(here, 'static/macros.js'), 'text/javascript; charset=utf-8')],
+  // «Вставить статью» on the ticket page (issue 14, views/knowledge.tsx `ArticlePicker`): IT staff only.
+  ['kb-picker.js', load(path.join(here, 'static/kb-picker.js'), 'text/javascript; charset=utf-8')],
   ['favicon.svg', load(path.join(here, 'static/favicon.svg'), 'image/svg+xml')],
   ['htmx.min.js', load(require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8')],
 ])
 
-export type AssetName = 'app.css' | 'app.js' | 'macros.js' | 'favicon.svg' | 'htmx.min.js'
+export type AssetName = 'app.css' | 'app.js' | 'macros.js' | 'kb-picker.js' | 'favicon.svg' | 'htmx.min.js'
 
 /** `/static/app.css?v=…`: a new content is a new URL. */
 export function assetUrl(name: AssetName): string {

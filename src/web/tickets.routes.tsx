@@ -7,6 +7,7 @@ import { listCategories } from '#src/categories/category-store.ts'
 import { type Db, type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
+import { reportedEquipment } from '#src/equipment/reported-equipment.ts'
 import { parseId } from '#src/format/ids.ts'
 import { listGroups } from '#src/groups/group-store.ts'
 import { applyMacro } from '#src/macros/apply-macro.ts'
@@ -33,6 +34,7 @@ import { viewTicket } from '#src/tickets/view-ticket.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { attempt, FormProblem } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
+import { ticketEquipmentRoutes } from './equipment.routes.tsx'
 import { readForm } from './forms.ts'
 import { t } from './i18n.ts'
 import { activeStaff } from './lookups.ts'
@@ -174,8 +176,15 @@ export function ticketRoutes(): Hono<WebEnv> {
 
   routes.get('/new', async (c) => {
     const { db } = c.get('deps')
+    // Issue 14: from a device's sticker (`?equipment=<id>`), the form names the device and carries it.
+    const equipmentId = parseId(c.req.query('equipment'))
+    const equipment = equipmentId === undefined ? undefined : await reportedEquipment(db, equipmentId)
     return c.html(
-      <NewTicketPage {...(await newTicketProps(c))} categories={await listCategories(db, { activeOnly: true })} />,
+      <NewTicketPage
+        {...(await newTicketProps(c))}
+        categories={await listCategories(db, { activeOnly: true })}
+        equipment={equipment}
+      />,
     )
   })
 
@@ -209,6 +218,7 @@ export function ticketRoutes(): Hono<WebEnv> {
             priority: values.priority,
             requesterId: values.requester,
             attachments,
+            equipmentId: form.id('equipment'),
             // The form's once-token is the API's Idempotency-Key too: even a repeat the once-guard let through
             // (its first request failed after the commit) files nothing twice.
             idempotencyKey: form.text(ONCE_FIELD, 64),
@@ -228,6 +238,7 @@ export function ticketRoutes(): Hono<WebEnv> {
             {...props}
             categories={await listCategories(db, { activeOnly: true })}
             values={{ ...values, requesterLabel }}
+            equipment={await equipmentOfForm(db, form.id('equipment'))}
             error={message}
           />,
           422,
@@ -241,6 +252,11 @@ export function ticketRoutes(): Hono<WebEnv> {
   routes.route('/', ticketFileRoutes())
   routes.route('/', ticketLiveRoutes())
   routes.route('/', ticketLinkRoutes(renderTicket))
+  // Issue 14: which device the ticket is about (the side panel's form).
+  routes.route(
+    '/',
+    ticketEquipmentRoutes((c, id, message) => renderTicket(c, id, { errors: { equipment: message } }, 422)),
+  )
 
   routes.get('/:id', async (c) => {
     // Opened: what the person's notifications said of it is read (issue 13), before the bell is drawn.
@@ -393,6 +409,11 @@ async function ticketViewProps(
     now: now(),
     tz: config.tzDisplay,
   }
+}
+
+/** The device a refused form carried (issue 14), to show it again. */
+async function equipmentOfForm(db: Db, id: number | undefined) {
+  return id === undefined ? undefined : reportedEquipment(db, id)
 }
 
 async function newTicketProps(c: WebContext) {

@@ -17,8 +17,10 @@ import { consentTextRoutes } from './consent-texts.routes.tsx'
 import { csrfToken } from './csrf.ts'
 import { dashboardRoutes } from './dashboard.routes.tsx'
 import { departmentRoutes } from './departments.routes.tsx'
+import { equipmentRoutes } from './equipment.routes.tsx'
 import { groupRoutes } from './groups.routes.tsx'
 import { inLanguage, type Language, t } from './i18n.ts'
+import { knowledgeRoutes } from './knowledge.routes.tsx'
 import { liveListRoutes } from './live-list.routes.tsx'
 import { macroRoutes } from './macros.routes.tsx'
 import { notificationRoutes } from './notifications.routes.tsx'
@@ -27,6 +29,7 @@ import { passwordSetRoutes } from './password-set.routes.tsx'
 import { accessListRoutes, pdnHubRoutes } from './pdn-access.routes.tsx'
 import { destructionActRoutes, destructionRoutes } from './pdn-destruction.routes.tsx'
 import { peopleRoutes } from './people.routes.tsx'
+import { planRoutes } from './plans.routes.tsx'
 import { profileRoutes } from './profile.routes.tsx'
 import { registrationRoutes } from './registrations.routes.tsx'
 import { settingsRoutes } from './settings.routes.tsx'
@@ -91,6 +94,11 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/departments', departmentRoutes())
   web.route('/groups', groupRoutes())
   web.route('/macros', macroRoutes())
+  // Issue 14: «Оборудование» (the registry, stickers, failures, import).
+  web.route('/equipment', equipmentRoutes())
+  // Issue 14: «База знаний», for everyone signed in (writing for IT staff).
+  web.route('/kb', knowledgeRoutes())
+  web.route('/plans', planRoutes())
   web.route('/pdn/destruction', destructionRoutes())
   web.route('/pdn/acts', destructionActRoutes())
   // Issue 10: settings (after /settings/consent) and the «ПДн» hub with the list of people with access.

@@ -61,6 +61,10 @@ export const MAIN_PAGES: readonly string[] = [
   '/departments',
   '/groups',
   '/macros',
+  '/equipment',
+  '/equipment/failures',
+  '/kb',
+  '/plans',
   '/notifications',
   '/tickets/views',
 ]

@@ -8,10 +8,11 @@ import { type BotButton, type BotMessage, enqueueBotMessage } from '#src/notify/
 import { createTicket } from '#src/tickets/create-ticket.ts'
 import { limits, textLength } from '#src/tickets/rules.ts'
 import { actorFromUser } from '#src/users/actor.ts'
+import { answerArticleOffer, offerArticles } from '../article-offer.ts'
 import type { BotContext } from '../context.ts'
 import type { NewTicketState } from '../conversation-store.ts'
 import { preparedFiles, reportFileProblems } from '../download-files.ts'
-import { buttons, isButton, keyboards, newTicketTexts, texts, urgencyLabels } from '../texts.ts'
+import { articleOfferTexts, buttons, isButton, keyboards, newTicketTexts, texts, urgencyLabels } from '../texts.ts'
 
 /**
  * «Новая заявка» / `/new` (PRODUCT.md §4): category (buttons; a parent with active children opens
@@ -104,6 +105,7 @@ newTicket.callbackQuery(/^u:/, async (ctx) => {
     categoryId: category.id,
     priority: priorityFor(urgency, category.default_priority),
     attachments: state.files,
+    equipmentId: state.equipmentId,
   })
   // Items of the album still on their way (one update each) join this ticket instead of being asked about.
   if (state.mediaGroupId !== undefined) {
@@ -115,10 +117,37 @@ newTicket.callbackQuery(/^u:/, async (ctx) => {
   }
   // Tied to the ticket: a Telegram reply to the confirmation lands in it (telegram_messages).
   const confirmation = {
-    text: newTicketTexts.created(ticketHeader(ticket), state.files.length),
+    text: newTicketTexts.created(ticketHeader(ticket), state.files.length, state.equipmentLabel),
     keyboard: keyboards.mainMenu,
   }
   await enqueueBotMessage(ctx.tx, ctx.chatKey, confirmation, { ticketId: ticket.id, userId: person.id })
+})
+
+/** Issue 14: the answer to the articles offered after the description (bot/article-offer.ts). */
+newTicket.callbackQuery(/^b:/, async (ctx) => {
+  const parsed = parseCallback(ctx.callbackQuery.data)
+  const state = await ctx.conversation.get()
+  const helpedId = parsed?.kind === 'articleHelped' ? parsed.parts[2] : undefined
+  if (
+    (parsed?.kind !== 'articleHelped' && parsed?.kind !== 'articleNotHelped') ||
+    ctx.person?.status !== 'active' ||
+    state?.flow !== 'new_ticket' ||
+    state.step !== 'suggest' ||
+    (helpedId !== undefined && !state.articleIds?.includes(helpedId))
+  ) {
+    ctx.answerLater(texts.staleButton)
+    return
+  }
+  ctx.answerLater()
+  await answerArticleOffer(ctx, state, helpedId)
+  if (helpedId !== undefined) {
+    // It helped: nothing is filed; the files the description brought are left to the daily sweep.
+    await ctx.conversation.clear()
+    await ctx.say({ text: articleOfferTexts.helped, keyboard: keyboards.mainMenu })
+    return
+  }
+  await ctx.conversation.set({ ...state, step: 'urgency' })
+  await ctx.say(urgencyQuestion())
 })
 
 /** Messages during the dialogue: the description and its files, or a reminder of the step. */
@@ -160,6 +189,14 @@ newTicket.on('message', async (ctx, next) => {
     case 'describe':
       await describe(ctx, grown, { sameAlbum, gotFiles: prepared.files.length > 0, told })
       return
+    case 'suggest':
+      if (sameAlbum || prepared.files.length > 0 || words !== '') {
+        await ctx.conversation.set(grown)
+        if (!sameAlbum) await ctx.say({ text: `${newTicketTexts.added} ${articleOfferTexts.pressButton}` })
+        return
+      }
+      if (!told) await ctx.say({ text: articleOfferTexts.pressButton })
+      return
     case 'urgency':
       if (sameAlbum || prepared.files.length > 0 || words !== '') {
         await ctx.conversation.set(grown)
@@ -180,6 +217,19 @@ async function beginNewTicket(ctx: BotContext): Promise<void> {
   await showCategories(ctx, { parentId: 0, page: 0 })
 }
 
+/** «Новая заявка» about a device, from its QR sticker (issue 14, features/equipment-start.ts). */
+export async function beginNewTicketAbout(ctx: BotContext, device: { id: number; label: string }): Promise<void> {
+  if (ctx.person?.status !== 'active') return
+  await ctx.conversation.set({
+    flow: 'new_ticket',
+    step: 'category',
+    files: [],
+    equipmentId: device.id,
+    equipmentLabel: device.label,
+  })
+  await showCategories(ctx, { parentId: 0, page: 0 })
+}
+
 async function describe(
   ctx: BotContext,
   state: NewTicketState,
@@ -192,6 +242,8 @@ async function describe(
     else if (!got.told) await ctx.say({ text: newTicketTexts.descriptionExpected })
     return
   }
+  // Issue 14: articles of the knowledge base that may answer it first; none fits — the urgency, as ever.
+  if (await offerArticles(ctx, state)) return
   await ctx.conversation.set({ ...state, step: 'urgency' })
   await ctx.say(urgencyQuestion())
 }

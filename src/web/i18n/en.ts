@@ -4,12 +4,15 @@ import { enCommon } from './en-common.ts'
 import { enConsent } from './en-consent.ts'
 import { enCurator } from './en-curator.ts'
 import { enDestruction } from './en-destruction.ts'
+import { enEquipment } from './en-equipment.ts'
 import { enExport } from './en-export.ts'
 import { enImport } from './en-import.ts'
+import { enKnowledge } from './en-knowledge.ts'
 import { enLdap } from './en-ldap.ts'
 import { enMacros } from './en-macros.ts'
 import { enNotifications } from './en-notifications.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
+import { enPlans } from './en-plans.ts'
 import { enPolish } from './en-polish.ts'
 import { enSettings } from './en-settings.ts'
 import { enStats } from './en-stats.ts'
@@ -49,9 +52,12 @@ export const en: Readonly<Record<string, string>> = {
   ...enWorkspace,
   ...enTheme,
   ...enMacros,
+  ...enEquipment,
   ...enTicketLinks,
   ...enNotifications,
+  ...enKnowledge,
   ...enViews,
+  ...enPlans,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

@@ -14,6 +14,9 @@ export type Section =
   | 'tickets'
   | 'new'
   | 'macros'
+  | 'equipment'
+  | 'kb'
+  | 'plans'
   | 'registrations'
   | 'categories'
   | 'departments'
@@ -46,6 +49,9 @@ const navigation: ReadonlyArray<{ section: Section; href: string; label: string;
   { section: 'tickets', href: '/tickets', label: msg('Заявки') },
   { section: 'new', href: '/tickets/new', label: msg('Новая заявка') },
   { section: 'macros', href: '/macros', label: msg('Шаблоны ответов'), roles: staffRoles },
+  { section: 'equipment', href: '/equipment', label: msg('Оборудование'), roles: staffRoles },
+  { section: 'kb', href: '/kb', label: msg('База знаний') },
+  { section: 'plans', href: '/plans', label: msg('Плановые работы'), roles: staffRoles },
   { section: 'registrations', href: '/registrations', label: msg('Регистрации'), roles: curatorRoles },
   { section: 'categories', href: '/categories', label: msg('Категории'), roles: curatorRoles },
   { section: 'departments', href: '/departments', label: msg('Отделения'), roles: curatorRoles },

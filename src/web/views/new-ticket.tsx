@@ -1,7 +1,9 @@
 import type { Category, Priority, User } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
+import type { ReportedEquipment } from '#src/equipment/reported-equipment.ts'
 import { priorityLabels } from '#src/tickets/rules.ts'
 import { t } from '../i18n.ts'
+import { ReportedDevice } from './equipment.tsx'
 import { Layout } from './layout.tsx'
 import { CsrfField, FormError, OnceField } from './parts.tsx'
 import { CategorySelect, FileField } from './ticket-page.tsx'
@@ -22,6 +24,8 @@ export interface NewTicketProps {
   categories: Category[]
   values?: NewTicketValues
   error?: string | undefined
+  /** Filed from a device's sticker (issue 14): the device, shown and carried with the form. */
+  equipment?: ReportedEquipment | undefined
 }
 
 export function NewTicketPage(props: NewTicketProps) {
@@ -39,6 +43,7 @@ export function NewTicketPage(props: NewTicketProps) {
         <CsrfField token={props.csrf} />
         <OnceField />
         <FormError message={props.error} />
+        {props.equipment ? <ReportedDevice device={props.equipment} /> : null}
         {props.staff ? (
           <fieldset class="stack on-behalf">
             <legend>{t('Заявитель')}</legend>

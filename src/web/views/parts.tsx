@@ -344,6 +344,8 @@ export function eventText(
       return t('сменил(а) группу исполнителей')
     case 'location_changed':
       return t('сменил(а) место')
+    case 'equipment_changed':
+      return e.to_value ? t('указал(а) оборудование') : t('убрал(а) оборудование')
     case 'title_changed':
       return t('изменил(а) заголовок')
     case 'message':

@@ -10,6 +10,8 @@ import { dateTime, deadlineLeft } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { MAX_UPLOAD_BYTES } from '../ticket-files.routes.tsx'
 import { Attachments } from './attachments.tsx'
+import { TicketEquipmentPanel } from './equipment.tsx'
+import { ArticlePicker } from './knowledge.tsx'
 import { Layout } from './layout.tsx'
 import { MacroPicker } from './macro-picker.tsx'
 import { CsrfField, DangerZone, eventText, FormError, OnceField, PriorityBadge, StatusBadge, When } from './parts.tsx'
@@ -19,7 +21,16 @@ import type { Person } from './ticket-list.tsx'
 import { WatchPanel } from './watch-panel.tsx'
 
 /** Which form a refusal belongs to. */
-export type TicketForm = 'message' | 'take' | 'assign' | 'status' | 'update' | 'confirm' | 'rate' | 'links'
+export type TicketForm =
+  | 'message'
+  | 'take'
+  | 'assign'
+  | 'status'
+  | 'update'
+  | 'confirm'
+  | 'rate'
+  | 'links'
+  | 'equipment'
 
 export interface TicketViewProps {
   user: User
@@ -126,6 +137,18 @@ function TicketHeader(props: TicketViewProps) {
           <dt>{t('Кабинет')}</dt>
           <dd>{ticket.location ?? '—'}</dd>
         </div>
+        {props.detail.equipment ? (
+          <div>
+            <dt>{t('Оборудование')}</dt>
+            <dd>
+              {t('инв. № {number}', { number: props.detail.equipment.inventory_number })}
+              <span class="sub">
+                {props.detail.equipment.kind}
+                {props.detail.equipment.model ? ` ${props.detail.equipment.model}` : ''}
+              </span>
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>{t('Телефон')}</dt>
           <dd>{requester.phone ? <a href={`tel:${requester.phone}`}>{requester.phone}</a> : '—'}</dd>
@@ -311,6 +334,7 @@ function ReplyBox(props: TicketViewProps) {
           </textarea>
         </label>
         {staff ? <MacroPicker macros={props.macros} chosen={props.macroId} /> : null}
+        {staff ? <ArticlePicker /> : null}
         <FileField id="reply-files" />
         <div class="actions">
           <button type="submit" class="button button--primary">
@@ -498,6 +522,15 @@ function Actions(props: TicketViewProps) {
         </form>
       ) : null}
       <WatchPanel detail={props.detail} actor={actor} csrf={csrf} />
+      {can(actor, 'equipment.use') ? (
+        <TicketEquipmentPanel
+          ticketId={id}
+          device={props.detail.equipment ?? null}
+          csrf={csrf}
+          editable={mayUpdate}
+          error={errors?.equipment}
+        />
+      ) : null}
       <TicketLinks {...props} />
     </div>
   )

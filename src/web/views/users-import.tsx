@@ -10,6 +10,7 @@ export const kindLabels: Record<ImportKind, string> = {
   departments: msg('Отделения'),
   categories: msg('Категории'),
   users: msg('Сотрудники'),
+  equipment: msg('Оборудование'),
 }
 
 const actionLabels: Record<PlanAction, string> = {
@@ -135,7 +136,7 @@ export function ImportDonePage(props: { user: User; csrf: string; result: Import
   )
 }
 
-function Outcome(props: { result: ImportResult }) {
+export function Outcome(props: { result: ImportResult }) {
   const { counts } = props.result
   return (
     <dl class="facts">
@@ -160,7 +161,7 @@ function Outcome(props: { result: ImportResult }) {
 }
 
 /** Every bad row first (what must be fixed), then the rows with their outcome, by line. */
-function PlanTable(props: { result: ImportResult }) {
+export function PlanTable(props: { result: ImportResult }) {
   const { plan } = props.result
   return (
     <div class="table-wrap">

@@ -1,0 +1,79 @@
+import { audit } from '#src/audit/journal.ts'
+import type { Db } from '#src/db/schema.ts'
+import { renderInThread } from '#src/documents/pdf-thread.ts'
+import { DomainError } from '#src/errors.ts'
+import type { Actor } from '#src/users/actor.ts'
+import { requireEquipmentUse } from './equipment-access.ts'
+import { type EquipmentFilter, type EquipmentRow, findEquipment, listEquipmentPage } from './equipment-store.ts'
+import type { StickerLayout, StickersInput } from './stickers.ts'
+
+/** Ten sheets of the small labels: more at once is a mistake of the filter, not a print job. */
+export const MAX_STICKERS = 650
+
+/** The prefix of a sticker's `/start` payload in the bot: `eq_<id>`. */
+export const EQUIPMENT_START_PREFIX = 'eq_'
+
+export interface PrintStickersInput {
+  layout: StickerLayout
+  /** These devices, in this order; absent: every device the filter finds (written-off ones never). */
+  ids?: readonly number[] | undefined
+  filter?: EquipmentFilter | undefined
+  /** The bot's username (config or getMe): the QR opens the bot; without it, the web form. */
+  botUsername: string | undefined
+  baseUrl: string
+  /** The operator's name, for the PDF's metadata. */
+  author: string
+}
+
+/** What a device's QR opens: the bot's «Новая заявка» about it, or the web form for people without Telegram. */
+export function stickerUrl(deviceId: number, botUsername: string | undefined, baseUrl: string): string {
+  return botUsername
+    ? `https://t.me/${botUsername}?start=${EQUIPMENT_START_PREFIX}${deviceId}`
+    : `${baseUrl.replace(/\/+$/, '')}/tickets/new?equipment=${deviceId}`
+}
+
+/** A PDF of QR stickers for devices of the registry (IT staff); journaled with the devices' ids. */
+export async function printStickers(db: Db, actor: Actor, input: PrintStickersInput): Promise<Buffer> {
+  await requireEquipmentUse(db, actor, 'equipment.stickers')
+  const devices = await chosen(db, input)
+  if (devices.length === 0) throw new DomainError('validation', 'Нет оборудования для наклеек: измените отбор')
+  if (devices.length > MAX_STICKERS) {
+    throw new DomainError('validation', `Слишком много наклеек за раз (${devices.length}): не больше ${MAX_STICKERS}`)
+  }
+  await audit(db, actor, {
+    action: 'equipment.stickers',
+    objectType: 'equipment',
+    description: `Наклейки для оборудования: ${devices.length}`,
+    details: { layout: input.layout, ids: devices.map((d) => d.id) },
+  })
+  const stickers: StickersInput = {
+    layout: input.layout,
+    author: input.author,
+    createdAt: new Date().toISOString(),
+    devices: devices.map((device) => ({
+      inventoryNumber: device.inventory_number,
+      what: [device.kind, device.model].filter((part) => part !== null && part !== '').join(' '),
+      url: stickerUrl(device.id, input.botUsername, input.baseUrl),
+    })),
+  }
+  return renderInThread(new URL('./stickers.ts', import.meta.url), 'stickersPdf', [stickers])
+}
+
+async function chosen(db: Db, input: PrintStickersInput): Promise<EquipmentRow[]> {
+  if (input.ids !== undefined) {
+    const rows: EquipmentRow[] = []
+    for (const id of input.ids.slice(0, MAX_STICKERS + 1)) {
+      const device = await findEquipment(db, id)
+      if (!device) throw new DomainError('not_found', 'Оборудование не найдено')
+      if (device.status === 'written_off') {
+        throw new DomainError('validation', `Оборудование инв. № ${device.inventory_number} списано: наклейка не нужна`)
+      }
+      rows.push(device)
+    }
+    return rows
+  }
+  const filter = { ...input.filter, withWrittenOff: false }
+  if (filter.status === 'written_off') filter.status = undefined
+  const { rows } = await listEquipmentPage(db, filter, { offset: 0, limit: MAX_STICKERS + 1 })
+  return rows
+}

@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { Db } from '#src/db/schema.ts'
+import { createArticle } from '#src/knowledge/create-article.ts'
+import { actorFromUser } from '#src/users/actor.ts'
+import { testApp, testConfig } from '../../test/support/api.ts'
+import { testDatabase } from '../../test/support/database.ts'
+import { buildCategory } from '../../test/support/factories.ts'
+import { buildTicket } from '../../test/support/ticket-factory.ts'
+import { getPage, inlineProblems, postForm, type WebUser, webUser } from '../../test/support/web.ts'
+
+let db: Db
+let app: ReturnType<typeof testApp>['app']
+let dataDir: string
+beforeAll(async () => {
+  db = (await testDatabase()).db
+  dataDir = mkdtempSync(path.join(tmpdir(), 'kb-web-'))
+  app = testApp(db, testConfig({ dataDir })).app
+})
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+)
+
+/** The article form as a browser sends it with pictures (multipart). */
+async function postMultipart(
+  url: string,
+  who: WebUser,
+  fields: Record<string, string>,
+  files: Array<{ name: string; type: string; bytes: Uint8Array }> = [],
+) {
+  const form = new FormData()
+  for (const [name, value] of Object.entries(fields)) form.set(name, value)
+  form.set('_csrf', who.csrf)
+  for (const file of files) form.append('files', new File([file.bytes], file.name, { type: file.type }))
+  const response = await app.request(url, { method: 'POST', body: form, headers: { cookie: who.cookie } })
+  return { status: response.status, location: response.headers.get('location'), text: await response.text() }
+}
+
+describe('/kb', () => {
+  test('an executor writes an article with a picture; a requester reads it, the picture served from our origin', async () => {
+    const executor = await webUser(db, { role: 'executor' })
+    const category = await buildCategory(db, { name: 'Принтеры' })
+    const form = await getPage(app, '/kb/new', executor)
+    expect(form.status).toBe(200)
+    expect(form.text).toContain('enctype="multipart/form-data"')
+    expect(inlineProblems(form.text)).toEqual([])
+
+    const created = await postMultipart(
+      '/kb',
+      executor,
+      {
+        title: 'Принтер не печатает',
+        body: '## Что проверить\n\n1. Бумагу\n2. Картридж\n\n![Лоток](лоток.png)\n\n<b>не HTML</b>',
+        category: String(category.id),
+        visibility: 'public',
+      },
+      [{ name: 'лоток.png', type: 'image/png', bytes: PNG }],
+    )
+    expect(created.status).toBe(303)
+    const id = Number(created.location?.match(/^\/kb\/(\d+)\?done=created$/)?.[1])
+    expect(id).toBeGreaterThan(0)
+    const image = await db
+      .selectFrom('article_images')
+      .selectAll()
+      .where('article_id', '=', id)
+      .executeTakeFirstOrThrow()
+    expect(image).toMatchObject({ file_name: 'лоток.png', mime_type: 'image/png' })
+
+    const requester = await webUser(db, { role: 'requester' })
+    const page = await getPage(app, `/kb/${id}`, requester)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('<h2>Что проверить</h2>')
+    expect(page.text).toContain(`<img src="/kb/${id}/images/${image.id}" alt="Лоток"`)
+    expect(page.text).toContain('&lt;b&gt;не HTML&lt;/b&gt;')
+    expect(page.text).not.toContain('/kb/new')
+    expect(inlineProblems(page.text)).toEqual([])
+    const picture = await app.request(`/kb/${id}/images/${image.id}`, { headers: { cookie: requester.cookie } })
+    expect(picture.status).toBe(200)
+    expect(picture.headers.get('content-type')).toBe('image/png')
+    expect(Buffer.from(await picture.arrayBuffer()).equals(PNG)).toBe(true)
+
+    const list = await getPage(app, '/kb?q=принтеры', requester)
+    expect(list.text).toContain(`href="/kb/${id}"`)
+    expect(list.text).toContain('База знаний')
+  })
+
+  test('bad input is said in Russian beside the form and saves nothing; a non-image is refused', async () => {
+    const executor = await webUser(db, { role: 'executor' })
+    const before = await db.selectFrom('articles').select('id').execute()
+    const empty = await postMultipart('/kb', executor, { title: '', body: 'Текст', category: '', visibility: 'public' })
+    expect(empty.status).toBe(422)
+    expect(empty.text).toContain('Введите заголовок статьи')
+    const program = await postMultipart(
+      '/kb',
+      executor,
+      { title: 'Драйвер', body: 'Текст', category: '', visibility: 'public' },
+      [{ name: 'схема.png', type: 'image/png', bytes: new TextEncoder().encode('MZ not an image') }],
+    )
+    expect(program.status).toBe(422)
+    expect(program.text).toContain('не картинка')
+    expect(await db.selectFrom('articles').select('id').execute()).toEqual(before)
+  })
+
+  test('internal articles: hidden from a requester (404, journaled); writing pages are staff only', async () => {
+    const curator = await webUser(db, { role: 'curator' })
+    const requester = await webUser(db, { role: 'requester' })
+    const internal = await createArticle(db, actorFromUser(curator.user, 'web'), {
+      title: 'Сервисный пароль МФУ',
+      body: 'Только для ИТ',
+      visibility: 'internal',
+    })
+    expect((await getPage(app, `/kb/${internal.id}`, requester)).status).toBe(404)
+    expect((await getPage(app, '/kb?q=сервисный', requester)).text).not.toContain('Сервисный пароль')
+    expect((await getPage(app, '/kb?q=сервисный', curator)).text).toContain('Сервисный пароль')
+    expect((await getPage(app, '/kb/new', requester)).status).toBe(404)
+    const refused = await postForm(app, `/kb/${internal.id}/delete`, requester)
+    expect(refused.status).toBe(404)
+    const denied = await db
+      .selectFrom('audit_log')
+      .select(['action', 'object_id'])
+      .where('result', '=', 'denied')
+      .where('actor_id', '=', requester.user.id)
+      .execute()
+    expect(denied).toEqual(
+      expect.arrayContaining([
+        { action: 'article.view', object_id: String(internal.id) },
+        { action: 'article.manage', object_id: null },
+      ]),
+    )
+  })
+
+  test('editing changes the text and removes a picture; deleting archives the article', async () => {
+    const executor = await webUser(db, { role: 'executor' })
+    const made = await postMultipart(
+      '/kb',
+      executor,
+      { title: 'Сканер не видит сеть', body: 'Перезагрузите сканер.', category: '', visibility: 'public' },
+      [{ name: 'a.png', type: 'image/png', bytes: PNG }],
+    )
+    const id = Number(made.location?.match(/^\/kb\/(\d+)/)?.[1])
+    const image = await db
+      .selectFrom('article_images')
+      .select('id')
+      .where('article_id', '=', id)
+      .executeTakeFirstOrThrow()
+    const edit = await getPage(app, `/kb/${id}/edit`, executor)
+    expect(edit.text).toContain(`name="remove_image_${image.id}"`)
+    const saved = await postMultipart(`/kb/${id}`, executor, {
+      title: 'Сканер не видит сеть',
+      body: 'Проверьте кабель, затем перезагрузите сканер.',
+      category: '',
+      visibility: 'internal',
+      [`remove_image_${image.id}`]: '1',
+    })
+    expect(saved).toMatchObject({ status: 303, location: `/kb/${id}?done=saved` })
+    const row = await db.selectFrom('articles').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ visibility: 'internal', body: 'Проверьте кабель, затем перезагрузите сканер.' })
+    expect(await db.selectFrom('article_images').select('id').where('article_id', '=', id).execute()).toEqual([])
+    const gone = await postForm(app, `/kb/${id}/delete`, executor)
+    expect(gone).toMatchObject({ status: 303, location: '/kb?done=deleted' })
+    expect((await getPage(app, `/kb/${id}`, executor)).status).toBe(404)
+  })
+
+  test('the ticket page offers «Вставить статью» to staff; the picker lists links on the hospital’s address', async () => {
+    const executor = await webUser(db, { role: 'executor' })
+    const article = await createArticle(db, actorFromUser(executor.user, 'web'), {
+      title: 'Как подключить МФУ по сети',
+      body: 'Пошагово.',
+      visibility: 'public',
+    })
+    const ticket = await buildTicket(db)
+    const page = await getPage(app, `/tickets/${ticket.id}`, executor)
+    expect(page.text).toContain('Вставить статью')
+    expect(page.text).toContain('kb-picker.js')
+    const picker = await getPage(app, '/kb/picker?kb_q=мфу', executor, { 'hx-request': 'true' })
+    expect(picker.status).toBe(200)
+    expect(picker.text).toContain(`value="Как подключить МФУ по сети: http://helpdesk.test/kb/${article.id}"`)
+    const requester = await webUser(db, { role: 'requester' })
+    expect((await getPage(app, '/kb/picker', requester)).status).toBe(404)
+  })
+})
