@@ -1,6 +1,8 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
+import { createEquipment } from '#src/equipment/create-equipment.ts'
+import { writeOffEquipment } from '#src/equipment/write-off-equipment.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { seriousViolations } from '../support/axe.ts'
@@ -203,4 +205,16 @@ async function seed(db: Db): Promise<void> {
   const staff = actorFromUser(admin, 'web')
   await addMessage(db, staff, { ticketId: 1, body: 'Посмотрим сегодня до обеда', internal: false })
   await addMessage(db, staff, { ticketId: 1, body: 'Похоже на сертификат, проверить', internal: true })
+  // Devices in each state, so that /equipment shows every state's badge.
+  for (const [n, status] of ['in_service', 'in_repair', 'in_service'].entries()) {
+    await createEquipment(db, staff, {
+      inventoryNumber: `01013400${n}`,
+      kind: 'Принтер',
+      model: 'HP LaserJet M404dn',
+      departmentId: surgery.id,
+      room: 'Пост 1',
+      status,
+    })
+  }
+  await writeOffEquipment(db, staff, { id: 3 })
 }
