@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { tempDirs } from '../test/support/temp-dirs.ts'
 import { auditKeyWarning, loadConfig } from './config.ts'
 
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'helpdesk-config-'))
+const tempDir = tempDirs('helpdesk-config-')
 
 /** A key file as systemd's LoadCredential= or a root-owned 0400 file gives it: with a trailing newline. */
 function keyFile(content: string): string {

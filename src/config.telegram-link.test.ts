@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { tempDirs } from '../test/support/temp-dirs.ts'
 import { ConfigError, loadConfig } from './config.ts'
 
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'helpdesk-config-'))
+const tempDir = tempDirs('helpdesk-config-')
 
 describe('TELEGRAM_BOT_USERNAME', () => {
   test('absent (or empty) unless set; a leading @ and spaces are dropped', () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { tempDirs } from '../test/support/temp-dirs.ts'
 import { ConfigError, loadConfig, parseDatabaseUrl } from './config.ts'
 
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'helpdesk-config-'))
+const tempDir = tempDirs('helpdesk-config-')
 
 describe('configuration', () => {
   test('a bare environment gives a working SQLite setup in DATA_DIR with generated secrets', () => {
