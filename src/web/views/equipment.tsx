@@ -33,10 +33,17 @@ export const equipmentStatusText: Record<EquipmentStatus, string> = {
   written_off: msg('Списано'),
 }
 
+/** A state's colour: the tickets' status colours (in service as resolved, in repair as in progress, written off as closed). */
+const equipmentStatusColour: Record<EquipmentStatus, string> = {
+  in_service: 'status--resolved',
+  in_repair: 'status--in_progress',
+  written_off: 'status--closed',
+}
+
 /** The status with its colour and, always, its words. */
 export function EquipmentStatusBadge(props: { status: EquipmentStatus }) {
   return (
-    <span class={`badge equipment-status equipment-status--${props.status}`}>
+    <span class={`badge equipment-status equipment-status--${props.status} ${equipmentStatusColour[props.status]}`}>
       {t(equipmentStatusText[props.status])}
     </span>
   )
