@@ -41,6 +41,29 @@ export const updatePlanBody = createPlanBody
 
 export const previewScheduleBody = z.object({ schedule }).strict()
 
+/** A body's fields as the use cases name them: all of them to create, those given to change. */
+function planInput<B extends Partial<z.output<typeof createPlanBody>>>(
+  body: B,
+): {
+  title: B['title']
+  description: B['description']
+  categoryId: B['category_id']
+  groupId: B['group_id']
+  priority: B['priority']
+  schedule: B['schedule']
+  active: B['active']
+} {
+  return {
+    title: body.title,
+    description: body.description,
+    categoryId: body.category_id,
+    groupId: body.group_id,
+    priority: body.priority,
+    schedule: body.schedule,
+    active: body.active,
+  }
+}
+
 /** A plan as the API shows it. */
 export function presentPlan(plan: PlanRow) {
   return {
@@ -92,20 +115,7 @@ export function planRoutes(): Hono<ApiEnv> {
   routes.post('/', async (c) => {
     const body = await jsonBody(c, createPlanBody)
     const { db, config } = c.get('deps')
-    const plan = await createPlan(
-      db,
-      c.get('actor'),
-      {
-        title: body.title,
-        description: body.description,
-        categoryId: body.category_id,
-        groupId: body.group_id,
-        priority: body.priority,
-        schedule: body.schedule,
-        active: body.active,
-      },
-      config.tzDisplay,
-    )
+    const plan = await createPlan(db, c.get('actor'), planInput(body), config.tzDisplay)
     return c.json(presentPlan(plan), 201)
   })
 
@@ -125,21 +135,7 @@ export function planRoutes(): Hono<ApiEnv> {
     const id = idParam(c)
     const body = await jsonBody(c, updatePlanBody)
     const { db, config } = c.get('deps')
-    const plan = await updatePlan(
-      db,
-      c.get('actor'),
-      {
-        id,
-        title: body.title,
-        description: body.description,
-        categoryId: body.category_id,
-        groupId: body.group_id,
-        priority: body.priority,
-        schedule: body.schedule,
-        active: body.active,
-      },
-      config.tzDisplay,
-    )
+    const plan = await updatePlan(db, c.get('actor'), { id, ...planInput(body) }, config.tzDisplay)
     return c.json(presentPlan(plan))
   })
 

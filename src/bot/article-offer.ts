@@ -1,5 +1,5 @@
 import { isDomainError } from '#src/errors.ts'
-import { type ArticleRow, excerptOf, findArticle } from '#src/knowledge/article-store.ts'
+import { type ArticleRow, excerptOf, listArticleRows } from '#src/knowledge/article-store.ts'
 import { recordArticleFeedback } from '#src/knowledge/record-article-feedback.ts'
 import { suggestArticles } from '#src/knowledge/suggest-articles.ts'
 import { callback } from '#src/notify/callback-data.ts'
@@ -18,7 +18,7 @@ const EXCERPT_CHARS = 400
  * personal data: fine under «ПДн не передаются в Telegram»), with «Помогло» and «Нет, создать заявку». Several
  * articles: one «Помогло» per article, by its number. `answered`: the same text without buttons (once pressed).
  */
-export function articleOfferMessage(
+function articleOfferMessage(
   articles: readonly Pick<ArticleRow, 'id' | 'title' | 'body'>[],
   baseUrl: string,
   options: { answered?: boolean; editMessageId?: number | undefined } = {},
@@ -72,7 +72,7 @@ export async function offerArticles(ctx: BotContext, state: NewTicketState): Pro
 
 /**
  * «Помогло» (`helpedId`: the article) or «Нет, создать заявку» (undefined), counted on the articles (journaled);
- * the offer loses its buttons. Articles removed since the offer are left uncounted.
+ * the offer loses its buttons. Articles removed or made internal since the offer are left uncounted and unshown.
  */
 export async function answerArticleOffer(
   ctx: BotContext,
@@ -94,8 +94,8 @@ export async function answerArticleOffer(
   }
   const edit = ctx.pressedMessageId
   if (edit === undefined) return
-  const articles = (await Promise.all(offered.map((id) => findArticle(ctx.tx, id)))).filter(
-    (a): a is ArticleRow => a !== undefined,
-  )
+  // Shown again as offered, less any removed or made internal since: an internal text never reaches a requester.
+  const still = await listArticleRows(ctx.tx, { includeInternal: false, ids: offered })
+  const articles = offered.flatMap((id) => still.filter((a) => a.id === id))
   await ctx.say(articleOfferMessage(articles, ctx.scope.config.baseUrl, { answered: true, editMessageId: edit }))
 }

@@ -2,19 +2,16 @@ import { type EquipmentStatus, equipmentStatuses } from '#src/db/schema.ts'
 import { DomainError } from '#src/errors.ts'
 import { optionalText, requiredText } from '#src/users/fields.ts'
 
-/** «Оборудование» (issue 14): the fields' limits and checks, the statuses' Russian labels, the search key. */
+/**
+ * «Оборудование» (issue 14): the fields' limits and checks, the statuses as people write them, the search key. The
+ * statuses' labels on the web are in views/equipment.tsx (translated there).
+ */
 
 export const INVENTORY_MAX = 50
 export const KIND_MAX = 100
 export const MODEL_MAX = 200
 export const SERIAL_MAX = 100
 export const ROOM_MAX = 200
-
-export const equipmentStatusLabels: Record<EquipmentStatus, string> = {
-  in_service: 'В эксплуатации',
-  in_repair: 'В ремонте',
-  written_off: 'Списано',
-}
 
 /** The statuses staff set by an edit: writing off is its own use case (curators, admins). */
 export const editableStatuses = ['in_service', 'in_repair'] as const satisfies readonly EquipmentStatus[]

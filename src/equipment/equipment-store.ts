@@ -19,9 +19,13 @@ export interface EquipmentFilter {
 
 export const EQUIPMENT_PAGE = 50
 
-function withNames(db: Tx) {
-  return db
-    .selectFrom('equipment')
+/** The rows of `equipment`, to be filtered before the names are joined (the count needs no names). */
+function devices(db: Tx) {
+  return db.selectFrom('equipment')
+}
+
+function withNames(query: ReturnType<typeof devices>) {
+  return query
     .leftJoin('departments', 'departments.id', 'equipment.department_id')
     .leftJoin('users', 'users.id', 'equipment.responsible_id')
     .selectAll('equipment')
@@ -29,11 +33,17 @@ function withNames(db: Tx) {
 }
 
 export async function findEquipment(db: Tx, id: number): Promise<EquipmentRow | undefined> {
-  return withNames(db).where('equipment.id', '=', id).executeTakeFirst()
+  return withNames(devices(db).where('equipment.id', '=', id)).executeTakeFirst()
+}
+
+/** These devices in one query, in no particular order; an id that is not a device is simply absent. */
+export async function findEquipmentByIds(db: Tx, ids: readonly number[]): Promise<EquipmentRow[]> {
+  if (ids.length === 0) return []
+  return withNames(devices(db).where('equipment.id', 'in', [...ids])).execute()
 }
 
 export async function findEquipmentByInventory(db: Tx, inventoryNumber: string): Promise<EquipmentRow | undefined> {
-  return withNames(db).where('equipment.inventory_number', '=', inventoryNumber).executeTakeFirst()
+  return withNames(devices(db).where('equipment.inventory_number', '=', inventoryNumber)).executeTakeFirst()
 }
 
 /** One page of the registry by inventory number, and how many match (for the pager). */
@@ -42,32 +52,21 @@ export async function listEquipmentPage(
   filter: EquipmentFilter,
   page: { offset: number; limit: number },
 ): Promise<{ rows: EquipmentRow[]; total: number }> {
-  let query = withNames(db)
-  let count = db.selectFrom('equipment').select((eb) => eb.fn.countAll<number | string>().as('n'))
+  let matching = devices(db)
   if (filter.q !== undefined && filter.q.trim() !== '') {
-    const pattern = searchPattern(filter.q)
-    query = query.where(sql<boolean>`equipment.search_text like ${pattern} escape '\\'`)
-    count = count.where(sql<boolean>`equipment.search_text like ${pattern} escape '\\'`)
+    matching = matching.where(sql<boolean>`equipment.search_text like ${searchPattern(filter.q)} escape '\\'`)
   }
-  if (filter.departmentId !== undefined) {
-    query = query.where('equipment.department_id', '=', filter.departmentId)
-    count = count.where('equipment.department_id', '=', filter.departmentId)
-  }
-  if (filter.status !== undefined) {
-    query = query.where('equipment.status', '=', filter.status)
-    count = count.where('equipment.status', '=', filter.status)
-  } else if (!filter.withWrittenOff) {
-    query = query.where('equipment.status', '<>', 'written_off')
-    count = count.where('equipment.status', '<>', 'written_off')
-  }
-  const rows = await query
+  if (filter.departmentId !== undefined) matching = matching.where('equipment.department_id', '=', filter.departmentId)
+  if (filter.status !== undefined) matching = matching.where('equipment.status', '=', filter.status)
+  else if (!filter.withWrittenOff) matching = matching.where('equipment.status', '<>', 'written_off')
+  const rows = await withNames(matching)
     .orderBy('equipment.inventory_number')
     .orderBy('equipment.id')
     .limit(page.limit)
     .offset(page.offset)
     .execute()
-  const total = Number((await count.executeTakeFirst())?.n ?? 0)
-  return { rows, total }
+  const count = await matching.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst()
+  return { rows, total: Number(count?.n ?? 0) }
 }
 
 /** A ticket about a device, as its page lists it. */

@@ -284,7 +284,20 @@ describe('importing the accounting export', () => {
       { inventory_number: a, room: '214', status: 'in_service', model: 'HP M404' },
       { inventory_number: b, room: '102', status: 'written_off', model: 'Dell P2419H' },
     ])
-    expect((await journal('import.equipment')).map((r) => r.result)).toEqual(['error', 'denied', 'success', 'success'])
+    // A written-off device is history, as on its card: a later file changes none of its cells.
+    const later = csv([header, `${b};;;;;305;;`])
+    const kept = await importFile(db, curator.actor, { kind: 'equipment', file: later, dryRun: false })
+    expect(kept.counts).toMatchObject({ created: 0, updated: 0, unchanged: 1, bad: 0 })
+    expect(
+      await db.selectFrom('equipment').select(['room', 'status']).where('inventory_number', '=', b).executeTakeFirst(),
+    ).toEqual({ room: '102', status: 'written_off' })
+    expect((await journal('import.equipment')).map((r) => r.result)).toEqual([
+      'error',
+      'denied',
+      'success',
+      'success',
+      'success',
+    ])
   })
 })
 
@@ -316,6 +329,34 @@ describe('stickers', () => {
       .executeTakeFirst()
     expect(text).toContain(`№ ${first?.inventory_number}`)
     expect((await journal('equipment.stickers')).at(-1)).toMatchObject({ result: 'success' })
+
+    // Chosen devices, in the order asked (one query for all of them); an unknown or written-off one is refused.
+    const [second, third] = [numbers[1] ?? 0, numbers[2] ?? 0]
+    const chosen = pdfText(
+      await printStickers(db, executor.actor, {
+        layout: 24,
+        ids: [third, second],
+        botUsername: undefined,
+        baseUrl: 'http://x',
+        author: 'x',
+      }),
+    )
+    const numberOf = async (id: number) =>
+      (await db.selectFrom('equipment').select('inventory_number').where('id', '=', id).executeTakeFirstOrThrow())
+        .inventory_number
+    const [thirdNumber, secondNumber] = [await numberOf(third), await numberOf(second)]
+    expect(chosen.match(/Сообщить о/g)).toHaveLength(2)
+    expect(chosen.indexOf(thirdNumber)).toBeLessThan(chosen.indexOf(secondNumber))
+    expect(chosen.indexOf(secondNumber)).toBeGreaterThan(-1)
+    const sticker = (ids: number[]) =>
+      printStickers(db, executor.actor, { layout: 24, ids, botUsername: undefined, baseUrl: 'http://x', author: 'x' })
+    await expect(sticker([second, 9_999_999])).rejects.toMatchObject({ code: 'not_found' })
+    const curator = await buildActor(db, { role: 'curator' })
+    await writeOffEquipment(db, curator.actor, { id: third })
+    await expect(sticker([second, third])).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringContaining('списано'),
+    })
 
     expect(stickerUrl(7, 'kgkbsmp_help_bot', 'http://x')).toBe('https://t.me/kgkbsmp_help_bot?start=eq_7')
     expect(stickerUrl(7, undefined, 'http://helpdesk.local/')).toBe('http://helpdesk.local/tickets/new?equipment=7')

@@ -4,7 +4,7 @@ import type { EquipmentStatus, EquipmentTable, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { equipmentColumns } from '#src/import/columns.ts'
-import { nameKey, type Planned, type PlannedRow, readRows, sortByLine } from '#src/import/plan.ts'
+import { checked, isReason, nameKey, type Planned, type PlannedRow, readRows, sortByLine } from '#src/import/plan.ts'
 import type { ImportRow } from '#src/import/read-table.ts'
 import {
   checkInventoryNumber,
@@ -21,7 +21,7 @@ import {
  * one gets the file's non-empty cells (an empty cell changes nothing: the accounts do not know the room IT moved a
  * printer to). Отделение must already be in the catalogue; «Ответственный» is a person of ours, by табельный номер
  * or by ФИО when exactly one active account has it. «Списано» writes a device off; a written-off device is not
- * brought back by a file. Any bad row refuses the whole file (import-file.ts).
+ * brought back nor changed by a file. Any bad row refuses the whole file (import-file.ts).
  */
 
 type Field = 'inventory_number' | 'kind' | 'model' | 'serial' | 'department_id' | 'room' | 'responsible_id' | 'status'
@@ -93,16 +93,15 @@ export async function planEquipment(tx: Tx, rows: readonly ImportRow[]): Promise
       continue
     }
     seen.set(read.inventoryNumber, read.line)
-    let departmentId: number | null = null
-    let responsibleId: number | null = null
-    try {
-      departmentId = departmentOf(lookups, read.department)
-      responsibleId = responsibleOf(lookups, read.responsible)
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error
-      bad.push({ line: read.line, reason: error.message })
+    const placed = checked(() => ({
+      departmentId: departmentOf(lookups, read.department),
+      responsibleId: responsibleOf(lookups, read.responsible),
+    }))
+    if (isReason(placed)) {
+      bad.push({ line: read.line, reason: placed.reason })
       continue
     }
+    const { departmentId, responsibleId } = placed
     const found = existing.get(read.inventoryNumber)
     const label = [read.inventoryNumber, read.kind ?? found?.kind, read.model ?? found?.model]
       .filter((part) => part !== null && part !== undefined && part !== '')
@@ -134,6 +133,11 @@ export async function planEquipment(tx: Tx, rows: readonly ImportRow[]): Promise
         line: read.line,
         reason: `оборудование ${read.inventoryNumber} списано; импорт не возвращает списанное в реестр`,
       })
+      continue
+    }
+    // A written-off device is history, as on its card (update-equipment.ts): the file's other cells change nothing.
+    if (found.status === 'written_off') {
+      planned.push({ line: read.line, action: 'unchanged', label, fields: [] })
       continue
     }
     const change: Updateable<EquipmentTable> = {}

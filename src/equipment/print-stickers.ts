@@ -4,7 +4,7 @@ import { renderInThread } from '#src/documents/pdf-thread.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { requireEquipmentUse } from './equipment-access.ts'
-import { type EquipmentFilter, type EquipmentRow, findEquipment, listEquipmentPage } from './equipment-store.ts'
+import { type EquipmentFilter, type EquipmentRow, findEquipmentByIds, listEquipmentPage } from './equipment-store.ts'
 import type { StickerLayout, StickersInput } from './stickers.ts'
 
 /** Ten sheets of the small labels: more at once is a mistake of the filter, not a print job. */
@@ -61,16 +61,16 @@ export async function printStickers(db: Db, actor: Actor, input: PrintStickersIn
 
 async function chosen(db: Db, input: PrintStickersInput): Promise<EquipmentRow[]> {
   if (input.ids !== undefined) {
-    const rows: EquipmentRow[] = []
-    for (const id of input.ids.slice(0, MAX_STICKERS + 1)) {
-      const device = await findEquipment(db, id)
+    const ids = input.ids.slice(0, MAX_STICKERS + 1)
+    const byId = new Map((await findEquipmentByIds(db, ids)).map((device) => [device.id, device]))
+    return ids.map((id) => {
+      const device = byId.get(id)
       if (!device) throw new DomainError('not_found', 'Оборудование не найдено')
       if (device.status === 'written_off') {
         throw new DomainError('validation', `Оборудование инв. № ${device.inventory_number} списано: наклейка не нужна`)
       }
-      rows.push(device)
-    }
-    return rows
+      return device
+    })
   }
   const filter = { ...input.filter, withWrittenOff: false }
   if (filter.status === 'written_off') filter.status = undefined

@@ -1,3 +1,4 @@
+import { checkFiles } from '#src/attachments/attach-files.ts'
 import { isPreviewableImage, type StoredFile } from '#src/attachments/file-store.ts'
 import { auditDenied } from '#src/audit/denied.ts'
 import type { Db, Tx } from '#src/db/schema.ts'
@@ -74,7 +75,7 @@ export async function checkedCategory(tx: Tx, categoryId: number | null | undefi
   return categoryId
 }
 
-/** The pictures of one save: images only (by their bytes), not too many. */
+/** The pictures of one save: files as every upload (attach-files.ts), images only (by their bytes), not too many. */
 export function checkImages(images: readonly StoredFile[], already: number): void {
   if (images.length > ARTICLE_IMAGES_PER_SAVE) {
     throw new DomainError('validation', `За один раз — не больше ${ARTICLE_IMAGES_PER_SAVE} картинок`, {
@@ -84,6 +85,7 @@ export function checkImages(images: readonly StoredFile[], already: number): voi
   if (already + images.length > ARTICLE_IMAGES_MAX) {
     throw new DomainError('validation', `У статьи — не больше ${ARTICLE_IMAGES_MAX} картинок`, { field: 'images' })
   }
+  checkFiles(images)
   for (const image of images) {
     if (!isPreviewableImage(image.mimeType)) {
       throw new DomainError('validation', `«${image.fileName}» — не картинка: подойдут JPEG, PNG, WebP или GIF`, {
@@ -101,10 +103,11 @@ export async function insertImages(
   images: readonly StoredFile[],
   at: string,
 ): Promise<void> {
-  for (const image of images) {
-    await tx
-      .insertInto('article_images')
-      .values({
+  if (images.length === 0) return
+  await tx
+    .insertInto('article_images')
+    .values(
+      images.map((image) => ({
         article_id: articleId,
         sha256: image.sha256,
         file_name: image.fileName,
@@ -112,7 +115,7 @@ export async function insertImages(
         size: image.size,
         created_by: actor.id,
         created_at: at,
-      })
-      .execute()
-  }
+      })),
+    )
+    .execute()
 }

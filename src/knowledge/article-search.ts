@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import type { Tx } from '#src/db/schema.ts'
-import { prefixStem, searchTerms } from '#src/tickets/ticket-search.ts'
+import { ftsTerms, prefixStem, searchTerms, tsQuery, wordsBeginning } from '#src/tickets/ticket-search.ts'
 
 /**
  * The full-text index of articles (migration 0033), the machinery of tickets' (ticket-search.ts): SQLite FTS5
@@ -39,11 +39,14 @@ export async function indexArticle(tx: Tx, article: { id: number; title: string;
   )
 }
 
-/** Ids of the articles whose title and body hold every word of the query (a search box's meaning). */
-export async function articlesWithAllWords(tx: Tx, query: string): Promise<number[] | null> {
+/**
+ * Ids of the articles whose title and body hold every word of the query (a search box's meaning), and the words
+ * (to rank them by). Null when the query has no words.
+ */
+export async function articlesWithAllWords(tx: Tx, query: string): Promise<{ ids: number[]; terms: string[] } | null> {
   const terms = searchTerms(query)
   if (terms.length === 0) return null
-  return matchIds(tx, terms, 'all')
+  return { ids: await matchIds(tx, terms, 'all'), terms }
 }
 
 /**
@@ -60,20 +63,20 @@ export async function articlesWithAnyWord(
 }
 
 /** The words of a description worth searching for. */
-export function tellingTerms(text: string): string[] {
+function tellingTerms(text: string): string[] {
   return searchTerms(text).filter((term) => [...term].length >= 3 && !stopWords.has(term) && !/^\d+$/.test(term))
 }
 
+/** The tickets' query builders (ticket-search.ts) over the articles' index. */
 async function matchIds(tx: Tx, terms: readonly string[], mode: 'all' | 'any'): Promise<number[]> {
+  const any = mode === 'any'
   if (dialectOf(tx) === 'postgres') {
-    const query = terms.map((t) => `${t}:*`).join(mode === 'all' ? ' & ' : ' | ')
     const rows = await sql<{ id: number }>`select article_id as id from article_search
-      where tsv @@ to_tsquery('russian', ${query}) limit ${MAX_MATCHES}`.execute(tx)
+      where tsv @@ to_tsquery('russian', ${tsQuery(terms, any)}) limit ${MAX_MATCHES}`.execute(tx)
     return rows.rows.map((r) => Number(r.id))
   }
-  const joined = terms.map((t) => `"${prefixStem(t)}"*`).join(mode === 'all' ? ' ' : ' OR ')
   const rows = await sql<{ id: number }>`select rowid as id from article_fts
-    where article_fts match ${`{title body} : (${joined})`} limit ${MAX_MATCHES}`.execute(tx)
+    where article_fts match ${`{title body} : (${ftsTerms(terms, any)})`} limit ${MAX_MATCHES}`.execute(tx)
   return rows.rows.map((r) => Number(r.id))
 }
 
@@ -97,12 +100,4 @@ export function articleScore(
     score += (title > 0 ? 6 : 0) + body
   }
   return { score, distinct, inTitle }
-}
-
-function wordsBeginning(text: string, stem: string, max: number): number {
-  let found = 0
-  for (const word of text.matchAll(/[\p{L}\p{N}]+/gu)) {
-    if (word[0].normalize('NFC').toLowerCase().startsWith(stem) && ++found >= max) break
-  }
-  return found
 }

@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { existsSync } from 'node:fs'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { storedFilePath, storeFile } from '#src/attachments/file-store.ts'
 import { sweepFiles } from '#src/attachments/sweep-files.ts'
 import type { Db } from '#src/db/schema.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildActor, buildCategory } from '../../test/support/factories.ts'
+import { tempDirs } from '../../test/support/temp-dirs.ts'
 import { archiveArticle } from './archive-article.ts'
 import { excerptOf, plainText } from './article-store.ts'
 import { createArticle } from './create-article.ts'
@@ -18,6 +17,7 @@ import { updateArticle } from './update-article.ts'
 import { viewArticle } from './view-article.ts'
 
 let db: Db
+const tempDir = tempDirs('kb-sweep-')
 beforeAll(async () => {
   db = (await testDatabase()).db
 })
@@ -55,6 +55,44 @@ describe('Markdown', () => {
     expect(html).toContain('<img src="/static/favicon.svg"')
     expect(html).not.toContain('example.org')
     expect(html).toContain('чужая')
+  })
+
+  test('hostile Markdown: no script, no handler, no outside or scripted address gets through', () => {
+    const hostile = [
+      '[a](/\\evil.example)',
+      '![a](/\\evil.example/x.png)',
+      '[a](\\\\evil.example)',
+      '[a](&#106;avascript:alert(1))',
+      '[a](JaVaScRiPt&colon;alert(1))',
+      '[a](<javascript:alert(1)>)',
+      '[a](  javascript:alert(1))',
+      '![a](data:image/png;base64,AAAA)',
+      '![a](%2F%2Fevil.example/x.png)',
+      '![a](//evil.example/x.png)',
+      '![a](/\t/evil.example/x.png)',
+      '![x" onerror="alert(1)](схема.png "t\\" onload=\\"x")',
+      '![<img src=x onerror=alert(1)>](схема.png)',
+      '<img src=x onerror=alert(1)> <a href="javascript:alert(1)">x</a> <iframe src="//evil.example"></iframe>',
+      '[x](vbscript:msgbox(1)) [y](file:///etc/passwd) [z](mailto:a@b.ru)',
+    ].join('\n\n')
+    const html = renderArticle(hostile, 4, [{ id: 9, file_name: 'схема.png' }])
+    // Every tag is one the renderer writes, every attribute of a tag is quoted and carries no handler.
+    const tags = [...html.matchAll(/<([a-z0-9]+)\b([^>]*)>/g)]
+    expect(['p', 'a', 'img', 'br']).toEqual(expect.arrayContaining([...new Set(tags.map((m) => m[1]))]))
+    for (const [, , attrs = ''] of tags) {
+      expect(attrs.replace(/\s[a-z]+="[^"]*"/g, '').trim()).toBe('')
+      const names = [...attrs.matchAll(/\s([a-z]+)="[^"]*"/g)].map((m) => m[1])
+      expect(names.filter((name) => name?.startsWith('on'))).toEqual([])
+    }
+    const addresses = [...html.matchAll(/(?:href|src)="([^"]*)"/g)].map((m) => m[1] ?? '')
+    expect(addresses.length).toBeGreaterThan(0)
+    for (const address of addresses) {
+      // Our own path or a relative one: no scheme, no host reachable through `//`, a backslash or a tab.
+      expect(address).not.toMatch(/^([a-z][a-z0-9+.-]*:|\/\/|\/?\\)|[\s\\]/i)
+    }
+    // What was refused stays as text (escaped), never as an address.
+    expect(addresses.filter((a) => /javascript|data:|vbscript|file:|mailto|\/\//i.test(a))).toEqual([])
+    expect(html).toContain('<img src="/kb/4/images/9" alt="x&quot; onerror=&quot;alert(1)"')
   })
 
   test('a plain line of an article drops its marks', () => {
@@ -156,6 +194,24 @@ describe('articles', () => {
     )
   })
 
+  test('a search ranks by the words the index matched: a decomposed «ё» (macOS, some keyboards) counts', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const inTitle = await createArticle(db, actor, {
+      title: 'Учётка и пароль МИС',
+      body: 'Текст.',
+      visibility: 'internal',
+    })
+    const inBody = await createArticle(db, actor, {
+      title: 'Как сменить пароль',
+      body: 'Учётка, учётка, учётка.',
+      visibility: 'internal',
+    })
+    // Both words in the title outweigh one in the title and one in the text, whatever the query's Unicode form.
+    for (const q of ['учётка пароль', 'учётка пароль'.normalize('NFD')]) {
+      expect((await listArticles(db, actor, { q })).map((a) => a.id)).toEqual([inTitle.id, inBody.id])
+    }
+  })
+
   test('an edit reindexes the article; an archived one is neither listed, found nor offered', async () => {
     const { actor } = await buildActor(db, { role: 'executor' })
     const category = await buildCategory(db)
@@ -243,25 +299,34 @@ describe('the offer before a ticket', () => {
 
 describe('pictures', () => {
   test('the daily sweep keeps an article’s pictures and takes files nothing refers to', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'kb-sweep-'))
-    try {
-      const { actor } = await buildActor(db, { role: 'executor' })
-      const picture = await storeFile(dataDir, new Uint8Array([1, 2, 3, 4]), {
-        fileName: 'a.png',
-        mimeType: 'image/png',
-      })
-      const stray = await storeFile(dataDir, new Uint8Array([5, 6, 7]), { fileName: 'b.png', mimeType: 'image/png' })
-      await createArticle(db, actor, {
-        title: 'С картинкой',
-        body: '![a](a.png)',
+    const dataDir = tempDir()
+    const { actor } = await buildActor(db, { role: 'executor' })
+    const picture = await storeFile(dataDir, new Uint8Array([1, 2, 3, 4]), {
+      fileName: 'a.png',
+      mimeType: 'image/png',
+    })
+    const stray = await storeFile(dataDir, new Uint8Array([5, 6, 7]), { fileName: 'b.png', mimeType: 'image/png' })
+    await createArticle(db, actor, {
+      title: 'С картинкой',
+      body: '![a](a.png)',
+      visibility: 'public',
+      images: [{ ...picture, mimeType: 'image/png' }],
+    })
+    await sweepFiles(db, dataDir, -1)
+    expect(existsSync(storedFilePath(dataDir, picture.sha256))).toBe(true)
+    expect(existsSync(storedFilePath(dataDir, stray.sha256))).toBe(false)
+  })
+
+  test('a picture is checked as every upload is: an empty file is refused, nothing saved', async () => {
+    const { actor } = await buildActor(db, { role: 'executor' })
+    await expect(
+      createArticle(db, actor, {
+        title: 'Пустая картинка',
+        body: 'Текст',
         visibility: 'public',
-        images: [{ ...picture, mimeType: 'image/png' }],
-      })
-      await sweepFiles(db, dataDir, -1)
-      expect(existsSync(storedFilePath(dataDir, picture.sha256))).toBe(true)
-      expect(existsSync(storedFilePath(dataDir, stray.sha256))).toBe(false)
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true })
-    }
+        images: [{ ...png, size: 0, fileName: 'пусто.png' }],
+      }),
+    ).rejects.toMatchObject({ code: 'validation', message: 'Файл «пусто.png» пустой' })
+    expect(await db.selectFrom('articles').select('id').where('title', '=', 'Пустая картинка').execute()).toEqual([])
   })
 })

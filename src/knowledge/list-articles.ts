@@ -19,15 +19,14 @@ export interface ListArticlesInput {
 export async function listArticles(db: Db, actor: Actor, input: ListArticlesInput = {}): Promise<ArticleSummary[]> {
   if (actor.role !== 'system' && actor.status !== 'active') return []
   const query = input.q?.trim() ?? ''
-  const ids = query === '' ? null : await articlesWithAllWords(db, query)
+  const found = query === '' ? null : await articlesWithAllWords(db, query)
   const rows = await listArticleRows(db, {
     includeInternal: can(actor, 'article.view_internal'),
     categoryId: input.categoryId,
-    ids: ids ?? undefined,
+    ids: found?.ids,
   })
-  if (query !== '' && ids !== null) {
-    const terms = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
-    const scores = new Map(rows.map((row) => [row.id, articleScore(row, terms).score]))
+  if (found !== null) {
+    const scores = new Map(rows.map((row) => [row.id, articleScore(row, found.terms).score]))
     rows.sort((a, b) => (scores.get(b.id) ?? 0) - (scores.get(a.id) ?? 0))
   }
   const limited = input.limit === undefined ? rows : rows.slice(0, input.limit)

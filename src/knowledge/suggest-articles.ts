@@ -3,7 +3,7 @@ import { articleScore, articlesWithAnyWord } from './article-search.ts'
 import { type ArticleRow, byTitle, listArticleRows } from './article-store.ts'
 
 /** Articles offered at most before a ticket is filed. */
-export const MAX_SUGGESTIONS = 3
+const MAX_SUGGESTIONS = 3
 
 /**
  * The public articles that may answer a problem before it becomes a ticket (the bot, after the description): of

@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
-import { destroySubject } from '#src/pdn/destroy-subject.ts'
-import { setSetting } from '#src/settings/settings.ts'
-import { systemActor } from '#src/users/actor.ts'
 import { testDatabase } from '../../test/support/database.ts'
+import { destroyLeaver } from '../../test/support/destroy.ts'
 import { buildActor, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket, ticketTrail, withoutDenials } from '../../test/support/ticket-factory.ts'
 import { applyMacro } from './apply-macro.ts'
@@ -389,8 +384,6 @@ describe('using a macro on a ticket', () => {
 
 describe('destroying a staff member’s data', () => {
   test('removes their personal macros (which may be signed with their name) and keeps the shared ones they made', async () => {
-    const commission = [{ name: 'Комиссарова Анна Сергеевна', position: 'Заместитель главного врача' }]
-    await setSetting(db, systemActor(), 'pdn.commission', commission)
     const { user, actor } = await buildActor(db, { role: 'curator' })
     const personal = await createMacro(db, actor, {
       title: 'Подпись',
@@ -398,18 +391,7 @@ describe('destroying a staff member’s data', () => {
       scope: 'personal',
     })
     const shared = await createMacro(db, actor, { title: 'Для всех', body: 'Заявка принята', scope: 'global' })
-    await db.updateTable('users').set({ status: 'deactivated' }).where('id', '=', user.id).execute()
-    const dir = mkdtempSync(path.join(tmpdir(), 'helpdesk-macros-'))
-    try {
-      await destroySubject(
-        db,
-        systemActor('cli'),
-        { dataDir: dir, tzDisplay: 'Europe/Moscow' },
-        { userId: user.id, reason: 'Увольнение', commission, deleteTexts: false },
-      )
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    await destroyLeaver(db, user.id)
     const left = await db.selectFrom('macros').select('id').where('id', 'in', [personal.id, shared.id]).execute()
     expect(left.map((m) => m.id)).toEqual([shared.id])
   })

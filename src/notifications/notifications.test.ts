@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { Db, User } from '#src/db/schema.ts'
 import { renderTicketNotice } from '#src/notify/notice-texts.ts'
-import { destroySubject } from '#src/pdn/destroy-subject.ts'
-import { setSetting } from '#src/settings/settings.ts'
 import { addMessage } from '#src/tickets/add-message.ts'
 import { assignTicket } from '#src/tickets/assign-ticket.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { markDeadlineBreaches } from '#src/tickets/deadline-breaches.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
-import { type Actor, actorFromUser, systemActor } from '#src/users/actor.ts'
+import { type Actor, actorFromUser } from '#src/users/actor.ts'
 import { testDatabase } from '../../test/support/database.ts'
+import { destroyLeaver } from '../../test/support/destroy.ts'
 import { buildUser, type UserOverrides } from '../../test/support/factories.ts'
 import { buildTicket, deniedAudit } from '../../test/support/ticket-factory.ts'
 import { followTicket } from './follow-ticket.ts'
@@ -403,26 +399,13 @@ describe('the Telegram notice of a mention', () => {
 describe('destroying a staff member’s data (ст. 21)', () => {
   test('what they followed and what their bell held go with it', async () => {
     const { db } = await testDatabase()
-    const commission = [{ name: 'Комиссарова Анна Сергеевна', position: 'Заместитель главного врача' }]
-    await setSetting(db, systemActor(), 'pdn.commission', commission)
     const { user: leaving, actor: leavingActor } = await person(db, { role: 'executor' })
     const { user: requester, actor: requesterActor } = await person(db)
     const ticket = await buildTicket(db, { requesterId: requester.id, status: 'in_progress' })
     await followTicket(db, leavingActor, { ticketId: ticket.id, follow: true })
     await addMessage(db, requesterActor, { ticketId: ticket.id, body: 'Не работает', internal: false })
     expect(await bell(db, leaving.id)).toEqual([[ticket.id, 'reply', false]])
-    await db.updateTable('users').set({ status: 'deactivated' }).where('id', '=', leaving.id).execute()
-    const dir = mkdtempSync(path.join(tmpdir(), 'helpdesk-bell-'))
-    try {
-      await destroySubject(
-        db,
-        systemActor('cli'),
-        { dataDir: dir, tzDisplay: 'Europe/Moscow' },
-        { userId: leaving.id, reason: 'Увольнение', commission, deleteTexts: false },
-      )
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    await destroyLeaver(db, leaving.id)
     expect(await bell(db, leaving.id)).toEqual([])
     expect(
       await db.selectFrom('ticket_watchers').select('ticket_id').where('user_id', '=', leaving.id).execute(),

@@ -388,6 +388,8 @@ async function removeAccess(tx: Tx, user: User, at: string): Promise<Record<stri
   await tx.deleteFrom('form_submissions').where('user_id', '=', user.id).execute()
   // Their own canned responses (issue 13) may be signed with their name: they go too; shared ones stay.
   await tx.deleteFrom('macros').where('owner_id', '=', user.id).execute()
+  // Their personal saved views likewise (a search may name a person); the shared ones stay for everyone.
+  await tx.deleteFrom('saved_views').where('owner_id', '=', user.id).where('shared', '=', 0).execute()
   // What they followed and what their bell held: which tickets a person looked after is theirs to lose too.
   await tx.deleteFrom('ticket_watchers').where('user_id', '=', user.id).execute()
   await tx.deleteFrom('web_notifications').where('user_id', '=', user.id).execute()

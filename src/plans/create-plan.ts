@@ -1,5 +1,6 @@
 import { audit } from '#src/audit/journal.ts'
-import { type Db, type Priority, priorities } from '#src/db/schema.ts'
+import { checkPriority } from '#src/categories/category-store.ts'
+import type { Db, Priority } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
@@ -29,7 +30,7 @@ export async function createPlan(db: Db, actor: Actor, input: CreatePlanInput, t
   await requirePlanManage(db, actor, 'plan.create')
   const title = checkPlanTitle(input.title)
   const description = checkPlanDescription(input.description)
-  const priority = checkPlanPriority(input.priority)
+  const priority = checkPriority(input.priority)
   const at = now()
   const schedule = checkSchedule(input.schedule, timeZone, new Date(at))
   await requireScheduleRight(db, actor, schedule, 'plan.create')
@@ -70,10 +71,4 @@ export async function createPlan(db: Db, actor: Actor, input: CreatePlanInput, t
     if (!plan) throw new Error(`plan ${created.id} vanished in its own transaction`)
     return plan
   })
-}
-
-export function checkPlanPriority(priority: string): Priority {
-  if (!(priorities as readonly string[]).includes(priority))
-    throw new DomainError('validation', 'Неизвестный приоритет')
-  return priority as Priority
 }

@@ -1,4 +1,5 @@
 import { Cron } from 'croner'
+import { cronProblem, nextScheduled } from '#src/backup/rules.ts'
 import { DomainError } from '#src/errors.ts'
 import { localDay } from '#src/format/zone-days.ts'
 import { limits } from '#src/tickets/rules.ts'
@@ -7,13 +8,14 @@ import { requireText } from '#src/tickets/ticket-access.ts'
 /**
  * The rules of «Плановые работы» that need no database: the schedule (a five-field cron expression read in the
  * hospital's time zone, and the presets the web offers instead of it), the placeholders of the ticket's text,
- * and the limits. Occurrences are computed by croner, which reads wall-clock times in a named zone.
+ * and the limits. Occurrences are computed by croner, which reads wall-clock times in a named zone, as it reads
+ * BACKUP_SCHEDULE: the parse and its refusals are backup/rules.ts's.
  */
 
 export const PLAN_TITLE_MAX = limits.title
 export const PLAN_DESCRIPTION_MAX = limits.description
 /** Plans file tickets for people to do: never more often than this. */
-export const PLAN_MIN_INTERVAL_MS = 60 * 60_000
+const PLAN_MIN_INTERVAL_MS = 60 * 60_000
 /** Occurrences shown before a schedule is saved. */
 export const PREVIEW_RUNS = 5
 /** Missed occurrences counted past a downtime (only reported; they file one ticket). */
@@ -29,15 +31,13 @@ export type SchedulePreset =
   | { kind: 'monthly'; day: number; time: string }
   | { kind: 'cron'; cron: string }
 
-export const scheduleKinds = ['daily', 'weekly', 'monthly', 'cron'] as const
-export type ScheduleKind = (typeof scheduleKinds)[number]
 /** Monthly presets stop at the 28th: every month has it. */
 export const MONTH_DAY_MAX = 28
 
 const TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/
 
 /** `HH:MM` as [hour, minute]; undefined for anything else. */
-export function parseTime(text: string): [number, number] | undefined {
+function parseTime(text: string): [number, number] | undefined {
   const match = TIME.exec(text.trim())
   return match ? [Number(match[1]), Number(match[2])] : undefined
 }
@@ -87,8 +87,9 @@ export function presetOf(cron: string): SchedulePreset {
   return raw
 }
 
+/** The schedule as croner reads it (checked first: five fields, as BACKUP_SCHEDULE is read). */
 function cronOf(schedule: string, timeZone: string): Cron {
-  return new Cron(schedule, { timezone: timeZone, paused: true, mode: '5-part' })
+  return new Cron(schedule, { timezone: timeZone, paused: true })
 }
 
 /**
@@ -102,13 +103,9 @@ export function checkSchedule(schedule: string, timeZone: string, from: Date): s
   if (text.split(' ').length !== 5) {
     throw new DomainError('validation', 'Выражение cron — пять полей: минута, час, день месяца, месяц, день недели')
   }
-  let runs: Date[]
-  try {
-    runs = cronOf(text, timeZone).nextRuns(PREVIEW_RUNS, from)
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new DomainError('validation', `«${text}» — не выражение cron (${reason})`)
-  }
+  const problem = cronProblem(text, timeZone)
+  if (problem !== undefined) throw new DomainError('validation', problem)
+  const runs = nextRuns(text, timeZone, from)
   if (runs.length === 0) throw new DomainError('validation', `«${text}» не наступит ни разу`)
   for (let i = 1; i < runs.length; i++) {
     const gap = (runs[i]?.getTime() ?? 0) - (runs[i - 1]?.getTime() ?? 0)
@@ -126,7 +123,7 @@ export function nextRuns(schedule: string, timeZone: string, after: Date, count 
 
 /** The first occurrence strictly after `after` (ISO), or null when there is none. */
 export function nextRunAfter(schedule: string, timeZone: string, after: string): string | null {
-  return cronOf(schedule, timeZone).nextRun(new Date(after))?.toISOString() ?? null
+  return nextScheduled(schedule, timeZone, new Date(after))?.toISOString() ?? null
 }
 
 /** How many occurrences fell strictly after `dueAt` and at or before `until`: runs a downtime swallowed. */

@@ -14,7 +14,7 @@ export interface PlanRunRow extends PlanRun {
 }
 
 /** Runs shown with a plan: the newest. */
-export const PLAN_RUNS_SHOWN = 50
+const PLAN_RUNS_SHOWN = 50
 
 const collator = new Intl.Collator('ru', { sensitivity: 'base', numeric: true })
 
@@ -57,7 +57,7 @@ export async function planRuns(db: Tx, planId: number, limit = PLAN_RUNS_SHOWN):
     .execute()
 }
 
-/** Active plans whose next run is due at `at`, the longest due first. */
+/** Active plans whose next run is due at `at`, by id from `afterId` on (a batch of the worker's round). */
 export async function duePlans(db: Tx, at: string, limit: number, afterId = 0): Promise<Plan[]> {
   return db
     .selectFrom('plans')

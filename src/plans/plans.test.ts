@@ -1,11 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { sql } from 'kysely'
-import { beforeEach, describe, expect, onTestFinished, test } from 'vitest'
+import { beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest'
 import { openDatabase } from '#src/db/database.ts'
 import type { Db } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { generateDemo } from '#src/demo/generate.ts'
 import { DomainError } from '#src/errors.ts'
+import { destroySubject } from '#src/pdn/destroy-subject.ts'
+import { setSetting } from '#src/settings/settings.ts'
 import { systemActor } from '#src/users/actor.ts'
+import { deactivateUser } from '#src/users/deactivate-user.ts'
 import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { buildActor, buildCategory, buildGroup } from '../../test/support/factories.ts'
@@ -25,6 +31,22 @@ import { runDuePlans } from './run-due-plans.ts'
 import { runPlanNow } from './run-plan-now.ts'
 import { updatePlan } from './update-plan.ts'
 import { viewPlan } from './view-plan.ts'
+
+/** Something to do after the worker has read the due plans and before it claims them (a race, made certain). */
+const race = vi.hoisted(() => ({ afterRead: undefined as (() => Promise<unknown>) | undefined }))
+vi.mock('./plan-store.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./plan-store.ts')>()
+  return {
+    ...original,
+    duePlans: async (...args: Parameters<typeof original.duePlans>) => {
+      const rows = await original.duePlans(...args)
+      const afterRead = race.afterRead
+      race.afterRead = undefined
+      await afterRead?.()
+      return rows
+    },
+  }
+})
 
 const MSK = 'Europe/Moscow'
 const HOUR = 60 * 60_000
@@ -326,6 +348,112 @@ describe('plans', () => {
     expect(row.last_ticket_id).toBeNull()
     expect((await reject(runPlanNow(db, h.curator.actor, { id: plan.id }, MSK))).message).toMatch(/Категория/)
     expect(await db.selectFrom('plan_runs').selectAll().where('plan_id', '=', plan.id).execute()).toHaveLength(1)
+  })
+
+  test('a plan whose group was disabled since files nothing into it: the run is recorded with the reason', async () => {
+    setTestClock('2026-03-02T08:00:00Z')
+    const h = await hospital()
+    const plan = await makePlan(h, '0 9 * * *')
+    await db.updateTable('executor_groups').set({ active: 0 }).where('id', '=', h.group.id).execute()
+    setTestClock('2026-03-03T07:00:00Z')
+    expect(await runDuePlans(db, MSK)).toBe(1)
+    const run = await db.selectFrom('plan_runs').selectAll().where('plan_id', '=', plan.id).executeTakeFirstOrThrow()
+    expect(run.ticket_id).toBeNull()
+    expect(run.error).toBe('Группа исполнителей не найдена')
+    expect(await db.selectFrom('tickets').select('id').execute()).toEqual([])
+    expect((await reject(runPlanNow(db, h.curator.actor, { id: plan.id }, MSK))).message).toBe(
+      'Группа исполнителей не найдена',
+    )
+  })
+
+  test('a plan changed after the worker read it runs as it is now, not as it was read', async () => {
+    setTestClock('2026-03-02T08:00:00Z')
+    const h = await hospital()
+    const plan = await makePlan(h, '0 9 * * *')
+    const newGroup = await buildGroup(db)
+    setTestClock('2026-03-03T06:00:30Z')
+    // The curator moves the plan to another group between the worker's read and its claim.
+    race.afterRead = () => updatePlan(db, h.curator.actor, { id: plan.id, groupId: newGroup.id }, MSK)
+    await runDuePlans(db, MSK)
+    expect(race.afterRead).toBeUndefined()
+    await runDuePlans(db, MSK)
+    const tickets = await ticketsOfPlan(plan.id)
+    expect(tickets.map((t) => t.group_id)).toEqual([newGroup.id])
+    expect(tickets[0]?.due_at).toBe('2026-03-03T06:00:00.000Z')
+  })
+
+  test('the curator who made a plan is deactivated: the plan stops, and whoever resumes it files in their own name', async () => {
+    setTestClock('2026-03-02T08:00:00Z')
+    const h = await hospital()
+    const plan = await makePlan(h, '0 9 * * *')
+    const admin = await buildActor(db, { role: 'admin' })
+    await deactivateUser(db, admin.actor, { userId: h.curator.user.id })
+    setTestClock('2026-03-03T07:00:00Z')
+    expect(await runDuePlans(db, MSK)).toBe(1)
+    const run = await db.selectFrom('plan_runs').selectAll().where('plan_id', '=', plan.id).executeTakeFirstOrThrow()
+    expect(run).toMatchObject({ ticket_id: null, error: 'Заявитель не найден или его учётная запись не активна' })
+    const paused = await db.selectFrom('plans').selectAll().where('id', '=', plan.id).executeTakeFirstOrThrow()
+    expect(paused).toMatchObject({ active: 0, next_run_at: null })
+    const journal = await db
+      .selectFrom('audit_log')
+      .select(['action', 'details'])
+      .where('object_type', '=', 'plan')
+      .where('object_id', '=', String(plan.id))
+      .where('action', '=', 'plan.pause')
+      .executeTakeFirstOrThrow()
+    expect(JSON.parse(journal.details ?? '{}')).toMatchObject({ reason: 'requester_inactive' })
+    // Paused, it fails no more: the next days pass without runs.
+    setTestClock('2026-03-05T07:00:00Z')
+    expect(await runDuePlans(db, MSK)).toBe(0)
+
+    const successor = await buildActor(db, { role: 'curator' })
+    const resumed = await updatePlan(db, successor.actor, { id: plan.id, active: true }, MSK)
+    expect(resumed).toMatchObject({ requester_id: successor.user.id, next_run_at: '2026-03-06T06:00:00.000Z' })
+    setTestClock('2026-03-06T06:00:30Z')
+    expect(await runDuePlans(db, MSK)).toBe(1)
+    const [ticket] = await ticketsOfPlan(plan.id)
+    const filed = await db
+      .selectFrom('tickets')
+      .selectAll()
+      .where('id', '=', ticket?.id ?? 0)
+      .executeTakeFirstOrThrow()
+    expect(filed.requester_id).toBe(successor.user.id)
+  })
+
+  test('a plan of a curator whose data were destroyed (152-ФЗ) files nothing in the name of «Субъект № N»', async () => {
+    setTestClock('2026-03-02T08:00:00Z')
+    const h = await hospital()
+    const plan = await makePlan(h, '0 9 * * *')
+    const commission = [{ name: 'Комиссарова Анна Сергеевна', position: 'Заместитель главного врача' }]
+    await setSetting(db, systemActor(), 'pdn.commission', commission)
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'helpdesk-plans-'))
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
+    await destroySubject(
+      db,
+      systemActor('cli'),
+      { dataDir, tzDisplay: MSK },
+      { userId: h.curator.user.id, reason: 'Увольнение', commission, deleteTexts: false },
+    )
+    setTestClock('2026-03-03T07:00:00Z')
+    expect(await runDuePlans(db, MSK)).toBe(1)
+    expect(await db.selectFrom('tickets').select('id').where('requester_id', '=', h.curator.user.id).execute()).toEqual(
+      [],
+    )
+    const row = await db.selectFrom('plans').selectAll().where('id', '=', plan.id).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ active: 0, next_run_at: null })
+  })
+
+  test('a plan that breaks does not hold up the plans after it; the round fails after them', async () => {
+    setTestClock('2026-03-02T08:00:00Z')
+    const h = await hospital()
+    const broken = await makePlan(h, '0 9 * * *', 'Сертификаты ЭЦП')
+    const plan = await makePlan(h, '0 9 * * *')
+    // A row no use case writes (edited by hand, or read otherwise by a newer croner).
+    await db.updateTable('plans').set({ schedule: 'не cron' }).where('id', '=', broken.id).execute()
+    setTestClock('2026-03-03T06:00:30Z')
+    await expect(runDuePlans(db, MSK)).rejects.toThrow()
+    expect(await ticketsOfPlan(plan.id)).toHaveLength(1)
+    expect(await ticketsOfPlan(broken.id)).toEqual([])
   })
 
   test('the next five runs are shown before saving', async () => {

@@ -1,12 +1,13 @@
 import type { Updateable } from 'kysely'
 import { audit } from '#src/audit/journal.ts'
+import { checkPriority } from '#src/categories/category-store.ts'
 import type { Db, PlansTable, Priority } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
-import { checkPlanPriority } from './create-plan.ts'
+import { findUser } from '#src/users/user-store.ts'
 import { checkPlanTargets, loadPlan, requirePlanManage, requireScheduleRight } from './plan-access.ts'
 import { checkPlanDescription, checkPlanTitle, checkSchedule, nextRunAfter, presetOf } from './plan-rules.ts'
 import { findPlan, type PlanRow } from './plan-store.ts'
@@ -25,13 +26,15 @@ export interface UpdatePlanInput {
 
 /**
  * Changes a plan (curators and admins). A new schedule, or a resumed plan, runs next at the first occurrence after
- * now: what fell due while it was paused is not made up for.
+ * now: what fell due while it was paused is not made up for. A plan whose requester is no longer active (the
+ * curator who made it left, or their data were destroyed) is taken over by the person who changes it: its tickets
+ * are filed in their name from then on.
  */
 export async function updatePlan(db: Db, actor: Actor, input: UpdatePlanInput, timeZone: string): Promise<PlanRow> {
   await requirePlanManage(db, actor, 'plan.update', input.id)
   const title = input.title === undefined ? undefined : checkPlanTitle(input.title)
   const description = input.description === undefined ? undefined : checkPlanDescription(input.description)
-  const priority = input.priority === undefined ? undefined : checkPlanPriority(input.priority)
+  const priority = input.priority === undefined ? undefined : checkPriority(input.priority)
   const at = now()
   const schedule = input.schedule === undefined ? undefined : checkSchedule(input.schedule, timeZone, new Date(at))
   if (schedule !== undefined && schedule !== (await loadPlan(db, input.id)).schedule) {
@@ -56,6 +59,13 @@ export async function updatePlan(db: Db, actor: Actor, input: UpdatePlanInput, t
     const wasActive = Number(plan.active) === 1
     const active = input.active ?? wasActive
     if (active !== wasActive) change.active = active ? 1 : 0
+    if (
+      actor.id !== null &&
+      actor.id !== plan.requester_id &&
+      (await findUser(tx, plan.requester_id))?.status !== 'active'
+    ) {
+      change.requester_id = actor.id
+    }
     if (change.category_id !== undefined || change.group_id !== undefined) {
       await checkPlanTargets(tx, change.category_id ?? plan.category_id, change.group_id ?? plan.group_id)
     }
@@ -81,11 +91,16 @@ export async function updatePlan(db: Db, actor: Actor, input: UpdatePlanInput, t
             ? `Плановая работа № ${plan.id} возобновлена`
             : `Изменена плановая работа № ${plan.id}`,
       details: {
-        changed: Object.keys(change).filter((key) => key !== 'title' && key !== 'description' && key !== 'next_run_at'),
+        changed: Object.keys(change).filter(
+          (key) => key !== 'title' && key !== 'description' && key !== 'next_run_at' && key !== 'requester_id',
+        ),
         ...(change.title !== undefined ? { title: true } : {}),
         ...(change.description !== undefined ? { description: true } : {}),
         ...(change.schedule !== undefined ? { schedule: { from: plan.schedule, to: change.schedule }, timeZone } : {}),
         ...('next_run_at' in change ? { nextRunAt: change.next_run_at } : {}),
+        ...(change.requester_id !== undefined
+          ? { requesterId: { from: plan.requester_id, to: change.requester_id } }
+          : {}),
       },
     })
     const updated = await findPlan(tx, plan.id)

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { normalizeListQuery } from '#src/web/saved-view-query.ts'
 import { testDatabase } from '../../test/support/database.ts'
+import { destroyLeaver } from '../../test/support/destroy.ts'
 import { buildActor } from '../../test/support/factories.ts'
 import { expectRefusal, journalOf } from '../../test/support/state.ts'
 import { deleteView } from './delete-view.ts'
@@ -143,5 +144,20 @@ describe('saved views', () => {
     await deleteView(db, actor, { id: own[0]?.id ?? 0 })
     const back = await updateView(db, actor, { id: shared.id, shared: false })
     expect(back.shared).toBe(0)
+  })
+})
+
+describe('destroying a staff member’s data (ст. 21)', () => {
+  test('removes their personal views (a search may name a person) and keeps the ones they shared', async () => {
+    const { user, actor } = await buildActor(db, { role: 'curator' })
+    const personal = await saveView(db, actor, { name: 'Заявки Емельяновой', query: query('q=Емельянова') })
+    const shared = await saveView(db, actor, {
+      name: 'Срочные для всех',
+      query: query('priority=critical'),
+      shared: true,
+    })
+    await destroyLeaver(db, user.id)
+    const left = await db.selectFrom('saved_views').select('id').where('id', 'in', [personal.id, shared.id]).execute()
+    expect(left.map((view) => view.id)).toEqual([shared.id])
   })
 })

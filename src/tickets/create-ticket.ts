@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
 import type { StoredFile } from '#src/attachments/file-store.ts'
+import { checkDefaultGroup } from '#src/categories/category-store.ts'
 import type { Db, Priority, Ticket, Tx } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
@@ -144,9 +145,11 @@ async function create(
   const location =
     input.location === undefined ? (device ? device.room : requester.room) : input.location?.trim() || null
   if (location !== null && textLength(location) > limits.location) {
-    throw new DomainError('validation', `Поле «Расположение» длиннее ${limits.title} символов`)
+    throw new DomainError('validation', `Поле «Расположение» длиннее ${limits.location} символов`)
   }
 
+  // A group given (a plan's) must be active, as a category's default group must be: nobody sees a disabled one's.
+  if (input.groupId !== undefined) await checkDefaultGroup(tx, input.groupId)
   const groupId = input.groupId ?? category.default_group_id
   const at = now()
   const priority = input.priority ?? category.default_priority

@@ -130,12 +130,17 @@ export function prefixStem(term: string): string {
 /** FTS5 query: every word a quoted prefix term, all required, in the columns this reader may search. */
 export function ftsQuery(terms: readonly string[], includeInternal: boolean): string {
   const columns = includeInternal ? '{title description messages notes}' : '{title description messages}'
-  return `${columns} : (${terms.map((t) => `"${prefixStem(t)}"*`).join(' ')})`
+  return `${columns} : (${ftsTerms(terms)})`
 }
 
-/** PostgreSQL tsquery text: every word a prefix term, all required. */
-export function tsQuery(terms: readonly string[]): string {
-  return terms.map((t) => `${t}:*`).join(' & ')
+/** The words as FTS5 quoted prefix terms of their stems: all required, or (`any`) one enough. */
+export function ftsTerms(terms: readonly string[], any = false): string {
+  return terms.map((t) => `"${prefixStem(t)}"*`).join(any ? ' OR ' : ' ')
+}
+
+/** PostgreSQL tsquery text: every word a prefix term, all required, or (`any`) one enough. */
+export function tsQuery(terms: readonly string[], any = false): string {
+  return terms.map((t) => `${t}:*`).join(any ? ' | ' : ' & ')
 }
 
 /** Per word of a search, the people (by ФИО) and departments (by name) it names: ids, none for most words. */
@@ -329,7 +334,7 @@ export function relevanceOf(query: string, named?: NamedInQuery): (ticket: Ranke
 }
 
 /** How many words of a text begin with the stem, counting up to `max` (a long description is not read on). */
-function wordsBeginning(text: string | null, stem: string, max: number): number {
+export function wordsBeginning(text: string | null, stem: string, max: number): number {
   if (text === null) return 0
   let found = 0
   for (const word of text.matchAll(/[\p{L}\p{N}]+/gu)) {

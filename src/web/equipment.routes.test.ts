@@ -60,6 +60,51 @@ describe('/equipment', () => {
     expect((await deviceBy(number))?.status).toBe('in_service')
   })
 
+  test('saving the edit form changes the device and journals the change, not a read of the card', async () => {
+    const executor = await webUser(db, { role: 'executor' })
+    const owner = await webUser(db, { role: 'executor' })
+    const device = await createEquipment(db, actorFromUser(executor.user, 'web'), {
+      inventoryNumber: inventory(),
+      kind: 'Принтер',
+      responsibleId: owner.user.id,
+    })
+    const journal = (action: string) =>
+      db
+        .selectFrom('audit_log')
+        .select('id')
+        .where('action', '=', action)
+        .where('object_id', '=', String(device.id))
+        .execute()
+    const form = await getPage(app, `/equipment/${device.id}/edit`, executor)
+    expect(form.text).toContain(`value="${owner.user.full_name}"`)
+    const views = (await journal('equipment.view')).length
+    const saved = await postForm(app, `/equipment/${device.id}`, executor, {
+      inventory_number: device.inventory_number,
+      kind: 'Принтер',
+      room: '118',
+      responsible: owner.user.full_name,
+      status: 'in_repair',
+    })
+    expect(saved.status).toBe(303)
+    expect(await deviceBy(device.inventory_number)).toMatchObject({
+      room: '118',
+      status: 'in_repair',
+      responsible_id: owner.user.id,
+    })
+    expect(await journal('equipment.update')).toHaveLength(1)
+    expect(await journal('equipment.view')).toHaveLength(views)
+
+    const refused = await postForm(app, `/equipment/${device.id}`, executor, {
+      inventory_number: device.inventory_number,
+      kind: ' ',
+      responsible: owner.user.full_name,
+    })
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain('Укажите тип')
+    expect(await journal('equipment.view')).toHaveLength(views)
+    expect((await deviceBy(device.inventory_number))?.kind).toBe('Принтер')
+  })
+
   test('a requester never sees the registry: 404, journaled', async () => {
     const requester = await webUser(db, { role: 'requester' })
     const page = await getPage(app, '/equipment', requester)

@@ -4,7 +4,7 @@ import { type EquipmentStatus, equipmentStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
 import { createEquipment } from '#src/equipment/create-equipment.ts'
-import { findResponsible } from '#src/equipment/equipment-access.ts'
+import { findResponsible, loadEquipment } from '#src/equipment/equipment-access.ts'
 import { equipmentFailures } from '#src/equipment/equipment-failures.ts'
 import type { EquipmentRow } from '#src/equipment/equipment-store.ts'
 import { listEquipment } from '#src/equipment/list-equipment.ts'
@@ -207,9 +207,11 @@ export function equipmentRoutes(): Hono<WebEnv> {
     const id = idParam(c)
     const { db } = c.get('deps')
     const values = await formValues(c)
+    // Not a read of the card (no `equipment.view` in the journal, no tickets): only what the form showed, to
+    // compare; nothing of it goes back to the browser. updateEquipment checks the rights and journals the change.
+    const device = await loadEquipment(db, id)
     const refused = await attempt(
       async () => {
-        const { device } = await viewEquipment(db, c.get('actor'), { id })
         // The person's name as the form showed it is no change; anything else is looked up again.
         const responsibleId =
           values.responsible.trim() === (device.responsible_name ?? '')
@@ -217,10 +219,7 @@ export function equipmentRoutes(): Hono<WebEnv> {
             : await responsibleOf(c, values.responsible)
         await updateEquipment(db, c.get('actor'), { id, ...fields(values), responsibleId })
       },
-      async (message) => {
-        const { device } = await viewEquipment(db, c.get('actor'), { id })
-        return renderForm(c, device, values, message)
-      },
+      (message) => renderForm(c, device, values, message),
     )
     return refused ?? c.redirect(`/equipment/${id}?done=saved`, 303)
   })

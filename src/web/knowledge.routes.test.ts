@@ -1,25 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { createArticle } from '#src/knowledge/create-article.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { testApp, testConfig } from '../../test/support/api.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildCategory } from '../../test/support/factories.ts'
+import { tempDirs } from '../../test/support/temp-dirs.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { getPage, inlineProblems, postForm, type WebUser, webUser } from '../../test/support/web.ts'
 
 let db: Db
 let app: ReturnType<typeof testApp>['app']
-let dataDir: string
+const tempDir = tempDirs('kb-web-')
 beforeAll(async () => {
   db = (await testDatabase()).db
-  dataDir = mkdtempSync(path.join(tmpdir(), 'kb-web-'))
-  app = testApp(db, testConfig({ dataDir })).app
+  app = testApp(db, testConfig({ dataDir: tempDir() })).app
 })
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from(
@@ -181,6 +177,16 @@ describe('/kb', () => {
     const picker = await getPage(app, '/kb/picker?kb_q=мфу', executor, { 'hx-request': 'true' })
     expect(picker.status).toBe(200)
     expect(picker.text).toContain(`value="Как подключить МФУ по сети: http://helpdesk.test/kb/${article.id}"`)
+    // An internal article says so: its link in a reply would open nothing for the requester.
+    const internal = await createArticle(db, actorFromUser(executor.user, 'web'), {
+      title: 'МФУ: сервисное меню',
+      body: 'Для ИТ.',
+      visibility: 'internal',
+    })
+    const both = await getPage(app, '/kb/picker?kb_q=мфу', executor, { 'hx-request': 'true' })
+    expect(both.text).toContain(`МФУ: сервисное меню · Только сотрудникам ИТ</option>`)
+    expect(both.text).toContain(`>Как подключить МФУ по сети</option>`)
+    expect(internal.visibility).toBe('internal')
     const requester = await webUser(db, { role: 'requester' })
     expect((await getPage(app, '/kb/picker', requester)).status).toBe(404)
   })

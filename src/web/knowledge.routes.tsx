@@ -7,7 +7,7 @@ import { DomainError } from '#src/errors.ts'
 import { parseId } from '#src/format/ids.ts'
 import { archiveArticle } from '#src/knowledge/archive-article.ts'
 import { ARTICLE_BODY_MAX, ARTICLE_TITLE_MAX } from '#src/knowledge/article-rules.ts'
-import type { ArticleRow } from '#src/knowledge/article-store.ts'
+import { type ArticleRow, articleImages } from '#src/knowledge/article-store.ts'
 import { createArticle } from '#src/knowledge/create-article.ts'
 import { listArticles } from '#src/knowledge/list-articles.ts'
 import { updateArticle } from '#src/knowledge/update-article.ts'
@@ -98,7 +98,12 @@ export function knowledgeRoutes(): Hono<WebEnv> {
     const articles = await listArticles(db, c.get('actor'), { q, limit: PICKER_LIMIT })
     return c.html(
       <ArticlePickerList
-        articles={articles.map((a) => ({ id: a.id, title: a.title, link: `${config.baseUrl}/kb/${a.id}` }))}
+        articles={articles.map((a) => ({
+          id: a.id,
+          title: a.title,
+          link: `${config.baseUrl}/kb/${a.id}`,
+          visibility: a.visibility,
+        }))}
       />,
     )
   })
@@ -135,11 +140,10 @@ export function knowledgeRoutes(): Hono<WebEnv> {
   routes.post('/:id', writers, async (c) => {
     const { db } = c.get('deps')
     const actor = c.get('actor')
-    const article = (await viewArticle(db, actor, { id: idParam(c) })).article
+    const { article, images } = await viewArticle(db, actor, { id: idParam(c) })
     const values = await formValues(c)
     const files = await formFiles(c)
     const form = await readForm(c)
-    const images = await db.selectFrom('article_images').select('id').where('article_id', '=', article.id).execute()
     const removeImageIds = images.filter((image) => form.text(`remove_image_${image.id}`) === '1').map((i) => i.id)
     const refused = await attempt(
       async () => {
@@ -211,9 +215,7 @@ async function renderForm(c: WebContext, article: ArticleRow | undefined, values
   const categories = (await listCategories(db)).filter(
     (cat) => Number(cat.active) === 1 || cat.id === article?.category_id,
   )
-  const images = article
-    ? await db.selectFrom('article_images').selectAll().where('article_id', '=', article.id).orderBy('id').execute()
-    : []
+  const images = article ? await articleImages(db, article.id) : []
   return c.html(
     <ArticleFormPage
       user={c.get('user')}

@@ -105,6 +105,9 @@ describe('/plans', () => {
       [{ title: '' }, 'Заполните поле «Название»'],
       [{ day: '31' }, 'День месяца — от 1 до 28'],
       [{ group_id: '' }, 'Выберите группу исполнителей'],
+      // Past the databases' integer (a 500 on PostgreSQL), or not a plain id: no category to choose.
+      [{ category_id: '9999999999' }, 'Выберите категорию'],
+      [{ category_id: '01' }, 'Выберите категорию'],
       [{ description: 'Осмотр {{неделя}}' }, 'Неизвестная подстановка {{неделя}}'],
       // A curator keeps to the presets: raw cron is the admins'.
       [{ kind: 'cron', cron: '0 9 * * 1-5' }, 'Произвольное выражение cron задают администраторы'],

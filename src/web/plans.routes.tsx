@@ -2,10 +2,17 @@ import { Hono } from 'hono'
 import { idParam } from '#src/api/validate.ts'
 import { listCategories } from '#src/categories/category-store.ts'
 import { isDomainError } from '#src/errors.ts'
+import { parseId } from '#src/format/ids.ts'
 import { listGroups } from '#src/groups/group-store.ts'
 import { createPlan } from '#src/plans/create-plan.ts'
 import { listPlans } from '#src/plans/list-plans.ts'
-import { presetOf, presetToCron, type SchedulePreset } from '#src/plans/plan-rules.ts'
+import {
+  PLAN_DESCRIPTION_MAX,
+  PLAN_TITLE_MAX,
+  presetOf,
+  presetToCron,
+  type SchedulePreset,
+} from '#src/plans/plan-rules.ts'
 import type { PlanRow } from '#src/plans/plan-store.ts'
 import { previewSchedule } from '#src/plans/preview-schedule.ts'
 import { runPlanNow } from '#src/plans/run-plan-now.ts'
@@ -148,10 +155,11 @@ type FormValues = PlanValues & { intent: string }
 async function formValues(c: WebContext): Promise<FormValues> {
   const form = await readForm(c)
   const text = (name: string, max: number) => form.text(name, max) ?? ''
+  // Cut past the limit (in UTF-16 units, two for an emoji): longer text stays too long, refused by the use case.
+  const over = (max: number) => (max + 1) * 2
   return {
-    // Cut past the limit: longer text stays too long, refused by the use case.
-    title: text('title', 402),
-    description: text('description', 20_002),
+    title: text('title', over(PLAN_TITLE_MAX)),
+    description: text('description', over(PLAN_DESCRIPTION_MAX)),
     categoryId: text('category_id', 12),
     groupId: text('group_id', 12),
     priority: text('priority', 20),
@@ -181,8 +189,8 @@ function presetOfForm(values: PlanValues): SchedulePreset {
 }
 
 function formId(value: string, message: string): number {
-  const id = Number(value)
-  if (!/^\d{1,10}$/.test(value) || !Number.isSafeInteger(id) || id < 1) throw new FormProblem(message)
+  const id = parseId(value)
+  if (id === undefined) throw new FormProblem(message)
   return id
 }
 

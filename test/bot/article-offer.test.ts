@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { articleOfferButtons, articleOfferTexts, buttons, newTicketTexts } from '#src/bot/texts.ts'
 import type { Category } from '#src/db/schema.ts'
 import { createArticle } from '#src/knowledge/create-article.ts'
+import { updateArticle } from '#src/knowledge/update-article.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 import { type BotHarness, botHarness } from '../support/bot-harness.ts'
@@ -116,6 +117,34 @@ describe.each(botDialects)('articles offered before a ticket (%s)', (dialect) =>
     expect(tickets).toEqual([
       { description: 'Принтер в 214 кабинете не печатает, бумага есть', category_id: category.id },
     ])
+  })
+
+  test('an article made internal after the offer: the answered offer no longer shows its text', async () => {
+    h = await botHarness({ db: await databaseFor(dialect) })
+    const category = await buildCategory(h.db, { name: 'Принтеры' })
+    const article = await printerArticle(category)
+    await buildUser(h.db, { telegramChatId: '7304' })
+    h.poll()
+    const person = h.fake.user(7304)
+
+    await describeProblem(person, category, 'не печатает принтер')
+    const offer = last(person)
+    expect(offer.text).toContain('Принтер не печатает: что проверить')
+    const curator = await buildUser(h.db, { role: 'curator' })
+    await updateArticle(h.db, actorFromUser(curator, 'web'), {
+      id: article.id,
+      title: 'Принтер: сервисный пароль',
+      body: 'Пароль сервисного меню — 1234.',
+      visibility: 'internal',
+    })
+    person.press(offer.message_id, callback.articleNotHelped())
+    await h.settle()
+    expect(last(person).text).toBe(newTicketTexts.askUrgency)
+    const edited = person.botMessages().find((m) => m.message_id === offer.message_id)
+    expect(edited?.reply_markup).toBeUndefined()
+    expect(edited?.text).toContain(articleOfferTexts.answered)
+    expect(edited?.text).not.toContain('сервисн')
+    expect(edited?.text).not.toContain('1234')
   })
 
   test('nothing matching: the urgency follows the description at once, as without a knowledge base', async () => {

@@ -57,14 +57,14 @@ export interface EquipmentQuery {
 }
 
 /** The list's address with this query (and page), as the filters and the pager write it. */
-export function equipmentHref(query: EquipmentQuery, page = 1, path = '/equipment'): string {
+function equipmentHref(query: EquipmentQuery, page: number): string {
   const params = new URLSearchParams()
   if (query.q !== '') params.set('q', query.q)
   if (query.department !== undefined) params.set('department', String(query.department))
   if (query.status !== undefined) params.set('status', query.status)
   if (page > 1) params.set('page', String(page))
   const search = params.toString()
-  return search === '' ? path : `${path}?${search}`
+  return search === '' ? '/equipment' : `/equipment?${search}`
 }
 
 export function EquipmentListPage(props: {

@@ -1,6 +1,6 @@
 import { raw } from 'hono/html'
 import type { ArticleImage, User } from '#src/db/schema.ts'
-import { ARTICLE_BODY_MAX, ARTICLE_TITLE_MAX } from '#src/knowledge/article-rules.ts'
+import { ARTICLE_BODY_MAX, ARTICLE_TITLE_MAX, type ArticleVisibility } from '#src/knowledge/article-rules.ts'
 import type { ArticleRow, ArticleSummary } from '#src/knowledge/article-store.ts'
 import { articleImageUrl } from '#src/knowledge/markdown.ts'
 import { dateTime } from '../format.ts'
@@ -317,7 +317,7 @@ export function ArticleFormPage(props: ArticleFormProps) {
 
 /**
  * The reply box's «Вставить статью» (IT staff): a search that asks /kb/picker for a list; choosing an article puts
- * its title and link into the reply (static/kb-picker.js). Without JavaScript the list is links to copy.
+ * its title and link into the reply (static/kb-picker.js). Without JavaScript, a link to the knowledge base.
  */
 export function ArticlePicker() {
   return (
@@ -350,15 +350,20 @@ export function ArticlePicker() {
   )
 }
 
-/** The picker's list: a select of articles whose values are the text to insert, and «Вставить». */
-export function ArticlePickerList(props: { articles: Array<{ id: number; title: string; link: string }> }) {
+/**
+ * The picker's list: a select of articles whose values are the text to insert, and «Вставить». An internal one says
+ * so: its link in a reply to the requester would open nothing for them.
+ */
+export function ArticlePickerList(props: {
+  articles: Array<{ id: number; title: string; link: string; visibility: ArticleVisibility }>
+}) {
   if (props.articles.length === 0) return <p class="hint">{t('Ничего не найдено.')}</p>
   return (
     <div class="stack">
       <select class="kb-picker__select" size={Math.min(6, Math.max(2, props.articles.length))} aria-label={t('Статьи')}>
         {props.articles.map((a, index) => (
           <option value={`${a.title}: ${a.link}`} selected={index === 0}>
-            {a.title}
+            {a.visibility === 'internal' ? `${a.title} · ${t(visibilityLabels.internal)}` : a.title}
           </option>
         ))}
       </select>

@@ -12,7 +12,7 @@ import type { MacroRow } from '#src/macros/macro-store.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import { msg, t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { CsrfField, FormError, Notice, OnceField, PageHead } from './parts.tsx'
+import { CsrfField, FormError, Notice, OnceField, PageHead, PlaceholderHelp } from './parts.tsx'
 
 /** What each placeholder becomes, as the form explains it. */
 const placeholderHelp: Record<Placeholder, string> = {
@@ -190,16 +190,12 @@ export function MacroFormPage(props: MacroFormProps) {
             {v.body}
           </textarea>
         </label>
-        <div id="macro-placeholders" class="hint">
-          <p>{t('Подстановки заполняются при вставке в заявку:')}</p>
-          <ul class="macro-placeholders">
-            {placeholderNames.map((name) => (
-              <li>
-                <code>{`{{${name}}}`}</code> — {t(placeholderHelp[name])}
-              </li>
-            ))}
-          </ul>
-        </div>
+        <PlaceholderHelp
+          id="macro-placeholders"
+          intro={t('Подстановки заполняются при вставке в заявку:')}
+          names={placeholderNames}
+          help={placeholderHelp}
+        />
         <label class="field">
           <span>{t('Кому виден')}</span>
           <select name="scope">

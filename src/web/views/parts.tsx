@@ -430,3 +430,27 @@ export function KeysetPager(props: {
     </nav>
   )
 }
+
+/**
+ * The hint under a text that takes `{{placeholders}}` (macros, plans): `intro` says when they are filled, then each
+ * name with what it becomes. `id` is what the text field's `aria-describedby` names.
+ */
+export function PlaceholderHelp<Name extends string>(props: {
+  id: string
+  intro: string
+  names: readonly Name[]
+  help: Record<Name, string>
+}) {
+  return (
+    <div id={props.id} class="hint">
+      <p>{props.intro}</p>
+      <ul class="macro-placeholders">
+        {props.names.map((name) => (
+          <li>
+            <code>{`{{${name}}}`}</code> — {t(props.help[name])}
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}

@@ -13,7 +13,19 @@ import { priorityLabels } from '#src/tickets/rules.ts'
 import { dateTime } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
-import { ActiveBadge, CsrfField, Empty, Fact, FormError, Notice, OnceField, PageHead, StatusBadge } from './parts.tsx'
+import {
+  ActiveBadge,
+  CatalogueTable,
+  CsrfField,
+  Empty,
+  Fact,
+  FormError,
+  Notice,
+  OnceField,
+  PageHead,
+  PlaceholderHelp,
+  StatusBadge,
+} from './parts.tsx'
 
 /** «по понедельникам в {time}», Monday first; index 1…7 as the presets number the weekdays. */
 const weekdayPhrases: readonly string[] = [
@@ -90,48 +102,31 @@ export function PlansPage(props: PlansPageProps) {
           {t('Плановых работ нет.')} {props.manage ? <a href="/plans/new">{t('Создать плановую работу')}</a> : null}
         </Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="tickets catalogue">
-            <thead>
-              <tr>
-                <th scope="col">{t('Название')}</th>
-                <th scope="col">{t('Расписание')}</th>
-                <th scope="col">{t('Группа')}</th>
-                <th scope="col" class="fit">
-                  {t('Следующий запуск')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Последняя заявка')}
-                </th>
-                <th scope="col" class="fit">
-                  {t('Состояние')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.plans.map((plan) => (
-                <tr id={`plan-${plan.id}`}>
-                  <td>
-                    <a href={`/plans/${plan.id}`}>{plan.title}</a>
-                  </td>
-                  <td>{scheduleLabel(plan.schedule)}</td>
-                  <td>{plan.group_name ?? '—'}</td>
-                  <td class="fit">{plan.next_run_at ? dateTime(plan.next_run_at, props.tz) : '—'}</td>
-                  <td class="fit">
-                    {plan.last_ticket_id ? (
-                      <a href={`/tickets/${plan.last_ticket_id}`}>{`№ ${plan.last_ticket_id}`}</a>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td class="fit">
-                    <PlanState active={plan.active} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CatalogueTable
+          wide={[t('Название'), t('Расписание'), t('Группа')]}
+          fit={[t('Следующий запуск'), t('Последняя заявка'), t('Состояние')]}
+        >
+          {props.plans.map((plan) => (
+            <tr id={`plan-${plan.id}`}>
+              <td>
+                <a href={`/plans/${plan.id}`}>{plan.title}</a>
+              </td>
+              <td>{scheduleLabel(plan.schedule)}</td>
+              <td>{plan.group_name ?? '—'}</td>
+              <td class="fit">{plan.next_run_at ? dateTime(plan.next_run_at, props.tz) : '—'}</td>
+              <td class="fit">
+                {plan.last_ticket_id ? (
+                  <a href={`/tickets/${plan.last_ticket_id}`}>{`№ ${plan.last_ticket_id}`}</a>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td class="fit">
+                <PlanState active={plan.active} />
+              </td>
+            </tr>
+          ))}
+        </CatalogueTable>
       )}
     </Layout>
   )
@@ -176,7 +171,7 @@ export interface PlanFormProps {
 }
 
 /** The form of a new plan, or the editing part of a plan's page. */
-export function PlanForm(props: PlanFormProps) {
+function PlanForm(props: PlanFormProps) {
   const v = props.values
   const editing = props.plan
   const action = editing ? `/plans/${editing.id}` : '/plans'
@@ -208,16 +203,12 @@ export function PlanForm(props: PlanFormProps) {
           {v.description}
         </textarea>
       </label>
-      <div id="plan-placeholders" class="hint">
-        <p>{t('Подстановки заполняются при каждом запуске:')}</p>
-        <ul class="macro-placeholders">
-          {planPlaceholders.map((name) => (
-            <li>
-              <code>{`{{${name}}}`}</code> — {t(placeholderHelp[name])}
-            </li>
-          ))}
-        </ul>
-      </div>
+      <PlaceholderHelp
+        id="plan-placeholders"
+        intro={t('Подстановки заполняются при каждом запуске:')}
+        names={planPlaceholders}
+        help={placeholderHelp}
+      />
       <div class="grid-2">
         <label class="field">
           <span>{t('Категория')}</span>
