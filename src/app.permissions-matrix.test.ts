@@ -264,6 +264,60 @@ async function freshPlan(f: Fixtures): Promise<number> {
     .executeTakeFirstOrThrow()
   return row.id
 }
+/** A fresh duty shift («Дежурства», issue 14) of a fresh curator in a fresh group, straight into its table. */
+async function freshShift(f: Fixtures): Promise<number> {
+  const at = new Date().toISOString()
+  const group = await buildGroup(f.db)
+  const person = await buildUser(f.db, { role: 'curator' })
+  const row = await f.db
+    .insertInto('duty_shifts')
+    .values({
+      group_id: group.id,
+      user_id: person.id,
+      starts_at: '2099-01-01T17:00:00.000Z',
+      ends_at: '2099-01-02T05:00:00.000Z',
+      kind: 'night',
+      note: null,
+      created_by: null,
+      created_at: at,
+      updated_by: null,
+      updated_at: at,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+/** A shift's form: a fresh curator in a fresh group (so that no two calls overlap). */
+async function shiftFields(f: Fixtures): Promise<Record<string, string>> {
+  const group = await buildGroup(f.db)
+  const person = await buildUser(f.db, { role: 'curator' })
+  return {
+    group_id: String(group.id),
+    user_id: String(person.id),
+    day: '2099-01-01',
+    from: '20:00',
+    to: '08:00',
+    kind: 'night',
+    note: '',
+  }
+}
+async function shiftJson(f: Fixtures) {
+  const group = await buildGroup(f.db)
+  const person = await buildUser(f.db, { role: 'curator' })
+  return {
+    group_id: group.id,
+    user_id: person.id,
+    starts_at: '2099-01-01T20:00:00+03:00',
+    ends_at: '2099-01-02T08:00:00+03:00',
+    kind: 'night',
+  }
+}
+/** A roster file of one shift of a fresh curator in a fresh group (so that no two calls overlap). */
+async function dutyCsv(f: Fixtures): Promise<string> {
+  const group = await buildGroup(f.db)
+  const person = await buildUser(f.db, { role: 'curator' })
+  return `Группа;Дежурный;Дата;С;До\r\n${group.name};${person.full_name};01.01.2099;20:00;08:00\r\n`
+}
 async function planFields(f: Fixtures): Promise<Record<string, string>> {
   const group = await buildGroup(f.db)
   return {
@@ -288,6 +342,31 @@ async function planJson(f: Fixtures) {
     priority: 'normal',
     schedule: '0 9 1 * *',
   }
+}
+
+/** A fresh open outage («Массовый сбой», issue 14) on a fresh ticket in work, straight into its tables. */
+async function freshOutage(f: Fixtures): Promise<number> {
+  const ticket = await buildTicket(f.db, { categoryId: f.category.id, status: 'in_progress' })
+  const row = await f.db
+    .insertInto('outages')
+    .values({
+      ticket_id: ticket.id,
+      title: unique('Сбой'),
+      place: null,
+      announcement: 'Сбой',
+      declared_by: null,
+      declared_at: new Date().toISOString(),
+      resolved_at: null,
+      resolved_by: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await f.db
+    .insertInto('outage_departments')
+    .values({ outage_id: row.id, department_id: f.catalogue.department })
+    .execute()
+  await f.db.insertInto('outage_categories').values({ outage_id: row.id, category_id: f.category.id }).execute()
+  return row.id
 }
 
 const STATS_UNJOURNALED = 'the statistics pages refuse with 404 before any journaling (src/web/stats.routes.tsx)'
@@ -343,6 +422,19 @@ async function mergedAway(f: Fixtures, ticket: Ticket | undefined): Promise<void
   const { mergeTicket } = await import('#src/tickets/merge-ticket.ts')
   const { systemActor } = await import('#src/users/actor.ts')
   await mergeTicket(f.db, systemActor(), { ticketId: ticket.id, intoId: (await sibling(f, ticket)).id })
+}
+
+/**
+ * Issue 14: the cell's ticket put in a department headed by someone who is none of the principals, so that only
+ * that head (and an admin) decides on it, as the matrix's `can()` without an approver says. Returns `fields`.
+ */
+async function headed<T>(f: Fixtures, ticket: Ticket | undefined, fields: T): Promise<T> {
+  if (!ticket || ticket.id === f.foreign.id) return fields
+  const department = await buildDepartment(f.db)
+  const head = await buildUser(f.db, { departmentId: department.id })
+  await f.db.updateTable('departments').set({ head_user_id: head.id }).where('id', '=', department.id).execute()
+  await f.db.updateTable('tickets').set({ department_id: department.id }).where('id', '=', ticket.id).execute()
+  return fields
 }
 
 /** Pages of the destruction (admin): a commission to sign, a person to destroy, an act to download. */
@@ -447,6 +539,21 @@ const routes: Record<string, Route> = {
     call: form({ status: 'cancelled', reason: 'Дубль' }),
   },
   'POST /tickets/:id/update': { need: 'ticket.update', ticket: 'new', refusal: 422, call: form({ priority: 'high' }) },
+  // Issue 14: the approval of an access request, by its department's head (a fresh one: no principal) or an admin;
+  // anyone else gets the 404 page, as for what does not exist.
+  'GET /approvals': { need: 'signed-in' },
+  'POST /tickets/:id/approve': {
+    need: 'ticket.approve',
+    ticket: 'approval',
+    refusal: 404,
+    call: async (f, _who, ticket) => ({ path: '', form: await headed(f, ticket, {}) }),
+  },
+  'POST /tickets/:id/reject': {
+    need: 'ticket.approve',
+    ticket: 'approval',
+    refusal: 404,
+    call: async (f, _who, ticket) => ({ path: '', form: await headed(f, ticket, { reason: 'Не положено' }) }),
+  },
   // Issue 13: links and merges, staff who may change both tickets; refusals beside the links block.
   'POST /tickets/:id/links': {
     need: 'ticket.update',
@@ -913,6 +1020,17 @@ const routes: Record<string, Route> = {
     refusal: 404,
     call: async (f) => ({ path: `/departments/${f.catalogue.department}`, form: { name: unique('Отделение') } }),
   },
+  // Issue 14: a department's head, who approves its access requests.
+  'GET /departments/:id/head': {
+    need: 'department.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/departments/${f.catalogue.department}/head` }),
+  },
+  'POST /departments/:id/head': {
+    need: 'department.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/departments/${f.catalogue.department}/head`, form: { head: '' } }),
+  },
   'POST /departments/:id/active': {
     need: 'department.manage',
     refusal: 404,
@@ -1058,6 +1176,10 @@ const routes: Record<string, Route> = {
     refusal: 404,
     call: async (f) => ({ path: `/kb/${(await freshArticle(f)).id}`, form: articleForm() }),
   },
+  'POST /kb/:id/feedback': {
+    need: 'signed-in',
+    call: async (f) => ({ path: `/kb/${(await freshArticle(f)).id}/feedback`, form: { helpful: '1' } }),
+  },
   'POST /kb/:id/delete': {
     need: 'article.manage',
     refusal: 404,
@@ -1087,6 +1209,74 @@ const routes: Record<string, Route> = {
     need: 'plan.manage',
     refusal: 404,
     call: async (f) => ({ path: `/plans/${await freshPlan(f)}/run` }),
+  },
+  // «Дежурства» (issue 14): IT staff see the roster; curators and admins change it.
+  'GET /duty': { need: 'duty.view', refusal: 404 },
+  'POST /duty': { need: 'duty.manage', refusal: 404, call: async (f) => ({ path: '', form: await shiftFields(f) }) },
+  'GET /duty/import': { need: 'duty.manage', refusal: 404 },
+  'GET /duty/import/template.xlsx': { need: 'duty.manage', refusal: 404 },
+  'POST /duty/import/preview': {
+    need: 'duty.manage',
+    refusal: 404,
+    call: async (f) => ({ path: '', files: { file: new File([await dutyCsv(f)], 'duty.csv', { type: 'text/csv' }) } }),
+  },
+  'POST /duty/import/confirm': {
+    need: 'duty.manage',
+    refusal: 404,
+    call: async (f, who) => {
+      const { keepUpload } = await import('#src/import/upload-store.ts')
+      const bytes = new TextEncoder().encode(await dutyCsv(f))
+      const key = await keepUpload(f.db, who.user?.id ?? 0, 'duty', { fileName: 'duty.csv', bytes })
+      return { path: '', form: { key } }
+    },
+  },
+  'GET /duty/:id': { need: 'duty.manage', refusal: 404, call: async (f) => ({ path: `/duty/${await freshShift(f)}` }) },
+  'POST /duty/:id': {
+    need: 'duty.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/duty/${await freshShift(f)}`, form: await shiftFields(f) }),
+  },
+  'POST /duty/:id/delete': {
+    need: 'duty.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/duty/${await freshShift(f)}/delete` }),
+  },
+  // «Массовые сбои» (issue 14): IT staff see, declare and end them.
+  'GET /profile/outage-notices': { need: 'signed-in' },
+  'POST /profile/outage-notices': { need: 'signed-in', call: async () => ({ path: '', form: { on: '1' } }) },
+  'GET /outages': { need: 'outage.view', refusal: 404 },
+  'GET /outages/:id': {
+    need: 'outage.view',
+    refusal: 404,
+    call: async (f) => ({ path: `/outages/${await freshOutage(f)}` }),
+  },
+  'POST /outages/:id/resolve': {
+    need: 'outage.manage',
+    refusal: 404,
+    call: async (f) => ({ path: `/outages/${await freshOutage(f)}/resolve`, form: { resolution: 'Починили' } }),
+  },
+  'GET /tickets/:id/outage': {
+    need: 'outage.manage',
+    refusal: 404,
+    call: async (f) => {
+      const ticket = await buildTicket(f.db, { categoryId: f.category.id, status: 'in_progress' })
+      return { path: `/tickets/${ticket.id}/outage` }
+    },
+  },
+  'POST /tickets/:id/outage': {
+    need: 'outage.manage',
+    refusal: 404,
+    call: async (f) => {
+      const ticket = await buildTicket(f.db, { categoryId: f.category.id, status: 'in_progress' })
+      return {
+        path: `/tickets/${ticket.id}/outage`,
+        form: {
+          title: unique('Сбой'),
+          department_ids: String(f.catalogue.department),
+          category_ids: String(f.category.id),
+        },
+      }
+    },
   },
 
   // Web: destruction of personal data (issue 10).
@@ -1394,6 +1584,19 @@ const routes: Record<string, Route> = {
     },
   },
   'GET /api/v1/plans': { need: 'plan.view', refusal: 403 },
+  'GET /api/v1/approvals': { need: 'signed-in' },
+  'POST /api/v1/tickets/:id/approve': {
+    need: 'ticket.approve',
+    ticket: 'approval',
+    refusal: 403,
+    call: async (f, _who, ticket) => ({ path: '', json: await headed(f, ticket, {}) }),
+  },
+  'POST /api/v1/tickets/:id/reject': {
+    need: 'ticket.approve',
+    ticket: 'approval',
+    refusal: 403,
+    call: async (f, _who, ticket) => ({ path: '', json: await headed(f, ticket, { reason: 'Не положено' }) }),
+  },
   'POST /api/v1/plans': {
     need: 'plan.manage',
     refusal: 403,
@@ -1418,6 +1621,45 @@ const routes: Record<string, Route> = {
     need: 'plan.manage',
     refusal: 403,
     call: async (f) => ({ path: `/api/v1/plans/${await freshPlan(f)}/run` }),
+  },
+  'GET /api/v1/duty': { need: 'duty.view', refusal: 403 },
+  'GET /api/v1/duty/now': { need: 'duty.view', refusal: 403 },
+  'POST /api/v1/duty': {
+    need: 'duty.manage',
+    refusal: 403,
+    call: async (f) => ({ path: '', json: await shiftJson(f) }),
+  },
+  'PATCH /api/v1/duty/:id': {
+    need: 'duty.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/duty/${await freshShift(f)}`, json: { note: unique('Замена') } }),
+  },
+  'DELETE /api/v1/duty/:id': {
+    need: 'duty.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/duty/${await freshShift(f)}` }),
+  },
+  'GET /api/v1/outages': { need: 'outage.view', refusal: 403 },
+  'POST /api/v1/outages': {
+    need: 'outage.manage',
+    refusal: 403,
+    call: async (f) => {
+      const ticket = await buildTicket(f.db, { categoryId: f.category.id, status: 'in_progress' })
+      return {
+        path: '',
+        json: { ticket_id: ticket.id, department_ids: [f.catalogue.department], category_ids: [f.category.id] },
+      }
+    },
+  },
+  'GET /api/v1/outages/:id': {
+    need: 'outage.view',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/outages/${await freshOutage(f)}` }),
+  },
+  'POST /api/v1/outages/:id/resolve': {
+    need: 'outage.manage',
+    refusal: 403,
+    call: async (f) => ({ path: `/api/v1/outages/${await freshOutage(f)}/resolve`, json: { resolution: 'Починили' } }),
   },
   'GET /api/v1/equipment': { need: 'equipment.use', refusal: 403 },
   'POST /api/v1/equipment': {

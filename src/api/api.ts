@@ -1,9 +1,11 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { approvalApiRoutes, ticketApprovalApiRoutes } from './approvals.routes.ts'
 import { auditRoutes } from './audit.routes.ts'
 import { authRoutes } from './auth.routes.ts'
 import { categoryRoutes } from './categories.routes.ts'
 import { departmentRoutes } from './departments.routes.ts'
+import { dutyRoutes } from './duty.routes.ts'
 import type { AppEnv } from './env.ts'
 import { equipmentApiRoutes, ticketEquipmentApiRoutes } from './equipment.routes.ts'
 import { payloadTooLarge } from './errors.ts'
@@ -13,6 +15,7 @@ import { macroRoutes } from './macros.routes.ts'
 import { meRoutes } from './me.routes.ts'
 import { notificationRoutes, ticketWatchRoutes } from './notifications.routes.ts'
 import { openApiDocument } from './openapi.ts'
+import { outageRoutes } from './outages.routes.ts'
 import { planRoutes } from './plans.routes.ts'
 import { ticketLinkApiRoutes } from './ticket-links.routes.ts'
 import { ticketRoutes } from './tickets.routes.ts'
@@ -41,6 +44,8 @@ export function createApi(): Hono<AppEnv> {
   api.route('/tickets', ticketLinkApiRoutes())
   // Issue 14: which device a ticket is about (before the ticket routes too).
   api.route('/tickets', ticketEquipmentApiRoutes())
+  // Issue 14: «Согласовать» / «Отклонить» a ticket awaiting approval (before the ticket routes too).
+  api.route('/tickets', ticketApprovalApiRoutes())
   api.route('/tickets', ticketRoutes())
   api.route('/notifications', notificationRoutes())
   api.route('/users', userRoutes())
@@ -52,6 +57,11 @@ export function createApi(): Hono<AppEnv> {
   // Issue 14: «База знаний».
   api.route('/articles', articleRoutes())
   api.route('/plans', planRoutes())
+  // Issue 14: the tickets awaiting the caller's approval.
+  api.route('/approvals', approvalApiRoutes())
+  api.route('/outages', outageRoutes())
+  // Issue 14: «Дежурства».
+  api.route('/duty', dutyRoutes())
   api.route('/views', viewRoutes())
   return api
 }

@@ -26,6 +26,7 @@ const fields = {
   response_minutes: minutes.nullable(),
   resolution_minutes: minutes.nullable(),
   sort_order: z.number().int().min(-CATEGORY_SORT_LIMIT).max(CATEGORY_SORT_LIMIT),
+  requires_approval: z.boolean(),
 }
 
 export const categoryListQuery = z.object({ active_only: q.bool().optional() }).strict()
@@ -39,6 +40,7 @@ export const createCategoryBody = z
     response_minutes: fields.response_minutes.optional(),
     resolution_minutes: fields.resolution_minutes.optional(),
     sort_order: fields.sort_order.optional(),
+    requires_approval: fields.requires_approval.optional(),
   })
   .strict()
 export const updateCategoryBody = createCategoryBody
@@ -56,6 +58,7 @@ function toInput(body: CategoryFields) {
     responseMinutes: body.response_minutes,
     resolutionMinutes: body.resolution_minutes,
     sortOrder: body.sort_order,
+    requiresApproval: body.requires_approval,
   }
 }
 

@@ -12,10 +12,12 @@ import {
 import { articleVisibilities } from '#src/knowledge/article-rules.ts'
 import { macroScopes, macroStatuses } from '#src/macros/macro-rules.ts'
 import { linkRelations } from '#src/tickets/ticket-links-store.ts'
+import { rejectApprovalBody } from './approvals.routes.ts'
 import { auditQuery } from './audit.routes.ts'
 import { loginBody } from './auth.routes.ts'
 import { categoryListQuery, createCategoryBody, updateCategoryBody } from './categories.routes.ts'
 import { createDepartmentBody, departmentListQuery, updateDepartmentBody } from './departments.routes.ts'
+import { createShiftBody, listShiftsQuery, updateShiftBody } from './duty.routes.ts'
 import {
   createEquipmentBody,
   equipmentListQuery,
@@ -28,6 +30,7 @@ import { articleFeedbackBody, articleListQuery, createArticleBody, updateArticle
 import { applyMacroBody, createMacroBody, macroPreviewQuery, updateMacroBody } from './macros.routes.ts'
 import { totpCodeBody } from './me.routes.ts'
 import { notificationListQuery } from './notifications.routes.ts'
+import { declareOutageBody, outageListQuery, resolveOutageBody } from './outages.routes.ts'
 import { createPlanBody, previewScheduleBody, updatePlanBody } from './plans.routes.ts'
 import { linkBody, mergeBody } from './ticket-links.routes.ts'
 import {
@@ -139,6 +142,8 @@ export const responseSchemas = {
     sort_order: z.number().int(),
     created_at: time,
     updated_at: time,
+    /** Issue 14: the head who approves the department's access requests (null: the curators). */
+    head_user_id: z.number().int().nullable(),
   }),
   Group: z.object({
     id: z.number().int(),
@@ -162,6 +167,8 @@ export const responseSchemas = {
     sort_order: z.number().int(),
     created_at: time,
     updated_at: time,
+    /** Issue 14: its tickets (and its subcategories') wait for approval. */
+    requires_approval: z.boolean(),
   }),
   AuditEntry: z.object({
     id: z.number().int(),
@@ -237,6 +244,23 @@ export const responseSchemas = {
     created_by: z.number().int().nullable(),
     created_at: time,
     updated_at: time,
+  }),
+  /** «Массовый сбой» (issue 14): a parent ticket, the departments and categories it affects, its children counted. */
+  Outage: z.object({
+    id: z.number().int(),
+    ticket_id: z.number().int().describe('Родительская заявка'),
+    ticket_title: z.string(),
+    ticket_status: z.enum(ticketStatuses),
+    title: z.string(),
+    place: z.string().nullable(),
+    announcement: z.string(),
+    recipients: z.number().int().describe('Скольким сотрудникам поставлено в очередь объявление'),
+    children: z.number().int().describe('Сколько заявок присоединено («У меня тоже»)'),
+    open: z.boolean(),
+    declared_by: z.number().int().nullable(),
+    declared_at: time,
+    resolved_at: nullableTime,
+    resolved_by: z.number().int().nullable(),
   }),
   /** An article of the knowledge base in a list («База знаний», issue 14). */
   ArticleSummary: z.object({
@@ -1016,6 +1040,125 @@ const operations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/approvals',
+    tag: 'tickets',
+    summary:
+      'Заявки на согласовании, ждущие решения вызывающего: заведующему — его отделения, куратору — ещё и отделений без заведующего. Только тема, описание, заявитель, отделение, категория',
+    ok: {
+      status: 200,
+      description:
+        '{ items: [{ id, title, description, created_at, requester_id, requester_name, department_name, category_name, decided_by: head | curators }] }',
+    },
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/approve',
+    tag: 'tickets',
+    summary:
+      '«Согласовать» заявку на согласовании (её согласующий): статус new, сроки — от момента согласования, группа получает уведомление. Уже решённая — 409',
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'post',
+    path: '/tickets/{id}/reject',
+    tag: 'tickets',
+    summary: '«Отклонить» заявку на согласовании с причиной (её согласующий): статус cancelled, заявителю — причина',
+    body: rejectApprovalBody,
+    ok: { status: 200, item: 'Ticket' },
+    errors: [...onTicket],
+  },
+  {
+    method: 'get',
+    path: '/duty',
+    tag: 'duty',
+    summary:
+      'График дежурств (сотрудники ИТ): смены, пересекающие [from, to); по умолчанию — текущая неделя (TZ_DISPLAY); дата — день больницы',
+    query: listShiftsQuery,
+    ok: {
+      status: 200,
+      description:
+        '{ from, to, time_zone, items: [{ id, group_id, group_name, user_id, user_name, user_role, starts_at, ends_at, kind, note, … }] }',
+    },
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/duty/now',
+    tag: 'duty',
+    summary: 'Кто дежурит сейчас, по группам: имя и роль (сотрудники ИТ)',
+    ok: {
+      status: 200,
+      description: '{ at, groups: [{ group_id, group_name, people: [{ user_id, name, role, kind, ends_at }] }] }',
+    },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/duty',
+    tag: 'duty',
+    summary:
+      'Новая смена (куратор, администратор): дежурит активный исполнитель группы или куратор; не длиннее 48 часов; пересечение со сменой того же человека в группе — 409',
+    body: createShiftBody,
+    ok: { status: 201, description: 'Смена' },
+    errors: [403, 409],
+  },
+  {
+    method: 'patch',
+    path: '/duty/{id}',
+    tag: 'duty',
+    summary: 'Изменить смену; другой user_id — замена дежурного (в журнале прежний и новый) (куратор, администратор)',
+    body: updateShiftBody,
+    ok: { status: 200, description: 'Смена' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'delete',
+    path: '/duty/{id}',
+    tag: 'duty',
+    summary: 'Удалить смену (куратор, администратор)',
+    ok: { status: 204 },
+    errors: [403, 404],
+  },
+  {
+    method: 'get',
+    path: '/outages',
+    tag: 'outages',
+    summary: 'Массовые сбои: сначала идущие, затем устранённые (сотрудники ИТ); open=true — только идущие',
+    query: outageListQuery,
+    ok: { status: 200, list: 'Outage' },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/outages',
+    tag: 'outages',
+    summary:
+      'Объявить массовый сбой по открытой заявке (сотрудники ИТ): объявление ставится в очередь сотрудникам отделений в боте (кроме отказавшихся); заявка уже сбой или решена — 409',
+    body: declareOutageBody,
+    ok: { status: 201, item: 'Outage' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'get',
+    path: '/outages/{id}',
+    tag: 'outages',
+    summary: 'Массовый сбой с отделениями и категориями',
+    ok: { status: 200, description: 'Outage, departments и categories ([{ id, name }])' },
+    errors: [403, 404],
+  },
+  {
+    method: 'post',
+    path: '/outages/{id}/resolve',
+    tag: 'outages',
+    summary:
+      '«Сбой устранён»: решить родительскую заявку с результатом; присоединённые заявки решаются с тем же результатом, каждому заявителю одно сообщение',
+    body: resolveOutageBody,
+    ok: { status: 200, item: 'Outage' },
+    errors: [403, 404, 409],
+  },
+  {
+    method: 'get',
     path: '/articles',
     tag: 'articles',
     summary:
@@ -1271,6 +1414,8 @@ export function openApiDocument(baseUrl: string): JsonSchema {
       'equipment',
       'articles',
       'plans',
+      'outages',
+      'duty',
       'views',
       'meta',
     ].map((name) => ({ name })),

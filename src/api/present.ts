@@ -124,12 +124,13 @@ export function presentGroup(group: GroupWithMembers): GroupView {
   }
 }
 
-export interface CategoryView extends Omit<Category, 'active'> {
+export interface CategoryView extends Omit<Category, 'active' | 'requires_approval'> {
   active: boolean
+  requires_approval: boolean
 }
 
 export function presentCategory(category: Category): CategoryView {
-  return { ...category, active: bool(category.active) }
+  return { ...category, active: bool(category.active), requires_approval: bool(category.requires_approval) }
 }
 
 /** 0/1 integer columns as booleans. */

@@ -41,6 +41,14 @@ export const rejectReasonStateSchema = z.object({
 })
 export type RejectReasonState = z.infer<typeof rejectReasonStateSchema>
 
+/** An approver pressed «Отклонить» under a ticket awaiting approval (issue 14) and is asked for the reason. */
+export const approvalReasonStateSchema = z.object({
+  flow: z.literal('approval_reason'),
+  ticketId: id,
+  /** The notice the button was under: edited once decided. */
+  noticeMessageId: id.optional(),
+})
+
 /** The person pressed «Ответить» under a message about a ticket: their next message lands on it. */
 export const replyToStateSchema = z.object({ flow: z.literal('reply_to'), ticketId: id })
 export type ReplyToState = z.infer<typeof replyToStateSchema>
@@ -112,6 +120,7 @@ export type AlbumAnsweredState = z.infer<typeof albumAnsweredStateSchema>
 export const conversationStateSchema = z.discriminatedUnion('flow', [
   registrationStateSchema,
   rejectReasonStateSchema,
+  approvalReasonStateSchema,
   replyToStateSchema,
   chooseTicketStateSchema,
   ratingCommentStateSchema,

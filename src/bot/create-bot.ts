@@ -9,10 +9,13 @@ import type { Logger } from '#src/logger.ts'
 import { findUserByChatId } from '#src/users/user-store.ts'
 import { BotContext } from './context.ts'
 import { account } from './features/account.ts'
+import { approvalDecisions } from './features/approval-decisions.ts'
 import { cancel } from './features/cancel.ts'
+import { duty } from './features/duty.ts'
 import { equipmentStart } from './features/equipment-start.ts'
 import { fallback, help } from './features/help.ts'
 import { newTicket } from './features/new-ticket.ts'
+import { outages } from './features/outages.ts'
 import { reconsent } from './features/reconsent.ts'
 import { registration } from './features/registration.ts'
 import { registrationDecisions } from './features/registration-decisions.ts'
@@ -59,9 +62,15 @@ export function createBot(deps: BotDependencies): Bot<BotContext> {
     telegramLink,
     reconsent,
     registrationDecisions,
+    // Issue 14: «Согласовать» / «Отклонить» an access request, and the reason of a rejection.
+    approvalDecisions,
     // Issue 14: `/start eq_<id>` from a device's QR sticker, for active people (the rest go on to registration).
     equipmentStart,
     registration,
+    // Issue 14: `/duty` (who is on duty now) and «Принял» under a critical ticket filed at night.
+    duty,
+    // Issue 14: «У меня тоже» / «Нет, у меня другое» and «Не присылать такие объявления» (massive outages).
+    outages,
     newTicket,
     tickets,
     fallback,

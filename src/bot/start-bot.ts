@@ -34,6 +34,7 @@ export const botCommands = [
   { command: 'start', description: 'Начать, главное меню' },
   { command: 'new', description: 'Новая заявка' },
   { command: 'my', description: 'Мои заявки' },
+  { command: 'duty', description: 'Кто дежурит сейчас' },
   { command: 'help', description: 'Помощь' },
   { command: 'cancel', description: 'Отменить действие' },
   { command: 'login', description: 'Ссылка для входа на сайт' },

@@ -20,6 +20,8 @@ export interface CreateCategoryInput {
   responseMinutes?: number | null
   resolutionMinutes?: number | null
   sortOrder?: number
+  /** Its tickets wait for the head of the requester's department (issue 14); its subcategories inherit it. */
+  requiresApproval?: boolean
 }
 
 export const CATEGORY_DESCRIPTION_MAX = 2000
@@ -61,6 +63,7 @@ export async function createCategory(db: Db, actor: Actor, input: CreateCategory
         response_minutes: responseMinutes,
         resolution_minutes: resolutionMinutes,
         sort_order: sortOrder,
+        requires_approval: input.requiresApproval ? 1 : 0,
         created_at: at,
         updated_at: at,
       })
@@ -79,6 +82,7 @@ export async function createCategory(db: Db, actor: Actor, input: CreateCategory
         responseMinutes,
         resolutionMinutes,
         sortOrder,
+        ...(input.requiresApproval ? { requiresApproval: true } : {}),
       },
     })
     return category

@@ -30,6 +30,8 @@ export interface UpdateCategoryInput {
   sortOrder?: number
   /** False disables it: not offered for new заявки, kept on old ones. */
   active?: boolean
+  /** Its tickets wait for approval (issue 14). */
+  requiresApproval?: boolean
 }
 
 type CategoryChanges = Omit<Updateable<CategoriesTable>, 'id' | 'created_at' | 'updated_at'>
@@ -66,6 +68,7 @@ export async function updateCategory(db: Db, actor: Actor, input: UpdateCategory
     wanted.sort_order = integerIn(input.sortOrder, -CATEGORY_SORT_LIMIT, CATEGORY_SORT_LIMIT, 'Порядок')
   }
   if (input.active !== undefined) wanted.active = input.active ? 1 : 0
+  if (input.requiresApproval !== undefined) wanted.requires_approval = input.requiresApproval ? 1 : 0
 
   return transact(db, async (tx) => {
     const category = await findCategory(tx, input.id)
@@ -132,5 +135,8 @@ function onlyChanged(row: Category, wanted: CategoryChanges): CategoryChanges {
   }
   if (wanted.sort_order !== undefined && wanted.sort_order !== row.sort_order) changed.sort_order = wanted.sort_order
   if (wanted.active !== undefined && Number(wanted.active) !== Number(row.active)) changed.active = wanted.active
+  if (wanted.requires_approval !== undefined && Number(wanted.requires_approval) !== Number(row.requires_approval)) {
+    changed.requires_approval = wanted.requires_approval
+  }
   return changed
 }

@@ -16,7 +16,9 @@ const actionWords = { create: 'создать', update: 'изменить', unch
 export function registerImportCommand(program: Command, context: CliContext): void {
   program
     .command('import')
-    .description('импорт отделений, категорий или сотрудников из CSV или XLSX (одна транзакция, журналируется)')
+    .description(
+      'импорт отделений, категорий, сотрудников, оборудования или графика дежурств из CSV или XLSX (одна транзакция, журналируется)',
+    )
     .argument('<что>', `что импортировать: ${kinds.join(', ')}`)
     .argument('<файл>', 'файл .csv (UTF-8 или Windows-1251, разделитель ; или ,) или .xlsx (первый лист)')
     .option('--dry-run', 'только показать, что будет создано, изменено и какие строки ошибочны; ничего не менять')
@@ -30,6 +32,8 @@ export function registerImportCommand(program: Command, context: CliContext): vo
                высокий, критический); Описание; Срок реакции, мин; Срок решения, мин; Порядок
   users        ФИО*; Отделение; Должность; Телефон; Табельный номер; Telegram id; Кабинет
                (нужен табельный номер или Telegram id: по ним повторный импорт узнаёт людей)
+  duty         Группа*; Дежурный* (ФИО или табельный номер); Дата*; С*; До*; Смена (дневная, ночная,
+               другая); Примечание — время по часам больницы, конец раньше начала — утро следующего дня
 
 Любая ошибочная строка отменяет импорт всего файла. Повторный импорт того же файла ничего не меняет.
 Шаблоны: веб, «Пользователи → Импорт».
@@ -37,7 +41,8 @@ export function registerImportCommand(program: Command, context: CliContext): vo
 Примеры:
   helpdesk import departments otdeleniya.csv --dry-run
   helpdesk import users sotrudniki.xlsx --dry-run
-  helpdesk import users sotrudniki.xlsx`,
+  helpdesk import users sotrudniki.xlsx
+  helpdesk import duty grafik-mart.xlsx --dry-run`,
     )
     .action(async (what: string, file: string, opts: { dryRun?: true; json?: true }) => {
       const kind = kinds.find((k) => k === what)

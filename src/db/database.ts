@@ -39,6 +39,16 @@ export interface ConnectionWaits {
 }
 
 const connectionWaits = new WeakMap<Db, ConnectionWaits>()
+/** By the Kysely adapter, which a handle shares with its transactions. */
+const sqliteHandles = new WeakMap<object, Database.Database>()
+
+/**
+ * The better-sqlite3 connection under a SQLite handle (or a transaction of it) made by `openDatabase`: for the rare
+ * migration that must leave SQLite's defensive mode for a moment (0037: a CHECK constraint widened in place).
+ */
+export function sqliteHandleOf(db: Tx): Database.Database | undefined {
+  return sqliteHandles.get(db.getExecutor().adapter)
+}
 const walSyncs = new WeakMap<Db, WalSync>()
 
 /** The WAL's syncing of a SQLite file opened by `openDatabase` (undefined for PostgreSQL and `:memory:`). */
@@ -194,6 +204,11 @@ class ImmediateSqliteDialect extends SqliteDialect {
     this.#database = database
     this.#waits = waits
     this.#wal = wal
+  }
+  override createAdapter() {
+    const adapter = super.createAdapter()
+    sqliteHandles.set(adapter, this.#database)
+    return adapter
   }
   override createDriver() {
     return new ImmediateSqliteDriver(this.#database, new PreparingOnce(this.#database), this.#waits, this.#wal)

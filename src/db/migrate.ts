@@ -32,6 +32,9 @@ import * as searchPlaces from './migrations/0031-search-places.ts'
 import * as equipment from './migrations/0032-equipment.ts'
 import * as knowledge from './migrations/0033-knowledge.ts'
 import * as plans from './migrations/0034-plans.ts'
+import * as duty from './migrations/0035-duty.ts'
+import * as outages from './migrations/0036-outages.ts'
+import * as approvals from './migrations/0037-approvals.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -69,6 +72,9 @@ const migrations: Record<string, Migration> = {
   '0032-equipment': equipment,
   '0033-knowledge': knowledge,
   '0034-plans': plans,
+  '0035-duty': duty,
+  '0036-outages': outages,
+  '0037-approvals': approvals,
 }
 
 const provider: MigrationProvider = {
@@ -87,6 +93,13 @@ function migrator(db: Db, options: MigrateOptions): Migrator {
 /** Applies pending migrations under Kysely's migration lock; throws on the first failure. */
 export async function migrateToLatest(db: Db, options: MigrateOptions = {}): Promise<MigrationResult[]> {
   const { error, results } = await migrator(db, options).migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+  return results ?? []
+}
+
+/** Applies the migrations up to and including `name`: a migration's test on the data before it. */
+export async function migrateTo(db: Db, name: string, options: MigrateOptions = {}): Promise<MigrationResult[]> {
+  const { error, results } = await migrator(db, options).migrateTo(name)
   if (error) throw error instanceof Error ? error : new Error(String(error))
   return results ?? []
 }

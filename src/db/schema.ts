@@ -14,7 +14,8 @@ export type Role = (typeof roles)[number]
 export const userStatuses = ['pending', 'active', 'rejected', 'deactivated'] as const
 export type UserStatus = (typeof userStatuses)[number]
 
-export const ticketStatuses = ['new', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled'] as const
+/** `approval` (migration 0037): filed in a category that requires approval, awaiting the head's decision. */
+export const ticketStatuses = ['approval', 'new', 'in_progress', 'waiting', 'resolved', 'closed', 'cancelled'] as const
 export type TicketStatus = (typeof ticketStatuses)[number]
 
 export const priorities = ['low', 'normal', 'high', 'critical'] as const
@@ -79,6 +80,8 @@ export interface DepartmentsTable {
   sort_order: Generated<number>
   created_at: string
   updated_at: string
+  /** The head (заведующий) who approves the department's access requests (migration 0037); null: the curators. */
+  head_user_id: Generated<number | null>
 }
 
 export interface ExecutorGroupsTable {
@@ -110,6 +113,8 @@ export interface CategoriesTable {
   sort_order: Generated<number>
   created_at: string
   updated_at: string
+  /** Its tickets wait for the head of the requester's department to approve them (migration 0037). */
+  requires_approval: Generated<Bool>
 }
 
 export interface TicketsTable {
@@ -575,7 +580,8 @@ export interface SubjectRequestDocumentsTable {
 export interface ImportUploadsTable {
   id: string
   user_id: number
-  kind: 'departments' | 'categories' | 'users' | 'equipment'
+  /** The import's kind (src/import/columns.ts); `duty` since migration 0035 (a text column, no constraint). */
+  kind: 'departments' | 'categories' | 'users' | 'equipment' | 'duty'
   file_name: string
   content: string
   created_at: string
@@ -682,6 +688,43 @@ export interface ArticleImagesTable {
 }
 
 /**
+ * A duty shift (migration 0035, src/duty/): one person of an executor group on duty from `starts_at` to `ends_at`
+ * (UTC instants). A swap is an edit of `user_id`, journaled with the old and the new person.
+ */
+export interface DutyShiftsTable {
+  id: Generated<number>
+  group_id: number
+  user_id: number
+  starts_at: string
+  ends_at: string
+  kind: DutyShiftKind
+  note: string | null
+  created_by: number | null
+  created_at: string
+  updated_by: number | null
+  updated_at: string
+}
+
+export const dutyShiftKinds = ['day', 'night', 'other'] as const
+export type DutyShiftKind = (typeof dutyShiftKinds)[number]
+
+/**
+ * One step of a ticket's escalation (migration 0035, src/duty/escalate-tickets.ts): at most one per ticket and
+ * level (1 the assignee, 2 the group's duty person, 3 the curator on duty, 4 the head of IT). `notified` is a JSON
+ * array of the user ids told. A critical ticket filed at night (`chain` 'critical') waits for «Принял».
+ */
+export interface TicketEscalationsTable {
+  id: Generated<number>
+  ticket_id: number
+  level: number
+  chain: 'deadline' | 'critical'
+  notified: string
+  at: string
+  acknowledged_at: string | null
+  acknowledged_by: number | null
+}
+
+/**
  * «Плановые работы» (migration 0034, src/plans/): a ticket filed on a cron schedule read in TZ_DISPLAY. Active:
  * `next_run_at` is the next run's UTC instant, moved on by a compare-and-set; paused: null.
  */
@@ -724,6 +767,45 @@ export interface PlanRunsTable {
   actor_id: number | null
 }
 
+/**
+ * «Массовый сбой» (migration 0036, issue 14): the ticket `ticket_id` is the parent incident; the people's tickets
+ * that joined it are its children by `ticket_links` (kind `parent`). Open while `resolved_at` is null.
+ */
+export interface OutagesTable {
+  id: Generated<number>
+  ticket_id: number
+  /** What staff call it: «МИС не работает в корпусе 2». */
+  title: string
+  /** Where: «корпус 2». */
+  place: string | null
+  /** The text sent to the affected staff in the bot. */
+  announcement: string
+  /** How many announcements were queued when it was declared. */
+  recipients: Generated<number>
+  declared_by: number | null
+  declared_at: string
+  resolved_at: string | null
+  resolved_by: number | null
+}
+
+/** The departments an outage affects (migration 0036). */
+export interface OutageDepartmentsTable {
+  outage_id: number
+  department_id: number
+}
+
+/** The categories («services») an outage covers (migration 0036); a parent category covers its children. */
+export interface OutageCategoriesTable {
+  outage_id: number
+  category_id: number
+}
+
+/** People who asked not to be sent outage announcements (migration 0036). */
+export interface OutageOptOutsTable {
+  user_id: number
+  created_at: string
+}
+
 /** Saved views of the ticket list (migration 0030): a name and the list's normalised query string. */
 export interface SavedViewsTable {
   id: Generated<number>
@@ -746,7 +828,8 @@ export interface TicketWatchersTable {
   created_at: string
 }
 
-export const webNotificationKinds = ['assigned', 'mention', 'reply', 'deadline', 'watch'] as const
+/** `approval` (issue 14): a ticket awaits the person's approval (src/approvals/ask-for-approval.ts). */
+export const webNotificationKinds = ['assigned', 'mention', 'reply', 'deadline', 'watch', 'approval'] as const
 export type WebNotificationKind = (typeof webNotificationKinds)[number]
 
 /**
@@ -814,7 +897,13 @@ export interface Database {
   articles: ArticlesTable
   article_images: ArticleImagesTable
   plans: PlansTable
+  duty_shifts: DutyShiftsTable
+  ticket_escalations: TicketEscalationsTable
   plan_runs: PlanRunsTable
+  outages: OutagesTable
+  outage_departments: OutageDepartmentsTable
+  outage_categories: OutageCategoriesTable
+  outage_opt_outs: OutageOptOutsTable
 }
 
 /** A database handle or an open transaction: use cases accept either. */
@@ -845,4 +934,7 @@ export type WebNotification = Selectable<WebNotificationsTable>
 export type Article = Selectable<ArticlesTable>
 export type ArticleImage = Selectable<ArticleImagesTable>
 export type Plan = Selectable<PlansTable>
+export type DutyShift = Selectable<DutyShiftsTable>
+export type TicketEscalation = Selectable<TicketEscalationsTable>
 export type PlanRun = Selectable<PlanRunsTable>
+export type Outage = Selectable<OutagesTable>

@@ -45,6 +45,8 @@ describe('generateDemo', () => {
 
     const tickets = await db.selectFrom('tickets').selectAll().execute()
     expect(tickets).toHaveLength(300)
+    // Two of the year's new tickets became access requests awaiting their heads (approvals/demo-approvals.ts).
+    expect(tickets.filter((t) => t.status === 'approval')).toHaveLength(2)
     const at = now()
     for (const t of tickets) {
       expect(ticketStatuses).toContain(t.status)
@@ -61,7 +63,8 @@ describe('generateDemo', () => {
       }
       if (t.status === 'new') expect(t.assignee_id).toBeNull()
       if (t.status === 'cancelled') expect(t.cancel_reason).not.toBeNull()
-      expect(t.response_due_at !== null && t.response_due_at > t.created_at).toBe(true)
+      // Awaiting approval, no deadline runs yet (expectConsistent checks those two).
+      if (t.status !== 'approval') expect(t.response_due_at !== null && t.response_due_at > t.created_at).toBe(true)
     }
     expect(tickets.some((t) => t.rating !== null)).toBe(true)
 
@@ -255,6 +258,7 @@ function byTicket<T extends { ticket_id: number }>(rows: T[]): Map<number, T[]> 
 async function expectConsistent(db: Db, tickets: Ticket[]): Promise<void> {
   const at = now()
   const settings = await getSetting(db, 'tickets.deadlines')
+  const hours = await getSetting(db, 'tickets.working_hours')
   const categories = new Map((await db.selectFrom('categories').selectAll().execute()).map((c) => [c.id, c]))
   const events = await db.selectFrom('ticket_events').selectAll().orderBy('created_at').orderBy('id').execute()
   const messages = await db.selectFrom('ticket_messages').selectAll().orderBy('created_at').orderBy('id').execute()
@@ -262,7 +266,16 @@ async function expectConsistent(db: Db, tickets: Ticket[]): Promise<void> {
   const messagesOf = byTicket(messages)
   for (const t of tickets) {
     const where = `№ ${t.id} (${t.status})`
-    const due = computeDeadlines(t.created_at, t.priority, categories.get(t.category_id ?? 0) ?? null, settings)
+    if (t.status === 'approval') {
+      // Awaiting its head: no deadline runs yet, nothing happened to it but its filing.
+      expect([t.response_due_at, t.resolution_due_at, t.first_response_at], where).toEqual([null, null, null])
+      expect(
+        (eventsOf.get(t.id) ?? []).map((e) => [e.kind, e.to_value]),
+        where,
+      ).toEqual([['created', 'approval']])
+      continue
+    }
+    const due = computeDeadlines(t.created_at, t.priority, categories.get(t.category_id ?? 0) ?? null, settings, hours)
     expect(t.response_due_at, where).toBe(due.responseDueAt)
     expect(t.resolution_due_at, where).toBe(due.resolutionDueAt)
     const responded = t.first_response_at ?? (t.cancelled_at ? null : at)

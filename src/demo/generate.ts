@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely'
 import { sql } from 'kysely'
+import { addDemoApprovals } from '#src/approvals/demo-approvals.ts'
 import { audit } from '#src/audit/journal.ts'
 import { dialectOf } from '#src/db/database.ts'
 import type {
@@ -15,8 +16,10 @@ import type {
   UsersTable,
 } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { addDemoDuty } from '#src/duty/demo-duty.ts'
 import { addDemoEquipment } from '#src/equipment/demo-equipment.ts'
 import { DomainError } from '#src/errors.ts'
+import { addDemoOutage } from '#src/outages/demo-outage.ts'
 import { addDemoPlans } from '#src/plans/demo-plans.ts'
 import { getSetting, type SettingValue } from '#src/settings/settings.ts'
 import { computeDeadlines } from '#src/tickets/rules.ts'
@@ -166,9 +169,16 @@ async function generateInTransaction(
     const staff = await ensureStaff(tx, random, reference, options.staffPasswordHash)
     const { active: requesters, pending } = await createRequesters(tx, random, reference, options.requesters ?? 300)
     const deadlines = await getSetting(tx, 'tickets.deadlines')
-    const context = { reference, staff, requesters, deadlines, existingTickets }
+    const hours = await getSetting(tx, 'tickets.working_hours')
+    const context = { reference, staff, requesters, deadlines, hours, existingTickets }
     const written = await createTickets(tx, random, context, options)
     await addDemoPlans(tx, { ...reference, curators: staff.curators }, options.timeZone ?? 'Europe/Moscow')
+    // Issue 14: «Дежурства», the roster of this week and the next for every group (duty/demo-duty.ts).
+    await addDemoDuty(
+      tx,
+      { groups: reference.groups, byGroup: staff.byGroup, curators: staff.curators },
+      options.timeZone ?? 'Europe/Moscow',
+    )
     // Issue 14: «База знаний», twenty articles (demo/articles.ts).
     await addDemoArticles(tx, { categories: reference.categories, authorId: staff.curators[0]?.id ?? null })
     // Issue 14: «Оборудование», 300 devices, some of the newest tickets about them (equipment/demo-equipment.ts).
@@ -180,6 +190,10 @@ async function generateInTransaction(
         )
       }
     }
+    // Issue 14: one open «Массовый сбой» with a few of the year's open tickets joined to it (outages/demo-outage.ts).
+    await addDemoOutage(tx, { departments: reference.departments })
+    // Issue 14: «Согласование» — the access categories, heads of a few departments, two requests awaiting them.
+    await addDemoApprovals(tx, { departments: reference.departments, itDepartment: IT_DEPARTMENT })
     const result: DemoResult = {
       seed: options.seed,
       departments: reference.departments.length,
@@ -560,6 +574,7 @@ interface TicketContext {
   staff: Staff
   requesters: Requester[]
   deadlines: SettingValue<'tickets.deadlines'>
+  hours: SettingValue<'tickets.working_hours'>
   /** Tickets there before the run: a demo adding at least as many builds its tables' indexes after the load. */
   existingTickets: number
 }
@@ -725,7 +740,7 @@ function liveLayer(
       priority = wanted ?? adjustPriority(random, category.row.default_priority)
       const due = dueOf(category, priority)
       at = kind.overdue
-        ? liveInstant(random, endMs, due + 20 * MINUTE, due + MAX_OVERDUE)
+        ? overdueInstant(context, category, priority, liveInstant(random, endMs, due + 20 * MINUTE, due + MAX_OVERDUE))
         : liveInstant(
             random,
             endMs,
@@ -749,6 +764,32 @@ function liveLayer(
     tickets.push({ random, category, priority, status: kind.status })
   }
   return { times, tickets }
+}
+
+/**
+ * When an overdue ticket drawn at `at` is created: the deadline counted 24/7 from `at` has passed; on the
+ * working hours' clock (normal and low priorities) the nights and weekends in between stretch it, so the
+ * ticket moves back until its real deadline is that one.
+ */
+function overdueInstant(
+  context: TicketContext,
+  category: Reference['categories'][number],
+  priority: Priority,
+  at: number,
+): number {
+  const target = at + (category.row.resolution_minutes ?? context.deadlines[priority].resolutionMinutes) * MINUTE
+  const dueAt = (from: number) =>
+    Date.parse(
+      computeDeadlines(new Date(from).toISOString(), priority, category.row, context.deadlines, context.hours)
+        .resolutionDueAt,
+    )
+  let created = at
+  for (let step = 0; step < 50; step++) {
+    const late = dueAt(created) - target
+    if (late <= 0) break
+    created -= late
+  }
+  return Math.floor(created / 1000) * 1000
 }
 
 /**
@@ -873,7 +914,13 @@ async function createTickets(
     const title = fill(random.pick(template.titles), random, requester.shortRoom)
     const description = `${onBehalf ? 'Звонок по телефону. ' : ''}${fill(random.pick(template.descriptions), random, requester.shortRoom)}`
     const created = new Date(createdMs).toISOString()
-    const { responseDueAt, resolutionDueAt } = computeDeadlines(created, priority, category, context.deadlines)
+    const { responseDueAt, resolutionDueAt } = computeDeadlines(
+      created,
+      priority,
+      category,
+      context.deadlines,
+      context.hours,
+    )
 
     let clock = createdMs
     /** The next moment `minutes` later, never in the future: late steps squeeze into the time left. */

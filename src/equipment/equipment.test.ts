@@ -330,6 +330,30 @@ describe('stickers', () => {
     expect(text).toContain(`№ ${first?.inventory_number}`)
     expect((await journal('equipment.stickers')).at(-1)).toMatchObject({ result: 'success' })
 
+    // A sheet some labels were peeled off: three devices from label 23 of 24 are two on the first sheet, one on
+    // the next; the first label's number is journaled and out of range refused.
+    const three = [numbers[0] ?? 0, numbers[1] ?? 0, numbers[2] ?? 0]
+    const fromLabel = (firstLabel: number) =>
+      printStickers(db, executor.actor, {
+        layout: 24,
+        firstLabel,
+        ids: three,
+        botUsername: undefined,
+        baseUrl: 'http://x',
+        author: 'x',
+      })
+    const pages = pdfText(await fromLabel(23))
+      .split('\f')
+      .filter((page) => page.trim() !== '')
+    expect(pages.map((page) => page.match(/проблеме/g)?.length)).toEqual([2, 1])
+    expect((await journal('equipment.stickers')).at(-1)?.details).toContain('"firstLabel":23')
+    for (const wrong of [0, 25, 1.5, Number.NaN]) {
+      await expect(fromLabel(wrong)).rejects.toMatchObject({
+        code: 'validation',
+        message: 'Номер первой наклейки на листе — от 1 до 24',
+      })
+    }
+
     // Chosen devices, in the order asked (one query for all of them); an unknown or written-off one is refused.
     const [second, third] = [numbers[1] ?? 0, numbers[2] ?? 0]
     const chosen = pdfText(

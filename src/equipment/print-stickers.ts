@@ -5,7 +5,7 @@ import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { requireEquipmentUse } from './equipment-access.ts'
 import { type EquipmentFilter, type EquipmentRow, findEquipmentByIds, listEquipmentPage } from './equipment-store.ts'
-import type { StickerLayout, StickersInput } from './stickers.ts'
+import { labelsPerSheet, type StickerLayout, type StickersInput } from './stickers.ts'
 
 /** Ten sheets of the small labels: more at once is a mistake of the filter, not a print job. */
 export const MAX_STICKERS = 650
@@ -15,6 +15,8 @@ export const EQUIPMENT_START_PREFIX = 'eq_'
 
 export interface PrintStickersInput {
   layout: StickerLayout
+  /** The first label to print on the first sheet (1 by default): a sheet some labels were peeled off is used up. */
+  firstLabel?: number | undefined
   /** These devices, in this order; absent: every device the filter finds (written-off ones never). */
   ids?: readonly number[] | undefined
   filter?: EquipmentFilter | undefined
@@ -35,6 +37,11 @@ export function stickerUrl(deviceId: number, botUsername: string | undefined, ba
 /** A PDF of QR stickers for devices of the registry (IT staff); journaled with the devices' ids. */
 export async function printStickers(db: Db, actor: Actor, input: PrintStickersInput): Promise<Buffer> {
   await requireEquipmentUse(db, actor, 'equipment.stickers')
+  const firstLabel = input.firstLabel ?? 1
+  const perSheet = labelsPerSheet[input.layout]
+  if (!Number.isInteger(firstLabel) || firstLabel < 1 || firstLabel > perSheet) {
+    throw new DomainError('validation', `Номер первой наклейки на листе — от 1 до ${perSheet}`)
+  }
   const devices = await chosen(db, input)
   if (devices.length === 0) throw new DomainError('validation', 'Нет оборудования для наклеек: измените отбор')
   if (devices.length > MAX_STICKERS) {
@@ -44,10 +51,11 @@ export async function printStickers(db: Db, actor: Actor, input: PrintStickersIn
     action: 'equipment.stickers',
     objectType: 'equipment',
     description: `Наклейки для оборудования: ${devices.length}`,
-    details: { layout: input.layout, ids: devices.map((d) => d.id) },
+    details: { layout: input.layout, firstLabel, ids: devices.map((d) => d.id) },
   })
   const stickers: StickersInput = {
     layout: input.layout,
+    skip: firstLabel - 1,
     author: input.author,
     createdAt: new Date().toISOString(),
     devices: devices.map((device) => ({

@@ -22,6 +22,8 @@ export interface StickerDevice {
 export interface StickersInput {
   layout: StickerLayout
   devices: StickerDevice[]
+  /** Labels already peeled off the first sheet: printing starts at label `skip + 1` (left to right, top down). */
+  skip?: number | undefined
   /** The operator, for the PDF's metadata. */
   author: string
   createdAt: string
@@ -41,6 +43,8 @@ interface Sheet {
   number: number
   what: number | null
 }
+
+export const labelsPerSheet: Record<StickerLayout, number> = { 24: 24, 65: 65 }
 
 const sheets: Record<StickerLayout, Sheet> = {
   24: { columns: 3, rows: 8, width: 70, height: 37, qr: 31, pad: 3, title: 9, number: 10, what: 7 },
@@ -63,8 +67,9 @@ export function stickersPdf(input: StickersInput): Promise<Buffer> {
       const doc = pdf.doc
       // Labels reach the sheet's edges: with the document's 2 cm margins pdfkit would move their text to a new page.
       doc.page.margins = { top: 0, bottom: 0, left: 0, right: 0 }
+      const skip = input.skip ?? 0
       input.devices.forEach((device, index) => {
-        const slot = index % perPage
+        const slot = (index + skip) % perPage
         if (index > 0 && slot === 0) doc.addPage({ size: 'A4', margin: 0 })
         const x = left + (slot % sheet.columns) * sheet.width * MM
         const y = top + Math.floor(slot / sheet.columns) * sheet.height * MM

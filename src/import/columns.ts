@@ -8,7 +8,7 @@ import { DomainError } from '#src/errors.ts'
  * keep (dates of birth, passports), and what we do not need must not be loaded by accident.
  */
 
-export const importKinds = ['departments', 'categories', 'users', 'equipment'] as const
+export const importKinds = ['departments', 'categories', 'users', 'equipment', 'duty'] as const
 export type ImportKind = (typeof importKinds)[number]
 
 /** «Импорт …»: the kind in the genitive, for the journal and the console. */
@@ -17,6 +17,7 @@ export const kindTitles: Record<ImportKind, string> = {
   categories: 'категорий',
   users: 'пользователей',
   equipment: 'оборудования',
+  duty: 'графика дежурств',
 }
 
 export interface ColumnSpec<F extends string = string> {
@@ -40,6 +41,7 @@ export type EquipmentField =
   | 'room'
   | 'responsible'
   | 'status'
+export type DutyField = 'group' | 'person' | 'date' | 'from' | 'to' | 'kind' | 'note'
 export type CategoryField =
   | 'name'
   | 'parent'
@@ -190,7 +192,37 @@ export const equipmentColumns: readonly ColumnSpec<EquipmentField>[] = [
   },
 ]
 
+/** «Дежурства» (issue 14): one shift a row, times on the hospital's wall clock; an end before the start is the next morning. */
+export const dutyColumns: readonly ColumnSpec<DutyField>[] = [
+  {
+    field: 'group',
+    header: 'Группа',
+    aliases: ['Группа исполнителей', 'Group'],
+    required: true,
+    example: 'Оргтехника',
+  },
+  {
+    field: 'person',
+    header: 'Дежурный',
+    aliases: ['ФИО', 'Сотрудник', 'Табельный номер', 'Person'],
+    required: true,
+    example: 'Петров Пётр Петрович',
+  },
+  { field: 'date', header: 'Дата', aliases: ['День', 'Date'], required: true, example: '02.03.2026' },
+  { field: 'from', header: 'С', aliases: ['Начало', 'Время начала', 'From'], required: true, example: '20:00' },
+  {
+    field: 'to',
+    header: 'До',
+    aliases: ['Конец', 'Окончание', 'Время окончания', 'To'],
+    required: true,
+    example: '08:00',
+  },
+  { field: 'kind', header: 'Смена', aliases: ['Вид смены', 'Kind'], required: false, example: 'ночная' },
+  { field: 'note', header: 'Примечание', aliases: ['Комментарий', 'Note'], required: false, example: '' },
+]
+
 export function columnsOf(kind: ImportKind): readonly ColumnSpec[] {
+  if (kind === 'duty') return dutyColumns
   if (kind === 'users') return userColumns
   if (kind === 'equipment') return equipmentColumns
   if (kind === 'departments') return departmentColumns

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { audit } from '#src/audit/journal.ts'
 import type { Db } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
+import { planDuty } from '#src/duty/plan-duty.ts'
 import { EQUIPMENT_MANAGERS_ONLY } from '#src/equipment/equipment-access.ts'
 import { planEquipment } from '#src/equipment/plan-equipment.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -37,6 +38,8 @@ const permissions: Record<ImportKind, { action: Action; refusal: string; pdn: bo
   users: { action: 'user.create', refusal: 'Нет прав создавать пользователей', pdn: true },
   // Planning reads people to find the responsible ones by табельный номер or ФИО.
   equipment: { action: 'equipment.manage', refusal: EQUIPMENT_MANAGERS_ONLY, pdn: true },
+  // Planning finds the people on duty by ФИО or табельный номер.
+  duty: { action: 'duty.manage', refusal: 'График дежурств ведут кураторы и администраторы', pdn: true },
 }
 
 /**
@@ -87,6 +90,7 @@ export async function importFile(db: Db, actor: Actor, input: ImportInput): Prom
 function planner(kind: ImportKind) {
   if (kind === 'users') return planUsers
   if (kind === 'equipment') return planEquipment
+  if (kind === 'duty') return planDuty
   if (kind === 'departments') return planDepartments
   return planCategories
 }

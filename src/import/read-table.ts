@@ -150,6 +150,8 @@ function cellText(value: ExcelJS.CellValue): string {
   if (typeof value === 'boolean') return value ? '1' : '0'
   if (value instanceof Date) {
     const iso = value.toISOString()
+    // A time of day alone (Excel keeps it as a fraction of a day after 30.12.1899): as ЧЧ:ММ.
+    if (iso.startsWith('1899-12-30')) return iso.slice(11, 16)
     return `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)}`
   }
   if ('richText' in value)

@@ -2,6 +2,7 @@ import { sweepFiles } from '#src/attachments/sweep-files.ts'
 import { recordArchiveDue } from '#src/audit/archive.ts'
 import { writeCheckpoint } from '#src/audit/checkpoints.ts'
 import type { Db } from '#src/db/schema.ts'
+import { escalateTickets } from '#src/duty/escalate-tickets.ts'
 import { recordDueDestructions } from '#src/pdn/destruction-due.ts'
 import { remindSubjectRequests } from '#src/pdn/remind-subject-requests.ts'
 import { runDuePlans } from '#src/plans/run-due-plans.ts'
@@ -25,6 +26,8 @@ export interface Schedule {
 
 export const defaultSchedules: readonly Schedule[] = [
   { name: 'deadline-breaches', everyMs: 60_000, run: markDeadlineBreaches },
+  // Issue 14: the escalation's levels (src/duty), each step once per ticket, claimed by a unique row.
+  { name: 'escalation', everyMs: 60_000, run: escalateTickets },
   { name: 'auto-close', everyMs: 10 * 60_000, run: autoCloseResolved },
   { name: 'outbox-payloads-scrubbed', everyMs: 60 * 60_000, run: scrubFinishedNotices },
   { name: 'job-payloads-scrubbed', everyMs: 60 * 60_000, run: scrubFinishedJobs },

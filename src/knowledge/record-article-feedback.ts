@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { audit } from '#src/audit/journal.ts'
-import type { Db } from '#src/db/schema.ts'
+import type { Db, Tx } from '#src/db/schema.ts'
+import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -11,6 +12,11 @@ export interface ArticleFeedbackInput {
   articleIds: readonly number[]
   /** «Помогло» (true) or «Нет, создать заявку» (false). */
   helpful: boolean
+  /**
+   * The web page's buttons: a person's answer about one article counts once a day (a second click, a reload
+   * of the form, is taken and not counted). The bot's answers come once per offer and always count.
+   */
+  oncePerDay?: boolean
 }
 
 /**
@@ -29,6 +35,7 @@ export async function recordArticleFeedback(db: Db, actor: Actor, input: Article
     if (articles.length !== ids.length || articles.some((a) => !mayReadArticle(actor, a))) {
       throw new DomainError('not_found', 'Статья не найдена')
     }
+    if (input.oncePerDay && actor.id !== null && (await answeredToday(tx, actor.id, ids))) return
     const column = input.helpful ? 'helpful_count' : 'not_helpful_count'
     await tx
       .updateTable('articles')
@@ -45,4 +52,19 @@ export async function recordArticleFeedback(db: Db, actor: Actor, input: Article
       details: { articleIds: ids, channel: actor.channel },
     })
   })
+}
+
+/** Did this person answer about these articles in the last day? Their journal says (its actor index). */
+async function answeredToday(tx: Tx, actorId: number, ids: readonly number[]): Promise<boolean> {
+  const since = new Date(Date.parse(now()) - 24 * 60 * 60_000).toISOString()
+  const row = await tx
+    .selectFrom('audit_log')
+    .select('id')
+    .where('actor_id', '=', actorId)
+    .where('action', 'in', ['article.helpful', 'article.not_helpful'])
+    .where('object_id', 'in', ids.map(String))
+    .where('at', '>=', since)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
 }

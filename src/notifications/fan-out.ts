@@ -44,7 +44,15 @@ const watchedKinds: ReadonlySet<string> = new Set([
 ])
 
 /** Which notification wins when one event concerns a person twice. */
-const weight: Record<WebNotificationKind, number> = { watch: 0, reply: 1, deadline: 2, assigned: 3, mention: 4 }
+const weight: Record<WebNotificationKind, number> = {
+  watch: 0,
+  reply: 1,
+  deadline: 2,
+  assigned: 3,
+  mention: 4,
+  // Issue 14: given by approvals/ask-for-approval.ts, never by an event here.
+  approval: 5,
+}
 const weak: readonly WebNotificationKind[] = ['watch', 'reply']
 
 export async function notifyOfTicketEvent(tx: Tx, event: NotifiedEvent): Promise<void> {

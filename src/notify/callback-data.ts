@@ -18,6 +18,10 @@ import { z } from 'zod'
  *   x                              cancel the dialogue
  *   w:yes | w:no                   /revoke: withdraw consent, or not
  *   a:<textId>:yes | a:<textId>:no a new consent text: agree again, or not (a withdrawal)
+ *   g:ok:<ticketId> | g:no:<ticketId>  «Согласовать» / «Отклонить» a ticket awaiting approval (src/approvals)
+ *   e:ok:<ticketId>                «Принял»: a critical ticket filed at night is taken in hand (src/duty)
+ *   o:me:<outageId> | o:no:<outageId>  new ticket: a known outage offered — «У меня тоже», or «Нет, у меня другое»
+ *   o:off                          an outage's announcement: «Не присылать такие объявления»
  */
 const id = z.coerce.number().int().positive().max(2_147_483_647)
 
@@ -43,6 +47,10 @@ export const callbackSchemas = {
   cancel: z.tuple([z.literal('x')]),
   withdraw: z.tuple([z.literal('w'), z.enum(['yes', 'no'])]),
   reconsent: z.tuple([z.literal('a'), id, z.enum(['yes', 'no'])]),
+  approval: z.tuple([z.literal('g'), z.enum(['ok', 'no']), id]),
+  acknowledge: z.tuple([z.literal('e'), z.literal('ok'), id]),
+  outageAnswer: z.tuple([z.literal('o'), z.enum(['me', 'no']), id]),
+  outageOptOut: z.tuple([z.literal('o'), z.literal('off')]),
 } as const
 
 export type CallbackKind = keyof typeof callbackSchemas
@@ -74,4 +82,8 @@ export const callback = {
   cancel: () => 'x',
   withdraw: (answer: 'yes' | 'no') => `w:${answer}`,
   reconsent: (consentTextId: number, answer: 'yes' | 'no') => `a:${consentTextId}:${answer}`,
+  approval: (decision: 'ok' | 'no', ticketId: number) => `g:${decision}:${ticketId}`,
+  acknowledge: (ticketId: number) => `e:ok:${ticketId}`,
+  outageAnswer: (answer: 'me' | 'no', outageId: number) => `o:${answer}:${outageId}`,
+  outageOptOut: () => 'o:off',
 } as const

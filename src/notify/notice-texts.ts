@@ -61,6 +61,10 @@ export interface TicketNoticeFacts {
   automatic?: boolean
   /** ticket_merged, ticket_unmerged: the ticket it was (or is no longer) merged into. */
   mergedInto?: number
+  /** ticket_awaiting_approval: the curators decide (the department names no head). */
+  byCurators?: boolean
+  /** ticket_escalated: the level (1 assignee … 4 head of IT), and whether it is a critical ticket filed at night. */
+  escalation?: { level: number; critical: boolean }
 }
 
 export interface SubjectFacts {
@@ -90,6 +94,11 @@ export const ticketNoticeKinds = [
   'ticket_mentioned',
   'ticket_merged',
   'ticket_unmerged',
+  'ticket_approval_requested',
+  'ticket_awaiting_approval',
+  'ticket_approved',
+  'ticket_approval_rejected',
+  'ticket_escalated',
 ] as const satisfies readonly NoticeKind[]
 export type TicketNoticeKind = (typeof ticketNoticeKinds)[number]
 
@@ -124,7 +133,9 @@ export const noticeTexts = {
   confirm: 'Подтверждаю',
   reopen: 'Не решено',
   approve: 'Подтвердить',
+  acknowledge: 'Принял',
   reject: 'Отклонить',
+  agree: 'Согласовать',
   truncated: '… (полностью — на сайте)',
 } as const
 
@@ -257,6 +268,30 @@ export function renderTicketNotice(
       ]
       buttons = [[open]]
       break
+    case 'ticket_escalated': {
+      const e = facts.escalation ?? { level: 2, critical: false }
+      if (e.critical) {
+        // A critical ticket filed at night: the loud line replaces the usual header.
+        const acknowledge = { text: noticeTexts.acknowledge, callbackData: callback.acknowledge(t.id) }
+        return finish(
+          [
+            `🔴 Критическая заявка № ${t.id} · ${statusLabels[t.status]}`,
+            criticalLines[e.level] ?? criticalLines[2],
+            ...summary(),
+            isOpen(t.status) && 'Нажмите «Принял», если берёте её.',
+            p && noticeTexts.privacyLine(url),
+          ],
+          [[...(isOpen(t.status) ? [acknowledge] : []), open]],
+        )
+      }
+      lines = [
+        escalationLines[e.level] ?? escalationLines[2],
+        ...summary(),
+        ...detail(`Исполнитель: ${t.assigneeName ?? 'не назначен'}`),
+      ]
+      buttons = [[open]]
+      break
+    }
     case 'ticket_mentioned': {
       // To a colleague, about an internal note: its text only where ПДн may go to Telegram.
       const m = facts.message
@@ -279,6 +314,46 @@ export function renderTicketNotice(
             `Ответы на это сообщение тоже попадут в заявку № ${facts.mergedInto}.`,
           ]
         : ['Ваша заявка объединена с другой заявкой, ответ придёт по ней.']
+      break
+    case 'ticket_approval_requested': {
+      // To the head (or the curators): the decision's buttons while it waits; the web page of approvals otherwise.
+      const approvals = `${options.baseUrl}/approvals`
+      lines = [
+        p
+          ? `Заявка № ${t.id} ждёт Вашего согласования.`
+          : `Заявка № ${t.id} на согласование: «${clip(t.title, TITLE_MAX)}» от ${t.requesterName}`,
+        ...detail(
+          t.categoryName && `Категория: ${t.categoryName}`,
+          t.departmentName && `Отделение: ${t.departmentName}`,
+        ),
+        t.status === 'approval' ? 'Согласуйте или отклоните её.' : 'Решение по ней уже принято.',
+      ]
+      buttons =
+        t.status === 'approval'
+          ? [
+              [
+                { text: noticeTexts.agree, callbackData: callback.approval('ok', t.id) },
+                { text: noticeTexts.reject, callbackData: callback.approval('no', t.id) },
+              ],
+            ]
+          : [[{ text: noticeTexts.open, url: approvals }]]
+      if (p) lines.push(noticeTexts.privacyLine(approvals))
+      return finish([ticketHeader(t), ...lines], buttons)
+    }
+    case 'ticket_awaiting_approval':
+      lines = [
+        facts.byCurators
+          ? 'Заявка отправлена на согласование куратору ИТ.'
+          : 'Заявка отправлена на согласование заведующему.',
+        ...detail(`«${clip(t.title, TITLE_MAX)}»`),
+        'Мы сообщим о решении.',
+      ]
+      break
+    case 'ticket_approved':
+      lines = ['✅ Заявка согласована и передана в ИТ-отдел.', ...detail(`«${clip(t.title, TITLE_MAX)}»`)]
+      break
+    case 'ticket_approval_rejected':
+      lines = ['Заявка не согласована.', ...detail(t.cancelReason && `Причина: ${clip(t.cancelReason, BODY_MAX)}`)]
       break
     case 'ticket_unmerged':
       lines = [
@@ -387,6 +462,25 @@ export function renderUserNotice(kind: UserNoticeKind, subject: SubjectFacts, op
         [],
       )
   }
+}
+
+/** What each escalation level tells its recipient (src/duty/escalate-tickets.ts). */
+const escalationLines: Record<number, string> = {
+  1: '⏳ Срок решения заявки подходит к концу.',
+  2: '❗ Вы дежурите: заявка Вашей группы требует внимания.',
+  3: '❗ Эскалация куратору: заявка не решена в срок, дежурный не справился.',
+  4: '❗ Эскалация руководителю ИТ: заявка не решена в срок.',
+}
+
+/** The same for a critical ticket filed at night, whose chain waits for «Принял». */
+const criticalLines: Record<number, string> = {
+  2: 'Вы дежурите: заявку нужно взять сейчас.',
+  3: 'Дежурный не ответил за 10 минут — эскалация куратору.',
+  4: 'Никто не ответил — эскалация руководителю ИТ.',
+}
+
+function isOpen(status: TicketStatus): boolean {
+  return status !== 'resolved' && status !== 'closed' && status !== 'cancelled'
 }
 
 function takeButton(ticketId: number): BotButton {

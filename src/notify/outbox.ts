@@ -24,11 +24,18 @@ export const noticeKinds = [
   'ticket_reopened',
   'ticket_rate_request',
   'deadline_breached',
+  /** A step of a ticket's escalation (src/duty/escalate-tickets.ts): payload `level`, `critical`. */
+  'ticket_escalated',
   /** A colleague @-mentioned the person in an internal note (src/notifications/mentions.ts). */
   'ticket_mentioned',
   /** A duplicate was merged into another ticket of the same requester, or the merge undone (ticket-links-store.ts). */
   'ticket_merged',
   'ticket_unmerged',
+  /** «Согласование» (src/approvals): to the approver, to the requester, and the decision. */
+  'ticket_approval_requested',
+  'ticket_awaiting_approval',
+  'ticket_approved',
+  'ticket_approval_rejected',
   'account_deactivated',
   'consent_withdrawn',
   'totp_reset',

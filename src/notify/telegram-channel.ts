@@ -154,12 +154,17 @@ const payloadSchema = z.object({
   automatic: z.boolean().optional(),
   /** ticket_merged, ticket_unmerged: the ticket the duplicate was merged into. */
   mergedInto: id.optional(),
+  /** ticket_awaiting_approval: the curators decide. */
+  byCurators: z.boolean().optional(),
   message: botMessageSchema.optional(),
   /** refresh_buttons: the sent message, and the notice kind whose buttons it gets. */
   editMessageId: id.optional(),
   notice: z.string().optional(),
   /** ticket_mentioned: the internal note that mentions the person. */
   noteId: id.optional(),
+  /** ticket_escalated: the level, and whether it is a critical ticket filed at night (src/duty). */
+  level: z.number().int().min(1).max(4).optional(),
+  critical: z.boolean().optional(),
 })
 type Payload = z.infer<typeof payloadSchema>
 
@@ -201,6 +206,8 @@ async function renderRow(
         ...(payload.breach ? { breach: payload.breach } : {}),
         ...(payload.automatic ? { automatic: true } : {}),
         ...(payload.mergedInto ? { mergedInto: payload.mergedInto } : {}),
+        ...(payload.byCurators ? { byCurators: true } : {}),
+        ...(payload.level ? { escalation: { level: payload.level, critical: payload.critical === true } } : {}),
       },
       options,
     )

@@ -11,6 +11,7 @@ export const settingKeys = Object.keys(settingSchemas) as SettingKey[]
 
 export const settingLabels: Record<SettingKey, string> = {
   'tickets.deadlines': 'Сроки реакции и решения по приоритетам, минут',
+  'tickets.working_hours': 'Рабочие часы больницы и часы сроков по приоритетам',
   'tickets.auto_close_days': 'Автозакрытие решённой заявки без ответа, дней',
   'privacy.no_pdn_in_telegram': 'ПДн не передаются в Telegram',
   'audit.retention_days': 'Хранение журнала аудита, дней',
@@ -20,6 +21,8 @@ export const settingLabels: Record<SettingKey, string> = {
   'retention.withdrawn_consent_days': 'Уничтожение после отзыва согласия, дней',
   'pdn.commission': 'Комиссия по уничтожению ПДн',
   'org.requisites': 'Реквизиты оператора ПДн',
+  'escalation.rules': 'Эскалация по приоритетам: предупреждение, %; куратору и руководителю, минут после просрочки',
+  'escalation.head_of_it': 'Руководитель ИТ для эскалации (номер пользователя; пусто — все администраторы)',
 }
 
 /** Keys whose values name people: reading them is a read of ПДн. */
@@ -46,6 +49,8 @@ export function settingProblems(key: SettingKey, value: unknown): SettingProblem
 const formats: Record<string, string> = {
   inn: 'ИНН — 10 цифр (или оставьте поле пустым)',
   ogrn: 'ОГРН — 13 цифр (или оставьте поле пустым)',
+  start: 'Время в виде ЧЧ:ММ, например 08:00',
+  end: 'Время в виде ЧЧ:ММ, например 17:00',
 }
 
 function russian(issue: z.core.$ZodIssue): string {
@@ -68,6 +73,8 @@ function russian(issue: z.core.$ZodIssue): string {
       return issue.inclusive ? `Не больше ${String(issue.maximum)}` : `Меньше ${String(issue.maximum)}`
     case 'invalid_format':
       return formats[field] ?? 'Неверный формат'
+    case 'custom':
+      return issue.message
     default:
       return 'Недопустимое значение'
   }

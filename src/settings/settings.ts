@@ -13,9 +13,43 @@ const deadline = z.object({
   resolutionMinutes: z.number().int().positive(),
 })
 
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+const deadlineClock = z.enum(['always', 'working'])
+
+const escalationRule = z
+  .object({
+    warnAtPercent: z.number().int().min(1).max(99),
+    curatorAfterMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60),
+    headAfterMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(14 * 24 * 60),
+  })
+  .refine((rule) => rule.headAfterMinutes > rule.curatorAfterMinutes, {
+    path: ['headAfterMinutes'],
+    message: 'Руководителю — позже, чем куратору',
+  })
+
 export const settingSchemas = {
   /** Deadlines per priority (PRODUCT.md §3); a category may override them. */
   'tickets.deadlines': z.object({ low: deadline, normal: deadline, high: deadline, critical: deadline }),
+  /**
+   * The hospital's working hours and the clock of each priority's deadlines (src/tickets/working-hours.ts):
+   * `always` counts every minute, `working` only those of working days' hours (the production calendar).
+   */
+  'tickets.working_hours': z
+    .object({
+      start: timeOfDay,
+      end: timeOfDay,
+      timeZone: z.string().refine(isTimeZone, 'Неизвестный часовой пояс (например, Europe/Moscow)'),
+      clock: z.object({ low: deadlineClock, normal: deadlineClock, high: deadlineClock, critical: deadlineClock }),
+    })
+    .refine((hours) => hours.end > hours.start, { path: ['end'], message: 'Конец рабочего дня — позже начала' }),
   /** A resolved ticket closes by itself after this many days without the requester's answer. */
   'tickets.auto_close_days': z.number().int().min(1).max(90),
   /** COMPLIANCE.md §6: Telegram notices carry only number, status and a link. */
@@ -50,17 +84,47 @@ export const settingSchemas = {
     /** Who is responsible for the processing of ПДн (ст. 22.1): position and name. */
     responsible: z.string().trim().max(300),
   }),
+  /**
+   * Escalation of a ticket's deadline per priority (src/duty/escalate-tickets.ts): the assignee is warned at
+   * `warnAtPercent` of the time to the resolution deadline, the group's duty person at the breach, the curator on
+   * duty `curatorAfterMinutes` after it, the head of IT `headAfterMinutes` after it.
+   */
+  'escalation.rules': z.object({
+    low: escalationRule,
+    normal: escalationRule,
+    high: escalationRule,
+    critical: escalationRule,
+  }),
+  /** The head of IT told at the last level (a user id); null: every active admin. */
+  'escalation.head_of_it': z.number().int().positive().nullable(),
 } as const
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return zone.length > 0
+  } catch {
+    return false
+  }
+}
 
 export type SettingKey = keyof typeof settingSchemas
 export type SettingValue<K extends SettingKey> = z.infer<(typeof settingSchemas)[K]>
 
 export const settingDefaults: { [K in SettingKey]: SettingValue<K> } = {
   'tickets.deadlines': {
-    low: { responseMinutes: 24 * 60, resolutionMinutes: 5 * 24 * 60 },
-    normal: { responseMinutes: 8 * 60, resolutionMinutes: 2 * 24 * 60 },
+    // Low and normal run on the working hours' clock (08:00–17:00, nine hours a day): one day and five days,
+    // four hours and two days of working time.
+    low: { responseMinutes: 9 * 60, resolutionMinutes: 5 * 9 * 60 },
+    normal: { responseMinutes: 4 * 60, resolutionMinutes: 2 * 9 * 60 },
     high: { responseMinutes: 60, resolutionMinutes: 8 * 60 },
     critical: { responseMinutes: 15, resolutionMinutes: 4 * 60 },
+  },
+  'tickets.working_hours': {
+    start: '08:00',
+    end: '17:00',
+    timeZone: 'Europe/Moscow',
+    clock: { low: 'working', normal: 'working', high: 'always', critical: 'always' },
   },
   'tickets.auto_close_days': 3,
   'privacy.no_pdn_in_telegram': false,
@@ -78,6 +142,13 @@ export const settingDefaults: { [K in SettingKey]: SettingValue<K> } = {
     address: 'г. Курск',
     responsible: '',
   },
+  'escalation.rules': {
+    low: { warnAtPercent: 75, curatorAfterMinutes: 8 * 60, headAfterMinutes: 24 * 60 },
+    normal: { warnAtPercent: 75, curatorAfterMinutes: 4 * 60, headAfterMinutes: 8 * 60 },
+    high: { warnAtPercent: 75, curatorAfterMinutes: 60, headAfterMinutes: 4 * 60 },
+    critical: { warnAtPercent: 75, curatorAfterMinutes: 15, headAfterMinutes: 60 },
+  },
+  'escalation.head_of_it': null,
 }
 
 export async function getSetting<K extends SettingKey>(db: Tx, key: K): Promise<SettingValue<K>> {

@@ -2,7 +2,9 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kyse
 import type { Database, Db, Priority, TicketStatus, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
+import { type OnDutyGroup, whoIsOnDuty } from '#src/duty/on-duty.ts'
 import { DomainError } from '#src/errors.ts'
+import { listOutageRows, type OutageRow } from '#src/outages/outage-store.ts'
 import { finalStatuses, isStaff, priorityRank } from '#src/tickets/rules.ts'
 import { answeredFor } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -62,6 +64,10 @@ export interface Dashboard {
   groupIds: number[]
   /** Curators and admins see every overdue ticket; an executor those assigned to them or unassigned in their groups. */
   overdueOfAll: boolean
+  /** Open outages («Массовый сбой», issue 14), newest first: shown at the top. */
+  outages: OutageRow[]
+  /** «Кто дежурит сейчас» (src/duty, issue 14): per group, names and roles. */
+  onDuty: OnDutyGroup[]
 }
 
 /** Opens the dashboard for a staff member and records the visit. A requester has no dashboard. */
@@ -112,6 +118,8 @@ export async function openDashboard(db: Db, actor: Actor, options: { limit?: num
     firstVisit,
     groupIds,
     overdueOfAll,
+    outages: await listOutageRows(db, { openOnly: true, limit: 20 }),
+    onDuty: await whoIsOnDuty(db),
   }
 }
 

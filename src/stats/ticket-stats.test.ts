@@ -128,7 +128,15 @@ describe('the ticket report', () => {
 
     expect(stats.total).toBe(5)
     expect(stats.ownOnly).toBe(false)
-    expect(stats.byStatus).toEqual({ new: 1, in_progress: 1, waiting: 0, resolved: 1, closed: 1, cancelled: 1 })
+    expect(stats.byStatus).toEqual({
+      approval: 0,
+      new: 1,
+      in_progress: 1,
+      waiting: 0,
+      resolved: 1,
+      closed: 1,
+      cancelled: 1,
+    })
     expect(stats.byCategory).toEqual([
       { id: data.printers.id, name: 'Принтеры', count: 2 },
       { id: data.network.id, name: 'Сеть', count: 2 },

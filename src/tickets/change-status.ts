@@ -4,6 +4,7 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { type NoticeKind, notifyUsers } from '#src/notify/outbox.ts'
+import { endOutageOfTicket } from '#src/outages/end-outage.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { canTransition, isStaff, limits, statusChangeAction, statusLabels } from './rules.ts'
 import {
@@ -92,6 +93,8 @@ export async function changeStatus(db: Db, actor: Actor, input: ChangeStatusInpu
         at,
       })
       if (merge) updated = await endMerge(tx, actor.id, merge, at, true)
+      // Issue 14: the parent of an outage resolved (or cancelled) ends the outage and resolves its children.
+      if (to === 'resolved' || to === 'cancelled') await endOutageOfTicket(tx, actor, updated, at)
       if (takes || to === 'new') {
         await recordTicketEvent(tx, {
           ticketId: ticket.id,

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { Db } from '#src/db/schema.ts'
 import { addMinutes } from '#src/db/time.ts'
-import { actorFromUser } from '#src/users/actor.ts'
+import { getSetting, setSetting } from '#src/settings/settings.ts'
+import { actorFromUser, systemActor } from '#src/users/actor.ts'
+import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
 import { buildActor, buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { ticketTrail } from '../../test/support/ticket-factory.ts'
@@ -66,6 +68,40 @@ describe('createTicket', () => {
       ['ticket_created', user.telegram_chat_id],
       ['ticket_new_for_group', executor.telegram_chat_id],
     ])
+  })
+
+  test("a normal ticket filed on Friday evening is due on Monday's working hours; a critical one tonight", async () => {
+    setTestClock('2026-11-27T15:30:00.000Z') // Friday 18:30 in Moscow
+    const user = await buildUser(db)
+    const printer = await buildCategory(db, { defaultPriority: 'normal' })
+    const ticket = await createTicket(db, actorFromUser(user, 'web'), {
+      title: 'Принтер',
+      description: 'Не печатает',
+      categoryId: printer.id,
+    })
+    // Four and eighteen working hours from Monday 08:00 МСК (05:00Z).
+    expect(ticket.response_due_at).toBe('2026-11-30T09:00:00.000Z')
+    expect(ticket.resolution_due_at).toBe('2026-12-01T14:00:00.000Z')
+    const outage = await createTicket(db, actorFromUser(user, 'web'), {
+      title: 'МИС',
+      description: 'Не работает',
+      categoryId: printer.id,
+      priority: 'critical',
+    })
+    expect(outage.response_due_at).toBe('2026-11-27T15:45:00.000Z')
+
+    const hours = await getSetting(db, 'tickets.working_hours')
+    await setSetting(db, systemActor(), 'tickets.working_hours', {
+      ...hours,
+      clock: { ...hours.clock, normal: 'always' },
+    })
+    const again = await createTicket(db, actorFromUser(user, 'web'), {
+      title: 'Принтер',
+      description: 'Не печатает',
+      categoryId: printer.id,
+    })
+    expect(again.response_due_at).toBe('2026-11-27T19:30:00.000Z')
+    await setSetting(db, systemActor(), 'tickets.working_hours', hours)
   })
 
   test('an empty title is taken from the first line of the description', async () => {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { requiresApproval } from '#src/approvals/approval-store.ts'
+import { askForApproval } from '#src/approvals/ask-for-approval.ts'
 import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
 import type { StoredFile } from '#src/attachments/file-store.ts'
 import { checkDefaultGroup } from '#src/categories/category-store.ts'
@@ -153,7 +155,17 @@ async function create(
   const groupId = input.groupId ?? category.default_group_id
   const at = now()
   const priority = input.priority ?? category.default_priority
-  const deadlines = computeDeadlines(at, priority, category, await getSetting(tx, 'tickets.deadlines'))
+  // Issue 14: an access request waits for the head's approval; its deadlines count from the approval.
+  const awaiting = await requiresApproval(tx, category)
+  const deadlines = awaiting
+    ? null
+    : computeDeadlines(
+        at,
+        priority,
+        category,
+        await getSetting(tx, 'tickets.deadlines'),
+        await getSetting(tx, 'tickets.working_hours'),
+      )
   const ticket = await tx
     .insertInto('tickets')
     .values({
@@ -161,7 +173,7 @@ async function create(
       description,
       category_id: category.id,
       priority,
-      status: 'new',
+      status: awaiting ? 'approval' : 'new',
       requester_id: requester.id,
       assignee_id: null,
       group_id: groupId,
@@ -175,8 +187,8 @@ async function create(
       resolved_at: null,
       closed_at: null,
       cancelled_at: null,
-      response_due_at: deadlines.responseDueAt,
-      resolution_due_at: deadlines.resolutionDueAt,
+      response_due_at: deadlines?.responseDueAt ?? null,
+      resolution_due_at: deadlines?.resolutionDueAt ?? null,
       response_breached_at: null,
       resolution_breached_at: null,
       resolution: null,
@@ -204,7 +216,7 @@ async function create(
   await indexNewTicket(tx, ticket)
   const files = input.attachments ?? []
   await insertAttachments(tx, { ticketId: ticket.id, messageId: null, uploaderId: actor.id ?? requester.id, at }, files)
-  await recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind: 'created', to: 'new', at })
+  await recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind: 'created', to: ticket.status, at })
   const onBehalf = requester.id !== actor.id
   await auditTicket(
     tx,
@@ -219,8 +231,13 @@ async function create(
       source: ticket.source,
       ...(files.length > 0 ? { attachments: files.length } : {}),
       ...(device ? { equipmentId: device.id } : {}),
+      ...(awaiting ? { status: ticket.status } : {}),
     },
   )
+  if (awaiting) {
+    await askForApproval(tx, actor, ticket)
+    return ticket
+  }
   // Filed in the chat by the requester: the bot's own confirmation is that notice.
   if (!(actor.channel === 'bot' && !onBehalf)) {
     await notifyUsers(tx, [requester.id], { kind: 'ticket_created', ticketId: ticket.id })

@@ -20,7 +20,7 @@ const created = '2026-11-02T08:00:00.000Z'
 const at = setTestClock
 
 describe('markDeadlineBreaches', () => {
-  test('a critical ticket without a response is marked after 15 minutes, once, and the curators are told', async () => {
+  test('a critical ticket without a response is marked after 15 minutes, once, and the curators are told of the response', async () => {
     const requester = await buildUser(db)
     const ticket = await buildTicket(db, { requesterId: requester.id, priority: 'critical', createdAt: created })
 
@@ -46,6 +46,8 @@ describe('markDeadlineBreaches', () => {
     const later = await ticketTrail(db, ticket.id)
     expect(later.ticket?.resolution_breached_at).toBe('2026-11-02T12:00:01.000Z')
     expect(later.events.map((e) => e.to_value)).toEqual(['response', 'resolution'])
+    // The missed resolution is told by the escalation's levels (src/duty), not to every curator here.
+    expect(later.outbox.map((o) => [o.kind, o.recipient])).toEqual([['deadline_breached', curator.telegram_chat_id]])
   })
 
   test('a ticket answered in time is not marked for the response', async () => {

@@ -12,8 +12,10 @@ const BATCH = 200
 type BreachKind = 'response' | 'resolution'
 
 /**
- * Stamps tickets whose first-response or resolution deadline has passed, journals it and tells the
- * curators, once per ticket and kind (the stamp is the memory). Returns how many stamps were made.
+ * Stamps tickets whose first-response or resolution deadline has passed and journals it, once per ticket and
+ * kind (the stamp is the memory). A missed first response is told to the curators; a missed resolution is told
+ * by the escalation levels instead (src/duty/escalate-tickets.ts: the group's duty person, then the curator on
+ * duty, then the head of IT). Returns how many stamps were made.
  */
 export async function markDeadlineBreaches(db: Db): Promise<number> {
   let marked = 0
@@ -83,8 +85,10 @@ async function markOne(db: Db, id: number, kind: BreachKind): Promise<boolean> {
       kind === 'response' ? `Заявка № ${id}: просрочен срок первого ответа` : `Заявка № ${id}: просрочен срок решения`,
       { kind, dueAt: due },
     )
-    const curators = await activeUserIdsWithRoles(tx, ['curator'])
-    await notifyUsers(tx, curators, { kind: 'deadline_breached', ticketId: id, data: { breach: kind } })
+    if (kind === 'response') {
+      const curators = await activeUserIdsWithRoles(tx, ['curator'])
+      await notifyUsers(tx, curators, { kind: 'deadline_breached', ticketId: id, data: { breach: kind } })
+    }
     return true
   })
 }

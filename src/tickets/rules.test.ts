@@ -13,6 +13,8 @@ import {
 
 /** PRODUCT.md §3, written out pair by pair: every pair not listed is refused. */
 const allowed: ReadonlyArray<readonly [TicketStatus, TicketStatus]> = [
+  // Issue 14: withdrawn (or cancelled by IT) while awaiting approval; approval → new only by approveTicket.
+  ['approval', 'cancelled'],
   ['new', 'in_progress'],
   ['new', 'cancelled'],
   ['in_progress', 'waiting'],
@@ -47,6 +49,7 @@ describe('ticket status rules', () => {
 
   test('every status and priority has its Russian label', () => {
     expect(Object.values(statusLabels)).toEqual([
+      'На согласовании',
       'Новая',
       'В работе',
       'Ожидает ответа',
@@ -61,23 +64,27 @@ describe('ticket status rules', () => {
 describe('deadlines', () => {
   const created = '2026-11-26T10:00:00.000Z'
   const settings = settingDefaults['tickets.deadlines']
+  const hours = settingDefaults['tickets.working_hours']
 
   test.each([
-    ['low', '2026-11-27T10:00:00.000Z', '2026-12-01T10:00:00.000Z'],
-    ['normal', '2026-11-26T18:00:00.000Z', '2026-11-28T10:00:00.000Z'],
+    // Thursday 13:00 in Moscow: low and normal count 08:00–17:00 of working days only.
+    ['low', '2026-11-27T10:00:00.000Z', '2026-12-03T10:00:00.000Z'],
+    ['normal', '2026-11-26T14:00:00.000Z', '2026-11-30T10:00:00.000Z'],
     ['high', '2026-11-26T11:00:00.000Z', '2026-11-26T18:00:00.000Z'],
     ['critical', '2026-11-26T10:15:00.000Z', '2026-11-26T14:00:00.000Z'],
   ] as const)('a %s ticket is due by the default terms', (priority, response, resolution) => {
-    expect(computeDeadlines(created, priority, null, settings)).toEqual({
+    expect(computeDeadlines(created, priority, null, settings, hours)).toEqual({
       responseDueAt: response,
       resolutionDueAt: resolution,
     })
   })
 
   test("a category's override wins over the priority's terms, each on its own", () => {
-    expect(computeDeadlines(created, 'normal', { response_minutes: 30, resolution_minutes: null }, settings)).toEqual({
+    expect(
+      computeDeadlines(created, 'normal', { response_minutes: 30, resolution_minutes: null }, settings, hours),
+    ).toEqual({
       responseDueAt: '2026-11-26T10:30:00.000Z',
-      resolutionDueAt: '2026-11-28T10:00:00.000Z',
+      resolutionDueAt: '2026-11-30T10:00:00.000Z',
     })
   })
 })

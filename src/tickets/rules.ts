@@ -1,8 +1,8 @@
 import type { Category, Channel, Priority, TicketSource, TicketStatus } from '#src/db/schema.ts'
-import { addMinutes } from '#src/db/time.ts'
 import type { SettingValue } from '#src/settings/settings.ts'
 import type { Actor } from '#src/users/actor.ts'
 import type { Action } from '#src/users/permissions.ts'
+import { addDeadlineMinutes, type WorkingHours } from './working-hours.ts'
 
 /**
  * Ticket rules of PRODUCT.md §3: statuses and their transitions, priorities, deadlines. Pure functions
@@ -10,6 +10,7 @@ import type { Action } from '#src/users/permissions.ts'
  */
 
 export const statusLabels: Record<TicketStatus, string> = {
+  approval: 'На согласовании',
   new: 'Новая',
   in_progress: 'В работе',
   waiting: 'Ожидает ответа',
@@ -27,6 +28,9 @@ export const priorityLabels: Record<Priority, string> = {
 
 /** Where a ticket may go from each status (PRODUCT.md §3); `closed → in_progress` is the curator's reopening. */
 export const transitions: Record<TicketStatus, readonly TicketStatus[]> = {
+  // approval → new only by `approveTicket` (src/approvals), never by a status change; → cancelled: rejected there,
+  // or withdrawn by the requester (or cancelled by IT) here.
+  approval: ['cancelled'],
   new: ['in_progress', 'cancelled'],
   in_progress: ['waiting', 'resolved', 'new'],
   waiting: ['in_progress'],
@@ -59,6 +63,8 @@ export const priorityRank: Record<Priority, number> = { low: 0, normal: 1, high:
 
 /** Order used to sort by status (the workflow's order). */
 export const statusRank: Record<TicketStatus, number> = {
+  // Before `new`; migration 0037 re-creates the list's rank index with this entry first.
+  approval: -1,
   new: 0,
   in_progress: 1,
   waiting: 2,
@@ -72,17 +78,22 @@ export interface Deadlines {
   resolutionDueAt: string
 }
 
-/** Deadlines count from creation: the category's override if it has one, else the priority's setting. */
+/**
+ * Deadlines count from creation: the category's override if it has one, else the priority's setting, on the
+ * priority's clock (24/7, or the working hours of working days: `tickets.working_hours`).
+ */
 export function computeDeadlines(
   createdAt: string,
   priority: Priority,
   category: Pick<Category, 'response_minutes' | 'resolution_minutes'> | null,
   settings: SettingValue<'tickets.deadlines'>,
+  hours: WorkingHours,
 ): Deadlines {
   const byPriority = settings[priority]
+  const after = (minutes: number) => addDeadlineMinutes(createdAt, minutes, priority, hours)
   return {
-    responseDueAt: addMinutes(createdAt, category?.response_minutes ?? byPriority.responseMinutes),
-    resolutionDueAt: addMinutes(createdAt, category?.resolution_minutes ?? byPriority.resolutionMinutes),
+    responseDueAt: after(category?.response_minutes ?? byPriority.responseMinutes),
+    resolutionDueAt: after(category?.resolution_minutes ?? byPriority.resolutionMinutes),
   }
 }
 

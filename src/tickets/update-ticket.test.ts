@@ -52,7 +52,8 @@ describe('updateTicket', () => {
   test('raising the priority recomputes the deadlines from creation', async () => {
     const { actor } = await buildActor(db, { role: 'executor' })
     const ticket = await buildTicket(db, { priority: 'normal', createdAt: created })
-    expect(ticket.resolution_due_at).toBe(addMinutes(created, 2 * 24 * 60))
+    // Normal runs on working hours: eighteen of them from Friday 11:00 in Moscow are Tuesday 11:00.
+    expect(ticket.resolution_due_at).toBe('2026-11-24T08:00:00.000Z')
 
     const updated = await updateTicket(db, actor, { ticketId: ticket.id, priority: 'critical' })
 
@@ -83,7 +84,8 @@ describe('updateTicket', () => {
       category_id: category.id,
       group_id: group.id,
       response_due_at: addMinutes(created, 30),
-      resolution_due_at: addMinutes(created, 600),
+      // Ten working hours of a normal ticket: six on Friday from 11:00 in Moscow, four on Monday.
+      resolution_due_at: '2026-11-23T09:00:00.000Z',
     })
     const trail = await ticketTrail(db, ticket.id)
     expect(trail.events.map((e) => e.kind)).toEqual(['category_changed'])

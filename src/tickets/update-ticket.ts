@@ -118,6 +118,7 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
           priority,
           category ?? null,
           await getSetting(tx, 'tickets.deadlines'),
+          await getSetting(tx, 'tickets.working_hours'),
         )
         change.response_due_at = deadlines.responseDueAt
         change.resolution_due_at = deadlines.resolutionDueAt

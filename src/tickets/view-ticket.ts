@@ -58,7 +58,7 @@ export interface TicketDetail {
 }
 
 /** Timeline entries for IT's eyes only: staff notes and the deadline bookkeeping. */
-const internalEventKinds = ['note', 'deadline_breached']
+const internalEventKinds = ['note', 'deadline_breached', 'escalated', 'escalation_acknowledged']
 
 const requesterById = prepared((db, p: { id: number }) =>
   db

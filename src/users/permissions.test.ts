@@ -8,7 +8,7 @@ import { type Action, actions, can, type TicketSubject } from './permissions.ts'
  *   yes      — allowed, for any ticket (or none)
  *   no       — refused
  *   own      — only on the actor's own ticket (they are its requester)
- *   own_new  — only on the actor's own ticket while it is `new` («cancel own while new»)
+ *   own_new  — only on the actor's own ticket while it is `new` («cancel own while new») or awaiting approval
  * State rules that hold for everyone (only a resolved ticket can be confirmed) belong to the ticket
  * rules, not to permissions; «cancel» is here because staff may cancel in other states.
  * Admin may do everything, except rate a ticket that is not theirs (the rating is the requester's).
@@ -32,6 +32,8 @@ const table: Record<Action, Row> = {
   'ticket.reopen': { requester: 'own', executor: 'yes', curator: 'yes', admin: 'yes' },
   'ticket.reopen_closed': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'ticket.rate': { requester: 'own', executor: 'own', curator: 'own', admin: 'own' },
+  // Decided by the ticket's approver (approver_id, tested below); a subject without one: nobody but an admin.
+  'ticket.approve': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
   'category.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'department.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'group.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
@@ -60,6 +62,10 @@ const table: Record<Action, Row> = {
   'plan.view': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
   'plan.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
   'plan.raw_cron': { requester: 'no', executor: 'no', curator: 'no', admin: 'yes' },
+  'duty.view': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
+  'duty.manage': { requester: 'no', executor: 'no', curator: 'yes', admin: 'yes' },
+  'outage.view': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
+  'outage.manage': { requester: 'no', executor: 'yes', curator: 'yes', admin: 'yes' },
 }
 
 const allRoles: readonly Role[] = ['requester', 'executor', 'curator', 'admin']
@@ -79,7 +85,7 @@ function expected(cell: Cell, userStatus: UserStatus, whose: Whose, ticketStatus
   if (userStatus !== 'active') return false
   if (cell === 'yes') return true
   if (cell === 'own') return whose === 'own'
-  if (cell === 'own_new') return whose === 'own' && ticketStatus === 'new'
+  if (cell === 'own_new') return whose === 'own' && (ticketStatus === 'new' || ticketStatus === 'approval')
   return false
 }
 
@@ -113,9 +119,24 @@ describe('can(): the permission table of PRODUCT.md §1', () => {
     }
   })
 
-  test('a requester may cancel their own ticket only while it is new', () => {
+  test('a requester may cancel (withdraw) their own ticket only while it is new or awaiting approval', () => {
     const requester = actor('requester', 'active')
     const allowed = ticketStatuses.filter((s) => can(requester, 'ticket.cancel', subject('own', s)))
-    expect(allowed).toEqual(['new'])
+    expect(allowed).toEqual(['approval', 'new'])
+  })
+
+  test('a ticket awaiting approval is decided by its approver, or by the curators when it names none', () => {
+    const awaiting = (approver_id: number | null, status: TicketStatus = 'approval'): TicketSubject => ({
+      requester_id: SOMEONE_ELSE,
+      status,
+      approver_id,
+    })
+    for (const role of ['requester', 'executor', 'curator'] as const) {
+      expect(can(actor(role, 'active'), 'ticket.approve', awaiting(ACTOR_ID)), role).toBe(true)
+      expect(can(actor(role, 'active'), 'ticket.approve', awaiting(SOMEONE_ELSE)), role).toBe(false)
+      expect(can(actor(role, 'active'), 'ticket.approve', awaiting(ACTOR_ID, 'new')), role).toBe(false)
+      expect(can(actor(role, 'deactivated'), 'ticket.approve', awaiting(ACTOR_ID)), role).toBe(false)
+      expect(can(actor(role, 'active'), 'ticket.approve', awaiting(null)), role).toBe(role === 'curator')
+    }
   })
 })

@@ -21,6 +21,8 @@ export type Action =
   | 'ticket.reopen'
   | 'ticket.reopen_closed'
   | 'ticket.rate'
+  /** «Согласование»: approve or reject a ticket awaiting one's decision (the department's head; no head: curators). */
+  | 'ticket.approve'
   | 'category.manage'
   | 'department.manage'
   | 'group.manage'
@@ -62,11 +64,24 @@ export type Action =
   | 'plan.manage'
   /** «Плановые работы»: a schedule in raw cron rather than one of the presets (admin). */
   | 'plan.raw_cron'
+  /** «Дежурства»: see the roster (IT staff). */
+  | 'duty.view'
+  /** «Дежурства»: add, change, swap, delete and import shifts (curator, admin). */
+  | 'duty.manage'
+  /** «Массовые сбои»: see the outages, their children and recipients (IT staff). */
+  | 'outage.view'
+  /** «Массовый сбой»: declare one on a ticket, and end it (IT staff). */
+  | 'outage.manage'
 
 /** The parts of a ticket that permissions look at. */
 export interface TicketSubject {
   requester_id: number
   status: TicketStatus
+  /**
+   * A ticket awaiting approval: the head who decides on it, null when the curators do (src/approvals fills it in;
+   * absent, nobody but an admin may decide).
+   */
+  approver_id?: number | null
 }
 
 const staff = (actor: Actor) => actor.role === 'executor' || actor.role === 'curator'
@@ -84,11 +99,15 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   'ticket.note': staff,
   'ticket.update': staff,
   'ticket.set_status': staff,
-  'ticket.cancel': (a, t) => staff(a) || (own(a, t) && t?.status === 'new'),
+  'ticket.cancel': (a, t) => staff(a) || (own(a, t) && (t?.status === 'new' || t?.status === 'approval')),
   'ticket.confirm': (a, t) => staff(a) || own(a, t),
   'ticket.reopen': (a, t) => staff(a) || own(a, t),
   'ticket.reopen_closed': (a) => a.role === 'curator',
   'ticket.rate': own,
+  'ticket.approve': (a, t) =>
+    t?.status === 'approval' &&
+    t.approver_id !== undefined &&
+    (t.approver_id === null ? a.role === 'curator' : t.approver_id === a.id),
   'category.manage': (a) => a.role === 'curator',
   'department.manage': (a) => a.role === 'curator',
   'group.manage': (a) => a.role === 'curator',
@@ -119,6 +138,10 @@ const rules: Record<Action, (actor: Actor, ticket: TicketSubject | undefined) =>
   'plan.view': staff,
   'plan.manage': (a) => a.role === 'curator',
   'plan.raw_cron': () => false,
+  'duty.view': staff,
+  'duty.manage': (a) => a.role === 'curator',
+  'outage.view': staff,
+  'outage.manage': staff,
 }
 
 /**

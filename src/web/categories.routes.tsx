@@ -106,6 +106,7 @@ function categoryFormValues(form: FormFields): CategoryValues {
     defaultPriority: priorities.find((p) => p === form.text('priority')) ?? 'normal',
     responseMinutes: (form.text('response', 20) ?? '').trim(),
     resolutionMinutes: (form.text('resolution', 20) ?? '').trim(),
+    requiresApproval: form.text('requires_approval') === '1',
   }
 }
 
@@ -121,6 +122,7 @@ function categoryInput(form: FormFields, values: CategoryValues) {
     // Not a number reaches the use case as NaN, which it refuses in Russian with the field's name.
     responseMinutes: values.responseMinutes === '' ? null : Number(values.responseMinutes),
     resolutionMinutes: values.resolutionMinutes === '' ? null : Number(values.resolutionMinutes),
+    requiresApproval: values.requiresApproval,
   }
 }
 

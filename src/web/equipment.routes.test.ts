@@ -151,6 +151,20 @@ describe('/equipment', () => {
     expect(pdf.headers.get('content-type')).toBe('application/pdf')
     expect(pdfText(new Uint8Array(await pdf.arrayBuffer()))).toContain(`№ ${a}`)
 
+    const started = await app.request(`/equipment/stickers.pdf?layout=65&start=65&id=${mfu?.id}`, {
+      headers: { cookie: curator.cookie },
+    })
+    expect(started.status).toBe(200)
+    const beyond = await app.request(`/equipment/stickers.pdf?layout=24&start=30&id=${mfu?.id}`, {
+      headers: { cookie: curator.cookie },
+    })
+    expect(beyond.status).toBe(422)
+    expect(await beyond.text()).toContain('Номер первой наклейки на листе — от 1 до 24')
+    const typed = await app.request(`/equipment/stickers.pdf?layout=24&start=abc&id=${mfu?.id}`, {
+      headers: { cookie: curator.cookie },
+    })
+    expect(typed.status).toBe(422)
+
     const off = await postForm(app, `/equipment/${mfu?.id}/write-off`, curator)
     expect(off.status).toBe(303)
     expect((await deviceBy(a))?.status).toBe('written_off')

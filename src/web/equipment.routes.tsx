@@ -122,8 +122,11 @@ export function equipmentRoutes(): Hono<WebEnv> {
     const id = parseId(c.req.query('id'))
     const query = listQuery(c)
     const requisites = await getSetting(deps.db, 'org.requisites')
+    const start = c.req.query('start')?.trim()
     const pdf = await printStickers(deps.db, c.get('actor'), {
       layout,
+      // Typed by a person: anything but a whole number is refused by the use case with the range in Russian.
+      firstLabel: start === undefined || start === '' ? 1 : /^\d{1,3}$/.test(start) ? Number(start) : Number.NaN,
       ids: id === undefined ? undefined : [id],
       filter: { q: query.q, departmentId: query.department, status: query.status },
       botUsername: deps.config.telegramBotUsername ?? deps.botUsername?.(),

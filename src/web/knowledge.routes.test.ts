@@ -131,6 +131,47 @@ describe('/kb', () => {
     )
   })
 
+  test('«Помогло» under an article counts once a day; «Не помогло» opens a new ticket in its category', async () => {
+    const curator = await webUser(db, { role: 'curator' })
+    const requester = await webUser(db, { role: 'requester' })
+    const scanners = await buildCategory(db, { name: 'Сканеры' })
+    const article = await createArticle(db, actorFromUser(curator.user, 'web'), {
+      title: 'Сканер не видит компьютер',
+      body: 'Переподключите кабель USB.',
+      categoryId: scanners.id,
+      visibility: 'public',
+    })
+    const counts = () =>
+      db
+        .selectFrom('articles')
+        .select(['helpful_count', 'not_helpful_count'])
+        .where('id', '=', article.id)
+        .executeTakeFirstOrThrow()
+    const page = await getPage(app, `/kb/${article.id}`, requester)
+    expect(page.text).toContain(`action="/kb/${article.id}/feedback"`)
+
+    const helped = await postForm(app, `/kb/${article.id}/feedback`, requester, { helpful: '1' })
+    expect(helped.status).toBe(303)
+    expect(helped.location).toBe(`/kb/${article.id}?done=thanks`)
+    expect((await getPage(app, helped.location ?? '', requester)).text).toContain('Спасибо! Рады, что статья помогла.')
+    await postForm(app, `/kb/${article.id}/feedback`, requester, { helpful: '1' })
+    expect(await counts()).toEqual({ helpful_count: 1, not_helpful_count: 0 })
+
+    const other = await webUser(db, { role: 'requester' })
+    const notHelped = await postForm(app, `/kb/${article.id}/feedback`, other, { helpful: '0' })
+    expect(notHelped.location).toBe(`/tickets/new?category=${scanners.id}`)
+    expect(await counts()).toEqual({ helpful_count: 1, not_helpful_count: 1 })
+    const form = await getPage(app, notHelped.location ?? '', other)
+    expect(form.text).toMatch(new RegExp(`<option value="${scanners.id}" selected="">Сканеры</option>`))
+
+    const internal = await createArticle(db, actorFromUser(curator.user, 'web'), {
+      title: 'Только для ИТ',
+      body: 'Внутреннее',
+      visibility: 'internal',
+    })
+    expect((await postForm(app, `/kb/${internal.id}/feedback`, other, { helpful: '1' })).status).toBe(404)
+  })
+
   test('editing changes the text and removes a picture; deleting archives the article', async () => {
     const executor = await webUser(db, { role: 'executor' })
     const made = await postMultipart(

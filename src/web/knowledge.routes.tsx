@@ -10,6 +10,7 @@ import { ARTICLE_BODY_MAX, ARTICLE_TITLE_MAX } from '#src/knowledge/article-rule
 import { type ArticleRow, articleImages } from '#src/knowledge/article-store.ts'
 import { createArticle } from '#src/knowledge/create-article.ts'
 import { listArticles } from '#src/knowledge/list-articles.ts'
+import { recordArticleFeedback } from '#src/knowledge/record-article-feedback.ts'
 import { updateArticle } from '#src/knowledge/update-article.ts'
 import { viewArticle } from '#src/knowledge/view-article.ts'
 import { viewArticleImage } from '#src/knowledge/view-article-image.ts'
@@ -33,6 +34,7 @@ const outcomes: Record<string, string> = {
   created: msg('Статья опубликована'),
   saved: msg('Статья сохранена'),
   deleted: msg('Статья удалена'),
+  thanks: msg('Спасибо! Рады, что статья помогла.'),
 }
 
 /** Articles in the reply box's picker at most. */
@@ -109,6 +111,20 @@ export function knowledgeRoutes(): Hono<WebEnv> {
   })
 
   routes.get('/:id', async (c) => renderArticle(c, outcomeOf(c, outcomes)))
+
+  // «Помогло» / «Не помогло» under an article: counted once a day per person; «Не помогло» goes on to a new ticket
+  // in the article's category.
+  routes.post('/:id/feedback', async (c) => {
+    const form = await readForm(c)
+    const id = idParam(c)
+    const helpful = form.text('helpful', 5) === '1'
+    const { db } = c.get('deps')
+    await recordArticleFeedback(db, c.get('actor'), { articleIds: [id], helpful, oncePerDay: true })
+    if (helpful) return c.redirect(`/kb/${id}?done=thanks`, 303)
+    const article = await viewArticle(db, c.get('actor'), { id })
+    const category = article.article.category_id
+    return c.redirect(category === null ? '/tickets/new' : `/tickets/new?category=${category}`, 303)
+  })
 
   routes.get('/:id/images/:imageId', async (c) => {
     const { db, config } = c.get('deps')

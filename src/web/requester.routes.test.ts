@@ -61,7 +61,8 @@ describe('«Мои заявки»: the requester’s list', () => {
     expect(ticketIds(search.text)).toEqual([closed.id])
     expect(search.text).toContain('Поиск: «мышь»')
     expect((await getPage(app, '/tickets?q=', who)).location).toBe(
-      '/tickets?status=new&status=in_progress&status=waiting&status=resolved',
+      // Issue 14: awaiting approval is open for the requester too.
+      '/tickets?status=approval&status=new&status=in_progress&status=waiting&status=resolved',
     )
   })
 

@@ -123,6 +123,41 @@ describe('«Настройки»', () => {
     expect(await changes('tickets.deadlines')).toEqual([])
   })
 
+  test('working hours: saved from the form; a bad time, end or zone is refused and nothing is saved', async () => {
+    const fields = {
+      key: 'tickets.working_hours',
+      start: '09:00',
+      end: '18:00',
+      timeZone: 'Europe/Moscow',
+      'clock.low': 'working',
+      'clock.normal': 'always',
+      'clock.high': 'always',
+      'clock.critical': 'always',
+    }
+    const ends = await postForm(app, '/settings', admin, { ...fields, end: '08:00' })
+    expect(ends.status).toBe(422)
+    expect(ends.text).toContain('Конец рабочего дня — позже начала')
+    const zone = await postForm(app, '/settings', admin, { ...fields, timeZone: 'Mars/Olympus' })
+    expect(zone.status).toBe(422)
+    expect(zone.text).toContain('Неизвестный часовой пояс')
+    const time = await postForm(app, '/settings', admin, { ...fields, start: '9 утра' })
+    expect(time.status).toBe(422)
+    expect(time.text).toContain('Время в виде ЧЧ:ММ')
+    expect(await changes('tickets.working_hours')).toEqual([])
+
+    const saved = await postForm(app, '/settings', admin, fields)
+    expect(saved.status).toBe(303)
+    expect(await getSetting(db, 'tickets.working_hours')).toEqual({
+      start: '09:00',
+      end: '18:00',
+      timeZone: 'Europe/Moscow',
+      clock: { low: 'working', normal: 'always', high: 'always', critical: 'always' },
+    })
+    const page = await getPage(app, '/settings', admin)
+    expect(page.text).toMatch(/name="start"[^>]*value="09:00"/)
+    expect(page.text).toMatch(/<option value="always" selected="">Круглосуточно<\/option>/)
+  })
+
   test('the commission: rows are added, removed, and a half-filled row is refused beside it', async () => {
     const added = await postForm(app, '/settings', admin, {
       key: 'pdn.commission',

@@ -7,6 +7,7 @@ import { onlyWith, outcomeOf, type WebContext } from './curator-forms.ts'
 import type { WebEnv } from './env.ts'
 import { type FormFields, readForm } from './forms.ts'
 import { requireSession } from './session.ts'
+import { escalationFormValue } from './views/duty-settings.tsx'
 import { COMMISSION_BLANK_ROWS, type SettingDrafts, SettingsPage, type SettingsRefusal } from './views/settings.tsx'
 
 /** The most commission rows a form is read for (the setting allows 20; blank rows come on top). */
@@ -69,6 +70,9 @@ function formValue(key: SettingKey, form: FormFields): unknown {
   switch (key) {
     case 'privacy.no_pdn_in_telegram':
       return form.text('value', 10) === '1'
+    case 'escalation.rules':
+    case 'escalation.head_of_it':
+      return escalationFormValue(key, form)
     case 'tickets.deadlines': {
       const row = (priority: string) => ({
         responseMinutes: numberOf(form.text(`${priority}.responseMinutes`, 20)),
@@ -76,6 +80,15 @@ function formValue(key: SettingKey, form: FormFields): unknown {
       })
       return { low: row('low'), normal: row('normal'), high: row('high'), critical: row('critical') }
     }
+    case 'tickets.working_hours':
+      return {
+        start: form.text('start', 10) ?? '',
+        end: form.text('end', 10) ?? '',
+        timeZone: (form.text('timeZone', 100) ?? '').trim(),
+        clock: Object.fromEntries(
+          ['low', 'normal', 'high', 'critical'].map((priority) => [priority, form.text(`clock.${priority}`, 20) ?? '']),
+        ),
+      }
     case 'pdn.commission': {
       const members: Array<{ name: string; position: string }> = []
       for (let i = 0; i < MAX_COMMISSION_ROWS + COMMISSION_BLANK_ROWS; i++) {

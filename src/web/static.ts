@@ -28,10 +28,19 @@ const CSS_COMMENT = /^[ \t]*\/\*(?:[^*]|\*(?!\/))*\*\/[ \t]*\n/gm
 
 /**
  * The stylesheet as sent: without its comments, which explain it to whoever reads the source but were a fifth of
- * what crossed the wire gzipped (issue 13: the dark theme fits the page's budget thanks to them going).
+ * what crossed the wire gzipped (issue 13: the dark theme fits the page's budget thanks to them going), and
+ * without the indentation, the line after each `{` and the `;` before each `}` (issue 14: 5 % less gzipped).
+ * Only whitespace that cannot separate two tokens goes: line breaks between declarations and selectors stay.
  */
 export function stylesheetAsSent(source: Buffer): Buffer {
-  return Buffer.from(source.toString('utf8').replace(CSS_COMMENT, ''))
+  return Buffer.from(
+    source
+      .toString('utf8')
+      .replace(CSS_COMMENT, '')
+      .replace(/^[ \t]+/gm, '')
+      .replace(/ \{\n/g, '{')
+      .replace(/;\n\}/g, '}'),
+  )
 }
 
 // A Map, not an object: a name from the URL must not reach `__proto__`, `constructor` or `toString`.

@@ -87,14 +87,19 @@ describe('the colour themes', () => {
 })
 
 describe('the stylesheet as sent', () => {
-  test('keeps every rule and drops the comments, a comment followed by a rule on its line included', () => {
+  test('keeps every rule and drops the comments and the indentation, a comment followed by a rule on its line included', () => {
     const sent = stylesheetAsSent(Buffer.from(source)).toString('utf8')
     expect(sent).not.toContain('/*')
-    const shape = (css: string) => css.replace(/\s+/g, '')
+    const shape = (css: string) => css.replace(/\s+/g, '').replace(/;\}/g, '}')
     const withoutComments = source.replace(/\/\*[\s\S]*?\*\//g, '')
     expect(shape(sent)).toBe(shape(withoutComments))
     // A comment that does not end its line is left alone rather than risk eating what follows it.
     const odd = '/* a */ .a {\n  color: red;\n}\n/* b */\n.b {\n}\n'
-    expect(stylesheetAsSent(Buffer.from(odd)).toString('utf8')).toBe('/* a */ .a {\n  color: red;\n}\n.b {\n}\n')
+    expect(stylesheetAsSent(Buffer.from(odd)).toString('utf8')).toBe('/* a */ .a{color: red}\n.b{}\n')
+    // Line breaks that may separate tokens stay (`and` then a condition on the next line).
+    const media = '@media (min-width: 40em) and\n  (prefers-color-scheme: dark) {\n  .c {\n    color: red;\n  }\n}\n'
+    expect(stylesheetAsSent(Buffer.from(media)).toString('utf8')).toBe(
+      '@media (min-width: 40em) and\n(prefers-color-scheme: dark){.c{color: red}\n}\n',
+    )
   })
 })

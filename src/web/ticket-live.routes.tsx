@@ -21,7 +21,7 @@ export const MAX_STREAMS_PER_USER = 8
 export const HEARTBEAT_MS = 25_000
 
 /** Timeline entries for IT's eyes only (as in view-ticket.ts): a requester's page is not told of them. */
-const internalEventKinds: readonly string[] = ['note', 'deadline_breached']
+const internalEventKinds: readonly string[] = ['note', 'deadline_breached', 'escalated', 'escalation_acknowledged']
 
 /** Open streams per person, per database (tests run many databases in one process). */
 const openStreamsByDb = new WeakMap<Db, Map<number, number>>()

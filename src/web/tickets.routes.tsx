@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { readDbOf } from '#src/api/env.ts'
 import { idParam } from '#src/api/validate.ts'
+import { approvalPanelOf } from '#src/approvals/approval-store.ts'
 import { listCategories } from '#src/categories/category-store.ts'
 import { type Db, type Priority, priorities, type TicketStatus, ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
@@ -179,11 +180,16 @@ export function ticketRoutes(): Hono<WebEnv> {
     // Issue 14: from a device's sticker (`?equipment=<id>`), the form names the device and carries it.
     const equipmentId = parseId(c.req.query('equipment'))
     const equipment = equipmentId === undefined ? undefined : await reportedEquipment(db, equipmentId)
+    // From an article that did not help (`?category=<id>`, /kb/:id/feedback): its category chosen already.
+    const categories = await listCategories(db, { activeOnly: true })
+    const categoryId = parseId(c.req.query('category'))
+    const category = categories.find((cat) => cat.id === categoryId)?.id
     return c.html(
       <NewTicketPage
         {...(await newTicketProps(c))}
-        categories={await listCategories(db, { activeOnly: true })}
+        categories={categories}
         equipment={equipment}
+        values={category === undefined ? undefined : { category }}
       />,
     )
   })
@@ -406,6 +412,7 @@ async function ticketViewProps(
     departments: staff ? await listDepartments(db, { activeOnly: true }) : [],
     errors: extras.errors,
     draft: extras.draft,
+    ...(detail.ticket.status === 'approval' ? { approval: await approvalPanelOf(db, actor, detail.ticket) } : {}),
     now: now(),
     tz: config.tzDisplay,
   }

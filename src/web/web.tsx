@@ -8,6 +8,7 @@ import { isDomainError } from '#src/errors.ts'
 import type { LoginThrottle } from '#src/users/login-throttle.ts'
 import { resolveSession, SESSION_COOKIE } from '#src/users/sessions.ts'
 import { apiTokenRoutes } from './api-tokens.routes.tsx'
+import { approvalRoutes, approvalTicketRoutes, departmentHeadRoutes } from './approvals.routes.tsx'
 import { auditRoutes } from './audit.routes.tsx'
 import { authRoutes } from './auth.routes.tsx'
 import { webBodyLimit } from './body-limit.ts'
@@ -17,6 +18,7 @@ import { consentTextRoutes } from './consent-texts.routes.tsx'
 import { csrfToken } from './csrf.ts'
 import { dashboardRoutes } from './dashboard.routes.tsx'
 import { departmentRoutes } from './departments.routes.tsx'
+import { dutyRoutes } from './duty.routes.tsx'
 import { equipmentRoutes } from './equipment.routes.tsx'
 import { groupRoutes } from './groups.routes.tsx'
 import { inLanguage, type Language, t } from './i18n.ts'
@@ -24,6 +26,8 @@ import { knowledgeRoutes } from './knowledge.routes.tsx'
 import { liveListRoutes } from './live-list.routes.tsx'
 import { macroRoutes } from './macros.routes.tsx'
 import { notificationRoutes } from './notifications.routes.tsx'
+import { outageNoticeRoutes } from './outage-notices.routes.tsx'
+import { outageRoutes, outageTicketRoutes } from './outages.routes.tsx'
 import { errorPage, notFoundPage, refusedPage, unavailablePage } from './pages.tsx'
 import { passwordSetRoutes } from './password-set.routes.tsx'
 import { accessListRoutes, pdnHubRoutes } from './pdn-access.routes.tsx'
@@ -72,6 +76,10 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   // Issue 13: «Следить» and the live list's rows, before the ticket routes (each route checks the session itself).
   web.route('/tickets', ticketWatchRoutes())
   web.route('/tickets', liveListRoutes())
+  // Issue 14: «Массовый сбой» on a ticket (its form and the declaration), before the ticket routes.
+  web.route('/tickets', outageTicketRoutes())
+  // Issue 14: «Согласовать» / «Отклонить» a ticket awaiting approval, before the ticket routes.
+  web.route('/tickets', approvalTicketRoutes())
   web.route('/tickets', ticketRoutes())
   web.route('/notifications', notificationRoutes())
   web.route('/people', peopleRoutes())
@@ -88,9 +96,12 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/profile/2fa', totpRoutes())
   web.route('/profile/tokens', apiTokenRoutes())
   web.route('/profile/telegram', telegramLinkRoutes())
+  web.route('/profile/outage-notices', outageNoticeRoutes())
   web.route('/profile', profileRoutes())
   web.route('/registrations', registrationRoutes())
   web.route('/categories', categoryRoutes())
+  // Issue 14: a department's head, who approves its access requests (before the departments' own routes).
+  web.route('/departments', departmentHeadRoutes())
   web.route('/departments', departmentRoutes())
   web.route('/groups', groupRoutes())
   web.route('/macros', macroRoutes())
@@ -99,6 +110,11 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   // Issue 14: «База знаний», for everyone signed in (writing for IT staff).
   web.route('/kb', knowledgeRoutes())
   web.route('/plans', planRoutes())
+  // Issue 14: «На согласовании», the tickets awaiting the person's decision.
+  web.route('/approvals', approvalRoutes())
+  // Issue 14: «Дежурства» (the roster, who is on duty now).
+  web.route('/duty', dutyRoutes())
+  web.route('/outages', outageRoutes())
   web.route('/pdn/destruction', destructionRoutes())
   web.route('/pdn/acts', destructionActRoutes())
   // Issue 10: settings (after /settings/consent) and the «ПДн» hub with the list of people with access.

@@ -106,6 +106,18 @@ describe.each(botDialects)('a device from its sticker to its ticket (%s)', (dial
     expect(card.text).toContain(`href="/tickets/${ticket.id}"`)
     expect(card.text).toContain('Зажевал бумагу')
 
+    // Someone not registered scans it: told to scan again once admitted, and the registration begins.
+    const stranger = h.fake.user(NURSE_CHAT + 1)
+    stranger.command(`/start eq_${printer.id}`)
+    await h.settle()
+    const heard = stranger.botMessages().map((m) => m.text ?? '')
+    expect(heard[0]).toBe(equipmentStartTexts.afterRegistration)
+    expect(heard).toHaveLength(2)
+    expect(heard[1]).toMatch(/соглас/i)
+    expect(await h.db.selectFrom('tickets').select('id').where('equipment_id', '=', printer.id).execute()).toHaveLength(
+      1,
+    )
+
     // A sticker of a device written off since files nothing: the nurse is told to file as usual.
     await postForm(app, `/equipment/${printer.id}/write-off`, curator)
     nurse.command(`/start eq_${printer.id}`)

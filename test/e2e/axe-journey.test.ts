@@ -205,6 +205,14 @@ async function seed(db: Db): Promise<void> {
   const staff = actorFromUser(admin, 'web')
   await addMessage(db, staff, { ticketId: 1, body: 'Посмотрим сегодня до обеда', internal: false })
   await addMessage(db, staff, { ticketId: 1, body: 'Похоже на сертификат, проверить', internal: true })
+  // Issue 14: an access request awaiting approval (the admin decides on all), so that /approvals shows its table.
+  await buildTicket(db, {
+    title: 'Доступ к МИС для новой медсестры',
+    requesterId: nurse.id,
+    categoryId: category.id,
+    status: 'approval',
+    assigneeId: null,
+  })
   // Devices in each state, so that /equipment shows every state's badge.
   for (const [n, status] of ['in_service', 'in_repair', 'in_service'].entries()) {
     await createEquipment(db, staff, {

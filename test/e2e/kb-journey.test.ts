@@ -101,9 +101,14 @@ describe('the knowledge base in chromium', () => {
         expect(await axeProblems(pocket.page, `/kb on a phone ${language}`)).toEqual([])
         await pocket.page.getByRole('link', { name: title }).click()
         await pocket.page.getByRole('heading', { name: title }).waitFor()
-        await pocket.page.getByRole('link', { name: t('Создайте заявку') }).waitFor()
+        const notHelped = pocket.page.getByRole('button', { name: t('Не помогло — создать заявку') })
+        await notHelped.waitFor()
         expect(await axeProblems(pocket.page, `article on a phone ${language}`)).toEqual([])
         await screenshot(pocket.page, JOURNEY, `03-article-phone-${language}`)
+        // It did not help: counted, and «Новая заявка» opens with the article's category chosen.
+        await notHelped.click()
+        await pocket.page.waitForURL(/\/tickets\/new\?category=\d+$/)
+        expect(await pocket.page.locator('#new-category option:checked').textContent()).toBe('Сканеры')
         pocket.expectClean()
         await pocket.context.close()
       },

@@ -65,6 +65,10 @@ export const MAIN_PAGES: readonly string[] = [
   '/equipment/failures',
   '/kb',
   '/plans',
+  '/duty',
+  '/approvals',
+  '/outages',
+  '/tickets/1/outage',
   '/notifications',
   '/tickets/views',
 ]

@@ -49,7 +49,13 @@ export async function buildTicket(db: Db, overrides: TicketOverrides = {}): Prom
   const status = overrides.status ?? 'new'
   const priority = overrides.priority ?? category?.default_priority ?? 'normal'
   const createdAt = overrides.createdAt ?? now()
-  const deadlines = computeDeadlines(createdAt, priority, category, settingDefaults['tickets.deadlines'])
+  const deadlines = computeDeadlines(
+    createdAt,
+    priority,
+    category,
+    settingDefaults['tickets.deadlines'],
+    settingDefaults['tickets.working_hours'],
+  )
   const reached = (statuses: TicketStatus[]) => statuses.includes(status)
   const resolvedAt =
     overrides.resolvedAt !== undefined ? overrides.resolvedAt : reached(['resolved', 'closed']) ? now() : null

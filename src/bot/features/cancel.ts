@@ -30,6 +30,8 @@ function cancelledText(state: ConversationState | undefined): string {
       return texts.registrationCancelled
     case 'reject_reason':
       return texts.rejectionCancelled
+    case 'approval_reason':
+      return texts.approvalRejectionCancelled
     case 'new_ticket':
       return texts.newTicketCancelled
     case 'reply_to':

@@ -9,7 +9,8 @@ import { beginNewTicketAbout } from './new-ticket.ts'
 /**
  * `/start eq_<id>` (issue 14): the QR sticker on a device opens the bot with this payload, and «Новая заявка»
  * begins about that device — the ticket takes its department and room, and the confirmation names it by its
- * inventory number. Runs before the registration that owns /start; someone not yet active is left to it.
+ * inventory number. Runs before the registration that owns /start; someone not yet active is told to scan again
+ * once admitted, and left to it.
  */
 export const equipmentStart = new Composer<BotContext>()
 
@@ -17,7 +18,14 @@ const EQUIPMENT_PAYLOAD = /^eq[_-]?(\d{1,10})$/i
 
 equipmentStart.command('start', async (ctx, next) => {
   const raw = EQUIPMENT_PAYLOAD.exec(ctx.match.trim())?.[1]
-  if (raw === undefined || ctx.person?.status !== 'active') {
+  if (raw === undefined) {
+    await next()
+    return
+  }
+  if (ctx.person?.status !== 'active') {
+    // A registration waits for a curator, often for hours: the device is not carried through it, the person is
+    // told to scan again once admitted (the registration, or where it stands, follows).
+    await ctx.say({ text: equipmentStartTexts.afterRegistration })
     await next()
     return
   }

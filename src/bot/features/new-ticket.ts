@@ -12,7 +12,9 @@ import { answerArticleOffer, offerArticles } from '../article-offer.ts'
 import type { BotContext } from '../context.ts'
 import type { NewTicketState } from '../conversation-store.ts'
 import { preparedFiles, reportFileProblems } from '../download-files.ts'
+import { offerOutage } from '../outage-offer.ts'
 import { articleOfferTexts, buttons, isButton, keyboards, newTicketTexts, texts, urgencyLabels } from '../texts.ts'
+import { filedForApprovalText } from './approval-decisions.ts'
 
 /**
  * «Новая заявка» / `/new` (PRODUCT.md §4): category (buttons; a parent with active children opens
@@ -72,6 +74,8 @@ newTicket.callbackQuery(/^k:/, async (ctx) => {
     return
   }
   await ctx.conversation.set({ ...state, step: 'describe', categoryId: category.id })
+  // Issue 14: a known outage of the person's department in this category is offered first (bot/outage-offer.ts).
+  if (await offerOutage(ctx, category.id)) return
   await ctx.say({ text: newTicketTexts.askDescription, keyboard: keyboards.cancelOnly })
 })
 
@@ -117,7 +121,10 @@ newTicket.callbackQuery(/^u:/, async (ctx) => {
   }
   // Tied to the ticket: a Telegram reply to the confirmation lands in it (telegram_messages).
   const confirmation = {
-    text: newTicketTexts.created(ticketHeader(ticket), state.files.length, state.equipmentLabel),
+    text:
+      ticket.status === 'approval'
+        ? await filedForApprovalText(ctx.tx, ticket)
+        : newTicketTexts.created(ticketHeader(ticket), state.files.length, state.equipmentLabel),
     keyboard: keyboards.mainMenu,
   }
   await enqueueBotMessage(ctx.tx, ctx.chatKey, confirmation, { ticketId: ticket.id, userId: person.id })

@@ -16,7 +16,7 @@ import { conversationTexts } from '../texts.ts'
  */
 
 /** Statuses in which a ticket still takes the requester's messages («открытые»). */
-export const openStatuses: readonly TicketStatus[] = ['new', 'in_progress', 'waiting', 'resolved']
+export const openStatuses: readonly TicketStatus[] = ['approval', 'new', 'in_progress', 'waiting', 'resolved']
 
 export function isOpen(status: TicketStatus): boolean {
   return !lockedStatuses.includes(status)

@@ -24,6 +24,9 @@ export const enEquipment: Readonly<Record<string, string>> = {
     'For everything found above (except written-off devices). The QR opens the bot with a new ticket about the device, or the web form when there is no bot.',
   'Скачать PDF': 'Download PDF',
   'Лист А4': 'A4 sheet',
+  'Начать с наклейки №': 'Start at label No.',
+  'Если с листа уже сняли наклейки: считая слева направо, сверху вниз':
+    'When labels were already peeled off the sheet: counting left to right, top down',
   '24 наклейки (70 × 37 мм)': '24 labels (70 × 37 mm)',
   '65 наклеек (38 × 21 мм)': '65 labels (38 × 21 mm)',
   'Оборудование № {number}': 'Equipment No. {number}',

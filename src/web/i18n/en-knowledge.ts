@@ -21,8 +21,10 @@ export const enKnowledge: Readonly<Record<string, string>> = {
   'Удалить статью «{name}»? Она пропадёт из базы знаний и из подсказок бота.':
     'Delete the article «{name}»? It disappears from the knowledge base and from the bot’s suggestions.',
   'Удалить статью': 'Delete the article',
-  'Не помогло?': 'Did not help?',
-  'Создайте заявку': 'File a ticket',
+  'Статья помогла?': 'Did the article help?',
+  Помогло: 'It helped',
+  'Не помогло — создать заявку': 'It did not help — file a ticket',
+  'Спасибо! Рады, что статья помогла.': 'Thank you! Glad the article helped.',
   'Статья «{name}»': 'Article «{name}»',
   'Например, «Принтер не печатает: что проверить»': 'For example, «Printer does not print: what to check»',
   'Текст (Markdown)': 'Text (Markdown)',

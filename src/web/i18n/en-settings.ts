@@ -73,4 +73,12 @@ export const enSettings: Readonly<Record<string, string>> = {
   'К каким ПДн имеет доступ': 'Personal data they can reach',
   'С какого времени': 'Since',
   'Основание, кем предоставлен': 'Grounds, granted by',
+  'Рабочие часы и часы сроков': 'Working hours and the deadlines’ clock',
+  'Начало рабочего дня': 'Working day starts',
+  'Конец рабочего дня': 'Working day ends',
+  'Часовой пояс': 'Time zone',
+  Круглосуточно: 'Around the clock',
+  'В рабочие часы': 'In working hours',
+  'Сроки приоритетов «в рабочие часы» считают только рабочие часы рабочих дней производственного календаря: заявка, поданная в пятницу вечером, не просрочена в понедельник утром.':
+    'Priorities «in working hours» count only the working hours of the production calendar’s working days: a ticket filed on Friday evening is not overdue on Monday morning.',
 }

@@ -1,9 +1,11 @@
 import { enAdmin } from './en-admin.ts'
+import { enApprovals } from './en-approvals.ts'
 import { enBackup } from './en-backup.ts'
 import { enCommon } from './en-common.ts'
 import { enConsent } from './en-consent.ts'
 import { enCurator } from './en-curator.ts'
 import { enDestruction } from './en-destruction.ts'
+import { enDuty } from './en-duty.ts'
 import { enEquipment } from './en-equipment.ts'
 import { enExport } from './en-export.ts'
 import { enImport } from './en-import.ts'
@@ -11,6 +13,7 @@ import { enKnowledge } from './en-knowledge.ts'
 import { enLdap } from './en-ldap.ts'
 import { enMacros } from './en-macros.ts'
 import { enNotifications } from './en-notifications.ts'
+import { enOutages } from './en-outages.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
 import { enPlans } from './en-plans.ts'
 import { enPolish } from './en-polish.ts'
@@ -33,6 +36,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enAdmin,
   ...enCommon,
   ...enCurator,
+  ...enDuty,
   ...enTelegramLogin,
   ...enTelegramLink,
   ...enPasswordSet,
@@ -58,6 +62,8 @@ export const en: Readonly<Record<string, string>> = {
   ...enKnowledge,
   ...enViews,
   ...enPlans,
+  ...enApprovals,
+  ...enOutages,
   'К содержимому': 'Skip to content',
   'Поддержка КГКБСМП': 'KGKBSMP IT support',
   'Поиск по заявкам': 'Search tickets',

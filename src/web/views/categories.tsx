@@ -159,6 +159,8 @@ export interface CategoryValues {
   /** As typed: empty means «by priority». */
   responseMinutes: string
   resolutionMinutes: string
+  /** Issue 14: its tickets wait for approval. */
+  requiresApproval: boolean
 }
 
 export function categoryValues(c: Category): CategoryValues {
@@ -170,6 +172,7 @@ export function categoryValues(c: Category): CategoryValues {
     defaultPriority: c.default_priority,
     responseMinutes: c.response_minutes === null ? '' : String(c.response_minutes),
     resolutionMinutes: c.resolution_minutes === null ? '' : String(c.resolution_minutes),
+    requiresApproval: Number(c.requires_approval) === 1,
   }
 }
 
@@ -181,6 +184,7 @@ export const emptyCategory: CategoryValues = {
   defaultPriority: 'normal',
   responseMinutes: '',
   resolutionMinutes: '',
+  requiresApproval: false,
 }
 
 export interface CategoryFormProps {
@@ -271,6 +275,17 @@ export function CategoryFormPage(props: CategoryFormProps) {
             </label>
           </div>
         </fieldset>
+        <label class="field">
+          <span>
+            <input type="checkbox" name="requires_approval" value="1" checked={v.requiresApproval} />{' '}
+            {t('Требует согласования заведующего отделением')}
+          </span>
+          <span class="hint">
+            {t(
+              'Заявка ждёт, пока заведующий отделением заявителя её не согласует (без заведующего — куратор ИТ); до этого ИТ-отдел её не получает. Подкатегории наследуют это от родительской.',
+            )}
+          </span>
+        </label>
       </CatalogueForm>
     </Layout>
   )

@@ -10,7 +10,9 @@ import { dateTime, deadlineLeft } from '../format.ts'
 import { t, tn } from '../i18n.ts'
 import { navCounts } from '../nav-counts.ts'
 import { type ListQuery, listHref } from '../ticket-query.ts'
+import { OnDutyNow } from './duty.tsx'
 import { Layout } from './layout.tsx'
+import { OpenOutagesPanel } from './outages.tsx'
 import { eventText, PageHead, PriorityBadge, StatusBadge, When } from './parts.tsx'
 
 export interface DashboardViewProps {
@@ -84,8 +86,10 @@ export function DashboardPage(props: DashboardViewProps) {
           {t('Новая заявка')}
         </a>
       </PageHead>
+      <OpenOutagesPanel outages={dashboard.outages} tz={props.tz} />
       <BackupState {...props} />
       <PendingRegistrations />
+      <OnDutyNow groups={dashboard.onDuty} tz={props.tz} />
       <div class="dashboard">
         <TicketBlock
           id="mine"

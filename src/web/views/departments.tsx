@@ -90,6 +90,9 @@ export function DepartmentsPage(props: DepartmentsProps) {
                 </td>
                 <td class="fit">
                   <ActiveBadge active={d.active} neuter />
+                  <a class="sub" href={`/departments/${d.id}/head`}>
+                    {d.head_user_id === null ? t('Заведующий не назначен') : t('Заведующий назначен')}
+                  </a>
                 </td>
                 <td class="fit">
                   <MoveButtons

@@ -23,7 +23,7 @@ import {
   StatusBadge,
   When,
 } from './parts.tsx'
-import { Outcome, PlanTable } from './users-import.tsx'
+import { SectionImportSteps } from './users-import.tsx'
 
 /** «Оборудование» (issue 14): the registry, a device's card, its form, the failures report, the import. */
 
@@ -205,13 +205,20 @@ export function EquipmentListPage(props: {
 
 function StickerLayoutChoice() {
   return (
-    <label class="field">
-      <span>{t('Лист А4')}</span>
-      <select name="layout">
-        <option value="24">{t('24 наклейки (70 × 37 мм)')}</option>
-        <option value="65">{t('65 наклеек (38 × 21 мм)')}</option>
-      </select>
-    </label>
+    <>
+      <label class="field">
+        <span>{t('Лист А4')}</span>
+        <select name="layout">
+          <option value="24">{t('24 наклейки (70 × 37 мм)')}</option>
+          <option value="65">{t('65 наклеек (38 × 21 мм)')}</option>
+        </select>
+      </label>
+      <label class="field">
+        <span>{t('Начать с наклейки №')}</span>
+        <input name="start" type="number" min="1" max="65" value="1" inputmode="numeric" />
+        <span class="hint">{t('Если с листа уже сняли наклейки: считая слева направо, сверху вниз')}</span>
+      </label>
+    </>
   )
 }
 
@@ -541,87 +548,28 @@ export function EquipmentImportPage(props: {
   done?: boolean
   error?: string | undefined
 }) {
-  const { result } = props
   return (
     <Layout title={t('Импорт оборудования')} user={props.user} csrf={props.csrf} section="equipment">
       <p class="crumbs">
         <a href="/equipment">{t('← Оборудование')}</a>
       </p>
       <PageHead title={t('Импорт оборудования')} />
-      {result === undefined ? (
-        <CardForm
-          action="/equipment/import/preview"
-          csrf={props.csrf}
-          title={t('Загрузить файл')}
-          error={props.error}
-          submit={t('Проверить')}
-          primary
-          multipart
-        >
-          <p class="muted">
-            {t(
-              'Выгрузка из бухгалтерии: XLSX (первый лист) или CSV. Первая строка — названия столбцов. Сначала покажем, что изменится; импорт — после подтверждения.',
-            )}
-          </p>
-          <p>
-            {t('Столбцы')}: {props.columns}
-          </p>
-          <p class="muted">
-            {t(
-              'Оборудование узнаётся по инвентарному номеру. Отделения должны уже быть в справочнике; ответственный — по табельному номеру или ФИО. Пустая ячейка ничего не меняет.',
-            )}
-          </p>
-          <p>
-            {t('Шаблон')}: <a href="/equipment/import/template.xlsx">XLSX</a>
-          </p>
-          <label class="field">
-            <span>{t('Файл')}</span>
-            <input type="file" name="file" required accept=".csv,.xlsx,text/csv" />
-          </label>
-        </CardForm>
-      ) : (
-        <>
-          {props.done ? (
-            result.applied ? (
-              <Notice>{t('Импорт выполнен')}</Notice>
-            ) : (
-              <p class="form-error" role="alert">
-                {t('Импорт отменён: в файле есть ошибочные строки, ничего не изменено.')}
-              </p>
-            )
-          ) : null}
-          <Outcome result={result} />
-          {!props.done && result.counts.bad === 0 ? (
-            <form method="post" action="/equipment/import/confirm" class="card stack">
-              <CsrfField token={props.csrf} />
-              <input type="hidden" name="key" value={props.uploadKey ?? ''} />
-              <p>{t('Ничего ещё не изменено. Импорт выполнится одной транзакцией и запишется в журнал.')}</p>
-              <div class="actions">
-                <a class="button button--ghost" href="/equipment/import">
-                  {t('Загрузить другой файл')}
-                </a>
-                <button type="submit" class="button button--primary">
-                  {t('Импортировать')}
-                </button>
-              </div>
-            </form>
-          ) : !props.done ? (
-            <p class="form-error" role="alert">
-              {t(
-                'В файле есть ошибочные строки: исправьте их и загрузите файл снова. Пока они есть, импорт не выполнится.',
-              )}{' '}
-              <a href="/equipment/import">{t('Загрузить другой файл')}</a>
-            </p>
-          ) : (
-            <p>
-              <a class="button" href="/equipment">
-                {t('К реестру оборудования')}
-              </a>
-            </p>
-          )}
-          {props.done && result.applied ? null : <PlanTable result={result} />}
-        </>
-      )}
+      <SectionImportSteps
+        csrf={props.csrf}
+        base="/equipment/import"
+        back={{ href: '/equipment', label: t('К реестру оборудования') }}
+        columns={props.columns}
+        intro={t(
+          'Выгрузка из бухгалтерии: XLSX (первый лист) или CSV. Первая строка — названия столбцов. Сначала покажем, что изменится; импорт — после подтверждения.',
+        )}
+        notes={t(
+          'Оборудование узнаётся по инвентарному номеру. Отделения должны уже быть в справочнике; ответственный — по табельному номеру или ФИО. Пустая ячейка ничего не меняет.',
+        )}
+        result={props.result}
+        uploadKey={props.uploadKey}
+        done={props.done}
+        error={props.error}
+      />
     </Layout>
   )
 }

@@ -189,9 +189,15 @@ export function ArticlePage(props: ArticlePageProps) {
           </button>
         </form>
       ) : (
-        <p class="hint">
-          {t('Не помогло?')} <a href="/tickets/new">{t('Создайте заявку')}</a>
-        </p>
+        <form method="post" action={`/kb/${a.id}/feedback`} class="button-row" aria-label={t('Статья помогла?')}>
+          <CsrfField token={props.csrf} />
+          <button type="submit" name="helpful" value="1" class="button">
+            {t('Помогло')}
+          </button>
+          <button type="submit" name="helpful" value="0" class="button button--ghost">
+            {t('Не помогло — создать заявку')}
+          </button>
+        </form>
       )}
     </Layout>
   )

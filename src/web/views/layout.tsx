@@ -17,6 +17,9 @@ export type Section =
   | 'equipment'
   | 'kb'
   | 'plans'
+  | 'approvals'
+  | 'outages'
+  | 'duty'
   | 'registrations'
   | 'categories'
   | 'departments'
@@ -52,6 +55,10 @@ const navigation: ReadonlyArray<{ section: Section; href: string; label: string;
   { section: 'equipment', href: '/equipment', label: msg('Оборудование'), roles: staffRoles },
   { section: 'kb', href: '/kb', label: msg('База знаний') },
   { section: 'plans', href: '/plans', label: msg('Плановые работы'), roles: staffRoles },
+  // Issue 14: only for those with tickets awaiting their decision (a head of a department, a curator).
+  { section: 'approvals', href: '/approvals', label: msg('На согласовании') },
+  { section: 'outages', href: '/outages', label: msg('Массовые сбои'), roles: staffRoles },
+  { section: 'duty', href: '/duty', label: msg('Дежурства'), roles: staffRoles },
   { section: 'registrations', href: '/registrations', label: msg('Регистрации'), roles: curatorRoles },
   { section: 'categories', href: '/categories', label: msg('Категории'), roles: curatorRoles },
   { section: 'departments', href: '/departments', label: msg('Отделения'), roles: curatorRoles },
@@ -111,6 +118,7 @@ const htmxConfig = JSON.stringify({ includeIndicatorStyles: false, allowEval: fa
 export function Layout(props: LayoutProps) {
   const { user, csrf } = props
   const pending = navCounts()?.pendingRegistrations ?? 0
+  const awaiting = navCounts()?.awaitingApproval ?? 0
   // Staff's bell (issue 13): on the pages the session middleware counted for (not on a bare refusal page).
   const unread = user && user.role !== 'requester' ? navCounts()?.unreadNotifications : undefined
   return (
@@ -189,6 +197,7 @@ export function Layout(props: LayoutProps) {
                 <ul>
                   {navigation
                     .filter((entry) => !entry.roles || entry.roles.includes(user.role))
+                    .filter((entry) => entry.section !== 'approvals' || awaiting > 0)
                     .map((entry) => (
                       <li>
                         <a href={entry.href} aria-current={props.section === entry.section ? 'page' : undefined}>
@@ -196,6 +205,11 @@ export function Layout(props: LayoutProps) {
                           {entry.section === 'registrations' && pending > 0 ? (
                             <span class="nav-count" title={t('Ждут решения: {n}', { n: pending })}>
                               {` ${pending}`}
+                            </span>
+                          ) : null}
+                          {entry.section === 'approvals' ? (
+                            <span class="nav-count" title={t('Ждут решения: {n}', { n: awaiting })}>
+                              {` ${awaiting}`}
                             </span>
                           ) : null}
                         </a>

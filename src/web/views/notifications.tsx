@@ -23,6 +23,7 @@ const kindLabels: Record<WebNotificationKind, string> = {
   reply: msg('Ответ заявителя'),
   deadline: msg('Срок'),
   watch: msg('Слежу'),
+  approval: msg('Согласование'),
 }
 
 /** The badges' colours, the statuses' own (with the kind's word beside, never colour alone). */
@@ -32,6 +33,7 @@ const kindClasses: Record<WebNotificationKind, string> = {
   reply: 'status--waiting',
   deadline: 'prio--critical',
   watch: 'status--closed',
+  approval: 'status--waiting',
 }
 
 /** What happened, in a line: rendered now from the ticket and the event (the row keeps ids only). */
@@ -46,6 +48,8 @@ function whatHappened(n: NotificationView): string {
       return t('Заявитель ответил в заявке')
     case 'deadline':
       return breach
+    case 'approval':
+      return t('Заявка ждёт Вашего согласования')
     case 'watch':
       break
   }

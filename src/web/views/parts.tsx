@@ -18,9 +18,14 @@ export function OnceField() {
   return <input type="hidden" name={ONCE_FIELD} value={onceToken()} />
 }
 
+/** A status's colour class: «На согласовании» (issue 14) takes the waiting purple (no CSS rule of its own). */
+export function statusClass(status: TicketStatus): string {
+  return `status--${status === 'approval' ? 'waiting' : status}`
+}
+
 /** Status: colour and its label, never colour alone. */
 export function StatusBadge(props: { status: TicketStatus }) {
-  return <span class={`badge status status--${props.status}`}>{t(statusLabels[props.status])}</span>
+  return <span class={`badge status ${statusClass(props.status)}`}>{t(statusLabels[props.status])}</span>
 }
 
 export function PriorityBadge(props: { priority: Priority }) {
@@ -319,6 +324,10 @@ export function eventText(
       return t('создал(а) заявку')
     case 'taken':
       return t('взял(а) заявку в работу')
+    case 'approved':
+      return t('согласовал(а) заявку')
+    case 'approval_rejected':
+      return t('не согласовал(а) заявку')
     case 'assigned':
       if (!e.to_value) return t('снял(а) исполнителя')
       return person ? t('назначил(а) исполнителя: {name}', { name: person(e.to_value) }) : t('назначил(а) исполнителя')
@@ -356,6 +365,14 @@ export function eventText(
       return e.to_value === 'response' ? t('— нарушен срок реакции') : t('— нарушен срок решения')
     case 'rated':
       return t('оценил(а) работу: {n} из 5', { n: e.to_value ?? '' })
+    case 'escalated':
+      return escalationText(e.to_value, e.from_value === 'critical')
+    case 'escalation_acknowledged':
+      return t('принял(а) критическую заявку')
+    case 'outage_declared':
+      return t('объявил(а) массовый сбой')
+    case 'outage_resolved':
+      return t('— массовый сбой устранён')
     case 'linked':
     case 'unlinked':
     case 'merged':
@@ -366,6 +383,18 @@ export function eventText(
     default:
       return null
   }
+}
+
+/** «— эскалация: дежурному группы» (src/duty/escalate-tickets.ts: levels 1–4). */
+function escalationText(level: string | null, critical: boolean): string {
+  const whom: Record<string, string> = {
+    '1': t('предупреждён исполнитель: срок решения подходит к концу'),
+    '2': t('вызван дежурный группы'),
+    '3': t('вызван куратор'),
+    '4': t('вызван руководитель ИТ'),
+  }
+  const text = whom[level ?? ''] ?? t('эскалация')
+  return critical ? t('— критическая заявка ночью: {text}', { text }) : t('— эскалация: {text}', { text })
 }
 
 /**

@@ -59,6 +59,9 @@ export function ProfilePage(props: ProfileViewProps) {
           {': '}
           {user.totp_enabled === 1 ? t('включена') : t('не включена')}
         </p>
+        <p>
+          <a href="/profile/outage-notices">{t('Объявления о массовых сбоях')}</a>
+        </p>
       </section>
       <div class="admin-grid">
         <ContactsForm {...props} />

@@ -14,7 +14,8 @@ export function RequesterActions(props: TicketViewProps) {
   const { ticket } = props.detail
   const { actor, csrf, errors } = props
   const id = ticket.id
-  const mayCancel = ticket.status === 'new' && can(actor, 'ticket.cancel', ticket)
+  // Awaiting approval (issue 14) the request may be withdrawn too.
+  const mayCancel = (ticket.status === 'new' || ticket.status === 'approval') && can(actor, 'ticket.cancel', ticket)
   const mayConfirm = ticket.status === 'resolved' && can(actor, 'ticket.confirm', ticket)
   // A rating is given once, and its comment once: nothing is left to rate after both.
   const mayRate =

@@ -17,7 +17,7 @@ export type RequesterTab = 'open' | 'closed' | 'all'
  * or «Не решено», so it is theirs to act on.
  */
 export const requesterTabs: Record<Exclude<RequesterTab, 'all'>, TicketStatus[]> = {
-  open: ['new', 'in_progress', 'waiting', 'resolved'],
+  open: ['approval', 'new', 'in_progress', 'waiting', 'resolved'],
   closed: ['closed', 'cancelled'],
 }
 

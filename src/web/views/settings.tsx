@@ -3,6 +3,7 @@ import type { Role, User } from '#src/db/schema.ts'
 import type { SettingProblem } from '#src/settings/setting-catalogue.ts'
 import type { SettingKey } from '#src/settings/settings.ts'
 import { msg, t } from '../i18n.ts'
+import { EscalationSettings } from './duty-settings.tsx'
 import { Layout } from './layout.tsx'
 import { CsrfField, FormError, Notice, PageHead } from './parts.tsx'
 
@@ -103,6 +104,8 @@ export function SettingsPage(props: SettingsProps) {
     typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
   const deadlines = record(props.values['tickets.deadlines'])
   const requisites = record(props.values['org.requisites'])
+  const hours = record(props.values['tickets.working_hours'])
+  const clock = record(hours.clock)
   const commission = Array.isArray(props.values['pdn.commission']) ? props.values['pdn.commission'] : []
 
   return (
@@ -180,6 +183,66 @@ export function SettingsPage(props: SettingsProps) {
           </div>
           <p class="hint">{t('Категория может задать свои сроки; эти действуют для остальных.')}</p>
         </SettingForm>
+
+        <SettingForm
+          settingKey="tickets.working_hours"
+          csrf={props.csrf}
+          title={t('Рабочие часы и часы сроков')}
+          error={problem('tickets.working_hours', '')}
+        >
+          <div class="button-row">
+            {(['start', 'end'] as const).map((field) => (
+              <label class="field">
+                <span>{field === 'start' ? t('Начало рабочего дня') : t('Конец рабочего дня')}</span>
+                <input
+                  type="time"
+                  name={field}
+                  required
+                  value={text(hours[field])}
+                  aria-invalid={problem('tickets.working_hours', field) ? 'true' : undefined}
+                />
+                <FormError message={problem('tickets.working_hours', field)} />
+              </label>
+            ))}
+            <label class="field">
+              <span>{t('Часовой пояс')}</span>
+              <input
+                name="timeZone"
+                required
+                value={text(hours.timeZone)}
+                aria-invalid={problem('tickets.working_hours', 'timeZone') ? 'true' : undefined}
+              />
+              <FormError message={problem('tickets.working_hours', 'timeZone')} />
+            </label>
+          </div>
+          <div class="button-row">
+            {priorities.map(([priority, label]) => (
+              <label class="field">
+                <span>{t(label)}</span>
+                <select name={`clock.${priority}`}>
+                  <option value="always" selected={clock[priority] === 'always'}>
+                    {t('Круглосуточно')}
+                  </option>
+                  <option value="working" selected={clock[priority] === 'working'}>
+                    {t('В рабочие часы')}
+                  </option>
+                </select>
+              </label>
+            ))}
+          </div>
+          <p class="hint">
+            {t(
+              'Сроки приоритетов «в рабочие часы» считают только рабочие часы рабочих дней производственного календаря: заявка, поданная в пятницу вечером, не просрочена в понедельник утром.',
+            )}
+          </p>
+        </SettingForm>
+
+        <EscalationSettings
+          csrf={props.csrf}
+          rules={props.values['escalation.rules']}
+          headOfIt={props.values['escalation.head_of_it']}
+          problem={problem}
+        />
 
         {numberSettings.map((s) => (
           <SettingForm settingKey={s.key} csrf={props.csrf} title={t(s.label)} error={problem(s.key, '')}>

@@ -19,6 +19,7 @@ import {
   PriorityBadge,
   StatusBadge,
   shownCount,
+  statusClass,
   When,
 } from './parts.tsx'
 import { type SavedViewLink, SavedViewsNav } from './saved-views.tsx'
@@ -205,7 +206,7 @@ function Filters(props: ListViewProps) {
           {/* With nothing ticked, every status (a list without a status is the open tickets: ticket-query.ts). */}
           <input type="hidden" name="status" value={ALL_STATUSES} />
           {ticketStatuses.map((s) => (
-            <label class={`chip status--${s}`}>
+            <label class={`chip ${statusClass(s)}`}>
               <input type="checkbox" name="status" value={s} checked={query.status.includes(s)} />
               {t(statusLabels[s])}
             </label>

@@ -9,11 +9,13 @@ import { can } from '#src/users/permissions.ts'
 import { dateTime, deadlineLeft } from '../format.ts'
 import { msg, t } from '../i18n.ts'
 import { MAX_UPLOAD_BYTES } from '../ticket-files.routes.tsx'
+import { ApprovalPanel } from './approvals.tsx'
 import { Attachments } from './attachments.tsx'
 import { TicketEquipmentPanel } from './equipment.tsx'
 import { ArticlePicker } from './knowledge.tsx'
 import { Layout } from './layout.tsx'
 import { MacroPicker } from './macro-picker.tsx'
+import { OutageTicketLink } from './outages.tsx'
 import { CsrfField, DangerZone, eventText, FormError, OnceField, PriorityBadge, StatusBadge, When } from './parts.tsx'
 import { RatingSummary, RequesterActions } from './requester-actions.tsx'
 import { MergedTag, MergedTicketItem, TicketLinks } from './ticket-links.tsx'
@@ -48,6 +50,8 @@ export interface TicketViewProps {
   macros?: TicketMacro[]
   /** The macro chosen with the draft, kept after a refusal. */
   macroId?: number | undefined
+  /** Awaiting approval (issue 14): who decides, and whether it is the viewer. */
+  approval?: { mayDecide: boolean; byCurators: boolean } | undefined
   now: string
   tz: string
 }
@@ -375,8 +379,16 @@ const statusActionLabels: Partial<Record<TicketStatus, string>> = {
 
 function Actions(props: TicketViewProps) {
   const { ticket } = props.detail
+  const approval = props.approval ? <ApprovalPanel ticketId={ticket.id} csrf={props.csrf} {...props.approval} /> : null
   // The requester's own panel: confirm, «Не решено», rating (requester-actions.tsx), not staff's status buttons.
-  if (!can(props.actor, 'ticket.view_internal')) return <RequesterActions {...props} />
+  if (!can(props.actor, 'ticket.view_internal')) {
+    return (
+      <>
+        {approval}
+        <RequesterActions {...props} />
+      </>
+    )
+  }
   const { actor, csrf, errors } = props
   const id = ticket.id
   const targets = transitions[ticket.status].filter((to) => can(actor, statusChangeAction(ticket.status, to), ticket))
@@ -390,7 +402,8 @@ function Actions(props: TicketViewProps) {
   const nothing = !mayTake && !mayAssign && !mayUpdate && targets.length === 0
   return (
     <div class="stack">
-      {nothing ? <p class="muted">{t('Действий с заявкой нет.')}</p> : null}
+      {approval}
+      {nothing && !approval ? <p class="muted">{t('Действий с заявкой нет.')}</p> : null}
       {mayTake ? (
         <form method="post" action={`/tickets/${id}/take`} class="card action">
           <CsrfField token={csrf} />
@@ -532,6 +545,7 @@ function Actions(props: TicketViewProps) {
         />
       ) : null}
       <TicketLinks {...props} />
+      <OutageTicketLink ticket={ticket} actor={actor} />
     </div>
   )
 }

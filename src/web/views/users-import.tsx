@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx'
 import type { User } from '#src/db/schema.ts'
 import { columnsOf, type ImportKind, importKinds } from '#src/import/columns.ts'
 import type { ImportResult } from '#src/import/import-file.ts'
@@ -11,6 +12,7 @@ export const kindLabels: Record<ImportKind, string> = {
   categories: msg('Категории'),
   users: msg('Сотрудники'),
   equipment: msg('Оборудование'),
+  duty: msg('График дежурств'),
 }
 
 const actionLabels: Record<PlanAction, string> = {
@@ -199,5 +201,95 @@ export function PlanTable(props: { result: ImportResult }) {
         </tbody>
       </table>
     </div>
+  )
+}
+
+/**
+ * The steps of a section's own import page («Оборудование → Импорт», «Дежурства → Импорт»): the upload with the
+ * section's hints, then the dry run row by row with «Импортировать», then the outcome. `base` is the page's path
+ * (`/equipment/import`: its `/preview`, `/confirm` and `/template.xlsx`), `back` the section's.
+ */
+export function SectionImportSteps(props: {
+  csrf: string
+  base: string
+  back: { href: string; label: string }
+  columns: string
+  /** The section's hints above the columns and under them. */
+  intro: Child
+  notes?: Child
+  result?: ImportResult | undefined
+  uploadKey?: string | undefined
+  done?: boolean | undefined
+  error?: string | undefined
+}) {
+  const { result } = props
+  if (result === undefined) {
+    return (
+      <CardForm
+        action={`${props.base}/preview`}
+        csrf={props.csrf}
+        title={t('Загрузить файл')}
+        error={props.error}
+        submit={t('Проверить')}
+        primary
+        multipart
+      >
+        <p class="muted">{props.intro}</p>
+        <p>
+          {t('Столбцы')}: {props.columns}
+        </p>
+        {props.notes ? <p class="muted">{props.notes}</p> : null}
+        <p>
+          {t('Шаблон')}: <a href={`${props.base}/template.xlsx`}>XLSX</a>
+        </p>
+        <label class="field">
+          <span>{t('Файл')}</span>
+          <input type="file" name="file" required accept=".csv,.xlsx,text/csv" />
+        </label>
+      </CardForm>
+    )
+  }
+  return (
+    <>
+      {props.done ? (
+        result.applied ? (
+          <Notice>{t('Импорт выполнен')}</Notice>
+        ) : (
+          <p class="form-error" role="alert">
+            {t('Импорт отменён: в файле есть ошибочные строки, ничего не изменено.')}
+          </p>
+        )
+      ) : null}
+      <Outcome result={result} />
+      {!props.done && result.counts.bad === 0 ? (
+        <form method="post" action={`${props.base}/confirm`} class="card stack">
+          <CsrfField token={props.csrf} />
+          <input type="hidden" name="key" value={props.uploadKey ?? ''} />
+          <p>{t('Ничего ещё не изменено. Импорт выполнится одной транзакцией и запишется в журнал.')}</p>
+          <div class="actions">
+            <a class="button button--ghost" href={props.base}>
+              {t('Загрузить другой файл')}
+            </a>
+            <button type="submit" class="button button--primary">
+              {t('Импортировать')}
+            </button>
+          </div>
+        </form>
+      ) : !props.done ? (
+        <p class="form-error" role="alert">
+          {t(
+            'В файле есть ошибочные строки: исправьте их и загрузите файл снова. Пока они есть, импорт не выполнится.',
+          )}{' '}
+          <a href={props.base}>{t('Загрузить другой файл')}</a>
+        </p>
+      ) : (
+        <p>
+          <a class="button" href={props.back.href}>
+            {props.back.label}
+          </a>
+        </p>
+      )}
+      {props.done && result.applied ? null : <PlanTable result={result} />}
+    </>
   )
 }
