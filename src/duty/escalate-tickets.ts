@@ -1,4 +1,4 @@
-import type { Db, Ticket, Tx } from '#src/db/schema.ts'
+import { type Db, type Ticket, type Tx, ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { activeUserIdsWithRoles, notifyUsers } from '#src/notify/outbox.ts'
@@ -54,21 +54,35 @@ export async function escalateTickets(db: Db): Promise<number> {
   return steps
 }
 
-/** Open tickets whose resolution deadline is near or recently passed, and critical ones filed in the last day. */
+/**
+ * Open tickets whose resolution deadline is near or recently passed, and critical ones filed in the last day, by
+ * id from `afterId`. The two kinds are found through their indexes ((status, resolution_due_at) and (priority,
+ * created_at, id)), never by walking the table: every minute at a million tickets that walk held the event loop
+ * (~0.5 s on SQLite); this costs what the open tickets do.
+ */
 async function candidates(
   db: Db,
   range: { at: string; cutoff: string; dueSince: string; afterId: number },
 ): Promise<Ticket[]> {
+  const open = ticketStatuses.filter((status) => !finalStatuses.includes(status))
   return db
     .selectFrom('tickets')
     .selectAll()
-    .where('status', 'not in', finalStatuses)
     .where('id', '>', range.afterId)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('resolution_due_at', 'is not', null), eb('resolution_due_at', '>=', range.dueSince)]),
-        eb.and([eb('priority', '=', 'critical'), eb('created_at', '>=', range.cutoff)]),
-      ]),
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('tickets as due')
+        .select('due.id')
+        .where('due.status', 'in', open)
+        .where('due.resolution_due_at', '>=', range.dueSince)
+        .union(
+          eb
+            .selectFrom('tickets as urgent')
+            .select('urgent.id')
+            .where('urgent.priority', '=', 'critical')
+            .where('urgent.created_at', '>=', range.cutoff)
+            .where('urgent.status', 'in', open),
+        ),
     )
     .orderBy('id')
     .limit(BATCH)
