@@ -78,7 +78,8 @@ export function searchTextOf(device: {
 
 /** A search as typed, in the case of `search_text`, with LIKE's own characters taken literally. */
 export function searchPattern(query: string): string {
-  const key = query.trim().toLocaleLowerCase('ru').replaceAll('ё', 'е')
+  // A NUL is no character of a device's text, and PostgreSQL refuses it in a parameter (a 500 the B1 fuzzer found).
+  const key = query.replaceAll('\u0000', '').trim().toLocaleLowerCase('ru').replaceAll('ё', 'е')
   return `%${key.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 

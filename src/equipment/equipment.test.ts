@@ -91,6 +91,8 @@ describe('the registry', () => {
       expect(page.rows.map((d) => d.id)).toContain(mfu.id)
     }
     expect((await listEquipment(db, executor.actor, { q: '100%_' })).rows).toEqual([])
+    // A NUL typed into the search (PostgreSQL refuses it in a parameter: it was a 500) is no character of it.
+    expect((await listEquipment(db, executor.actor, { q: `ecosys\u0000` })).rows.map((d) => d.id)).toContain(mfu.id)
     const listed = await journal('equipment.list')
     expect(listed.at(-1)).toMatchObject({ result: 'success', object_type: 'equipment' })
   })

@@ -269,7 +269,7 @@ function listQuery(c: WebContext): EquipmentQuery {
   const status = c.req.query('status')
   const page = Number(c.req.query('page') ?? '1')
   return {
-    q: (c.req.query('q') ?? '').slice(0, 200),
+    q: (c.req.query('q') ?? '').replaceAll('\u0000', '').slice(0, 200),
     department: parseId(c.req.query('department')),
     status: equipmentStatuses.find((s): s is EquipmentStatus => s === status),
     page: Number.isInteger(page) && page >= 1 && page <= 10_000 ? page : 1,

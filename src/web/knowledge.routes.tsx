@@ -52,7 +52,7 @@ export function knowledgeRoutes(): Hono<WebEnv> {
   routes.get('/', async (c) => {
     const { db } = c.get('deps')
     const actor = c.get('actor')
-    const q = (c.req.query('q') ?? '').slice(0, 200)
+    const q = (c.req.query('q') ?? '').replaceAll('\u0000', '').slice(0, 200)
     const category = c.req.query('category') ?? ''
     const categoryId = category === 'none' ? null : parseId(category)
     const articles = await listArticles(db, actor, { q, categoryId })
@@ -96,7 +96,7 @@ export function knowledgeRoutes(): Hono<WebEnv> {
   // The reply box's list (views/knowledge.tsx `ArticlePicker`): IT staff, articles by the words typed.
   routes.get('/picker', writers, async (c) => {
     const { db, config } = c.get('deps')
-    const q = (c.req.query('kb_q') ?? c.req.query('q') ?? '').slice(0, 200)
+    const q = (c.req.query('kb_q') ?? c.req.query('q') ?? '').replaceAll('\u0000', '').slice(0, 200)
     const articles = await listArticles(db, c.get('actor'), { q, limit: PICKER_LIMIT })
     return c.html(
       <ArticlePickerList
