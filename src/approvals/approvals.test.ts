@@ -4,6 +4,7 @@ import { generateDemo } from '#src/demo/generate.ts'
 import { changeStatus } from '#src/tickets/change-status.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
 import { takeTicket } from '#src/tickets/take-ticket.ts'
+import { updateTicket } from '#src/tickets/update-ticket.ts'
 import { type Actor, actorFromUser, systemActor } from '#src/users/actor.ts'
 import { setTestClock, T0 } from '../../test/support/clock.ts'
 import { testDatabase } from '../../test/support/database.ts'
@@ -72,6 +73,15 @@ describe('filing into approval', () => {
     await expect(takeTicket(db, h.executor.actor, { ticketId: ticket.id })).rejects.toMatchObject({
       code: 'invalid_transition',
     })
+  })
+
+  test('a curator raising the priority of a ticket awaiting approval starts no deadline; the approval does', async () => {
+    const h = await hospital()
+    const ticket = await file(h)
+    const raised = await updateTicket(db, h.curator.actor, { ticketId: ticket.id, priority: 'high' })
+    expect(raised).toMatchObject({ priority: 'high', response_due_at: null, resolution_due_at: null })
+    const approved = await approveTicket(db, h.head.actor, { ticketId: ticket.id })
+    expect(approved.response_due_at).not.toBeNull()
   })
 
   test('a child category inherits «requires approval» from its parent; other categories file as before', async () => {

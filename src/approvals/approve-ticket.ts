@@ -2,8 +2,7 @@ import type { Db, Ticket } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
-import { getSetting } from '#src/settings/settings.ts'
-import { computeDeadlines } from '#src/tickets/rules.ts'
+import { ticketDeadlines } from '#src/tickets/deadline-terms.ts'
 import { auditTicket, journalingDenials, othersThan } from '#src/tickets/ticket-access.ts'
 import { activeGroupStaff, recordTicketEvent, saveTicket } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -28,13 +27,7 @@ export async function approveTicket(db: Db, actor: Actor, input: DecideApprovalI
           ? null
           : ((await tx.selectFrom('categories').selectAll().where('id', '=', ticket.category_id).executeTakeFirst()) ??
             null)
-      const deadlines = computeDeadlines(
-        at,
-        ticket.priority,
-        category,
-        await getSetting(tx, 'tickets.deadlines'),
-        await getSetting(tx, 'tickets.working_hours'),
-      )
+      const deadlines = await ticketDeadlines(tx, at, ticket.priority, category)
       const updated = await saveTicket(tx, ticket.id, {
         status: 'new',
         updated_at: at,

@@ -10,11 +10,11 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
-import { getSetting } from '#src/settings/settings.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { isUniqueViolation } from '#src/users/unique.ts'
-import { computeDeadlines, limits, priorityLabels, sourceOfChannel, textLength, titleFromDescription } from './rules.ts'
+import { ticketDeadlines } from './deadline-terms.ts'
+import { limits, priorityLabels, sourceOfChannel, textLength, titleFromDescription } from './rules.ts'
 import { auditTicket, journalingDenials, othersThan, requireText } from './ticket-access.ts'
 import { indexNewTicket } from './ticket-search.ts'
 import { activeGroupStaff, findTicket, recordTicketEvent } from './ticket-store.ts'
@@ -157,15 +157,7 @@ async function create(
   const priority = input.priority ?? category.default_priority
   // Issue 14: an access request waits for the head's approval; its deadlines count from the approval.
   const awaiting = await requiresApproval(tx, category)
-  const deadlines = awaiting
-    ? null
-    : computeDeadlines(
-        at,
-        priority,
-        category,
-        await getSetting(tx, 'tickets.deadlines'),
-        await getSetting(tx, 'tickets.working_hours'),
-      )
+  const deadlines = awaiting ? null : await ticketDeadlines(tx, at, priority, category)
   const ticket = await tx
     .insertInto('tickets')
     .values({

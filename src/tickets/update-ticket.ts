@@ -4,9 +4,9 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import { notifyUsers } from '#src/notify/outbox.ts'
-import { getSetting } from '#src/settings/settings.ts'
 import type { Actor } from '#src/users/actor.ts'
-import { computeDeadlines, limits, lockedStatuses, priorityLabels, statusLabels } from './rules.ts'
+import { ticketDeadlines } from './deadline-terms.ts'
+import { limits, lockedStatuses, priorityLabels, statusLabels } from './rules.ts'
 import {
   auditTicket,
   journalingDenials,
@@ -112,14 +112,9 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
       if (locationChanged) change.location = location
       if (categoryChanged) change.category_id = categoryId
       if (groupChanged) change.group_id = groupId
-      if (categoryChanged || priorityChanged) {
-        const deadlines = computeDeadlines(
-          ticket.created_at,
-          priority,
-          category ?? null,
-          await getSetting(tx, 'tickets.deadlines'),
-          await getSetting(tx, 'tickets.working_hours'),
-        )
+      // A ticket awaiting approval has no deadlines yet: they are counted when it is approved.
+      if ((categoryChanged || priorityChanged) && ticket.status !== 'approval') {
+        const deadlines = await ticketDeadlines(tx, ticket.created_at, priority, category ?? null)
         change.response_due_at = deadlines.responseDueAt
         change.resolution_due_at = deadlines.resolutionDueAt
         // A breach that the new terms no longer make one is forgotten; the breach job marks it again if due.
