@@ -965,6 +965,27 @@ const routes: Record<string, Route> = {
       return { path: '' }
     },
   },
+  // Issue 15: linking MAX from the profile (Telegram's code, MAX's deep link) and unlinking it.
+  'POST /profile/max/link': { need: 'signed-in' },
+  'POST /profile/max/unlink': {
+    need: 'signed-in',
+    self: true,
+    call: async (f, who) => {
+      // Unlinking needs a MAX chat, and another way to sign in once it is gone.
+      if (who.user?.status === 'active') {
+        await f.db
+          .updateTable('users')
+          .set({
+            login: `matrix-max-${who.user.id}`,
+            password_hash: 'matrix',
+            max_user_id: String(770_000_000 + who.user.id),
+          })
+          .where('id', '=', who.user.id)
+          .execute()
+      }
+      return { path: '' }
+    },
+  },
   'GET /registrations': { need: 'registration.decide', refusal: 404 },
   'POST /registrations/:id/confirm': {
     need: 'registration.decide',

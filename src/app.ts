@@ -10,6 +10,8 @@ import { telegramWebhookHandler, WEBHOOK_PATH, webhookSecretOf } from '#src/bot/
 import { ping } from '#src/db/database.ts'
 import { migrationsCurrent } from '#src/db/migrate.ts'
 import { diskHasRoom } from '#src/db/unavailable.ts'
+import type { MaxUpdate } from '#src/max/max-types.ts'
+import { MAX_WEBHOOK_BODY_LIMIT, MAX_WEBHOOK_PATH, maxWebhookHandler, maxWebhookSecretOf } from '#src/max/start-max.ts'
 import { metricsAccess } from '#src/metrics/access.ts'
 import { createMetrics } from '#src/metrics/metrics.ts'
 import { createWeb, webNotFound } from '#src/web/web.tsx'
@@ -23,6 +25,8 @@ const WEBHOOK_BODY_LIMIT = 1024 * 1024
 export interface AppExtras {
   /** The bot's update applier: mounts POST /telegram/webhook when TELEGRAM_MODE=webhook. */
   telegram?: { applier: UpdateApplier; ready: () => boolean }
+  /** The MAX bot's applier: mounts POST /max/webhook when MAX_MODE=webhook (issue 15). */
+  max?: { applier: UpdateApplier<MaxUpdate>; ready: () => boolean }
 }
 
 /**
@@ -109,6 +113,18 @@ export function createApp(deps: AppDeps, extras: AppExtras = {}): Hono<AppEnv> {
         ready: extras.telegram.ready,
         secret: webhookSecretOf(deps.config),
         logger: deps.logger,
+      }),
+    )
+  }
+
+  if (extras.max && deps.config.max?.enabled && deps.config.max.mode === 'webhook') {
+    app.post(
+      MAX_WEBHOOK_PATH,
+      bodyLimit({ maxSize: MAX_WEBHOOK_BODY_LIMIT, onError: (c) => c.text('Payload Too Large', 413) }),
+      maxWebhookHandler({
+        applier: extras.max.applier,
+        ready: extras.max.ready,
+        secret: maxWebhookSecretOf(deps.config),
       }),
     )
   }

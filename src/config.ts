@@ -22,6 +22,20 @@ export type TelegramConfig =
       timeoutSeconds?: number
     }
 
+/** The MAX bot (issue 15): set by MAX_BOT_TOKEN; the proxy is TELEGRAM_PROXY's, shared. */
+export type MaxConfig =
+  | { enabled: false }
+  | {
+      enabled: true
+      token: string
+      mode: 'polling' | 'webhook'
+      /** MAX_WEBHOOK_SECRET (5–256 of A-Za-z0-9_-); else derived from the instance's secret key. */
+      webhookSecret: string | undefined
+      /** MAX_API_ROOT: tests point it at the fake server; else MAX's own (max-api.ts). */
+      apiRoot: string | undefined
+      proxy: string | undefined
+    }
+
 export interface Config {
   readonly dataDir: string
   readonly database: DatabaseConfig
@@ -31,6 +45,8 @@ export interface Config {
   readonly tzDisplay: string
   readonly logLevel: string
   readonly telegram: TelegramConfig
+  /** The MAX bot; disabled unless MAX_BOT_TOKEN is set (tests and older configs may leave it out). */
+  readonly max?: MaxConfig
   /** Key of the audit journal's HMAC chain. Generated into DATA_DIR on first start unless given. */
   readonly auditKey: string
   /** Key for signing one-time links and other secrets. */
@@ -120,6 +136,13 @@ const envSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: z.string().optional(),
   TELEGRAM_API_ROOT: z.string().url().optional(),
   TELEGRAM_PROXY: z.string().optional(),
+  MAX_BOT_TOKEN: z.string().trim().optional(),
+  MAX_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  MAX_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{5,256}$/, 'секрет MAX: 5–256 символов A-Z, a-z, 0-9, _ и -')
+    .optional(),
+  MAX_API_ROOT: z.string().url().optional(),
   TELEGRAM_BOT_USERNAME: z
     .string()
     .transform((name) => name.trim().replace(/^@/, ''))
@@ -191,6 +214,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         timeoutSeconds: e.TELEGRAM_TIMEOUT_SECONDS,
       }
     : { enabled: false }
+  const max: MaxConfig = e.MAX_BOT_TOKEN
+    ? {
+        enabled: true,
+        token: e.MAX_BOT_TOKEN,
+        mode: e.MAX_MODE,
+        webhookSecret: e.MAX_WEBHOOK_SECRET,
+        apiRoot: e.MAX_API_ROOT,
+        proxy: e.TELEGRAM_PROXY,
+      }
+    : { enabled: false }
   return Object.freeze({
     dataDir,
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
@@ -200,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tzDisplay: e.TZ_DISPLAY,
     logLevel: e.LOG_LEVEL,
     telegram,
+    max,
     auditKey: auditKey ?? secrets.auditKey,
     secretKey: secretKey ?? secrets.secretKey,
     workerEnabled: e.WORKER === 'on',

@@ -30,6 +30,9 @@ import {
 } from '#src/jobs/schedules.ts'
 import { startWorker, type Worker, type WorkerDeps } from '#src/jobs/worker.ts'
 import { createLogger, type Logger } from '#src/logger.ts'
+import { createMaxChannel } from '#src/max/max-channel.ts'
+import type { MaxUpdate } from '#src/max/max-types.ts'
+import { maxApiOf, type RunningMaxBot, startMaxBot } from '#src/max/start-max.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
 import { createLoggingChannel } from '#src/notify/logging-channel.ts'
 import { createTelegramChannel, telegramClientOptions } from '#src/notify/telegram-channel.ts'
@@ -72,6 +75,7 @@ export async function serve(
   let worker: Worker | undefined
   let server: Server | undefined
   let runningBot: RunningBot | undefined
+  let maxBot: RunningMaxBot | undefined
   let chainer: JournalChainer | undefined
   try {
     // Several instances may start at once: Kysely's migration lock lets one migrate, the others wait.
@@ -103,8 +107,20 @@ export async function serve(
         ...(telegram
           ? { botUsername: () => (telegram.bot.isInited() ? telegram.bot.botInfo.username : undefined) }
           : {}),
+        ...(config.max?.enabled ? { maxBotUsername: () => maxBot?.username } : {}),
       },
-      telegram ? { telegram: { applier: telegram.applier, ready: () => telegram.bot.isInited() } } : {},
+      {
+        ...(telegram ? { telegram: { applier: telegram.applier, ready: () => telegram.bot.isInited() } } : {}),
+        // The MAX bot starts once the server listens; its webhook answers 503 (MAX retries) until it is ready.
+        ...(config.max?.enabled
+          ? {
+              max: {
+                applier: { apply: (update: MaxUpdate) => requireMaxBot(maxBot).applier.apply(update) },
+                ready: () => maxBot?.ready ?? false,
+              },
+            }
+          : {}),
+      },
     )
     server = await listen(app.fetch, config)
     server.on('error', (error) => logger.error({ err: error }, 'http server error'))
@@ -118,7 +134,7 @@ export async function serve(
         db,
         config,
         logger,
-        channels: [noticeChannel(db, config, logger)],
+        channels: noticeChannels(db, config, logger),
         // Exports too big for their request (issue 13), read on the read-only handle as the streamed ones are.
         handlers: { [TICKET_EXPORT_JOB]: ticketExportJob(readDb) },
         schedules: [
@@ -135,6 +151,7 @@ export async function serve(
       })
     // In the background: while Telegram is unreachable the bot keeps trying and the web works meanwhile.
     if (telegram) runningBot = startBot({ db, config, logger, ...telegram, holder: instanceName() })
+    maxBot = startMaxBot({ db, config, logger, holder: instanceName(), onCommitted: () => worker?.wake() })
     logger.info({ url, database: config.database.kind, worker: config.workerEnabled }, 'helpdesk is up')
     if (!(await hasAdmin(db))) logger.warn(FIRST_ADMIN_HINT)
     // BENCH_LOOP_LAG=1 (bench/api-bench.ts): on SIGUSR2 a JSON line on stderr gives the event loop's delay
@@ -163,6 +180,7 @@ export async function serve(
         process.off('SIGTERM', onSignal)
         process.off('SIGINT', onSignal)
         await runningBot?.stop()
+        await maxBot?.stop()
         // Live-update streams never end by themselves: end them first, so the server can close.
         await stopLiveUpdates(db)
         if (server) await closeServer(server, options.shutdownGraceMs ?? 10_000)
@@ -184,6 +202,7 @@ export async function serve(
   } catch (error) {
     // Leave nothing open behind a failed start, so the process can exit with the error.
     await runningBot?.stop()
+    await maxBot?.stop()
     if (server) await closeServer(server, 0)
     await worker?.stop()
     await chainer?.stop()
@@ -224,11 +243,26 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
   })
 }
 
-/** Notices go to Telegram when a bot token is set; otherwise to the log (the web works either way). */
-function noticeChannel(db: Db, config: Config, logger: Logger): NoticeChannel {
-  if (!config.telegram.enabled) return createLoggingChannel(logger)
-  const api = new Api(config.telegram.token, telegramClientOptions(config.telegram))
-  return createTelegramChannel({ db, config, logger, api })
+/**
+ * Notices go to Telegram when its bot token is set (otherwise its rows go to the log; the web works either way), and
+ * to MAX when MAX_BOT_TOKEN is set.
+ */
+function noticeChannels(db: Db, config: Config, logger: Logger): NoticeChannel[] {
+  const telegram = config.telegram.enabled
+    ? createTelegramChannel({
+        db,
+        config,
+        logger,
+        api: new Api(config.telegram.token, telegramClientOptions(config.telegram)),
+      })
+    : createLoggingChannel(logger)
+  if (!config.max?.enabled) return [telegram]
+  return [telegram, createMaxChannel({ db, config, logger, api: maxApiOf(config.max) })]
+}
+
+function requireMaxBot(bot: RunningMaxBot | undefined): RunningMaxBot {
+  if (!bot) throw new Error('the MAX bot is not started')
+  return bot
 }
 
 /**

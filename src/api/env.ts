@@ -16,6 +16,8 @@ export interface AppDeps {
   logger: Logger
   /** The bot's username as getMe told it, when the bot runs in this process and has started. */
   botUsername?: () => string | undefined
+  /** The MAX bot's name as GET /me told it (deep links https://max.ru/<name>?start=…), once it has started. */
+  maxBotUsername?: () => string | undefined
 }
 
 export interface AppVariables {

@@ -2,8 +2,9 @@ import { Context } from 'grammy'
 import type { Update } from 'grammy/types'
 import type { Transaction } from 'kysely'
 import type { Config } from '#src/config.ts'
-import type { Database, User } from '#src/db/schema.ts'
+import type { Database, Messenger, User } from '#src/db/schema.ts'
 import type { Logger } from '#src/logger.ts'
+import { type ChatKey, chatKeyOf } from '#src/notify/chat-key.ts'
 import { type BotMessage, enqueueBotMessage } from '#src/notify/outbox.ts'
 import { type ConversationState, clearConversation, loadConversation, saveConversation } from './conversation-store.ts'
 
@@ -15,6 +16,8 @@ import { type ConversationState, clearConversation, loadConversation, saveConver
 export interface UpdateScope {
   /** The update's transaction: the inbox row, the use cases' rows and the replies commit together. */
   readonly tx: Transaction<Database>
+  /** The messenger the update came from: the features' replies go back there (issue 15). */
+  readonly messenger: Messenger
   readonly config: Config
   readonly logger: Logger
   /** The users row of this chat, if any (loaded before the features run). */
@@ -60,11 +63,11 @@ export class BotContext extends Context {
     this.scope.person = user
   }
 
-  /** The private chat's id as we store it (text). Only private chats reach the features. */
-  get chatKey(): string {
+  /** The private chat as we store it: its key in its messenger (notify/chat-key.ts). Only private chats reach the features. */
+  get chatKey(): ChatKey {
     const chat = this.chat
     if (!chat) throw new Error('update without a chat')
-    return String(chat.id)
+    return chatKeyOf(this.scope.messenger, chat.id)
   }
 
   /** The chat's dialogue state (bot_conversations), read and written in the update's transaction. */

@@ -3,7 +3,7 @@ import { Bot, BotError, type Middleware } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
 import { z } from 'zod'
 import type { Config } from '#src/config.ts'
-import type { Db } from '#src/db/schema.ts'
+import type { Db, User } from '#src/db/schema.ts'
 import { isDomainError } from '#src/errors.ts'
 import type { Logger } from '#src/logger.ts'
 import { findUserByChatId } from '#src/users/user-store.ts'
@@ -97,14 +97,27 @@ const servedUpdatesOnly: Middleware<BotContext> = async (ctx, next) => {
   // Telegram's updates are typed, but an odd one must be ignored, not crash a handler that trusts the type.
   if (!servedShape.safeParse(ctx.update).success) return
   withoutNul(ctx.message)
-  const person = await findUserByChatId(ctx.tx, String(chat.id))
-  if (person?.telegram_blocked_at) {
-    // Marked blocked after a 403; writing to the bot again means they unblocked it: notices resume.
-    await ctx.tx.updateTable('users').set({ telegram_blocked_at: null }).where('id', '=', person.id).execute()
-    person.telegram_blocked_at = null
-  }
+  const person = await findUserByChatId(ctx.tx, ctx.chatKey)
+  if (person) await cameBack(ctx, person)
   ctx.person = person
   await next()
+}
+
+/**
+ * The person wrote from this messenger: notices follow them there (notify/chat-key.ts), and if they had been marked
+ * blocked there after a refusal, writing to the bot again means they unblocked it — notices resume.
+ */
+async function cameBack(ctx: BotContext, person: User): Promise<void> {
+  const messenger = ctx.scope.messenger
+  const blocked = messenger === 'max' ? 'max_blocked_at' : 'telegram_blocked_at'
+  if (person[blocked] === null && person.messenger === messenger) return
+  await ctx.tx
+    .updateTable('users')
+    .set({ [blocked]: null, messenger })
+    .where('id', '=', person.id)
+    .execute()
+  person[blocked] = null
+  person.messenger = messenger
 }
 
 /**

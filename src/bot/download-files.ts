@@ -146,6 +146,12 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
   }
 }
 
+/** Marks a preparer's result as the message's files (another messenger's preparer: src/max/max-files.ts). */
+export function asPreparedFiles(result: PreparedFiles): PreparedFiles {
+  tagged.add(result)
+  return result
+}
+
 /** The files the message's update brought (downloaded before its transaction); empty when none. */
 export function preparedFiles(ctx: BotContext): PreparedFiles {
   const prepared = ctx.scope.prepared
@@ -156,9 +162,9 @@ export function preparedFiles(ctx: BotContext): PreparedFiles {
 /** Tells about the message's files that could not be taken (over 20 MB, empty, refused by Telegram); true when any. */
 export async function reportFileProblems(ctx: BotContext): Promise<boolean> {
   const { tooLarge, failed, empty } = preparedFiles(ctx)
-  for (const subject of tooLarge) await ctx.say({ text: newTicketTexts.tooLarge(subject) })
+  for (const subject of tooLarge) await ctx.say({ text: newTicketTexts.tooLarge(subject, ctx.scope.messenger) })
   for (const subject of empty) await ctx.say({ text: newTicketTexts.emptyFile(subject) })
-  if (failed > 0) await ctx.say({ text: newTicketTexts.filesFailed(failed) })
+  if (failed > 0) await ctx.say({ text: newTicketTexts.filesFailed(failed, ctx.scope.messenger) })
   return tooLarge.length > 0 || failed > 0 || empty.length > 0
 }
 

@@ -45,10 +45,18 @@ async function deleteOldInbox(db: Db): Promise<number> {
   return Number(result.numDeletedRows)
 }
 
+/** MAX's inbox likewise (issue 15): MAX retries a webhook delivery for at most 8 hours, keeps polled events less. */
+async function deleteOldMaxInbox(db: Db): Promise<number> {
+  const cutoff = addMinutes(now(), -INBOX_KEEP_MINUTES)
+  const result = await db.deleteFrom('max_inbox').where('received_at', '<', cutoff).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
 /** For the worker (composed in main.ts): each table on its own, so one failure does not hold the rest. */
 export const botHousekeeping: readonly Schedule[] = [
   { name: 'bot-conversations-expired', everyMs: 10 * 60_000, run: deleteExpiredConversations },
   { name: 'telegram-albums-old', everyMs: 10 * 60_000, run: deleteOldAlbums },
   { name: 'login-links-dead', everyMs: 10 * 60_000, run: deleteDeadLoginLinks },
   { name: 'telegram-inbox-old', everyMs: 10 * 60_000, run: deleteOldInbox },
+  { name: 'max-inbox-old', everyMs: 10 * 60_000, run: deleteOldMaxInbox },
 ]

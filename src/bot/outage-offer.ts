@@ -56,7 +56,11 @@ export async function answerOutageOffer(
   if (edit !== undefined) await ctx.say({ text: outageBotTexts.offerAnsweredMetoo(title), editMessageId: edit })
   if (answer === 'me' && person) {
     try {
-      const ticket = await joinOutage(ctx.tx, actorFromUser(person, 'bot'), { outageId, categoryId: state.categoryId })
+      const ticket = await joinOutage(ctx.tx, actorFromUser(person, 'bot'), {
+        outageId,
+        categoryId: state.categoryId,
+        source: ctx.scope.messenger,
+      })
       await ctx.conversation.clear()
       // Tied to the ticket: a reply to it lands in the child, and its resolution is told like any other.
       const joined = { text: outageBotTexts.joined(ticketHeader(ticket)), keyboard: keyboards.mainMenu }

@@ -1,5 +1,7 @@
+import type { Messenger } from '#src/db/schema.ts'
 import { plural } from '#src/format/plural.ts'
 import { callback } from '#src/notify/callback-data.ts'
+import { messengerNames } from '#src/notify/notice-texts.ts'
 import type { BotButton, BotMessage } from '#src/notify/outbox.ts'
 
 /**
@@ -81,7 +83,12 @@ export const texts = {
   userNotFound: 'Такой пользователь не найден.',
   staleButton: 'Эта кнопка больше не действует.',
   failed: 'Не удалось обработать Ваше сообщение. Попробуйте, пожалуйста, ещё раз чуть позже.',
-  help: [
+  help: helpText('telegram'),
+} as const
+
+/** What /help says; the messenger is named where the person is told how to link an existing account. */
+export function helpText(messenger: Messenger): string {
+  return [
     'Это бот службы технической поддержки ИТ-отдела больницы.',
     '',
     'Что умеет бот:',
@@ -94,9 +101,9 @@ export const texts = {
     '• /revoke — отозвать согласие на обработку персональных данных.',
     '',
     'Если Вы здесь впервые, отправьте /start: бот попросит согласие, номер телефона, ФИО, отделение и должность. Регистрацию подтверждает куратор ИТ-отдела.',
-    'Если у Вас уже есть учётная запись на сайте службы поддержки, не регистрируйтесь заново: нажмите «Привязать Telegram» в профиле на сайте.',
-  ].join('\n'),
-} as const
+    `Если у Вас уже есть учётная запись на сайте службы поддержки, не регистрируйтесь заново: нажмите «Привязать ${messengerNames[messenger]}» в профиле на сайте.`,
+  ].join('\n')
+}
 
 export const keyboards = {
   mainMenu: {
@@ -223,12 +230,14 @@ export const newTicketTexts = {
     'Опишите проблему одним сообщением: что случилось и где. Можно приложить фото, несколько фото или файл.',
   describeInWords: 'Файл получен. Опишите, пожалуйста, проблему словами — одним сообщением.',
   descriptionExpected: 'Пожалуйста, опишите проблему текстом. Можно приложить фото или файл.',
-  tooLarge: (subject: string) =>
-    `${subject} больше 20 МБ — Telegram не позволяет боту его получить. Пришлите фото или файл поменьше.`,
-  filesFailed: (count: number) =>
+  tooLarge: (subject: string, messenger: Messenger = 'telegram') =>
+    messenger === 'telegram'
+      ? `${subject} больше 20 МБ — Telegram не позволяет боту его получить. Пришлите фото или файл поменьше.`
+      : `${subject} больше 20 МБ — бот не принимает такие файлы. Пришлите фото или файл поменьше.`,
+  filesFailed: (count: number, messenger: Messenger = 'telegram') =>
     count === 1
-      ? 'Один файл не удалось получить от Telegram. Пришлите его, пожалуйста, ещё раз.'
-      : `Не удалось получить от Telegram ${count} ${plural(count, ['файл', 'файла', 'файлов'])}. Пришлите их, пожалуйста, ещё раз.`,
+      ? `Один файл не удалось получить от ${messengerNames[messenger]}. Пришлите его, пожалуйста, ещё раз.`
+      : `Не удалось получить от ${messengerNames[messenger]} ${count} ${plural(count, ['файл', 'файла', 'файлов'])}. Пришлите их, пожалуйста, ещё раз.`,
   emptyFile: (subject: string) => `${subject}: файл пустой (0 байт), приложить нечего. Пришлите его ещё раз.`,
   tooManyFiles: (max: number) => `К заявке можно приложить не больше ${max} файлов — лишние не добавлены.`,
   added: 'Добавлено к заявке.',
@@ -370,9 +379,10 @@ export const conversationTexts = {
 
 /** Linking this chat to an account made on the web; the refusals are the use case's (users/telegram-link.ts). */
 export const telegramLinkTexts = {
-  linked: (account: string) =>
-    `✅ Telegram привязан к учётной записи ${account}. Сюда будут приходить уведомления о Ваших заявках; здесь же можно подать новую заявку.`,
-  alreadyLinked: (account: string) => `Этот Telegram уже привязан к учётной записи ${account}.`,
+  linked: (account: string, messenger: Messenger = 'telegram') =>
+    `✅ ${messengerNames[messenger]} привязан к учётной записи ${account}. Сюда будут приходить уведомления о Ваших заявках; здесь же можно подать новую заявку.`,
+  alreadyLinked: (account: string, messenger: Messenger = 'telegram') =>
+    `Этот ${messengerNames[messenger]} уже привязан к учётной записи ${account}.`,
 } as const
 
 /**

@@ -35,6 +35,7 @@ import * as plans from './migrations/0034-plans.ts'
 import * as duty from './migrations/0035-duty.ts'
 import * as outages from './migrations/0036-outages.ts'
 import * as approvals from './migrations/0037-approvals.ts'
+import * as maxMessenger from './migrations/0038-max-messenger.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -75,6 +76,7 @@ const migrations: Record<string, Migration> = {
   '0035-duty': duty,
   '0036-outages': outages,
   '0037-approvals': approvals,
+  '0038-max-messenger': maxMessenger,
 }
 
 const provider: MigrationProvider = {

@@ -21,7 +21,7 @@ export type TicketStatus = (typeof ticketStatuses)[number]
 export const priorities = ['low', 'normal', 'high', 'critical'] as const
 export type Priority = (typeof priorities)[number]
 
-export const ticketSources = ['telegram', 'web', 'api', 'cli'] as const
+export const ticketSources = ['telegram', 'max', 'web', 'api', 'cli'] as const
 export type TicketSource = (typeof ticketSources)[number]
 
 export const channels = ['web', 'bot', 'cli', 'api', 'system'] as const
@@ -43,6 +43,12 @@ export interface UsersTable {
   telegram_chat_id: string | null
   telegram_username: string | null
   telegram_blocked_at: string | null
+  /** The person's MAX account (migration 0038), the address of their dialog with the MAX bot. */
+  max_user_id: string | null
+  /** Set when they stopped the MAX bot (or MAX refused a message to them for good). */
+  max_blocked_at: string | null
+  /** The messenger they wrote from last: where notices go unless the hospital prefers one. */
+  messenger: Messenger | null
   language: 'ru' | 'en'
   totp_secret: string | null
   totp_enabled: Generated<Bool>
@@ -322,6 +328,31 @@ export interface OutboxTable {
   sent_at: string | null
   /** The Telegram message this row became, once sent (to edit it later). */
   telegram_message_id: number | null
+}
+
+/** The messengers the bot serves (issue 15). */
+export const messengers = ['telegram', 'max'] as const
+export type Messenger = (typeof messengers)[number]
+
+/** MAX's updates applied, by a key of their own (migration 0038; MAX updates have no id). */
+export interface MaxInboxTable {
+  update_key: string
+  kind: string
+  received_at: string
+}
+
+/** MAX's string message ids, numbered for the tables keyed by a message id (migration 0038). */
+export interface MaxMessagesTable {
+  id: Generated<number>
+  mid: string
+  created_at: string
+}
+
+/** The MAX long poll's marker, written with the batch it confirms (migration 0038). */
+export interface MaxPollStateTable {
+  name: string
+  marker: string
+  updated_at: string
 }
 
 export interface TelegramInboxTable {
@@ -869,6 +900,9 @@ export interface Database {
   consent_records: ConsentRecordsTable
   outbox: OutboxTable
   telegram_inbox: TelegramInboxTable
+  max_inbox: MaxInboxTable
+  max_messages: MaxMessagesTable
+  max_poll_state: MaxPollStateTable
   jobs: JobsTable
   settings: SettingsTable
   idempotency_keys: IdempotencyKeysTable

@@ -1,7 +1,8 @@
 import { audit } from '#src/audit/journal.ts'
-import type { Db } from '#src/db/schema.ts'
+import type { Db, Messenger } from '#src/db/schema.ts'
 import { renderInThread } from '#src/documents/pdf-thread.ts'
 import { DomainError } from '#src/errors.ts'
+import { startLink } from '#src/max/max-api.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { requireEquipmentUse } from './equipment-access.ts'
 import { type EquipmentFilter, type EquipmentRow, findEquipmentByIds, listEquipmentPage } from './equipment-store.ts'
@@ -22,16 +23,23 @@ export interface PrintStickersInput {
   filter?: EquipmentFilter | undefined
   /** The bot's username (config or getMe): the QR opens the bot; without it, the web form. */
   botUsername: string | undefined
+  /** The messenger of that bot: Telegram's t.me link, or MAX's max.ru link (issue 15). Telegram unless said. */
+  messenger?: Messenger
   baseUrl: string
   /** The operator's name, for the PDF's metadata. */
   author: string
 }
 
-/** What a device's QR opens: the bot's «Новая заявка» about it, or the web form for people without Telegram. */
-export function stickerUrl(deviceId: number, botUsername: string | undefined, baseUrl: string): string {
-  return botUsername
-    ? `https://t.me/${botUsername}?start=${EQUIPMENT_START_PREFIX}${deviceId}`
-    : `${baseUrl.replace(/\/+$/, '')}/tickets/new?equipment=${deviceId}`
+/** What a device's QR opens: the bot's «Новая заявка» about it, or the web form for people without a messenger. */
+export function stickerUrl(
+  deviceId: number,
+  botUsername: string | undefined,
+  baseUrl: string,
+  messenger: Messenger = 'telegram',
+): string {
+  if (!botUsername) return `${baseUrl.replace(/\/+$/, '')}/tickets/new?equipment=${deviceId}`
+  const payload = `${EQUIPMENT_START_PREFIX}${deviceId}`
+  return messenger === 'max' ? startLink(botUsername, payload) : `https://t.me/${botUsername}?start=${payload}`
 }
 
 /** A PDF of QR stickers for devices of the registry (IT staff); journaled with the devices' ids. */
@@ -61,7 +69,7 @@ export async function printStickers(db: Db, actor: Actor, input: PrintStickersIn
     devices: devices.map((device) => ({
       inventoryNumber: device.inventory_number,
       what: [device.kind, device.model].filter((part) => part !== null && part !== '').join(' '),
-      url: stickerUrl(device.id, input.botUsername, input.baseUrl),
+      url: stickerUrl(device.id, input.botUsername, input.baseUrl, input.messenger),
     })),
   }
   return renderInThread(new URL('./stickers.ts', import.meta.url), 'stickersPdf', [stickers])

@@ -75,7 +75,8 @@ export function startWorker(deps: WorkerDeps): Worker {
   const leaseTtlMs = deps.leaseTtlMs ?? 30_000
   const jobBatch = deps.jobBatch ?? 10
   const outboxLimit = deps.outbox?.limit ?? 25
-  const pacing = createSendPacing()
+  // Each messenger is paced on its own (Telegram: 1/s a chat, 25/s; MAX: its own limits, channel.ts).
+  const pacings = new Map(deps.channels.map((channel) => [channel.name, createSendPacing()]))
   const lastRun = new Map<string, number>()
 
   let stopped = false
@@ -159,9 +160,19 @@ export function startWorker(deps: WorkerDeps): Worker {
   }
 
   const drain = async (): Promise<boolean> => {
-    const result = await drainOutbox(db, deps.channels, { ...deps.outbox, limit: outboxLimit, pacing, logger })
-    if (result.claimed > 0) logger.debug({ ...result }, 'outbox drained')
-    return result.claimed >= outboxLimit
+    let more = false
+    for (const channel of deps.channels) {
+      const result = await drainOutbox(db, [channel], {
+        ...deps.outbox,
+        ...channel.limits,
+        limit: outboxLimit,
+        pacing: pacings.get(channel.name) ?? createSendPacing(),
+        logger,
+      })
+      if (result.claimed > 0) logger.debug({ channel: channel.name, ...result }, 'outbox drained')
+      more ||= result.claimed >= outboxLimit
+    }
+    return more
   }
 
   const round = async (): Promise<boolean> => {

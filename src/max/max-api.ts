@@ -244,7 +244,11 @@ export class MaxApi {
 
   /** GETs an incoming attachment's bytes by its `payload.url` (signed by MAX: no token sent), within the limit. */
   async download(url: string, signal?: AbortSignal): Promise<Buffer> {
-    if (!/^https?:\/\//.test(url)) throw new MaxApiError('download', 0, 'bad.url', 'not an http(s) URL')
+    // A URL that does not parse (`http://`, from a forged update: B3) is as bad as another scheme: failed for good,
+    // not a TypeError that would have the update tried again.
+    if (!/^https?:\/\//.test(url) || !URL.canParse(url)) {
+      throw new MaxApiError('download', 0, 'bad.url', 'not an http(s) URL')
+    }
     const answer = await this.send(url, 'download', {
       method: 'GET',
       headers: {},
@@ -398,11 +402,14 @@ export interface SharedContact {
  */
 export function sharedContact(attachment: MaxAttachment, senderId: number): SharedContact | undefined {
   if (attachment.type !== 'contact') return undefined
-  const vcf = attachment.payload.vcf_info ?? ''
+  // Read as untrusted: a forged webhook call (TESTING.md B3) may put anything of any type here.
+  const payload: Record<string, unknown> = isRecord(attachment.payload) ? attachment.payload : {}
+  const vcf = typeof payload.vcf_info === 'string' ? payload.vcf_info : ''
   const tel = vcf.match(/^TEL[^:\r\n]*:([^\r\n]+)$/im)?.[1]
   const digits = tel?.replace(/\D/g, '')
-  const userId = attachment.payload.max_info?.user_id
-  const hash = attachment.payload.hash
+  const owner = isRecord(payload.max_info) ? payload.max_info.user_id : undefined
+  const userId = typeof owner === 'number' && Number.isSafeInteger(owner) && owner > 0 ? owner : undefined
+  const hash = payload.hash
   return {
     phone: digits === undefined || digits === '' ? undefined : digits,
     userId,

@@ -15,6 +15,11 @@ export type SendResult = { ok: true } | { ok: false; retryAfterMs?: number; perm
 export interface NoticeChannel {
   /** Matches `outbox.channel`. */
   name: string
+  /**
+   * The messenger's own rate limits, when they differ from the outbox's defaults (Telegram's: 1 message a second
+   * to a chat, 25 a second in all). Each channel is paced on its own.
+   */
+  limits?: { perChatIntervalMs?: number; globalPerSecond?: number }
   /** Renders and sends one notice. Should not throw; if it does, that counts as a plain failure. */
   send(row: OutboxRow): Promise<SendResult>
 }

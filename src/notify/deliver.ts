@@ -4,6 +4,7 @@ import type { Db, OutboxRow, Tx } from '#src/db/schema.ts'
 import { now, nowDate } from '#src/db/time.ts'
 import type { Logger } from '#src/logger.ts'
 import type { NoticeChannel, SendResult } from './channel.ts'
+import { chatIdOf, messengerOf } from './chat-key.ts'
 
 /**
  * Delivers the outbox (ARCHITECTURE.md, data-flow rules). A row's life:
@@ -412,8 +413,8 @@ async function pauseChannel(db: Db, channel: string, untilIso: string, unsent: O
 }
 
 /**
- * The recipient blocked the bot or is gone: mark the person (Telegram only, where the recipient is
- * the chat id), and fail what else waits for them — it would only be refused again.
+ * The recipient blocked the bot or is gone: mark the person in that messenger (the recipient is the chat key,
+ * chat-key.ts), and fail what else waits for them there — it would only be refused again.
  */
 async function recipientUnreachable(tx: Tx, row: OutboxRow): Promise<void> {
   const at = now()
@@ -423,6 +424,13 @@ async function recipientUnreachable(tx: Tx, row: OutboxRow): Promise<void> {
       .set({ telegram_blocked_at: at, updated_at: at })
       .where('telegram_chat_id', '=', row.recipient)
       .where('telegram_blocked_at', 'is', null)
+      .execute()
+  } else if (row.channel === 'max' && messengerOf(row.recipient) === 'max') {
+    await tx
+      .updateTable('users')
+      .set({ max_blocked_at: at, updated_at: at })
+      .where('max_user_id', '=', chatIdOf(row.recipient))
+      .where('max_blocked_at', 'is', null)
       .execute()
   }
   const others = await tx

@@ -1,4 +1,4 @@
-import type { Priority, TicketStatus } from '#src/db/schema.ts'
+import type { Messenger, Priority, TicketStatus } from '#src/db/schema.ts'
 import { callback } from '#src/notify/callback-data.ts'
 import { priorityLabels, statusLabels } from '#src/tickets/rules.ts'
 import type { BotButton, NoticeKind } from './outbox.ts'
@@ -21,9 +21,14 @@ export interface RenderedNotice {
 
 export interface RenderOptions {
   baseUrl: string
-  /** Setting 'privacy.no_pdn_in_telegram'. */
+  /** Setting 'privacy.no_pdn_in_telegram' (ПДн не передаются в мессенджер). */
   privacy: boolean
+  /** The messenger the notice goes to, named by the privacy line; Telegram unless said. */
+  messenger?: Messenger
 }
+
+/** The messengers as people name them. */
+export const messengerNames: Record<Messenger, string> = { telegram: 'Telegram', max: 'MAX' }
 
 export interface TicketFacts {
   id: number
@@ -126,7 +131,8 @@ const TITLE_MAX = 200
 const BODY_MAX = 3000
 
 export const noticeTexts = {
-  privacyLine: (url: string) => `Подробности не передаются в Telegram — смотрите на сайте: ${url}`,
+  privacyLine: (url: string, messenger: Messenger = 'telegram') =>
+    `Подробности не передаются в ${messengerNames[messenger]} — смотрите на сайте: ${url}`,
   open: 'Открыть',
   take: 'Взять в работу',
   reply: 'Ответить',
@@ -279,7 +285,7 @@ export function renderTicketNotice(
             criticalLines[e.level] ?? criticalLines[2],
             ...summary(),
             isOpen(t.status) && 'Нажмите «Принял», если берёте её.',
-            p && noticeTexts.privacyLine(url),
+            p && noticeTexts.privacyLine(url, options.messenger),
           ],
           [[...(isOpen(t.status) ? [acknowledge] : []), open]],
         )
@@ -337,7 +343,7 @@ export function renderTicketNotice(
               ],
             ]
           : [[{ text: noticeTexts.open, url: approvals }]]
-      if (p) lines.push(noticeTexts.privacyLine(approvals))
+      if (p) lines.push(noticeTexts.privacyLine(approvals, options.messenger))
       return finish([ticketHeader(t), ...lines], buttons)
     }
     case 'ticket_awaiting_approval':
@@ -363,7 +369,7 @@ export function renderTicketNotice(
       ]
       break
   }
-  if (p) lines.push(noticeTexts.privacyLine(url))
+  if (p) lines.push(noticeTexts.privacyLine(url, options.messenger))
   return finish([ticketHeader(t), ...lines], buttons)
 }
 
@@ -375,7 +381,7 @@ export function renderUserNotice(kind: UserNoticeKind, subject: SubjectFacts, op
     case 'registration_requested': {
       if (p) {
         return finish(
-          [`Новый запрос на регистрацию (№ ${subject.id}).`, noticeTexts.privacyLine(url)],
+          [`Новый запрос на регистрацию (№ ${subject.id}).`, noticeTexts.privacyLine(url, options.messenger)],
           [[{ text: noticeTexts.open, url }]],
         )
       }
@@ -421,7 +427,7 @@ export function renderUserNotice(kind: UserNoticeKind, subject: SubjectFacts, op
     case 'account_deactivated':
       if (p) {
         return finish(
-          [`Учётная запись № ${subject.id} деактивирована.`, noticeTexts.privacyLine(url)],
+          [`Учётная запись № ${subject.id} деактивирована.`, noticeTexts.privacyLine(url, options.messenger)],
           [[{ text: noticeTexts.open, url }]],
         )
       }
@@ -438,7 +444,11 @@ export function renderUserNotice(kind: UserNoticeKind, subject: SubjectFacts, op
       const effect = 'Учётная запись отключена, данные подлежат уничтожению в установленный срок.'
       if (p) {
         return finish(
-          [`Пользователь № ${subject.id} отозвал согласие на обработку ПДн.`, effect, noticeTexts.privacyLine(url)],
+          [
+            `Пользователь № ${subject.id} отозвал согласие на обработку ПДн.`,
+            effect,
+            noticeTexts.privacyLine(url, options.messenger),
+          ],
           [[{ text: noticeTexts.open, url }]],
         )
       }

@@ -1,5 +1,8 @@
-import type { Tx } from '#src/db/schema.ts'
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
+import type { Database, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
+import { getSetting } from '#src/settings/settings.ts'
+import { type ChatKey, type MessengerPreference, messengerOf, noticeChatOf, reachColumns } from './chat-key.ts'
 
 /**
  * The outbox (ARCHITECTURE.md, data-flow rules): use cases insert notices in their own transaction;
@@ -51,8 +54,8 @@ export interface Notice {
 }
 
 /**
- * Queues a notice for each of these users who can receive it (has a Telegram chat, has not blocked
- * the bot, is active or is the person being told about their registration). Returns the count queued.
+ * Queues a notice for each of these users who can receive it (has a chat in Telegram or MAX they have not
+ * blocked; the one chosen by `noticeChatOf`). Returns the count queued.
  */
 export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: Notice): Promise<number> {
   if (notice.ticketId && offerEndingKinds.includes(notice.kind)) await withdrawTakeOffers(tx, notice.ticketId)
@@ -60,19 +63,20 @@ export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: No
   if (unique.length === 0) return 0
   const recipients = await tx
     .selectFrom('users')
-    .select(['id', 'telegram_chat_id'])
+    .select(['id', ...reachColumns])
     .where('id', 'in', unique)
-    .where('telegram_chat_id', 'is not', null)
-    .where('telegram_blocked_at', 'is', null)
+    .where(reachable)
     .execute()
+  const preference = await messengerPreference(tx)
   const at = now()
-  const rows = recipients.flatMap((r) =>
-    r.telegram_chat_id === null
+  const rows = recipients.flatMap((r) => {
+    const chat = noticeChatOf(r, preference)
+    return chat === undefined
       ? []
       : [
           {
-            channel: 'telegram',
-            recipient: r.telegram_chat_id,
+            channel: messengerOf(chat),
+            recipient: chat,
             kind: notice.kind,
             payload: JSON.stringify({ userId: r.id, ...notice.data }),
             status: 'pending' as const,
@@ -83,10 +87,23 @@ export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: No
             created_at: at,
             sent_at: null,
           },
-        ],
-  )
+        ]
+  })
   if (rows.length > 0) await tx.insertInto('outbox').values(rows).execute()
   return rows.length
+}
+
+/** People with a chat in some messenger that has not been blocked: whom a notice can reach. */
+export function reachable(eb: ExpressionBuilder<Database, 'users'>): Expression<SqlBool> {
+  return eb.or([
+    eb.and([eb('users.telegram_chat_id', 'is not', null), eb('users.telegram_blocked_at', 'is', null)]),
+    eb.and([eb('users.max_user_id', 'is not', null), eb('users.max_blocked_at', 'is', null)]),
+  ])
+}
+
+/** The setting «Куда слать уведомления» (issue 15). */
+export async function messengerPreference(tx: Tx): Promise<MessengerPreference> {
+  return getSetting(tx, 'messenger.preferred')
 }
 
 /** Ids of active users with these roles (curators and admins for registrations, and so on). */
@@ -104,24 +121,26 @@ export async function activeUserIdsWithRoles(
 }
 
 /**
- * A message of the system to every active admin reachable in Telegram (a failed backup, a person's request
+ * A message of the system to every active admin reachable in a messenger (a failed backup, a person's request
  * near its deadline). Returns how many were told.
  */
 export async function tellAdmins(tx: Tx, text: string): Promise<number> {
   const admins = await tx
     .selectFrom('users')
-    .select(['id', 'telegram_chat_id'])
+    .select(['id', ...reachColumns])
     .where('role', '=', 'admin')
     .where('status', '=', 'active')
-    .where('telegram_chat_id', 'is not', null)
-    .where('telegram_blocked_at', 'is', null)
+    .where(reachable)
     .execute()
+  const preference = await messengerPreference(tx)
+  let told = 0
   for (const admin of admins) {
-    if (admin.telegram_chat_id !== null) {
-      await enqueueBotMessage(tx, admin.telegram_chat_id, { text }, { userId: admin.id })
-    }
+    const chat = noticeChatOf(admin, preference)
+    if (chat === undefined) continue
+    await enqueueBotMessage(tx, chat, { text }, { userId: admin.id })
+    told++
   }
-  return admins.length
+  return told
 }
 
 /** A button under a bot message: its callback data is parsed by src/notify/callback-data.ts. */
@@ -149,7 +168,7 @@ export interface BotMessage {
  */
 export async function enqueueBotMessage(
   tx: Tx,
-  chatId: string,
+  chatId: ChatKey,
   message: BotMessage,
   refs: { ticketId?: number | null; userId?: number | null } = {},
 ): Promise<void> {
@@ -157,7 +176,7 @@ export async function enqueueBotMessage(
   await tx
     .insertInto('outbox')
     .values({
-      channel: 'telegram',
+      channel: messengerOf(chatId),
       recipient: chatId,
       kind: 'bot_message',
       payload: JSON.stringify({ userId: refs.userId ?? null, message }),
@@ -200,7 +219,7 @@ async function withdrawTakeOffers(tx: Tx, ticketId: number): Promise<number> {
     .insertInto('outbox')
     .values(
       sent.map((m) => ({
-        channel: 'telegram',
+        channel: messengerOf(m.chat_id),
         recipient: m.chat_id,
         kind: REFRESH_BUTTONS_KIND,
         payload: JSON.stringify({ editMessageId: Number(m.message_id), notice: 'ticket_new_for_group' }),

@@ -1,7 +1,8 @@
 import type { Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { callback } from '#src/notify/callback-data.ts'
-import type { BotMessage } from '#src/notify/outbox.ts'
+import { messengerOf, noticeChatOf, reachColumns } from '#src/notify/chat-key.ts'
+import { type BotMessage, messengerPreference, reachable } from '#src/notify/outbox.ts'
 import { outageBotTexts } from './outage-rules.ts'
 
 /** Outbox rows written by one statement: a thousand recipients are a few inserts, not a thousand. */
@@ -17,7 +18,7 @@ export function announcementMessage(announcement: string): BotMessage {
 
 /**
  * Queues the announcement of an outage (declareOutage's transaction) to the active people of its departments who
- * have a Telegram chat, have not blocked the bot and have not opted out, less the person who declared it. Rows of
+ * have a chat with the bot (Telegram or MAX), have not blocked it and have not opted out, less the person who declared it. Rows of
  * the outbox, whose worker delivers them within Telegram's rate limits. Returns how many were queued.
  */
 export async function queueAnnouncement(
@@ -28,11 +29,10 @@ export async function queueAnnouncement(
 ): Promise<number> {
   let people = tx
     .selectFrom('users')
-    .select(['users.id', 'users.telegram_chat_id'])
+    .select(['users.id', ...reachColumns.map((c) => `users.${c}` as const)])
     .where('users.status', '=', 'active')
     .where('users.department_id', 'in', departmentIds)
-    .where('users.telegram_chat_id', 'is not', null)
-    .where('users.telegram_blocked_at', 'is', null)
+    .where(reachable)
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -46,14 +46,16 @@ export async function queueAnnouncement(
   if (exceptUserId !== null) people = people.where('users.id', '!=', exceptUserId)
   const recipients = await people.orderBy('users.id').execute()
   const message = announcementMessage(outage.announcement)
+  const preference = await messengerPreference(tx)
   const at = now()
-  const rows = recipients.flatMap((person) =>
-    person.telegram_chat_id === null
+  const rows = recipients.flatMap((person) => {
+    const chat = noticeChatOf(person, preference)
+    return chat === undefined
       ? []
       : [
           {
-            channel: 'telegram',
-            recipient: person.telegram_chat_id,
+            channel: messengerOf(chat),
+            recipient: chat,
             kind: 'bot_message',
             payload: JSON.stringify({ userId: person.id, outageId: outage.id, message }),
             status: 'pending' as const,
@@ -64,8 +66,8 @@ export async function queueAnnouncement(
             created_at: at,
             sent_at: null,
           },
-        ],
-  )
+        ]
+  })
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
     await tx
       .insertInto('outbox')

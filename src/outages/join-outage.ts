@@ -1,4 +1,4 @@
-import type { Db, Ticket } from '#src/db/schema.ts'
+import type { Db, Ticket, TicketSource } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
@@ -16,6 +16,8 @@ export interface JoinOutageInput {
   outageId: number
   /** The category the person chose in «Новая заявка»; one the outage does not cover is refused. */
   categoryId: number
+  /** Where it was filed, when the actor's channel does not say it (the bot: Telegram or MAX). */
+  source?: TicketSource
 }
 
 /**
@@ -73,7 +75,7 @@ export async function joinOutage(db: Db, actor: Actor, input: JoinOutageInput): 
         group_id: parent.group_id,
         department_id: person.department_id,
         location: outage.place ?? person.room,
-        source: sourceOfChannel(actor.channel),
+        source: input.source ?? sourceOfChannel(actor.channel),
         created_by: person.id,
         created_at: at,
         updated_at: at,

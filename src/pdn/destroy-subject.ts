@@ -10,6 +10,7 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { renderInThread } from '#src/documents/pdf-thread.ts'
 import { DomainError } from '#src/errors.ts'
+import { chatOfUser } from '#src/notify/chat-key.ts'
 import { getSetting } from '#src/settings/settings.ts'
 import { reindexTicket } from '#src/tickets/ticket-search.ts'
 import type { Actor } from '#src/users/actor.ts'
@@ -210,6 +211,7 @@ const identifying = [
   'department_id',
   'telegram_chat_id',
   'telegram_username',
+  'max_user_id',
   'email',
   'employee_number',
   'external_dn',
@@ -226,6 +228,7 @@ const categoryLabels: Partial<Record<(typeof identifying)[number], string>> = {
   department_id: 'отделение',
   telegram_chat_id: 'идентификатор пользователя Telegram',
   telegram_username: 'имя пользователя Telegram',
+  max_user_id: 'идентификатор пользователя MAX',
   login: 'логин учётной записи',
   email: 'адрес электронной почты',
   employee_number: 'табельный номер',
@@ -305,6 +308,9 @@ async function eraseSubject(tx: Tx, user: User, at: string, deleteTexts: boolean
       telegram_chat_id: null,
       telegram_username: null,
       telegram_blocked_at: null,
+      max_user_id: null,
+      max_blocked_at: null,
+      messenger: null,
       totp_secret: null,
       totp_enabled: 0,
       totp_last_step: null,
@@ -394,8 +400,8 @@ async function removeAccess(tx: Tx, user: User, at: string): Promise<Record<stri
   await tx.deleteFrom('ticket_watchers').where('user_id', '=', user.id).execute()
   await tx.deleteFrom('web_notifications').where('user_id', '=', user.id).execute()
   if (user.login) await tx.deleteFrom('login_throttle').where('subject', '=', loginSubject(user.login)).execute()
-  const chat = user.telegram_chat_id
-  if (chat !== null) {
+  for (const chat of [chatOfUser(user, 'telegram'), chatOfUser(user, 'max')]) {
+    if (chat === null) continue
     await tx.deleteFrom('bot_conversations').where('chat_id', '=', chat).execute()
     await tx.deleteFrom('telegram_albums').where('chat_id', '=', chat).execute()
     await tx.deleteFrom('telegram_messages').where('chat_id', '=', chat).execute()

@@ -54,6 +54,8 @@ export const settingSchemas = {
   'tickets.auto_close_days': z.number().int().min(1).max(90),
   /** COMPLIANCE.md §6: Telegram notices carry only number, status and a link. */
   'privacy.no_pdn_in_telegram': z.boolean(),
+  /** Issue 15: notices go to the messenger each person wrote from last, or to this one wherever a person has it. */
+  'messenger.preferred': z.enum(['last_used', 'telegram', 'max']),
   /** Audit journal retention online, in days (≥ 1 year). */
   'audit.retention_days': z.number().int().min(365),
   /** COMPLIANCE.md §3: closed tickets keep their ПДн this many years after closing, then fall due. */
@@ -128,6 +130,7 @@ export const settingDefaults: { [K in SettingKey]: SettingValue<K> } = {
   },
   'tickets.auto_close_days': 3,
   'privacy.no_pdn_in_telegram': false,
+  'messenger.preferred': 'last_used',
   'audit.retention_days': 365 * 3,
   'retention.closed_tickets_years': 5,
   'retention.deactivated_users_years': 3,

@@ -1,6 +1,6 @@
 import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
 import type { StoredFile } from '#src/attachments/file-store.ts'
-import type { Db, Ticket, TicketMessage } from '#src/db/schema.ts'
+import type { Db, Ticket, TicketMessage, TicketSource } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
@@ -26,6 +26,8 @@ export interface AddMessageInput {
   internal: boolean
   /** Photos and files sent with it, already stored (attachments/file-store.ts); with files the text may be empty. */
   attachments?: readonly StoredFile[]
+  /** Where it was written, when the actor's channel does not say it (the bot: Telegram or MAX). */
+  source?: TicketSource
 }
 
 /**
@@ -80,7 +82,7 @@ export async function addMessage(db: Db, actor: Actor, input: AddMessageInput): 
           author_id: authorId,
           kind: input.internal ? 'internal' : 'external',
           body,
-          source: sourceOfChannel(actor.channel),
+          source: input.source ?? sourceOfChannel(actor.channel),
           created_at: at,
           delivery_status: null,
           telegram_message_id: null,

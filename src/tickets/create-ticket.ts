@@ -4,7 +4,7 @@ import { askForApproval } from '#src/approvals/ask-for-approval.ts'
 import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
 import type { StoredFile } from '#src/attachments/file-store.ts'
 import { checkDefaultGroup } from '#src/categories/category-store.ts'
-import type { Db, Priority, Ticket, Tx } from '#src/db/schema.ts'
+import type { Db, Priority, Ticket, TicketSource, Tx } from '#src/db/schema.ts'
 import { priorities } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
@@ -32,6 +32,8 @@ export interface CreateTicketInput {
   departmentId?: number | null
   /** Default: the requester's room. */
   location?: string | null
+  /** Where it was filed, when the actor's channel does not say it (the bot: Telegram or MAX). */
+  source?: TicketSource
   /**
    * A repeated request with the same key (per actor) returns the first ticket and creates nothing; the
    * same key with a different request is refused (`idempotency_key_reused`).
@@ -171,7 +173,7 @@ async function create(
       group_id: groupId,
       department_id: departmentId,
       location,
-      source: sourceOfChannel(actor.channel),
+      source: input.source ?? sourceOfChannel(actor.channel),
       created_by: actor.id ?? requester.id,
       created_at: at,
       updated_at: at,

@@ -60,6 +60,7 @@ describe('viewTicket', () => {
       position: requester.user.position,
       blocked: false,
       telegram: requester.user.telegram_chat_id !== null,
+      messenger: requester.user.telegram_chat_id !== null ? 'telegram' : null,
     })
     expect(detail.assignee).toEqual({ id: executor.user.id, full_name: executor.user.full_name })
     expect(detail.category?.id).toBe(ticket.category_id)

@@ -1,8 +1,10 @@
 import { audit } from '#src/audit/journal.ts'
 import { prepared } from '#src/db/prepared.ts'
-import type { Attachment, Db, Ticket, TicketEvent, TicketMessage, Tx } from '#src/db/schema.ts'
+import type { Attachment, Db, Messenger, Ticket, TicketEvent, TicketMessage, Tx } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import { listWatchers } from '#src/notifications/notification-store.ts'
+import { messengerOf, noticeChatOf } from '#src/notify/chat-key.ts'
+import { messengerPreference } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { BLOCKED_TEXT, maskBlocked, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
@@ -21,8 +23,10 @@ export interface TicketRequester extends TicketPerson {
   phone: string | null
   room: string | null
   position: string | null
-  /** A reply reaches them in Telegram too (linked, and they have not blocked the bot). */
+  /** A reply reaches them in a messenger too (linked, and they have not blocked the bot there). */
   telegram: boolean
+  /** Which messenger a reply reaches them in (issue 15); null: none. */
+  messenger: Messenger | null
 }
 
 export interface TicketMessageView extends TicketMessage {
@@ -75,6 +79,9 @@ const requesterById = prepared((db, p: { id: number }) =>
       'users.blocked_at',
       'users.telegram_chat_id',
       'users.telegram_blocked_at',
+      'users.max_user_id',
+      'users.max_blocked_at',
+      'users.messenger',
     ])
     .where('users.id', '=', p.id),
 )
@@ -159,12 +166,21 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       const requesterRow = await requesterById.first(tx, { id: ticket.requester_id })
       if (!requesterRow) throw new Error(`ticket ${ticket.id}: its requester ${ticket.requester_id} is missing`)
       // Reachable in Telegram: read before the mask, which hides a blocked person's chat behind a text.
-      const telegram =
-        requesterRow.telegram_chat_id !== null &&
-        requesterRow.telegram_blocked_at === null &&
-        requesterRow.blocked_at === null
-      const { blocked_at, telegram_chat_id, telegram_blocked_at, department_id, ...shown } = maskBlocked(requesterRow)
-      const requester = { ...shown, blocked: blocked_at !== null, telegram }
+      const chat =
+        requesterRow.blocked_at === null ? noticeChatOf(requesterRow, await messengerPreference(tx)) : undefined
+      const messenger = chat === undefined ? null : messengerOf(chat)
+      const {
+        blocked_at,
+        telegram_chat_id,
+        telegram_blocked_at,
+        max_user_id,
+        max_blocked_at,
+        messenger: lastUsed,
+        department_id,
+        ...shown
+      } = maskBlocked(requesterRow)
+      // `telegram`: reachable by the bot in some messenger (`messenger` says which), as before MAX.
+      const requester = { ...shown, blocked: blocked_at !== null, telegram: messenger !== null, messenger }
       const assignee =
         ticket.assignee_id === null ? null : ((await personById.first(tx, { id: ticket.assignee_id })) ?? null)
       // Most tickets are about their requester's department, whose name is read already.

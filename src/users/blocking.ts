@@ -40,5 +40,6 @@ export function maskBlocked<T extends Partial<User>>(user: T): T {
     login: hidden(user.login),
     telegram_username: hidden(user.telegram_username),
     telegram_chat_id: hidden(user.telegram_chat_id),
+    max_user_id: hidden(user.max_user_id),
   } as T
 }

@@ -70,6 +70,13 @@ export function normalizeChatId(value: string): string {
   return id
 }
 
+/** A chat key (notify/chat-key.ts): a Telegram chat id, or `max:` and a MAX user id. */
+export function normalizeChatKey(value: string): string {
+  const key = value.trim()
+  if (/^max:\d{1,20}$/.test(key)) return key
+  return normalizeChatId(key)
+}
+
 /** A whole number within a sane range (sort orders, minutes). */
 export function integerIn(value: number, min: number, max: number, label: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {

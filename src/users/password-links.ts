@@ -5,7 +5,8 @@ import type { Db, Tx, User } from '#src/db/schema.ts'
 import { addMinutes, now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
-import { enqueueBotMessage } from '#src/notify/outbox.ts'
+import { noticeChatOf } from '#src/notify/chat-key.ts'
+import { enqueueBotMessage, messengerPreference } from '#src/notify/outbox.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
 import { currentConsentText, latestConsent, recordConsentGiven } from './consent.ts'
 import { LinkThrottle } from './login-links.ts'
@@ -86,14 +87,15 @@ export async function issuePasswordLink(tx: Tx, actor: Actor, user: User): Promi
 }
 
 /**
- * Sends the link in the person's Telegram chat through the outbox, where they have one the bot can reach.
+ * Sends the link in the person's chat with the bot (Telegram or MAX) through the outbox, where they have one the bot can reach.
  * True when queued.
  */
 export async function sendPasswordLink(tx: Tx, user: User, url: string): Promise<boolean> {
-  if (user.telegram_chat_id === null || user.telegram_blocked_at !== null) return false
+  const chat = noticeChatOf(user, await messengerPreference(tx))
+  if (chat === undefined) return false
   await enqueueBotMessage(
     tx,
-    user.telegram_chat_id,
+    chat,
     {
       text: `Ссылка для установки пароля на сайте службы поддержки (логин ${user.login ?? ''}). Она одноразовая и действует ${PASSWORD_LINK_HOURS} часа:\n${url}`,
     },

@@ -3,10 +3,11 @@ import type { Db, Tx, User } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
+import { chatColumns } from '#src/notify/chat-key.ts'
 import { activeUserIdsWithRoles, notifyUsers } from '#src/notify/outbox.ts'
 import type { Actor } from './actor.ts'
 import { recordConsentGiven } from './consent.ts'
-import { NAME_MAX, normalizeChatId, normalizePhone, optionalText, requiredText } from './fields.ts'
+import { NAME_MAX, normalizeChatKey, normalizePhone, optionalText, requiredText } from './fields.ts'
 import { refuseDuplicate } from './unique.ts'
 import { findUserByChatId, insertUser } from './user-store.ts'
 
@@ -16,6 +17,7 @@ export interface RegisterUserInput {
   departmentId: number
   position: string
   room?: string | null
+  /** The chat the person wrote from: a Telegram chat id, or a MAX chat key (`max:<user id>`, notify/chat-key.ts). */
   telegramChatId: string
   telegramUsername?: string | null
   /** The consent text version the person agreed to. */
@@ -34,7 +36,7 @@ export async function registerUser(db: Db, actor: Actor, input: RegisterUserInpu
   const phone = normalizePhone(input.phone)
   const position = requiredText(input.position, { label: 'Должность', max: NAME_MAX })
   const room = optionalText(input.room, { label: 'Кабинет', max: NAME_MAX })
-  const chatId = normalizeChatId(input.telegramChatId)
+  const chatId = normalizeChatKey(input.telegramChatId)
   const username = optionalText(input.telegramUsername?.replace(/^@/, ''), { label: 'Имя в Telegram', max: 64 })
 
   return refuseDuplicate(alreadyRegistered.pending, () =>
@@ -60,9 +62,7 @@ export async function registerUser(db: Db, actor: Actor, input: RegisterUserInpu
         position,
         room,
         department_id: input.departmentId,
-        telegram_chat_id: chatId,
-        telegram_username: username,
-        telegram_blocked_at: null,
+        ...chatColumns(chatId, username),
         rejection_reason: null,
         confirmed_at: null,
         confirmed_by: null,

@@ -5,6 +5,7 @@ import type { Db, User } from '#src/db/schema.ts'
 import { addMinutes, now, nowDate } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
+import { chatColumns, chatOfUser, messengerOf, unboundColumns } from '#src/notify/chat-key.ts'
 import { enqueueBotMessage } from '#src/notify/outbox.ts'
 import { type Actor, actorFromUser, systemActor } from './actor.ts'
 import { LoginThrottle, type ThrottleKey, type ThrottleRule } from './login-throttle.ts'
@@ -92,7 +93,7 @@ export async function issueTelegramLink(db: Db, actor: Actor, input: { secretKey
 export interface RedeemTelegramLinkInput {
   /** What followed `link_`, as typed or tapped. */
   code: string
-  /** The private chat that sent it (text, as users.telegram_chat_id). */
+  /** The private chat that sent it: its chat key (notify/chat-key.ts; a Telegram chat id as users.telegram_chat_id). */
   chatId: string
   telegramUsername: string | null
   secretKey: string
@@ -234,6 +235,10 @@ async function link(tx: Db, hash: string, input: RedeemTelegramLinkInput): Promi
   if (user?.status !== 'active') throw new LinkRefusal('inactive', claimed.user_id)
   const actor = actorFromUser(user, 'bot')
 
+  const messenger = messengerOf(input.chatId)
+  const messengerName = messenger === 'max' ? 'MAX' : 'Telegram'
+  // Telegram's rows keep their old shape in the journal; MAX's say so.
+  const messengerDetail = messenger === 'max' ? { messenger } : {}
   const holder = await findUserByChatId(tx, input.chatId)
   if (holder && holder.id !== user.id) {
     if (holder.status === 'active') throw new LinkRefusal('chatTaken', user.id, { otherUserId: holder.id })
@@ -241,7 +246,7 @@ async function link(tx: Db, hash: string, input: RedeemTelegramLinkInput): Promi
     // A rejected or deactivated account keeps no chat that its owner now links to an account in use.
     await tx
       .updateTable('users')
-      .set({ telegram_chat_id: null, telegram_username: null, telegram_blocked_at: null, updated_at: at })
+      .set({ ...unboundColumns(messenger), updated_at: at })
       .where('id', '=', holder.id)
       .execute()
     await audit(tx, actor, {
@@ -250,29 +255,24 @@ async function link(tx: Db, hash: string, input: RedeemTelegramLinkInput): Promi
       objectId: holder.id,
       subjectId: holder.id,
       pdn: true,
-      description: `Telegram отвязан от учётной записи пользователя № ${holder.id}: привязан к учётной записи № ${user.id}`,
-      details: { reason: 'moved', toUserId: user.id, holderStatus: holder.status },
+      description: `${messengerName} отвязан от учётной записи пользователя № ${holder.id}: привязан к учётной записи № ${user.id}`,
+      details: { reason: 'moved', toUserId: user.id, holderStatus: holder.status, ...messengerDetail },
     })
   }
 
   const unchanged = holder?.id === user.id
-  const oldChat = unchanged ? null : user.telegram_chat_id
+  const oldChat = unchanged ? null : chatOfUser(user, messenger)
   const updated = await tx
     .updateTable('users')
-    .set({
-      telegram_chat_id: input.chatId,
-      telegram_username: input.telegramUsername,
-      telegram_blocked_at: null,
-      updated_at: at,
-    })
+    .set({ ...chatColumns(input.chatId, input.telegramUsername), updated_at: at })
     .where('id', '=', user.id)
     .returningAll()
     .executeTakeFirstOrThrow()
   if (oldChat !== null) {
     // The dialogue of the old chat was this account's; the old chat is told, in case it was not its owner.
     await tx.deleteFrom('bot_conversations').where('chat_id', '=', oldChat).execute()
-    if (user.telegram_blocked_at === null) {
-      await enqueueBotMessage(tx, oldChat, { text: relinkedNotice }, { userId: user.id })
+    if ((messenger === 'max' ? user.max_blocked_at : user.telegram_blocked_at) === null) {
+      await enqueueBotMessage(tx, oldChat, { text: relinkedNotice(messengerName) }, { userId: user.id })
     }
   }
   await audit(tx, actor, {
@@ -282,9 +282,10 @@ async function link(tx: Db, hash: string, input: RedeemTelegramLinkInput): Promi
     subjectId: user.id,
     pdn: true,
     description: unchanged
-      ? `Код привязки Telegram использован: чат уже был привязан к учётной записи пользователя № ${user.id}`
-      : `Telegram привязан к учётной записи пользователя № ${user.id} по коду из профиля`,
+      ? `Код привязки ${messengerName} использован: чат уже был привязан к учётной записи пользователя № ${user.id}`
+      : `${messengerName} привязан к учётной записи пользователя № ${user.id} по коду из профиля`,
     details: {
+      ...messengerDetail,
       replaced: oldChat !== null,
       unchanged,
       movedFromUserId: holder && holder.id !== user.id ? holder.id : null,
@@ -295,8 +296,8 @@ async function link(tx: Db, hash: string, input: RedeemTelegramLinkInput): Promi
   return { user: updated, replaced: oldChat !== null, unchanged }
 }
 
-const relinkedNotice =
-  'Ваша учётная запись службы поддержки привязана к другому Telegram: уведомления сюда больше не придут. Если это сделали не Вы, срочно обратитесь в ИТ-отдел.'
+const relinkedNotice = (messenger: string) =>
+  `Ваша учётная запись службы поддержки привязана к другому ${messenger}: уведомления сюда больше не придут. Если это сделали не Вы, срочно обратитесь в ИТ-отдел.`
 
 /**
  * Unlinks one's own Telegram (the profile's «Отвязать»). An account with no password to sign in with

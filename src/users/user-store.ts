@@ -5,6 +5,7 @@ import type { Database, NewUser, Role, Tx, User, UserStatus } from '#src/db/sche
 import { containsText } from '#src/db/text-match.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
+import { type ChatKey, chatIdOf, messengerOf } from '#src/notify/chat-key.ts'
 
 /** Reading users, and the insert shared by the use cases that create accounts (they journal it). */
 
@@ -28,8 +29,9 @@ export async function findUserByLogin(db: Tx, login: string): Promise<User | und
   return db.selectFrom('users').selectAll().where('login', '=', login.trim().toLowerCase()).executeTakeFirst()
 }
 
-export async function findUserByChatId(db: Tx, chatId: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('telegram_chat_id', '=', chatId).executeTakeFirst()
+export async function findUserByChatId(db: Tx, chatId: ChatKey): Promise<User | undefined> {
+  const column = messengerOf(chatId) === 'max' ? 'max_user_id' : 'telegram_chat_id'
+  return db.selectFrom('users').selectAll().where(column, '=', chatIdOf(chatId)).executeTakeFirst()
 }
 
 /** A user without the secrets: what an edge may show or serialise. */

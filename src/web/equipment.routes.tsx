@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
+import type { AppDeps } from '#src/api/env.ts'
 import { idParam } from '#src/api/validate.ts'
-import { type EquipmentStatus, equipmentStatuses } from '#src/db/schema.ts'
+import { type EquipmentStatus, equipmentStatuses, type Messenger } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { listDepartments } from '#src/departments/department-store.ts'
 import { createEquipment } from '#src/equipment/create-equipment.ts'
@@ -129,7 +130,7 @@ export function equipmentRoutes(): Hono<WebEnv> {
       firstLabel: start === undefined || start === '' ? 1 : /^\d{1,3}$/.test(start) ? Number(start) : Number.NaN,
       ids: id === undefined ? undefined : [id],
       filter: { q: query.q, departmentId: query.department, status: query.status },
-      botUsername: deps.config.telegramBotUsername ?? deps.botUsername?.(),
+      ...(await stickerBot(deps)),
       baseUrl: deps.config.baseUrl,
       author: requisites.shortName,
     })
@@ -352,4 +353,16 @@ function renderImport(c: WebContext, error?: string) {
     <EquipmentImportPage user={c.get('user')} csrf={c.get('csrf')} columns={columnList()} error={error} />,
     error ? 422 : 200,
   )
+}
+
+/**
+ * Which bot a sticker's QR opens: Telegram's, or MAX's where the hospital prefers MAX or runs only MAX (issue 15);
+ * none known: the web form.
+ */
+async function stickerBot(deps: AppDeps): Promise<{ botUsername: string | undefined; messenger: Messenger }> {
+  const telegram = deps.config.telegramBotUsername ?? deps.botUsername?.()
+  const max = deps.config.max?.enabled ? deps.maxBotUsername?.() : undefined
+  const preferred = await getSetting(deps.db, 'messenger.preferred')
+  if (max && (preferred === 'max' || !telegram)) return { botUsername: max, messenger: 'max' }
+  return { botUsername: telegram, messenger: 'telegram' }
 }

@@ -130,6 +130,7 @@ async function renderProfile(
       draft={extras.draft}
       now={now()}
       tz={config.tzDisplay}
+      maxEnabled={config.max?.enabled === true}
     />,
     status,
   )

@@ -70,6 +70,8 @@ function formValue(key: SettingKey, form: FormFields): unknown {
   switch (key) {
     case 'privacy.no_pdn_in_telegram':
       return form.text('value', 10) === '1'
+    case 'messenger.preferred':
+      return form.text('value', 20) ?? ''
     case 'escalation.rules':
     case 'escalation.head_of_it':
       return escalationFormValue(key, form)

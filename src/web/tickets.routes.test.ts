@@ -501,7 +501,7 @@ describe('actions on a ticket', () => {
     )
     expect(withTelegram.text).toContain('Увидит заявитель (и получит в Telegram).')
     const without = await getPage(app, `/tickets/${(await buildTicket(db, { requesterId: webOnly.id })).id}`, executor)
-    expect(without.text).toContain('Увидит заявитель на странице заявки: Telegram у него не подключён.')
+    expect(without.text).toContain('Увидит заявитель на странице заявки: мессенджер у него не подключён.')
     expect(without.text).not.toContain('получит в Telegram')
   })
 

@@ -25,6 +25,7 @@ import { inLanguage, type Language, t } from './i18n.ts'
 import { knowledgeRoutes } from './knowledge.routes.tsx'
 import { liveListRoutes } from './live-list.routes.tsx'
 import { macroRoutes } from './macros.routes.tsx'
+import { maxLinkRoutes } from './max-link.routes.tsx'
 import { notificationRoutes } from './notifications.routes.tsx'
 import { outageNoticeRoutes } from './outage-notices.routes.tsx'
 import { outageRoutes, outageTicketRoutes } from './outages.routes.tsx'
@@ -96,6 +97,7 @@ export function createWeb(_deps: AppDeps, options: WebOptions = {}): Hono<AppEnv
   web.route('/profile/2fa', totpRoutes())
   web.route('/profile/tokens', apiTokenRoutes())
   web.route('/profile/telegram', telegramLinkRoutes())
+  web.route('/profile/max', maxLinkRoutes())
   web.route('/profile/outage-notices', outageNoticeRoutes())
   web.route('/profile', profileRoutes())
   web.route('/registrations', registrationRoutes())

@@ -25,7 +25,7 @@ describe('helpdesk settings', { timeout: CLI_TIMEOUT }, () => {
     const list = await helpdesk(env, ['settings', 'list'])
     expect(list.code).toBe(0)
     for (const key of Object.keys(settingDefaults)) expect(list.stdout).toContain(key)
-    expect(list.stdout).toContain('ПДн не передаются в Telegram')
+    expect(list.stdout).toContain('ПДн не передаются в мессенджер')
     for (const line of lines(list.stdout)) expect(line.length).toBeLessThanOrEqual(100)
 
     const json = await helpdesk(env, ['settings', 'list', '--json'])

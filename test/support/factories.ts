@@ -52,6 +52,8 @@ async function insertUser(db: Db, overrides: UserOverrides): Promise<User> {
       room: `Корпус 1, каб. ${n}`,
       department_id: overrides.departmentId ?? null,
       telegram_chat_id: overrides.telegramChatId === undefined ? String(100_000_000 + n) : overrides.telegramChatId,
+      // Reached in Telegram, as registration (or migration 0038 for older people) leaves them.
+      messenger: overrides.telegramChatId === null ? null : 'telegram',
       confirmed_at: overrides.status === 'pending' ? null : at,
       deactivated_at: overrides.status === 'deactivated' ? at : null,
     })

@@ -1,12 +1,15 @@
 import { Composer } from 'grammy'
 import type { BotContext } from '../context.ts'
-import { buttons, isButton, keyboards, texts } from '../texts.ts'
+import { buttons, helpText, isButton, keyboards, texts } from '../texts.ts'
 
 /** `/help` and «Помощь»: what the bot does, in plain Russian, for everyone (registered or not). */
 export const help = new Composer<BotContext>()
 
 async function showHelp(ctx: BotContext): Promise<void> {
-  await ctx.say({ text: texts.help, ...(ctx.person?.status === 'active' ? { keyboard: keyboards.mainMenu } : {}) })
+  await ctx.say({
+    text: helpText(ctx.scope.messenger),
+    ...(ctx.person?.status === 'active' ? { keyboard: keyboards.mainMenu } : {}),
+  })
 }
 
 help.command('help', showHelp)

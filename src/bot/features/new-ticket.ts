@@ -110,6 +110,7 @@ newTicket.callbackQuery(/^u:/, async (ctx) => {
     priority: priorityFor(urgency, category.default_priority),
     attachments: state.files,
     equipmentId: state.equipmentId,
+    source: ctx.scope.messenger,
   })
   // Items of the album still on their way (one update each) join this ticket instead of being asked about.
   if (state.mediaGroupId !== undefined) {

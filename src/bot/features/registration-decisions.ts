@@ -1,6 +1,7 @@
 import { Composer } from 'grammy'
 import { type DomainError, isDomainError } from '#src/errors.ts'
 import { parseCallback } from '#src/notify/callback-data.ts'
+import { noticeChatOf } from '#src/notify/chat-key.ts'
 import { renderUserNotice } from '#src/notify/notice-texts.ts'
 import { enqueueBotMessage } from '#src/notify/outbox.ts'
 import { getSetting } from '#src/settings/settings.ts'
@@ -173,11 +174,8 @@ async function markNotice(ctx: BotContext, userId: number, line: string, message
  */
 async function sendMainMenu(ctx: BotContext, userId: number): Promise<void> {
   const person = await findUser(ctx.tx, userId)
-  if (!person?.telegram_chat_id || person.telegram_blocked_at !== null) return
-  await enqueueBotMessage(
-    ctx.tx,
-    person.telegram_chat_id,
-    { text: texts.mainMenu, keyboard: keyboards.mainMenu },
-    { userId: person.id },
-  )
+  // The messenger they registered from (where they last wrote), or the other if that one is blocked.
+  const chat = person ? noticeChatOf(person) : undefined
+  if (!person || chat === undefined) return
+  await enqueueBotMessage(ctx.tx, chat, { text: texts.mainMenu, keyboard: keyboards.mainMenu }, { userId: person.id })
 }

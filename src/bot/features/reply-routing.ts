@@ -170,6 +170,7 @@ async function fileOnTicket(ctx: BotContext, addressed: number, part: Incoming):
     body: part.body,
     internal: false,
     attachments: part.files,
+    source: ctx.scope.messenger,
   })
   if (part.mediaGroupId !== undefined) await recordAlbum(ctx, part.mediaGroupId, ticketId, filed.id)
   await rememberMessage(ctx.tx, ctx.chatKey, part.messageId, ticketId)
@@ -276,6 +277,7 @@ export async function fileChosen(ctx: BotContext, ticketId: number): Promise<boo
     body: state.body,
     internal: false,
     attachments: state.files,
+    source: ctx.scope.messenger,
   })
   await ctx.conversation.clear()
   if (state.mediaGroupId !== undefined) await recordAlbum(ctx, state.mediaGroupId, ticketId, filed.id)

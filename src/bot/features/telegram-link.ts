@@ -31,7 +31,9 @@ telegramLink.command('start', async (ctx, next) => {
   await ctx.conversation.clear()
   const account = result.user.login ?? `№ ${result.user.id}`
   await ctx.say({
-    text: result.unchanged ? telegramLinkTexts.alreadyLinked(account) : telegramLinkTexts.linked(account),
+    text: result.unchanged
+      ? telegramLinkTexts.alreadyLinked(account, ctx.scope.messenger)
+      : telegramLinkTexts.linked(account, ctx.scope.messenger),
     keyboard: keyboards.mainMenu,
   })
 })

@@ -9,8 +9,8 @@ export const enCurator: Readonly<Record<string, string>> = {
   'ОБУЗ КГКБСМП': 'KGKBSMP hospital',
   Логин: 'Login',
   Пароль: 'Password',
-  'Нет учётной записи? Зарегистрируйтесь в Telegram-боте ИТ-отдела — куратор подтвердит регистрацию.':
-    'No account? Register in the IT department’s Telegram bot — a curator will confirm the registration.',
+  'Нет учётной записи? Зарегистрируйтесь в боте ИТ-отдела (Telegram или MAX) — куратор подтвердит регистрацию.':
+    'No account? Register with the IT department’s bot (Telegram or MAX) — a curator will confirm the registration.',
   'Запрос отклонён': 'Request refused',
   'К заявкам': 'To tickets',
   'Не найдено': 'Not found',
@@ -35,8 +35,8 @@ export const enCurator: Readonly<Record<string, string>> = {
   'Ждут решения: {n}': 'Awaiting a decision: {n}',
   'Ждут подтверждения: {what}': 'Awaiting confirmation: {what}',
   Открыть: 'Open',
-  'Новые регистрации приходят из Telegram-бота; кураторы и администраторы получают о них уведомление.':
-    'New requests come from the Telegram bot; curators and administrators are notified of them.',
+  'Новые регистрации приходят из бота (Telegram или MAX); кураторы и администраторы получают о них уведомление.':
+    'New requests come from the bot (Telegram or MAX); curators and administrators are notified of them.',
   'ФИО и должность': 'Name and position',
   'Отделение и кабинет': 'Department and room',
   'Заявка подана': 'Requested',

@@ -38,8 +38,9 @@ export const enTicket: Readonly<Record<string, string>> = {
   'Кому видно сообщение': 'Who sees the message',
   'Ответ заявителю': 'Reply to the requester',
   'Увидит заявитель (и получит в Telegram).': 'The requester will see it (and get it in Telegram).',
-  'Увидит заявитель на странице заявки: Telegram у него не подключён.':
-    'The requester will see it on the ticket page: they have no Telegram linked.',
+  'Увидит заявитель (и получит в MAX).': 'The requester will see it (and get it in MAX).',
+  'Увидит заявитель на странице заявки: мессенджер у него не подключён.':
+    'The requester will see it on the ticket page: they have no messenger linked.',
   'Сообщение увидят сотрудники ИТ-отдела, работающие по заявке.':
     'The IT staff working on the ticket will see the message.',
   'Видят только сотрудники ИТ-отдела — заявитель не увидит.': 'Only IT staff see it — the requester will not.',

@@ -12,6 +12,7 @@ import { enImport } from './en-import.ts'
 import { enKnowledge } from './en-knowledge.ts'
 import { enLdap } from './en-ldap.ts'
 import { enMacros } from './en-macros.ts'
+import { enMaxLink } from './en-max-link.ts'
 import { enNotifications } from './en-notifications.ts'
 import { enOutages } from './en-outages.ts'
 import { enApiTokens, enPasswordSet, enUserNew } from './en-password-set.ts'
@@ -39,6 +40,7 @@ export const en: Readonly<Record<string, string>> = {
   ...enDuty,
   ...enTelegramLogin,
   ...enTelegramLink,
+  ...enMaxLink,
   ...enPasswordSet,
   ...enUserNew,
   ...enApiTokens,

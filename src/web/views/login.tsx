@@ -58,7 +58,9 @@ export function LoginPage(props: LoginViewProps) {
       subtitle={t('ОБУЗ КГКБСМП')}
       action={`/login?next=${encodeURIComponent(props.next)}`}
       csrf={props.token}
-      footnote={t('Нет учётной записи? Зарегистрируйтесь в Telegram-боте ИТ-отдела — куратор подтвердит регистрацию.')}
+      footnote={t(
+        'Нет учётной записи? Зарегистрируйтесь в боте ИТ-отдела (Telegram или MAX) — куратор подтвердит регистрацию.',
+      )}
     >
       <FormError message={props.error} />
       <label class="field">

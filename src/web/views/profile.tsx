@@ -3,6 +3,7 @@ import type { SessionInfo } from '#src/users/session-list.ts'
 import { date, roleLabel } from '../format.ts'
 import { t } from '../i18n.ts'
 import { Layout } from './layout.tsx'
+import { MaxCard } from './max-link.tsx'
 import { CardForm, DangerZone, Fact, FormError, Notice, PageHead } from './parts.tsx'
 import { TelegramCard } from './telegram-link.tsx'
 import { SessionTable } from './users.tsx'
@@ -27,6 +28,8 @@ export interface ProfileViewProps {
   draft?: { room?: string | undefined; phone?: string | undefined } | undefined
   now: string
   tz: string
+  /** MAX_BOT_TOKEN is set: the «MAX» card is shown (and to whoever has MAX linked anyway). */
+  maxEnabled?: boolean | undefined
 }
 
 const doneTexts = (): Record<string, string> => ({
@@ -36,6 +39,7 @@ const doneTexts = (): Record<string, string> => ({
   password: t('Пароль изменён, другие сеансы завершены'),
   session: t('Сеанс завершён'),
   telegram_unlinked: t('Telegram отвязан'),
+  max_unlinked: t('MAX отвязан'),
 })
 
 export function ProfilePage(props: ProfileViewProps) {
@@ -69,6 +73,7 @@ export function ProfilePage(props: ProfileViewProps) {
           <LanguageForm {...props} />
           <ThemeForm {...props} />
           <TelegramCard user={user} csrf={props.csrf} />
+          {props.maxEnabled || user.max_user_id !== null ? <MaxCard user={user} csrf={props.csrf} /> : null}
         </div>
       </div>
       <div class="admin-grid">

@@ -85,6 +85,13 @@ const numberSettings: ReadonlyArray<{ key: SettingKey; label: string; hint: stri
   },
 ]
 
+/** `messenger.preferred`: where a person linked to both messengers gets notices (src/notify/chat-key.ts). */
+const messengerChoices = [
+  ['last_used', msg('В тот, откуда человек писал последним')],
+  ['telegram', msg('Telegram')],
+  ['max', msg('MAX')],
+] as const
+
 const roleNames: Record<Role, string> = {
   requester: msg('пользователи'),
   executor: msg('исполнители'),
@@ -121,7 +128,7 @@ export function SettingsPage(props: SettingsProps) {
         <SettingForm
           settingKey="privacy.no_pdn_in_telegram"
           csrf={props.csrf}
-          title={t('Telegram')}
+          title={t('Мессенджеры')}
           error={problem('privacy.no_pdn_in_telegram', '')}
         >
           <label>
@@ -135,6 +142,29 @@ export function SettingsPage(props: SettingsProps) {
           </label>
           <p class="hint">
             {t('Бот сообщает только номер заявки, её статус и ссылку — без ФИО и текста (149-ФЗ ст. 10 ч. 8).')}
+          </p>
+        </SettingForm>
+
+        <SettingForm
+          settingKey="messenger.preferred"
+          csrf={props.csrf}
+          title={t('Куда приходят уведомления')}
+          error={problem('messenger.preferred', '')}
+        >
+          <label class="field">
+            <span>{t('Человеку, у которого привязаны и Telegram, и MAX, уведомления приходят')}</span>
+            <select name="value" aria-invalid={problem('messenger.preferred', '') ? 'true' : undefined}>
+              {messengerChoices.map(([value, label]) => (
+                <option value={value} selected={props.values['messenger.preferred'] === value}>
+                  {t(label)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <p class="hint">
+            {t(
+              'Если человек не привязан к выбранному мессенджеру или остановил там бота, уведомление придёт в другой.',
+            )}
           </p>
         </SettingForm>
 

@@ -324,9 +324,11 @@ function ReplyBox(props: TicketViewProps) {
         <p class="hint hint--external">
           {!staff
             ? t('Сообщение увидят сотрудники ИТ-отдела, работающие по заявке.')
-            : props.detail.requester.telegram
-              ? t('Увидит заявитель (и получит в Telegram).')
-              : t('Увидит заявитель на странице заявки: Telegram у него не подключён.')}
+            : props.detail.requester.messenger === 'max'
+              ? t('Увидит заявитель (и получит в MAX).')
+              : props.detail.requester.telegram
+                ? t('Увидит заявитель (и получит в Telegram).')
+                : t('Увидит заявитель на странице заявки: мессенджер у него не подключён.')}
         </p>
         {staff ? (
           <p class="hint hint--internal">{t('Видят только сотрудники ИТ-отдела — заявитель не увидит.')}</p>

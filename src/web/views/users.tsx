@@ -250,6 +250,7 @@ export function UserPage(props: UserViewProps) {
                   : t('привязан')
             }
           />
+          <Fact label="MAX" value={person.max_user_id === null ? null : t('привязан')} />
           <Fact label={t('Зарегистрирован')} value={dateTime(person.created_at, props.tz)} />
           <Fact
             label={t('Последний вход')}
