@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { Agent } from 'node:http'
 import type { Bot } from 'grammy'
+import type { UserFromGetMe } from 'grammy/types'
 import type { Context } from 'hono'
 import { HttpsProxyAgent } from 'https-proxy-agent'
 import { SocksProxyAgent } from 'socks-proxy-agent'
@@ -136,21 +137,7 @@ export function startMaxBot(deps: StartMaxDeps): RunningMaxBot | undefined {
       me = await api.getMe()
     })
     if (!known || !me) return
-    bot.botInfo = {
-      id: me.user_id,
-      is_bot: true,
-      first_name: me.first_name,
-      username: me.username ?? 'max_bot',
-      can_join_groups: false,
-      can_read_all_group_messages: false,
-      supports_inline_queries: false,
-      can_connect_to_business: false,
-      has_main_web_app: false,
-      has_topics_enabled: false,
-      allows_users_to_create_topics: false,
-      can_manage_bots: false,
-      supports_join_request_queries: false,
-    }
+    bot.botInfo = dialoguesBotInfo(me)
     logger.info({ botId: me.user_id, mode: max.mode }, 'MAX bot initialised')
     try {
       await api.setCommands(botCommands.map((c) => ({ name: c.command, description: c.description })))
@@ -192,6 +179,25 @@ export function startMaxBot(deps: StartMaxDeps): RunningMaxBot | undefined {
       await starting
       await poller?.stop()
     },
+  }
+}
+
+/** What the dialogues' grammY router is told of its bot: MAX's bot as GET /me describes it. */
+export function dialoguesBotInfo(me: MaxBotInfo): UserFromGetMe {
+  return {
+    id: me.user_id,
+    is_bot: true,
+    first_name: me.first_name,
+    username: me.username ?? 'max_bot',
+    can_join_groups: false,
+    can_read_all_group_messages: false,
+    supports_inline_queries: false,
+    can_connect_to_business: false,
+    has_main_web_app: false,
+    has_topics_enabled: false,
+    allows_users_to_create_topics: false,
+    can_manage_bots: false,
+    supports_join_request_queries: false,
   }
 }
 

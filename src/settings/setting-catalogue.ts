@@ -14,8 +14,7 @@ export const settingLabels: Record<SettingKey, string> = {
   'tickets.working_hours': 'Рабочие часы больницы и часы сроков по приоритетам',
   'tickets.auto_close_days': 'Автозакрытие решённой заявки без ответа, дней',
   'privacy.no_pdn_in_telegram': 'ПДн не передаются в мессенджер',
-  'messenger.preferred':
-    'Мессенджер уведомлений: last_used (где человек писал последним), telegram, max',
+  'messenger.preferred': 'Мессенджер уведомлений: last_used (где человек писал последним), telegram, max',
   'audit.retention_days': 'Хранение журнала аудита, дней',
   'retention.closed_tickets_years': 'Хранение закрытых заявок с ПДн, лет',
   'retention.deactivated_users_years': 'Хранение данных отключённых пользователей, лет',

@@ -13,6 +13,7 @@ import { createMaxFileDownloader } from '#src/max/max-files.ts'
 import { createMaxUpdateApplier } from '#src/max/max-inbox.ts'
 import { type MaxPoller, type MaxPollingDeps, startMaxPolling } from '#src/max/max-polling.ts'
 import type { MaxUpdate } from '#src/max/max-types.ts'
+import { dialoguesBotInfo } from '#src/max/start-max.ts'
 import type { NoticeChannel } from '#src/notify/channel.ts'
 import { drainOutbox } from '#src/notify/deliver.ts'
 import { testConfig } from './api.ts'
@@ -76,21 +77,7 @@ export async function maxHarness(options: { db?: Db; config?: Partial<Config> } 
       config,
       logger,
       token: 'max-dialogues',
-      botInfo: {
-        id: me.user_id,
-        is_bot: true,
-        first_name: me.first_name,
-        username: me.username ?? 'max_bot',
-        can_join_groups: false,
-        can_read_all_group_messages: false,
-        supports_inline_queries: false,
-        can_connect_to_business: false,
-        has_main_web_app: false,
-        has_topics_enabled: false,
-        allows_users_to_create_topics: false,
-        can_manage_bots: false,
-        supports_join_request_queries: false,
-      },
+      botInfo: dialoguesBotInfo(me),
     })
     const prepare = createMaxFileDownloader({ api, dataDir, logger, db })
     return { applier: createMaxUpdateApplier({ db, bot, api, config, logger, prepare }) }
