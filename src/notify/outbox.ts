@@ -2,7 +2,14 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
 import type { Database, Tx } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { getSetting } from '#src/settings/settings.ts'
-import { type ChatKey, type MessengerPreference, messengerOf, noticeChatOf, reachColumns } from './chat-key.ts'
+import {
+  type ChatKey,
+  type MessengerPreference,
+  messengerOf,
+  noticeChatOf,
+  reachableChats,
+  reachColumns,
+} from './chat-key.ts'
 
 /**
  * The outbox (ARCHITECTURE.md, data-flow rules): use cases insert notices in their own transaction;
@@ -67,7 +74,7 @@ export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: No
     .where('id', 'in', unique)
     .where(reachable)
     .execute()
-  const preference = await messengerPreference(tx)
+  const preference = await messengerPreference(tx, recipients)
   const at = now()
   const rows = recipients.flatMap((r) => {
     const chat = noticeChatOf(r, preference)
@@ -101,9 +108,20 @@ export function reachable(eb: ExpressionBuilder<Database, 'users'>): Expression<
   ])
 }
 
-/** The setting «Куда слать уведомления» (issue 15). */
-export async function messengerPreference(tx: Tx): Promise<MessengerPreference> {
-  return getSetting(tx, 'messenger.preferred')
+/**
+ * The setting «Куда слать уведомления» (issue 15) as it bears on these people: it only chooses between two chats, so
+ * it is read only when one of them is reachable in both messengers (the hot paths — filing, a ticket's view — skip
+ * the query otherwise).
+ */
+export async function messengerPreference(
+  tx: Tx,
+  people: ReadonlyArray<Parameters<typeof reachableChats>[0]>,
+): Promise<MessengerPreference> {
+  const someHaveBoth = people.some((p) => {
+    const chats = reachableChats(p)
+    return chats.telegram !== undefined && chats.max !== undefined
+  })
+  return someHaveBoth ? getSetting(tx, 'messenger.preferred') : 'last_used'
 }
 
 /** Ids of active users with these roles (curators and admins for registrations, and so on). */
@@ -132,7 +150,7 @@ export async function tellAdmins(tx: Tx, text: string): Promise<number> {
     .where('status', '=', 'active')
     .where(reachable)
     .execute()
-  const preference = await messengerPreference(tx)
+  const preference = await messengerPreference(tx, admins)
   let told = 0
   for (const admin of admins) {
     const chat = noticeChatOf(admin, preference)

@@ -46,7 +46,7 @@ export async function queueAnnouncement(
   if (exceptUserId !== null) people = people.where('users.id', '!=', exceptUserId)
   const recipients = await people.orderBy('users.id').execute()
   const message = announcementMessage(outage.announcement)
-  const preference = await messengerPreference(tx)
+  const preference = await messengerPreference(tx, recipients)
   const at = now()
   const rows = recipients.flatMap((person) => {
     const chat = noticeChatOf(person, preference)

@@ -167,7 +167,9 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       if (!requesterRow) throw new Error(`ticket ${ticket.id}: its requester ${ticket.requester_id} is missing`)
       // Reachable in Telegram: read before the mask, which hides a blocked person's chat behind a text.
       const chat =
-        requesterRow.blocked_at === null ? noticeChatOf(requesterRow, await messengerPreference(tx)) : undefined
+        requesterRow.blocked_at === null
+          ? noticeChatOf(requesterRow, await messengerPreference(tx, [requesterRow]))
+          : undefined
       const messenger = chat === undefined ? null : messengerOf(chat)
       const {
         blocked_at,

@@ -91,7 +91,7 @@ export async function issuePasswordLink(tx: Tx, actor: Actor, user: User): Promi
  * True when queued.
  */
 export async function sendPasswordLink(tx: Tx, user: User, url: string): Promise<boolean> {
-  const chat = noticeChatOf(user, await messengerPreference(tx))
+  const chat = noticeChatOf(user, await messengerPreference(tx, [user]))
   if (chat === undefined) return false
   await enqueueBotMessage(
     tx,
