@@ -12,6 +12,11 @@
  *   npm run bench -- --tickets 100000 [--data-dir /tmp/hd-bench] [--seconds 8] [--ceiling-seconds 3] [--connections 4]
  *   DATABASE_URL=postgres://… npm run bench -- --tickets 100000
  *   [--skip-demo: reuse the data already there; a database with tickets is reused anyway, never added to]
+ *   [--only view,create: the scenarios whose names contain one of these words]
+ *   [--cpu-prof DIR: the server writes a V8 CPU profile there when it stops; `npx tsx bench/cpu-profile.ts DIR`]
+ *   [--sql-timing FILE: SQLite only; the server times every statement and writes the table there when it stops]
+ *   [--node-options=--max-semi-space-size=8: NODE_OPTIONS of the server process alone (its command line, Node's flags
+ *    of `npm start`, wins over them)]
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import {
@@ -38,6 +43,10 @@ const { values } = parseArgs({
     'ceiling-seconds': { type: 'string', default: '3' },
     connections: { type: 'string', default: '4' },
     'skip-demo': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'sql-timing': { type: 'string' },
+    'node-options': { type: 'string' },
   },
 })
 const tickets = Number(values.tickets)
@@ -48,6 +57,8 @@ const dataDir = values['data-dir'] ?? mkdtempSync(path.join(tmpdir(), 'helpdesk-
 const root = path.resolve(import.meta.dirname, '..')
 const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER: 'off' }
 const engine = process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'
+const only = values.only?.split(',').map((word) => word.trim().toLowerCase())
+const profileDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined
 
 function helpdesk(args: string[], input?: string): string {
   return execFileSync(process.execPath, [path.join(root, 'bin/helpdesk.js'), ...args], {
@@ -206,6 +217,19 @@ async function deepCursor(base: string, headers: Record<string, string>, pages: 
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
+/**
+ * How `npm start` (package.json) starts the server: the variables set before `node` and Node's flags, so that the
+ * server is measured as it runs.
+ */
+function startCommand(): { env: Record<string, string>; flags: string[] } {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const words = manifest.scripts.start.split(/\s+/)
+  const node = words.indexOf('node')
+  const env = Object.fromEntries(words.slice(0, node).map((word) => word.split('=') as [string, string]))
+  const flags = words.slice(node + 1, words.indexOf('bin/helpdesk.js')).filter((word) => word.startsWith('--'))
+  return { env, flags }
+}
+
 /** Seeds the demo, unless the database already has tickets (a PostgreSQL database is kept between runs). */
 function seedDemo(): string {
   const dbFile = path.join(dataDir, 'helpdesk.sqlite')
@@ -236,9 +260,24 @@ async function main(): Promise<void> {
   const port = 3900 + Math.floor(Math.random() * 90)
   const ceilingPort = port + 100
   const base = `http://127.0.0.1:${port}`
-  const server = spawn(process.execPath, [path.join(root, 'bin/helpdesk.js'), 'serve'], {
+  const sqlTiming = values['sql-timing'] ? path.resolve(values['sql-timing']) : undefined
+  const start = startCommand()
+  const flags = [
+    ...start.flags,
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    ...(sqlTiming ? ['--import', path.join(root, 'bench/sql-timing.mjs')] : []),
+  ]
+  const server = spawn(process.execPath, [...flags, path.join(root, 'bin/helpdesk.js'), 'serve'], {
     // The bench's admin signs in with a password alone (the API's login): no phone to enrol here.
-    env: { ...env, PORT: String(port), AUTH_REQUIRE_2FA: 'none', BENCH_LOOP_LAG: '1' },
+    env: {
+      ...env,
+      ...start.env,
+      PORT: String(port),
+      AUTH_REQUIRE_2FA: 'none',
+      BENCH_LOOP_LAG: '1',
+      ...(sqlTiming ? { BENCH_SQL_TIMING: sqlTiming } : {}),
+      ...(values['node-options'] !== undefined ? { NODE_OPTIONS: values['node-options'] } : {}),
+    },
     // Its log (warnings and errors only) goes to the bench's stderr, beside the progress lines.
     stdio: ['ignore', 2, 'pipe'],
   })
@@ -308,10 +347,11 @@ async function main(): Promise<void> {
         headers: web,
       },
     ]
+    const chosen = only ? scenarios.filter((s) => only.some((word) => s.name.toLowerCase().includes(word))) : scenarios
     const ceiling = () => run(`http://127.0.0.1:${ceilingPort}/`, ceilingSeconds, {})
     const ceilings: number[] = [(await ceiling()).rps]
     const rows: Row[] = []
-    for (const scenario of scenarios) {
+    for (const scenario of chosen) {
       await lagSince()
       const [measured, pssMb] = await peakPss(
         server.pid,

@@ -24,7 +24,9 @@ export async function addDemoOutage(
     (await tx.selectFrom('categories').selectAll().where('active', '=', 1).orderBy('id').executeTakeFirst())
   const departmentIds = context.departments.filter((d) => d.building === 2).map((d) => d.id)
   if (!category || departmentIds.length === 0) return 0
-  const inWork = () => tx.selectFrom('tickets').selectAll().where('status', '=', 'in_progress').orderBy('id', 'desc')
+  // One row each (executeTakeFirst alone reads every match: 0.7 s at a million tickets).
+  const inWork = () =>
+    tx.selectFrom('tickets').selectAll().where('status', '=', 'in_progress').orderBy('id', 'desc').limit(1)
   // A ticket of the МИС errors in building 2 when the year drew one; else any of the МИС errors; else any in work.
   const parent =
     (await inWork()

@@ -1,4 +1,6 @@
+import { sql } from 'kysely'
 import { z } from 'zod'
+import { prepared } from '#src/db/prepared.ts'
 import type { Attachment, Ticket, TicketLink, TicketLinkKind, TicketStatus, Tx } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
 import { addMinutes, now } from '#src/db/time.ts'
@@ -271,6 +273,29 @@ export async function isAncestor(tx: Tx, ancestor: number, ticketId: number): Pr
 
 const relationOrder = new Map<LinkRelation, number>(linkRelations.map((r, i) => [r, i]))
 
+const linkColumns = ['l.id', 'l.kind', 'l.created_at', 'l.created_by', 't.title', 't.status', 't.requester_id'] as const
+
+/**
+ * A ticket's active links both ways in one query (every ticket view asks it): `outgoing` 1 for its own links
+ * (the other ticket is `other_id`), 0 for those of other tickets to it.
+ */
+const activeLinks = prepared((db, p: { ticketId: number }) =>
+  db
+    .selectFrom('ticket_links as l')
+    .innerJoin('tickets as t', 't.id', 'l.other_id')
+    .select([...linkColumns, 't.id as other_id', sql.lit(1).as('outgoing')])
+    .where('l.ticket_id', '=', p.ticketId)
+    .where('l.undone_at', 'is', null)
+    .unionAll(
+      db
+        .selectFrom('ticket_links as l')
+        .innerJoin('tickets as t', 't.id', 'l.ticket_id')
+        .select([...linkColumns, 't.id as other_id', sql.lit(0).as('outgoing')])
+        .where('l.other_id', '=', p.ticketId)
+        .where('l.undone_at', 'is', null),
+    ),
+)
+
 /** The ticket's active links, each as the other ticket is to it; links to tickets the reader may not see are left out. */
 export async function ticketLinksFor(
   tx: Tx,
@@ -278,30 +303,9 @@ export async function ticketLinksFor(
   ticketId: number,
   at: string = now(),
 ): Promise<TicketLinkView[]> {
-  const columns = [
-    'l.id',
-    'l.kind',
-    'l.created_at',
-    'l.created_by',
-    't.id as other_id',
-    't.title',
-    't.status',
-    't.requester_id',
-  ] as const
-  const outgoing = await tx
-    .selectFrom('ticket_links as l')
-    .innerJoin('tickets as t', 't.id', 'l.other_id')
-    .select(columns)
-    .where('l.ticket_id', '=', ticketId)
-    .where('l.undone_at', 'is', null)
-    .execute()
-  const incoming = await tx
-    .selectFrom('ticket_links as l')
-    .innerJoin('tickets as t', 't.id', 'l.ticket_id')
-    .select(columns)
-    .where('l.other_id', '=', ticketId)
-    .where('l.undone_at', 'is', null)
-    .execute()
+  const rows = await activeLinks.execute(tx, { ticketId })
+  const outgoing = rows.filter((row) => Number(row.outgoing) === 1)
+  const incoming = rows.filter((row) => Number(row.outgoing) !== 1)
   const outgoingRelation = { related: 'related', parent: 'child', duplicate: 'merged_into' } as const
   const incomingRelation = { related: 'related', parent: 'parent', duplicate: 'duplicate' } as const
   const views = [

@@ -8,7 +8,6 @@ import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
 import type { Actor } from './actor.ts'
 import { hashToken } from './sessions.ts'
-import { findUser } from './user-store.ts'
 
 /**
  * Personal API tokens for integrations: `hd_` + 256 random bits, shown once, stored as sha256.
@@ -116,12 +115,15 @@ export async function revokeApiToken(db: Db, actor: Actor, input: { tokenId: num
   })
 }
 
+/** An active token with its user, in one query (every API request asks it). */
 const activeToken = prepared((db, p: { hash: string }) =>
   db
     .selectFrom('api_tokens')
-    .select(['id', 'user_id', 'last_used_at'])
-    .where('token_hash', '=', p.hash)
-    .where('revoked_at', 'is', null),
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .selectAll('users')
+    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at as token_last_used_at'])
+    .where('api_tokens.token_hash', '=', p.hash)
+    .where('api_tokens.revoked_at', 'is', null),
 )
 
 /** The token's active user, or undefined for an unknown, revoked or foreign-looking token. */
@@ -129,11 +131,11 @@ export async function resolveApiToken(db: Tx, token: string): Promise<User | und
   if (!/^hd_[A-Za-z0-9_-]{43}$/.test(token)) return undefined
   const found = await activeToken.first(db, { hash: hashToken(token) })
   if (!found) return undefined
-  const user = await findUser(db, found.user_id)
-  if (user?.status !== 'active') return undefined
+  const { token_id: tokenId, token_last_used_at: lastUsedAt, ...user } = found
+  if (user.status !== 'active') return undefined
   const at = now()
-  if (found.last_used_at === null || Date.parse(at) - Date.parse(found.last_used_at) >= TOUCH_INTERVAL_MS) {
-    await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', found.id).execute()
+  if (lastUsedAt === null || Date.parse(at) - Date.parse(lastUsedAt) >= TOUCH_INTERVAL_MS) {
+    await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', tokenId).execute()
   }
   return user
 }

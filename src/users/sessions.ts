@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto'
 import { prepared } from '#src/db/prepared.ts'
 import type { Tx, User } from '#src/db/schema.ts'
 import { addMinutes, now } from '#src/db/time.ts'
-import { findUser } from './user-store.ts'
 
 /**
  * Server-side sessions (COMPLIANCE.md §5, УПД.10). The cookie carries 256 random bits; the database keeps
@@ -65,15 +64,23 @@ export async function createSession(db: Tx, userId: number, meta: SessionMeta): 
   return { token, sessionId, expiresAt }
 }
 
-/** The session's active user, or undefined when the token is unknown, revoked, idle, expired or the user inactive. */
+/** A session with its user, in one query (every page and request of the web asks it). */
 const sessionById = prepared((db, p: { id: string }) =>
   db
     .selectFrom('sessions')
-    .select(['id', 'user_id', 'last_seen_at', 'expires_at', 'revoked_at', 'consent_due'])
-    .where('id', '=', p.id),
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select([
+      'sessions.last_seen_at as session_last_seen_at',
+      'sessions.expires_at as session_expires_at',
+      'sessions.revoked_at as session_revoked_at',
+      'sessions.consent_due as session_consent_due',
+    ])
+    .where('sessions.id', '=', p.id),
 )
 
 /**
+ * The session's active user, or undefined when the token is unknown, revoked, idle, expired or the user inactive.
  * `touch: false` leaves the idle time alone: what a page fetches by itself (the live list's rows) is not activity,
  * and must not keep alive a session nobody uses.
  */
@@ -84,17 +91,23 @@ export async function resolveSession(
 ): Promise<ResolvedSession | undefined> {
   if (!looksLikeToken(token)) return undefined
   const sessionId = hashToken(token)
-  const session = await sessionById.first(db, { id: sessionId })
-  if (!session || session.revoked_at !== null) return undefined
+  const found = await sessionById.first(db, { id: sessionId })
+  if (!found || found.session_revoked_at !== null) return undefined
+  const {
+    session_last_seen_at: lastSeenAt,
+    session_expires_at: expiresAt,
+    session_revoked_at: _revoked,
+    session_consent_due: consentDue,
+    ...user
+  } = found
   const at = now()
-  if (session.expires_at <= at) return undefined
-  if (addMinutes(session.last_seen_at, SESSION_IDLE_MINUTES) <= at) return undefined
-  const user = await findUser(db, session.user_id)
-  if (user?.status !== 'active') return undefined
-  if (options.touch !== false && Date.parse(at) - Date.parse(session.last_seen_at) >= TOUCH_INTERVAL_MS) {
+  if (expiresAt <= at) return undefined
+  if (addMinutes(lastSeenAt, SESSION_IDLE_MINUTES) <= at) return undefined
+  if (user.status !== 'active') return undefined
+  if (options.touch !== false && Date.parse(at) - Date.parse(lastSeenAt) >= TOUCH_INTERVAL_MS) {
     await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', sessionId).execute()
   }
-  return { user, sessionId, consentDue: Number(session.consent_due) === 1 }
+  return { user, sessionId, consentDue: Number(consentDue) === 1 }
 }
 
 /** Ends one session; true when it was live. */
