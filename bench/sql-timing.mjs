@@ -9,10 +9,11 @@ const file = process.env.BENCH_SQL_TIMING
 const Database = createRequire(import.meta.url)('better-sqlite3')
 const timings = new Map()
 function record(key, ms) {
-  const entry = timings.get(key) ?? { calls: 0, ms: 0, max: 0 }
+  const entry = timings.get(key) ?? { calls: 0, ms: 0, max: 0, slow: 0 }
   entry.calls++
   entry.ms += ms
   entry.max = Math.max(entry.max, ms)
+  if (ms > 10) entry.slow++
   timings.set(key, entry)
 }
 const prepare = Database.prototype.prepare
@@ -51,7 +52,9 @@ process.on('exit', () => {
   if (!file) return
   const rows = [...timings].sort((a, b) => b[1].ms - a[1].ms)
   const lines = rows.map(
-    ([sql, t]) => `| ${sql.replaceAll('|', '\\|')} | ${t.calls} | ${t.ms.toFixed(0)} | ${t.max.toFixed(1)} |`,
+    ([sql, t]) =>
+      `| ${sql.replaceAll('|', '\\|')} | ${t.calls} | ${t.ms.toFixed(0)} | ${t.max.toFixed(1)} | ${t.slow} |`,
   )
-  writeFileSync(file, `| statement | calls | ms | slowest ms |\n|---|---|---|---|\n${lines.join('\n')}\n`)
+  const head = '| statement | calls | ms | slowest ms | over 10 ms |\n|---|---|---|---|---|\n'
+  writeFileSync(file, `${head}${lines.join('\n')}\n`)
 })

@@ -69,7 +69,8 @@ export async function serve(
 ): Promise<Running> {
   // Before the database opens: its files (and the WAL, backups, uploads) are created private.
   secureDataDir(config.dataDir, config.database, logger)
-  const db = openDatabase(config.database)
+  // A serving process checkpoints SQLite's WAL in a thread, never in a request's COMMIT.
+  const db = openDatabase(config.database, { checkpointThread: true })
   // Reports, the journal and exports read here: on SQLite in threads (nothing on the event loop), opened on first use.
   const readDb = openReadOnlyDb(config.database, db)
   let worker: Worker | undefined

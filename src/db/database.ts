@@ -17,6 +17,7 @@ import {
 import pg from 'pg'
 import type { DatabaseConfig } from '#src/config.ts'
 import type { Db, Database as Schema, Tx } from './schema.ts'
+import { WalCheckpointer } from './wal-checkpointer.ts'
 import { type SyncFile, WalSync } from './wal-sync.ts'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -50,6 +51,12 @@ export function sqliteHandleOf(db: Tx): Database.Database | undefined {
   return sqliteHandles.get(db.getExecutor().adapter)
 }
 const walSyncs = new WeakMap<Db, WalSync>()
+const checkpointers = new WeakMap<Db, WalCheckpointer>()
+
+/** The thread checkpointing a serving process's SQLite WAL, if it has one (diagnostics, tests). */
+export function checkpointerOf(db: Db): WalCheckpointer | undefined {
+  return checkpointers.get(db)
+}
 
 /** The WAL's syncing of a SQLite file opened by `openDatabase` (undefined for PostgreSQL and `:memory:`). */
 export function walSyncOf(db: Db): WalSync | undefined {
@@ -149,14 +156,22 @@ class ImmediateSqliteDriver extends SqliteDriver {
   readonly #statements: PreparingOnce
   readonly #waits: ConnectionWaits
   readonly #wal: WalSync | undefined
+  readonly #checkpointer: WalCheckpointer | undefined
   #durable: DurableConnection | undefined
 
-  constructor(database: Database.Database, statements: PreparingOnce, waits: ConnectionWaits, wal?: WalSync) {
+  constructor(
+    database: Database.Database,
+    statements: PreparingOnce,
+    waits: ConnectionWaits,
+    wal?: WalSync,
+    checkpointer?: WalCheckpointer,
+  ) {
     super({ database: statements })
     this.#database = database
     this.#statements = statements
     this.#waits = waits
     this.#wal = wal
+    this.#checkpointer = checkpointer
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -190,6 +205,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async destroy(): Promise<void> {
+    // The thread's connection first: the main one, closing last, checkpoints the rest and removes the WAL.
+    await this.#checkpointer?.stop()
     await super.destroy()
     this.#wal?.close()
   }
@@ -199,11 +216,13 @@ class ImmediateSqliteDialect extends SqliteDialect {
   readonly #database: Database.Database
   readonly #waits: ConnectionWaits
   readonly #wal: WalSync | undefined
-  constructor(database: Database.Database, waits: ConnectionWaits, wal?: WalSync) {
+  readonly #checkpointer: WalCheckpointer | undefined
+  constructor(database: Database.Database, waits: ConnectionWaits, wal?: WalSync, checkpointer?: WalCheckpointer) {
     super({ database })
     this.#database = database
     this.#waits = waits
     this.#wal = wal
+    this.#checkpointer = checkpointer
   }
   override createAdapter() {
     const adapter = super.createAdapter()
@@ -211,7 +230,13 @@ class ImmediateSqliteDialect extends SqliteDialect {
     return adapter
   }
   override createDriver() {
-    return new ImmediateSqliteDriver(this.#database, new PreparingOnce(this.#database), this.#waits, this.#wal)
+    return new ImmediateSqliteDriver(
+      this.#database,
+      new PreparingOnce(this.#database),
+      this.#waits,
+      this.#wal,
+      this.#checkpointer,
+    )
   }
 }
 
@@ -250,6 +275,8 @@ export interface OpenOptions {
   readOnly?: boolean
   /** SQLite: how the WAL file is synced (fdatasync; tests hold it back or fail it, wal-sync.ts). */
   syncWal?: SyncFile
+  /** SQLite: WAL checkpoints in a thread of their own, never in a COMMIT (a serving process: wal-checkpointer.ts). */
+  checkpointThread?: boolean
 }
 
 /** Opens Kysely over the configured engine, with the pragmas our durability rules need. */
@@ -270,9 +297,12 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     // keeps the file's pages all the same.
     database.pragma('cache_size = -32768')
     const waits: ConnectionWaits = { dialect: 'sqlite', acquired: 0, waitedSeconds: 0 }
-    const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(database, waits, wal) })
+    const checkpointer =
+      wal && options.checkpointThread ? new WalCheckpointer(database, path.resolve(config.file)) : undefined
+    const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(database, waits, wal, checkpointer) })
     connectionWaits.set(db, waits)
     if (wal) walSyncs.set(db, wal)
+    if (checkpointer) checkpointers.set(db, checkpointer)
     return db
   }
   const pool = new pg.Pool({
