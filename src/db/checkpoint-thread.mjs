@@ -25,7 +25,5 @@ parentPort?.on('message', (message) => {
     checkpoint()
     db.close()
     parentPort?.close()
-  } else if (message?.now) {
-    checkpoint()
   }
 })

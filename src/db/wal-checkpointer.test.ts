@@ -62,6 +62,7 @@ describe('WAL checkpoints of a serving process (issue 12)', () => {
   test('fall back to SQLite checkpointing in COMMIT when the thread ends', async () => {
     const db = open(path.join(tempDir(), 'helpdesk.sqlite'), true)
     const checkpointer = checkpointerOf(db)
+    expect(checkpointer).toBeDefined()
     await checkpointer?.worker.terminate()
     await eventually(() => autocheckpoint(db) === 1000)
     await commitRows(db, 10)
