@@ -1,5 +1,5 @@
 // The WAL checkpointer of a serving process (src/db/wal-checkpointer.ts): a connection of its own to the
-// database file that copies committed WAL frames into it every quarter second (PASSIVE: it never waits for a
+// database file that copies committed WAL frames into it every second (PASSIVE: it never waits for a
 // reader or the writer, and never holds them up), so that the main connection's COMMIT never does it. Plain
 // JavaScript, like the read-only threads' file, so that dist/ and the sources run the same file.
 import { parentPort, workerData } from 'node:worker_threads'
