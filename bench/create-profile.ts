@@ -10,11 +10,12 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import Database from 'better-sqlite3'
 import { setAuditKey } from '#src/audit/journal.ts'
 import { openDatabase, sqliteHandleOf } from '#src/db/database.ts'
 import { createTicket } from '#src/tickets/create-ticket.ts'
 import { actorFromUser } from '#src/users/actor.ts'
+// Times every SQLite statement of this process (the server's `--sql-timing`), before the database is opened.
+import { timings } from './sql-timing.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -28,28 +29,6 @@ const dataDir = values['data-dir']
 if (!dataDir) throw new Error('--data-dir is required')
 const count = Number(values.count)
 const concurrent = Number(values.concurrent)
-
-const timings = new Map<string, { calls: number; micros: number }>()
-const statement = Database.prototype.prepare
-Database.prototype.prepare = function prepare(this: Database.Database, source: string) {
-  const prepared = statement.call(this, source) as Database.Statement
-  const key = source.replace(/\s+/g, ' ').slice(0, 110)
-  for (const method of ['run', 'all', 'get', 'iterate'] as const) {
-    const original = prepared[method] as (...args: unknown[]) => unknown
-    ;(prepared as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      const started = performance.now()
-      try {
-        return original.apply(prepared, args)
-      } finally {
-        const entry = timings.get(key) ?? { calls: 0, micros: 0 }
-        entry.calls++
-        entry.micros += (performance.now() - started) * 1000
-        timings.set(key, entry)
-      }
-    }
-  }
-  return prepared
-} as typeof statement
 
 const secrets = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>
 const auditKey = secrets.auditKey ?? secrets.audit_key ?? Object.values(secrets)[0]
@@ -83,13 +62,13 @@ for (let done = 0; done < count; done += concurrent) {
 const wall = performance.now() - started
 const cpu = process.cpuUsage(cpuBefore)
 await db.destroy()
-const sqlMicros = [...timings.values()].reduce((sum, t) => sum + t.micros, 0)
+const sqlMicros = [...timings.values()].reduce((sum, t) => sum + t.ms * 1000, 0)
 const per = (micros: number) => (micros / count / 1000).toFixed(3)
 process.stdout.write(
   `${count} creates, ${concurrent} at a time: ${(count / (wall / 1000)).toFixed(0)}/s; per create ` +
     `${per(wall * 1000)} ms wall, ${per(cpu.user + cpu.system)} ms CPU (user ${per(cpu.user)}), SQLite ${per(sqlMicros)} ms\n\n` +
     '| statement | calls per create | ms per create |\n|---|---|---|\n',
 )
-for (const [sql, t] of [...timings].sort((a, b) => b[1].micros - a[1].micros).slice(0, 30)) {
-  process.stdout.write(`| ${sql.replace(/\|/g, '\\|')} | ${(t.calls / count).toFixed(2)} | ${per(t.micros)} |\n`)
+for (const [sql, t] of [...timings].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30)) {
+  process.stdout.write(`| ${sql.replace(/\|/g, '\\|')} | ${(t.calls / count).toFixed(2)} | ${per(t.ms * 1000)} |\n`)
 }

@@ -1,13 +1,14 @@
 // Preloaded into the server by `npm run bench -- --sql-timing FILE` (node --import; or into any `helpdesk` command):
 // times every better-sqlite3 statement and `exec` by its SQL and writes the table to BENCH_SQL_TIMING when the
-// process exits. A bench tool only.
+// process exits. A bench tool only; `bench/create-profile.ts` imports it for the same timings in process.
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
 
 const file = process.env.BENCH_SQL_TIMING
 const Database = createRequire(import.meta.url)('better-sqlite3')
-const timings = new Map()
+/** Every statement's totals by its SQL (ms): read by `create-profile.ts`, which imports this file. */
+export const timings = new Map()
 function record(key, ms) {
   const entry = timings.get(key) ?? { calls: 0, ms: 0, max: 0, slow: 0 }
   entry.calls++

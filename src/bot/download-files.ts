@@ -99,13 +99,7 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
       result.tooLarge.push(wanted.subject)
       return
     }
-    if (bytes.byteLength === 0) {
-      result.empty.push(wanted.subject)
-      return
-    }
-    result.files.push(
-      await storeFile(deps.dataDir, bytes, { fileName: wanted.fileName ?? null, mimeType: wanted.mimeType ?? null }),
-    )
+    await keepFile(deps.dataDir, bytes, wanted, result)
   }
 
   return async (update, { lastTry }) => {
@@ -122,16 +116,9 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
     if (wanted.length === 0) return undefined
     const person = await findUserByChatId(deps.db, String(message.chat.id))
     if (person?.status !== 'active') return undefined
-    const result: PreparedFiles = { files: [], tooLarge: [], failed: 0, empty: [] }
-    for (const file of wanted) {
-      try {
-        await fetchOne(file, result)
-      } catch (error) {
-        if (!lastTry) throw error
-        logger.warn({ updateId: update.update_id, error: errorName(error) }, 'file download given up')
-        result.failed++
-      }
-    }
+    const result = await collectFiles(wanted, fetchOne, lastTry, (error) =>
+      logger.warn({ updateId: update.update_id, error: errorName(error) }, 'file download given up'),
+    )
     logger.debug(
       {
         updateId: update.update_id,
@@ -144,6 +131,45 @@ export function createFileDownloader(deps: FileDownloaderDeps): UpdatePreparer {
     tagged.add(result)
     return result
   }
+}
+
+/**
+ * Fetches a message's files one by one into one result (every messenger's preparer). A file that fails throws, so
+ * that the update is tried again, until its last try: then the file is given up (`givenUp`) and counted as failed.
+ */
+export async function collectFiles<W>(
+  wanted: readonly W[],
+  fetchOne: (file: W, result: PreparedFiles) => Promise<void>,
+  lastTry: boolean,
+  givenUp: (error: unknown) => void,
+): Promise<PreparedFiles> {
+  const result: PreparedFiles = { files: [], tooLarge: [], failed: 0, empty: [] }
+  for (const file of wanted) {
+    try {
+      await fetchOne(file, result)
+    } catch (error) {
+      if (!lastTry) throw error
+      givenUp(error)
+      result.failed++
+    }
+  }
+  return result
+}
+
+/** Stores a downloaded file in the result, or notes it as empty (a file of 0 bytes is nothing to keep). */
+export async function keepFile(
+  dataDir: string,
+  bytes: Buffer,
+  wanted: { subject: string; fileName?: string | null; mimeType?: string | null },
+  result: PreparedFiles,
+): Promise<void> {
+  if (bytes.byteLength === 0) {
+    result.empty.push(wanted.subject)
+    return
+  }
+  result.files.push(
+    await storeFile(dataDir, bytes, { fileName: wanted.fileName ?? null, mimeType: wanted.mimeType ?? null }),
+  )
 }
 
 /** Marks a preparer's result as the message's files (another messenger's preparer: src/max/max-files.ts). */

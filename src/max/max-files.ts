@@ -1,6 +1,6 @@
-import { MAX_FILE_BYTES, storeFile } from '#src/attachments/file-store.ts'
+import { MAX_FILE_BYTES } from '#src/attachments/file-store.ts'
 import type { UpdatePreparer } from '#src/bot/apply-update.ts'
-import { asPreparedFiles, type PreparedFiles } from '#src/bot/download-files.ts'
+import { asPreparedFiles, collectFiles, keepFile, type PreparedFiles } from '#src/bot/download-files.ts'
 import { fileSubjects } from '#src/bot/texts.ts'
 import type { Db } from '#src/db/schema.ts'
 import type { Logger } from '#src/logger.ts'
@@ -54,13 +54,7 @@ export function createMaxFileDownloader(deps: MaxFileDownloaderDeps): UpdatePrep
       }
       throw error
     }
-    if (bytes.byteLength === 0) {
-      result.empty.push(wanted.subject)
-      return
-    }
-    result.files.push(
-      await storeFile(deps.dataDir, bytes, { fileName: wanted.fileName ?? null, mimeType: wanted.mimeType ?? null }),
-    )
+    await keepFile(deps.dataDir, bytes, wanted, result)
   }
 
   return async (update, { lastTry }) => {
@@ -72,16 +66,9 @@ export function createMaxFileDownloader(deps: MaxFileDownloaderDeps): UpdatePrep
     if (wanted.length === 0) return undefined
     const person = await findUserByChatId(deps.db, chatKeyOf('max', sender.user_id))
     if (person?.status !== 'active') return undefined
-    const result: PreparedFiles = { files: [], tooLarge: [], failed: 0, empty: [] }
-    for (const file of wanted) {
-      try {
-        await fetchOne(file, result)
-      } catch (error) {
-        if (!lastTry) throw error
-        logger.warn({ error: error instanceof MaxApiError ? error.code : 'unknown' }, 'file download given up')
-        result.failed++
-      }
-    }
+    const result = await collectFiles(wanted, fetchOne, lastTry, (error) =>
+      logger.warn({ error: error instanceof MaxApiError ? error.code : 'unknown' }, 'file download given up'),
+    )
     logger.debug(
       { stored: result.files.length, tooLarge: result.tooLarge.length, failed: result.failed },
       'message files prepared',

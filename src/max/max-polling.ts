@@ -1,7 +1,7 @@
 import type { UpdateApplier } from '#src/bot/apply-update.ts'
+import { type LeasedPoller, type PollerPacing, startLeasedPoller } from '#src/bot/leased-poller.ts'
 import type { Db } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
-import { acquireLease, releaseLease, renewLease } from '#src/jobs/lease.ts'
 import type { Logger } from '#src/logger.ts'
 import { type MaxApi, MaxApiError } from './max-api.ts'
 import type { MaxUpdate, MaxUpdateType } from './max-types.ts'
@@ -31,7 +31,7 @@ export const MAX_SERVED_TYPES: readonly MaxUpdateType[] = [
   'dialog_removed',
 ]
 
-export interface MaxPollingDeps {
+export interface MaxPollingDeps extends PollerPacing {
   db: Db
   api: MaxApi
   logger: Logger
@@ -40,138 +40,56 @@ export interface MaxPollingDeps {
   /** Seconds MAX holds a poll open (0–90). Default 30. */
   pollTimeoutSeconds?: number
   leaseTtlMs?: number
-  standbyRetryMs?: number
-  minBackoffMs?: number
-  maxBackoffMs?: number
 }
 
-export interface MaxPoller {
-  readonly polling: boolean
-  stop(): Promise<void>
-}
-
-const ALERT_EVERY_MS = 60_000
+export type MaxPoller = LeasedPoller
 
 export function startMaxPolling(deps: MaxPollingDeps): MaxPoller {
-  const { db, api, holder, applier } = deps
-  const logger = deps.logger.child({ component: 'max-poller', holder })
+  const { db, api, applier } = deps
   const timeout = deps.pollTimeoutSeconds ?? 30
   const leaseTtlMs = deps.leaseTtlMs ?? Math.max(60_000, (timeout + 40) * 1000)
-  const standbyRetryMs = deps.standbyRetryMs ?? Math.round(leaseTtlMs / 3)
-  const minBackoffMs = deps.minBackoffMs ?? 1000
-  const maxBackoffMs = deps.maxBackoffMs ?? 30_000
+  const logger = deps.logger.child({ component: 'max-poller', holder: deps.holder })
 
-  let stopped = false
-  let leader = false
-  let backoffMs = minBackoffMs
-  let lastAlertAt = Number.NEGATIVE_INFINITY
-  const abort = new AbortController()
-  let wake: (() => void) | undefined
-
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (stopped) {
-        resolve()
-        return
+  return startLeasedPoller({
+    db,
+    logger,
+    lease: MAX_POLLER_LEASE,
+    holder: deps.holder,
+    service: 'MAX',
+    leaseTtlMs,
+    pacing: deps,
+    async round(poll) {
+      const marker = await storedMarker(db)
+      const batch = await api.getUpdates(
+        { marker: marker ?? null, timeout, limit: 100, types: MAX_SERVED_TYPES },
+        poll.signal,
+      )
+      if (poll.stopped) return
+      if (batch.updates.length > 0 && !(await poll.renewLease())) return
+      for (const update of batch.updates) {
+        if (poll.stopped) return
+        // Throws when the update failed and may succeed later: the marker stays, the batch comes again.
+        await applier.apply(update)
       }
-      const timer = setTimeout(done, ms)
-      function done() {
-        clearTimeout(timer)
-        wake = undefined
-        resolve()
-      }
-      wake = done
-    })
-
-  const backOff = async (): Promise<void> => {
-    const ms = backoffMs
-    backoffMs = Math.min(maxBackoffMs, backoffMs * 2)
-    await sleep(ms)
-  }
-
-  const holdLease = async (): Promise<boolean> => {
-    if (leader) {
-      leader = await renewLease(db, MAX_POLLER_LEASE, holder, leaseTtlMs)
-      if (!leader) logger.warn('poller lease lost')
-    } else {
-      leader = await acquireLease(db, MAX_POLLER_LEASE, holder, leaseTtlMs)
-      if (leader) logger.info('poller lease taken: polling MAX')
-    }
-    return leader
-  }
-
-  const round = async (): Promise<void> => {
-    if (!(await holdLease())) {
-      await sleep(standbyRetryMs)
-      return
-    }
-    const marker = await storedMarker(db)
-    const batch = await api.getUpdates(
-      { marker: marker ?? null, timeout, limit: 100, types: MAX_SERVED_TYPES },
-      abort.signal,
-    )
-    if (stopped) return
-    if (batch.updates.length > 0 && !(await holdLease())) return
-    for (const update of batch.updates) {
-      if (stopped) return
-      // Throws when the update failed and may succeed later: the marker stays, the batch comes again.
-      await applier.apply(update)
-    }
-    if (batch.marker !== null && batch.marker !== marker) await storeMarker(db, batch.marker)
-    backoffMs = minBackoffMs
-  }
-
-  const loop = async (): Promise<void> => {
-    while (!stopped) {
-      try {
-        await round()
-      } catch (error) {
-        if (stopped) break
-        if (error instanceof MaxApiError && (error.status === 401 || error.status === 403 || error.status === 405)) {
-          const t = performance.now()
-          if (t - lastAlertAt >= ALERT_EVERY_MS) {
-            lastAlertAt = t
-            logger.error(
-              { alert: 'max_token_refused', status: error.status, code: error.code },
-              'MAX refused the bot token (MAX_BOT_TOKEN), or a webhook subscription excludes polling',
-            )
-          }
-          await backOff()
-        } else if (error instanceof MaxApiError) {
-          logger.warn({ status: error.status, code: error.code, backoffMs }, 'MAX poll failed, polling again later')
-          await backOff()
-        } else {
-          // An update failed (logged by the applier) or the database is away.
-          logger.warn({ backoffMs }, 'polling round failed')
-          await backOff()
-        }
-      }
-    }
-  }
-
-  const running = loop()
-
-  return {
-    get polling() {
-      return leader && !stopped
+      if (batch.marker !== null && batch.marker !== marker) await storeMarker(db, batch.marker)
     },
-    async stop() {
-      if (stopped) return
-      stopped = true
-      abort.abort()
-      wake?.()
-      await running
-      if (leader) {
-        leader = false
-        try {
-          await releaseLease(db, MAX_POLLER_LEASE, holder)
-        } catch (error) {
-          logger.warn({ error: error instanceof Error ? error.name : 'unknown' }, 'could not release the poller lease')
+    failed(error, backoffMs, alertDue) {
+      if (error instanceof MaxApiError && (error.status === 401 || error.status === 403 || error.status === 405)) {
+        if (alertDue()) {
+          logger.error(
+            { alert: 'max_token_refused', status: error.status, code: error.code },
+            'MAX refused the bot token (MAX_BOT_TOKEN), or a webhook subscription excludes polling',
+          )
         }
+      } else if (error instanceof MaxApiError) {
+        logger.warn({ status: error.status, code: error.code, backoffMs }, 'MAX poll failed, polling again later')
+      } else {
+        // An update failed (logged by the applier) or the database is away.
+        logger.warn({ backoffMs }, 'polling round failed')
       }
-      logger.info('poller stopped')
+      return undefined
     },
-  }
+  })
 }
 
 async function storedMarker(db: Db): Promise<number | undefined> {

@@ -12,10 +12,11 @@ import { createBot } from '#src/bot/create-bot.ts'
 import type { Config } from '#src/config.ts'
 import { ConfigError, loadConfig } from '#src/config.ts'
 import type { Db } from '#src/db/schema.ts'
-import { now, setClock } from '#src/db/time.ts'
+import { now } from '#src/db/time.ts'
 import { toSendResult } from '#src/notify/telegram-channel.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { apiUser, call, testApp, testConfig } from '../../test/support/api.ts'
+import { setTestClock } from '../../test/support/clock.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
 import { startFakeTelegram } from '../../test/support/fake-telegram.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
@@ -196,7 +197,7 @@ describe('GET /metrics', () => {
         finished_at: minutesAgo(4),
       })
       .execute()
-    setClock(() => at)
+    setTestClock(at.toISOString())
     const { samples } = await scrape(app)
     expect(samples.get('helpdesk_outbox_depth')).toBe(3)
     expect(samples.get('helpdesk_outbox_oldest_pending_age_seconds')).toBe(600)

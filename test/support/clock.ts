@@ -4,17 +4,14 @@ import { setClock } from '#src/db/time.ts'
  * Freezes the application's clock (src/db/time.ts) at an instant; call again to move it. The real clock
  * comes back after each test (test/support/setup.ts calls `restoreClock`).
  */
-let restore: (() => void) | undefined
-
 export function restoreClock(): void {
-  restore?.()
-  restore = undefined
+  // Also undoes a test's own `setClock` that forgot its restore: a frozen clock must never reach the next test.
+  setClock(() => new Date())()
 }
 
 export function setTestClock(instant: string | number): void {
   const frozen = new Date(instant).getTime()
-  const undo = setClock(() => new Date(frozen))
-  restore ??= undo
+  setClock(() => new Date(frozen))
 }
 
 /** The instant most clock-driven tests start from. */
