@@ -4,7 +4,9 @@ import type { Db } from '#src/db/schema.ts'
 import { transact } from '#src/db/transaction.ts'
 import { systemActor } from '#src/users/actor.ts'
 import { testDatabase, testDialect } from '../../test/support/database.ts'
-import { audit, chainJournal, verifyJournal } from './journal.ts'
+import { audit, auditSealed, chainJournal, verifyJournal } from './journal.ts'
+
+const entry = (description: string) => ({ action: 'test.entry', description })
 
 async function journalOf(count: number): Promise<Db> {
   const { db } = await testDatabase()
@@ -78,6 +80,26 @@ describe('audit journal', () => {
       ),
     )
     expect(await verifyJournal(db)).toEqual({ ok: true, count: 20 })
+  })
+
+  test('rows another process journals and seals during the walk are no break in the chain', async () => {
+    const db = await journalOf(6)
+    const headAt6 = await db.selectFrom('settings').select('value').where('key', '=', 'audit.head').executeTakeFirst()
+    // Another process journals row 7 and seals it (SQLite seals as it writes, PostgreSQL's chainer later)…
+    await db.transaction().execute((tx) => auditSealed(tx, systemActor(), entry('Запись 7')))
+    // …after the walk read the head: until its first page, every read of the head still finds row 6's.
+    let walked = false
+    const racing = db.withPlugin({
+      transformQuery: (args) => args.node,
+      async transformResult({ result }) {
+        const [first] = result.rows as Array<Record<string, unknown>>
+        if (first && 'action' in first) walked = true
+        const isHead = first && Object.keys(first).join() === 'value' && String(first.value).startsWith('{"id":')
+        return !walked && isHead ? { ...result, rows: [headAt6] as typeof result.rows } : result
+      },
+    })
+    expect(await verifyJournal(racing, 2)).toEqual({ ok: true, count: 7 })
+    expect(walked).toBe(true)
   })
 
   test('the journal is written in the caller transaction and rolled back with it', async () => {

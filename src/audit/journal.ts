@@ -360,8 +360,11 @@ export async function journalAnchor(db: Tx): Promise<AuditHead> {
 export async function verifyJournal(db: Db, pageSize = 2000): Promise<VerifyResult> {
   await chainJournal(db)
   const anchor = await journalAnchor(db)
-  const headRow = await db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY).executeTakeFirst()
-  const head = headRow ? parseHead(headRow.value) : null
+  const headOf = async () => {
+    const found = await readHead.first(db, {})
+    return found ? parseHead(found.value) : null
+  }
+  let head = await headOf()
   let lastId = anchor.id
   let prevHash = anchor.hash
   let count = 0
@@ -374,15 +377,21 @@ export async function verifyJournal(db: Db, pageSize = 2000): Promise<VerifyResu
       .limit(pageSize)
       .execute()
     for (const row of rows) {
-      // Rows written after the head was read wait for the next chaining, unsealed: the walk ends there.
-      if (row.hash === null && head !== null && Number(row.id) > head.id) break walk
+      if (head !== null && Number(row.id) > head.id) {
+        // Past the head as it was read: other processes journal and seal while the walk goes on.
+        head = (await headOf()) ?? head
+        // Rows written after the head was read wait for the next chaining, unsealed: the walk ends there.
+        if (row.hash === null && Number(row.id) > head.id) break walk
+      }
       const broken = chainBreak(row, lastId, prevHash)
       if (broken) return { ok: false, count, firstBadId: Math.min(Number(row.id), lastId + 1), reason: broken }
       prevHash = row.hash ?? ''
       lastId = Number(row.id)
       count++
     }
-    if (rows.length < pageSize) break
+    // A head read again may be past the last page: its rows are read too (none coming: the tail was cut).
+    const headAhead = head !== null && head.id > lastId
+    if (rows.length === 0 || (rows.length < pageSize && !headAhead)) break
   }
   if (!head || head.id !== lastId || head.hash !== prevHash) {
     const claimed = head?.id ?? 0

@@ -54,10 +54,10 @@ test('helpdesk audit archive: describes without --yes, archives with it; verify 
     helpdesk(env, ['audit', 'verify', '--archive-dir', storage]),
     helpdesk(env, ['audit', 'archive', '--yes']),
   ])
-  expect(gone.code).toBe(0)
+  expect(gone.code, gone.stderr).toBe(0)
   expect(gone.stdout).toContain(`Файла архива ${path.basename(file)} нет: его записи не сверены`)
-  expect(elsewhere.code).toBe(0)
+  expect(elsewhere.code, elsewhere.stderr).toBe(0)
   expect(elsewhere.stdout).toContain('файлов сверено: 1 из 1')
-  expect(again.code).toBe(0)
+  expect(again.code, again.stderr).toBe(0)
   expect(again.stdout).toMatch(/^Записей старше 1095 дней нет: архивировать нечего\n$/)
 })
