@@ -18,7 +18,7 @@ export function registerStatsCommands(program: Command, context: CliContext): vo
   helpdesk stats refresh`,
     )
     .action(async () => {
-      const { refreshStatsDaily } = await import('#src/stats/daily-summary.ts')
+      const { refreshStatsDaily, tidyStatsDaily } = await import('#src/stats/daily-summary.ts')
       await withDatabase(context.output, async ({ db, config }) => {
         let days = 0
         for (;;) {
@@ -27,6 +27,7 @@ export function registerStatsCommands(program: Command, context: CliContext): vo
           days += computed
           context.output.err(`  пересчитано дней: ${days}`)
         }
+        if (days > 0) await tidyStatsDaily(db)
         context.output.out(`Сводка статистики актуальна; пересчитано дней: ${days}`)
       })
     })

@@ -6,11 +6,11 @@ import { addMinutes } from '#src/db/time.ts'
 import { statsDailySchedule } from '#src/jobs/schedules.ts'
 import { type Actor, actorFromUser } from '#src/users/actor.ts'
 import { setTestClock } from '../../test/support/clock.ts'
-import { testDatabase, testDialect } from '../../test/support/database.ts'
+import { rowCount, testDatabase, testDialect } from '../../test/support/database.ts'
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { mergeTicket } from '../tickets/merge-ticket.ts'
-import { refreshStatsDaily, splitPeriod } from './daily-summary.ts'
+import { refreshStatsDaily, splitPeriod, tidyStatsDaily } from './daily-summary.ts'
 import {
   addToHistogram,
   BUCKET_RELATIVE_ERROR,
@@ -259,6 +259,47 @@ describe('the daily summary', () => {
     expectClose(byDepartment, await liveReport(db, data.curator, { ...input, departmentId: data.cardiology.id }))
   })
 
+  test('the same period again reads no summary row until a day is recomputed; names are read every time', async () => {
+    const { db } = await testDatabase()
+    const data = await spring(db)
+    await refreshAll(db, TZ)
+    const input: StatsInput = { period: SPRING, granularity: 'week', tz: TZ }
+    let summaryReads = 0
+    const counting = db.withPlugin({
+      transformQuery(args) {
+        if (JSON.stringify(args.node).includes('"name":"stats_daily"}')) summaryReads++
+        return args.node
+      },
+      transformResult: async (args) => args.result,
+    })
+    const first = await ticketStats(counting, data.curator, input)
+    expect(summaryReads).toBe(5)
+    expectClose(first, await liveReport(db, data.curator, input))
+
+    summaryReads = 0
+    await db.updateTable('categories').set({ name: 'Печать' }).where('id', '=', data.printers.id).execute()
+    const again = await ticketStats(counting, data.curator, input)
+    expect(summaryReads).toBe(0)
+    expect(again.byCategory.find((c) => c.id === data.printers.id)?.name).toBe('Печать')
+    expect({ ...again, byCategory: [] }).toEqual({ ...first, byCategory: [] })
+
+    // A ticket of March changed: its day is read live at once, and the recomputed day read from the summary.
+    const old = await db
+      .selectFrom('tickets')
+      .select('id')
+      .where('created_at', '>=', '2026-03-02T00:00:00.000Z')
+      .where('created_at', '<', '2026-03-10T00:00:00.000Z')
+      .where('status', '<>', 'cancelled')
+      .executeTakeFirstOrThrow()
+    await db.updateTable('tickets').set({ status: 'cancelled' }).where('id', '=', old.id).execute()
+    const changed = await ticketStats(counting, data.curator, input)
+    expect(changed.byStatus.cancelled).toBe(first.byStatus.cancelled + 1)
+    expect(await refreshAll(db, TZ)).toBe(1)
+    summaryReads = 0
+    expectClose(await ticketStats(counting, data.curator, input), await liveReport(db, data.curator, input))
+    expect(summaryReads).toBe(5)
+  })
+
   test('a duplicate merged into another ticket misses no deadline in the summary either', async () => {
     const { db } = await testDatabase()
     setTestClock(TODAY)
@@ -311,6 +352,34 @@ describe('the daily summary', () => {
     expect(await db.selectFrom('stats_daily_days').select('tz').where('tz', '<>', TZ).execute()).toEqual([])
     expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
   })
+
+  if (testDialect() === 'postgres') {
+    test('after a refresh of many days the summary tables are vacuumed and analyzed', async () => {
+      const { db } = await testDatabase()
+      await spring(db)
+      await refreshAll(db, TZ)
+      const state = async () =>
+        (
+          await sql<{ relname: string; vacuumed: boolean; analyzed: boolean; rows: number }>`
+            select s.relname, s.last_vacuum is not null as vacuumed, s.last_analyze is not null as analyzed,
+              c.reltuples::integer as rows
+            from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+            where s.relname in ('stats_daily', 'stats_daily_dirty') order by s.relname`.execute(db)
+        ).rows
+      const count = (table: 'stats_daily' | 'stats_daily_dirty') => rowCount(db, table)
+      expect(await count('stats_daily')).toBeGreaterThan(0)
+      expect(await state()).toEqual([
+        { relname: 'stats_daily', vacuumed: false, analyzed: false, rows: -1 },
+        { relname: 'stats_daily_dirty', vacuumed: false, analyzed: false, rows: -1 },
+      ])
+      await tidyStatsDaily(db)
+      // The planner now knows the summary's size (it guessed one row a day and joined names row by row).
+      expect(await state()).toEqual([
+        { relname: 'stats_daily', vacuumed: true, analyzed: true, rows: await count('stats_daily') },
+        { relname: 'stats_daily_dirty', vacuumed: true, analyzed: true, rows: await count('stats_daily_dirty') },
+      ])
+    })
+  }
 
   // A report's breakdowns read their own grain's rows of the summary, from the index alone (migration 0023):
   // led by the day, the key made each of them read every grain's rows of the period.

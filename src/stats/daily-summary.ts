@@ -1,4 +1,6 @@
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
+import { randomUUID } from 'node:crypto'
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
+import { dialectOf } from '#src/db/database.ts'
 import { readsInTurns } from '#src/db/reads-in-turns.ts'
 import type { Database, Db, StatsDailyTable, StatsGrain, TicketStatus, Tx } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
@@ -237,6 +239,7 @@ export async function computeStatsDay(db: Db, day: string, tz: string): Promise<
       .values({ day, tz, computed_at: at })
       .onConflict((oc) => oc.column('day').doUpdateSet({ tz, computed_at: at }))
       .execute()
+    await markSummaryChanged(tx, at)
   })
 }
 
@@ -273,6 +276,7 @@ export async function refreshStatsDaily(db: Db, tz: string, budgetMs = REFRESH_B
     await transact(db, async (tx) => {
       await tx.deleteFrom('stats_daily').execute()
       await tx.deleteFrom('stats_daily_days').execute()
+      await markSummaryChanged(tx, now())
     })
   }
   const done = (
@@ -306,6 +310,19 @@ export async function refreshStatsDaily(db: Db, tz: string, budgetMs = REFRESH_B
     computed++
   }
   return computed
+}
+
+/**
+ * After a refresh of many days at once (`helpdesk stats refresh`, after a demo or an import), PostgreSQL's
+ * summary tables are vacuumed and analyzed, not left to autovacuum's next turn or, where it is off, forever: the
+ * deleted marks of a million tickets left `stats_daily_dirty` 241 MB of dead rows, whose every read for the
+ * report's stale days took 120–170 ms (planning included), and the summary read without statistics joined a
+ * name to each of its rows one by one. SQLite gathers no statistics and reuses a deleted row's pages itself.
+ * Tables another role owns are skipped with a warning (a production app role).
+ */
+export async function tidyStatsDaily(db: Db): Promise<void> {
+  if (dialectOf(db) !== 'postgres') return
+  await sql`vacuum (analyze) stats_daily, stats_daily_days, stats_daily_dirty`.execute(db)
 }
 
 /** Contiguous runs of summarised days, first and last included. */
@@ -404,9 +421,111 @@ export interface SummaryPart {
 
 const idOf = (value: number | string) => (Number(value) === NONE ? null : Number(value))
 
-/** The report's figures over the summarised days, grouped in SQL over a few dozen rows a day. */
+/**
+ * Which computation of the summary a report reads: a token every recomputed day (and a summary dropped for
+ * another time zone) replaces in the same transaction, so that figures read under it are those of the tables.
+ */
+const SUMMARY_VERSION_KEY = 'stats.summary_version'
+
+async function markSummaryChanged(tx: Tx, at: string): Promise<void> {
+  const value = randomUUID()
+  await tx
+    .insertInto('settings')
+    .values({ key: SUMMARY_VERSION_KEY, value, updated_at: at, updated_by: null })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: at }))
+    .execute()
+}
+
+/** The summary's numbers for some runs of days: ids and sums, no names (those are read at every report). */
+interface SummaryFigures {
+  totals: ReadonlyArray<Summed & { day: string; status: string }>
+  histograms: ReadonlyArray<{ response_hist: string; resolution_hist: string }>
+  categories: ReadonlyArray<{ id: number | string; count: number | string }>
+  departments: ReadonlyArray<{ id: number | string; count: number | string }>
+  executors: ReadonlyArray<
+    { id: number | string } & Record<'count' | 'resolved' | 'rating_sum' | 'rating_count', number | string>
+  >
+}
+
+/** Figures kept per database and summary version: the same period's report again reads no summary row. */
+const figuresCache = new WeakMap<object, { version: string; byRuns: Map<string, SummaryFigures> }>()
+const CACHED_PERIODS = 16
+
+/**
+ * The report's figures over the summarised days, grouped in SQL over a few dozen rows a day (a year of them
+ * took 60–90 ms of PostgreSQL's work a report): kept while the summary's version stands, as numbers only.
+ * Names are read each time, so a renamed category or a person's data blocked or destroyed (152-ФЗ) shows at once.
+ */
 export async function readSummary(db: Tx, runs: readonly DayRun[]): Promise<SummaryPart> {
+  const figures = await summaryFigures(db, runs)
+  const [categories, departments, people] = await readsInTurns(db, [
+    () => namesOf(db, 'categories', figures.categories),
+    () => namesOf(db, 'departments', figures.departments),
+    () => peopleOf(db, figures.executors),
+  ])
+  const part = addTotals(emptyPart(), figures.totals, figures.histograms)
+  part.byCategory = figures.categories.map((r) => named(r, categories))
+  part.byDepartment = figures.departments.map((r) => named(r, departments))
+  part.byExecutor = figures.executors.map((r) => ({
+    ...named(r, people),
+    resolved: Number(r.resolved),
+    ratingSum: Number(r.rating_sum),
+    ratingCount: Number(r.rating_count),
+  }))
+  return part
+}
+
+function named(row: { id: number | string; count: number | string }, names: ReadonlyMap<number, string>) {
+  const id = idOf(row.id)
+  return { id, name: id === null ? null : (names.get(id) ?? null), count: Number(row.count) }
+}
+
+async function namesOf(
+  db: Tx,
+  table: 'categories' | 'departments',
+  rows: ReadonlyArray<{ id: number | string }>,
+): Promise<Map<number, string>> {
+  const ids = rows.flatMap((r) => (idOf(r.id) === null ? [] : [Number(r.id)]))
+  if (ids.length === 0) return new Map()
+  const found = await db.selectFrom(table).select(['id', 'name']).where('id', 'in', ids).execute()
+  return new Map(found.map((r) => [r.id, r.name]))
+}
+
+async function peopleOf(db: Tx, rows: ReadonlyArray<{ id: number | string }>): Promise<Map<number, string>> {
+  const ids = rows.flatMap((r) => (idOf(r.id) === null ? [] : [Number(r.id)]))
+  if (ids.length === 0) return new Map()
+  const found = await db.selectFrom('users').select(['id', 'full_name']).where('id', 'in', ids).execute()
+  return new Map(found.map((r) => [r.id, r.full_name]))
+}
+
+async function summaryFigures(db: Tx, runs: readonly DayRun[]): Promise<SummaryFigures> {
+  const version =
+    (await db.selectFrom('settings').select('value').where('key', '=', SUMMARY_VERSION_KEY).executeTakeFirst())
+      ?.value ?? ''
+  let cache = figuresCache.get(db)
+  if (cache?.version !== version) {
+    cache = { version, byRuns: new Map() }
+    figuresCache.set(db, cache)
+  }
+  const key = runs.map((run) => `${run.first}..${run.last}`).join(',')
+  const known = cache.byRuns.get(key)
+  if (known) return known
+  const figures = Object.freeze(await readFigures(db, runs))
+  // Read under a version that stood when the reading began: a refresh meanwhile changed the version, not this.
+  cache.byRuns.set(key, figures)
+  if (cache.byRuns.size > CACHED_PERIODS) cache.byRuns.delete(cache.byRuns.keys().next().value ?? key)
+  return figures
+}
+
+async function readFigures(db: Tx, runs: readonly DayRun[]): Promise<SummaryFigures> {
   const sum = (column: `stats_daily.${keyof Measures}`) => (eb: SummaryEb) => eb.fn.sum<number | string>(column)
+  const byId = (grain: 'category' | 'department', column: 'stats_daily.category_id' | 'stats_daily.department_id') =>
+    db
+      .selectFrom('stats_daily')
+      .where(source(runs, grain))
+      .select((eb) => [`${column} as id` as const, sum('stats_daily.created')(eb).as('count')])
+      .groupBy(column)
+      .execute()
   const [totals, histograms, categories, departments, executors] = await readsInTurns(db, [
     () =>
       db
@@ -433,58 +552,23 @@ export async function readSummary(db: Tx, runs: readonly DayRun[]): Promise<Summ
         .where((eb) => eb.or([eb('response_hist', '<>', ''), eb('resolution_hist', '<>', '')]))
         .select(['stats_daily.response_hist', 'stats_daily.resolution_hist'])
         .execute(),
+    () => byId('category', 'stats_daily.category_id'),
+    () => byId('department', 'stats_daily.department_id'),
     () =>
       db
         .selectFrom('stats_daily')
-        .leftJoin('categories', 'categories.id', 'stats_daily.category_id')
-        .where(source(runs, 'category'))
-        .select((eb) => [
-          'stats_daily.category_id as id',
-          'categories.name as name',
-          sum('stats_daily.created')(eb).as('count'),
-        ])
-        .groupBy(['stats_daily.category_id', 'categories.name'])
-        .execute(),
-    () =>
-      db
-        .selectFrom('stats_daily')
-        .leftJoin('departments', 'departments.id', 'stats_daily.department_id')
-        .where(source(runs, 'department'))
-        .select((eb) => [
-          'stats_daily.department_id as id',
-          'departments.name as name',
-          sum('stats_daily.created')(eb).as('count'),
-        ])
-        .groupBy(['stats_daily.department_id', 'departments.name'])
-        .execute(),
-    () =>
-      db
-        .selectFrom('stats_daily')
-        .leftJoin('users', 'users.id', 'stats_daily.assignee_id')
         .where(source(runs, 'assignee'))
         .select((eb) => [
           'stats_daily.assignee_id as id',
-          'users.full_name as name',
           sum('stats_daily.created')(eb).as('count'),
           sum('stats_daily.resolved')(eb).as('resolved'),
           sum('stats_daily.rating_sum')(eb).as('rating_sum'),
           sum('stats_daily.rating_count')(eb).as('rating_count'),
         ])
-        .groupBy(['stats_daily.assignee_id', 'users.full_name'])
+        .groupBy('stats_daily.assignee_id')
         .execute(),
   ])
-  const part = addTotals(emptyPart(), totals, histograms)
-  part.byCategory = categories.map((r) => ({ id: idOf(r.id), name: r.name, count: Number(r.count) }))
-  part.byDepartment = departments.map((r) => ({ id: idOf(r.id), name: r.name, count: Number(r.count) }))
-  part.byExecutor = executors.map((r) => ({
-    id: idOf(r.id),
-    name: r.name,
-    count: Number(r.count),
-    resolved: Number(r.resolved),
-    ratingSum: Number(r.rating_sum),
-    ratingCount: Number(r.rating_count),
-  }))
-  return part
+  return { totals, histograms, categories, departments, executors }
 }
 
 function emptyPart(): SummaryPart {

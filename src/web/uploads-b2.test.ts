@@ -6,6 +6,7 @@ import type { AppEnv } from '#src/api/env.ts'
 import { MAX_FILES_PER_MESSAGE } from '#src/attachments/attach-files.ts'
 import { MAX_FILE_BYTES, MAX_FILE_NAME } from '#src/attachments/file-store.ts'
 import type { Attachment, Db } from '#src/db/schema.ts'
+import { rowCount } from '../../test/support/database.ts'
 import { buildCategory } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import {
@@ -57,15 +58,7 @@ async function footprint() {
       .filter((name) => statSync(path.join(dataDir, 'files', name)).isFile())
       .sort()
   } catch {}
-  const count = async (table: 'attachments' | 'tickets' | 'ticket_messages') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    )
+  const count = (table: 'attachments' | 'tickets' | 'ticket_messages') => rowCount(db, table)
   return {
     files,
     attachments: await count('attachments'),

@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { onTestFinished } from 'vitest'
 import { type Dialect, openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
-import type { Db } from '#src/db/schema.ts'
+import type { Database, Db } from '#src/db/schema.ts'
 import { capturePristine, type Pristine, recycle } from './pg-recycle.ts'
 
 /**
@@ -156,4 +156,13 @@ function withDatabase(url: string, database: string): string {
   const parsed = new URL(url)
   parsed.pathname = `/${database}`
   return parsed.toString()
+}
+
+/** How many rows a table holds. */
+export async function rowCount(db: Db, table: keyof Database): Promise<number> {
+  const found = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(found.n)
 }
