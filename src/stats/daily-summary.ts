@@ -391,7 +391,6 @@ function source(runs: readonly DayRun[], grain: StatsGrain) {
 /** A breakdown's row: id null for «none». */
 export interface SummaryBreakdown {
   id: number | null
-  name: string | null
   count: number
 }
 
@@ -453,49 +452,23 @@ const CACHED_PERIODS = 16
 
 /**
  * The report's figures over the summarised days, grouped in SQL over a few dozen rows a day (a year of them
- * took 60–90 ms of PostgreSQL's work a report): kept while the summary's version stands, as numbers only.
- * Names are read each time, so a renamed category or a person's data blocked or destroyed (152-ФЗ) shows at once.
+ * took 60–90 ms of PostgreSQL's work a report): kept while the summary's version stands, as numbers only — the
+ * report names its rows at every reading (ticket-stats.ts), so a renamed category or a person's data blocked or
+ * destroyed (152-ФЗ) shows at once.
  */
 export async function readSummary(db: Tx, runs: readonly DayRun[]): Promise<SummaryPart> {
   const figures = await summaryFigures(db, runs)
-  const [categories, departments, people] = await readsInTurns(db, [
-    () => namesOf(db, 'categories', figures.categories),
-    () => namesOf(db, 'departments', figures.departments),
-    () => peopleOf(db, figures.executors),
-  ])
   const part = addTotals(emptyPart(), figures.totals, figures.histograms)
-  part.byCategory = figures.categories.map((r) => named(r, categories))
-  part.byDepartment = figures.departments.map((r) => named(r, departments))
+  const counted = (r: { id: number | string; count: number | string }) => ({ id: idOf(r.id), count: Number(r.count) })
+  part.byCategory = figures.categories.map(counted)
+  part.byDepartment = figures.departments.map(counted)
   part.byExecutor = figures.executors.map((r) => ({
-    ...named(r, people),
+    ...counted(r),
     resolved: Number(r.resolved),
     ratingSum: Number(r.rating_sum),
     ratingCount: Number(r.rating_count),
   }))
   return part
-}
-
-function named(row: { id: number | string; count: number | string }, names: ReadonlyMap<number, string>) {
-  const id = idOf(row.id)
-  return { id, name: id === null ? null : (names.get(id) ?? null), count: Number(row.count) }
-}
-
-async function namesOf(
-  db: Tx,
-  table: 'categories' | 'departments',
-  rows: ReadonlyArray<{ id: number | string }>,
-): Promise<Map<number, string>> {
-  const ids = rows.flatMap((r) => (idOf(r.id) === null ? [] : [Number(r.id)]))
-  if (ids.length === 0) return new Map()
-  const found = await db.selectFrom(table).select(['id', 'name']).where('id', 'in', ids).execute()
-  return new Map(found.map((r) => [r.id, r.name]))
-}
-
-async function peopleOf(db: Tx, rows: ReadonlyArray<{ id: number | string }>): Promise<Map<number, string>> {
-  const ids = rows.flatMap((r) => (idOf(r.id) === null ? [] : [Number(r.id)]))
-  if (ids.length === 0) return new Map()
-  const found = await db.selectFrom('users').select(['id', 'full_name']).where('id', 'in', ids).execute()
-  return new Map(found.map((r) => [r.id, r.full_name]))
 }
 
 async function summaryFigures(db: Tx, runs: readonly DayRun[]): Promise<SummaryFigures> {

@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
 import { readsInTurns } from '#src/db/reads-in-turns.ts'
 import type { Database, TicketStatus, Tx } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
@@ -130,7 +130,7 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
   const executors = mergeById(
     [
       ...(live?.executorRows ?? []).map((row) => ({
-        ...breakdown(row),
+        ...counted(row),
         resolved: Number(row.resolved),
         ratingSum: Number(row.rating_sum ?? 0),
         ratingCount: Number(row.ratings),
@@ -144,6 +144,9 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
       into.ratingCount += from.ratingCount
     },
   )
+  const categories = mergeById([...(live?.categoryRows ?? []).map(counted), ...(summary?.byCategory ?? [])])
+  const departments = mergeById([...(live?.departmentRows ?? []).map(counted), ...(summary?.byDepartment ?? [])])
+  const names = await nameRows(db, { categories, departments, executors })
   const outcomes = live?.outcomes
   const ratingSum = Number(outcomes?.rating_sum ?? 0) + (summary?.ratingSum ?? 0)
   const ratingCount = Number(outcomes?.ratings ?? 0) + (summary?.ratingCount ?? 0)
@@ -156,15 +159,12 @@ export async function ticketStats(db: Tx, actor: Actor, input: StatsInput): Prom
     ownOnly: !all,
     total: times.length + (summary?.days.reduce((sum, d) => sum + d.created, 0) ?? 0),
     byStatus,
-    byCategory: sortBreakdown(
-      mergeById([...(live?.categoryRows ?? []).map(breakdown), ...(summary?.byCategory ?? [])]),
-    ),
-    byDepartment: sortBreakdown(
-      mergeById([...(live?.departmentRows ?? []).map(breakdown), ...(summary?.byDepartment ?? [])]),
-    ),
+    byCategory: sortBreakdown(categories.map((row) => ({ ...row, name: names.categories.get(row.id) ?? null }))),
+    byDepartment: sortBreakdown(departments.map((row) => ({ ...row, name: names.departments.get(row.id) ?? null }))),
     byExecutor: sortBreakdown(
       executors.map(({ ratingSum, ratingCount, ...row }) => ({
         ...row,
+        name: names.people.get(row.id) ?? null,
         averageRating: ratingCount === 0 ? null : round(ratingSum / ratingCount, 2),
       })),
     ),
@@ -209,44 +209,33 @@ async function liveStats(
           .select((eb) => ['tickets.status', eb.fn.countAll<number>().as('count')])
           .groupBy('tickets.status')
           .execute(),
+      // By id only: the rows are named once, with the summary's (`nameRows`).
       () =>
         db
           .selectFrom('tickets')
-          .leftJoin('categories', 'categories.id', 'tickets.category_id')
           .where(scope)
-          .select((eb) => [
-            'tickets.category_id as id',
-            'categories.name as name',
-            eb.fn.countAll<number>().as('count'),
-          ])
-          .groupBy(['tickets.category_id', 'categories.name'])
+          .select((eb) => ['tickets.category_id as id', eb.fn.countAll<number>().as('count')])
+          .groupBy('tickets.category_id')
           .execute(),
       () =>
         db
           .selectFrom('tickets')
-          .leftJoin('departments', 'departments.id', 'tickets.department_id')
           .where(scope)
-          .select((eb) => [
-            'tickets.department_id as id',
-            'departments.name as name',
-            eb.fn.countAll<number>().as('count'),
-          ])
-          .groupBy(['tickets.department_id', 'departments.name'])
+          .select((eb) => ['tickets.department_id as id', eb.fn.countAll<number>().as('count')])
+          .groupBy('tickets.department_id')
           .execute(),
       () =>
         db
           .selectFrom('tickets')
-          .leftJoin('users', 'users.id', 'tickets.assignee_id')
           .where(scope)
           .select((eb) => [
             'tickets.assignee_id as id',
-            'users.full_name as name',
             eb.fn.countAll<number>().as('count'),
             eb.fn.count<number>('tickets.resolved_at').as('resolved'),
             eb.fn.sum<number | string | null>('tickets.rating').as('rating_sum'),
             eb.fn.count<number>('tickets.rating').as('ratings'),
           ])
-          .groupBy(['tickets.assignee_id', 'users.full_name'])
+          .groupBy('tickets.assignee_id')
           .execute(),
       () =>
         db
@@ -288,8 +277,11 @@ function inRanges(
   return eb.or(ranges.map((r) => eb.and([eb(column, '>=', r.from), eb(column, '<', r.to)])))
 }
 
+/** A breakdown's row before it is named. */
+type Counted = Omit<Breakdown, 'name'>
+
 /** Rows of the live part and of the summary for the same id added up; those that count nothing dropped. */
-function mergeById<T extends Breakdown>(rows: readonly T[], add: (into: T, from: T) => void = addCount): T[] {
+function mergeById<T extends Counted>(rows: readonly T[], add: (into: T, from: T) => void = addCount): T[] {
   const merged = new Map<number | null, T>()
   for (const row of rows) {
     const seen = merged.get(row.id)
@@ -299,8 +291,40 @@ function mergeById<T extends Breakdown>(rows: readonly T[], add: (into: T, from:
   return [...merged.values()].filter((row) => row.count > 0)
 }
 
-function addCount(into: Breakdown, from: Breakdown): void {
+function addCount(into: Counted, from: Counted): void {
   into.count += from.count
+}
+
+/**
+ * The names of a report's rows, read once for the live part and the summary together (grouped by id first: a
+ * name joined to every ticket or summary row was looked up once a row).
+ */
+async function nameRows(
+  db: Tx,
+  rows: { categories: readonly Counted[]; departments: readonly Counted[]; executors: readonly Counted[] },
+) {
+  const ids = (list: readonly Counted[]) => list.flatMap((row) => (row.id === null ? [] : [row.id]))
+  const [categories, departments, people] = await readsInTurns(db, [
+    () => namesOf(db, 'categories', 'name', ids(rows.categories)),
+    () => namesOf(db, 'departments', 'name', ids(rows.departments)),
+    () => namesOf(db, 'users', 'full_name', ids(rows.executors)),
+  ])
+  return { categories, departments, people }
+}
+
+async function namesOf(
+  db: Tx,
+  table: 'categories' | 'departments' | 'users',
+  column: 'name' | 'full_name',
+  ids: readonly number[],
+): Promise<Map<number | null, string>> {
+  if (ids.length === 0) return new Map()
+  const found = await db
+    .selectFrom(table)
+    .select(['id', sql.ref<string>(column).as('name')])
+    .where('id', 'in', ids)
+    .execute()
+  return new Map(found.map((row) => [row.id, row.name]))
 }
 
 function scopeConditions(
@@ -316,8 +340,8 @@ function scopeConditions(
   return conditions
 }
 
-function breakdown(row: { id: number | null; name: string | null; count: number | string }): Breakdown {
-  return { id: row.id, name: row.name, count: Number(row.count) }
+function counted(row: { id: number | null; count: number | string }): Counted {
+  return { id: row.id, count: Number(row.count) }
 }
 
 /** Largest first; ties by name, «не указано» last, so that the order is the same on both databases. */
