@@ -11,8 +11,14 @@ export interface PollerPacing {
   maxBackoffMs?: number
 }
 
+/** One poll's updates, and what follows once every one of them is applied (MAX stores its marker). */
+export interface PolledBatch<U> {
+  updates: readonly U[]
+  applied?: () => Promise<void>
+}
+
 /** What every messenger's poller shares (Telegram's src/bot/polling.ts, MAX's src/max/max-polling.ts). */
-export interface LeasedPollerOptions {
+export interface LeasedPollerOptions<U> {
   db: Db
   logger: Logger
   /** The lease that makes one poller of the installation, and this instance's name in it. */
@@ -24,22 +30,15 @@ export interface LeasedPollerOptions {
   pacing: PollerPacing
   /** Called when this instance takes the lease (Telegram forgets its offset). */
   onLeaseTaken?: () => void
-  /**
-   * One round of polling, run while this instance holds the lease. `renewLease` before applying what came (a long
-   * poll may outlast the lease); `stopped` is read before each update. Throws to back off.
-   */
-  round: (poll: PollRound) => Promise<void>
+  /** One long poll, cut short by `signal` on stop. Throws to back off. */
+  fetch: (signal: AbortSignal) => Promise<PolledBatch<U>>
+  /** Applies one update; throws when it failed and may succeed later (the batch comes again). */
+  apply: (update: U) => Promise<unknown>
   /**
    * A failed round, logged by the messenger's poller (`alertDue` is true at most once a minute, for errors that
    * want someone to act). Returns how long to wait, or undefined for the growing backoff.
    */
   failed: (error: unknown, backoffMs: number, alertDue: () => boolean) => number | undefined
-}
-
-export interface PollRound {
-  readonly signal: AbortSignal
-  readonly stopped: boolean
-  renewLease(): Promise<boolean>
 }
 
 export interface LeasedPoller {
@@ -51,10 +50,11 @@ export interface LeasedPoller {
 const ALERT_EVERY_MS = 60_000
 
 /**
- * Polls while holding a lease: the others wait and try again; failures back off, never a crash loop; `stop()`
- * cuts a long poll short, waits for the round in hand and gives the lease up.
+ * Polls while holding a lease: the others wait and try again; failures back off, never a crash loop. A batch is
+ * applied only after the lease is renewed (a long poll may outlast it), one update at a time until a stop;
+ * `stop()` cuts a long poll short, waits for the update in hand and gives the lease up.
  */
-export function startLeasedPoller(options: LeasedPollerOptions): LeasedPoller {
+export function startLeasedPoller<U>(options: LeasedPollerOptions<U>): LeasedPoller {
   const { db, lease, holder, logger } = options
   const standbyRetryMs = options.pacing.standbyRetryMs ?? Math.round(options.leaseTtlMs / 3)
   const minBackoffMs = options.pacing.minBackoffMs ?? 1000
@@ -102,12 +102,13 @@ export function startLeasedPoller(options: LeasedPollerOptions): LeasedPoller {
     return true
   }
 
-  const poll: PollRound = {
-    signal: abort.signal,
-    get stopped() {
-      return stopped
-    },
-    renewLease: holdLease,
+  const applyBatch = async (batch: PolledBatch<U>): Promise<void> => {
+    if (stopped || (batch.updates.length > 0 && !(await holdLease()))) return
+    for (const update of batch.updates) {
+      if (stopped) return
+      await options.apply(update)
+    }
+    await batch.applied?.()
   }
 
   const loop = async (): Promise<void> => {
@@ -117,7 +118,7 @@ export function startLeasedPoller(options: LeasedPollerOptions): LeasedPoller {
           await sleep(standbyRetryMs)
           continue
         }
-        await options.round(poll)
+        await applyBatch(await options.fetch(abort.signal))
         backoffMs = minBackoffMs
       } catch (error) {
         if (stopped) break

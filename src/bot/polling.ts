@@ -59,20 +59,18 @@ export function startPolling(deps: PollingDeps): Poller {
     onLeaseTaken: () => {
       offset = undefined
     },
-    async round(poll) {
+    async fetch(signal) {
       const updates: Update[] = await bot.api.getUpdates(
         { ...(offset !== undefined ? { offset } : {}), timeout, limit: 100, allowed_updates: [...allowedUpdates] },
         // grammY types the signal as the abort-controller shim's; node-fetch takes Node's own at run time.
-        poll.signal as unknown as Parameters<typeof bot.api.getUpdates>[1],
+        signal as unknown as Parameters<typeof bot.api.getUpdates>[1],
       )
-      if (poll.stopped) return
-      if (updates.length > 0 && !(await poll.renewLease())) return
-      for (const update of updates) {
-        if (poll.stopped) return
-        // Throws when the update failed and may succeed later: the offset stays, the batch comes again.
-        await applier.apply(update)
-        offset = update.update_id + 1
-      }
+      return { updates }
+    },
+    async apply(update) {
+      // Throws when the update failed and may succeed later: the offset stays, the batch comes again.
+      await applier.apply(update)
+      offset = update.update_id + 1
     },
     failed(error, backoffMs, alertDue) {
       if (error instanceof GrammyError && error.error_code === 409) {

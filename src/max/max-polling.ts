@@ -58,21 +58,18 @@ export function startMaxPolling(deps: MaxPollingDeps): MaxPoller {
     service: 'MAX',
     leaseTtlMs,
     pacing: deps,
-    async round(poll) {
+    async fetch(signal) {
       const marker = await storedMarker(db)
       const batch = await api.getUpdates(
         { marker: marker ?? null, timeout, limit: 100, types: MAX_SERVED_TYPES },
-        poll.signal,
+        signal,
       )
-      if (poll.stopped) return
-      if (batch.updates.length > 0 && !(await poll.renewLease())) return
-      for (const update of batch.updates) {
-        if (poll.stopped) return
-        // Throws when the update failed and may succeed later: the marker stays, the batch comes again.
-        await applier.apply(update)
-      }
-      if (batch.marker !== null && batch.marker !== marker) await storeMarker(db, batch.marker)
+      // The marker moves on once the whole batch is applied: an update that failed brings the batch again.
+      const next = batch.marker
+      const applied = next !== null && next !== marker ? () => storeMarker(db, next) : undefined
+      return { updates: batch.updates, applied }
     },
+    apply: (update) => applier.apply(update),
     failed(error, backoffMs, alertDue) {
       if (error instanceof MaxApiError && (error.status === 401 || error.status === 403 || error.status === 405)) {
         if (alertDue()) {

@@ -283,13 +283,17 @@ describe('the daily summary', () => {
     expect(again.byCategory.find((c) => c.id === data.printers.id)?.name).toBe('Печать')
     expect({ ...again, byCategory: [] }).toEqual({ ...first, byCategory: [] })
 
-    // A ticket of March changed: its day is read live at once, and the recomputed day read from the summary.
+    // A ticket of March changed: its day is read live at once, and the recomputed day read from the summary. Never
+    // resolved, so that its creation's day is the only one it makes stale; the first by id on both databases.
     const old = await db
       .selectFrom('tickets')
       .select('id')
       .where('created_at', '>=', '2026-03-02T00:00:00.000Z')
       .where('created_at', '<', '2026-03-10T00:00:00.000Z')
       .where('status', '<>', 'cancelled')
+      .where('resolved_at', 'is', null)
+      .orderBy('id')
+      .limit(1)
       .executeTakeFirstOrThrow()
     await db.updateTable('tickets').set({ status: 'cancelled' }).where('id', '=', old.id).execute()
     const changed = await ticketStats(counting, data.curator, input)

@@ -435,62 +435,36 @@ async function markSummaryChanged(tx: Tx, at: string): Promise<void> {
     .execute()
 }
 
-/** The summary's numbers for some runs of days: ids and sums, no names (those are read at every report). */
-interface SummaryFigures {
-  totals: ReadonlyArray<Summed & { day: string; status: string }>
-  histograms: ReadonlyArray<{ response_hist: string; resolution_hist: string }>
-  categories: ReadonlyArray<{ id: number | string; count: number | string }>
-  departments: ReadonlyArray<{ id: number | string; count: number | string }>
-  executors: ReadonlyArray<
-    { id: number | string } & Record<'count' | 'resolved' | 'rating_sum' | 'rating_count', number | string>
-  >
-}
-
-/** Figures kept per database and summary version: the same period's report again reads no summary row. */
-const figuresCache = new WeakMap<object, { version: string; byRuns: Map<string, SummaryFigures> }>()
+/** Parts kept per database handle and summary version: the same period's report again reads no summary row. */
+const partsCache = new WeakMap<Tx, { version: string; byRuns: Map<string, SummaryPart> }>()
 const CACHED_PERIODS = 16
 
 /**
  * The report's figures over the summarised days, grouped in SQL over a few dozen rows a day (a year of them
- * took 60–90 ms of PostgreSQL's work a report): kept while the summary's version stands, as numbers only — the
- * report names its rows at every reading (ticket-stats.ts), so a renamed category or a person's data blocked or
- * destroyed (152-ФЗ) shows at once.
+ * took 60–90 ms of PostgreSQL's work a report). Kept while the summary's version stands and shared by the reports
+ * of the same days — read it, never change it. Numbers only: the report names its rows at every reading
+ * (ticket-stats.ts), so a renamed category or a person's data blocked or destroyed (152-ФЗ) shows at once.
  */
 export async function readSummary(db: Tx, runs: readonly DayRun[]): Promise<SummaryPart> {
-  const figures = await summaryFigures(db, runs)
-  const part = addTotals(emptyPart(), figures.totals, figures.histograms)
-  const counted = (r: { id: number | string; count: number | string }) => ({ id: idOf(r.id), count: Number(r.count) })
-  part.byCategory = figures.categories.map(counted)
-  part.byDepartment = figures.departments.map(counted)
-  part.byExecutor = figures.executors.map((r) => ({
-    ...counted(r),
-    resolved: Number(r.resolved),
-    ratingSum: Number(r.rating_sum),
-    ratingCount: Number(r.rating_count),
-  }))
-  return part
-}
-
-async function summaryFigures(db: Tx, runs: readonly DayRun[]): Promise<SummaryFigures> {
   const version =
     (await db.selectFrom('settings').select('value').where('key', '=', SUMMARY_VERSION_KEY).executeTakeFirst())
       ?.value ?? ''
-  let cache = figuresCache.get(db)
+  let cache = partsCache.get(db)
   if (cache?.version !== version) {
     cache = { version, byRuns: new Map() }
-    figuresCache.set(db, cache)
+    partsCache.set(db, cache)
   }
   const key = runs.map((run) => `${run.first}..${run.last}`).join(',')
   const known = cache.byRuns.get(key)
   if (known) return known
-  const figures = Object.freeze(await readFigures(db, runs))
+  const part = await readPart(db, runs)
   // Read under a version that stood when the reading began: a refresh meanwhile changed the version, not this.
-  cache.byRuns.set(key, figures)
+  cache.byRuns.set(key, part)
   if (cache.byRuns.size > CACHED_PERIODS) cache.byRuns.delete(cache.byRuns.keys().next().value ?? key)
-  return figures
+  return part
 }
 
-async function readFigures(db: Tx, runs: readonly DayRun[]): Promise<SummaryFigures> {
+async function readPart(db: Tx, runs: readonly DayRun[]): Promise<SummaryPart> {
   const sum = (column: `stats_daily.${keyof Measures}`) => (eb: SummaryEb) => eb.fn.sum<number | string>(column)
   const byId = (grain: 'category' | 'department', column: 'stats_daily.category_id' | 'stats_daily.department_id') =>
     db
@@ -541,7 +515,17 @@ async function readFigures(db: Tx, runs: readonly DayRun[]): Promise<SummaryFigu
         .groupBy('stats_daily.assignee_id')
         .execute(),
   ])
-  return { totals, histograms, categories, departments, executors }
+  const part = addTotals(emptyPart(), totals, histograms)
+  const counted = (r: { id: number | string; count: number | string }) => ({ id: idOf(r.id), count: Number(r.count) })
+  part.byCategory = categories.map(counted)
+  part.byDepartment = departments.map(counted)
+  part.byExecutor = executors.map((r) => ({
+    ...counted(r),
+    resolved: Number(r.resolved),
+    ratingSum: Number(r.rating_sum),
+    ratingCount: Number(r.rating_count),
+  }))
+  return part
 }
 
 function emptyPart(): SummaryPart {

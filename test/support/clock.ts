@@ -6,7 +6,7 @@ import { setClock } from '#src/db/time.ts'
  */
 export function restoreClock(): void {
   // Also undoes a test's own `setClock` that forgot its restore: a frozen clock must never reach the next test.
-  setClock(() => new Date())()
+  setClock(() => new Date())
 }
 
 export function setTestClock(instant: string | number): void {
