@@ -232,9 +232,12 @@ async function sqliteWriter(tx: Tx, options: { deferIndexes: boolean }): Promise
       for (const s of batch.search) search.run(s.id, s.title, s.description, s.external, s.internal)
     },
     async finish() {
-      // The indexes' sorts on every core: SQLite's sorter runs in helper threads when allowed to.
+      // The indexes' sorts on every core: SQLite's sorter runs in helper threads when allowed to. It sorts in
+      // runs of the page cache's size: with the load's 256 MB, one long run in one thread; with 4 MB, small
+      // runs sorted in the helpers and merged. A million tickets' indexes: 49 → 28 s, the demo 110 → 78 s.
       const threads = db.pragma('threads', { simple: true })
       db.pragma(`threads = ${Math.min(4, availableParallelism())}`)
+      db.pragma('cache_size = -4000')
       for (const index of indexes) db.exec(index.sql)
       db.pragma(`threads = ${Number(threads)}`)
       for (const trigger of triggers) db.exec(trigger.sql)
