@@ -59,12 +59,14 @@ interface AuditHead {
 
 /**
  * Appends one entry. Call it inside the action's own transaction: if the journal cannot be written,
- * the action fails with it (fail closed). Outside a transaction it opens one of its own: on SQLite, one shared
- * with the other work of the same turn (a read's journal row among them), answered once it is durable.
+ * the action fails with it (fail closed). Outside a transaction: on SQLite in one shared with the other work of
+ * the same turn (a read's journal row among them), answered once it is durable; on PostgreSQL the row's one
+ * statement is a transaction of its own (its lock held until that commits), without a BEGIN and a COMMIT
+ * around it: a list's journal row took three round trips.
  */
 export async function audit(db: Tx, actor: Actor, entry: AuditEntry): Promise<AuditRow> {
-  if (!db.isTransaction) return transact(db as Db, (tx) => audit(tx, actor, entry))
   if (dialectOf(db) === 'postgres') return appendUnchained(db, actor, entry)
+  if (!db.isTransaction) return transact(db as Db, (tx) => audit(tx, actor, entry))
   const head = await lockHead(db)
   const row: ChainedRow = {
     id: head.id + 1,
