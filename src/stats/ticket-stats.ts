@@ -5,7 +5,7 @@ import { ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { FIRST_YEAR, LAST_YEAR, localDay, parseDay } from '#src/format/zone-days.ts'
-import { inCategory } from '#src/tickets/ticket-store.ts'
+import { categoryFamily, inCategory } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { readSummary, splitPeriod } from './daily-summary.ts'
@@ -197,8 +197,9 @@ async function liveStats(
   ranges: readonly Period[],
   at: string,
 ) {
+  const family = input.categoryId === undefined ? undefined : await categoryFamily(db, input.categoryId)
   const scope = (eb: ExpressionBuilder<Database, 'tickets'>) =>
-    eb.and([...scopeConditions(eb, input, assigneeId), inRanges(eb, 'tickets.created_at', ranges)])
+    eb.and([...scopeConditions(eb, input, assigneeId, family), inRanges(eb, 'tickets.created_at', ranges)])
   const [statusRows, categoryRows, departmentRows, executorRows, outcomes, times, resolvedTimes] = await readsInTurns(
     db,
     [
@@ -260,7 +261,7 @@ async function liveStats(
         db
           .selectFrom('tickets')
           .where((eb) =>
-            eb.and([...scopeConditions(eb, input, assigneeId), inRanges(eb, 'tickets.resolved_at', ranges)]),
+            eb.and([...scopeConditions(eb, input, assigneeId, family), inRanges(eb, 'tickets.resolved_at', ranges)]),
           )
           .select('tickets.resolved_at')
           .execute(),
@@ -331,12 +332,13 @@ function scopeConditions(
   eb: ExpressionBuilder<Database, 'tickets'>,
   input: StatsInput,
   assigneeId: number | undefined,
+  family: readonly number[] | undefined,
 ): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = []
   if (assigneeId !== undefined) conditions.push(eb('tickets.assignee_id', '=', assigneeId))
   if (input.departmentId !== undefined) conditions.push(eb('tickets.department_id', '=', input.departmentId))
   if (input.groupId !== undefined) conditions.push(eb('tickets.group_id', '=', input.groupId))
-  if (input.categoryId !== undefined) conditions.push(inCategory(eb, input.categoryId))
+  if (family !== undefined) conditions.push(inCategory(eb, family))
   return conditions
 }
 
