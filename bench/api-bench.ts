@@ -318,6 +318,9 @@ async function main(): Promise<void> {
       requester_id: me.id,
     })
     const scenarios: Array<{ name: string; path: string; headers?: Record<string, string>; requests?: Request[] }> = [
+      // What every request costs before its own work: the app's middleware alone, then with a token's check.
+      { name: 'probe (GET /healthz: the middleware only)', path: '/healthz' },
+      { name: 'probe with a token (GET /api/v1/me)', path: '/api/v1/me' },
       { name: 'ticket view (GET /api/v1/tickets/{id}, random ids)', path: '/', requests: [randomTicket()] },
       {
         name: 'ticket create (POST /api/v1/tickets, durable)',
