@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely'
 import { dialectOf } from './database.ts'
 import { groupCommit } from './group-commit.ts'
 import { openSavepoint } from './savepoint.ts'
-import type { Database, Db } from './schema.ts'
+import type { Database, Db, Tx } from './schema.ts'
 
 /**
  * Runs `fn` in a transaction. Given a handle, it opens one (on SQLite, one shared with the other work of
@@ -24,4 +24,17 @@ export async function transact<T>(db: Db, fn: (tx: Transaction<Database>) => Pro
     await savepoint.rollback()
     throw error
   }
+}
+
+/**
+ * Runs a read that journals itself (`audit` among its statements). On SQLite, or inside a transaction, it is
+ * `transact`: one snapshot, the journal row in the turn's group commit, answered once durable. On PostgreSQL it
+ * runs on the handle: under READ COMMITTED a transaction gives its statements no common snapshot anyway, and the
+ * journal row is a statement that commits on its own before anything is answered (journal.ts). A ticket view
+ * saved BEGIN and COMMIT, two of its fourteen round trips. A read that fails after its journal row leaves the
+ * row: a read journaled and not answered, never one answered and not journaled.
+ */
+export function journaledRead<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (!db.isTransaction && dialectOf(db) === 'postgres') return fn(db)
+  return transact(db, fn)
 }

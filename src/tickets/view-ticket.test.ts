@@ -1,4 +1,6 @@
+import { sql } from 'kysely'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { dialectOf } from '#src/db/database.ts'
 import type { Db } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { testDatabase } from '../../test/support/database.ts'
@@ -88,6 +90,30 @@ describe('viewTicket', () => {
     const stranger = await buildActor(db)
     await expect(viewTicket(db, stranger.actor, { ticketId: ticket.id })).rejects.toMatchObject({ code: 'not_found' })
     expect(await deniedAudit(db, ticket.id)).toMatchObject([{ action: 'ticket.view', actor_id: stranger.user.id }])
+  })
+
+  test('a view whose journal row cannot be written answers nothing (fail closed)', async () => {
+    const { executor, ticket } = await ticketWithTimeline()
+    // A real refusal by the database (a trigger), not a stand-in: on PostgreSQL the row is a statement of its own.
+    const postgres = dialectOf(db) === 'postgres'
+    const refuse = postgres
+      ? [
+          sql`create function refuse_journal() returns trigger language plpgsql as $$ begin raise exception 'журнал недоступен'; end $$`,
+          sql`create trigger refuse_journal before insert on audit_log for each row execute function refuse_journal()`,
+        ]
+      : [
+          sql`create trigger refuse_journal before insert on audit_log begin select raise(abort, 'журнал недоступен'); end`,
+        ]
+    for (const statement of refuse) await statement.execute(db)
+    try {
+      const journaled = (await ticketTrail(db, ticket.id)).audit.length
+      await expect(viewTicket(db, executor.actor, { ticketId: ticket.id })).rejects.toThrow('журнал недоступен')
+      expect((await ticketTrail(db, ticket.id)).audit).toHaveLength(journaled)
+    } finally {
+      await sql`drop trigger refuse_journal${postgres ? sql` on audit_log` : sql``}`.execute(db)
+      if (postgres) await sql`drop function refuse_journal()`.execute(db)
+    }
+    expect((await viewTicket(db, executor.actor, { ticketId: ticket.id })).ticket.id).toBe(ticket.id)
   })
 
   test('a missing ticket is not found', async () => {

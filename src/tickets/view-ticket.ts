@@ -1,7 +1,7 @@
 import { audit } from '#src/audit/journal.ts'
 import { prepared } from '#src/db/prepared.ts'
 import type { Attachment, Db, Messenger, Ticket, TicketEvent, TicketMessage, Tx } from '#src/db/schema.ts'
-import { transact } from '#src/db/transaction.ts'
+import { journaledRead } from '#src/db/transaction.ts'
 import { listWatchers } from '#src/notifications/notification-store.ts'
 import { messengerOf, noticeChatOf } from '#src/notify/chat-key.ts'
 import { messengerPreference } from '#src/notify/outbox.ts'
@@ -159,7 +159,7 @@ const requesterTimeline = timelineQueries(false)
 export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number }): Promise<TicketDetail> {
   const attempt = { action: 'ticket.view', ticketId: input.ticketId }
   return journalingDenials(db, actor, attempt, () =>
-    transact(db, async (tx) => {
+    journaledRead(db, async (tx) => {
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
       const internal = can(actor, 'ticket.view_internal', ticket)
 
@@ -205,8 +205,9 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
 
       // The place is the requester's room when they filed it: theirs to hide while blocked.
       const shownTicket = requester.blocked && ticket.location !== null ? { ...ticket, location: BLOCKED_TEXT } : ticket
-      // In the reads' own transaction: on SQLite one commit with the other work of the same turn (group
-      // commit), and the page is returned only once its journal row is durable.
+      // On SQLite in the reads' own transaction, one commit with the other work of the same turn (group
+      // commit); on PostgreSQL a statement of its own (`journaledRead`). The page is returned only once its
+      // journal row is durable.
       await audit(tx, actor, ticketEntry(shownTicket, 'ticket.view', `Просмотр заявки № ${ticket.id}`))
       const watchers = internal ? await listWatchers(tx, ticket.id) : []
       // Duplicates merged into this ticket (issue 13): their conversation on its timeline, and its links.
