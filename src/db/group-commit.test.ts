@@ -31,7 +31,8 @@ describe('group commit', () => {
       expect(transactions.mock.calls.length).toBeGreaterThanOrEqual(1)
       expect(transactions.mock.calls.length).toBeLessThan(20)
     } else {
-      expect(transactions.mock.calls.length).toBe(20)
+      // PostgreSQL: each row is a statement of its own, in no transaction opened around it.
+      expect(transactions.mock.calls.length).toBe(0)
     }
     expect(await verifyJournal(db)).toEqual({ ok: true, count: 20 })
   })

@@ -263,9 +263,10 @@ function lookupsOf(db: Tx, actor: Actor, filter: TicketFilter): Promise<FilterLo
   let found = lookupsOfFilter.get(filter)
   if (!found) {
     found = (async () => {
-      const searchesNames = filter.q !== undefined && bareNumber(filter.q) === undefined && can(actor, 'ticket.view')
+      const { q } = filter
+      const searchesNames = q !== undefined && bareNumber(q) === undefined && can(actor, 'ticket.view')
       return {
-        named: searchesNames && filter.q !== undefined ? await namedInQuery(db, filter.q) : undefined,
+        named: searchesNames ? await namedInQuery(db, q) : undefined,
         categories: filter.categoryId === undefined ? undefined : await categoryFamily(db, filter.categoryId),
       }
     })()

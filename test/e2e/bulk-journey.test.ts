@@ -49,6 +49,8 @@ describe.each(LANGUAGES)('the list’s action over many tickets, in chromium (%s
       expect(assigned).toHaveLength(50)
       // Back to the list: the five left are the unassigned ones.
       await page.getByRole('link', { name: l('Вернуться к списку') }).click()
+      // Counted once the list has loaded: right after the click the result page may still be the one shown.
+      await page.waitForURL((url) => url.pathname === '/tickets')
       expect(await page.locator('table.tickets tbody tr').count()).toBe(5)
       expectClean()
 
