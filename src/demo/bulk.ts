@@ -96,6 +96,32 @@ const eventColumns: ReadonlyArray<readonly [keyof TicketEventsTable, ColumnType]
 ]
 
 /**
+ * The statistics' stale marks (migration 0020's triggers on `tickets`) of a load: a trigger wrote one per ticket
+ * and per resolution, two million rows for a million tickets (on PostgreSQL 241 MB of dead rows once the summary
+ * had read them). The load sets the triggers aside and marks each hour it touched once, at its earliest instant
+ * (the summary reads the marks by the hour).
+ */
+function staleHours() {
+  const hours = new Map<string, string>()
+  const mark = (at: string | null | undefined) => {
+    if (!at) return
+    const hour = at.slice(0, 13)
+    const earliest = hours.get(hour)
+    if (earliest === undefined || at < earliest) hours.set(hour, at)
+  }
+  return {
+    note(tickets: ReadonlyArray<Insertable<TicketsTable>>) {
+      for (const t of tickets) {
+        mark(t.created_at)
+        mark(t.resolved_at)
+      }
+    },
+    /** The marks to insert, one per hour, in time order. */
+    marks: () => [...hours.keys()].sort().map((hour) => hours.get(hour) as string),
+  }
+}
+
+/**
  * SQLite: runs the demo's transaction as a bulk load, both settings restored after (neither can change inside a
  * transaction, hence around it):
  * - foreign-key checks off: they cost a lookup in each parent table for every row (most of an insert's time);
@@ -169,22 +195,14 @@ async function sqliteWriter(tx: Tx, options: { deferIndexes: boolean }): Promise
         .all()
     : []
   for (const index of indexes) db.exec(`drop index "${index.name}"`)
-  // The statistics' stale-day triggers (migration 0020) wrote a mark per ticket loaded; they are set aside
-  // and the load marks each hour it touched once, at the end (the summary reads the marks by the hour).
+  // The statistics' stale-day triggers are set aside (`staleHours`).
   const triggers = db
     .prepare<[], { name: string; sql: string }>(
       `select name, sql from sqlite_master where type = 'trigger' and tbl_name = 'tickets' and name like 'tickets_stats_daily_%'`,
     )
     .all()
   for (const trigger of triggers) db.exec(`drop trigger "${trigger.name}"`)
-  // The earliest instant of each hour the loaded tickets were created or resolved in ('2026-03-01T08' → instant).
-  const hours = new Map<string, string>()
-  const mark = (at: string | null | undefined) => {
-    if (!at) return
-    const hour = at.slice(0, 13)
-    const earliest = hours.get(hour)
-    if (earliest === undefined || at < earliest) hours.set(hour, at)
-  }
+  const stale = staleHours()
   // A larger page cache for the load (restored at the end): the transaction's pages stay in memory longer.
   const cacheSize = db.pragma('cache_size', { simple: true })
   db.pragma('cache_size = -262144')
@@ -203,11 +221,8 @@ async function sqliteWriter(tx: Tx, options: { deferIndexes: boolean }): Promise
 
   return {
     async write(batch) {
-      for (const t of batch.tickets) {
-        ticket.run(ticketValues(t))
-        mark(t.created_at)
-        mark(t.resolved_at)
-      }
+      for (const t of batch.tickets) ticket.run(ticketValues(t))
+      if (triggers.length > 0) stale.note(batch.tickets)
       for (const m of batch.messages)
         message.run(
           m.ticket_id,
@@ -243,8 +258,8 @@ async function sqliteWriter(tx: Tx, options: { deferIndexes: boolean }): Promise
       for (const trigger of triggers) db.exec(trigger.sql)
       if (triggers.length > 0) {
         // Noted while loading: reading a million tickets' times back for them took 2 s.
-        const stale = db.prepare('insert into stats_daily_dirty (at) values (?)')
-        for (const hour of [...hours.keys()].sort()) stale.run(hours.get(hour))
+        const insertMark = db.prepare('insert into stats_daily_dirty (at) values (?)')
+        for (const at of stale.marks()) insertMark.run(at)
       }
       // No `analyze` here: SQLite never gathers statistics by itself, so a production database has none
       // and its queries are planned (and the list indexes chosen) without them; the demo stays like it.
@@ -272,6 +287,20 @@ async function postgresWriter(tx: Tx, options: { deferIndexes: boolean }): Promi
   }
   // Index builds at the end sort in memory rather than on disk; the commit is the demo's one and only.
   await sql`set local maintenance_work_mem = '256MB'`.execute(tx)
+  // The statistics' stale-day triggers are set aside (`staleHours`) for the transaction, where this role may
+  // (it owns `tickets`; a production app role does not, and its load marks every ticket as before).
+  const owner = await sql<{ owns: boolean }>`
+    select pg_has_role(current_user, tableowner, 'USAGE') as owns
+    from pg_tables where schemaname = current_schema() and tablename = 'tickets'`.execute(tx)
+  const triggers = owner.rows[0]?.owns
+    ? (
+        await sql<{ name: string }>`
+          select tgname as name from pg_trigger
+          where tgrelid = 'tickets'::regclass and tgname like 'tickets_stats_daily_%' and not tgisinternal`.execute(tx)
+      ).rows.map((row) => row.name)
+    : []
+  for (const name of triggers) await sql`alter table tickets disable trigger ${sql.id(name)}`.execute(tx)
+  const stale = staleHours()
 
   const unnest = <R>(table: string, columns: ReadonlyArray<readonly [keyof R & string, ColumnType]>, rows: R[]) => {
     if (rows.length === 0) return Promise.resolve()
@@ -293,6 +322,7 @@ async function postgresWriter(tx: Tx, options: { deferIndexes: boolean }): Promi
         public_text: `${s.title}\n${s.description}\n${s.external}`,
         internal_text: s.internal,
       }))
+      if (triggers.length > 0) stale.note(batch.tickets)
       // One connection runs them in order; the caller generates the next batch meanwhile.
       inFlight = Promise.all([
         unnest('tickets', ticketColumns, batch.tickets),
@@ -314,6 +344,13 @@ async function postgresWriter(tx: Tx, options: { deferIndexes: boolean }): Promi
     async finish() {
       await inFlight
       for (const index of indexes) await sql.raw(index.definition).execute(tx)
+      for (const name of triggers) await sql`alter table tickets enable trigger ${sql.id(name)}`.execute(tx)
+      if (triggers.length > 0)
+        await unnest(
+          'stats_daily_dirty',
+          [['at', 'text']],
+          stale.marks().map((at) => ({ at })),
+        )
     },
   }
 }

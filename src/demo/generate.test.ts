@@ -30,6 +30,21 @@ async function vacuumsOfTickets(db: Db): Promise<{ vacuums: number; analyzes: nu
   return rows[0] ?? null
 }
 
+/** Every hour a ticket was created or resolved in ('2026-03-01T08'), in order. */
+async function touchedHours(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ hour: string }>`select distinct substr(at, 1, 13) as hour from (select created_at as at
+    from tickets union all select resolved_at from tickets where resolved_at is not null) as touched order by 1`.execute(
+    db,
+  )
+  return rows.map((r) => r.hour)
+}
+
+/** The hours the statistics' stale marks name, each as often as it is marked: once, for the summary to compute. */
+async function markedHours(db: Db): Promise<string[]> {
+  const marked = await db.selectFrom('stats_daily_dirty').select('at').execute()
+  return marked.map((m) => m.at.slice(0, 13)).sort()
+}
+
 describe('generateDemo', () => {
   test('builds a consistent hospital year: timelines in order, nothing in the future, one journal entry', async () => {
     const { db } = await testDatabase()
@@ -140,19 +155,30 @@ describe('generateDemo', () => {
         expect(new Set(files)).toEqual(new Set(['true false']))
         expect((await sql`pragma journal_mode`.execute(db)).rows).toEqual([{ journal_mode: 'wal' }])
         expect(await triggers()).toEqual(before)
-        // Every hour a ticket was created or resolved in is marked stale once, for the summary to compute.
-        const hours = (
-          await sql<{ hour: string }>`select distinct substr(at, 1, 13) as hour from (select created_at as at
-            from tickets union all select resolved_at from tickets where resolved_at is not null) order by 1`.execute(
-            db,
-          )
-        ).rows.map((r) => r.hour)
-        const marked = await db.selectFrom('stats_daily_dirty').select('at').execute()
-        expect(marked.map((m) => m.at.slice(0, 13)).sort()).toEqual(hours)
+        expect(await markedHours(db)).toEqual(await touchedHours(db))
       } finally {
         await db.destroy()
         rmSync(dir, { recursive: true, force: true })
       }
+    })
+  }
+
+  if (testDialect() === 'postgres') {
+    test('the load sets the stale-day triggers aside: a mark per hour, and the triggers on again after', async () => {
+      const { db } = await testDatabase()
+      await generateDemo(db, actor, { ...options, tickets: 200, seed: 'w' })
+      expect(await markedHours(db)).toEqual(await touchedHours(db))
+      const { rows } = await sql<{ name: string; enabled: string }>`select tgname as name, tgenabled as enabled
+        from pg_trigger where tgrelid = 'tickets'::regclass and not tgisinternal order by tgname`.execute(db)
+      expect(rows).toEqual([
+        { name: 'tickets_stats_daily_update', enabled: 'O' },
+        { name: 'tickets_stats_daily_write', enabled: 'O' },
+      ])
+      // And they mark again: a ticket resolved now.
+      await db.deleteFrom('stats_daily_dirty').execute()
+      const at = now()
+      await db.updateTable('tickets').set({ resolved_at: at }).where('id', '=', 1).execute()
+      expect((await db.selectFrom('stats_daily_dirty').select('at').execute()).map((m) => m.at)).toContain(at)
     })
   }
 
