@@ -36,6 +36,7 @@ import * as duty from './migrations/0035-duty.ts'
 import * as outages from './migrations/0036-outages.ts'
 import * as approvals from './migrations/0037-approvals.ts'
 import * as maxMessenger from './migrations/0038-max-messenger.ts'
+import * as overdueIndex from './migrations/0039-overdue-index.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -77,6 +78,7 @@ const migrations: Record<string, Migration> = {
   '0036-outages': outages,
   '0037-approvals': approvals,
   '0038-max-messenger': maxMessenger,
+  '0039-overdue-index': overdueIndex,
 }
 
 const provider: MigrationProvider = {
