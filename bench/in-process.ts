@@ -2,23 +2,21 @@
  * What the in-process benches share (`create-profile.ts`, `view-profile.ts`): a demo data folder opened in this
  * process, and a use case called many times with its CPU time and SQLite's statements reported.
  */
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setAuditKey } from '#src/audit/journal.ts'
+import { loadConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import type { Db } from '#src/db/schema.ts'
 import { actorFromUser } from '#src/users/actor.ts'
 // Times every SQLite statement of this process (the server's `--sql-timing`): imported before any database opens.
 import { timings } from './sql-timing.mjs'
 
-/** The folder's database (the journal's key from its `secrets.json`), and its first admin as the actor. */
+/** The folder's database as the server opens it (its configuration, the journal's key), its first admin the actor. */
 export async function openDemoDatabase(dataDir: string) {
-  const secrets = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>
-  const auditKey = secrets.auditKey ?? secrets.audit_key ?? Object.values(secrets)[0]
-  if (!auditKey) throw new Error('no audit key in secrets.json')
-  setAuditKey(auditKey)
-  const db = openDatabase({ kind: 'sqlite', file: path.join(dataDir, 'helpdesk.sqlite') })
+  // Its SQLite file, whatever DATABASE_URL says: the statements are timed on SQLite's connection.
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, DATABASE_URL: undefined })
+  setAuditKey(config.auditKey)
+  const db = openDatabase(config.database)
   const admin = await db.selectFrom('users').selectAll().where('role', '=', 'admin').executeTakeFirstOrThrow()
   return { db, admin, actor: actorFromUser(admin, 'api') }
 }

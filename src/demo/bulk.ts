@@ -289,16 +289,12 @@ async function postgresWriter(tx: Tx, options: { deferIndexes: boolean }): Promi
   await sql`set local maintenance_work_mem = '256MB'`.execute(tx)
   // The statistics' stale-day triggers are set aside (`staleHours`) for the transaction, where this role may
   // (it owns `tickets`; a production app role does not, and its load marks every ticket as before).
-  const owner = await sql<{ owns: boolean }>`
-    select pg_has_role(current_user, tableowner, 'USAGE') as owns
-    from pg_tables where schemaname = current_schema() and tablename = 'tickets'`.execute(tx)
-  const triggers = owner.rows[0]?.owns
-    ? (
-        await sql<{ name: string }>`
-          select tgname as name from pg_trigger
-          where tgrelid = 'tickets'::regclass and tgname like 'tickets_stats_daily_%' and not tgisinternal`.execute(tx)
-      ).rows.map((row) => row.name)
-    : []
+  const triggers = (
+    await sql<{ name: string }>`
+      select t.tgname as name from pg_trigger t join pg_class c on c.oid = t.tgrelid
+      where c.oid = 'tickets'::regclass and t.tgname like 'tickets_stats_daily_%' and not t.tgisinternal
+        and pg_has_role(current_user, c.relowner, 'USAGE')`.execute(tx)
+  ).rows.map((row) => row.name)
   for (const name of triggers) await sql`alter table tickets disable trigger ${sql.id(name)}`.execute(tx)
   const stale = staleHours()
 

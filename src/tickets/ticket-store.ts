@@ -260,6 +260,7 @@ interface FilterLookups {
  * requester's search is their own tickets' text: a name would only match them all.
  */
 function lookupsOf(db: Tx, actor: Actor, filter: TicketFilter): Promise<FilterLookups> {
+  if (filter.q === undefined && filter.categoryId === undefined) return NO_LOOKUPS
   let found = lookupsOfFilter.get(filter)
   if (!found) {
     found = (async () => {
@@ -276,6 +277,7 @@ function lookupsOf(db: Tx, actor: Actor, filter: TicketFilter): Promise<FilterLo
 }
 
 const lookupsOfFilter = new WeakMap<TicketFilter, Promise<FilterLookups>>()
+const NO_LOOKUPS: Promise<FilterLookups> = Promise.resolve({})
 
 function bareNumber(q: string): string | undefined {
   return /^\s*[№#]?\s*(\d{1,9})\s*$/u.exec(q)?.[1]
