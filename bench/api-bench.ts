@@ -301,6 +301,14 @@ async function main(): Promise<void> {
     const category = categories.items.find((c) => c.parent_id !== null) ?? categories.items[0]
     if (!category) throw new Error('no categories: the demo did not run')
     const deep = await deepCursor(base, api, 100, 100)
+    // «Мои» as an executor sees them (their tickets and their groups' unassigned), through their own token.
+    const executors = (await getJson(`${base}/api/v1/users?role=executor&status=active`, api)) as {
+      items: Array<{ login: string | null }>
+    }
+    const executorLogin = executors.items.find((user) => user.login)?.login
+    const executorApi = executorLogin
+      ? { ...api, authorization: `Bearer ${helpdesk(['tokens', 'create', '--login', executorLogin])}` }
+      : undefined
     const cookie = await sessionCookie(base, login)
     const web = { cookie, 'accept-encoding': 'gzip' }
     const today = Date.now()
@@ -330,6 +338,15 @@ async function main(): Promise<void> {
       { name: 'list: status filter', path: '/api/v1/tickets?status=new,in_progress&per_page=25' },
       { name: 'list: priority + department', path: '/api/v1/tickets?priority=high&department_id=3' },
       { name: 'list: unassigned', path: '/api/v1/tickets?assignee_id=none&status=new' },
+      ...(executorApi
+        ? [
+            {
+              name: "list: «мои» (an executor's: theirs and their groups')",
+              path: '/api/v1/tickets?scope=mine',
+              headers: executorApi,
+            },
+          ]
+        : []),
       {
         name: 'list: 3 filters + sort',
         path: '/api/v1/tickets?status=closed&priority=normal&department_id=3&sort=-updated_at',
@@ -344,6 +361,9 @@ async function main(): Promise<void> {
         : []),
       { name: 'search: one broad word (принтер)', path: `/api/v1/tickets?q=${encodeURIComponent('принтер')}` },
       { name: 'search: two words (нет сети)', path: `/api/v1/tickets?q=${encodeURIComponent('нет сети')}` },
+      // The staff home page: the admin's open, unassigned and overdue tickets (all of them: an admin's scope) and
+      // what changed; each view records the visit (a write).
+      { name: 'dashboard (web /, the admin)', path: '/', headers: web },
       {
         name: 'statistics of a year (web /stats)',
         path: `/stats?period=custom&from=${day(today - 364 * 86_400_000)}&to=${day(today)}`,

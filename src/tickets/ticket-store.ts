@@ -201,7 +201,9 @@ export async function countTickets(
   // `id in (matches)` lets an index of those conditions drive (a join would walk matches that fail them).
   const lookups = await lookupsOf(db, actor, filter)
   const drive = lookups.named ? null : ftsDrives(db, actor, filter, { otherFilters: false })
-  const base = db.selectFrom('tickets').where((eb) => eb.and(conditions(db, eb, actor, filter, at, lookups, !drive)))
+  const base = db
+    .selectFrom('tickets')
+    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, lookups, { words: drive !== null })))
   const matching = (drive ? base.innerJoin(ftsTable, 'ticket_fts.rowid', 'tickets.id').where(drive) : base)
     .select(sql.lit(1).as('one'))
     .limit(cap + 1)
@@ -253,6 +255,8 @@ interface FilterLookups {
   named?: NamedInQuery
   /** The category filtered by and its direct subcategories (`categoryFamily`). */
   categories?: readonly number[]
+  /** «Мои»: the executor groups of the actor (`scope: 'mine'`), whose unassigned tickets they answer for too. */
+  groups?: readonly number[]
 }
 
 /**
@@ -260,7 +264,7 @@ interface FilterLookups {
  * requester's search is their own tickets' text: a name would only match them all.
  */
 function lookupsOf(db: Tx, actor: Actor, filter: TicketFilter): Promise<FilterLookups> {
-  if (filter.q === undefined && filter.categoryId === undefined) return NO_LOOKUPS
+  if (filter.q === undefined && filter.categoryId === undefined && filter.scope !== 'mine') return NO_LOOKUPS
   let found = lookupsOfFilter.get(filter)
   if (!found) {
     found = (async () => {
@@ -269,6 +273,10 @@ function lookupsOf(db: Tx, actor: Actor, filter: TicketFilter): Promise<FilterLo
       return {
         named: searchesNames ? await namedInQuery(db, q) : undefined,
         categories: filter.categoryId === undefined ? undefined : await categoryFamily(db, filter.categoryId),
+        groups:
+          filter.scope === 'mine'
+            ? (await groupsOf.execute(db, { id: actor.id ?? -1 })).map((row) => row.group_id)
+            : undefined,
       }
     })()
     lookupsOfFilter.set(filter, found)
@@ -334,9 +342,11 @@ export async function listTicketPage(
   // A search naming people or departments is not the text's alone: FTS5 cannot drive it.
   const lookups = await lookupsOf(db, actor, filter)
   const drive = lookups.named ? null : ftsDrives(db, actor, filter, { otherFilters: true, sort })
+  // «Мои» of someone in a group is walked part by part (`answeringParts`), each to a page, and the parts merged.
+  const inParts = !drive && filter.scope === 'mine' && (lookups.groups?.length ?? 0) > 0
   const filtered = db
     .selectFrom('tickets')
-    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, lookups, !drive)))
+    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, lookups, { words: drive !== null, scope: inParts })))
     .select('tickets.id')
   let counted: CappedCount | undefined
   let more: boolean
@@ -363,11 +373,39 @@ export async function listTicketPage(
     if (order.key) query = query.orderBy(order.key, order.direction)
     rows = await query.orderBy('tickets.id', order.idDirection).execute()
   } else {
-    let pageIds = cursor ? filtered.where((eb) => afterEdge(eb, order, cursor, keyDirection, idDirection)) : filtered
-    if (order.key) pageIds = pageIds.orderBy(order.key, keyDirection)
-    // One more than a page: whether there is a page after this one, without counting.
-    pageIds = pageIds.orderBy('tickets.id', idDirection).limit(perPage + 1)
-    if (!cursor && pageNumber > 1) pageIds = pageIds.offset((pageNumber - 1) * perPage)
+    // In the walk's order from the cursor on, one more than a page: whether there is a page after this one,
+    // without counting (and an old client's offset skipped).
+    const skip = !cursor && pageNumber > 1 ? (pageNumber - 1) * perPage : 0
+    const walk = <O>(query: SelectQueryBuilder<Database, 'tickets', O>) => {
+      let walked = cursor ? query.where((eb) => afterEdge(eb, order, cursor, keyDirection, idDirection)) : query
+      if (order.key) walked = walked.orderBy(order.key, keyDirection)
+      return walked.orderBy('tickets.id', idDirection)
+    }
+    let pageIds: IdQuery
+    if (inParts) {
+      // Each part's page with its sort key, in one `union all` (the parts are disjoint), merged in the list's order.
+      const key = order.key ?? sql.lit(0)
+      const [first, ...rest] = answeringParts(actor, lookups).map((part) =>
+        db
+          .selectFrom(
+            walk(filtered.where(part).select(key.as('sort_key')))
+              .limit(skip + perPage + 1)
+              .as('part'),
+          )
+          .select(['part.id', 'part.sort_key']),
+      )
+      if (!first) throw new Error('«мои» has at least the part assigned to the actor')
+      let merged = rest
+        .reduce((all, part) => all.unionAll(part), first)
+        .orderBy('sort_key', keyDirection)
+        .orderBy('id', idDirection)
+        .limit(perPage + 1)
+      if (skip > 0) merged = merged.offset(skip)
+      pageIds = db.selectFrom(merged.as('page')).select('page.id')
+    } else {
+      pageIds = walk(filtered).limit(perPage + 1)
+      if (skip > 0) pageIds = pageIds.offset(skip)
+    }
     // The page's ids in a subquery and its rows with their names around it: one statement (a round trip less
     // on PostgreSQL), the join still made for the page's rows alone. Read in the walk's order (backwards from
     // a cursor: the nearest first), the one past the page dropped, then turned to the list's order.
@@ -396,8 +434,12 @@ export async function listTicketPage(
 
 type ListedRow = Awaited<ReturnType<ReturnType<typeof listedRows>['execute']>>[number]
 
+type TicketsEb = ExpressionBuilder<Database, 'tickets'>
+// biome-ignore lint/suspicious/noExplicitAny: any query whose one column is a ticket's id
+type IdQuery = SelectQueryBuilder<any, any, { id: number }>
+
 /** The rows of these tickets with the names a list shows (in no particular order): ids, or a query of them. */
-function listedRows(db: Tx, ids: readonly number[] | SelectQueryBuilder<Database, 'tickets', { id: number }>) {
+function listedRows(db: Tx, ids: readonly number[] | IdQuery) {
   return db
     .selectFrom('tickets')
     .where('tickets.id', 'in', Array.isArray(ids) ? (ids.length > 0 ? ids : [-1]) : ids)
@@ -448,7 +490,7 @@ async function relevancePage(
   // The matches with what they are weighed on, in one read.
   const matching = db
     .selectFrom('tickets')
-    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, lookups, !drive)))
+    .where((eb) => eb.and(conditions(db, eb, actor, filter, at, lookups, { words: drive !== null })))
     .select([
       'tickets.id',
       'tickets.title',
@@ -615,7 +657,10 @@ export function isOverdue(ticket: Pick<Ticket, 'status' | 'resolution_due_at'>, 
   return !finalStatuses.includes(ticket.status) && ticket.resolution_due_at !== null && ticket.resolution_due_at < at
 }
 
-/** The filter as conditions on `tickets`; `words: false` leaves the search out (an FTS5 join does it). */
+/**
+ * The filter as conditions on `tickets`. `leave.words` leaves the search out (an FTS5 join does it); `leave.scope`
+ * leaves «мои» out (the page walks each of `answeringParts` on its own).
+ */
 function conditions(
   tx: Tx,
   eb: ExpressionBuilder<Database, 'tickets'>,
@@ -623,7 +668,7 @@ function conditions(
   filter: TicketFilter,
   at: string,
   lookups: FilterLookups,
-  words = true,
+  leave: { words?: boolean; scope?: boolean } = {},
 ): Expression<SqlBool>[] {
   const list: Expression<SqlBool>[] = []
   // Without a ticket, `ticket.view` is true only for those who see every ticket.
@@ -636,7 +681,7 @@ function conditions(
   if (filter.requesterId !== undefined) list.push(eb('tickets.requester_id', '=', filter.requesterId))
   if (filter.departmentId !== undefined) list.push(eb('tickets.department_id', '=', filter.departmentId))
   if (filter.groupId !== undefined) list.push(eb('tickets.group_id', '=', filter.groupId))
-  if (filter.scope === 'mine') list.push(answeredFor(eb, actor.id ?? -1))
+  if (filter.scope === 'mine' && !leave.scope) list.push(eb.or(answeringParts(actor, lookups).map((part) => part(eb))))
   if (filter.createdFrom) list.push(eb('tickets.created_at', '>=', filter.createdFrom))
   if (filter.createdBefore) list.push(eb('tickets.created_at', '<', filter.createdBefore))
   if (filter.overdue !== undefined) {
@@ -652,7 +697,7 @@ function conditions(
     ])
     list.push(filter.overdue ? overdue : eb.not(overdue))
   }
-  if (words && filter.q !== undefined && filter.q.trim() !== '') {
+  if (!leave.words && filter.q !== undefined && filter.q.trim() !== '') {
     const number = bareNumber(filter.q)
     // «№ 123» is the ticket's number alone; a bare «123» is that number, or a room or a word with it.
     const text =
@@ -667,16 +712,49 @@ function conditions(
   return list
 }
 
-/** Assigned to this person, or waiting unassigned in one of their executor groups. */
-export function answeredFor(eb: ExpressionBuilder<Database, 'tickets'>, userId: number): Expression<SqlBool> {
+/**
+ * Assigned to this person, or waiting unassigned in one of their executor groups: `groups` when they are read
+ * already (as values the planner knows), else a subquery of them.
+ */
+export function answeredFor(
+  eb: ExpressionBuilder<Database, 'tickets'>,
+  userId: number,
+  groups?: readonly number[],
+): Expression<SqlBool> {
+  const assigned = eb('tickets.assignee_id', '=', userId)
+  if (groups?.length === 0) return assigned
   return eb.or([
-    eb('tickets.assignee_id', '=', userId),
+    assigned,
     eb.and([
       eb('tickets.assignee_id', 'is', null),
-      eb('tickets.group_id', 'in', eb.selectFrom('group_members').select('group_id').where('user_id', '=', userId)),
+      eb(
+        'tickets.group_id',
+        'in',
+        groups ?? eb.selectFrom('group_members').select('group_id').where('user_id', '=', userId),
+      ),
     ]),
   ])
 }
+
+/**
+ * `answeredFor` as disjoint parts, the actor's groups named as values: assigned to them; unassigned in group 1;
+ * unassigned in group 2… Each is one range of an index in the list's order, so a page of «мои» reads each part
+ * up to a page (`listTicketPage`) rather than every match of an `or` to sort them (1.3 s at a million tickets).
+ */
+function answeringParts(actor: Actor, lookups: FilterLookups): Array<(eb: TicketsEb) => Expression<SqlBool>> {
+  const me = actor.id ?? -1
+  if (!lookups.groups) return [(eb) => answeredFor(eb, me)]
+  return [
+    (eb) => eb('tickets.assignee_id', '=', me),
+    ...lookups.groups.map(
+      (group) => (eb: TicketsEb) => eb.and([eb('tickets.assignee_id', 'is', null), eb('tickets.group_id', '=', group)]),
+    ),
+  ]
+}
+
+const groupsOf = prepared((db, p: { id: number }) =>
+  db.selectFrom('group_members').select('group_id').where('user_id', '=', p.id).orderBy('group_id'),
+)
 
 /** The ticket is in one of these categories: a category's family (`categoryFamily`). */
 export function inCategory(eb: ExpressionBuilder<Database, 'tickets'>, family: readonly number[]): Expression<SqlBool> {
