@@ -107,6 +107,22 @@ if (testDialect() === 'sqlite')
   })
 
 if (testDialect() === 'postgres')
+  test('PostgreSQL plans our statements without parallel workers, on the main handle and the read-only one', async () => {
+    const url = await testDatabaseUrl()
+    for (const options of [{}, { readOnly: true }]) {
+      const db = openDatabase({ kind: 'postgres', url }, { poolSize: 1, ...options })
+      try {
+        const shown = await sql<{
+          value: string
+        }>`select current_setting('max_parallel_workers_per_gather') as value`.execute(db)
+        expect(shown.rows).toEqual([{ value: '0' }])
+      } finally {
+        await db.destroy()
+      }
+    }
+  })
+
+if (testDialect() === 'postgres')
   test('PostgreSQL parses a parameterised query once per connection: it is prepared under a name from its text', async () => {
     const db = openDatabase({ kind: 'postgres', url: await testDatabaseUrl() }, { poolSize: 1 })
     try {

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { readDbOf } from '#src/api/env.ts'
 import { audit } from '#src/audit/journal.ts'
 import { lastFinishedBackup, lastGoodBackupAt } from '#src/backup/backup-log.ts'
 import { now } from '#src/db/time.ts'
@@ -21,8 +22,9 @@ export function dashboardRoutes(): Hono<WebEnv> {
   routes.get('/', requireSession, async (c) => {
     const actor = c.get('actor')
     if (!isStaff(actor)) return c.redirect('/tickets', 302)
-    const { db, config } = c.get('deps')
-    const dashboard = await openDashboard(db, actor, { limit: DASHBOARD_LIMIT })
+    const deps = c.get('deps')
+    const { db, config } = deps
+    const dashboard = await openDashboard(db, actor, { limit: DASHBOARD_LIMIT, reads: readDbOf(deps) })
     const shown = [...dashboard.mine.items, ...dashboard.unassigned.items, ...dashboard.overdue.items].map((t) => t.id)
     // The lists show requesters' names: a read of ПДн, journaled like the ticket list (COMPLIANCE.md §4).
     await audit(db, actor, {
