@@ -37,8 +37,7 @@ import * as outages from './migrations/0036-outages.ts'
 import * as approvals from './migrations/0037-approvals.ts'
 import * as maxMessenger from './migrations/0038-max-messenger.ts'
 import * as overdueIndex from './migrations/0039-overdue-index.ts'
-import * as overdueScopeIndex from './migrations/0040-overdue-scope-index.ts'
-import * as unassignedIndex from './migrations/0041-unassigned-index.ts'
+import * as unassignedIndex from './migrations/0040-unassigned-index.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -81,8 +80,7 @@ const migrations: Record<string, Migration> = {
   '0037-approvals': approvals,
   '0038-max-messenger': maxMessenger,
   '0039-overdue-index': overdueIndex,
-  '0040-overdue-scope-index': overdueScopeIndex,
-  '0041-unassigned-index': unassignedIndex,
+  '0040-unassigned-index': unassignedIndex,
 }
 
 const provider: MigrationProvider = {

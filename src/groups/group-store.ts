@@ -27,6 +27,18 @@ export async function groupMemberIds(db: Tx, groupId: number): Promise<number[]>
   return rows.map((r) => r.user_id)
 }
 
+/** The executor groups the person is a member of, ascending. */
+export async function memberGroupIds(db: Tx, userId: number | null): Promise<number[]> {
+  if (userId === null) return []
+  const rows = await db
+    .selectFrom('group_members')
+    .select('group_id')
+    .where('user_id', '=', userId)
+    .orderBy('group_id')
+    .execute()
+  return rows.map((r) => r.group_id)
+}
+
 export async function findGroup(db: Tx, id: number): Promise<ExecutorGroup | undefined> {
   return db.selectFrom('executor_groups').selectAll().where('id', '=', id).executeTakeFirst()
 }

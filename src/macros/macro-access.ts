@@ -1,11 +1,12 @@
 import { auditDenied } from '#src/audit/denied.ts'
 import type { Db, Tx } from '#src/db/schema.ts'
 import { DomainError, isDomainError } from '#src/errors.ts'
+import { memberGroupIds } from '#src/groups/group-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { authorize } from '#src/users/authorize.ts'
 import { can } from '#src/users/permissions.ts'
 import { type MacroScope, mayUseMacro } from './macro-rules.ts'
-import { findMacro, type MacroRow, memberGroupIds } from './macro-store.ts'
+import { findMacro, type MacroRow } from './macro-store.ts'
 
 /**
  * The steps the macro use cases share: the door (IT staff only), loading a macro the actor may see, and

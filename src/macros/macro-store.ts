@@ -1,4 +1,5 @@
 import type { Macro, Ticket, Tx } from '#src/db/schema.ts'
+import { memberGroupIds } from '#src/groups/group-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import type { MacroContext } from './macro-rules.ts'
@@ -25,13 +26,6 @@ function macrosWithGroups(db: Tx) {
 /** The macro, archived or not. */
 export async function findMacro(db: Tx, id: number): Promise<MacroRow | undefined> {
   return macrosWithGroups(db).where('macros.id', '=', id).executeTakeFirst()
-}
-
-/** The executor groups the person is a member of. */
-export async function memberGroupIds(db: Tx, userId: number | null): Promise<number[]> {
-  if (userId === null) return []
-  const rows = await db.selectFrom('group_members').select('group_id').where('user_id', '=', userId).execute()
-  return rows.map((r) => r.group_id)
 }
 
 /**

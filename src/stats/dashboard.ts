@@ -4,6 +4,7 @@ import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { type OnDutyGroup, whoIsOnDuty } from '#src/duty/on-duty.ts'
 import { DomainError } from '#src/errors.ts'
+import { memberGroupIds } from '#src/groups/group-store.ts'
 import { listOutageRows, type OutageRow } from '#src/outages/outage-store.ts'
 import { finalStatuses, isStaff, priorityRank } from '#src/tickets/rules.ts'
 import { answeredFor } from '#src/tickets/ticket-store.ts'
@@ -85,9 +86,7 @@ export async function openDashboard(
   const { since, firstVisit } = await transact(db, (tx) => recordVisit(tx, me, at))
   // The lists are read off the event loop where the server has a read handle (read-only.ts: threads on SQLite).
   const reads = options.reads ?? db
-  const groupIds = (await reads.selectFrom('group_members').select('group_id').where('user_id', '=', me).execute()).map(
-    (r) => r.group_id,
-  )
+  const groupIds = await memberGroupIds(reads, me)
   const overdueOfAll = actor.role === 'curator' || actor.role === 'admin'
   const inMyGroups = (eb: ExpressionBuilder<Database, 'tickets'>) =>
     groupIds.length > 0 ? eb('tickets.group_id', 'in', groupIds) : sql<SqlBool>`1 = 0`
@@ -158,7 +157,7 @@ async function ticketList(
       ? query.orderBy('tickets.resolution_due_at', 'asc')
       : query.orderBy(priorityOrder(), 'desc').orderBy('tickets.created_at', 'asc')
     ).orderBy('tickets.id', 'asc')
-  // A deferred join: the page's ids on the tickets table alone (the overdue ones from the index alone, 0040),
+  // A deferred join: the page's ids on the tickets table alone (the overdue ones from the index alone, 0039),
   // then the names for those few rows, not for every match before the sort (140 ms at a million tickets).
   const page = ordered(db.selectFrom('tickets').where(where).select('tickets.id')).limit(limit)
   const listed = db

@@ -20,6 +20,7 @@ import {
 import { now } from '#src/db/time.ts'
 import { DomainError } from '#src/errors.ts'
 import { MAX_ID } from '#src/format/ids.ts'
+import { memberGroupIds } from '#src/groups/group-store.ts'
 import { notifyOfTicketEvent } from '#src/notifications/fan-out.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { BLOCKED_TEXT, shownName, shownNameOrNull } from '#src/users/blocking.ts'
@@ -273,10 +274,7 @@ function lookupsOf(db: Tx, actor: Actor, filter: TicketFilter): Promise<FilterLo
       return {
         named: searchesNames ? await namedInQuery(db, q) : undefined,
         categories: filter.categoryId === undefined ? undefined : await categoryFamily(db, filter.categoryId),
-        groups:
-          filter.scope === 'mine'
-            ? (await groupsOf.execute(db, { id: actor.id ?? -1 })).map((row) => row.group_id)
-            : undefined,
+        groups: filter.scope === 'mine' ? await memberGroupIds(db, actor.id) : undefined,
       }
     })()
     lookupsOfFilter.set(filter, found)
@@ -385,18 +383,17 @@ export async function listTicketPage(
     if (inParts) {
       // Each part's page with its sort key, in one `union all` (the parts are disjoint), merged in the list's order.
       const key = order.key ?? sql.lit(0)
-      const [first, ...rest] = answeringParts(actor, lookups).map((part) =>
+      const pageOf = (part: Part) =>
         db
           .selectFrom(
             walk(filtered.where(part).select(key.as('sort_key')))
               .limit(skip + perPage + 1)
               .as('part'),
           )
-          .select(['part.id', 'part.sort_key']),
-      )
-      if (!first) throw new Error('«мои» has at least the part assigned to the actor')
-      let merged = rest
-        .reduce((all, part) => all.unionAll(part), first)
+          .select(['part.id', 'part.sort_key'])
+      const [assigned, ...queues] = answeringParts(actor.id ?? -1, mineGroups(lookups))
+      let merged = queues
+        .reduce((all, part) => all.unionAll(pageOf(part)), pageOf(assigned))
         .orderBy('sort_key', keyDirection)
         .orderBy('id', idDirection)
         .limit(perPage + 1)
@@ -681,7 +678,7 @@ function conditions(
   if (filter.requesterId !== undefined) list.push(eb('tickets.requester_id', '=', filter.requesterId))
   if (filter.departmentId !== undefined) list.push(eb('tickets.department_id', '=', filter.departmentId))
   if (filter.groupId !== undefined) list.push(eb('tickets.group_id', '=', filter.groupId))
-  if (filter.scope === 'mine' && !leave.scope) list.push(eb.or(answeringParts(actor, lookups).map((part) => part(eb))))
+  if (filter.scope === 'mine' && !leave.scope) list.push(answeredFor(eb, actor.id ?? -1, mineGroups(lookups)))
   if (filter.createdFrom) list.push(eb('tickets.created_at', '>=', filter.createdFrom))
   if (filter.createdBefore) list.push(eb('tickets.created_at', '<', filter.createdBefore))
   if (filter.overdue !== undefined) {
@@ -712,49 +709,40 @@ function conditions(
   return list
 }
 
-/**
- * Assigned to this person, or waiting unassigned in one of their executor groups: `groups` when they are read
- * already (as values the planner knows), else a subquery of them.
- */
+/** Assigned to this person, or waiting unassigned in one of their executor groups (read before: `memberGroupIds`). */
 export function answeredFor(
   eb: ExpressionBuilder<Database, 'tickets'>,
   userId: number,
-  groups?: readonly number[],
+  groups: readonly number[],
 ): Expression<SqlBool> {
   const assigned = eb('tickets.assignee_id', '=', userId)
-  if (groups?.length === 0) return assigned
-  return eb.or([
-    assigned,
-    eb.and([
-      eb('tickets.assignee_id', 'is', null),
-      eb(
-        'tickets.group_id',
-        'in',
-        groups ?? eb.selectFrom('group_members').select('group_id').where('user_id', '=', userId),
-      ),
-    ]),
-  ])
+  if (groups.length === 0) return assigned
+  return eb.or([assigned, eb.and([eb('tickets.assignee_id', 'is', null), eb('tickets.group_id', 'in', groups)])])
 }
 
+type Part = (eb: TicketsEb) => Expression<SqlBool>
+
 /**
- * `answeredFor` as disjoint parts, the actor's groups named as values: assigned to them; unassigned in group 1;
- * unassigned in group 2… Each is one range of an index in the list's order, so a page of «мои» reads each part
- * up to a page (`listTicketPage`) rather than every match of an `or` to sort them (1.3 s at a million tickets).
+ * `answeredFor` as disjoint parts: assigned to them; unassigned in group 1; unassigned in group 2… Each is one range
+ * of an index in the list's order, so a page of «мои» reads each part up to a page (`listTicketPage`) rather than
+ * every match of an `or` to sort them (1.3 s at a million tickets).
  */
-function answeringParts(actor: Actor, lookups: FilterLookups): Array<(eb: TicketsEb) => Expression<SqlBool>> {
-  const me = actor.id ?? -1
-  if (!lookups.groups) return [(eb) => answeredFor(eb, me)]
+function answeringParts(userId: number, groups: readonly number[]): [Part, ...Part[]] {
   return [
-    (eb) => eb('tickets.assignee_id', '=', me),
-    ...lookups.groups.map(
-      (group) => (eb: TicketsEb) => eb.and([eb('tickets.assignee_id', 'is', null), eb('tickets.group_id', '=', group)]),
+    (eb) => eb('tickets.assignee_id', '=', userId),
+    ...groups.map(
+      (group): Part =>
+        (eb) =>
+          eb.and([eb('tickets.assignee_id', 'is', null), eb('tickets.group_id', '=', group)]),
     ),
   ]
 }
 
-const groupsOf = prepared((db, p: { id: number }) =>
-  db.selectFrom('group_members').select('group_id').where('user_id', '=', p.id).orderBy('group_id'),
-)
+/** The actor's groups for «мои»: `lookupsOf` reads them whenever the filter has that scope. */
+function mineGroups(lookups: FilterLookups): readonly number[] {
+  if (!lookups.groups) throw new Error('«мои» without its groups read (lookupsOf)')
+  return lookups.groups
+}
 
 /** The ticket is in one of these categories: a category's family (`categoryFamily`). */
 export function inCategory(eb: ExpressionBuilder<Database, 'tickets'>, family: readonly number[]): Expression<SqlBool> {
