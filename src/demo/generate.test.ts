@@ -133,6 +133,15 @@ describe('generateDemo', () => {
   })
 
   if (testDialect() === 'sqlite') {
+    test('leaves the search index merged into one segment, so that later writes do not pay for merging the load', async () => {
+      const { db } = await testDatabase()
+      await generateDemo(db, actor, { ...options, tickets: 3000, seed: 'сегменты' })
+      // FTS5 keeps a row per leaf page of each segment in its `_idx` table: its distinct ids are the segments.
+      const { rows } = await sql<{ segments: number }>`select count(distinct segid) as segments
+        from ticket_fts_idx`.execute(db)
+      expect(rows[0]?.segments).toBe(1)
+    })
+
     test('on a database file the load goes through a rollback journal and leaves WAL, the triggers and a mark per hour', async () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'demo-bulk-'))
       const db = openDatabase({ kind: 'sqlite', file: path.join(dir, 'helpdesk.sqlite') })
