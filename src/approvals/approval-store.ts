@@ -35,19 +35,23 @@ export async function approverOf(
 /**
  * Does a ticket of this category wait for approval? A category that requires it, or a child of one that does:
  * a child inherits its parent's «требует согласования» and cannot switch it off (one level of parents only).
+ * The parent's flag is read with the category (`categoryWithParentApproval`).
  */
-export async function requiresApproval(
-  tx: Tx,
-  category: Pick<Category, 'requires_approval' | 'parent_id'>,
-): Promise<boolean> {
-  if (category.requires_approval === 1) return true
-  if (category.parent_id === null) return false
-  const parent = await tx
+export function requiresApproval(category: CategoryWithParentApproval): boolean {
+  return category.requires_approval === 1 || category.parent_requires_approval === 1
+}
+
+export type CategoryWithParentApproval = Category & { parent_requires_approval: number | null }
+
+/** A category's row and its parent's «требует согласования» (null without a parent), in one read. */
+export function categoryWithParentApproval(tx: Tx, id: number): Promise<CategoryWithParentApproval | undefined> {
+  return tx
     .selectFrom('categories')
-    .select('requires_approval')
-    .where('id', '=', category.parent_id)
+    .leftJoin('categories as parent', 'parent.id', 'categories.parent_id')
+    .selectAll('categories')
+    .select('parent.requires_approval as parent_requires_approval')
+    .where('categories.id', '=', id)
     .executeTakeFirst()
-  return parent?.requires_approval === 1
 }
 
 /**

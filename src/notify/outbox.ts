@@ -65,8 +65,24 @@ export interface Notice {
  * blocked; the one chosen by `noticeChatOf`). Returns the count queued.
  */
 export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: Notice): Promise<number> {
-  if (notice.ticketId && offerEndingKinds.includes(notice.kind)) await withdrawTakeOffers(tx, notice.ticketId)
-  const unique = [...new Set(userIds)]
+  return notifyEach(tx, [{ userIds, notice }])
+}
+
+/** One notice and whom it is for. */
+export interface NoticeSend {
+  userIds: readonly number[]
+  notice: Notice
+}
+
+/**
+ * `notifyUsers` for several notices at once (a new ticket: the requester's and its group's): their people are
+ * read in one query and their rows queued in one insert, two round trips on PostgreSQL however many notices.
+ */
+export async function notifyEach(tx: Tx, sends: readonly NoticeSend[]): Promise<number> {
+  for (const { notice } of sends) {
+    if (notice.ticketId && offerEndingKinds.includes(notice.kind)) await withdrawTakeOffers(tx, notice.ticketId)
+  }
+  const unique = [...new Set(sends.flatMap((send) => send.userIds))]
   if (unique.length === 0) return 0
   const recipients = await tx
     .selectFrom('users')
@@ -76,25 +92,28 @@ export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: No
     .execute()
   const preference = await messengerPreference(tx, recipients)
   const at = now()
-  const rows = recipients.flatMap((r) => {
-    const chat = noticeChatOf(r, preference)
-    return chat === undefined
-      ? []
-      : [
-          {
-            channel: messengerOf(chat),
-            recipient: chat,
-            kind: notice.kind,
-            payload: JSON.stringify({ userId: r.id, ...notice.data }),
-            status: 'pending' as const,
-            next_attempt_at: at,
-            last_error: null,
-            ticket_id: notice.ticketId ?? null,
-            message_id: notice.messageId ?? null,
-            created_at: at,
-            sent_at: null,
-          },
-        ]
+  const rows = sends.flatMap(({ userIds, notice }) => {
+    const wanted = new Set(userIds)
+    return recipients.flatMap((r) => {
+      const chat = wanted.has(r.id) ? noticeChatOf(r, preference) : undefined
+      return chat === undefined
+        ? []
+        : [
+            {
+              channel: messengerOf(chat),
+              recipient: chat,
+              kind: notice.kind,
+              payload: JSON.stringify({ userId: r.id, ...notice.data }),
+              status: 'pending' as const,
+              next_attempt_at: at,
+              last_error: null,
+              ticket_id: notice.ticketId ?? null,
+              message_id: notice.messageId ?? null,
+              created_at: at,
+              sent_at: null,
+            },
+          ]
+    })
   })
   if (rows.length > 0) await tx.insertInto('outbox').values(rows).execute()
   return rows.length

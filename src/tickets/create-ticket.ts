@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { requiresApproval } from '#src/approvals/approval-store.ts'
+import { categoryWithParentApproval, requiresApproval } from '#src/approvals/approval-store.ts'
 import { askForApproval } from '#src/approvals/ask-for-approval.ts'
 import { checkFiles, insertAttachments } from '#src/attachments/attach-files.ts'
 import type { StoredFile } from '#src/attachments/file-store.ts'
@@ -9,7 +9,7 @@ import { priorities } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
-import { notifyUsers } from '#src/notify/outbox.ts'
+import { type NoticeSend, notifyEach } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { isUniqueViolation } from '#src/users/unique.ts'
@@ -135,7 +135,7 @@ async function create(
   if (requester?.status !== 'active') {
     throw new DomainError('validation', 'Заявитель не найден или его учётная запись не активна')
   }
-  const category = await tx.selectFrom('categories').selectAll().where('id', '=', input.categoryId).executeTakeFirst()
+  const category = await categoryWithParentApproval(tx, input.categoryId)
   if (category?.active !== 1) {
     throw new DomainError('validation', 'Категория не найдена или отключена')
   }
@@ -158,7 +158,7 @@ async function create(
   const at = now()
   const priority = input.priority ?? category.default_priority
   // Issue 14: an access request waits for the head's approval; its deadlines count from the approval.
-  const awaiting = await requiresApproval(tx, category)
+  const awaiting = requiresApproval(category)
   const deadlines = awaiting ? null : await ticketDeadlines(tx, at, priority, category)
   const ticket = await tx
     .insertInto('tickets')
@@ -232,14 +232,19 @@ async function create(
     await askForApproval(tx, actor, ticket)
     return ticket
   }
+  const sends: NoticeSend[] = []
   // Filed in the chat by the requester: the bot's own confirmation is that notice.
   if (!(actor.channel === 'bot' && !onBehalf)) {
-    await notifyUsers(tx, [requester.id], { kind: 'ticket_created', ticketId: ticket.id })
+    sends.push({ userIds: [requester.id], notice: { kind: 'ticket_created', ticketId: ticket.id } })
   }
   if (groupId !== null) {
     const members = await activeGroupStaff(tx, groupId)
-    await notifyUsers(tx, othersThan(actor, ...members), { kind: 'ticket_new_for_group', ticketId: ticket.id })
+    sends.push({
+      userIds: othersThan(actor, ...members),
+      notice: { kind: 'ticket_new_for_group', ticketId: ticket.id },
+    })
   }
+  await notifyEach(tx, sends)
   return ticket
 }
 
