@@ -122,9 +122,20 @@ export async function signInAs(page: Page, base: string, login: string, password
   await page.waitForURL((url) => !url.pathname.startsWith('/login'))
 }
 
-/** A full-page screenshot in test-results/screenshots/<journey>/<name>.png. */
+/**
+ * A full-page screenshot in test-results/screenshots/<journey>/<name>.png. Chromium now and then refuses one
+ * capture («Unable to capture screenshot») and takes the same picture when asked again: asked up to three times.
+ */
 export async function screenshot(page: Page, journey: string, name: string): Promise<void> {
   const folder = path.join(SCREENSHOTS, journey)
   mkdirSync(folder, { recursive: true })
-  await page.screenshot({ path: path.join(folder, `${name}.png`), fullPage: true })
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.screenshot({ path: path.join(folder, `${name}.png`), fullPage: true })
+      return
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes('Unable to capture screenshot')) throw error
+      await page.waitForTimeout(250)
+    }
+  }
 }
