@@ -26,7 +26,10 @@ export function chatIdOf(key: ChatKey): string {
 /** Which messenger a hospital sends notices by: the one each person wrote from last, or one for everyone. */
 export type MessengerPreference = 'last_used' | Messenger
 
-type Reachable = Pick<User, 'telegram_chat_id' | 'telegram_blocked_at' | 'max_user_id' | 'max_blocked_at' | 'messenger'>
+export type Reachable = Pick<
+  User,
+  'telegram_chat_id' | 'telegram_blocked_at' | 'max_user_id' | 'max_blocked_at' | 'messenger'
+>
 
 /** The person's chats that can take a message now, keyed by messenger. */
 export function reachableChats(user: Reachable): Partial<Record<Messenger, ChatKey>> {

@@ -7,6 +7,7 @@ import {
   type MessengerPreference,
   messengerOf,
   noticeChatOf,
+  type Reachable,
   reachableChats,
   reachColumns,
 } from './chat-key.ts'
@@ -65,37 +66,42 @@ export interface Notice {
  * blocked; the one chosen by `noticeChatOf`). Returns the count queued.
  */
 export async function notifyUsers(tx: Tx, userIds: readonly number[], notice: Notice): Promise<number> {
-  return notifyEach(tx, [{ userIds, notice }])
+  const unique = [...new Set(userIds)]
+  const people =
+    unique.length === 0
+      ? []
+      : await tx
+          .selectFrom('users')
+          .select(['id', ...reachColumns])
+          .where('id', 'in', unique)
+          .where(reachable)
+          .execute()
+  return notifyPeople(tx, [{ people, notice }])
 }
 
-/** One notice and whom it is for. */
-export interface NoticeSend {
-  userIds: readonly number[]
-  notice: Notice
-}
+/** Someone a notice is for, read with the columns that say where it reaches them (`reachColumns`). */
+export type Recipient = { id: number } & Reachable
 
 /**
- * `notifyUsers` for several notices at once (a new ticket: the requester's and its group's): their people are
- * read in one query and their rows queued in one insert, two round trips on PostgreSQL however many notices.
+ * Queues notices for people already read with their chats (a new ticket's requester and its group's staff):
+ * no query but the setting's, when it matters, and one insert for all of them. Those who cannot receive a
+ * notice are skipped, as by `notifyUsers`. Returns the count queued.
  */
-export async function notifyEach(tx: Tx, sends: readonly NoticeSend[]): Promise<number> {
+export async function notifyPeople(
+  tx: Tx,
+  sends: ReadonlyArray<{ people: readonly Recipient[]; notice: Notice }>,
+): Promise<number> {
   for (const { notice } of sends) {
     if (notice.ticketId && offerEndingKinds.includes(notice.kind)) await withdrawTakeOffers(tx, notice.ticketId)
   }
-  const unique = [...new Set(sends.flatMap((send) => send.userIds))]
-  if (unique.length === 0) return 0
-  const recipients = await tx
-    .selectFrom('users')
-    .select(['id', ...reachColumns])
-    .where('id', 'in', unique)
-    .where(reachable)
-    .execute()
-  const preference = await messengerPreference(tx, recipients)
+  const preference = await messengerPreference(
+    tx,
+    sends.flatMap((send) => send.people),
+  )
   const at = now()
-  const rows = sends.flatMap(({ userIds, notice }) => {
-    const wanted = new Set(userIds)
-    return recipients.flatMap((r) => {
-      const chat = wanted.has(r.id) ? noticeChatOf(r, preference) : undefined
+  const rows = sends.flatMap(({ people, notice }) =>
+    people.flatMap((r) => {
+      const chat = noticeChatOf(r, preference)
       return chat === undefined
         ? []
         : [
@@ -113,8 +119,8 @@ export async function notifyEach(tx: Tx, sends: readonly NoticeSend[]): Promise<
               sent_at: null,
             },
           ]
-    })
-  })
+    }),
+  )
   if (rows.length > 0) await tx.insertInto('outbox').values(rows).execute()
   return rows.length
 }

@@ -5,7 +5,7 @@ import { DomainError } from '#src/errors.ts'
 import { sourceOfChannel } from '#src/tickets/rules.ts'
 import { auditTicket } from '#src/tickets/ticket-access.ts'
 import { insertLink, recordLinkEvents } from '#src/tickets/ticket-links-store.ts'
-import { indexNewTicket } from '#src/tickets/ticket-search.ts'
+import { insertIndexedTicket } from '#src/tickets/ticket-search.ts'
 import { findTicketForUpdate, recordTicketEvent } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
@@ -62,41 +62,36 @@ export async function joinOutage(db: Db, actor: Actor, input: JoinOutageInput): 
     }
 
     const at = now()
-    const ticket = await tx
-      .insertInto('tickets')
-      .values({
-        title: outage.title,
-        description: childDescription(outage.title, outage.place),
-        category_id: input.categoryId,
-        priority: parent.priority,
-        status: 'in_progress',
-        requester_id: person.id,
-        assignee_id: parent.assignee_id,
-        group_id: parent.group_id,
-        department_id: person.department_id,
-        location: outage.place ?? person.room,
-        source: input.source ?? sourceOfChannel(actor.channel),
-        created_by: person.id,
-        created_at: at,
-        updated_at: at,
-        first_response_at: at,
-        resolved_at: null,
-        closed_at: null,
-        cancelled_at: null,
-        response_due_at: null,
-        resolution_due_at: null,
-        response_breached_at: null,
-        resolution_breached_at: null,
-        resolution: null,
-        cancel_reason: null,
-        rating: null,
-        rating_comment: null,
-        rated_at: null,
-        equipment_id: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    await indexNewTicket(tx, ticket)
+    const ticket = await insertIndexedTicket(tx, {
+      title: outage.title,
+      description: childDescription(outage.title, outage.place),
+      category_id: input.categoryId,
+      priority: parent.priority,
+      status: 'in_progress',
+      requester_id: person.id,
+      assignee_id: parent.assignee_id,
+      group_id: parent.group_id,
+      department_id: person.department_id,
+      location: outage.place ?? person.room,
+      source: input.source ?? sourceOfChannel(actor.channel),
+      created_by: person.id,
+      created_at: at,
+      updated_at: at,
+      first_response_at: at,
+      resolved_at: null,
+      closed_at: null,
+      cancelled_at: null,
+      response_due_at: null,
+      resolution_due_at: null,
+      response_breached_at: null,
+      resolution_breached_at: null,
+      resolution: null,
+      cancel_reason: null,
+      rating: null,
+      rating_comment: null,
+      rated_at: null,
+      equipment_id: null,
+    })
     await recordTicketEvent(tx, {
       ticketId: ticket.id,
       actorId: person.id,

@@ -9,15 +9,16 @@ import { priorities } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
-import { type NoticeSend, notifyEach } from '#src/notify/outbox.ts'
+import { reachColumns } from '#src/notify/chat-key.ts'
+import { notifyPeople } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { can } from '#src/users/permissions.ts'
 import { isUniqueViolation } from '#src/users/unique.ts'
 import { ticketDeadlines } from './deadline-terms.ts'
 import { limits, priorityLabels, sourceOfChannel, textLength, titleFromDescription } from './rules.ts'
-import { auditTicket, journalingDenials, othersThan, requireText } from './ticket-access.ts'
-import { indexNewTicket } from './ticket-search.ts'
-import { activeGroupStaff, findTicket, recordTicketEvent } from './ticket-store.ts'
+import { auditTicket, journalingDenials, requireText } from './ticket-access.ts'
+import { insertIndexedTicket } from './ticket-search.ts'
+import { findTicket, reachableGroupStaff, recordTicketEvent } from './ticket-store.ts'
 
 export interface CreateTicketInput {
   /** Empty: the first line of the description (the bot files tickets without a title). */
@@ -129,7 +130,8 @@ async function create(
   }
   const requester = await tx
     .selectFrom('users')
-    .select(['id', 'status', 'department_id', 'room'])
+    // With the chats a notice reaches them in: the new ticket's notice needs no query of its own.
+    .select(['id', 'status', 'department_id', 'room', ...reachColumns])
     .where('id', '=', requesterId)
     .executeTakeFirst()
   if (requester?.status !== 'active') {
@@ -160,40 +162,36 @@ async function create(
   // Issue 14: an access request waits for the head's approval; its deadlines count from the approval.
   const awaiting = requiresApproval(category)
   const deadlines = awaiting ? null : await ticketDeadlines(tx, at, priority, category)
-  const ticket = await tx
-    .insertInto('tickets')
-    .values({
-      title,
-      description,
-      category_id: category.id,
-      priority,
-      status: awaiting ? 'approval' : 'new',
-      requester_id: requester.id,
-      assignee_id: null,
-      group_id: groupId,
-      department_id: departmentId,
-      location,
-      source: input.source ?? sourceOfChannel(actor.channel),
-      created_by: actor.id ?? requester.id,
-      created_at: at,
-      updated_at: at,
-      first_response_at: null,
-      resolved_at: null,
-      closed_at: null,
-      cancelled_at: null,
-      response_due_at: deadlines?.responseDueAt ?? null,
-      resolution_due_at: deadlines?.resolutionDueAt ?? null,
-      response_breached_at: null,
-      resolution_breached_at: null,
-      resolution: null,
-      cancel_reason: null,
-      rating: null,
-      rating_comment: null,
-      rated_at: null,
-      equipment_id: device?.id ?? null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  const ticket = await insertIndexedTicket(tx, {
+    title,
+    description,
+    category_id: category.id,
+    priority,
+    status: awaiting ? 'approval' : 'new',
+    requester_id: requester.id,
+    assignee_id: null,
+    group_id: groupId,
+    department_id: departmentId,
+    location,
+    source: input.source ?? sourceOfChannel(actor.channel),
+    created_by: actor.id ?? requester.id,
+    created_at: at,
+    updated_at: at,
+    first_response_at: null,
+    resolved_at: null,
+    closed_at: null,
+    cancelled_at: null,
+    response_due_at: deadlines?.responseDueAt ?? null,
+    resolution_due_at: deadlines?.resolutionDueAt ?? null,
+    response_breached_at: null,
+    resolution_breached_at: null,
+    resolution: null,
+    cancel_reason: null,
+    rating: null,
+    rating_comment: null,
+    rated_at: null,
+    equipment_id: device?.id ?? null,
+  })
 
   if (idempotency !== undefined && actor.id !== null) {
     await tx
@@ -207,7 +205,6 @@ async function create(
       })
       .execute()
   }
-  await indexNewTicket(tx, ticket)
   const files = input.attachments ?? []
   await insertAttachments(tx, { ticketId: ticket.id, messageId: null, uploaderId: actor.id ?? requester.id, at }, files)
   await recordTicketEvent(tx, { ticketId: ticket.id, actorId: actor.id, kind: 'created', to: ticket.status, at })
@@ -232,19 +229,16 @@ async function create(
     await askForApproval(tx, actor, ticket)
     return ticket
   }
-  const sends: NoticeSend[] = []
   // Filed in the chat by the requester: the bot's own confirmation is that notice.
-  if (!(actor.channel === 'bot' && !onBehalf)) {
-    sends.push({ userIds: [requester.id], notice: { kind: 'ticket_created', ticketId: ticket.id } })
-  }
-  if (groupId !== null) {
-    const members = await activeGroupStaff(tx, groupId)
-    sends.push({
-      userIds: othersThan(actor, ...members),
+  const toldRequester = !(actor.channel === 'bot' && !onBehalf)
+  const staff = groupId === null ? [] : await reachableGroupStaff(tx, groupId)
+  await notifyPeople(tx, [
+    { people: toldRequester ? [requester] : [], notice: { kind: 'ticket_created', ticketId: ticket.id } },
+    {
+      people: staff.filter((person) => person.id !== actor.id),
       notice: { kind: 'ticket_new_for_group', ticketId: ticket.id },
-    })
-  }
-  await notifyEach(tx, sends)
+    },
+  ])
   return ticket
 }
 

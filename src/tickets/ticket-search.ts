@@ -2,12 +2,13 @@ import {
   type AliasedRawBuilder,
   type Expression,
   type ExpressionBuilder,
+  type Insertable,
   type RawBuilder,
   type SqlBool,
   sql,
 } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
-import type { Database, Tx } from '#src/db/schema.ts'
+import type { Database, Ticket, TicketsTable, Tx } from '#src/db/schema.ts'
 import { startsWordText } from '#src/db/text-match.ts'
 
 /**
@@ -37,14 +38,39 @@ export function indexedDescription(ticket: Pick<IndexedTicket, 'description' | '
   return ticket.location ? `${ticket.description}\n${ticket.location}` : ticket.description
 }
 
+/**
+ * Inserts a new ticket and indexes its title, description and place. On PostgreSQL in one statement, the index
+ * row inserted by a data-modifying CTE from the ticket's new id: a round trip less for every ticket filed.
+ */
+export async function insertIndexedTicket(tx: Tx, values: Insertable<TicketsTable>): Promise<Ticket> {
+  const insert = tx.insertInto('tickets').values(values).returningAll()
+  if (dialectOf(tx) !== 'postgres') {
+    const ticket = await insert.executeTakeFirstOrThrow()
+    await indexNewTicket(tx, ticket)
+    return ticket
+  }
+  const text = publicText({ title: values.title, description: values.description, location: values.location ?? null })
+  const { rows } = await sql<Ticket>`with t as (${insert}),
+      s as (insert into ticket_search (ticket_id, public_text, internal_text) select id, ${text}, '' from t)
+    select * from t`.execute(tx)
+  const [ticket] = rows
+  if (!ticket) throw new Error('insert into tickets returned no row')
+  return ticket
+}
+
+/** PostgreSQL's public text of a new ticket: its title, and its description with its place. */
+function publicText(ticket: Omit<IndexedTicket, 'id'>): string {
+  return `${ticket.title}\n${indexedDescription(ticket)}`
+}
+
 /** Indexes a new ticket's title, description and place. */
 export async function indexNewTicket(tx: Tx, ticket: IndexedTicket): Promise<void> {
-  const description = indexedDescription(ticket)
   if (dialectOf(tx) === 'postgres') {
     await sql`insert into ticket_search (ticket_id, public_text, internal_text)
-      values (${ticket.id}, ${`${ticket.title}\n${description}`}, '')`.execute(tx)
+      values (${ticket.id}, ${publicText(ticket)}, '')`.execute(tx)
     return
   }
+  const description = indexedDescription(ticket)
   await sql`insert into ticket_fts (rowid, title, description, messages, notes)
     values (${ticket.id}, ${ticket.title}, ${description}, '', '')`.execute(tx)
 }

@@ -22,6 +22,8 @@ import { DomainError } from '#src/errors.ts'
 import { MAX_ID } from '#src/format/ids.ts'
 import { memberGroupIds } from '#src/groups/group-store.ts'
 import { notifyOfTicketEvent } from '#src/notifications/fan-out.ts'
+import { reachColumns } from '#src/notify/chat-key.ts'
+import { type Recipient, reachable } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { BLOCKED_TEXT, shownName, shownNameOrNull } from '#src/users/blocking.ts'
 import { can } from '#src/users/permissions.ts'
@@ -92,17 +94,27 @@ export async function recordTicketEvent(tx: Tx, event: TicketEventInput): Promis
 
 /** Active IT staff in an active executor group. */
 export async function activeGroupStaff(tx: Tx, groupId: number): Promise<number[]> {
-  const rows = await tx
+  const rows = await groupStaff(tx, groupId).select('users.id').execute()
+  return rows.map((r) => r.id)
+}
+
+/** The same staff with the chats a notice reaches them in, those with none left out (`notifyPeople`). */
+export function reachableGroupStaff(tx: Tx, groupId: number): Promise<Recipient[]> {
+  return groupStaff(tx, groupId)
+    .select(['users.id', ...reachColumns.map((column) => `users.${column}` as const)])
+    .where(reachable)
+    .execute()
+}
+
+function groupStaff(tx: Tx, groupId: number) {
+  return tx
     .selectFrom('group_members')
     .innerJoin('users', 'users.id', 'group_members.user_id')
     .innerJoin('executor_groups', 'executor_groups.id', 'group_members.group_id')
-    .select('users.id')
     .where('group_members.group_id', '=', groupId)
     .where('executor_groups.active', '=', 1)
     .where('users.status', '=', 'active')
     .where('users.role', 'in', ['executor', 'curator', 'admin'])
-    .execute()
-  return rows.map((r) => r.id)
 }
 
 export const ticketSorts = [
