@@ -1,10 +1,10 @@
 import type { Db, Ticket } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
-import { notifyUsers } from '#src/notify/outbox.ts'
+import { notifyPeople, notifyUsers } from '#src/notify/outbox.ts'
 import { ticketDeadlines } from '#src/tickets/deadline-terms.ts'
 import { auditTicket, journalingDenials, othersThan } from '#src/tickets/ticket-access.ts'
-import { activeGroupStaff, recordTicketEvent, saveTicket } from '#src/tickets/ticket-store.ts'
+import { groupStaffToTell, recordTicketEvent, saveTicket } from '#src/tickets/ticket-store.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { loadForDecision, settleApprovalBells } from './approval-store.ts'
 
@@ -49,8 +49,8 @@ export async function approveTicket(db: Db, actor: Actor, input: DecideApprovalI
       await settleApprovalBells(tx, ticket.id, at)
       await notifyUsers(tx, othersThan(actor, ticket.requester_id), { kind: 'ticket_approved', ticketId: ticket.id })
       if (ticket.group_id !== null) {
-        const members = await activeGroupStaff(tx, ticket.group_id)
-        await notifyUsers(tx, othersThan(actor, ...members), { kind: 'ticket_new_for_group', ticketId: ticket.id })
+        const staff = await groupStaffToTell(tx, ticket.group_id, actor)
+        await notifyPeople(tx, [{ people: staff, notice: { kind: 'ticket_new_for_group', ticketId: ticket.id } }])
       }
       return updated
     }),

@@ -18,7 +18,7 @@ import { ticketDeadlines } from './deadline-terms.ts'
 import { limits, priorityLabels, sourceOfChannel, textLength, titleFromDescription } from './rules.ts'
 import { auditTicket, journalingDenials, requireText } from './ticket-access.ts'
 import { insertIndexedTicket } from './ticket-search.ts'
-import { findTicket, reachableGroupStaff, recordTicketEvent } from './ticket-store.ts'
+import { findTicket, groupStaffToTell, recordTicketEvent } from './ticket-store.ts'
 
 export interface CreateTicketInput {
   /** Empty: the first line of the description (the bot files tickets without a title). */
@@ -231,13 +231,10 @@ async function create(
   }
   // Filed in the chat by the requester: the bot's own confirmation is that notice.
   const toldRequester = !(actor.channel === 'bot' && !onBehalf)
-  const staff = groupId === null ? [] : await reachableGroupStaff(tx, groupId)
+  const staff = groupId === null ? [] : await groupStaffToTell(tx, groupId, actor)
   await notifyPeople(tx, [
     { people: toldRequester ? [requester] : [], notice: { kind: 'ticket_created', ticketId: ticket.id } },
-    {
-      people: staff.filter((person) => person.id !== actor.id),
-      notice: { kind: 'ticket_new_for_group', ticketId: ticket.id },
-    },
+    { people: staff, notice: { kind: 'ticket_new_for_group', ticketId: ticket.id } },
   ])
   return ticket
 }

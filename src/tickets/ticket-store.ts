@@ -98,12 +98,15 @@ export async function activeGroupStaff(tx: Tx, groupId: number): Promise<number[
   return rows.map((r) => r.id)
 }
 
-/** The same staff with the chats a notice reaches them in, those with none left out (`notifyPeople`). */
-export function reachableGroupStaff(tx: Tx, groupId: number): Promise<Recipient[]> {
-  return groupStaff(tx, groupId)
+/**
+ * The same staff but the actor, with the chats a notice reaches them in (those with none left out): whom a ticket
+ * new for the group is told of, by `notifyPeople` with no query of its own.
+ */
+export function groupStaffToTell(tx: Tx, groupId: number, actor: Actor): Promise<Recipient[]> {
+  const query = groupStaff(tx, groupId)
     .select(['users.id', ...reachColumns.map((column) => `users.${column}` as const)])
     .where(reachable)
-    .execute()
+  return (actor.id === null ? query : query.where('users.id', '!=', actor.id)).execute()
 }
 
 function groupStaff(tx: Tx, groupId: number) {

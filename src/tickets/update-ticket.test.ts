@@ -72,9 +72,10 @@ describe('updateTicket', () => {
   })
 
   test('a new category brings its deadline override and group, and the group hears of an unassigned ticket', async () => {
-    const { actor } = await buildActor(db, { role: 'curator' })
+    const { actor, user: curator } = await buildActor(db, { role: 'curator' })
     const member = await buildUser(db, { role: 'executor' })
-    const group = await buildGroup(db, undefined, [member.id])
+    // The curator who moves it is a member too, and is not told of their own move.
+    const group = await buildGroup(db, undefined, [member.id, curator.id])
     const category = await buildCategory(db, { defaultGroupId: group.id, responseMinutes: 30, resolutionMinutes: 600 })
     const ticket = await buildTicket(db, { createdAt: created })
 

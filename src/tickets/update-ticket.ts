@@ -3,20 +3,13 @@ import { priorities } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { DomainError } from '#src/errors.ts'
-import { notifyUsers } from '#src/notify/outbox.ts'
+import { notifyPeople } from '#src/notify/outbox.ts'
 import type { Actor } from '#src/users/actor.ts'
 import { ticketDeadlines } from './deadline-terms.ts'
 import { limits, lockedStatuses, priorityLabels, statusLabels } from './rules.ts'
-import {
-  auditTicket,
-  journalingDenials,
-  loadVisibleTicket,
-  othersThan,
-  requirePermission,
-  requireText,
-} from './ticket-access.ts'
+import { auditTicket, journalingDenials, loadVisibleTicket, requirePermission, requireText } from './ticket-access.ts'
 import { reindexTicket } from './ticket-search.ts'
-import { activeGroupStaff, recordTicketEvent, saveTicket } from './ticket-store.ts'
+import { groupStaffToTell, recordTicketEvent, saveTicket } from './ticket-store.ts'
 
 export interface UpdateTicketInput {
   ticketId: number
@@ -161,8 +154,8 @@ export async function updateTicket(db: Db, actor: Actor, input: UpdateTicketInpu
         updated.group_id !== null &&
         updated.group_id !== ticket.group_id
       ) {
-        const members = await activeGroupStaff(tx, updated.group_id)
-        await notifyUsers(tx, othersThan(actor, ...members), { kind: 'ticket_new_for_group', ticketId: ticket.id })
+        const staff = await groupStaffToTell(tx, updated.group_id, actor)
+        await notifyPeople(tx, [{ people: staff, notice: { kind: 'ticket_new_for_group', ticketId: ticket.id } }])
       }
       return updated
     }),

@@ -66,17 +66,18 @@ export interface TicketDetail {
 const internalEventKinds = ['note', 'deadline_breached', 'escalated', 'escalation_acknowledged']
 
 /**
- * The ticket's requester (with their department's name), its assignee and its category, in one read: three
- * round trips of a view were one each on PostgreSQL. The assignee and the category are null when the ticket
- * has none (a null id joins nothing).
+ * What the ticket refers to, in one read: its requester (with their department's name), its assignee, its category
+ * and its department — a round trip each on PostgreSQL before. Those the ticket has none of are null (a null id
+ * joins nothing).
  */
-const peopleOfTicket = prepared(
-  (db, p: { requesterId: number; assigneeId: number | null; categoryId: number | null }) =>
+const ticketReferences = prepared(
+  (db, p: { requesterId: number; assigneeId: number | null; categoryId: number | null; departmentId: number | null }) =>
     db
       .selectFrom('users')
       .leftJoin('departments', 'departments.id', 'users.department_id')
       .leftJoin('users as assignee', (join) => join.on('assignee.id', '=', p.assigneeId))
       .leftJoin('categories', (join) => join.on('categories.id', '=', p.categoryId))
+      .leftJoin('departments as ticket_department', (join) => join.on('ticket_department.id', '=', p.departmentId))
       .select([
         'users.id',
         'users.full_name',
@@ -96,12 +97,10 @@ const peopleOfTicket = prepared(
         shownName('assignee').as('assignee_name'),
         'categories.id as category_id',
         sql.ref<string>('categories.name').as('category_name'),
+        'ticket_department.id as ticket_department_id',
+        sql.ref<string>('ticket_department.name').as('ticket_department_name'),
       ])
       .where('users.id', '=', p.requesterId),
-)
-
-const departmentById = prepared((db, p: { id: number }) =>
-  db.selectFrom('departments').select(['id', 'name']).where('id', '=', p.id),
 )
 
 const equipmentById = prepared((db, p: { id: number }) =>
@@ -166,13 +165,22 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       const ticket = await loadVisibleTicket(tx, actor, input.ticketId, false)
       const internal = can(actor, 'ticket.view_internal', ticket)
 
-      const people = await peopleOfTicket.first(tx, {
+      const references = await ticketReferences.first(tx, {
         requesterId: ticket.requester_id,
         assigneeId: ticket.assignee_id,
         categoryId: ticket.category_id,
+        departmentId: ticket.department_id,
       })
-      if (!people) throw new Error(`ticket ${ticket.id}: its requester ${ticket.requester_id} is missing`)
-      const { assignee_id, assignee_name, category_id, category_name, ...requesterRow } = people
+      if (!references) throw new Error(`ticket ${ticket.id}: its requester ${ticket.requester_id} is missing`)
+      const {
+        assignee_id,
+        assignee_name,
+        category_id,
+        category_name,
+        ticket_department_id,
+        ticket_department_name,
+        ...requesterRow
+      } = references
       // Reachable in Telegram: read before the mask, which hides a blocked person's chat behind a text.
       const chat =
         requesterRow.blocked_at === null
@@ -192,13 +200,8 @@ export async function viewTicket(db: Db, actor: Actor, input: { ticketId: number
       // `telegram`: reachable by the bot in some messenger (`messenger` says which), as before MAX.
       const requester = { ...shown, blocked: blocked_at !== null, telegram: messenger !== null, messenger }
       const assignee = assignee_id === null ? null : { id: assignee_id, full_name: assignee_name }
-      // Most tickets are about their requester's department, whose name is read already.
       const department =
-        ticket.department_id === null
-          ? null
-          : ticket.department_id === department_id && requesterRow.department_name !== null
-            ? { id: ticket.department_id, name: requesterRow.department_name }
-            : ((await departmentById.first(tx, { id: ticket.department_id })) ?? null)
+        ticket_department_id === null ? null : { id: ticket_department_id, name: ticket_department_name }
       const category = category_id === null ? null : { id: category_id, name: category_name }
 
       const timeline = internal ? staffTimeline : requesterTimeline
