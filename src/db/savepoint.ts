@@ -1,8 +1,6 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely'
 import type { Database } from './schema.ts'
 
-let savepoints = 0
-
 /** A savepoint opened in a transaction, to roll back the writes made after it alone. */
 export interface Savepoint {
   /** Keeps the writes made since it was opened, and ends it. */
@@ -15,8 +13,14 @@ export interface Savepoint {
   rollback(): Promise<boolean>
 }
 
-export async function openSavepoint(tx: Transaction<Database>, prefix: string): Promise<Savepoint> {
-  const name: RawBuilder<unknown> = sql.id(`${prefix}_${++savepoints}`)
+/**
+ * Opens a savepoint named `label`. Savepoints nest (one is released or rolled back before the one it was opened
+ * in), and both engines resolve a name to the most recent savepoint of that name: a name reused at every depth
+ * means the same as a name of its own each, and the SQL of each statement is always the same text (a text new
+ * each time was prepared again each time on SQLite, two statements of every unit of a group commit).
+ */
+export async function openSavepoint(tx: Transaction<Database>, label: string): Promise<Savepoint> {
+  const name: RawBuilder<unknown> = sql.id(label)
   await sql`savepoint ${name}`.execute(tx)
   const release = async () => {
     await sql`release savepoint ${name}`.execute(tx)

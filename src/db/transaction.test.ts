@@ -30,3 +30,26 @@ test('a failure of the outer transaction takes the nested use case with it', asy
   ).rejects.toThrow('update failed')
   expect(await db.selectFrom('departments').select('id').execute()).toHaveLength(0)
 })
+
+test('use cases nested three deep: a refused inner one rolls back to its own savepoint, not to an outer one', async () => {
+  // Every level's savepoint has the same name (savepoint.ts): each must still undo its own writes only.
+  const { db } = await testDatabase()
+  const actor = systemActor('bot')
+  await db.transaction().execute(async (tx) => {
+    await transact(tx, async (outer) => {
+      await createDepartment(outer, actor, { name: 'Внешний уровень' })
+      await transact(outer, async (middle) => {
+        await createDepartment(middle, actor, { name: 'Средний уровень' })
+        await expect(
+          transact(middle, async (inner) => {
+            await createDepartment(inner, actor, { name: 'Внутренний уровень' })
+            throw new DomainError('conflict', 'отказ')
+          }),
+        ).rejects.toThrow('отказ')
+        await createDepartment(middle, actor, { name: 'После отказа' })
+      })
+    })
+  })
+  const names = (await db.selectFrom('departments').select('name').orderBy('id').execute()).map((row) => row.name)
+  expect(names).toEqual(['Внешний уровень', 'Средний уровень', 'После отказа'])
+})
