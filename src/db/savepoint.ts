@@ -1,4 +1,4 @@
-import { type RawBuilder, sql, type Transaction } from 'kysely'
+import { CompiledQuery, type Transaction } from 'kysely'
 import type { Database } from './schema.ts'
 
 /** A savepoint opened in a transaction, to roll back the writes made after it alone. */
@@ -20,16 +20,16 @@ export interface Savepoint {
  * each time was prepared again each time on SQLite, two statements of every unit of a group commit).
  */
 export async function openSavepoint(tx: Transaction<Database>, label: string): Promise<Savepoint> {
-  const name: RawBuilder<unknown> = sql.id(label)
-  await sql`savepoint ${name}`.execute(tx)
+  const statements = statementsOf(label)
+  await tx.executeQuery(statements.open)
   const release = async () => {
-    await sql`release savepoint ${name}`.execute(tx)
+    await tx.executeQuery(statements.release)
   }
   return {
     release,
     async rollback() {
       try {
-        await sql`rollback to savepoint ${name}`.execute(tx)
+        await tx.executeQuery(statements.rollback)
         await release()
         return true
       } catch {
@@ -37,4 +37,27 @@ export async function openSavepoint(tx: Transaction<Database>, label: string): P
       }
     },
   }
+}
+
+interface SavepointStatements {
+  open: CompiledQuery
+  release: CompiledQuery
+  rollback: CompiledQuery
+}
+
+const compiled = new Map<string, SavepointStatements>()
+
+/** The three statements of a label, compiled once (a group commit runs two of them for each of its units). */
+function statementsOf(label: string): SavepointStatements {
+  let statements = compiled.get(label)
+  if (!statements) {
+    const name = `"${label.replaceAll('"', '""')}"`
+    statements = {
+      open: CompiledQuery.raw(`savepoint ${name}`),
+      release: CompiledQuery.raw(`release savepoint ${name}`),
+      rollback: CompiledQuery.raw(`rollback to savepoint ${name}`),
+    }
+    compiled.set(label, statements)
+  }
+  return statements
 }

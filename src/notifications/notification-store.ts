@@ -1,3 +1,4 @@
+import { prepared } from '#src/db/prepared.ts'
 import type { Db, TicketStatus, Tx, WebNotificationKind } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
@@ -6,15 +7,19 @@ import { shownName, shownNameOrNull } from '#src/users/blocking.ts'
 
 /** Who follows a ticket, by name (as anyone who may see them sees them), in the order they began. */
 export async function listWatchers(tx: Tx, ticketId: number): Promise<Array<{ id: number; full_name: string }>> {
-  return tx
+  return watchersOf.execute(tx, { ticketId })
+}
+
+/** Every staff view of a ticket asks it. */
+const watchersOf = prepared((db, p: { ticketId: number }) =>
+  db
     .selectFrom('ticket_watchers as w')
     .innerJoin('users', 'users.id', 'w.user_id')
     .select(['users.id', shownName('users').as('full_name')])
-    .where('w.ticket_id', '=', ticketId)
+    .where('w.ticket_id', '=', p.ticketId)
     .orderBy('w.created_at')
-    .orderBy('users.id')
-    .execute()
-}
+    .orderBy('users.id'),
+)
 
 /**
  * Starts a person following a ticket; false when they already did. Two requests at once (a double click) do not

@@ -332,6 +332,17 @@ export async function ticketLinksFor(
 /** At most this many duplicates are gathered onto one ticket's timeline (merged into it, or into those). */
 const MAX_MERGED = 200
 
+/** The first step of `mergedConversation`, asked by every view (and mostly finding nothing): of one shape. */
+const mergedIntoOne = prepared((db, p: { ticketId: number; limit: number }) =>
+  db
+    .selectFrom('tickets')
+    .select(['id', 'title', 'description', 'created_at'])
+    .where('merged_into_id', '=', p.ticketId)
+    .where('id', '<>', p.ticketId)
+    .orderBy('id')
+    .limit(p.limit),
+)
+
 /**
  * The tickets merged into this one (and those merged into them), with their messages and files, as the reader
  * may see them: internal notes and their files only for staff. The rows stay on the duplicates; an undone merge
@@ -342,14 +353,17 @@ async function mergedConversation(tx: Tx, ticketId: number, internal: boolean): 
   // Each ticket once, this one never: merges cannot make a circle, but a circle must not loop either.
   const seen = new Set([ticketId])
   for (let frontier = [ticketId], depth = 0; frontier.length > 0 && depth < MAX_DEPTH; depth++) {
-    const rows = await tx
-      .selectFrom('tickets')
-      .select(['id', 'title', 'description', 'created_at'])
-      .where('merged_into_id', 'in', frontier)
-      .where('id', 'not in', [...seen])
-      .orderBy('id')
-      .limit(MAX_MERGED - tickets.length)
-      .execute()
+    const rows =
+      depth === 0
+        ? await mergedIntoOne.execute(tx, { ticketId, limit: MAX_MERGED })
+        : await tx
+            .selectFrom('tickets')
+            .select(['id', 'title', 'description', 'created_at'])
+            .where('merged_into_id', 'in', frontier)
+            .where('id', 'not in', [...seen])
+            .orderBy('id')
+            .limit(MAX_MERGED - tickets.length)
+            .execute()
     for (const row of rows) seen.add(row.id)
     tickets.push(...rows)
     frontier = tickets.length >= MAX_MERGED ? [] : rows.map((r) => r.id)
