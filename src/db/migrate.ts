@@ -38,6 +38,7 @@ import * as approvals from './migrations/0037-approvals.ts'
 import * as maxMessenger from './migrations/0038-max-messenger.ts'
 import * as overdueIndex from './migrations/0039-overdue-index.ts'
 import * as unassignedIndex from './migrations/0040-unassigned-index.ts'
+import * as statsFilteredGrains from './migrations/0041-stats-filtered-grains.ts'
 import type { Db } from './schema.ts'
 
 /** The explicit, ordered list of migrations; names sort in the order they apply. */
@@ -81,6 +82,7 @@ const migrations: Record<string, Migration> = {
   '0038-max-messenger': maxMessenger,
   '0039-overdue-index': overdueIndex,
   '0040-unassigned-index': unassignedIndex,
+  '0041-stats-filtered-grains': statsFilteredGrains,
 }
 
 const provider: MigrationProvider = {

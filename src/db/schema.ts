@@ -619,8 +619,27 @@ export interface ImportUploadsTable {
   expires_at: string
 }
 
-/** How a `stats_daily` row is cut (migration 0020): the dimension it keeps (-1, or `*`, in the rest). */
-export const statsGrains = ['status', 'category', 'department', 'assignee'] as const
+/**
+ * How a `stats_daily` row is cut: the dimension it keeps (-1, or `*`, in the rest) — migration 0020 — or, for a
+ * report filtered by one dimension (a department, a category, a group, an executor's own), the two it keeps
+ * (migration 0041): that dimension with the status, or with another breakdown's.
+ */
+export const statsGrains = [
+  'status',
+  'category',
+  'department',
+  'assignee',
+  'group+status',
+  'department+status',
+  'category+status',
+  'assignee+status',
+  'group+department',
+  'group+category',
+  'group+assignee',
+  'department+category',
+  'department+assignee',
+  'category+assignee',
+] as const
 export type StatsGrain = (typeof statsGrains)[number]
 
 /**

@@ -28,10 +28,13 @@ import type { Period } from './period.ts'
  * its rows in one transaction.
  *
  * The summary serves the hospital-wide report: one row per day and value of one dimension (grains `status`,
- * `category`, `department`, `assignee`), a few dozen rows a day whatever the number of tickets. A filtered
- * report, or an executor's own, is read live: at the density of the demo a row per combination of every
- * dimension (the `full` grain first built) was as many rows as tickets and read slower than the tickets through
- * their filter × `created_at` indexes (migration 0021): 341 ms against 85 for a department's year.
+ * `category`, `department`, `assignee`), a few dozen rows a day whatever the number of tickets. A report filtered
+ * by one dimension — a department, a category (with its subcategories), a group, or an executor's own — reads
+ * the rows of two (migration 0041): its value with each status (the totals, deadlines, ratings and the
+ * histograms) and with each value of every other breakdown. A row per combination of every dimension (the
+ * `full` grain first built) was as many rows as tickets at the demo's density and read slower than the tickets;
+ * pairs are a fraction of that, and a filter reads only its own value's. A report filtered by two dimensions
+ * (a group and a category, an executor's own in one department) is read live.
  */
 
 /** «None» (a ticket without a department, category, group or assignee) in a key column. */
@@ -117,7 +120,11 @@ export function deadlineOutcome(
   return owed && due < at ? 'missed' : null
 }
 
-function emptyAggregate(key: Key): Aggregate {
+/** Shared by the rows that keep no histograms: never added to, so always encoded as none. */
+const NO_HISTOGRAM: Histogram = Object.freeze(emptyHistogram()) as Histogram
+
+/** A row's first state; one of a grain that keeps no histograms shares an empty one (never added to). */
+function emptyAggregate(key: Key, histograms: boolean): Aggregate {
   return {
     ...key,
     created: 0,
@@ -129,8 +136,8 @@ function emptyAggregate(key: Key): Aggregate {
     resolution_met: 0,
     resolution_missed: 0,
     resolved_on_day: 0,
-    response: emptyHistogram(),
-    resolution: emptyHistogram(),
+    response: histograms ? emptyHistogram() : NO_HISTOGRAM,
+    resolution: histograms ? emptyHistogram() : NO_HISTOGRAM,
   }
 }
 
@@ -138,39 +145,107 @@ function minutes(start: string, end: string): number {
   return (Date.parse(end) - Date.parse(start)) / 60_000
 }
 
-/** The rows a ticket counts in: one per grain, its own value in that grain's dimension, ALL in the others. */
-function keysOf(t: TicketFacts): Key[] {
-  const none = { status: ALL_STATUSES, department_id: ALL, category_id: ALL, group_id: ALL, assignee_id: ALL }
-  return [
-    { ...none, grain: 'status', status: t.status },
-    { ...none, grain: 'category', category_id: t.category_id ?? NONE },
-    { ...none, grain: 'department', department_id: t.department_id ?? NONE },
-    { ...none, grain: 'assignee', assignee_id: t.assignee_id ?? NONE },
-  ]
+/** The dimensions a report is broken down or filtered by, in the order a pair grain names them. */
+export const summaryDimensions = ['group', 'department', 'category', 'assignee'] as const
+export type SummaryDimension = (typeof summaryDimensions)[number]
+
+const columnOf = {
+  group: 'group_id',
+  department: 'department_id',
+  category: 'category_id',
+  assignee: 'assignee_id',
+} as const satisfies Record<SummaryDimension, keyof Key>
+
+/** The grain of two dimensions, named in `summaryDimensions` order (`department+category`, never the reverse). */
+function pairGrain(one: SummaryDimension, other: SummaryDimension): StatsGrain {
+  const [first, second] =
+    summaryDimensions.indexOf(one) < summaryDimensions.indexOf(other) ? [one, other] : [other, one]
+  return `${first}+${second}` as StatsGrain
 }
 
-function keyText(key: Key): string {
-  return `${key.grain}|${key.status}|${key.department_id}|${key.category_id}|${key.group_id}|${key.assignee_id}`
+/** Only the status grains' rows are read for percentiles: the others keep no histograms. */
+function keepsHistograms(grain: StatsGrain): boolean {
+  return grain === 'status' || grain.endsWith('+status')
+}
+
+interface GrainShape {
+  grain: StatsGrain
+  status: boolean
+  dimensions: readonly SummaryDimension[]
+  histograms: boolean
+  /** Which dimensions its rows keep, as flags: a day's tickets are counted in every grain. */
+  keeps: Record<SummaryDimension, boolean>
+}
+
+/**
+ * Every grain a ticket counts in, with what its rows keep: the four of one dimension (the hospital-wide report's)
+ * and those of two (each dimension with the status, and every pair: the filtered reports').
+ */
+const grainShapes: readonly GrainShape[] = (
+  [
+    { grain: 'status', status: true, dimensions: [] },
+    { grain: 'category', status: false, dimensions: ['category'] },
+    { grain: 'department', status: false, dimensions: ['department'] },
+    { grain: 'assignee', status: false, dimensions: ['assignee'] },
+    ...summaryDimensions.flatMap((first, i) => [
+      { grain: `${first}+status` as StatsGrain, status: true, dimensions: [first] },
+      ...summaryDimensions
+        .slice(i + 1)
+        .map((second) => ({ grain: pairGrain(first, second), status: false, dimensions: [first, second] })),
+    ]),
+  ] satisfies Array<Pick<GrainShape, 'grain' | 'status' | 'dimensions'>>
+).map((shape) => ({
+  ...shape,
+  histograms: keepsHistograms(shape.grain),
+  keeps: {
+    group: shape.dimensions.includes('group'),
+    department: shape.dimensions.includes('department'),
+    category: shape.dimensions.includes('category'),
+    assignee: shape.dimensions.includes('assignee'),
+  },
+}))
+
+/** The aggregates of a day, found by their key's text (a ticket counts in one row of every grain). */
+class DayRows {
+  readonly #rows = new Map<string, Aggregate>()
+
+  /** The ticket's row of each grain (in `grainShapes` order), made on first use. */
+  of(t: TicketFacts): Aggregate[] {
+    const found: Aggregate[] = []
+    for (const shape of grainShapes) {
+      const status = shape.status ? t.status : ALL_STATUSES
+      const department = shape.keeps.department ? (t.department_id ?? NONE) : ALL
+      const category = shape.keeps.category ? (t.category_id ?? NONE) : ALL
+      const group = shape.keeps.group ? (t.group_id ?? NONE) : ALL
+      const assignee = shape.keeps.assignee ? (t.assignee_id ?? NONE) : ALL
+      const text = `${shape.grain}|${status}|${department}|${category}|${group}|${assignee}`
+      let row = this.#rows.get(text)
+      if (!row) {
+        const key = { grain: shape.grain, status, department_id: department, category_id: category, group_id: group }
+        row = emptyAggregate({ ...key, assignee_id: assignee }, shape.histograms)
+        this.#rows.set(text, row)
+      }
+      found.push(row)
+    }
+    return found
+  }
+
+  all(): Aggregate[] {
+    return [...this.#rows.values()]
+  }
 }
 
 /** A day's rows, from the tickets created that day and those resolved that day. */
 function aggregateDay(created: TicketFacts[], resolvedThatDay: TicketFacts[], at: string): Aggregate[] {
-  const rows = new Map<string, Aggregate>()
-  const add = (ticket: TicketFacts, apply: (row: Aggregate) => void) => {
-    for (const k of keysOf(ticket)) {
-      const text = keyText(k)
-      let row = rows.get(text)
-      if (!row) {
-        row = emptyAggregate(k)
-        rows.set(text, row)
-      }
-      apply(row)
-    }
-  }
+  const rows = new DayRows()
   for (const t of created) {
     const response = deadlineOutcome(t.response_due_at, t.first_response_at, t.response_breached_at, t, at)
     const resolution = deadlineOutcome(t.resolution_due_at, t.resolved_at, t.resolution_breached_at, t, at)
-    add(t, (row) => {
+    const toResponse = t.first_response_at === null ? null : minutes(t.created_at, t.first_response_at)
+    const toResolution = t.resolved_at === null ? null : minutes(t.created_at, t.resolved_at)
+    const found = rows.of(t)
+    for (let i = 0; i < found.length; i++) {
+      const row = found[i] as Aggregate
       row.created++
       if (t.resolved_at !== null) row.resolved++
       if (t.rating !== null) {
@@ -181,16 +256,15 @@ function aggregateDay(created: TicketFacts[], resolvedThatDay: TicketFacts[], at
       if (response === 'missed') row.response_missed++
       if (resolution === 'met') row.resolution_met++
       if (resolution === 'missed') row.resolution_missed++
-      if (t.first_response_at !== null) addToHistogram(row.response, minutes(t.created_at, t.first_response_at))
-      if (t.resolved_at !== null) addToHistogram(row.resolution, minutes(t.created_at, t.resolved_at))
-    })
+      if (!grainShapes[i]?.histograms) continue
+      if (toResponse !== null) addToHistogram(row.response, toResponse)
+      if (toResolution !== null) addToHistogram(row.resolution, toResolution)
+    }
   }
   for (const t of resolvedThatDay) {
-    add(t, (row) => {
-      row.resolved_on_day++
-    })
+    for (const row of rows.of(t)) row.resolved_on_day++
   }
-  return [...rows.values()]
+  return rows.all()
 }
 
 /** The UTC instants of a local day's bounds. */
@@ -383,9 +457,29 @@ function inRuns(eb: SummaryEb, runs: readonly DayRun[]): Expression<SqlBool> {
   )
 }
 
-/** The rows of one grain on the summarised days. */
-function source(runs: readonly DayRun[], grain: StatsGrain) {
-  return (eb: SummaryEb): Expression<SqlBool> => eb.and([inRuns(eb, runs), eb('stats_daily.grain', '=', grain)])
+/**
+ * A report's filter the summary answers for: one dimension, its values (a category's with its subcategories, an
+ * executor's own: their id).
+ */
+export interface SummaryFilter {
+  dimension: SummaryDimension
+  ids: readonly number[]
+}
+
+/** The rows of one grain on the summarised days, of the filter's values when there is one. */
+function source(runs: readonly DayRun[], grain: StatsGrain, filter?: SummaryFilter) {
+  return (eb: SummaryEb): Expression<SqlBool> =>
+    eb.and([
+      eb('stats_daily.grain', '=', grain),
+      ...(filter ? [eb(`stats_daily.${columnOf[filter.dimension]}`, 'in', filter.ids)] : []),
+      inRuns(eb, runs),
+    ])
+}
+
+/** Where a breakdown by `dimension` is read: its own grain, or, in a filtered report, the pair with the filter's. */
+function breakdownGrain(dimension: SummaryDimension, filter: SummaryFilter | undefined): StatsGrain {
+  if (!filter) return dimension as StatsGrain
+  return filter.dimension === dimension ? (`${dimension}+status` as StatsGrain) : pairGrain(filter.dimension, dimension)
 }
 
 /** A breakdown's row: id null for «none». */
@@ -445,7 +539,7 @@ const CACHED_PERIODS = 16
  * of the same days — read it, never change it. Numbers only: the report names its rows at every reading
  * (ticket-stats.ts), so a renamed category or a person's data blocked or destroyed (152-ФЗ) shows at once.
  */
-export async function readSummary(db: Tx, runs: readonly DayRun[]): Promise<SummaryPart> {
+export async function readSummary(db: Tx, runs: readonly DayRun[], filter?: SummaryFilter): Promise<SummaryPart> {
   const version =
     (await db.selectFrom('settings').select('value').where('key', '=', SUMMARY_VERSION_KEY).executeTakeFirst())
       ?.value ?? ''
@@ -454,30 +548,36 @@ export async function readSummary(db: Tx, runs: readonly DayRun[]): Promise<Summ
     cache = { version, byRuns: new Map() }
     partsCache.set(db, cache)
   }
-  const key = runs.map((run) => `${run.first}..${run.last}`).join(',')
+  const key = [
+    runs.map((run) => `${run.first}..${run.last}`).join(','),
+    filter ? `${filter.dimension}:${filter.ids.join(',')}` : '',
+  ].join('|')
   const known = cache.byRuns.get(key)
   if (known) return known
-  const part = await readPart(db, runs)
+  const part = await readPart(db, runs, filter)
   // Read under a version that stood when the reading began: a refresh meanwhile changed the version, not this.
   cache.byRuns.set(key, part)
   if (cache.byRuns.size > CACHED_PERIODS) cache.byRuns.delete(cache.byRuns.keys().next().value ?? key)
   return part
 }
 
-async function readPart(db: Tx, runs: readonly DayRun[]): Promise<SummaryPart> {
+async function readPart(db: Tx, runs: readonly DayRun[], filter?: SummaryFilter): Promise<SummaryPart> {
   const sum = (column: `stats_daily.${keyof Measures}`) => (eb: SummaryEb) => eb.fn.sum<number | string>(column)
-  const byId = (grain: 'category' | 'department', column: 'stats_daily.category_id' | 'stats_daily.department_id') =>
-    db
+  const totalsGrain = filter ? breakdownGrain(filter.dimension, filter) : 'status'
+  const byId = (dimension: 'category' | 'department') => {
+    const column = `stats_daily.${columnOf[dimension]}` as const
+    return db
       .selectFrom('stats_daily')
-      .where(source(runs, grain))
+      .where(source(runs, breakdownGrain(dimension, filter), filter))
       .select((eb) => [`${column} as id` as const, sum('stats_daily.created')(eb).as('count')])
       .groupBy(column)
       .execute()
+  }
   const [totals, histograms, categories, departments, executors] = await readsInTurns(db, [
     () =>
       db
         .selectFrom('stats_daily')
-        .where(source(runs, 'status'))
+        .where(source(runs, totalsGrain, filter))
         .select((eb) => [
           'stats_daily.day',
           'stats_daily.status',
@@ -495,16 +595,16 @@ async function readPart(db: Tx, runs: readonly DayRun[]): Promise<SummaryPart> {
     () =>
       db
         .selectFrom('stats_daily')
-        .where(source(runs, 'status'))
+        .where(source(runs, totalsGrain, filter))
         .where((eb) => eb.or([eb('response_hist', '<>', ''), eb('resolution_hist', '<>', '')]))
         .select(['stats_daily.response_hist', 'stats_daily.resolution_hist'])
         .execute(),
-    () => byId('category', 'stats_daily.category_id'),
-    () => byId('department', 'stats_daily.department_id'),
+    () => byId('category'),
+    () => byId('department'),
     () =>
       db
         .selectFrom('stats_daily')
-        .where(source(runs, 'assignee'))
+        .where(source(runs, breakdownGrain('assignee', filter), filter))
         .select((eb) => [
           'stats_daily.assignee_id as id',
           sum('stats_daily.created')(eb).as('count'),
