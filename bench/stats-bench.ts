@@ -2,13 +2,16 @@
  * Statistics benchmark (issue 12): a year's ticket report on the configured database (DATA_DIR or
  * DATABASE_URL, e.g. after `helpdesk demo --tickets 100000`), read live from the tickets and then from the
  * daily summary. Migrates, times the live report (no day summarised), fills the summary (timed: what the
- * worker's first runs do, in turns of REFRESH_BUDGET_MS), and times the report again: hospital-wide (from
- * the summary), by one department and an executor's own (live both times: the summary is hospital-wide).
+ * worker's first runs do, in turns of REFRESH_BUDGET_MS), and times the report again: hospital-wide, by one
+ * department and an executor's own, each from the summary (a filtered one from its grains of two dimensions,
+ * migration 0041) with today read live. The summary's parts are cached per version of the summary
+ * (daily-summary.ts): every timed run first gives it a new version, so that each reads its rows again.
  * Medians of N runs after one warm-up, in milliseconds.
  *
  *   DATA_DIR=/tmp/demo npx tsx bench/stats-bench.ts
  *   STATS_RUNS=9 DATABASE_URL=postgres://… npx tsx bench/stats-bench.ts
  */
+import { randomUUID } from 'node:crypto'
 import { loadConfig } from '#src/config.ts'
 import { openDatabase } from '#src/db/database.ts'
 import { migrateToLatest } from '#src/db/migrate.ts'
@@ -25,10 +28,16 @@ const config = loadConfig()
 const db = openDatabase(config.database)
 const tz = config.tzDisplay
 
+/** As a refresh leaves it: the summary's cached parts are of an older version, and read again. */
+async function forgetParts(): Promise<void> {
+  await db.updateTable('settings').set({ value: randomUUID() }).where('key', '=', 'stats.summary_version').execute()
+}
+
 async function median(what: () => Promise<unknown>): Promise<number> {
   await what()
   const samples: number[] = []
   for (let i = 0; i < runs; i++) {
+    await forgetParts()
     const started = performance.now()
     await what()
     samples.push(performance.now() - started)
@@ -93,9 +102,8 @@ try {
       '| report | live | summary |',
       '| --- | ---: | ---: |',
       `| a year, everyone | ${live.year} | ${summary.year} |`,
-      // Filtered and own reports read the tickets either way (daily-summary.ts): two samples of the same path.
-      `| a year, one department (live both) | ${live.department} | ${summary.department} |`,
-      `| a year, an executor's own (live both) | ${live.executor} | ${summary.executor} |`,
+      `| a year, one department | ${live.department} | ${summary.department} |`,
+      `| a year, an executor's own | ${live.executor} | ${summary.executor} |`,
       '',
     ].join('\n'),
   )

@@ -144,7 +144,7 @@ export async function serve(
           auditCheckpointSchedule(checkpointFileOf(config)),
           fileSweepSchedule(config.dataDir),
           ticketExportSweepSchedule(config.dataDir),
-          statsDailySchedule(config.tzDisplay),
+          statsDailySchedule(config.tzDisplay, readDb),
           duePlansSchedule(config.tzDisplay),
           ...(backups ? [backups] : []),
         ],

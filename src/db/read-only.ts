@@ -59,6 +59,11 @@ export async function closeReadOnlyDb(readDb: Db, main: Db): Promise<void> {
   if (readDb !== main) await readDb.destroy()
 }
 
+/** True when `readDb` reads on threads of its own (a SQLite file's pool), not on the event loop. */
+export function hasReadThreads(readDb: Db): boolean {
+  return drivers.has(readDb)
+}
+
 /** The threads of a handle made by `openReadOnlyDb` on SQLite that are running now (diagnostics, tests). */
 export function readThreadsOf(readDb: Db): Worker[] {
   return drivers.get(readDb)?.workers() ?? []

@@ -1,6 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import fc from 'fast-check'
 import { sql } from 'kysely'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, onTestFinished, test } from 'vitest'
+import type { DatabaseConfig } from '#src/config.ts'
+import { openDatabase } from '#src/db/database.ts'
+import { migrateToLatest } from '#src/db/migrate.ts'
+import { closeReadOnlyDb, openReadOnlyDb, readThreadsOf } from '#src/db/read-only.ts'
 import type { Db, StatsGrain, TicketStatus, Tx } from '#src/db/schema.ts'
 import { addMinutes } from '#src/db/time.ts'
 import { statsDailySchedule } from '#src/jobs/schedules.ts'
@@ -10,7 +17,14 @@ import { rowCount, testDatabase, testDialect } from '../../test/support/database
 import { buildCategory, buildDepartment, buildGroup, buildUser } from '../../test/support/factories.ts'
 import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { mergeTicket } from '../tickets/merge-ticket.ts'
-import { refreshStatsDaily, splitPeriod, tidyStatsDaily } from './daily-summary.ts'
+import {
+  computeStatsDay,
+  readStatsDay,
+  refreshStatsDaily,
+  splitPeriod,
+  tidyStatsDaily,
+  writeStatsDay,
+} from './daily-summary.ts'
 import {
   addToHistogram,
   BUCKET_RELATIVE_ERROR,
@@ -438,6 +452,76 @@ describe('the daily summary', () => {
         { relname: 'stats_daily', vacuumed: true, analyzed: true, rows: await count('stats_daily') },
         { relname: 'stats_daily_dirty', vacuumed: true, analyzed: true, rows: await count('stats_daily_dirty') },
       ])
+    })
+  }
+
+  // A serving process reads a day's tickets on its read threads (a SQLite file), off the event loop.
+  if (testDialect() === 'sqlite') {
+    test('days read on the read threads: the same rows; a change committed between the read and the write keeps its day stale', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'helpdesk-stats-threads-'))
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+      const config: DatabaseConfig = { kind: 'sqlite', file: path.join(dir, 'helpdesk.sqlite') }
+      const db = openDatabase(config)
+      await migrateToLatest(db)
+      const reads = openReadOnlyDb(config, db, { threads: 1 })
+      onTestFinished(async () => {
+        await closeReadOnlyDb(reads, db)
+        await db.destroy()
+      })
+      const data = await spring(db)
+      const input: StatsInput = { period: SPRING, granularity: 'day', tz: TZ }
+      const schedule = statsDailySchedule(TZ, reads)
+      let days = 0
+      for (let n = await schedule.run(db); n > 0; n = await schedule.run(db)) days += n
+      expect(days).toBeGreaterThan(80)
+      expect(readThreadsOf(reads)).toHaveLength(1)
+      // Marks are left on today only (never summarised).
+      const marksBeforeToday = async () =>
+        (await db.selectFrom('stats_daily_dirty').select('at').where('at', '<', '2026-05-19T21:00:00.000Z').execute())
+          .length
+      expect(await marksBeforeToday()).toBe(0)
+      // The same rows as a day computed on the main connection, in one transaction.
+      const allRows = () =>
+        db
+          .selectFrom('stats_daily')
+          .selectAll()
+          .where('day', '=', '2026-04-01')
+          .orderBy('grain')
+          .orderBy('status')
+          .orderBy('department_id')
+          .orderBy('category_id')
+          .orderBy('group_id')
+          .orderBy('assignee_id')
+          .execute()
+      const threaded = await allRows()
+      expect(threaded.length).toBeGreaterThan(20)
+      await computeStatsDay(db, '2026-04-01', TZ)
+      expect(await allRows()).toEqual(threaded)
+
+      // A ticket of 1 April reopened after its day was read on the thread, before the rows are written: its mark
+      // stays (the day is read live until the next refresh), and the report equals the tickets throughout.
+      const old = await db
+        .selectFrom('tickets')
+        .select('id')
+        .where('created_at', '>=', '2026-03-31T21:00:00.000Z')
+        .where('created_at', '<', '2026-04-01T21:00:00.000Z')
+        .where('status', '=', 'resolved')
+        .executeTakeFirstOrThrow()
+      const read = await reads.transaction().execute((tx) => readStatsDay(tx, '2026-04-01', TZ))
+      await db
+        .updateTable('tickets')
+        .set({ status: 'in_progress', resolved_at: null })
+        .where('id', '=', old.id)
+        .execute()
+      await writeStatsDay(db, read)
+      expect((await splitPeriod(db, SPRING, TZ)).summary).toEqual([
+        { first: '2026-03-01', last: '2026-03-31' },
+        { first: '2026-04-02', last: '2026-05-19' },
+      ])
+      expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
+      for (let n = await schedule.run(db); n > 0; n = await schedule.run(db)) {}
+      expect(await marksBeforeToday()).toBe(0)
+      expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
     })
   }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
+import { prepared } from '#src/db/prepared.ts'
+import { hasReadThreads } from '#src/db/read-only.ts'
 import { readsInTurns } from '#src/db/reads-in-turns.ts'
 import type { Database, Db, StatsDailyTable, StatsGrain, TicketStatus, Tx } from '#src/db/schema.ts'
 import { ticketStatuses } from '#src/db/schema.ts'
@@ -230,20 +232,13 @@ class DayRows {
     return found
   }
 
-  all(): Aggregate[] {
-    return [...this.#rows.values()]
-  }
-}
-
-/** A day's rows, from the tickets created that day and those resolved that day. */
-function aggregateDay(created: TicketFacts[], resolvedThatDay: TicketFacts[], at: string): Aggregate[] {
-  const rows = new DayRows()
-  for (const t of created) {
+  /** A ticket created that day, as its outcomes stand at `at`. */
+  countCreated(t: TicketFacts, at: string): void {
     const response = deadlineOutcome(t.response_due_at, t.first_response_at, t.response_breached_at, t, at)
     const resolution = deadlineOutcome(t.resolution_due_at, t.resolved_at, t.resolution_breached_at, t, at)
     const toResponse = t.first_response_at === null ? null : minutes(t.created_at, t.first_response_at)
     const toResolution = t.resolved_at === null ? null : minutes(t.created_at, t.resolved_at)
-    const found = rows.of(t)
+    const found = this.of(t)
     for (let i = 0; i < found.length; i++) {
       const row = found[i] as Aggregate
       row.created++
@@ -261,8 +256,42 @@ function aggregateDay(created: TicketFacts[], resolvedThatDay: TicketFacts[], at
       if (toResolution !== null) addToHistogram(row.resolution, toResolution)
     }
   }
-  for (const t of resolvedThatDay) {
-    for (const row of rows.of(t)) row.resolved_on_day++
+
+  /** A ticket resolved that day, whenever it was created. */
+  countResolved(t: TicketFacts): void {
+    for (const row of this.of(t)) row.resolved_on_day++
+  }
+
+  all(): Aggregate[] {
+    return [...this.#rows.values()]
+  }
+}
+
+/** A day's tickets as the summary reads them. */
+interface DayFacts {
+  created: TicketFacts[]
+  resolved: TicketFacts[]
+}
+
+/** Tickets counted between two yields to the event loop when a day is aggregated off a transaction. */
+const SLICE = 400
+
+/**
+ * A day's rows, from the tickets created that day and those resolved that day. With `sliced`, it yields to the
+ * event loop every SLICE tickets (a day of the demo's 2 700 tickets counts in 14 grains each).
+ */
+async function aggregateDay(facts: DayFacts, at: string, sliced = false): Promise<Aggregate[]> {
+  const rows = new DayRows()
+  const turn = async (i: number) => {
+    if (sliced && i > 0 && i % SLICE === 0) await new Promise((resolve) => setImmediate(resolve))
+  }
+  for (const [i, t] of facts.created.entries()) {
+    await turn(i)
+    rows.countCreated(t, at)
+  }
+  for (const [i, t] of facts.resolved.entries()) {
+    await turn(i)
+    rows.countResolved(t)
   }
   return rows.all()
 }
@@ -273,48 +302,145 @@ function dayBounds(day: string, tz: string): Period {
 }
 
 /**
- * Recomputes one local day's summary from the tickets, in one transaction: its stale marks go first, so
- * that a change committed after that delete keeps its mark (and is read live, then recomputed next time);
- * then its rows are replaced and the day recorded. Running it again changes nothing.
+ * Recomputes one local day's summary from the tickets, and deletes the day's stale marks that the tickets read
+ * already reflect: a change committed after that read keeps its mark (its day is read live, and recomputed next
+ * time). Running it again changes nothing.
+ *
+ * Given `reads` (the read threads of a SQLite file, read-only.ts), the day's tickets are read there in one
+ * snapshot with the newest mark then committed, aggregated in slices, and only the rows are written in a
+ * transaction of the main connection, with the marks up to that one: a day of the demo (2 700 tickets, each in
+ * 14 grains) held the event loop 130–190 ms on the main connection. SQLite's one writer commits marks in the
+ * order of their ids, so those up to the newest seen are exactly those the read saw. Otherwise (PostgreSQL, whose
+ * driver does not hold the event loop, and SQLite in memory) all of it runs in one transaction, the marks deleted
+ * first.
  */
-export async function computeStatsDay(db: Db, day: string, tz: string): Promise<void> {
+export async function computeStatsDay(db: Db, day: string, tz: string, reads?: Db): Promise<void> {
+  if (reads !== undefined && reads !== db && hasReadThreads(reads)) {
+    await writeStatsDay(db, await reads.transaction().execute((tx) => readStatsDay(tx, day, tz)))
+    return
+  }
   const { from, to } = dayBounds(day, tz)
+  const at = now()
   await transact(db, async (tx) => {
     await tx.deleteFrom('stats_daily_dirty').where('at', '>=', from).where('at', '<', to).execute()
-    const at = now()
-    const created = await tx
-      .selectFrom('tickets')
-      .select(ticketColumns)
-      .where('tickets.created_at', '>=', from)
-      .where('tickets.created_at', '<', to)
+    await writeDay(tx, day, tz, at, await aggregateDay(await readDay(tx, from, to), at))
+  })
+}
+
+/** A day's tickets as one snapshot had them, with the newest stale mark it saw (`readStatsDay`). */
+export interface StatsDayRead {
+  day: string
+  tz: string
+  at: string
+  facts: DayFacts
+  lastMark: number
+}
+
+/** The first half of `computeStatsDay` off the main connection: run it in a read transaction (one snapshot). */
+export async function readStatsDay(tx: Tx, day: string, tz: string): Promise<StatsDayRead> {
+  const { from, to } = dayBounds(day, tz)
+  const at = now()
+  const facts = await readDay(tx, from, to)
+  const newest = await tx
+    .selectFrom('stats_daily_dirty')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst()
+  return { day, tz, at, facts, lastMark: Number(newest?.id ?? 0) }
+}
+
+/**
+ * The second half: the day's rows aggregated in slices and written, with its marks up to the newest the read saw
+ * deleted, in one transaction of the main connection.
+ */
+export async function writeStatsDay(db: Db, read: StatsDayRead): Promise<void> {
+  const { from, to } = dayBounds(read.day, read.tz)
+  const rows = await aggregateDay(read.facts, read.at, true)
+  await transact(db, async (tx) => {
+    await tx
+      .deleteFrom('stats_daily_dirty')
+      .where('at', '>=', from)
+      .where('at', '<', to)
+      .where('id', '<=', read.lastMark)
       .execute()
-    const resolved = await tx
-      .selectFrom('tickets')
-      .select(ticketColumns)
-      .where('tickets.resolved_at', '>=', from)
-      .where('tickets.resolved_at', '<', to)
-      .execute()
-    await tx.deleteFrom('stats_daily').where('day', '=', day).execute()
-    const rows = aggregateDay(created, resolved, at).map(({ response, resolution, ...row }) => ({
-      ...row,
-      day,
-      response_hist: encodeHistogram(response),
-      resolution_hist: encodeHistogram(resolution),
-    }))
-    // 18 columns a row: well under either engine's limit of bound parameters per statement.
+    await writeDay(tx, read.day, read.tz, read.at, rows)
+  })
+}
+
+/** The tickets created in [from, to) and those resolved in it. */
+async function readDay(tx: Tx, from: string, to: string): Promise<DayFacts> {
+  const created = await tx
+    .selectFrom('tickets')
+    .select(ticketColumns)
+    .where('tickets.created_at', '>=', from)
+    .where('tickets.created_at', '<', to)
+    .execute()
+  const resolved = await tx
+    .selectFrom('tickets')
+    .select(ticketColumns)
+    .where('tickets.resolved_at', '>=', from)
+    .where('tickets.resolved_at', '<', to)
+    .execute()
+  return { created, resolved }
+}
+
+/** One row of the summary (a day has a few thousand at the demo's density): compiled once. */
+const insertSummaryRow = prepared((db, r: Pick<StatsDailyTable, keyof StatsDailyTable>) =>
+  db.insertInto('stats_daily').values({
+    day: r.day,
+    grain: r.grain,
+    status: r.status,
+    department_id: r.department_id,
+    category_id: r.category_id,
+    group_id: r.group_id,
+    assignee_id: r.assignee_id,
+    created: r.created,
+    resolved: r.resolved,
+    rating_sum: r.rating_sum,
+    rating_count: r.rating_count,
+    response_met: r.response_met,
+    response_missed: r.response_missed,
+    resolution_met: r.resolution_met,
+    resolution_missed: r.resolution_missed,
+    response_hist: r.response_hist,
+    resolution_hist: r.resolution_hist,
+    resolved_on_day: r.resolved_on_day,
+  }),
+)
+
+/**
+ * A day's rows replaced with these, the day recorded as summarised at `at` in `tz`, and the summary's version new.
+ * On SQLite row by row, by one prepared statement, yielding to the event loop every SLICE rows (the transaction is
+ * held meanwhile; the loop's other work goes on): a 500-row statement cost Kysely tens of milliseconds to build,
+ * and SQLite's statements are calls, not round trips. On PostgreSQL 500 rows a statement.
+ */
+async function writeDay(tx: Tx, day: string, tz: string, at: string, aggregates: Aggregate[]): Promise<void> {
+  await tx.deleteFrom('stats_daily').where('day', '=', day).execute()
+  const rows = aggregates.map(({ response, resolution, ...row }) => ({
+    ...row,
+    day,
+    response_hist: encodeHistogram(response),
+    resolution_hist: encodeHistogram(resolution),
+  }))
+  if (dialectOf(tx) === 'sqlite') {
+    for (const [i, row] of rows.entries()) {
+      if (i > 0 && i % SLICE === 0) await new Promise((resolve) => setImmediate(resolve))
+      await insertSummaryRow.execute(tx, row)
+    }
+  } else {
+    // 18 columns a row: well under PostgreSQL's limit of bound parameters per statement.
     for (let i = 0; i < rows.length; i += 500) {
       await tx
         .insertInto('stats_daily')
         .values(rows.slice(i, i + 500))
         .execute()
     }
-    await tx
-      .insertInto('stats_daily_days')
-      .values({ day, tz, computed_at: at })
-      .onConflict((oc) => oc.column('day').doUpdateSet({ tz, computed_at: at }))
-      .execute()
-    await markSummaryChanged(tx, at)
-  })
+  }
+  await tx
+    .insertInto('stats_daily_days')
+    .values({ day, tz, computed_at: at })
+    .onConflict((oc) => oc.column('day').doUpdateSet({ tz, computed_at: at }))
+    .execute()
+  await markSummaryChanged(tx, at)
 }
 
 /** The local days an instant's hour (`YYYY-MM-DDTHH`) overlaps: two where a zone's offset is not whole hours. */
@@ -340,9 +466,10 @@ async function staleDays(db: Tx, from: string, to: string, tz: string): Promise<
 /**
  * Brings the summary up to date, for at most `budgetMs` (one day at least): days a ticket change made stale
  * first, then past days never summarised, newest first. A summary cut in another time zone is dropped whole
- * first. Returns the days computed; 0 when the summary is current.
+ * first. Returns the days computed; 0 when the summary is current. Days are read on `reads` when it has
+ * threads (`computeStatsDay`).
  */
-export async function refreshStatsDaily(db: Db, tz: string, budgetMs = REFRESH_BUDGET_MS): Promise<number> {
+export async function refreshStatsDaily(db: Db, tz: string, budgetMs = REFRESH_BUDGET_MS, reads?: Db): Promise<number> {
   const started = performance.now()
   const today = localDay(now(), tz)
   const otherZone = await db.selectFrom('stats_daily_days').select('day').where('tz', '<>', tz).executeTakeFirst()
@@ -380,7 +507,7 @@ export async function refreshStatsDaily(db: Db, tz: string, budgetMs = REFRESH_B
   let computed = 0
   for (const day of new Set([...stale.reverse(), ...missing])) {
     if (computed > 0 && performance.now() - started >= budgetMs) break
-    await computeStatsDay(db, day, tz)
+    await computeStatsDay(db, day, tz, reads)
     computed++
   }
   return computed
