@@ -19,6 +19,7 @@ import { buildTicket } from '../../test/support/ticket-factory.ts'
 import { mergeTicket } from '../tickets/merge-ticket.ts'
 import {
   computeStatsDay,
+  markSummaryChanged,
   readStatsDay,
   refreshStatsDaily,
   splitPeriod,
@@ -119,9 +120,10 @@ async function spring(db: Db) {
 }
 
 /** Runs the refresh until the summary is current (each run stops after its time budget); the days computed. */
-async function refreshAll(db: Db, tz: string): Promise<number> {
+/** The worker's schedule run until the summary is current (its turns of REFRESH_BUDGET_MS); the days computed. */
+async function refreshAll(db: Db, tz: string, schedule = statsDailySchedule(tz)): Promise<number> {
   let days = 0
-  for (let n = await refreshStatsDaily(db, tz); n > 0; n = await refreshStatsDaily(db, tz)) days += n
+  for (let n = await schedule.run(db); n > 0; n = await schedule.run(db)) days += n
   return days
 }
 
@@ -255,11 +257,7 @@ describe('the daily summary', () => {
     }
     await inflate('department+status', 'department_id', data.surgery.id)
     await inflate('assignee+status', 'assignee_id', data.first.id)
-    await db
-      .updateTable('settings')
-      .set({ value: 'changed by the test' })
-      .where('key', '=', 'stats.summary_version')
-      .execute()
+    await markSummaryChanged(db, TODAY)
     const after = [
       await ticketStats(db, data.curator, bySurgery),
       await ticketStats(db, executor, own),
@@ -311,10 +309,7 @@ describe('the daily summary', () => {
     )
 
     // The worker's schedule recomputes exactly those two days, and the summary now holds the change.
-    const schedule = statsDailySchedule(TZ)
-    let recomputed = 0
-    for (let n = await schedule.run(db); n > 0; n = await schedule.run(db)) recomputed += n
-    expect(recomputed).toBe(2)
+    expect(await refreshAll(db, TZ)).toBe(2)
     expect((await splitPeriod(db, SPRING, TZ)).summary).toEqual([{ first: '2026-03-01', last: '2026-05-19' }])
     const moved = (rows: Awaited<ReturnType<typeof summaryRows>>, status: string) =>
       Number(rows.find((r) => r.status === status)?.created ?? 0)
@@ -471,9 +466,7 @@ describe('the daily summary', () => {
       const data = await spring(db)
       const input: StatsInput = { period: SPRING, granularity: 'day', tz: TZ }
       const schedule = statsDailySchedule(TZ, reads)
-      let days = 0
-      for (let n = await schedule.run(db); n > 0; n = await schedule.run(db)) days += n
-      expect(days).toBeGreaterThan(80)
+      expect(await refreshAll(db, TZ, schedule)).toBeGreaterThan(80)
       expect(readThreadsOf(reads)).toHaveLength(1)
       // Marks are left on today only (never summarised).
       const marksBeforeToday = async () =>
@@ -519,7 +512,7 @@ describe('the daily summary', () => {
         { first: '2026-04-02', last: '2026-05-19' },
       ])
       expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
-      for (let n = await schedule.run(db); n > 0; n = await schedule.run(db)) {}
+      await refreshAll(db, TZ, schedule)
       expect(await marksBeforeToday()).toBe(0)
       expectClose(await ticketStats(db, data.curator, input), await liveReport(db, data.curator, input))
     })

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import { setImmediate } from 'node:timers/promises'
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
 import { dialectOf } from '#src/db/database.ts'
 import { prepared } from '#src/db/prepared.ts'
 import { hasReadThreads } from '#src/db/read-only.ts'
 import { readsInTurns } from '#src/db/reads-in-turns.ts'
 import type { Database, Db, StatsDailyTable, StatsGrain, TicketStatus, Tx } from '#src/db/schema.ts'
-import { ticketStatuses } from '#src/db/schema.ts'
+import { statsGrains, ticketStatuses } from '#src/db/schema.ts'
 import { now } from '#src/db/time.ts'
 import { transact } from '#src/db/transaction.ts'
 import { addDays, dayStartUtc, localDay } from '#src/format/zone-days.ts'
@@ -65,8 +66,9 @@ type Measures = Pick<
 >
 type Key = Pick<StatsDailyTable, 'grain' | 'status' | 'department_id' | 'category_id' | 'group_id' | 'assignee_id'>
 interface Aggregate extends Key, Measures {
-  response: Histogram
-  resolution: Histogram
+  /** Null in the grains that keep no status: only the status grains' rows are read for percentiles. */
+  response: Histogram | null
+  resolution: Histogram | null
 }
 
 const ticketColumns = [
@@ -122,10 +124,7 @@ export function deadlineOutcome(
   return owed && due < at ? 'missed' : null
 }
 
-/** Shared by the rows that keep no histograms: never added to, so always encoded as none. */
-const NO_HISTOGRAM: Histogram = Object.freeze(emptyHistogram()) as Histogram
-
-/** A row's first state; one of a grain that keeps no histograms shares an empty one (never added to). */
+/** A row's first state: histograms only in a grain that keeps the status. */
 function emptyAggregate(key: Key, histograms: boolean): Aggregate {
   return {
     ...key,
@@ -138,8 +137,8 @@ function emptyAggregate(key: Key, histograms: boolean): Aggregate {
     resolution_met: 0,
     resolution_missed: 0,
     resolved_on_day: 0,
-    response: histograms ? emptyHistogram() : NO_HISTOGRAM,
-    resolution: histograms ? emptyHistogram() : NO_HISTOGRAM,
+    response: histograms ? emptyHistogram() : null,
+    resolution: histograms ? emptyHistogram() : null,
   }
 }
 
@@ -148,7 +147,7 @@ function minutes(start: string, end: string): number {
 }
 
 /** The dimensions a report is broken down or filtered by, in the order a pair grain names them. */
-export const summaryDimensions = ['group', 'department', 'category', 'assignee'] as const
+const summaryDimensions = ['group', 'department', 'category', 'assignee'] as const
 export type SummaryDimension = (typeof summaryDimensions)[number]
 
 const columnOf = {
@@ -165,53 +164,34 @@ function pairGrain(one: SummaryDimension, other: SummaryDimension): StatsGrain {
   return `${first}+${second}` as StatsGrain
 }
 
-/** Only the status grains' rows are read for percentiles: the others keep no histograms. */
-function keepsHistograms(grain: StatsGrain): boolean {
-  return grain === 'status' || grain.endsWith('+status')
-}
-
+/** What a grain's rows keep, read off its name (`department+status`: the department and the status). */
 interface GrainShape {
   grain: StatsGrain
+  /** The status, and with it the histograms. */
   status: boolean
-  dimensions: readonly SummaryDimension[]
-  histograms: boolean
-  /** Which dimensions its rows keep, as flags: a day's tickets are counted in every grain. */
   keeps: Record<SummaryDimension, boolean>
 }
 
-/**
- * Every grain a ticket counts in, with what its rows keep: the four of one dimension (the hospital-wide report's)
- * and those of two (each dimension with the status, and every pair: the filtered reports').
- */
-const grainShapes: readonly GrainShape[] = (
-  [
-    { grain: 'status', status: true, dimensions: [] },
-    { grain: 'category', status: false, dimensions: ['category'] },
-    { grain: 'department', status: false, dimensions: ['department'] },
-    { grain: 'assignee', status: false, dimensions: ['assignee'] },
-    ...summaryDimensions.flatMap((first, i) => [
-      { grain: `${first}+status` as StatsGrain, status: true, dimensions: [first] },
-      ...summaryDimensions
-        .slice(i + 1)
-        .map((second) => ({ grain: pairGrain(first, second), status: false, dimensions: [first, second] })),
-    ]),
-  ] satisfies Array<Pick<GrainShape, 'grain' | 'status' | 'dimensions'>>
-).map((shape) => ({
-  ...shape,
-  histograms: keepsHistograms(shape.grain),
-  keeps: {
-    group: shape.dimensions.includes('group'),
-    department: shape.dimensions.includes('department'),
-    category: shape.dimensions.includes('category'),
-    assignee: shape.dimensions.includes('assignee'),
-  },
-}))
+/** Every grain a ticket counts in (schema.ts `statsGrains`): a day's tickets are counted in each. */
+const grainShapes: readonly GrainShape[] = statsGrains.map((grain) => {
+  const kept = grain.split('+')
+  return {
+    grain,
+    status: kept.includes('status'),
+    keeps: {
+      group: kept.includes('group'),
+      department: kept.includes('department'),
+      category: kept.includes('category'),
+      assignee: kept.includes('assignee'),
+    },
+  }
+})
 
 /** The aggregates of a day, found by their key's text (a ticket counts in one row of every grain). */
 class DayRows {
   readonly #rows = new Map<string, Aggregate>()
 
-  /** The ticket's row of each grain (in `grainShapes` order), made on first use. */
+  /** The ticket's row of each grain, made on first use. */
   of(t: TicketFacts): Aggregate[] {
     const found: Aggregate[] = []
     for (const shape of grainShapes) {
@@ -224,7 +204,7 @@ class DayRows {
       let row = this.#rows.get(text)
       if (!row) {
         const key = { grain: shape.grain, status, department_id: department, category_id: category, group_id: group }
-        row = emptyAggregate({ ...key, assignee_id: assignee }, shape.histograms)
+        row = emptyAggregate({ ...key, assignee_id: assignee }, shape.status)
         this.#rows.set(text, row)
       }
       found.push(row)
@@ -238,9 +218,7 @@ class DayRows {
     const resolution = deadlineOutcome(t.resolution_due_at, t.resolved_at, t.resolution_breached_at, t, at)
     const toResponse = t.first_response_at === null ? null : minutes(t.created_at, t.first_response_at)
     const toResolution = t.resolved_at === null ? null : minutes(t.created_at, t.resolved_at)
-    const found = this.of(t)
-    for (let i = 0; i < found.length; i++) {
-      const row = found[i] as Aggregate
+    for (const row of this.of(t)) {
       row.created++
       if (t.resolved_at !== null) row.resolved++
       if (t.rating !== null) {
@@ -251,9 +229,8 @@ class DayRows {
       if (response === 'missed') row.response_missed++
       if (resolution === 'met') row.resolution_met++
       if (resolution === 'missed') row.resolution_missed++
-      if (!grainShapes[i]?.histograms) continue
-      if (toResponse !== null) addToHistogram(row.response, toResponse)
-      if (toResolution !== null) addToHistogram(row.resolution, toResolution)
+      if (row.response && toResponse !== null) addToHistogram(row.response, toResponse)
+      if (row.resolution && toResolution !== null) addToHistogram(row.resolution, toResolution)
     }
   }
 
@@ -273,25 +250,29 @@ interface DayFacts {
   resolved: TicketFacts[]
 }
 
-/** Tickets counted between two yields to the event loop when a day is aggregated off a transaction. */
+/** Tickets counted, or rows written, between two yields to the event loop. */
 const SLICE = 400
 
+/** Lets the event loop run after every SLICE-th item. */
+async function inTurns<T>(items: readonly T[], each: (item: T) => unknown): Promise<void> {
+  for (const [i, item] of items.entries()) {
+    if (i > 0 && i % SLICE === 0) await setImmediate()
+    await each(item)
+  }
+}
+
 /**
- * A day's rows, from the tickets created that day and those resolved that day. With `sliced`, it yields to the
- * event loop every SLICE tickets (a day of the demo's 2 700 tickets counts in 14 grains each).
+ * A day's rows, from the tickets created that day and those resolved that day. `sliced`: in turns of the event
+ * loop (a day of the demo's 2 700 tickets counts in 14 grains each).
  */
 async function aggregateDay(facts: DayFacts, at: string, sliced = false): Promise<Aggregate[]> {
   const rows = new DayRows()
-  const turn = async (i: number) => {
-    if (sliced && i > 0 && i % SLICE === 0) await new Promise((resolve) => setImmediate(resolve))
-  }
-  for (const [i, t] of facts.created.entries()) {
-    await turn(i)
-    rows.countCreated(t, at)
-  }
-  for (const [i, t] of facts.resolved.entries()) {
-    await turn(i)
-    rows.countResolved(t)
+  if (sliced) {
+    await inTurns(facts.created, (t) => rows.countCreated(t, at))
+    await inTurns(facts.resolved, (t) => rows.countResolved(t))
+  } else {
+    for (const t of facts.created) rows.countCreated(t, at)
+    for (const t of facts.resolved) rows.countResolved(t)
   }
   return rows.all()
 }
@@ -315,7 +296,7 @@ function dayBounds(day: string, tz: string): Period {
  * first.
  */
 export async function computeStatsDay(db: Db, day: string, tz: string, reads?: Db): Promise<void> {
-  if (reads !== undefined && reads !== db && hasReadThreads(reads)) {
+  if (reads !== undefined && hasReadThreads(reads)) {
     await writeStatsDay(db, await reads.transaction().execute((tx) => readStatsDay(tx, day, tz)))
     return
   }
@@ -368,19 +349,9 @@ export async function writeStatsDay(db: Db, read: StatsDayRead): Promise<void> {
 
 /** The tickets created in [from, to) and those resolved in it. */
 async function readDay(tx: Tx, from: string, to: string): Promise<DayFacts> {
-  const created = await tx
-    .selectFrom('tickets')
-    .select(ticketColumns)
-    .where('tickets.created_at', '>=', from)
-    .where('tickets.created_at', '<', to)
-    .execute()
-  const resolved = await tx
-    .selectFrom('tickets')
-    .select(ticketColumns)
-    .where('tickets.resolved_at', '>=', from)
-    .where('tickets.resolved_at', '<', to)
-    .execute()
-  return { created, resolved }
+  const within = (column: 'tickets.created_at' | 'tickets.resolved_at') =>
+    tx.selectFrom('tickets').select(ticketColumns).where(column, '>=', from).where(column, '<', to).execute()
+  return { created: await within('tickets.created_at'), resolved: await within('tickets.resolved_at') }
 }
 
 /** One row of the summary (a day has a few thousand at the demo's density): compiled once. */
@@ -418,14 +389,11 @@ async function writeDay(tx: Tx, day: string, tz: string, at: string, aggregates:
   const rows = aggregates.map(({ response, resolution, ...row }) => ({
     ...row,
     day,
-    response_hist: encodeHistogram(response),
-    resolution_hist: encodeHistogram(resolution),
+    response_hist: response ? encodeHistogram(response) : '',
+    resolution_hist: resolution ? encodeHistogram(resolution) : '',
   }))
   if (dialectOf(tx) === 'sqlite') {
-    for (const [i, row] of rows.entries()) {
-      if (i > 0 && i % SLICE === 0) await new Promise((resolve) => setImmediate(resolve))
-      await insertSummaryRow.execute(tx, row)
-    }
+    await inTurns(rows, (row) => insertSummaryRow.execute(tx, row))
   } else {
     // 18 columns a row: well under PostgreSQL's limit of bound parameters per statement.
     for (let i = 0; i < rows.length; i += 500) {
@@ -647,7 +615,8 @@ const idOf = (value: number | string) => (Number(value) === NONE ? null : Number
  */
 const SUMMARY_VERSION_KEY = 'stats.summary_version'
 
-async function markSummaryChanged(tx: Tx, at: string): Promise<void> {
+/** A new version of the summary: the parts read under the old one are read again (also for benches and tests). */
+export async function markSummaryChanged(tx: Tx, at: string): Promise<void> {
   const value = randomUUID()
   await tx
     .insertInto('settings')
